@@ -1,0 +1,20 @@
+/*
+ * cli.h - the subcommands of the sipcanary program and their shared
+ * exit codes.
+ */
+#ifndef SC_CLI_H
+#define SC_CLI_H
+
+/* Exit codes of commands other than check (GUIDE §3). */
+#define EXIT_PROBE_FAILED	1
+#define EXIT_USAGE		2
+
+/* check uses Nagios codes. */
+#define NAGIOS_OK		0
+#define NAGIOS_WARNING		1
+#define NAGIOS_CRITICAL		2
+#define NAGIOS_UNKNOWN		3
+
+int	cmd_check(int argc, char **argv);
+
+#endif /* SC_CLI_H */

@@ -1,0 +1,65 @@
+/*
+ * main.c - the sipcanary command: dispatch to a subcommand, --help and
+ * --version.
+ */
+#include "config.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "sipcanary.h"
+
+#ifndef SC_VERSION_GIT
+#define SC_VERSION_GIT "unknown"
+#endif
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp,
+"usage: sipcanary COMMAND [OPTIONS]\n"
+"\n"
+"A SIP-over-TLS synthetic client: it opens fresh TLS connections, checks\n"
+"the certificate chain, and REGISTERs with digest authentication, as a\n"
+"phone would.\n"
+"\n"
+"commands:\n"
+"  check    probe a SIP domain once (Nagios/Icinga compatible)\n"
+"\n"
+"options:\n"
+"  -h, --help       this help; 'sipcanary COMMAND --help' for a command\n"
+"  -V, --version    version and library versions\n"
+"\n"
+"example:\n"
+"  sipcanary check --user alice --password-file alice.pw sips:example.com\n"
+"\n"
+"See sipcanary(1).\n");
+}
+
+int
+main(int argc, char **argv)
+{
+	/* A peer that closes mid-write must not kill us. */
+	signal(SIGPIPE, SIG_IGN);
+
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "-V") == 0 || strcmp(argv[1], "--version") == 0) {
+		printf("sipcanary %s (%s)\n%s\n", PACKAGE_VERSION,
+		    SC_VERSION_GIT, sc_version_libs());
+		return 0;
+	}
+	if (strcmp(argv[1], "check") == 0)
+		return cmd_check(argc - 1, argv + 1);
+	fprintf(stderr, "sipcanary: unknown command \"%s\" (try "
+	    "'sipcanary --help')\n", argv[1]);
+	return EXIT_USAGE;
+}

@@ -1,0 +1,28 @@
+/*
+ * target.h - a probe target as the user names it: a sips: URI, and
+ * optionally an explicit host:port to connect to instead of locating.
+ */
+#ifndef SC_TARGET_H
+#define SC_TARGET_H
+
+#include <stddef.h>
+
+struct target {
+	char		*uri;		/* as given */
+	char		*domain;	/* host of the URI: identity and SNI */
+	unsigned	 uri_port;	/* 0 if the URI names none */
+	char		*connect_host;	/* from --connect, or NULL */
+	unsigned	 connect_port;
+};
+
+/* Parses "sips:domain[:port]" (or a bare domain).  -1 with err. */
+int	target_parse_uri(struct target *, const char *uri, char *err,
+	    size_t errlen);
+
+/* Parses "host:port", "[v6]:port" or "host" (port 5061).  -1 with err. */
+int	target_parse_hostport(const char *s, char **host, unsigned *port,
+	    char *err, size_t errlen);
+
+void	target_clear(struct target *);
+
+#endif /* SC_TARGET_H */

@@ -1,0 +1,30 @@
+/*
+ * clock.c - monotonic time for phase timings: wall-clock jumps must never
+ * turn into negative or huge latencies.
+ */
+#include "config.h"
+
+#include <time.h>
+
+#include "clock.h"
+
+double
+clock_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+struct timeval
+clock_tv(double s)
+{
+	struct timeval tv;
+
+	if (s < 0)
+		s = 0;
+	tv.tv_sec = (time_t)s;
+	tv.tv_usec = (suseconds_t)((s - (double)tv.tv_sec) * 1e6);
+	return tv;
+}

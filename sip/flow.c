@@ -1,0 +1,364 @@
+/*
+ * flow.c - a SIP-over-TLS connection.
+ *
+ * We connect the socket ourselves, so that the TCP phase can be timed and
+ * classified on its own, and only then hand the descriptor to
+ * bufferevent_openssl in the CONNECTING state; BEV_EVENT_CONNECTED then
+ * marks the end of the handshake.  Incoming bytes go through the framer.
+ * Callbacks may free the flow: a depth counter defers the real free until
+ * the outermost callback returns.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <openssl/err.h>
+
+#include "flow.h"
+#include "framer.h"
+#include "tlsctx.h"
+
+struct flow {
+	struct event_base	*base;
+	SSL_CTX			*ctx;
+	char			*sni;
+	struct flow_cbs		 cbs;
+	void			*arg;
+	struct framer		*framer;
+	int			 fd;
+	struct event		*connect_ev;
+	struct bufferevent	*bev;
+	int			 tls_up;
+	int			 depth;		/* callbacks in progress */
+	int			 doomed;	/* freed during a callback */
+};
+
+static void	flow_destroy(struct flow *);
+
+struct flow *
+flow_new(struct event_base *base, SSL_CTX *ctx, const char *sni,
+    size_t maxmsg, const struct flow_cbs *cbs, void *arg)
+{
+	struct flow *fl;
+
+	if ((fl = calloc(1, sizeof(*fl))) == NULL)
+		goto fail;
+	fl->fd = -1;
+	fl->base = base;
+	fl->ctx = ctx;
+	fl->cbs = *cbs;
+	fl->arg = arg;
+	if (sni != NULL && (fl->sni = strdup(sni)) == NULL)
+		goto fail;
+	if ((fl->framer = framer_new(maxmsg)) == NULL)
+		goto fail;
+	return fl;
+fail:
+	flow_destroy(fl);
+	return NULL;
+}
+
+static void
+flow_destroy(struct flow *fl)
+{
+	if (fl == NULL)
+		return;
+	if (fl->connect_ev != NULL)
+		event_free(fl->connect_ev);
+	if (fl->bev != NULL)
+		bufferevent_free(fl->bev);	/* closes fd, frees SSL */
+	else if (fl->fd != -1)
+		close(fl->fd);
+	framer_free(fl->framer);
+	free(fl->sni);
+	free(fl);
+}
+
+void
+flow_free(struct flow *fl)
+{
+	if (fl == NULL)
+		return;
+	if (fl->depth > 0) {
+		/* Stop all I/O now; the memory goes when the callback ends. */
+		fl->doomed = 1;
+		if (fl->bev != NULL)
+			bufferevent_disable(fl->bev, EV_READ | EV_WRITE);
+		if (fl->connect_ev != NULL)
+			event_del(fl->connect_ev);
+		return;
+	}
+	flow_destroy(fl);
+}
+
+/* Brackets a callback; returns 0 if the flow was freed inside it. */
+#define FLOW_CALL(fl, call) do {					\
+	(fl)->depth++;							\
+	call;								\
+	(fl)->depth--;							\
+} while (0)
+
+static int
+flow_alive(struct flow *fl)
+{
+	if (fl->doomed && fl->depth == 0) {
+		flow_destroy(fl);
+		return 0;
+	}
+	return !fl->doomed;
+}
+
+static void
+flow_fail(struct flow *fl, enum sc_verdict v, const char *why)
+{
+	if (fl->bev != NULL)
+		bufferevent_disable(fl->bev, EV_READ | EV_WRITE);
+	FLOW_CALL(fl, fl->cbs.on_error(v, why, fl->arg));
+	(void)flow_alive(fl);
+}
+
+static void
+flow_readcb(struct bufferevent *bev, void *arg)
+{
+	struct flow	*fl = arg;
+	struct evbuffer	*in = bufferevent_get_input(bev);
+
+	for (;;) {
+		size_t		 len = evbuffer_get_length(in), used;
+		const char	*p;
+		msg_t		*m;
+		enum framer_status st;
+
+		if (len == 0)
+			return;
+		p = (const char *)evbuffer_pullup(in, -1);
+		st = framer_parse(fl->framer, p, len, &used, &m);
+		evbuffer_drain(in, used);
+		switch (st) {
+		case FRAMER_MSG:
+			FLOW_CALL(fl, fl->cbs.on_msg(m, fl->arg));
+			if (!flow_alive(fl))
+				return;
+			break;
+		case FRAMER_PONG:
+			if (fl->cbs.on_pong != NULL) {
+				FLOW_CALL(fl, fl->cbs.on_pong(fl->arg));
+				if (!flow_alive(fl))
+					return;
+			}
+			break;
+		case FRAMER_ERROR:
+			flow_fail(fl, SC_SIP_MALFORMED, framer_error(fl->framer));
+			return;
+		case FRAMER_MORE:
+			return;
+		}
+	}
+}
+
+/* Classifies a failed handshake from the OpenSSL error queue. */
+static enum sc_verdict
+flow_tls_error(struct flow *fl, char *why, size_t whylen)
+{
+	unsigned long	 e, first = 0;
+	int		 sockerr = EVUTIL_SOCKET_ERROR();
+
+	while ((e = bufferevent_get_openssl_error(fl->bev)) != 0)
+		if (first == 0)
+			first = e;
+	if (first == 0) {
+		if (sockerr == ECONNRESET) {
+			snprintf(why, whylen,
+			    "connection reset during the TLS handshake");
+			return SC_TLS_HANDSHAKE_FAILED;
+		}
+		snprintf(why, whylen, "connection closed during the TLS "
+		    "handshake%s%s", sockerr ? ": " : "",
+		    sockerr ? strerror(sockerr) : "");
+		return SC_TLS_HANDSHAKE_FAILED;
+	}
+	snprintf(why, whylen, "TLS handshake failed: %s",
+	    ERR_reason_error_string(first) ? ERR_reason_error_string(first) :
+	    "unknown error");
+	if (ERR_GET_LIB(first) == ERR_LIB_SSL) {
+		switch (ERR_GET_REASON(first)) {
+		case SSL_R_UNSUPPORTED_PROTOCOL:
+		case SSL_R_NO_PROTOCOLS_AVAILABLE:
+		case SSL_R_TLSV1_ALERT_PROTOCOL_VERSION:
+		case SSL_R_NO_SHARED_CIPHER:
+		case SSL_R_NO_CIPHERS_AVAILABLE:
+		case SSL_R_NO_SUITABLE_SIGNATURE_ALGORITHM:
+			return SC_TLS_PROTOCOL_MISMATCH;
+		}
+	}
+	return SC_TLS_HANDSHAKE_FAILED;
+}
+
+static void
+flow_eventcb(struct bufferevent *bev, short what, void *arg)
+{
+	struct flow	*fl = arg;
+	char		 why[256];
+
+	(void)bev;
+	if (what & BEV_EVENT_CONNECTED) {
+		fl->tls_up = 1;
+		FLOW_CALL(fl, fl->cbs.on_tls(fl->arg));
+		(void)flow_alive(fl);
+		return;
+	}
+	if (!fl->tls_up) {
+		enum sc_verdict v = flow_tls_error(fl, why, sizeof(why));
+
+		flow_fail(fl, v, why);
+		return;
+	}
+	if (what & BEV_EVENT_EOF) {
+		flow_fail(fl, SC_SIP_CONNECTION_CLOSED,
+		    "the server closed the connection");
+		return;
+	}
+	if (what & BEV_EVENT_ERROR) {
+		unsigned long	e = bufferevent_get_openssl_error(bev);
+		int		err = EVUTIL_SOCKET_ERROR();
+
+		if (e != 0)
+			snprintf(why, sizeof(why), "TLS error: %s",
+			    ERR_reason_error_string(e) ?
+			    ERR_reason_error_string(e) : "unknown");
+		else
+			snprintf(why, sizeof(why), "connection %s",
+			    err == ECONNRESET ? "reset by the server" :
+			    strerror(err));
+		flow_fail(fl, SC_SIP_CONNECTION_CLOSED, why);
+	}
+}
+
+static void
+flow_connected(evutil_socket_t fd, short what, void *arg)
+{
+	struct flow	*fl = arg;
+	int		 err = 0;
+	socklen_t	 len = sizeof(err);
+	SSL		*ssl;
+	char		 why[160];
+
+	(void)what;
+	event_free(fl->connect_ev);
+	fl->connect_ev = NULL;
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1)
+		err = errno;
+	if (err != 0) {
+		snprintf(why, sizeof(why), "TCP connect: %s", strerror(err));
+		flow_fail(fl, err == ECONNREFUSED ? SC_TCP_REFUSED :
+		    err == ETIMEDOUT ? SC_TCP_TIMEOUT :
+		    err == ECONNRESET ? SC_TCP_RESET : SC_TCP_REFUSED, why);
+		return;
+	}
+	FLOW_CALL(fl, fl->cbs.on_tcp(fl->arg));
+	if (!flow_alive(fl))
+		return;
+
+	if ((ssl = tlsctx_ssl_new(fl->ctx, fl->sni)) == NULL) {
+		flow_fail(fl, SC_INTERNAL_ERROR, "cannot create an SSL object");
+		return;
+	}
+	fl->bev = bufferevent_openssl_socket_new(fl->base, fd, ssl,
+	    BUFFEREVENT_SSL_CONNECTING,
+	    BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
+	if (fl->bev == NULL) {
+		SSL_free(ssl);
+		flow_fail(fl, SC_INTERNAL_ERROR, "cannot create a bufferevent");
+		return;
+	}
+	fl->fd = -1;	/* the bufferevent owns it now */
+	bufferevent_openssl_set_allow_dirty_shutdown(fl->bev, 1);
+	bufferevent_setcb(fl->bev, flow_readcb, NULL, flow_eventcb, fl);
+	bufferevent_enable(fl->bev, EV_READ | EV_WRITE);
+}
+
+int
+flow_connect(struct flow *fl, const struct sockaddr *sa, socklen_t salen,
+    enum sc_verdict *v, char *why, size_t whylen)
+{
+	int one = 1;
+
+	fl->fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0);
+	if (fl->fd == -1) {
+		*v = SC_INTERNAL_ERROR;
+		snprintf(why, whylen, "socket: %s", strerror(errno));
+		return -1;
+	}
+	/* SIP is request/response: Nagle would only add latency. */
+	(void)setsockopt(fl->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (connect(fl->fd, sa, salen) == -1 && errno != EINPROGRESS) {
+		int err = errno;
+
+		/* Local resource exhaustion is ours, not the server's. */
+		*v = (err == EMFILE || err == ENFILE || err == EADDRNOTAVAIL) ?
+		    SC_INTERNAL_ERROR : SC_TCP_REFUSED;
+		snprintf(why, whylen, "TCP connect: %s", strerror(err));
+		return -1;
+	}
+	fl->connect_ev = event_new(fl->base, fl->fd, EV_WRITE, flow_connected,
+	    fl);
+	if (fl->connect_ev == NULL || event_add(fl->connect_ev, NULL) == -1) {
+		*v = SC_INTERNAL_ERROR;
+		snprintf(why, whylen, "cannot watch the socket");
+		return -1;
+	}
+	return 0;
+}
+
+int
+flow_send(struct flow *fl, const char *buf, size_t len)
+{
+	if (fl->bev == NULL || !fl->tls_up || fl->doomed)
+		return -1;
+	return bufferevent_write(fl->bev, buf, len);
+}
+
+SSL *
+flow_ssl(struct flow *fl)
+{
+	return fl->bev != NULL ? bufferevent_openssl_get_ssl(fl->bev) : NULL;
+}
+
+int
+flow_local(struct flow *fl, char *ip, size_t iplen, unsigned *port)
+{
+	struct sockaddr_storage	ss;
+	socklen_t		len = sizeof(ss);
+	int			fd;
+
+	fd = fl->bev != NULL ? bufferevent_getfd(fl->bev) : fl->fd;
+	if (fd == -1 || getsockname(fd, (struct sockaddr *)&ss, &len) == -1)
+		return -1;
+	if (ss.ss_family == AF_INET6) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+
+		if (inet_ntop(AF_INET6, &s6->sin6_addr, ip, iplen) == NULL)
+			return -1;
+		*port = ntohs(s6->sin6_port);
+	} else {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+
+		if (inet_ntop(AF_INET, &s4->sin_addr, ip, iplen) == NULL)
+			return -1;
+		*port = ntohs(s4->sin_port);
+	}
+	return 0;
+}

@@ -1,0 +1,231 @@
+/*
+ * framer.c - SIP stream framing over Sofia-SIP's incremental parser.
+ *
+ * Bytes go into a msg_t with msg_recv_iovec()/msg_recv_commit() and
+ * msg_extract() says whether a message is complete.  Sofia keeps the bytes
+ * that follow a complete message in a successor msg_t (msg_next()); we do
+ * not parse from that successor, because Sofia silently skips CRLFs at the
+ * start of a message and a keep-alive pong would vanish.  Instead the
+ * successor's byte count is handed back to the caller as "not used", and
+ * the next call starts at a message boundary where CRLFs are ours to see.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sofia-sip/msg_addr.h>
+#include <sofia-sip/msg_buffer.h>
+#include <sofia-sip/sip.h>
+#include <sofia-sip/sip_protos.h>
+
+#include "framer.h"
+
+struct framer {
+	size_t	 maxsize;
+	msg_t	*msg;		/* message being received, or NULL */
+	size_t	 fed;		/* bytes committed into msg */
+	char	 error[128];
+};
+
+struct framer *
+framer_new(size_t maxsize)
+{
+	struct framer *fr;
+
+	if ((fr = calloc(1, sizeof(*fr))) == NULL)
+		return NULL;
+	fr->maxsize = maxsize;
+	return fr;
+}
+
+void
+framer_free(struct framer *fr)
+{
+	if (fr == NULL)
+		return;
+	if (fr->msg != NULL)
+		msg_destroy(fr->msg);
+	free(fr);
+}
+
+const char *
+framer_error(const struct framer *fr)
+{
+	return fr->error;
+}
+
+size_t
+framer_pending(const struct framer *fr)
+{
+	return fr->fed;
+}
+
+static enum framer_status
+framer_fail(struct framer *fr, const char *why)
+{
+	snprintf(fr->error, sizeof(fr->error), "%s", why);
+	if (fr->msg != NULL) {
+		msg_destroy(fr->msg);
+		fr->msg = NULL;
+	}
+	return FRAMER_ERROR;
+}
+
+/* Copies len bytes into the message's receive buffer. */
+static int
+framer_commit(struct framer *fr, const char *buf, size_t len)
+{
+	msg_iovec_t	 iov[msg_n_fragments];
+	issize_t	 n;
+	isize_t		 i;
+	size_t		 off = 0;
+
+	n = msg_recv_iovec(fr->msg, iov, msg_n_fragments, len, 1);
+	if (n < 0)
+		return -1;
+	for (i = 0; i < n && off < len; i++) {
+		size_t k = iov[i].mv_len;
+
+		if (k > len - off)
+			k = len - off;
+		memcpy(iov[i].mv_base, buf + off, k);
+		off += k;
+	}
+	if (off != len)
+		return -1;
+	if (msg_recv_commit(fr->msg, len, 0) < 0)
+		return -1;
+	fr->fed += len;
+	return 0;
+}
+
+/*
+ * Checks what Sofia accepted: a request or status line, and a
+ * Content-Length, which RFC 3261 §18.3 requires on stream transports.
+ */
+static const char *
+framer_validate(msg_t *msg)
+{
+	sip_t *sip = sip_object(msg);
+
+	if (sip == NULL || msg_has_error(msg) || sip->sip_error != NULL)
+		return "malformed SIP message";
+	if (sip->sip_request == NULL && sip->sip_status == NULL)
+		return "malformed SIP message: no request or status line";
+	if (sip->sip_content_length == NULL)
+		return "SIP message without Content-Length on a stream";
+	if (sip->sip_call_id == NULL || sip->sip_cseq == NULL ||
+	    sip->sip_via == NULL || sip->sip_from == NULL ||
+	    sip->sip_to == NULL)
+		return "SIP message lacks Via, From, To, Call-ID or CSeq";
+	return NULL;
+}
+
+enum framer_status
+framer_parse(struct framer *fr, const char *buf, size_t len, size_t *used,
+    msg_t **out)
+{
+	msg_t		*next;
+	const char	*why;
+	size_t		 take, left;
+	int		 rc;
+
+	*used = 0;
+	*out = NULL;
+
+	/* At a message boundary a CRLF is an RFC 5626 pong, not a message. */
+	if (fr->fed == 0) {
+		if (len == 0)
+			return FRAMER_MORE;
+		if (buf[0] == '\r' || buf[0] == '\n') {
+			if (buf[0] == '\n') {
+				*used = 1;
+				return FRAMER_PONG;
+			}
+			if (len < 2)
+				return FRAMER_MORE;
+			if (buf[1] != '\n')
+				return framer_fail(fr,
+				    "stray CR between SIP messages");
+			*used = 2;
+			return FRAMER_PONG;
+		}
+	}
+	if (len == 0)
+		return FRAMER_MORE;
+
+	if (fr->msg == NULL) {
+		fr->msg = msg_create(sip_default_mclass(), 0);
+		if (fr->msg == NULL)
+			return framer_fail(fr, "out of memory");
+		/* Our own count enforces the limit; Sofia gets slack so it never
+		 * refuses the byte that tells us the limit was passed. */
+		msg_maxsize(fr->msg, fr->maxsize + 64);
+	}
+
+	take = len;
+	if (fr->fed + take > fr->maxsize + 1)
+		take = fr->maxsize + 1 - fr->fed;
+	if (framer_commit(fr, buf, take) == -1) {
+		char why_buf[96];
+
+		snprintf(why_buf, sizeof(why_buf),
+		    "SIP message exceeds the maximum of %zu bytes",
+		    fr->maxsize);
+		return framer_fail(fr, why_buf);
+	}
+
+	rc = msg_extract(fr->msg);
+	if (rc < 0) {
+		if (fr->fed > fr->maxsize ||
+		    msg_get_flags(fr->msg, MSG_FLG_TOOLARGE)) {
+			char why_buf[96];
+
+			snprintf(why_buf, sizeof(why_buf),
+			    "SIP message exceeds the maximum of %zu bytes",
+			    fr->maxsize);
+			return framer_fail(fr, why_buf);
+		}
+		return framer_fail(fr, "unparseable SIP message");
+	}
+	if (rc == 0) {
+		sip_t *sip = sip_object(fr->msg);
+
+		/* Sofia would read a body without length until EOF. */
+		if (sip != NULL && sip->sip_separator != NULL &&
+		    sip->sip_content_length == NULL)
+			return framer_fail(fr,
+			    "SIP message without Content-Length on a stream");
+		if (fr->fed > fr->maxsize) {
+			char why_buf[96];
+
+			snprintf(why_buf, sizeof(why_buf),
+			    "SIP message exceeds the maximum of %zu bytes",
+			    fr->maxsize);
+			return framer_fail(fr, why_buf);
+		}
+		*used = take;
+		return FRAMER_MORE;
+	}
+
+	/* Complete: give back what Sofia moved to the successor. */
+	left = 0;
+	if ((next = msg_next(fr->msg)) != NULL) {
+		left = msg_buf_committed(next);
+		msg_destroy(next);
+	}
+	if (left > take)
+		return framer_fail(fr, "internal framing error");
+	*used = take - left;
+
+	if ((why = framer_validate(fr->msg)) != NULL)
+		return framer_fail(fr, why);
+
+	*out = fr->msg;
+	fr->msg = NULL;
+	fr->fed = 0;
+	return FRAMER_MSG;
+}

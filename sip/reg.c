@@ -1,0 +1,330 @@
+/*
+ * reg.c - the REGISTER client binding.
+ *
+ * One Call-ID and From tag for the binding's life, CSeq increasing, a new
+ * branch per request (RFC 3261 §10.2).  A response is ours only if its top
+ * Via branch, Call-ID and CSeq all match the request in flight; anything
+ * else is counted and ignored, as a transaction layer would.
+ */
+#include "config.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <sofia-sip/sip.h>
+#include <sofia-sip/sip_header.h>
+#include <sofia-sip/sip_protos.h>
+#include <sofia-sip/sip_status.h>
+#include <sofia-sip/sip_tag.h>
+#include <sofia-sip/su_alloc.h>
+
+#include "digest.h"
+#include "reg.h"
+#include "util.h"
+
+#define REG_MAX_CHALLENGES	3	/* stale nonces may renew; no loops */
+
+struct reg {
+	char		*domain;
+	char		*user;
+	char		*password;
+	char		*local_host;	/* bracketed if IPv6 */
+	unsigned	 local_port;
+	char		*user_agent;
+	char		 call_id[40];
+	char		 from_tag[20];
+	char		 branch[48];	/* of the request in flight */
+	uint32_t	 cseq;
+	unsigned	 expires;	/* of the request in flight */
+	struct digest	*digest;
+	int		 have_challenge;
+	int		 sent_credentials;
+	int		 challenges;
+	int		 raised_423;
+	int		 final_status;
+	unsigned	 granted;
+	unsigned	 unmatched;
+};
+
+static char *
+reg_strdup(const char *s)
+{
+	return s != NULL ? strdup(s) : NULL;
+}
+
+struct reg *
+reg_new(const struct reg_params *p)
+{
+	struct reg	*r;
+	char		 host[80];
+
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		goto fail;
+	util_host_uri(p->local_ip, host, sizeof(host));
+	r->domain = reg_strdup(p->domain);
+	r->user = reg_strdup(p->user != NULL ? p->user : "sipcanary");
+	r->password = reg_strdup(p->password != NULL ? p->password : "");
+	r->local_host = reg_strdup(host);
+	r->user_agent = reg_strdup(p->user_agent != NULL ? p->user_agent :
+	    "sipcanary");
+	r->local_port = p->local_port;
+	if (r->domain == NULL || r->user == NULL || r->password == NULL ||
+	    r->local_host == NULL || r->user_agent == NULL)
+		goto fail;
+	if ((r->digest = digest_new()) == NULL)
+		goto fail;
+	util_token(r->call_id, sizeof(r->call_id), 32);
+	util_token(r->from_tag, sizeof(r->from_tag), 16);
+	return r;
+fail:
+	reg_free(r);
+	return NULL;
+}
+
+void
+reg_free(struct reg *r)
+{
+	if (r == NULL)
+		return;
+	digest_free(r->digest);
+	free(r->domain);
+	free(r->user);
+	if (r->password != NULL) {
+		explicit_bzero(r->password, strlen(r->password));
+		free(r->password);
+	}
+	free(r->local_host);
+	free(r->user_agent);
+	free(r);
+}
+
+char *
+reg_build(struct reg *r, unsigned expires, size_t *len, char **redacted,
+    char *err, size_t errlen)
+{
+	msg_t		*msg = NULL;
+	sip_t		*sip;
+	char		*wire = NULL, *s;
+	char		 ruri[300], rline[340], via[200], aor[600], contact[400];
+	char		 cseq[40], exp[16], tok[24];
+	size_t		 n;
+
+	if (redacted != NULL)
+		*redacted = NULL;
+	r->expires = expires;
+	r->cseq++;
+	util_token(tok, sizeof(tok), 20);
+	snprintf(r->branch, sizeof(r->branch), "z9hG4bK%s", tok);
+	snprintf(ruri, sizeof(ruri), "sips:%s", r->domain);
+	snprintf(rline, sizeof(rline), "REGISTER %s SIP/2.0", ruri);
+	snprintf(via, sizeof(via), "SIP/2.0/TLS %s:%u;branch=%s;rport",
+	    r->local_host, r->local_port, r->branch);
+	snprintf(aor, sizeof(aor), "<sips:%s@%s>", r->user, r->domain);
+	snprintf(contact, sizeof(contact), "<sip:%s@%s:%u;transport=tls>",
+	    r->user, r->local_host, r->local_port);
+	snprintf(cseq, sizeof(cseq), "%u REGISTER", r->cseq);
+	snprintf(exp, sizeof(exp), "%u", expires);
+
+	if ((msg = msg_create(sip_default_mclass(), 0)) == NULL)
+		goto nomem;
+	sip = sip_object(msg);
+	if (sip_add_tl(msg, sip,
+	    SIPTAG_REQUEST_STR(rline),
+	    SIPTAG_VIA_STR(via),
+	    SIPTAG_MAX_FORWARDS_STR("70"),
+	    SIPTAG_FROM_STR(aor),
+	    SIPTAG_TO_STR(aor),
+	    SIPTAG_CALL_ID_STR(r->call_id),
+	    SIPTAG_CSEQ_STR(cseq),
+	    SIPTAG_CONTACT_STR(contact),
+	    SIPTAG_EXPIRES_STR(exp),
+	    SIPTAG_USER_AGENT_STR(r->user_agent),
+	    TAG_END()) < 0)
+		goto nomem;
+	/* sip_add_tl() does not say which tag failed; check what we need. */
+	if (sip->sip_request == NULL || sip->sip_from == NULL ||
+	    sip->sip_via == NULL || sip->sip_contact == NULL) {
+		snprintf(err, errlen, "cannot build REGISTER (bad user or "
+		    "domain?)");
+		goto fail;
+	}
+	sip_from_tag(msg_home(msg), sip->sip_from, r->from_tag);
+	r->sent_credentials = 0;
+	if (r->have_challenge) {
+		if (digest_authorize(r->digest, msg, sip, r->user, r->password,
+		    "REGISTER", ruri, err, errlen) == -1)
+			goto fail;
+		r->sent_credentials = 1;
+	}
+	if (sip_complete_message(msg) < 0 ||
+	    msg_serialize(msg, (msg_pub_t *)sip) < 0 ||
+	    (s = msg_as_string(msg_home(msg), msg, NULL, 0, &n)) == NULL)
+		goto nomem;
+	if ((wire = malloc(n + 1)) == NULL)
+		goto nomem;
+	memcpy(wire, s, n + 1);
+	*len = n;
+	if (redacted != NULL && (*redacted = util_redact_auth(wire, n)) == NULL)
+		goto nomem;
+	msg_destroy(msg);
+	return wire;
+nomem:
+	snprintf(err, errlen, "out of memory building REGISTER");
+fail:
+	free(wire);
+	msg_destroy(msg);
+	return NULL;
+}
+
+/* Is this response to the request in flight? */
+static int
+reg_matches(const struct reg *r, const sip_t *sip)
+{
+	return sip->sip_status != NULL && sip->sip_via != NULL &&
+	    sip->sip_via->v_branch != NULL &&
+	    strcmp(sip->sip_via->v_branch, r->branch) == 0 &&
+	    sip->sip_call_id != NULL &&
+	    strcmp(sip->sip_call_id->i_id, r->call_id) == 0 &&
+	    sip->sip_cseq != NULL && sip->sip_cseq->cs_seq == r->cseq &&
+	    sip->sip_cseq->cs_method == sip_method_register;
+}
+
+/* The expiry granted to our Contact (RFC 3261 §10.2.4). */
+static unsigned
+reg_granted_from(const struct reg *r, const sip_t *sip)
+{
+	const sip_contact_t	*m;
+	char			 port[12];
+
+	snprintf(port, sizeof(port), "%u", r->local_port);
+	for (m = sip->sip_contact; m != NULL; m = m->m_next) {
+		if (m->m_url->url_host == NULL ||
+		    strcasecmp(m->m_url->url_host, r->local_host) != 0 ||
+		    m->m_url->url_port == NULL ||
+		    strcmp(m->m_url->url_port, port) != 0)
+			continue;
+		if (m->m_expires != NULL)
+			return (unsigned)strtoul(m->m_expires, NULL, 10);
+		break;
+	}
+	if (sip->sip_expires != NULL)
+		return (unsigned)sip->sip_expires->ex_delta;
+	return r->expires;
+}
+
+enum reg_action
+reg_response(struct reg *r, msg_t *msg, enum sc_verdict *verdict, char *why,
+    size_t whylen)
+{
+	sip_t	*sip = sip_object(msg);
+	int	 st;
+
+	why[0] = '\0';
+	if (sip == NULL || !reg_matches(r, sip)) {
+		r->unmatched++;
+		return REG_IGNORE;
+	}
+	st = sip->sip_status->st_status;
+	if (st < 200)
+		return REG_PROVISIONAL;
+	r->final_status = st;
+
+	if (st >= 200 && st < 300) {
+		r->granted = reg_granted_from(r, sip);
+		*verdict = SC_OK;
+		return REG_DONE;
+	}
+	if (st == 401 || st == 407) {
+		int stale = 0;
+
+		if (r->password[0] == '\0') {
+			snprintf(why, whylen, "%d: the registrar requires "
+			    "authentication and no credentials were given", st);
+			*verdict = SC_SIP_AUTH_REJECTED;
+			return REG_DONE;
+		}
+		if (digest_challenge(r->digest, sip, why, whylen) == -1) {
+			*verdict = SC_SIP_AUTH_REJECTED;
+			return REG_DONE;
+		}
+		{
+			const msg_auth_t *au = st == 401 ?
+			    sip->sip_www_authenticate :
+			    sip->sip_proxy_authenticate;
+			const char *sv = au != NULL ?
+			    msg_params_find(au->au_params, "stale=") : NULL;
+
+			stale = sv != NULL && strncasecmp(sv, "true", 4) == 0;
+		}
+		if ((r->sent_credentials && !stale) ||
+		    ++r->challenges > REG_MAX_CHALLENGES) {
+			snprintf(why, whylen, "%d: the registrar rejected the "
+			    "credentials (challenged again)", st);
+			*verdict = SC_SIP_AUTH_REJECTED;
+			return REG_DONE;
+		}
+		r->have_challenge = 1;
+		return REG_RESEND;
+	}
+	if (st == 403) {
+		snprintf(why, whylen, "403 %s", sip->sip_status->st_phrase);
+		*verdict = SC_SIP_AUTH_REJECTED;
+		return REG_DONE;
+	}
+	if (st == 423) {
+		if (sip->sip_min_expires == NULL) {
+			snprintf(why, whylen, "423 Interval Too Brief without "
+			    "Min-Expires");
+			*verdict = SC_SIP_4XX;
+			return REG_DONE;
+		}
+		if (r->raised_423 || sip->sip_min_expires->me_delta <=
+		    r->expires) {
+			snprintf(why, whylen, "423 Interval Too Brief again "
+			    "(Min-Expires %lu)",
+			    (unsigned long)sip->sip_min_expires->me_delta);
+			*verdict = SC_SIP_4XX;
+			return REG_DONE;
+		}
+		r->raised_423 = 1;
+		r->expires = (unsigned)sip->sip_min_expires->me_delta;
+		return REG_RESEND;
+	}
+	snprintf(why, whylen, "%d %s", st, sip->sip_status->st_phrase ?
+	    sip->sip_status->st_phrase : "");
+	*verdict = sc_verdict_from_status(st);
+	return REG_DONE;
+}
+
+unsigned
+reg_expires(const struct reg *r)
+{
+	return r->expires;
+}
+
+int
+reg_final_status(const struct reg *r)
+{
+	return r->final_status;
+}
+
+unsigned
+reg_granted(const struct reg *r)
+{
+	return r->granted;
+}
+
+const char *
+reg_auth_algorithm(const struct reg *r)
+{
+	return r->sent_credentials ? digest_algorithm(r->digest) : NULL;
+}
+
+unsigned
+reg_unmatched(const struct reg *r)
+{
+	return r->unmatched;
+}

@@ -1,0 +1,36 @@
+/*
+ * tlsctx.h - OpenSSL client contexts for probes, and the per-connection
+ * record of what certificate verification found.  Internal to sip/.
+ */
+#ifndef SC_TLSCTX_H
+#define SC_TLSCTX_H
+
+#include <openssl/ssl.h>
+
+/* What the verify callback saw; kept in the SSL's ex_data. */
+struct tls_verify {
+	long	 first_error;	/* X509_V_OK if none */
+	int	 first_depth;
+	unsigned errors;	/* number of errors reported */
+};
+
+/*
+ * A client context: peer verification against ca_file (or the system
+ * store when NULL) that records errors instead of aborting, so that the
+ * handshake completes and the chain can be reported.  Session caching and
+ * tickets are off: a fresh probe must do a full handshake.  Returns NULL
+ * with a reason in err.
+ */
+SSL_CTX	*tlsctx_new(const char *ca_file, int min_version, int max_version,
+	    char *err, size_t errlen);
+
+/* A new SSL for one connection, with SNI and a zeroed tls_verify. */
+SSL	*tlsctx_ssl_new(SSL_CTX *, const char *sni);
+
+/* The record for ssl (never NULL for an SSL made by tlsctx_ssl_new). */
+struct tls_verify *tlsctx_verify(SSL *);
+
+/* "1.2" or "1.3" -> TLS1_2_VERSION...; 0 if unknown. */
+int	 tlsctx_parse_version(const char *);
+
+#endif /* SC_TLSCTX_H */

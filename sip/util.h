@@ -1,0 +1,27 @@
+/*
+ * util.h - small helpers shared inside the sip/ library: random tokens and
+ * formatting a socket address.
+ */
+#ifndef SC_UTIL_H
+#define SC_UTIL_H
+
+#include <stddef.h>
+#include <sys/socket.h>
+
+/* A random token of n hex characters (n < len). */
+void	 util_token(char *buf, size_t len, size_t n);
+
+/* "1.2.3.4:5061" or "[::1]:5061". */
+void	 util_addr_str(const struct sockaddr *, char *buf, size_t len);
+
+/* "1.2.3.4" or "[::1]" for use inside a SIP URI or Via. */
+void	 util_host_uri(const char *ip, char *buf, size_t len);
+
+
+
+/*
+ * A copy of a SIP message with the response= value of every Authorization
+ * and Proxy-Authorization header replaced, for traces and logs.
+ */
+char	*util_redact_auth(const char *wire, size_t len);
+#endif /* SC_UTIL_H */
