@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -14,6 +15,21 @@
 #ifndef SC_VERSION_GIT
 #define SC_VERSION_GIT "unknown"
 #endif
+
+int
+cli_usage_error(const char *cmd, const char *usage, int code,
+    const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "sipcanary %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nusage: sipcanary %s %s (try 'sipcanary %s "
+	    "--help')\n", cmd, usage, cmd);
+	return code;
+}
 
 static void
 usage(FILE *fp)
@@ -27,6 +43,7 @@ usage(FILE *fp)
 "\n"
 "commands:\n"
 "  check    probe a SIP domain once (Nagios/Icinga compatible)\n"
+"  certs    print the certificate inventory of every frontend\n"
 "\n"
 "options:\n"
 "  -h, --help       this help; 'sipcanary COMMAND --help' for a command\n"
@@ -34,6 +51,7 @@ usage(FILE *fp)
 "\n"
 "example:\n"
 "  sipcanary check --user alice --password-file alice.pw sips:example.com\n"
+"  sipcanary certs --warn-days 30 sips:example.com\n"
 "\n"
 "See sipcanary(1).\n");
 }
@@ -59,6 +77,8 @@ main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "check") == 0)
 		return cmd_check(argc - 1, argv + 1);
+	if (strcmp(argv[1], "certs") == 0)
+		return cmd_certs(argc - 1, argv + 1);
 	fprintf(stderr, "sipcanary: unknown command \"%s\" (try "
 	    "'sipcanary --help')\n", argv[1]);
 	return EXIT_USAGE;

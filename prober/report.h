@@ -10,7 +10,9 @@
 #include "sipcanary.h"
 
 struct check_report {
-	const char		*target;	/* the URI as given */
+	char			*target;	/* the URI as given */
+	char			*owner;		/* who owns it, or NULL */
+	int			 sip;		/* SIP was probed (check) */
 	enum sc_verdict		 verdict;	/* overall */
 	enum sc_severity	 severity;
 	char			 error[256];	/* target-level reason */
@@ -19,9 +21,17 @@ struct check_report {
 	size_t			 nresults;
 };
 
-void	report_json(FILE *, const struct check_report *);
-void	report_text(FILE *, const struct check_report *);
-void	report_nagios(FILE *, const struct check_report *);
+#include <jansson.h>
+
+/* The JSON document of one target. */
+json_t	*report_json_doc(const struct check_report *);
+void	 report_json(FILE *, const struct check_report *);
+void	 report_text(FILE *, const struct check_report *);
+void	 report_nagios(FILE *, const struct check_report *);
+void	 report_certs_text(FILE *, const struct check_report *);
+void	 report_text_cert(FILE *, const struct sc_result *);
+void	 report_csv_header(FILE *);
+void	 report_csv(FILE *, const struct check_report *);
 
 /* "2027-11-28T00:00:00Z" */
 void	report_time_iso(time_t, char *, size_t);

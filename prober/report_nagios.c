@@ -32,6 +32,24 @@ nagios_perf(FILE *fp, const char *prefix, const char *name, double v)
 		fprintf(fp, " '%s%s'=%.6fs;;;0", prefix, name, v);
 }
 
+/* days_left of the earliest-expiring certificate of any frontend. */
+static void
+nagios_days_left(FILE *fp, const struct check_report *cr)
+{
+	const struct sc_cert	*e = NULL;
+	size_t			 i;
+
+	for (i = 0; i < cr->nresults; i++) {
+		const struct sc_certreport *c = &cr->results[i].cert;
+
+		if (c->has_expiry && (e == NULL ||
+		    c->expiry.not_after < e->not_after))
+			e = &c->expiry;
+	}
+	if (e != NULL)
+		fprintf(fp, " 'days_left'=%.2f;;;", e->days_left);
+}
+
 void
 report_nagios(FILE *fp, const struct check_report *cr)
 {
@@ -69,5 +87,6 @@ report_nagios(FILE *fp, const struct check_report *cr)
 	}
 	if (cr->dns_seconds >= 0)
 		nagios_perf(fp, "", "dns", cr->dns_seconds);
+	nagios_days_left(fp, cr);
 	fputc('\n', fp);
 }

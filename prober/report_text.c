@@ -1,6 +1,6 @@
 /*
  * report_text.c - the human table of a check: one row per frontend with
- * its phase timings, then what a person needs to act on a failure.
+ * its phase timings, then per frontend what a person needs to act.
  */
 #include "config.h"
 
@@ -18,11 +18,38 @@ report_ms(FILE *fp, double s)
 		fprintf(fp, " %7.1fms", s * 1000);
 }
 
+/* The certificate lines shared by check and certs. */
+void
+report_text_cert(FILE *fp, const struct sc_result *r)
+{
+	const struct sc_certreport	*c = &r->cert;
+	char				 na[32];
+
+	if (c->nchain > 0) {
+		report_time_iso(c->chain[0].not_after, na, sizeof(na));
+		fprintf(fp, "  cert:     %s\n", c->chain[0].subject);
+		fprintf(fp, "            expires %s (%.1f days)\n", na,
+		    c->chain[0].days_left);
+	}
+	if (c->has_expiry && c->expiry.depth > 0) {
+		report_time_iso(c->expiry.not_after, na, sizeof(na));
+		fprintf(fp, "  earliest: depth %d %s expires %s (%.1f days)\n",
+		    c->expiry.depth, c->expiry.subject, na,
+		    c->expiry.days_left);
+	}
+	if (c->identity_source != NULL)
+		fprintf(fp, "  identity: %s (%s)\n", c->identity,
+		    c->identity_source);
+	if (c->ocsp.stapled)
+		fprintf(fp, "  ocsp:     %s%s%s\n", c->ocsp.status != NULL ?
+		    c->ocsp.status : "unusable", c->ocsp.error[0] ? ": " : "",
+		    c->ocsp.error);
+}
+
 void
 report_text(FILE *fp, const struct check_report *cr)
 {
-	size_t	i;
-	char	na[32];
+	size_t i;
 
 	fprintf(fp, "%s: %s%s%s\n", cr->target, sc_verdict_str(cr->verdict),
 	    cr->error[0] ? " - " : "", cr->error);
@@ -50,23 +77,14 @@ report_text(FILE *fp, const struct check_report *cr)
 		if (r->tls_version[0] != '\0')
 			fprintf(fp, "  tls:      %s %s%s\n", r->tls_version,
 			    r->tls_cipher, r->tls_resumed ? " (resumed)" : "");
-		if (r->nchain > 0) {
-			const struct sc_cert *c = &r->chain[0];
-
-			report_time_iso(c->not_after, na, sizeof(na));
-			fprintf(fp, "  cert:     %s\n", c->subject);
-			fprintf(fp, "            expires %s (%.1f days)\n", na,
-			    c->days_left);
+		report_text_cert(fp, r);
+		if (r->final_status != 0) {
+			fprintf(fp, "  sip:      %d", r->final_status);
+			if (r->auth_algorithm[0] != '\0')
+				fprintf(fp, ", digest %s", r->auth_algorithm);
+			if (r->t.registered >= 0)
+				fprintf(fp, ", expires %u s", r->expires);
+			fputc('\n', fp);
 		}
-		if (r->identity_source != NULL)
-			fprintf(fp, "  identity: %s (%s)\n", r->identity,
-			    r->identity_source);
-		if (r->final_status != 0)
-			fprintf(fp, "  sip:      %d%s%s%s", r->final_status,
-			    r->auth_algorithm[0] ? ", digest " : "",
-			    r->auth_algorithm,
-			    r->verdict == SC_OK ? "" : "\n");
-		if (r->final_status != 0 && r->verdict == SC_OK)
-			fprintf(fp, ", expires %u s\n", r->expires);
 	}
 }

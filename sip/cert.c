@@ -1,223 +1,39 @@
 /*
- * cert.c - the peer certificate chain as data, RFC 5922 identity, and the
- * mapping of verification failures onto verdict codes.
+ * cert.c - the certificate verdict.
  *
- * SSL_set1_host() is deliberately not used: it applies RFC 6125 rules
- * (wildcards, no sip: URIs), and SIP's rules in RFC 5922 differ.
+ * Verification ran during the handshake with a callback that records the
+ * first error and lets the handshake finish (tlsctx.c), so the chain can
+ * always be reported.  Here that error is classified, and the checks
+ * OpenSSL does not make for SIP are added: RFC 5922 identity, weak
+ * algorithms on every certificate, a revoked staple, and the whole chain
+ * verified at now + warn/crit days, which catches an intermediate that
+ * expires before the leaf.
  */
 #include "config.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
-#include <openssl/asn1.h>
-#include <openssl/bio.h>
-#include <openssl/evp.h>
 #include <openssl/x509.h>
-#include <openssl/x509v3.h>
+#include <openssl/x509_vfy.h>
 
 #include "cert.h"
+#include "certinfo.h"
+#include "identity.h"
+#include "ocsp.h"
 #include "tlsctx.h"
 
-static char *
-cert_name(const X509_NAME *name)
-{
-	BIO	*bio;
-	char	*s = NULL, *p;
-	long	 n;
-
-	if ((bio = BIO_new(BIO_s_mem())) == NULL)
-		return NULL;
-	if (X509_NAME_print_ex(bio, name, 0, XN_FLAG_RFC2253) >= 0 &&
-	    (n = BIO_get_mem_data(bio, &p)) >= 0 &&
-	    (s = malloc((size_t)n + 1)) != NULL) {
-		memcpy(s, p, (size_t)n);
-		s[n] = '\0';
-	}
-	BIO_free(bio);
-	return s;
-}
-
-static time_t
-cert_time(const ASN1_TIME *t)
-{
-	struct tm tm;
-
-	if (t == NULL || !ASN1_TIME_to_tm(t, &tm))
-		return 0;
-	return timegm(&tm);
-}
-
-static int
-cert_fill(X509 *x, int depth, struct sc_cert *c)
-{
-	unsigned char	 md[EVP_MAX_MD_SIZE];
-	unsigned int	 mdlen = 0, i;
-	BIGNUM		*bn;
-
-	memset(c, 0, sizeof(*c));
-	c->depth = depth;
-	c->subject = cert_name(X509_get_subject_name(x));
-	c->issuer = cert_name(X509_get_issuer_name(x));
-	if ((bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL))
-	    != NULL) {
-		char *hex = BN_bn2hex(bn);
-
-		if (hex != NULL) {
-			c->serial = strdup(hex);
-			OPENSSL_free(hex);
-		}
-		BN_free(bn);
-	}
-	if (X509_digest(x, EVP_sha256(), md, &mdlen))
-		for (i = 0; i < mdlen && i < 32; i++)
-			snprintf(c->fingerprint_sha256 + 2 * i, 3, "%02x", md[i]);
-	c->not_before = cert_time(X509_get0_notBefore(x));
-	c->not_after = cert_time(X509_get0_notAfter(x));
-	c->days_left = difftime(c->not_after, time(NULL)) / 86400.0;
-	c->self_signed = X509_check_issued(x, x) == X509_V_OK;
-	if (c->subject == NULL || c->issuer == NULL || c->serial == NULL)
-		return -1;
-	return 0;
-}
-
-void
-cert_free_chain(struct sc_cert *chain, size_t n)
-{
-	size_t i;
-
-	if (chain == NULL)
-		return;
-	for (i = 0; i < n; i++) {
-		free(chain[i].subject);
-		free(chain[i].issuer);
-		free(chain[i].serial);
-	}
-	free(chain);
-}
-
-/* The host of a "sip:" URI with no user part, or NULL. */
-static int
-cert_sip_uri_host(const char *uri, size_t len, char *host, size_t hostlen)
-{
-	size_t i, n;
-
-	if (len < 5 || strncasecmp(uri, "sip:", 4) != 0)
-		return -1;
-	uri += 4, len -= 4;
-	for (i = 0; i < len; i++)
-		if (uri[i] == '@')
-			return -1;	/* a user part: not a domain identity */
-	for (n = 0; n < len && uri[n] != ';' && uri[n] != '?' &&
-	    uri[n] != ':' && uri[n] != '>'; n++)
-		;
-	if (n == 0 || n >= hostlen)
-		return -1;
-	memcpy(host, uri, n);
-	host[n] = '\0';
-	return 0;
-}
-
-static int
-cert_name_eq(const char *a, size_t alen, const char *domain)
-{
-	/* Exact, case-insensitive; a trailing root dot is not significant. */
-	size_t dlen = strlen(domain);
-
-	if (alen > 0 && a[alen - 1] == '.')
-		alen--;
-	if (dlen > 0 && domain[dlen - 1] == '.')
-		dlen--;
-	return alen == dlen && strncasecmp(a, domain, alen) == 0 &&
-	    memchr(a, '\0', alen) == NULL;
-}
-
-int
-cert_identity(X509 *x, const char *domain, char *matched, size_t matchedlen,
-    const char **source)
-{
-	GENERAL_NAMES	*gens;
-	int		 i, n, nuri = 0, nsan = 0, hit = 0;
-	char		 host[256];
-
-	*source = NULL;
-	matched[0] = '\0';
-	gens = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
-	n = gens != NULL ? sk_GENERAL_NAME_num(gens) : 0;
-	/* Pass 1: sip: URIs. */
-	for (i = 0; i < n && !hit; i++) {
-		const GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
-
-		nsan++;
-		if (g->type != GEN_URI)
-			continue;
-		if (cert_sip_uri_host((const char *)ASN1_STRING_get0_data(
-		    g->d.uniformResourceIdentifier),
-		    (size_t)ASN1_STRING_length(g->d.uniformResourceIdentifier),
-		    host, sizeof(host)) == -1)
-			continue;
-		nuri++;
-		if (cert_name_eq(host, strlen(host), domain)) {
-			snprintf(matched, matchedlen, "sip:%s", host);
-			*source = "uri_san";
-			hit = 1;
-		}
-	}
-	/* Pass 2: dNSNames, only when no sip: URI identity exists. */
-	for (i = 0; i < n && !hit && nuri == 0; i++) {
-		const GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
-		const char *s;
-		size_t len;
-
-		if (g->type != GEN_DNS)
-			continue;
-		s = (const char *)ASN1_STRING_get0_data(g->d.dNSName);
-		len = (size_t)ASN1_STRING_length(g->d.dNSName);
-		if (cert_name_eq(s, len, domain)) {
-			snprintf(matched, matchedlen, "%.*s", (int)len, s);
-			*source = "dns_san";
-			hit = 1;
-		}
-	}
-	GENERAL_NAMES_free(gens);
-	/* Pass 3: the CN, only without any SAN at all. */
-	if (!hit && nsan == 0) {
-		X509_NAME	*sn = X509_get_subject_name(x);
-		int		 pos = -1;
-
-		while (!hit && (pos = X509_NAME_get_index_by_NID(sn,
-		    NID_commonName, pos)) >= 0) {
-			ASN1_STRING *d = X509_NAME_ENTRY_get_data(
-			    X509_NAME_get_entry(sn, pos));
-			const char *s = (const char *)ASN1_STRING_get0_data(d);
-			size_t len = (size_t)ASN1_STRING_length(d);
-
-			if (cert_name_eq(s, len, domain)) {
-				snprintf(matched, matchedlen, "%.*s",
-				    (int)len, s);
-				*source = "cn";
-				hit = 1;
-			}
-		}
-	}
-	return hit;
-}
-
 static enum sc_verdict
-cert_classify(long err)
+cert_classify(long err, int failing_is_ca)
 {
 	switch (err) {
 	case X509_V_OK:
 		return SC_OK;
 	case X509_V_ERR_CERT_HAS_EXPIRED:
-	case X509_V_ERR_CRL_HAS_EXPIRED:
 		return SC_CERT_EXPIRED;
 	case X509_V_ERR_CERT_NOT_YET_VALID:
-	case X509_V_ERR_CRL_NOT_YET_VALID:
 		return SC_CERT_NOT_YET_VALID;
 	case X509_V_ERR_CERT_REVOKED:
 		return SC_CERT_REVOKED;
@@ -225,64 +41,201 @@ cert_classify(long err)
 	case X509_V_ERR_CA_KEY_TOO_SMALL:
 	case X509_V_ERR_CA_MD_TOO_WEAK:
 		return SC_CERT_WEAK;
-	case X509_V_ERR_HOSTNAME_MISMATCH:
-		return SC_CERT_NAME_MISMATCH;
+	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+	case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+		/*
+		 * The issuer is neither sent nor trusted.  Roots do not issue
+		 * end-entity certificates in practice, so a missing issuer of
+		 * a leaf is a missing intermediate; a missing issuer of a CA
+		 * is a root we do not trust.
+		 */
+		return failing_is_ca ? SC_CERT_UNTRUSTED :
+		    SC_CERT_CHAIN_INCOMPLETE;
 	default:
 		return SC_CERT_UNTRUSTED;
 	}
 }
 
-enum sc_verdict
-cert_evaluate(SSL *ssl, const char *domain, struct sc_result *res)
+/* The earliest notAfter of every certificate seen. */
+static void
+cert_expiry(struct sc_certreport *r)
 {
-	STACK_OF(X509)		*sk;
-	X509			*leaf;
-	struct tls_verify	*tv;
-	long			 err;
-	int			 i, n;
-	enum sc_verdict		 v;
+	size_t i;
 
-	sk = SSL_get_peer_cert_chain(ssl);
-	n = sk != NULL ? sk_X509_num(sk) : 0;
-	cert_free_chain(res->chain, res->nchain);
-	res->chain = NULL;
-	res->nchain = 0;
-	if (n > 0 && (res->chain = calloc((size_t)n, sizeof(*res->chain)))
-	    != NULL) {
-		for (i = 0; i < n; i++) {
-			if (cert_fill(sk_X509_value(sk, i), i,
-			    &res->chain[i]) == -1) {
-				res->nchain = (size_t)i + 1;
-				snprintf(res->error, sizeof(res->error),
-				    "out of memory reading the chain");
-				return SC_INTERNAL_ERROR;
-			}
+	for (i = 0; i < r->nchain; i++)
+		if (!r->has_expiry || r->chain[i].not_after <
+		    r->expiry.not_after) {
+			r->expiry = r->chain[i];
+			r->has_expiry = 1;
 		}
-		res->nchain = (size_t)n;
+	for (i = 0; i < r->nverified; i++)
+		if (!r->has_expiry || r->verified[i].not_after <
+		    r->expiry.not_after) {
+			r->expiry = r->verified[i];
+			r->has_expiry = 1;
+		}
+}
+
+/* Verifies the peer's chain again as of now + days. */
+static void
+cert_future(SSL *ssl, int days, struct sc_future *f)
+{
+	X509_STORE_CTX	*ctx;
+	X509		*leaf = SSL_get0_peer_certificate(ssl), *bad;
+	char		*dn;
+
+	memset(f, 0, sizeof(*f));
+	f->days = days;
+	if (leaf == NULL || days <= 0 || (ctx = X509_STORE_CTX_new()) == NULL)
+		return;
+	if (X509_STORE_CTX_init(ctx, SSL_CTX_get_cert_store(
+	    SSL_get_SSL_CTX(ssl)), leaf, SSL_get_peer_cert_chain(ssl))) {
+		X509_VERIFY_PARAM_set_time(X509_STORE_CTX_get0_param(ctx),
+		    time(NULL) + (time_t)days * 86400);
+		f->checked = 1;
+		f->ok = X509_verify_cert(ctx) == 1;
+		if (!f->ok) {
+			f->depth = X509_STORE_CTX_get_error_depth(ctx);
+			snprintf(f->error, sizeof(f->error), "%s",
+			    X509_verify_cert_error_string(
+			    X509_STORE_CTX_get_error(ctx)));
+			if ((bad = X509_STORE_CTX_get_current_cert(ctx)) !=
+			    NULL) {
+				dn = certinfo_dn(X509_get_subject_name(bad));
+				snprintf(f->subject, sizeof(f->subject), "%s",
+				    dn != NULL ? dn : "?");
+				free(dn);
+				f->not_after = certinfo_time(
+				    X509_get0_notAfter(bad));
+			}
+			/* Only expiry is a future failure; others are now. */
+			if (X509_STORE_CTX_get_error(ctx) !=
+			    X509_V_ERR_CERT_HAS_EXPIRED)
+				f->ok = 1;
+		}
 	}
+	X509_STORE_CTX_free(ctx);
+}
+
+static const struct sc_cert *
+cert_first_weak(const struct sc_certreport *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nchain; i++)
+		if (r->chain[i].weak)
+			return &r->chain[i];
+	for (i = 0; i < r->nverified; i++)
+		if (r->verified[i].weak)
+			return &r->verified[i];
+	return NULL;
+}
+
+static enum sc_verdict
+cert_fail(struct sc_certreport *r, enum sc_verdict v)
+{
+	r->verdict = v;
+	return v;
+}
+
+enum sc_verdict
+cert_evaluate(SSL *ssl, const char *domain, int warn_days, int crit_days,
+    struct sc_certreport *r, enum sc_severity *sev)
+{
+	struct tls_verify	*tv = tlsctx_verify(ssl);
+	const struct sc_cert	*weak;
+	X509			*leaf;
+	char			 date[32];
+	int			 id;
+
+	*sev = SC_SEV_CRITICAL;
+	cert_report_clear(r);
+	if (certinfo_fill_stack(SSL_get_peer_cert_chain(ssl), &r->chain,
+	    &r->nchain) == -1) {
+		snprintf(r->error, sizeof(r->error), "out of memory");
+		return cert_fail(r, SC_INTERNAL_ERROR);
+	}
+	r->verify_error = tv != NULL ? tv->first_error :
+	    SSL_get_verify_result(ssl);
+	r->verify_depth = tv != NULL ? tv->first_depth : 0;
+	if (r->verify_error == X509_V_OK && certinfo_fill_stack(
+	    SSL_get0_verified_chain(ssl), &r->verified, &r->nverified) == -1) {
+		snprintf(r->error, sizeof(r->error), "out of memory");
+		return cert_fail(r, SC_INTERNAL_ERROR);
+	}
+	cert_expiry(r);
+	ocsp_evaluate(ssl, &r->ocsp);
+
 	if ((leaf = SSL_get0_peer_certificate(ssl)) == NULL) {
-		snprintf(res->error, sizeof(res->error),
+		snprintf(r->error, sizeof(r->error),
 		    "the server sent no certificate");
-		return SC_CERT_UNTRUSTED;
+		return cert_fail(r, SC_CERT_UNTRUSTED);
+	}
+	/* Identity is reported even when the chain failed. */
+	if ((id = identity_check(leaf, domain, r)) == -1) {
+		snprintf(r->error, sizeof(r->error), "out of memory");
+		return cert_fail(r, SC_INTERNAL_ERROR);
+	}
+	if (r->verify_error != X509_V_OK) {
+		enum sc_verdict v = cert_classify(r->verify_error,
+		    tv != NULL && tv->first_is_ca);
+		const struct sc_cert *c = (size_t)r->verify_depth < r->nchain ?
+		    &r->chain[r->verify_depth] : NULL;
+
+		snprintf(r->error, sizeof(r->error),
+		    "certificate at depth %d%s%s: %s", r->verify_depth,
+		    c != NULL ? " " : "", c != NULL ? c->subject : "",
+		    X509_verify_cert_error_string(r->verify_error));
+		return cert_fail(r, v);
+	}
+	if (id == 0) {
+		snprintf(r->error, sizeof(r->error), "the certificate does not "
+		    "identify the SIP domain %s (RFC 5922 §7.1: %zu "
+		    "identities checked)", domain, r->nchecked);
+		return cert_fail(r, SC_CERT_NAME_MISMATCH);
+	}
+	if ((weak = cert_first_weak(r)) != NULL) {
+		snprintf(r->error, sizeof(r->error), "certificate at depth %d "
+		    "%s is weak: %s, %s %d bits", weak->depth, weak->subject,
+		    weak->sig_alg, weak->key_type, weak->key_bits);
+		return cert_fail(r, SC_CERT_WEAK);
+	}
+	if (r->ocsp.status != NULL && strcmp(r->ocsp.status, "revoked") == 0
+	    && r->ocsp.verified == 1) {
+		snprintf(r->error, sizeof(r->error), "the stapled OCSP "
+		    "response says the certificate is revoked");
+		return cert_fail(r, SC_CERT_REVOKED);
 	}
 
-	tv = tlsctx_verify(ssl);
-	err = tv != NULL ? tv->first_error : SSL_get_verify_result(ssl);
-	res->verify_error = err;
-	res->verify_depth = tv != NULL ? tv->first_depth : 0;
-	if (err != X509_V_OK) {
-		v = cert_classify(err);
-		snprintf(res->error, sizeof(res->error),
-		    "certificate at depth %d: %s", res->verify_depth,
-		    X509_verify_cert_error_string(err));
-		return v;
+	cert_future(ssl, crit_days, &r->future_crit);
+	cert_future(ssl, warn_days, &r->future_warn);
+	if ((r->future_crit.checked && !r->future_crit.ok) ||
+	    (r->future_warn.checked && !r->future_warn.ok)) {
+		const struct sc_future *f = r->future_crit.checked &&
+		    !r->future_crit.ok ? &r->future_crit : &r->future_warn;
+		struct tm tm;
+
+		gmtime_r(&f->not_after, &tm);
+		strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		snprintf(r->error, sizeof(r->error), "certificate at depth %d "
+		    "%s expires %s, within %d days", f->depth, f->subject,
+		    date, f->days);
+		*sev = f == &r->future_crit ? SC_SEV_CRITICAL : SC_SEV_WARNING;
+		return cert_fail(r, SC_CERT_EXPIRING);
 	}
-	if (!cert_identity(leaf, domain, res->identity,
-	    sizeof(res->identity), &res->identity_source)) {
-		snprintf(res->error, sizeof(res->error),
-		    "the certificate does not identify the SIP domain %s "
-		    "(RFC 5922 §7.1)", domain);
-		return SC_CERT_NAME_MISMATCH;
-	}
+	*sev = SC_SEV_OK;
+	r->verdict = SC_OK;
 	return SC_OK;
+}
+
+void
+cert_report_clear(struct sc_certreport *r)
+{
+	if (r == NULL)
+		return;
+	certinfo_free(r->chain, r->nchain);
+	certinfo_free(r->verified, r->nverified);
+	identity_clear(r);
+	memset(r, 0, sizeof(*r));
 }

@@ -1,6 +1,7 @@
 /*
- * cert.h - what the peer's certificates say: the chain as sent, RFC 5922
- * identity, and the certificate verdict.  Internal to the sip/ library.
+ * cert.h - the certificate verdict of a frontend: the chain as sent and as
+ * verified, RFC 5922 identity, weak algorithms, the OCSP staple, and the
+ * chain verified again at future dates.  Internal to the sip/ library.
  */
 #ifndef SC_CERT_H
 #define SC_CERT_H
@@ -10,21 +11,15 @@
 #include "sipcanary.h"
 
 /*
- * Fills res->chain from the peer of a completed handshake, and returns the
- * certificate verdict (SC_OK when the chain verified and names domain),
- * with the reason in res->error.  The chain is filled in either case.
+ * Fills r from a completed handshake and returns the certificate verdict
+ * (SC_OK, or the first failure in order: chain verification, identity,
+ * weak algorithms, OCSP revocation, future expiry), with its reason in
+ * r->error and its severity in *sev.  r is filled in every case.
  */
-enum sc_verdict	 cert_evaluate(SSL *, const char *domain, struct sc_result *);
+enum sc_verdict	 cert_evaluate(SSL *, const char *domain, int warn_days,
+		    int crit_days, struct sc_certreport *r,
+		    enum sc_severity *sev);
 
-/*
- * RFC 5922 §7.1 identity: URI SANs of scheme "sip" without a user part;
- * only without those, dNSName SANs; only without any SAN, the CN.  Whole
- * names, case-insensitive, no wildcards.  Returns 1 on a match, with the
- * identity and its source ("uri_san", "dns_san", "cn").
- */
-int		 cert_identity(X509 *, const char *domain, char *matched,
-		    size_t matchedlen, const char **source);
-
-void		 cert_free_chain(struct sc_cert *, size_t);
+void		 cert_report_clear(struct sc_certreport *);
 
 #endif /* SC_CERT_H */

@@ -16,6 +16,8 @@
 #include <string.h>
 
 #include <event2/event.h>
+#include <openssl/evp.h>
+#include <openssl/objects.h>
 #include <openssl/ssl.h>
 #include <sofia-sip/msg.h>
 #include <sofia-sip/sip.h>
@@ -55,8 +57,30 @@ struct sc_probe {
 	enum probe_phase	 phase;
 	double			 t_start, t_tcp, t_tls, t_req;
 	double			 deadline;
+	enum sc_severity	 cert_severity;
 	struct sc_result	 res;
 };
+
+/* Negotiated group and the server's signature algorithm. */
+static void
+probe_tls_details(SSL *ssl, struct sc_result *r)
+{
+	int		 nid = 0, hash = 0;
+	const char	*name;
+
+	if ((nid = SSL_get_negotiated_group(ssl)) > 0) {
+		name = SSL_group_to_name(ssl, nid);
+		snprintf(r->tls_group, sizeof(r->tls_group), "%s",
+		    name != NULL ? name : OBJ_nid2sn(nid));
+	}
+	if (SSL_get_peer_signature_type_nid(ssl, &nid) &&
+	    SSL_get_peer_signature_nid(ssl, &hash))
+		snprintf(r->tls_peer_sigalg, sizeof(r->tls_peer_sigalg),
+		    "%s+%s", nid == EVP_PKEY_EC ? "ECDSA" :
+		    nid == EVP_PKEY_RSA ? "RSA-PKCS1" :
+		    nid == EVP_PKEY_RSA_PSS ? "RSA-PSS" : OBJ_nid2sn(nid),
+		    OBJ_nid2sn(hash));
+}
 
 static void	probe_fail(struct sc_probe *, enum sc_verdict, const char *);
 
@@ -104,6 +128,15 @@ probe_done(struct sc_probe *p)
 	if (p->phase == PH_DONE)
 		return;
 	p->phase = PH_DONE;
+	/* A probe that worked still carries a certificate warning. */
+	if (p->res.verdict == SC_OK &&
+	    p->res.cert.verdict == SC_CERT_EXPIRING) {
+		p->res.verdict = SC_CERT_EXPIRING;
+		snprintf(p->res.error, sizeof(p->res.error), "%s",
+		    p->res.cert.error);
+	}
+	p->res.severity = p->res.verdict == SC_CERT_EXPIRING ?
+	    p->cert_severity : sc_verdict_severity(p->res.verdict);
 	flow_free(p->flow);
 	p->flow = NULL;
 	event_del(p->timer);
@@ -123,7 +156,8 @@ probe_fail(struct sc_probe *p, enum sc_verdict v, const char *why)
 		return;
 	}
 	p->res.verdict = v;
-	snprintf(p->res.error, sizeof(p->res.error), "%s", why);
+	if (why != p->res.error)
+		snprintf(p->res.error, sizeof(p->res.error), "%s", why);
 	probe_done(p);
 }
 
@@ -226,13 +260,21 @@ probe_on_tls(void *arg)
 	snprintf(p->res.tls_cipher, sizeof(p->res.tls_cipher), "%s",
 	    SSL_get_cipher_name(ssl));
 	p->res.tls_resumed = SSL_session_reused(ssl);
+	probe_tls_details(ssl, &p->res);
 
-	/* RFC 5922 §7: never send SIP over an unverified connection. */
-	if ((v = cert_evaluate(ssl, p->o.domain, &p->res)) != SC_OK) {
-		char why[sizeof(p->res.error)];
-
-		memcpy(why, p->res.error, sizeof(why));
-		probe_fail(p, v, why);
+	/*
+	 * RFC 5922 §7: never send SIP over an unverified connection.  A chain
+	 * that is valid but expires soon is no reason to stop; its warning
+	 * stands unless SIP fails.
+	 */
+	v = cert_evaluate(ssl, p->o.domain, p->o.warn_days, p->o.crit_days,
+	    &p->res.cert, &p->cert_severity);
+	if (v != SC_OK && v != SC_CERT_EXPIRING) {
+		probe_fail(p, v, p->res.cert.error);
+		return;
+	}
+	if (p->o.tls_only) {
+		probe_fail(p, v, p->res.cert.error);
 		return;
 	}
 	if (flow_local(p->flow, ip, sizeof(ip), &port) == -1) {
@@ -391,6 +433,10 @@ sc_probe_start(struct event_base *base, const struct sc_probe_opts *o,
 	p->o.password = NULL;
 	if (p->o.timeout <= 0)
 		p->o.timeout = 10;
+	if (p->o.warn_days <= 0)
+		p->o.warn_days = 30;
+	if (p->o.crit_days <= 0)
+		p->o.crit_days = 7;
 	if ((o->uri != NULL && p->o.uri == NULL) || p->o.domain == NULL ||
 	    p->o.host == NULL || (o->user != NULL && p->o.user == NULL) ||
 	    (o->ca_file != NULL && p->o.ca_file == NULL) ||

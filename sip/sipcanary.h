@@ -66,17 +66,82 @@ const char	*sc_verdict_describe(enum sc_verdict);
 enum sc_severity sc_verdict_severity(enum sc_verdict);
 enum sc_verdict	 sc_verdict_from_status(int status);
 
-/* One certificate as the peer presented it. */
+/* A list of strings (subjectAltNames, EKUs). */
+struct sc_strlist {
+	char		**v;
+	size_t		  n;
+};
+
+/* One certificate, as the peer sent it or as the verified chain holds it. */
 struct sc_cert {
-	int	 depth;
-	char	*subject;
-	char	*issuer;
-	char	*serial;
-	char	 fingerprint_sha256[65];
-	time_t	 not_before;
-	time_t	 not_after;
-	double	 days_left;
-	int	 self_signed;
+	int		 depth;
+	char		*subject;		/* RFC 2253 */
+	char		*issuer;
+	char		*serial;		/* hex */
+	char		 fingerprint_sha256[65];
+	time_t		 not_before;
+	time_t		 not_after;
+	double		 days_left;
+	int		 self_signed;
+	int		 is_ca;
+	char		 sig_alg[48];		/* "ecdsa-with-SHA256" */
+	char		 sig_hash[16];		/* "SHA256", "SHA1", "" */
+	char		 key_type[16];		/* "RSA", "EC", "ED25519" */
+	int		 key_bits;
+	struct sc_strlist san_dns, san_uri, san_ip, san_email;
+	struct sc_strlist eku;			/* "serverAuth", "sipDomain" */
+	int		 sip_domain_eku;	/* id-kp-sipDomain present */
+	int		 weak;			/* weak signature or key */
+};
+
+/* One RFC 5922 identity looked at. */
+struct sc_identity {
+	char		*name;
+	const char	*source;		/* "uri_san", "dns_san", "cn" */
+};
+
+/* The chain verified again at a future time (now + days). */
+struct sc_future {
+	int		 days;
+	int		 checked;
+	int		 ok;
+	char		 error[160];
+	int		 depth;			/* of the failing certificate */
+	char		 subject[256];
+	time_t		 not_after;
+};
+
+/* A stapled OCSP response (RFC 6066 status_request). */
+struct sc_ocsp {
+	int		 requested;
+	int		 stapled;
+	const char	*status;		/* "good", "revoked", "unknown" */
+	time_t		 this_update;		/* 0 if none */
+	time_t		 next_update;
+	time_t		 revoked_at;
+	int		 verified;		/* 1, 0, or -1 not checked */
+	char		 error[160];
+};
+
+/* Everything the certificate checks found about one frontend. */
+struct sc_certreport {
+	struct sc_cert	*chain;		/* as sent by the peer, leaf first */
+	size_t		 nchain;
+	struct sc_cert	*verified;	/* as OpenSSL built it, leaf..root */
+	size_t		 nverified;
+	long		 verify_error;	/* X509_V_* or 0 */
+	int		 verify_depth;
+	char		 identity[256];	/* the RFC 5922 identity that matched */
+	const char	*identity_source; /* "uri_san", "dns_san", "cn" */
+	struct sc_identity *checked;	/* every identity looked at */
+	size_t		 nchecked;
+	int		 has_expiry;	/* earliest notAfter of all certs: */
+	struct sc_cert	 expiry;	/*   a shallow copy, names not owned */
+	struct sc_future future_warn;
+	struct sc_future future_crit;
+	struct sc_ocsp	 ocsp;
+	enum sc_verdict	 verdict;	/* the certificate verdict alone */
+	char		 error[512];
 };
 
 /* Phase timings in seconds; a negative value means "not reached". */
@@ -90,20 +155,19 @@ struct sc_timings {
 
 struct sc_result {
 	enum sc_verdict	 verdict;
-	char		 error[256];	/* human detail, never a secret */
+	char		 error[512];	/* human detail, never a secret */
 	char		 address[64];	/* "ip:port" or "[ip6]:port" */
 	struct sc_timings t;
+
+	enum sc_severity severity;	/* Nagios severity of the verdict */
 
 	/* TLS */
 	char		 tls_version[16];
 	char		 tls_cipher[64];
+	char		 tls_group[32];
+	char		 tls_peer_sigalg[48];
 	int		 tls_resumed;
-	long		 verify_error;	/* X509_V_* or 0 */
-	int		 verify_depth;
-	struct sc_cert	*chain;		/* as sent by the peer, leaf first */
-	size_t		 nchain;
-	char		 identity[256];	/* the RFC 5922 identity that matched */
-	const char	*identity_source; /* "uri_san", "dns_san", "cn" */
+	struct sc_certreport cert;	/* kept even when verification failed */
 
 	/* SIP */
 	int		 final_status;	/* 0 if none */
@@ -127,6 +191,9 @@ struct sc_probe_opts {
 	int		 unregister;	/* send Expires: 0 after success */
 	FILE		*trace;		/* protocol trace, secrets redacted */
 	void		*tls_ctx;	/* shared SSL_CTX (from sc_tls_ctx_new) */
+	int		 tls_only;	/* stop after the certificate checks */
+	int		 warn_days;	/* cert_expiring WARNING window */
+	int		 crit_days;	/* cert_expiring CRITICAL window */
 };
 
 /*

@@ -14,6 +14,7 @@
 
 #include <openssl/err.h>
 #include <openssl/x509_vfy.h>
+#include <openssl/x509v3.h>
 
 #include "tlsctx.h"
 
@@ -41,6 +42,9 @@ tlsctx_verify_cb(int ok, X509_STORE_CTX *ctx)
 		if (tv->errors++ == 0) {
 			tv->first_error = X509_STORE_CTX_get_error(ctx);
 			tv->first_depth = X509_STORE_CTX_get_error_depth(ctx);
+			tv->first_is_ca = X509_STORE_CTX_get_current_cert(ctx)
+			    != NULL && X509_check_ca(
+			    X509_STORE_CTX_get_current_cert(ctx)) > 0;
 		}
 	}
 	return 1;
@@ -107,6 +111,9 @@ tlsctx_ssl_new(SSL_CTX *ctx, const char *sni)
 		goto fail;
 	tv = NULL;
 	if (sni != NULL && !SSL_set_tlsext_host_name(ssl, sni))
+		goto fail;
+	/* Ask for a staple; ocsp.c reads whatever comes, never aborts. */
+	if (!SSL_set_tlsext_status_type(ssl, TLSEXT_STATUSTYPE_ocsp))
 		goto fail;
 	return ssl;
 fail:

@@ -11,6 +11,7 @@
 struct tls_verify {
 	long	 first_error;	/* X509_V_OK if none */
 	int	 first_depth;
+	int	 first_is_ca;	/* the failing certificate is a CA */
 	unsigned errors;	/* number of errors reported */
 };
 
