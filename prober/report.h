@@ -7,6 +7,7 @@
 
 #include <stdio.h>
 
+#include "consistency.h"
 #include "sipcanary.h"
 
 struct check_report {
@@ -19,6 +20,8 @@ struct check_report {
 	double			 dns_seconds;	/* -1: no lookup made */
 	struct sc_result	*results;
 	size_t			 nresults;
+	struct sc_frontend	*frontends;	/* where each result came from */
+	struct consistency	 consistency;
 };
 
 #include <jansson.h>

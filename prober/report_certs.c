@@ -41,6 +41,28 @@ certs_short_dn(const char *dn, char *buf, size_t len)
 	snprintf(buf, len, "%.*s", (int)n, dn);
 }
 
+/* Prints s indented, broken at spaces to fit width columns. */
+static void
+certs_wrap(FILE *fp, const char *s, int indent, int width)
+{
+	int avail = width - indent, n, cut;
+
+	while (*s != '\0') {
+		n = (int)strlen(s);
+		cut = n;
+		if (n > avail) {
+			for (cut = avail; cut > 0 && s[cut] != ' '; cut--)
+				;
+			if (cut == 0)
+				cut = avail;
+		}
+		fprintf(fp, "%*s%.*s\n", indent, "", cut, s);
+		s += cut;
+		while (*s == ' ')
+			s++;
+	}
+}
+
 static void
 certs_row(FILE *fp, const struct sc_cert *c, const char *mark)
 {
@@ -73,11 +95,8 @@ report_certs_text(FILE *fp, const struct check_report *cr)
 		if (r->tls_version[0] != '\0')
 			fprintf(fp, "  %s %s", r->tls_version, r->tls_group);
 		fputc('\n', fp);
-		if (r->error[0] != '\0') {
-			fputs("  ", fp);
-			certs_cell(fp, r->error, 76);
-			fputc('\n', fp);
-		}
+		if (r->error[0] != '\0')
+			certs_wrap(fp, r->error, 2, 78);
 		if (c->nchain == 0)
 			continue;
 		fprintf(fp, "  D  %-31s %-10s %7s %-9s %s\n", "SUBJECT",

@@ -166,16 +166,25 @@ report_severity_str(enum sc_severity s)
 }
 
 static json_t *
-report_json_frontend(const struct sc_result *r, int sip)
+report_json_frontend(const struct sc_result *r, const struct sc_frontend *f,
+    int sip)
 {
 	json_t *fe, *t;
 
-	fe = json_pack("{s:s, s:s, s:s, s:o}",
+	fe = json_pack("{s:s, s:i, s:s, s:s, s:o}",
 	    "address", r->address,
+	    "family", f != NULL ? f->family : 0,
 	    "verdict", sc_verdict_str(r->verdict),
 	    "severity", report_severity_str(r->severity),
 	    "error", json_str_or_null(r->error));
-	t = json_pack("{s:o, s:o}",
+	json_object_set_new(fe, "srv", f != NULL && f->has_srv ?
+	    json_pack("{s:s, s:i, s:i, s:i}",
+	    "target", f->srv_target,
+	    "port", f->srv_port,
+	    "priority", f->priority,
+	    "weight", f->weight) : json_null());
+	t = json_pack("{s:o, s:o, s:o}",
+	    "dns_seconds", json_seconds(f != NULL ? f->dns_seconds : -1),
 	    "tcp_connect_seconds", json_seconds(r->t.tcp_connect),
 	    "tls_handshake_seconds", json_seconds(r->t.tls_handshake));
 	if (sip) {
@@ -221,17 +230,57 @@ report_json_frontend(const struct sc_result *r, int sip)
 	return fe;
 }
 
+/* The groups of one consistency dimension. */
+static json_t *
+report_json_groups(const struct check_report *cr, const struct cons_dim *d,
+    const char *key, int with_expiry)
+{
+	json_t	*a = json_array(), *g, *m;
+	size_t	 k, j;
+
+	for (k = 0; k < d->ngroups; k++) {
+		m = json_array();
+		for (j = 0; j < d->groups[k].nmembers; j++)
+			json_array_append_new(m, json_string(
+			    cr->results[d->groups[k].members[j]].address));
+		g = json_pack("{s:s, s:o}", key, d->groups[k].value,
+		    "frontends", m);
+		if (with_expiry)
+			json_object_set_new(g, "not_after",
+			    json_time_or_null(d->groups[k].not_after));
+		json_array_append_new(a, g);
+	}
+	return a;
+}
+
+static json_t *
+report_json_consistency(const struct check_report *cr)
+{
+	const struct consistency *c = &cr->consistency;
+
+	if (cr->nresults == 0)
+		return json_null();
+	return json_pack("{s:b, s:o, s:o, s:o, s:o}",
+	    "ok", c->ok,
+	    "error", json_str_or_null(c->why),
+	    "leaf_certificates", report_json_groups(cr, &c->leaf,
+	    "fingerprint_sha256", 1),
+	    "tls_versions", report_json_groups(cr, &c->version, "version", 0),
+	    "identities", report_json_groups(cr, &c->identity, "matched", 0));
+}
+
 json_t *
 report_json_doc(const struct check_report *cr)
 {
-	json_t	*fes;
+	json_t	*fes, *doc;
 	size_t	 i;
 
 	fes = json_array();
 	for (i = 0; i < cr->nresults; i++)
-		json_array_append_new(fes,
-		    report_json_frontend(&cr->results[i], cr->sip));
-	return json_pack("{s:s, s:o, s:s, s:s, s:o, s:o, s:o}",
+		json_array_append_new(fes, report_json_frontend(
+		    &cr->results[i], cr->frontends != NULL ?
+		    &cr->frontends[i] : NULL, cr->sip));
+	doc = json_pack("{s:s, s:o, s:s, s:s, s:o, s:o, s:o}",
 	    "target", cr->target,
 	    "owner", json_str_or_null(cr->owner),
 	    "verdict", sc_verdict_str(cr->verdict),
@@ -239,6 +288,8 @@ report_json_doc(const struct check_report *cr)
 	    "error", json_str_or_null(cr->error),
 	    "dns_seconds", json_seconds(cr->dns_seconds),
 	    "frontends", fes);
+	json_object_set_new(doc, "consistency", report_json_consistency(cr));
+	return doc;
 }
 
 void

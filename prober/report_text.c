@@ -55,6 +55,8 @@ report_text(FILE *fp, const struct check_report *cr)
 	    cr->error[0] ? " - " : "", cr->error);
 	if (cr->nresults == 0)
 		return;
+	if (!cr->consistency.ok)
+		fprintf(fp, "inconsistent: %s\n", cr->consistency.why);
 	fprintf(fp, "\n%-22s %-22s %9s %9s %9s %9s\n", "FRONTEND", "VERDICT",
 	    "TCP", "TLS", "1ST RESP", "REGISTER");
 	for (i = 0; i < cr->nresults; i++) {
@@ -72,6 +74,12 @@ report_text(FILE *fp, const struct check_report *cr)
 		const struct sc_result *r = &cr->results[i];
 
 		fprintf(fp, "\n%s\n", r->address);
+		if (cr->frontends != NULL && cr->frontends[i].has_srv)
+			fprintf(fp, "  srv:      %s:%u priority %u weight %u\n",
+			    cr->frontends[i].srv_target,
+			    cr->frontends[i].srv_port,
+			    cr->frontends[i].priority,
+			    cr->frontends[i].weight);
 		if (r->error[0] != '\0')
 			fprintf(fp, "  error:    %s\n", r->error);
 		if (r->tls_version[0] != '\0')

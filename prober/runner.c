@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,7 +22,41 @@ common_defaults(struct common_opts *co)
 	co->timeout = 10;
 	co->warn_days = 30;
 	co->crit_days = 7;
+	co->parallel = 16;
 	co->format = FMT_TEXT;
+}
+
+/* Appends one --dns-server, checked, in c-ares' "ip:port,..." syntax. */
+static int
+common_dns_server(struct common_opts *co, const char *arg, char *err,
+    size_t errlen)
+{
+	struct in6_addr	 a6;
+	char		*host = NULL, one[80];
+	size_t		 len = strlen(co->dns_servers);
+	unsigned	 port;
+	int		 v6;
+
+	if (target_parse_hostport(arg, &host, &port, err, errlen) == -1)
+		return -1;
+	v6 = inet_pton(AF_INET6, host, &a6) == 1;
+	if (!v6 && inet_pton(AF_INET, host, &a6) != 1) {
+		snprintf(err, errlen, "--dns-server takes an IP address "
+		    "(IP[:PORT] or [IPv6]:PORT), not \"%s\"", arg);
+		free(host);
+		return -1;
+	}
+	if (strchr(arg, ':') == NULL || (arg[0] != '[' && v6))
+		port = 53;
+	snprintf(one, sizeof(one), v6 ? "[%s]:%u" : "%s:%u", host, port);
+	free(host);
+	if (len + strlen(one) + 2 > sizeof(co->dns_servers)) {
+		snprintf(err, errlen, "too many --dns-server options");
+		return -1;
+	}
+	snprintf(co->dns_servers + len, sizeof(co->dns_servers) - len, "%s%s",
+	    len > 0 ? "," : "", one);
+	return 0;
 }
 
 static int
@@ -84,6 +119,19 @@ common_option(struct common_opts *co, int ch, const char *arg, char *err,
 	case COMMON_OPT_BASE + 7:
 		co->format = FMT_JSON;
 		return 1;
+	case COMMON_OPT_BASE + 8:
+		return common_dns_server(co, arg, err, errlen) == -1 ? -1 : 1;
+	case COMMON_OPT_BASE + 9:
+		if (common_number(arg, 1, 4096, &v) == -1 || v != (int)v) {
+			snprintf(err, errlen, "--parallel takes a whole number "
+			    "from 1 to 4096, not \"%s\"", arg);
+			return -1;
+		}
+		co->parallel = (int)v;
+		return 1;
+	case COMMON_OPT_BASE + 10:
+		co->allow_mixed = 1;
+		return 1;
 	case 'v':
 		co->verbose = 1;
 		return 1;
@@ -109,7 +157,10 @@ struct run {
 	struct sc_probe_opts	 po;
 	struct sc_locate	*locate;
 	struct run_slot		*slots;
-	size_t			 pending;
+	size_t			 next;		/* next frontend to start */
+	size_t			 running;
+	size_t			 parallel;
+	double			 deadline;
 };
 
 struct run_slot {
@@ -117,6 +168,8 @@ struct run_slot {
 	size_t		 i;
 	struct sc_probe	*probe;
 };
+
+static void	run_fill(struct run *);
 
 static void
 run_probe_done(struct sc_result *r, void *arg)
@@ -127,7 +180,39 @@ run_probe_done(struct sc_result *r, void *arg)
 	/* Take the result over; the probe's copy dies with the probe. */
 	run->report->results[slot->i] = *r;
 	memset(&r->cert, 0, sizeof(r->cert));
-	if (--run->pending == 0)
+	run->running--;
+	run_fill(run);
+}
+
+/* Starts probes until --parallel are running or none is left. */
+static void
+run_fill(struct run *run)
+{
+	struct check_report *cr = run->report;
+
+	while (run->running < run->parallel && run->next < cr->nresults) {
+		size_t			 i = run->next++;
+		struct sc_probe_opts	 o = run->po;
+		double			 left = run->deadline - sc_clock_now();
+
+		/* A queued probe gets what is left of the run's time. */
+		if (left < o.timeout)
+			o.timeout = left > 0.001 ? left : 0.001;
+		o.host = cr->frontends[i].host;
+		o.port = cr->frontends[i].port;
+		run->slots[i].run = run;
+		run->slots[i].i = i;
+		run->slots[i].probe = sc_probe_start(run->base, &o,
+		    run_probe_done, &run->slots[i]);
+		if (run->slots[i].probe == NULL) {
+			snprintf(cr->results[i].error,
+			    sizeof(cr->results[i].error), "out of memory");
+			cr->results[i].severity = SC_SEV_UNKNOWN;
+			continue;
+		}
+		run->running++;
+	}
+	if (run->running == 0 && run->next >= cr->nresults)
 		event_base_loopbreak(run->base);
 }
 
@@ -148,55 +233,75 @@ run_located(enum sc_verdict v, const char *why, const struct sc_frontend *fe,
 	}
 	run->slots = calloc(n, sizeof(*run->slots));
 	cr->results = calloc(n, sizeof(*cr->results));
-	if (run->slots == NULL || cr->results == NULL) {
+	cr->frontends = calloc(n, sizeof(*cr->frontends));
+	if (run->slots == NULL || cr->results == NULL ||
+	    cr->frontends == NULL) {
 		cr->verdict = SC_INTERNAL_ERROR;
 		snprintf(cr->error, sizeof(cr->error), "out of memory");
 		event_base_loopbreak(run->base);
 		return;
 	}
+	memcpy(cr->frontends, fe, n * sizeof(*fe));
 	cr->nresults = n;
-	for (i = 0; i < n; i++) {
-		struct sc_probe_opts o = run->po;
-
-		o.host = fe[i].host;
-		o.port = fe[i].port;
+	for (i = 0; i < n; i++)
 		sc_result_init(&cr->results[i]);
-		run->slots[i].run = run;
-		run->slots[i].i = i;
-		run->pending++;
-		run->slots[i].probe = sc_probe_start(run->base, &o,
-		    run_probe_done, &run->slots[i]);
-		if (run->slots[i].probe == NULL) {
-			run->pending--;
-			snprintf(cr->results[i].error,
-			    sizeof(cr->results[i].error), "out of memory");
-			cr->results[i].severity = SC_SEV_UNKNOWN;
-		}
-	}
-	if (run->pending == 0)
-		event_base_loopbreak(run->base);
+	run_fill(run);
 }
 
-/* The target's verdict: the first failing frontend's, else ok. */
-static void
-run_summarize(struct check_report *cr)
+/* A frontend that can take new connections, possibly with a warning. */
+static int
+run_up(const struct sc_result *r)
 {
-	size_t i;
+	return r->verdict == SC_OK || r->verdict == SC_CERT_EXPIRING;
+}
+
+/*
+ * The target's verdict (see sipcanary(1), OVERALL VERDICT): ok when every
+ * frontend is; WARNING when some fail but the highest-priority SRV group
+ * still has one up, or when the frontends are inconsistent; CRITICAL when
+ * no frontend of that group is up.  Certificate warnings of frontends
+ * that are up carry their own severity.
+ */
+static void
+run_summarize(struct check_report *cr, int allow_mixed)
+{
+	size_t		 i;
+	unsigned	 top;
+	int		 top_up = 0, failed = 0;
+	enum sc_severity sev = SC_SEV_OK;
 
 	if (cr->nresults == 0) {
 		cr->severity = sc_verdict_severity(cr->verdict);
 		return;
 	}
+	top = cr->frontends[0].priority;	/* sorted: lowest first */
 	cr->verdict = SC_OK;
-	cr->severity = SC_SEV_OK;
 	for (i = 0; i < cr->nresults; i++) {
 		const struct sc_result *r = &cr->results[i];
 
-		if (r->verdict != SC_OK && cr->verdict == SC_OK)
+		if (run_up(r)) {
+			if (cr->frontends[i].priority == top)
+				top_up = 1;
+			if (r->severity > sev)
+				sev = r->severity;
+		} else
+			failed = 1;
+		if (r->verdict != SC_OK && (cr->verdict == SC_OK ||
+		    (cr->verdict == SC_CERT_EXPIRING && !run_up(r))))
 			cr->verdict = r->verdict;
-		if (r->severity > cr->severity)
-			cr->severity = r->severity;
 	}
+	if (failed && !top_up)
+		sev = SC_SEV_CRITICAL;
+	else if (failed && sev < SC_SEV_WARNING)
+		sev = SC_SEV_WARNING;
+	if (consistency_check(cr->results, cr->nresults, allow_mixed,
+	    &cr->consistency) == 0 && !cr->consistency.ok) {
+		if (cr->verdict == SC_OK)
+			cr->verdict = SC_CERT_INCONSISTENT;
+		if (sev < SC_SEV_WARNING)
+			sev = SC_SEV_WARNING;
+	}
+	cr->severity = sev;
 }
 
 int
@@ -226,6 +331,8 @@ runner_target(const char *uri, const struct common_opts *co,
 	}
 	run.report = out;
 	run.po = *po;
+	run.parallel = co->parallel > 0 ? (size_t)co->parallel : 16;
+	run.deadline = sc_clock_now() + po->timeout;
 	run.po.uri = t.uri;
 	run.po.domain = t.domain;
 	if ((run.base = event_base_new()) == NULL) {
@@ -235,13 +342,15 @@ runner_target(const char *uri, const struct common_opts *co,
 	memset(&lo, 0, sizeof(lo));
 	lo.name = t.connect_host != NULL ? t.connect_host : t.domain;
 	lo.port = t.connect_host != NULL ? t.connect_port : t.uri_port;
+	lo.explicit = t.connect_host != NULL || t.uri_port != 0;
+	lo.dns_servers = co->dns_servers[0] != '\0' ? co->dns_servers : NULL;
 	lo.timeout = po->timeout;
 	run.locate = sc_locate_start(run.base, &lo, run_located, &run, err,
 	    errlen);
 	if (run.locate == NULL)
 		goto done;
 	event_base_dispatch(run.base);
-	run_summarize(out);
+	run_summarize(out, co->allow_mixed);
 	rc = 0;
 done:
 	for (i = 0; run.slots != NULL && i < out->nresults; i++)
@@ -262,6 +371,8 @@ runner_report_clear(struct check_report *cr)
 	for (i = 0; cr->results != NULL && i < cr->nresults; i++)
 		sc_result_clear(&cr->results[i]);
 	free(cr->results);
+	free(cr->frontends);
+	consistency_clear(&cr->consistency);
 	free(cr->target);
 	free(cr->owner);
 	memset(cr, 0, sizeof(*cr));

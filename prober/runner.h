@@ -23,6 +23,9 @@ struct common_opts {
 	int			 warn_days;
 	int			 crit_days;
 	int			 verbose;
+	int			 parallel;	/* probes at once */
+	int			 allow_mixed;	/* different leaf certs are ok */
+	char			 dns_servers[512]; /* "ip:port,..." or "" */
 	enum output_format	 format;
 };
 
@@ -37,6 +40,9 @@ struct common_opts {
 	{ "crit-days",	required_argument, NULL, COMMON_OPT_BASE + 5 },	\
 	{ "owner",	required_argument, NULL, COMMON_OPT_BASE + 6 },	\
 	{ "json",	no_argument,	   NULL, COMMON_OPT_BASE + 7 },	\
+	{ "dns-server",	required_argument, NULL, COMMON_OPT_BASE + 8 },	\
+	{ "parallel",	required_argument, NULL, COMMON_OPT_BASE + 9 },	\
+	{ "allow-mixed-certs", no_argument, NULL, COMMON_OPT_BASE + 10 }, \
 	{ "verbose",	no_argument,	   NULL, 'v' }
 
 void	 common_defaults(struct common_opts *);

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "clock.h"
+#include "sipcanary.h"
 
 double
 clock_now(void)
@@ -27,4 +28,10 @@ clock_tv(double s)
 	tv.tv_sec = (time_t)s;
 	tv.tv_usec = (suseconds_t)((s - (double)tv.tv_sec) * 1e6);
 	return tv;
+}
+
+double
+sc_clock_now(void)
+{
+	return clock_now();
 }

@@ -229,11 +229,18 @@ struct sc_frontend {
 	unsigned	 port;
 	int		 family;	/* 4 or 6 */
 	unsigned	 ttl;		/* of the address record */
+	double		 dns_seconds;	/* start of location to this address */
+	int		 has_srv;	/* found through an SRV record */
+	char		 srv_target[256];
+	unsigned	 srv_port;
+	unsigned	 priority;
+	unsigned	 weight;
 };
 
 struct sc_locate_opts {
 	const char	*name;		/* domain, host name or IP literal */
 	unsigned	 port;		/* 0: the default, 5061 */
+	int		 explicit;	/* port or host given: no NAPTR/SRV */
 	const char	*dns_servers;	/* "ip[:port],..." or NULL: system */
 	double		 timeout;	/* seconds for the whole lookup */
 };
@@ -244,7 +251,10 @@ typedef void	(*sc_locate_cb)(enum sc_verdict, const char *why,
 		    void *arg);
 
 /*
- * Locates the frontends of name on base.  cb runs once, from the event
+ * Locates the frontends of name on base per RFC 3263: NAPTR SIPS+D2T, then
+ * SRV _sips._tcp, then A and AAAA of every SRV target (or of the name on
+ * port 5061 when there is no SRV).  The frontends come sorted by SRV
+ * priority, then weight (heaviest first).  cb runs once, from the event
  * loop, with SC_OK and the frontends, or a dns_* verdict and the reason.
  * Returns NULL (with the reason in err) if the resolver cannot start.
  */
@@ -254,5 +264,8 @@ struct sc_locate *sc_locate_start(struct event_base *,
 void		 sc_locate_free(struct sc_locate *);
 
 const char	*sc_version_libs(void);
+
+/* Seconds on the monotonic clock the library times with. */
+double		 sc_clock_now(void);
 
 #endif /* SIPCANARY_H */
