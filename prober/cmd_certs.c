@@ -26,7 +26,8 @@ certs_usage(FILE *fp)
 "now + --crit-days.  TLS only: no SIP is sent and no credentials needed.\n"
 "\n"
 "options:\n"
-"  --connect HOST[:PORT]   connect here instead of locating DOMAIN\n"
+"  --connect HOST[:PORT]   connect here instead of locating (with several\n"
+"                          DOMAINs: one frontend serving them all)\n"
 "  --ca-file FILE          trust these CAs (default: the system store)\n"
 "  --warn-days N           cert_expiring (warning) within N days (30)\n"
 "  --crit-days N           cert_expiring (critical) within N days (7)\n"
@@ -90,8 +91,7 @@ cmd_certs(int argc, char **argv)
 	if (common_validate(&co, err, sizeof(err)) == -1)
 		return certs_bad("%s", err);
 	ntargets = argc - optind;
-	if (co.connect != NULL && ntargets > 1)
-		return certs_bad("--connect applies to one target; give one");
+	/* With --connect, several domains served by one frontend (an SBC). */
 
 	memset(&po, 0, sizeof(po));
 	po.tls_only = 1;

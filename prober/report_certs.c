@@ -106,14 +106,21 @@ report_certs_text(FILE *fp, const struct check_report *cr)
 		/* Certificates the store added (the root, usually). */
 		for (j = c->nchain; j < c->nverified; j++)
 			certs_row(fp, &c->verified[j], "+");
-		fputs("  identity: ", fp);
-		if (c->identity_source != NULL)
-			fprintf(fp, "%s (%s)", c->identity,
-			    c->identity_source);
-		else
-			fputs("none matched", fp);
-		fprintf(fp, "   ocsp: %s\n", !c->ocsp.stapled ? "no staple" :
-		    c->ocsp.status != NULL ? c->ocsp.status : "unusable");
+		{
+			char line[600];
+
+			snprintf(line, sizeof(line), "identity: %s%s%s%s   "
+			    "ocsp: %s", c->identity_source != NULL ?
+			    c->identity : "none matched",
+			    c->identity_source != NULL ? " (" : "",
+			    c->identity_source != NULL ?
+			    c->identity_source : "",
+			    c->identity_source != NULL ? ")" : "",
+			    !c->ocsp.stapled ? "no staple" :
+			    c->ocsp.status != NULL ? c->ocsp.status :
+			    "unusable");
+			certs_wrap(fp, line, 2, 78);
+		}
 	}
 }
 

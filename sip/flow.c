@@ -41,6 +41,10 @@ struct flow {
 	struct event		*connect_ev;
 	struct bufferevent	*bev;
 	int			 tls_up;
+	int			 broken;	/* flow_break() was called */
+	SSL_SESSION		**resume;	/* session slot, or NULL */
+	struct sockaddr_storage	 source;
+	socklen_t		 sourcelen;
 	int			 depth;		/* callbacks in progress */
 	int			 doomed;	/* freed during a callback */
 };
@@ -271,7 +275,9 @@ flow_connected(evutil_socket_t fd, short what, void *arg)
 	if (!flow_alive(fl))
 		return;
 
-	if ((ssl = tlsctx_ssl_new(fl->ctx, fl->sni)) == NULL) {
+	if ((ssl = tlsctx_ssl_new(fl->ctx, fl->sni)) == NULL ||
+	    (fl->resume != NULL && tlsctx_ssl_resume(ssl, fl->resume) == -1)) {
+		SSL_free(ssl);
 		flow_fail(fl, SC_INTERNAL_ERROR, "cannot create an SSL object");
 		return;
 	}
@@ -304,6 +310,13 @@ flow_connect(struct flow *fl, const struct sockaddr *sa, socklen_t salen,
 	}
 	/* SIP is request/response: Nagle would only add latency. */
 	(void)setsockopt(fl->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (fl->sourcelen > 0 && bind(fl->fd, (struct sockaddr *)&fl->source,
+	    fl->sourcelen) == -1) {
+		*v = SC_INTERNAL_ERROR;
+		snprintf(why, whylen, "bind to the source address: %s",
+		    strerror(errno));
+		return -1;
+	}
 	if (connect(fl->fd, sa, salen) == -1 && errno != EINPROGRESS) {
 		int err = errno;
 
@@ -323,10 +336,61 @@ flow_connect(struct flow *fl, const struct sockaddr *sa, socklen_t salen,
 	return 0;
 }
 
+void
+flow_resume(struct flow *fl, SSL_SESSION **slot)
+{
+	fl->resume = slot;
+}
+
+void
+flow_source(struct flow *fl, const struct sockaddr *sa, socklen_t len)
+{
+	if (sa == NULL || len > sizeof(fl->source)) {
+		fl->sourcelen = 0;
+		return;
+	}
+	memcpy(&fl->source, sa, len);
+	fl->sourcelen = len;
+}
+
+void
+flow_break(struct flow *fl, enum sc_break_how how)
+{
+	struct linger	 lg = { 1, 0 };
+	SSL		*ssl;
+	int		 fd;
+
+	if (fl->connect_ev != NULL)
+		event_del(fl->connect_ev);
+	fl->broken = 1;
+	if (fl->bev == NULL) {
+		if (fl->fd != -1 && how == SC_BREAK_RST)
+			(void)setsockopt(fl->fd, SOL_SOCKET, SO_LINGER, &lg,
+			    sizeof(lg));
+		return;
+	}
+	bufferevent_disable(fl->bev, EV_READ | EV_WRITE);
+	bufferevent_setcb(fl->bev, NULL, NULL, NULL, NULL);
+	fd = bufferevent_getfd(fl->bev);
+	switch (how) {
+	case SC_BREAK_RST:
+		(void)setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+		break;
+	case SC_BREAK_CLOSE_NOTIFY:
+		/* The alert goes straight to the socket BIO; then FIN. */
+		if ((ssl = bufferevent_openssl_get_ssl(fl->bev)) != NULL)
+			(void)SSL_shutdown(ssl);
+		(void)shutdown(fd, SHUT_WR);
+		break;
+	case SC_BREAK_SILENT_DROP:
+		break;
+	}
+}
+
 int
 flow_send(struct flow *fl, const char *buf, size_t len)
 {
-	if (fl->bev == NULL || !fl->tls_up || fl->doomed)
+	if (fl->bev == NULL || !fl->tls_up || fl->doomed || fl->broken)
 		return -1;
 	return bufferevent_write(fl->bev, buf, len);
 }

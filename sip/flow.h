@@ -36,7 +36,24 @@ struct flow	*flow_new(struct event_base *, SSL_CTX *, const char *sni,
 int		 flow_connect(struct flow *, const struct sockaddr *, socklen_t,
 		    enum sc_verdict *v, char *why, size_t whylen);
 
+/*
+ * Offer and keep TLS sessions in *slot (see tlsctx_ssl_resume); call
+ * before flow_connect().  *slot outlives the flow.
+ */
+void		 flow_resume(struct flow *, SSL_SESSION **slot);
+
+/* Binds the socket to a local address before connecting (NULL: any). */
+void		 flow_source(struct flow *, const struct sockaddr *, socklen_t);
+
 int		 flow_send(struct flow *, const char *, size_t);
+
+/*
+ * Ends the connection the way a broken network or peer would: a TCP
+ * reset, a TLS close_notify then FIN, or a silent drop where the
+ * connection is just no longer used (the descriptor stays open until
+ * flow_free, as a dead NAT binding would leave it).  No callback follows.
+ */
+void		 flow_break(struct flow *, enum sc_break_how);
 SSL		*flow_ssl(struct flow *);
 
 /* Local address for Via and Contact: "ip" and port. */

@@ -37,6 +37,7 @@ struct reg {
 	char		 call_id[40];
 	char		 from_tag[20];
 	char		 branch[48];	/* of the request in flight */
+	sip_method_t	 method;	/* of the request in flight */
 	uint32_t	 cseq;
 	unsigned	 expires;	/* of the request in flight */
 	struct digest	*digest;
@@ -101,9 +102,10 @@ reg_free(struct reg *r)
 	free(r);
 }
 
-char *
-reg_build(struct reg *r, unsigned expires, size_t *len, char **redacted,
-    char *err, size_t errlen)
+/* Builds method (REGISTER or OPTIONS) for the binding's AOR. */
+static char *
+reg_request(struct reg *r, sip_method_t method, unsigned expires,
+    size_t *len, char **redacted, char *err, size_t errlen)
 {
 	msg_t		*msg = NULL;
 	sip_t		*sip;
@@ -112,20 +114,25 @@ reg_build(struct reg *r, unsigned expires, size_t *len, char **redacted,
 	char		 cseq[40], exp[16], tok[24];
 	size_t		 n;
 
+	const char	*mname = method == sip_method_options ? "OPTIONS" :
+			    "REGISTER";
+
 	if (redacted != NULL)
 		*redacted = NULL;
-	r->expires = expires;
+	if (method == sip_method_register)
+		r->expires = expires;
+	r->method = method;
 	r->cseq++;
 	util_token(tok, sizeof(tok), 20);
 	snprintf(r->branch, sizeof(r->branch), "z9hG4bK%s", tok);
 	snprintf(ruri, sizeof(ruri), "sips:%s", r->domain);
-	snprintf(rline, sizeof(rline), "REGISTER %s SIP/2.0", ruri);
+	snprintf(rline, sizeof(rline), "%s %s SIP/2.0", mname, ruri);
 	snprintf(via, sizeof(via), "SIP/2.0/TLS %s:%u;branch=%s;rport",
 	    r->local_host, r->local_port, r->branch);
 	snprintf(aor, sizeof(aor), "<sips:%s@%s>", r->user, r->domain);
 	snprintf(contact, sizeof(contact), "<sip:%s@%s:%u;transport=tls>",
 	    r->user, r->local_host, r->local_port);
-	snprintf(cseq, sizeof(cseq), "%u REGISTER", r->cseq);
+	snprintf(cseq, sizeof(cseq), "%u %s", r->cseq, mname);
 	snprintf(exp, sizeof(exp), "%u", expires);
 
 	if ((msg = msg_create(sip_default_mclass(), 0)) == NULL)
@@ -139,23 +146,24 @@ reg_build(struct reg *r, unsigned expires, size_t *len, char **redacted,
 	    SIPTAG_TO_STR(aor),
 	    SIPTAG_CALL_ID_STR(r->call_id),
 	    SIPTAG_CSEQ_STR(cseq),
-	    SIPTAG_CONTACT_STR(contact),
-	    SIPTAG_EXPIRES_STR(exp),
 	    SIPTAG_USER_AGENT_STR(r->user_agent),
+	    TAG_IF(method == sip_method_register, SIPTAG_CONTACT_STR(contact)),
+	    TAG_IF(method == sip_method_register, SIPTAG_EXPIRES_STR(exp)),
 	    TAG_END()) < 0)
 		goto nomem;
 	/* sip_add_tl() does not say which tag failed; check what we need. */
 	if (sip->sip_request == NULL || sip->sip_from == NULL ||
-	    sip->sip_via == NULL || sip->sip_contact == NULL) {
-		snprintf(err, errlen, "cannot build REGISTER (bad user or "
-		    "domain?)");
+	    sip->sip_via == NULL ||
+	    (method == sip_method_register && sip->sip_contact == NULL)) {
+		snprintf(err, errlen, "cannot build %s (bad user or "
+		    "domain?)", mname);
 		goto fail;
 	}
 	sip_from_tag(msg_home(msg), sip->sip_from, r->from_tag);
 	r->sent_credentials = 0;
 	if (r->have_challenge) {
 		if (digest_authorize(r->digest, msg, sip, r->user, r->password,
-		    "REGISTER", ruri, err, errlen) == -1)
+		    mname, ruri, err, errlen) == -1)
 			goto fail;
 		r->sent_credentials = 1;
 	}
@@ -172,11 +180,27 @@ reg_build(struct reg *r, unsigned expires, size_t *len, char **redacted,
 	msg_destroy(msg);
 	return wire;
 nomem:
-	snprintf(err, errlen, "out of memory building REGISTER");
+	snprintf(err, errlen, "out of memory building %s", mname);
 fail:
 	free(wire);
 	msg_destroy(msg);
 	return NULL;
+}
+
+char *
+reg_build(struct reg *r, unsigned expires, size_t *len, char **redacted,
+    char *err, size_t errlen)
+{
+	return reg_request(r, sip_method_register, expires, len, redacted, err,
+	    errlen);
+}
+
+char *
+reg_build_options(struct reg *r, size_t *len, char **redacted, char *err,
+    size_t errlen)
+{
+	return reg_request(r, sip_method_options, 0, len, redacted, err,
+	    errlen);
 }
 
 /* Is this response to the request in flight? */
@@ -189,7 +213,7 @@ reg_matches(const struct reg *r, const sip_t *sip)
 	    sip->sip_call_id != NULL &&
 	    strcmp(sip->sip_call_id->i_id, r->call_id) == 0 &&
 	    sip->sip_cseq != NULL && sip->sip_cseq->cs_seq == r->cseq &&
-	    sip->sip_cseq->cs_method == sip_method_register;
+	    sip->sip_cseq->cs_method == r->method;
 }
 
 /* The expiry granted to our Contact (RFC 3261 §10.2.4). */
@@ -233,7 +257,8 @@ reg_response(struct reg *r, msg_t *msg, enum sc_verdict *verdict, char *why,
 	r->final_status = st;
 
 	if (st >= 200 && st < 300) {
-		r->granted = reg_granted_from(r, sip);
+		if (r->method == sip_method_register)
+			r->granted = reg_granted_from(r, sip);
 		*verdict = SC_OK;
 		return REG_DONE;
 	}
@@ -274,7 +299,7 @@ reg_response(struct reg *r, msg_t *msg, enum sc_verdict *verdict, char *why,
 		*verdict = SC_SIP_AUTH_REJECTED;
 		return REG_DONE;
 	}
-	if (st == 423) {
+	if (st == 423 && r->method == sip_method_register) {
 		if (sip->sip_min_expires == NULL) {
 			snprintf(why, whylen, "423 Interval Too Brief without "
 			    "Min-Expires");

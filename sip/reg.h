@@ -44,6 +44,13 @@ char		*reg_build(struct reg *, unsigned expires, size_t *len,
 		    char **redacted, char *err, size_t errlen);
 
 /*
+ * An OPTIONS with the binding's AOR in From and To, answered through
+ * reg_response() like a REGISTER (credentials included when challenged).
+ */
+char		*reg_build_options(struct reg *, size_t *len, char **redacted,
+		    char *err, size_t errlen);
+
+/*
  * Interprets a response.  For REG_DONE, *verdict and why say how the
  * registration ended.  The message stays the caller's.
  */

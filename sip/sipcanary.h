@@ -263,6 +263,147 @@ struct sc_locate *sc_locate_start(struct event_base *,
 		    char *err, size_t errlen);
 void		 sc_locate_free(struct sc_locate *);
 
+/*
+ * Scenarios: what one simulated client does, step by step.  A scenario
+ * file (sipcanary-scenario(5)) parses into this; the engine runs it.
+ */
+enum sc_step_kind {
+	SC_STEP_CONNECT = 0,	/* fresh TCP + TLS */
+	SC_STEP_REGISTER,	/* REGISTER (new binding: new Call-ID) */
+	SC_STEP_REREGISTER,	/* refresh: same Call-ID, CSeq + 1 */
+	SC_STEP_UNREGISTER,	/* Expires: 0 */
+	SC_STEP_OPTIONS,	/* OPTIONS to the domain */
+	SC_STEP_KEEPALIVE,	/* RFC 5626 CRLFCRLF ping, CRLF pong */
+	SC_STEP_HOLD,		/* stay idle, keep-alives running */
+	SC_STEP_BREAK,		/* break the connection */
+	SC_STEP_RECONNECT,	/* connect again, with a backoff policy */
+	SC_STEP_WAIT,		/* do nothing for a while */
+	SC_STEP_REPEAT,		/* run body count times */
+	SC_STEP_KIND_COUNT
+};
+
+enum sc_break_how {
+	SC_BREAK_RST = 0,	/* SO_LINGER 0: the peer sees a reset */
+	SC_BREAK_CLOSE_NOTIFY,	/* TLS close_notify, then FIN */
+	SC_BREAK_SILENT_DROP	/* stop using it, as a dead NAT would */
+};
+
+enum sc_backoff {
+	SC_BACKOFF_IMMEDIATE = 0,
+	SC_BACKOFF_FIXED,	/* backoff_base seconds */
+	SC_BACKOFF_RFC5626	/* RFC 5626 §4.5: base * 2^n, capped, jitter */
+};
+
+struct sc_step {
+	enum sc_step_kind kind;
+	char		*label;		/* for reports; defaults to the kind */
+	int		 line;		/* in the scenario file, for errors */
+	int		 expect_status;	/* 0: any 2xx for SIP steps */
+	int		 expect_verdict; /* -1: none; else an enum sc_verdict */
+	double		 within;	/* deadline in seconds; 0: default */
+	int		 resume;	/* connect/reconnect: TLS resumption */
+	unsigned	 expires;	/* register/reregister; 0: default */
+	double		 every;		/* keepalive/hold: ping interval */
+	double		 duration;	/* keepalive/hold "for", wait */
+	enum sc_break_how how;		/* break */
+	enum sc_backoff	 backoff;	/* reconnect */
+	double		 backoff_base;	/* seconds (fixed delay, or base) */
+	double		 backoff_max;	/* seconds, rfc5626 cap */
+	unsigned	 count;		/* repeat */
+	struct sc_step	*body;		/* repeat */
+	size_t		 nbody;
+};
+
+struct sc_scenario {
+	char		*name;		/* file name without .scn */
+	char		*description;
+	unsigned	 clients;	/* default number of clients */
+	double		 ramp;		/* new clients per second; 0: all */
+	double		 duration;	/* bound on the run; 0: until done */
+	char		*user;		/* one user for every client, or */
+	char		*user_template;	/* "probe%04d", the client index */
+	unsigned	 user_first;	/* first index for the template */
+	char		*password_file;	/* NULL: from the command line */
+	struct sc_step	*steps;
+	size_t		 nsteps;
+};
+
+const char	*sc_step_kind_str(enum sc_step_kind);
+
+/*
+ * The scenario engine: M simulated clients run a scenario concurrently on
+ * one event loop.  Fresh probes (check, certs) are built-in scenarios run
+ * by the same engine.
+ */
+struct sc_step_event {
+	unsigned		 client;	/* index, shard offset included */
+	const struct sc_step	*step;
+	enum sc_verdict		 verdict;	/* what happened */
+	int			 status;	/* final SIP status, 0 if none */
+	double			 seconds;	/* the step's latency */
+	double			 at;		/* when it ended (sc_clock_now) */
+	int			 held;		/* its expectation held */
+	const char		*error;		/* reason when not ok */
+};
+
+struct sc_engine_cbs {
+	void	(*on_step)(const struct sc_step_event *, void *arg);
+	/* A break (or lost flow) until registered again. */
+	void	(*on_reconnect)(unsigned client, double seconds, void *arg);
+	void	(*on_keepalive)(unsigned client, double rtt, void *arg);
+	/*
+	 * A client finished (ok: every expectation held).  r holds the
+	 * timings of its first connect and register, its last certificate
+	 * report and its first failure; it is the callee's to take over
+	 * (sc_result_clear) and is valid only during the call.
+	 */
+	void	(*on_client)(unsigned client, int ok, struct sc_result *r,
+		    void *arg);
+	void	(*on_done)(void *arg);		/* every client finished */
+};
+
+struct sc_engine_opts {
+	const struct sc_scenario *scenario;
+	const char		*uri;
+	const char		*domain;	/* identity and SNI */
+	const struct sc_frontend *frontends;	/* clients spread over them */
+	size_t			 nfrontends;
+	const char		*password;	/* for every user; may be NULL */
+	unsigned		 clients;	/* 0: the scenario's */
+	unsigned		 first_client;	/* index of client 0 (shards) */
+	double			 ramp;		/* < 0: the scenario's */
+	double			 duration;	/* hard stop; 0: the scenario's */
+	double			 timeout;	/* default step deadline */
+	void			*tls_ctx;	/* shared SSL_CTX (required) */
+	int			 warn_days;
+	int			 crit_days;
+	int			 tls_only;	/* connect checks certificates only */
+	int			 keep_certs;	/* keep the certificate report */
+	const struct sockaddr_storage *sources;	/* local addresses to use */
+	size_t			 nsources;
+	FILE			*trace;
+};
+
+struct sc_engine_counts {
+	unsigned	 started;
+	unsigned	 active;
+	unsigned	 finished;
+	unsigned	 ok;
+	unsigned	 failed;
+};
+
+struct sc_engine;
+
+/* NULL with a reason in err if the engine cannot start. */
+struct sc_engine *sc_engine_start(struct event_base *,
+		    const struct sc_engine_opts *, const struct sc_engine_cbs *,
+		    void *arg, char *err, size_t errlen);
+/* Stops starting clients and ends the running ones now; on_done follows. */
+void		 sc_engine_stop(struct sc_engine *);
+void		 sc_engine_counts(const struct sc_engine *,
+		    struct sc_engine_counts *);
+void		 sc_engine_free(struct sc_engine *);
+
 const char	*sc_version_libs(void);
 
 /* Seconds on the monotonic clock the library times with. */

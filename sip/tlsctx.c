@@ -70,6 +70,32 @@ tlsctx_system_store(SSL_CTX *ctx)
 	return SSL_CTX_set_default_verify_paths(ctx);
 }
 
+static int
+tlsctx_new_session(SSL *ssl, SSL_SESSION *sess)
+{
+	struct tls_verify *tv = tlsctx_verify(ssl);
+
+	if (tv == NULL || tv->keep == NULL)
+		return 0;	/* not kept: OpenSSL frees it */
+	SSL_SESSION_free(*tv->keep);
+	*tv->keep = sess;
+	return 1;
+}
+
+int
+tlsctx_ssl_resume(SSL *ssl, SSL_SESSION **slot)
+{
+	struct tls_verify *tv = tlsctx_verify(ssl);
+
+	if (tv == NULL)
+		return -1;
+	tv->keep = slot;
+	SSL_clear_options(ssl, SSL_OP_NO_TICKET);
+	if (*slot != NULL && !SSL_set_session(ssl, *slot))
+		return -1;
+	return 0;
+}
+
 SSL_CTX *
 tlsctx_new(const char *ca_file, int min_version, int max_version, char *err,
     size_t errlen)
@@ -106,7 +132,14 @@ tlsctx_new(const char *ca_file, int min_version, int max_version, char *err,
 		goto fail;
 	}
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, tlsctx_verify_cb);
-	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+	/*
+	 * No session is ever offered unless a connection asks for it with
+	 * tlsctx_ssl_resume(): fresh probes must do full handshakes.  Those
+	 * that ask keep their sessions themselves, never in a shared cache.
+	 */
+	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT |
+	    SSL_SESS_CACHE_NO_INTERNAL_STORE);
+	SSL_CTX_sess_set_new_cb(ctx, tlsctx_new_session);
 	SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
 	/* Idle flows hold no 16 kB buffers (GUIDE: ~15 kB per connection). */
 	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);

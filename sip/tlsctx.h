@@ -13,6 +13,7 @@ struct tls_verify {
 	int	 first_depth;
 	int	 first_is_ca;	/* the failing certificate is a CA */
 	unsigned errors;	/* number of errors reported */
+	SSL_SESSION **keep;	/* where to keep new sessions, or NULL */
 };
 
 /*
@@ -27,6 +28,12 @@ SSL_CTX	*tlsctx_new(const char *ca_file, int min_version, int max_version,
 
 /* A new SSL for one connection, with SNI and a zeroed tls_verify. */
 SSL	*tlsctx_ssl_new(SSL_CTX *, const char *sni);
+
+/*
+ * Makes ssl resumable: offers *slot if set, and keeps every new session
+ * the server issues in *slot (the caller frees it with SSL_SESSION_free).
+ */
+int	 tlsctx_ssl_resume(SSL *, SSL_SESSION **slot);
 
 /* The record for ssl (never NULL for an SSL made by tlsctx_ssl_new). */
 struct tls_verify *tlsctx_verify(SSL *);

@@ -1,0 +1,1137 @@
+/*
+ * engine.c - the scenario engine: simulated clients, each a small state
+ * machine that walks its scenario's steps on the shared event loop.
+ *
+ * A client owns at most one live flow (plus one silently dropped flow
+ * kept open, as a dead NAT binding would), one REGISTER binding and one
+ * OPTIONS transaction.  Each step arms the client's timer with its
+ * deadline; every step ends in client_step_end(), which reports the step,
+ * checks its expectation and schedules the next step through the same
+ * timer, so that no step ever runs inside another's callback.
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+#include <openssl/evp.h>
+#include <openssl/objects.h>
+#include <openssl/rand.h>
+#include <openssl/ssl.h>
+#include <sofia-sip/msg.h>
+#include <sofia-sip/sip.h>
+#include <sofia-sip/sip_protos.h>
+
+#include "cert.h"
+#include "clock.h"
+#include "flow.h"
+#include "reg.h"
+#include "sipcanary.h"
+#include "util.h"
+
+#define ENGINE_MAXMSG		65536
+#define ENGINE_TIMER_F		32.0	/* 64 * T1, RFC 3261 §17.1.2.2 */
+#define ENGINE_MAX_DEPTH	8	/* nested repeat blocks */
+#define ENGINE_RAMP_TICK	0.005	/* seconds between ramp steps */
+#define ENGINE_EXPIRES		300
+#define ENGINE_PING_EVERY	1.0	/* keepalive default */
+#define ENGINE_HOLD_EVERY	30.0	/* hold: RFC 5626 suggests 95-120s */
+#define ENGINE_HOLD_FOR		30.0
+
+struct frame {
+	const struct sc_step	*steps;
+	size_t			 n;
+	size_t			 pc;
+	unsigned		 left;		/* repeat rounds left */
+};
+
+struct client {
+	struct sc_engine	*e;
+	unsigned		 idx;
+	char			 user[64];
+	size_t			 fe;		/* frontend index */
+	struct flow		*flow;
+	struct flow		*zombie;	/* silently dropped */
+	int			 up;		/* flow verified and usable */
+	SSL_SESSION		*session;	/* for resume = yes */
+	struct reg		*reg;
+	struct reg		*opt;
+	struct frame		 stack[ENGINE_MAX_DEPTH];
+	int			 depth;
+	const struct sc_step	*step;
+	double			 t_step;
+	double			 t_phase;	/* start of TCP or TLS phase */
+	int			 tls_phase;	/* connect: TCP done */
+	double			 deadline;	/* of the client (duration) */
+	double			 step_until;	/* hold/keepalive/wait end */
+	struct event		*timer;
+	struct event		*tick;
+	double			 ping_sent;	/* 0: none outstanding */
+	unsigned		 pings, pongs;
+	double			 t_broken;	/* 0: not broken */
+	unsigned		 attempts;	/* reconnect attempts */
+	enum sc_verdict		 retry_verdict;
+	char			 retry_error[256];
+	double			 t_req;		/* first request of a SIP step */
+	int			 first_connect_done;
+	int			 first_register_done;
+	int			 running;
+	int			 failed;
+	int			 done;
+	int			 next_pending;	/* timer is scheduling next step */
+	struct sc_result	 res;
+};
+
+struct sc_engine {
+	struct event_base	*base;
+	struct sc_engine_opts	 o;
+	struct sc_engine_cbs	 cbs;
+	void			*arg;
+	struct client		*clients;
+	unsigned		 nclients;
+	double			 ramp;
+	double			 duration;
+	unsigned		 started, active, finished, ok, failed;
+	struct event		*ramp_ev;
+	struct event		*done_ev;
+	double			 t_start;
+	int			 stopping;
+	int			 done_sent;
+};
+
+static void	client_next(struct client *);
+static void	client_step_end(struct client *, enum sc_verdict, int,
+		    const char *);
+static void	client_finish(struct client *);
+static void	client_connect_now(struct client *);
+static void	engine_check_done(struct sc_engine *);
+
+/* --- small helpers ------------------------------------------------------ */
+
+static double
+engine_jitter(double lo, double hi)
+{
+	unsigned int r = 0;
+
+	if (RAND_bytes((unsigned char *)&r, sizeof(r)) != 1)
+		r = (unsigned int)rand();
+	return lo + (hi - lo) * ((double)r / (double)UINT32_MAX);
+}
+
+static void
+client_trace(struct client *c, const char *dir, const char *text)
+{
+	FILE *fp = c->e->o.trace;
+
+	if (fp == NULL)
+		return;
+	fprintf(fp, "%s %s client %u %.3fs\n%s\n", dir, c->res.address,
+	    c->idx + c->e->o.first_client, clock_now() - c->e->t_start, text);
+	fflush(fp);
+}
+
+/* Arms the client's timer for `after` seconds, capped by its deadline. */
+static void
+client_arm(struct client *c, double after)
+{
+	double		left = c->deadline - clock_now();
+	struct timeval	tv;
+
+	if (c->deadline > 0 && after > left)
+		after = left;
+	tv = clock_tv(after);
+	evtimer_add(c->timer, &tv);
+}
+
+static void
+client_stop_ticks(struct client *c)
+{
+	event_del(c->tick);
+	c->ping_sent = 0;
+}
+
+static void
+client_drop_flow(struct client *c)
+{
+	flow_free(c->flow);
+	c->flow = NULL;
+	c->up = 0;
+}
+
+static double
+client_within(const struct client *c, const struct sc_step *s)
+{
+	double w = s->within > 0 ? s->within : c->e->o.timeout;
+
+	return w > 0 ? w : 10;
+}
+
+/* --- SIP steps ---------------------------------------------------------- */
+
+static int
+client_send(struct client *c, char *wire, size_t len, char *redacted)
+{
+	int rc;
+
+	client_trace(c, "-->", redacted != NULL ? redacted : "");
+	rc = c->flow != NULL ? flow_send(c->flow, wire, len) : -1;
+	explicit_bzero(wire, len);
+	free(wire);
+	free(redacted);
+	if (rc == -1) {
+		client_step_end(c, SC_SIP_CONNECTION_CLOSED, 0,
+		    "cannot send on the connection");
+		return -1;
+	}
+	c->res.requests_sent++;
+	return 0;
+}
+
+static struct reg *
+client_new_reg(struct client *c)
+{
+	struct reg_params	 rp;
+	char			 ip[64];
+	unsigned		 port;
+
+	if (c->flow == NULL || flow_local(c->flow, ip, sizeof(ip), &port) ==
+	    -1)
+		return NULL;
+	memset(&rp, 0, sizeof(rp));
+	rp.domain = c->e->o.domain;
+	rp.user = c->user[0] != '\0' ? c->user : NULL;
+	rp.password = c->e->o.password;
+	rp.local_ip = ip;
+	rp.local_port = port;
+	rp.user_agent = "sipcanary/" PACKAGE_VERSION;
+	return reg_new(&rp);
+}
+
+/* Sends the current SIP step's request (again, after a challenge). */
+static void
+client_sip_send(struct client *c)
+{
+	const struct sc_step	*s = c->step;
+	char			*wire, *red, err[256];
+	size_t			 len;
+	unsigned		 exp;
+
+	if (s->kind == SC_STEP_OPTIONS)
+		wire = reg_build_options(c->opt, &len, &red, err, sizeof(err));
+	else {
+		exp = s->kind == SC_STEP_UNREGISTER ? 0 :
+		    s->expires > 0 ? s->expires : ENGINE_EXPIRES;
+		/* After a 423 the binding asks for its raised expiry. */
+		if (s->kind != SC_STEP_UNREGISTER && reg_expires(c->reg) > exp)
+			exp = reg_expires(c->reg);
+		wire = reg_build(c->reg, exp, &len, &red, err, sizeof(err));
+	}
+	if (wire == NULL) {
+		client_step_end(c, SC_INTERNAL_ERROR, 0, err);
+		return;
+	}
+	(void)client_send(c, wire, len, red);
+}
+
+static void
+client_sip_begin(struct client *c)
+{
+	const struct sc_step *s = c->step;
+
+	if (c->flow == NULL || !c->up) {
+		client_step_end(c, SC_FLOW_DEAD, 0,
+		    "no connection: connect first");
+		return;
+	}
+	if (s->kind == SC_STEP_OPTIONS) {
+		reg_free(c->opt);
+		c->opt = client_new_reg(c);
+	} else if (s->kind == SC_STEP_REGISTER || c->reg == NULL) {
+		reg_free(c->reg);
+		c->reg = client_new_reg(c);
+	}
+	if ((s->kind == SC_STEP_OPTIONS ? c->opt : c->reg) == NULL) {
+		client_step_end(c, SC_INTERNAL_ERROR, 0,
+		    "cannot start the transaction");
+		return;
+	}
+	c->t_req = clock_now();
+	/* Timer F bounds a non-INVITE transaction whatever `within` says. */
+	client_arm(c, fmin(client_within(c, s), ENGINE_TIMER_F));
+	client_sip_send(c);
+}
+
+static void
+client_on_response(struct client *c, msg_t *msg)
+{
+	const struct sc_step	*s = c->step;
+	struct reg		*r;
+	enum sc_verdict		 v = SC_INTERNAL_ERROR;
+	char			 why[256];
+	double			 now = clock_now();
+	int			 first;
+
+	if (s == NULL || (s->kind != SC_STEP_REGISTER &&
+	    s->kind != SC_STEP_REREGISTER && s->kind != SC_STEP_UNREGISTER &&
+	    s->kind != SC_STEP_OPTIONS))
+		return;		/* late or unsolicited: not part of a step */
+	r = s->kind == SC_STEP_OPTIONS ? c->opt : c->reg;
+	first = s->kind == SC_STEP_REGISTER && !c->first_register_done;
+	switch (reg_response(r, msg, &v, why, sizeof(why))) {
+	case REG_IGNORE:
+		break;
+	case REG_PROVISIONAL:
+		if (first && c->res.t.first_response < 0)
+			c->res.t.first_response = now - c->t_req;
+		break;
+	case REG_RESEND:
+		if (first && c->res.t.first_response < 0)
+			c->res.t.first_response = now - c->t_req;
+		client_sip_send(c);
+		break;
+	case REG_DONE:
+		if (first) {
+			if (c->res.t.first_response < 0)
+				c->res.t.first_response = now - c->t_req;
+			c->res.final_status = reg_final_status(r);
+			if (reg_auth_algorithm(r) != NULL)
+				snprintf(c->res.auth_algorithm,
+				    sizeof(c->res.auth_algorithm), "%s",
+				    reg_auth_algorithm(r));
+			if (v == SC_OK) {
+				c->res.t.registered = now - c->t_req;
+				c->res.expires = reg_granted(r);
+			}
+		}
+		if (v == SC_OK && s->kind != SC_STEP_OPTIONS &&
+		    s->kind != SC_STEP_UNREGISTER && c->t_broken > 0) {
+			if (c->e->cbs.on_reconnect != NULL)
+				c->e->cbs.on_reconnect(c->idx +
+				    c->e->o.first_client, now - c->t_broken,
+				    c->e->arg);
+			c->t_broken = 0;
+		}
+		client_step_end(c, v, reg_final_status(r), why);
+		break;
+	}
+}
+
+/* --- connect and reconnect ---------------------------------------------- */
+
+static void
+client_on_tcp(void *arg)
+{
+	struct client *c = arg;
+	double now = clock_now();
+
+	if (!c->first_connect_done)
+		c->res.t.tcp_connect = now - c->t_phase;
+	c->t_phase = now;
+	c->tls_phase = 1;
+}
+
+static void
+client_tls_details(SSL *ssl, struct sc_result *r)
+{
+	int		 nid = 0, hash = 0;
+	const char	*name;
+
+	snprintf(r->tls_version, sizeof(r->tls_version), "%s",
+	    SSL_get_version(ssl));
+	snprintf(r->tls_cipher, sizeof(r->tls_cipher), "%s",
+	    SSL_get_cipher_name(ssl));
+	r->tls_resumed = SSL_session_reused(ssl);
+	if ((nid = SSL_get_negotiated_group(ssl)) > 0) {
+		name = SSL_group_to_name(ssl, nid);
+		snprintf(r->tls_group, sizeof(r->tls_group), "%s",
+		    name != NULL ? name : OBJ_nid2sn(nid));
+	}
+	if (SSL_get_peer_signature_type_nid(ssl, &nid) &&
+	    SSL_get_peer_signature_nid(ssl, &hash))
+		snprintf(r->tls_peer_sigalg, sizeof(r->tls_peer_sigalg),
+		    "%s+%s", nid == EVP_PKEY_EC ? "ECDSA" :
+		    nid == EVP_PKEY_RSA ? "RSA-PKCS1" :
+		    nid == EVP_PKEY_RSA_PSS ? "RSA-PSS" : OBJ_nid2sn(nid),
+		    OBJ_nid2sn(hash));
+}
+
+static void
+client_on_tls(void *arg)
+{
+	struct client		*c = arg;
+	struct sc_engine	*e = c->e;
+	SSL			*ssl = flow_ssl(c->flow);
+	struct sc_certreport	 scratch, *cr;
+	enum sc_severity	 sev;
+	enum sc_verdict		 v;
+	double			 now = clock_now();
+	int			 first = !c->first_connect_done;
+
+	if (first) {
+		c->res.t.tls_handshake = now - c->t_phase;
+		client_tls_details(ssl, &c->res);
+	}
+	/* Drills keep no chains: 10,000 clients would hold 10,000 copies. */
+	memset(&scratch, 0, sizeof(scratch));
+	cr = first || e->o.keep_certs ? &c->res.cert : &scratch;
+	v = cert_evaluate(ssl, e->o.domain, e->o.warn_days, e->o.crit_days,
+	    cr, &sev);
+	if (first && v == SC_CERT_EXPIRING)
+		c->res.severity = sev;
+	if (!e->o.keep_certs) {
+		enum sc_verdict	cv = cr->verdict;
+		char		err[sizeof(cr->error)];
+
+		memcpy(err, cr->error, sizeof(err));
+		cert_report_clear(cr);
+		cr->verdict = cv;
+		memcpy(cr->error, err, sizeof(err));
+	}
+	c->first_connect_done = 1;
+	/* RFC 5922 §7: never send SIP over an unverified connection. */
+	if (v != SC_OK && v != SC_CERT_EXPIRING) {
+		client_drop_flow(c);
+		client_step_end(c, v, 0, cr->error);
+		return;
+	}
+	c->up = 1;
+	if (e->o.tls_only)
+		client_drop_flow(c);
+	client_step_end(c, SC_OK, 0, NULL);
+}
+
+static void
+client_on_msg(msg_t *msg, void *arg)
+{
+	struct client	*c = arg;
+	sip_t		*sip = sip_object(msg);
+
+	if (c->e->o.trace != NULL) {
+		size_t	 n;
+		char	*s = msg_as_string(msg_home(msg), msg, NULL, 0, &n);
+
+		client_trace(c, "<--", s != NULL ? s : "(unprintable)");
+	}
+	if (sip->sip_status != NULL)
+		client_on_response(c, msg);
+	msg_destroy(msg);
+}
+
+static void
+client_on_pong(void *arg)
+{
+	struct client	*c = arg;
+	double		 rtt;
+
+	if (c->ping_sent <= 0)
+		return;		/* servers may answer twice; not our ping */
+	rtt = clock_now() - c->ping_sent;
+	c->ping_sent = 0;
+	c->pongs++;
+	if (c->e->cbs.on_keepalive != NULL)
+		c->e->cbs.on_keepalive(c->idx + c->e->o.first_client, rtt,
+		    c->e->arg);
+	/* A keepalive step without "for" is one ping and its pong. */
+	if (c->step != NULL && c->step->kind == SC_STEP_KEEPALIVE &&
+	    c->step->duration <= 0)
+		client_step_end(c, SC_OK, 0, NULL);
+}
+
+static int
+client_connecting(const struct client *c)
+{
+	return c->step != NULL && (c->step->kind == SC_STEP_CONNECT ||
+	    c->step->kind == SC_STEP_RECONNECT) && !c->up;
+}
+
+/* Delay before reconnect attempt n (RFC 5626 §4.5 for rfc5626). */
+static double
+client_backoff(const struct sc_step *s, unsigned n)
+{
+	double base, max, w;
+
+	switch (s->backoff) {
+	case SC_BACKOFF_FIXED:
+		return s->backoff_base > 0 ? s->backoff_base : 1;
+	case SC_BACKOFF_RFC5626:
+		base = s->backoff_base > 0 ? s->backoff_base : 1;
+		max = s->backoff_max > 0 ? s->backoff_max : 30;
+		w = base * pow(2, n < 30 ? n : 30);
+		if (w > max)
+			w = max;
+		/* The RFC's jitter: a uniform draw in [50%, 100%]. */
+		return engine_jitter(w / 2, w);
+	default:
+		return 0;
+	}
+}
+
+static void
+client_on_error(enum sc_verdict v, const char *why, void *arg)
+{
+	struct client *c = arg;
+
+	client_drop_flow(c);
+	if (c->step == NULL || c->done) {
+		if (c->t_broken <= 0)
+			c->t_broken = clock_now();
+		return;
+	}
+	if (client_connecting(c)) {
+		if (c->step->kind == SC_STEP_RECONNECT) {
+			double delay = client_backoff(c->step, c->attempts);
+
+			/* Retry while the step's deadline allows. */
+			if (clock_now() + delay < c->t_step +
+			    client_within(c, c->step)) {
+				c->retry_verdict = v;
+				snprintf(c->retry_error,
+				    sizeof(c->retry_error), "%s", why);
+				c->attempts++;
+				c->tls_phase = 0;
+				client_arm(c, delay);
+				return;
+			}
+		}
+		client_step_end(c, v, 0, why);
+		return;
+	}
+	if (c->t_broken <= 0)
+		c->t_broken = clock_now();
+	switch (c->step->kind) {
+	case SC_STEP_REGISTER:
+	case SC_STEP_REREGISTER:
+	case SC_STEP_UNREGISTER:
+	case SC_STEP_OPTIONS:
+		client_step_end(c, v == SC_SIP_MALFORMED ? v :
+		    SC_SIP_CONNECTION_CLOSED, 0, why);
+		break;
+	default:
+		client_step_end(c, SC_FLOW_DEAD, 0, why);
+		break;
+	}
+}
+
+static const struct flow_cbs client_flow_cbs = {
+	.on_tcp = client_on_tcp,
+	.on_tls = client_on_tls,
+	.on_msg = client_on_msg,
+	.on_pong = client_on_pong,
+	.on_error = client_on_error,
+};
+
+static int
+client_sockaddr(const struct sc_frontend *f, struct sockaddr_storage *ss,
+    socklen_t *len)
+{
+	struct sockaddr_in	*s4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6	*s6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, f->host, &s4->sin_addr) == 1) {
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons((uint16_t)f->port);
+		*len = sizeof(*s4);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, f->host, &s6->sin6_addr) == 1) {
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons((uint16_t)f->port);
+		*len = sizeof(*s6);
+		return 0;
+	}
+	return -1;
+}
+
+static void
+client_connect_now(struct client *c)
+{
+	struct sc_engine	*e = c->e;
+	const struct sc_frontend *f = &e->o.frontends[c->fe];
+	struct sockaddr_storage	 ss;
+	socklen_t		 sslen;
+	enum sc_verdict		 v;
+	char			 why[256];
+
+	client_drop_flow(c);
+	reg_free(c->reg);
+	c->reg = NULL;
+	reg_free(c->opt);
+	c->opt = NULL;
+	c->tls_phase = 0;
+	c->t_phase = clock_now();
+	if (client_sockaddr(f, &ss, &sslen) == -1) {
+		snprintf(why, sizeof(why), "not an IP address: %s", f->host);
+		client_step_end(c, SC_INTERNAL_ERROR, 0, why);
+		return;
+	}
+	util_addr_str((struct sockaddr *)&ss, c->res.address,
+	    sizeof(c->res.address));
+	c->flow = flow_new(e->base, e->o.tls_ctx, e->o.domain, ENGINE_MAXMSG,
+	    &client_flow_cbs, c);
+	if (c->flow == NULL) {
+		client_step_end(c, SC_INTERNAL_ERROR, 0, "out of memory");
+		return;
+	}
+	if (c->step->resume)
+		flow_resume(c->flow, &c->session);
+	if (e->o.nsources > 0) {
+		const struct sockaddr_storage *src =
+		    &e->o.sources[c->idx % e->o.nsources];
+
+		if (src->ss_family == ss.ss_family)
+			flow_source(c->flow, (const struct sockaddr *)src,
+			    src->ss_family == AF_INET6 ?
+			    sizeof(struct sockaddr_in6) :
+			    sizeof(struct sockaddr_in));
+	}
+	/* The deadline covers every attempt of a reconnect. */
+	client_arm(c, c->t_step + client_within(c, c->step) - clock_now());
+	if (flow_connect(c->flow, (struct sockaddr *)&ss, sslen, &v, why,
+	    sizeof(why)) == -1)
+		client_on_error(v, why, c);
+}
+
+/* --- keep-alives -------------------------------------------------------- */
+
+static void
+client_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct client	*c = arg;
+	char		 why[128];
+
+	(void)fd; (void)what;
+	if (c->ping_sent > 0) {
+		snprintf(why, sizeof(why), "no keep-alive pong within %.1f s",
+		    clock_now() - c->ping_sent);
+		client_drop_flow(c);
+		if (c->t_broken <= 0)
+			c->t_broken = clock_now();
+		client_step_end(c, SC_FLOW_DEAD, 0, why);
+		return;
+	}
+	if (c->flow == NULL || flow_send(c->flow, "\r\n\r\n", 4) == -1) {
+		client_step_end(c, SC_FLOW_DEAD, 0, "the connection is gone");
+		return;
+	}
+	c->ping_sent = clock_now();
+	c->pings++;
+}
+
+static void
+client_keepalive_begin(struct client *c, double every, double duration)
+{
+	struct timeval tv;
+
+	if (c->flow == NULL || !c->up) {
+		client_step_end(c, SC_FLOW_DEAD, 0,
+		    "no connection: connect first");
+		return;
+	}
+	if (every > 0) {
+		tv = clock_tv(every);
+		event_assign(c->tick, c->e->base, -1, EV_PERSIST, client_tick,
+		    c);
+		evtimer_add(c->tick, &tv);
+	}
+	if (c->step->kind == SC_STEP_KEEPALIVE)
+		client_tick(-1, 0, c);		/* the first ping goes now */
+	if (c->done || c->step == NULL)
+		return;
+	if (duration > 0) {
+		c->step_until = clock_now() + duration;
+		client_arm(c, duration);
+	} else
+		client_arm(c, client_within(c, c->step));
+}
+
+/* --- the step machine --------------------------------------------------- */
+
+static void
+client_begin(struct client *c, const struct sc_step *s)
+{
+	struct timeval tv;
+
+	c->step = s;
+	c->t_step = clock_now();
+	c->step_until = 0;
+	c->attempts = 0;
+	c->retry_verdict = SC_OK;
+	switch (s->kind) {
+	case SC_STEP_CONNECT:
+		client_connect_now(c);
+		break;
+	case SC_STEP_RECONNECT:
+		if (client_backoff(s, 0) > 0 && s->backoff != SC_BACKOFF_RFC5626) {
+			client_drop_flow(c);
+			c->attempts = 0;
+			c->tls_phase = 0;
+			c->retry_verdict = SC_OK;
+			client_arm(c, client_backoff(s, 0));
+		} else
+			client_connect_now(c);
+		break;
+	case SC_STEP_REGISTER:
+	case SC_STEP_REREGISTER:
+	case SC_STEP_UNREGISTER:
+	case SC_STEP_OPTIONS:
+		client_sip_begin(c);
+		break;
+	case SC_STEP_KEEPALIVE:
+		client_keepalive_begin(c, s->every > 0 ? s->every :
+		    ENGINE_PING_EVERY, s->duration);
+		break;
+	case SC_STEP_HOLD:
+		client_keepalive_begin(c, s->every > 0 ? s->every :
+		    ENGINE_HOLD_EVERY, s->duration > 0 ? s->duration :
+		    ENGINE_HOLD_FOR);
+		break;
+	case SC_STEP_BREAK:
+		if (c->flow == NULL) {
+			client_step_end(c, SC_FLOW_DEAD, 0,
+			    "no connection to break");
+			break;
+		}
+		flow_break(c->flow, s->how);
+		if (s->how == SC_BREAK_SILENT_DROP) {
+			flow_free(c->zombie);
+			c->zombie = c->flow;
+			c->flow = NULL;
+			c->up = 0;
+		} else
+			client_drop_flow(c);
+		c->t_broken = clock_now();
+		client_step_end(c, SC_OK, 0, NULL);
+		break;
+	case SC_STEP_WAIT:
+		c->step_until = clock_now() + s->duration;
+		tv = clock_tv(s->duration);
+		evtimer_add(c->timer, &tv);
+		break;
+	default:
+		client_step_end(c, SC_INTERNAL_ERROR, 0, "unknown step");
+		break;
+	}
+}
+
+/* The timer: a deadline, the end of a timed step, or "go on". */
+static void
+client_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct client		*c = arg;
+	const struct sc_step	*s = c->step;
+	char			 why[160];
+	double			 now = clock_now();
+
+	(void)fd; (void)what;
+	if (c->next_pending) {
+		c->next_pending = 0;
+		client_next(c);
+		return;
+	}
+	if (s == NULL || c->done)
+		return;
+	if (c->deadline > 0 && now >= c->deadline - 1e-6 &&
+	    (c->step_until <= 0 || now < c->step_until - 1e-6) &&
+	    s->kind != SC_STEP_CONNECT && s->kind != SC_STEP_RECONNECT &&
+	    s->kind != SC_STEP_REGISTER && s->kind != SC_STEP_REREGISTER &&
+	    s->kind != SC_STEP_UNREGISTER && s->kind != SC_STEP_OPTIONS) {
+		client_step_end(c, SC_INTERNAL_ERROR, 0,
+		    "stopped: the run's duration is over");
+		return;
+	}
+	switch (s->kind) {
+	case SC_STEP_CONNECT:
+	case SC_STEP_RECONNECT:
+		if (s->kind == SC_STEP_RECONNECT && c->flow == NULL &&
+		    now < c->t_step + client_within(c, s) - 1e-6 &&
+		    (c->deadline <= 0 || now < c->deadline - 1e-6)) {
+			client_connect_now(c);	/* backoff over: try again */
+			return;
+		}
+		if (c->flow == NULL && c->retry_verdict != SC_OK) {
+			client_step_end(c, c->retry_verdict, 0,
+			    c->retry_error);
+			return;
+		}
+		snprintf(why, sizeof(why), c->tls_phase ?
+		    "TLS handshake not complete after %.1f s" :
+		    "no TCP connection after %.1f s", now - c->t_phase);
+		client_drop_flow(c);
+		client_step_end(c, c->tls_phase ? SC_TLS_TIMEOUT :
+		    SC_TCP_TIMEOUT, 0, why);
+		break;
+	case SC_STEP_REGISTER:
+	case SC_STEP_REREGISTER:
+	case SC_STEP_UNREGISTER:
+	case SC_STEP_OPTIONS:
+		snprintf(why, sizeof(why), "no final response to %s after "
+		    "%.1f s", s->kind == SC_STEP_OPTIONS ? "OPTIONS" :
+		    "REGISTER", now - c->t_req);
+		client_step_end(c, SC_SIP_TIMEOUT, 0, why);
+		break;
+	case SC_STEP_KEEPALIVE:
+	case SC_STEP_HOLD:
+		if (s->kind == SC_STEP_KEEPALIVE && s->duration <= 0) {
+			snprintf(why, sizeof(why), "no keep-alive pong within "
+			    "%.1f s", now - c->t_step);
+			client_drop_flow(c);
+			client_step_end(c, SC_FLOW_DEAD, 0, why);
+		} else
+			client_step_end(c, SC_OK, 0, NULL);
+		break;
+	default:
+		client_step_end(c, SC_OK, 0, NULL);
+		break;
+	}
+}
+
+/* Did the step's expectation hold? */
+static int
+client_held(const struct sc_step *s, enum sc_verdict v, int status)
+{
+	if (s->expect_verdict >= 0)
+		return (int)v == s->expect_verdict;
+	if (s->expect_status > 0)
+		return status == s->expect_status;
+	return v == SC_OK;
+}
+
+static void
+client_step_end(struct client *c, enum sc_verdict v, int status,
+    const char *error)
+{
+	struct sc_engine	*e = c->e;
+	const struct sc_step	*s = c->step;
+	struct sc_step_event	 ev;
+	double			 now = clock_now();
+
+	if (s == NULL || c->done)
+		return;
+	event_del(c->timer);
+	client_stop_ticks(c);
+	c->step = NULL;
+	memset(&ev, 0, sizeof(ev));
+	ev.client = c->idx + e->o.first_client;
+	ev.step = s;
+	ev.verdict = v;
+	ev.status = status;
+	ev.seconds = now - c->t_step;
+	ev.at = now;
+	ev.held = client_held(s, v, status);
+	ev.error = error != NULL && error[0] != '\0' ? error : NULL;
+	if (!ev.held && !c->failed) {
+		c->failed = 1;
+		c->res.verdict = v != SC_OK ? v : SC_SIP_4XX;
+		if (v == SC_OK && status >= 200 && status < 300)
+			c->res.verdict = SC_SIP_4XX;
+		snprintf(c->res.error, sizeof(c->res.error), "%s: %s",
+		    s->label != NULL ? s->label : sc_step_kind_str(s->kind),
+		    ev.error != NULL ? ev.error : sc_verdict_str(v));
+		if (v == SC_OK && s->expect_status > 0)
+			snprintf(c->res.error, sizeof(c->res.error),
+			    "%s: expected %d, got %d", s->label != NULL ?
+			    s->label : sc_step_kind_str(s->kind),
+			    s->expect_status, status);
+	}
+	if (s->kind == SC_STEP_REGISTER)
+		c->first_register_done = 1;
+	if (e->cbs.on_step != NULL)
+		e->cbs.on_step(&ev, e->arg);
+	if (c->failed) {
+		client_finish(c);
+		return;
+	}
+	/* The next step starts from the loop, not from inside this one. */
+	c->next_pending = 1;
+	event_active(c->timer, EV_TIMEOUT, 0);
+}
+
+static void
+client_next(struct client *c)
+{
+	struct frame		*f;
+	const struct sc_step	*s;
+
+	while (c->depth > 0 && !c->done) {
+		f = &c->stack[c->depth - 1];
+		if (f->pc >= f->n) {
+			if (f->left > 1) {
+				f->left--;
+				f->pc = 0;
+				continue;
+			}
+			c->depth--;
+			continue;
+		}
+		s = &f->steps[f->pc++];
+		if (s->kind == SC_STEP_REPEAT) {
+			if (s->count > 0 && s->nbody > 0 &&
+			    c->depth < ENGINE_MAX_DEPTH) {
+				f = &c->stack[c->depth++];
+				f->steps = s->body;
+				f->n = s->nbody;
+				f->pc = 0;
+				f->left = s->count;
+			}
+			continue;
+		}
+		if (c->deadline > 0 && clock_now() >= c->deadline) {
+			c->step = s;
+			c->t_step = clock_now();
+			client_step_end(c, SC_INTERNAL_ERROR, 0,
+			    "not started: the run's duration is over");
+			return;
+		}
+		client_begin(c, s);
+		return;
+	}
+	client_finish(c);
+}
+
+/* --- clients and the engine --------------------------------------------- */
+
+static void
+client_finish(struct client *c)
+{
+	struct sc_engine *e = c->e;
+
+	if (c->done)
+		return;
+	c->done = 1;
+	event_del(c->timer);
+	client_stop_ticks(c);
+	client_drop_flow(c);
+	flow_free(c->zombie);
+	c->zombie = NULL;
+	reg_free(c->reg);
+	c->reg = NULL;
+	reg_free(c->opt);
+	c->opt = NULL;
+	if (!c->failed) {
+		c->res.verdict = SC_OK;
+		/* A probe that worked still carries a certificate warning. */
+		if (c->res.cert.verdict == SC_CERT_EXPIRING) {
+			c->res.verdict = SC_CERT_EXPIRING;
+			snprintf(c->res.error, sizeof(c->res.error), "%s",
+			    c->res.cert.error);
+		}
+	}
+	if (c->res.verdict != SC_CERT_EXPIRING)
+		c->res.severity = sc_verdict_severity(c->res.verdict);
+	e->active--;
+	e->finished++;
+	if (c->failed)
+		e->failed++;
+	else
+		e->ok++;
+	if (e->cbs.on_client != NULL)
+		e->cbs.on_client(c->idx + e->o.first_client, !c->failed,
+		    &c->res, e->arg);
+	sc_result_clear(&c->res);
+	if (c->session != NULL) {
+		SSL_SESSION_free(c->session);
+		c->session = NULL;
+	}
+	engine_check_done(e);
+}
+
+static void
+engine_done_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct sc_engine *e = arg;
+
+	(void)fd; (void)what;
+	if (e->cbs.on_done != NULL)
+		e->cbs.on_done(e->arg);
+}
+
+static void
+engine_check_done(struct sc_engine *e)
+{
+	if (e->done_sent || e->finished < e->started ||
+	    (e->started < e->nclients && !e->stopping))
+		return;
+	e->done_sent = 1;
+	event_del(e->ramp_ev);
+	event_active(e->done_ev, EV_TIMEOUT, 0);
+}
+
+static void
+engine_start_client(struct sc_engine *e)
+{
+	struct client		*c = &e->clients[e->started];
+	const struct sc_scenario *sc = e->o.scenario;
+	unsigned		 n = e->started + e->o.first_client;
+
+	c->e = e;
+	c->idx = e->started++;
+	e->active++;
+	sc_result_init(&c->res);
+	c->fe = c->idx % e->o.nfrontends;
+	if (sc->user_template != NULL) {
+		/* The template was checked to hold one integer conversion. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+		snprintf(c->user, sizeof(c->user), sc->user_template,
+		    sc->user_first + n);
+#pragma GCC diagnostic pop
+	} else if (sc->user != NULL)
+		snprintf(c->user, sizeof(c->user), "%s", sc->user);
+	if (e->duration > 0)
+		c->deadline = e->t_start + e->duration;
+	c->stack[0].steps = sc->steps;
+	c->stack[0].n = sc->nsteps;
+	c->stack[0].pc = 0;
+	c->stack[0].left = 1;
+	c->depth = 1;
+	c->running = 1;
+	evtimer_assign(c->timer, e->base, client_timer, c);
+	client_next(c);
+}
+
+static void
+engine_ramp(evutil_socket_t fd, short what, void *arg)
+{
+	struct sc_engine	*e = arg;
+	double			 due;
+	unsigned		 target;
+
+	(void)fd; (void)what;
+	if (e->stopping)
+		return;
+	if (e->ramp <= 0)
+		target = e->nclients;
+	else {
+		due = (clock_now() - e->t_start) * e->ramp + 1;
+		target = due >= e->nclients ? e->nclients : (unsigned)due;
+	}
+	while (e->started < target && !e->stopping)
+		engine_start_client(e);
+	if (e->started >= e->nclients)
+		event_del(e->ramp_ev);
+	engine_check_done(e);
+}
+
+struct sc_engine *
+sc_engine_start(struct event_base *base, const struct sc_engine_opts *o,
+    const struct sc_engine_cbs *cbs, void *arg, char *err, size_t errlen)
+{
+	struct sc_engine	*e;
+	struct timeval		 tv;
+	unsigned		 i;
+
+	if (o->scenario == NULL || o->nfrontends == 0 || o->tls_ctx == NULL ||
+	    o->domain == NULL) {
+		snprintf(err, errlen, "engine: no scenario, frontend, TLS "
+		    "context or domain");
+		return NULL;
+	}
+	if ((e = calloc(1, sizeof(*e))) == NULL)
+		goto nomem;
+	e->base = base;
+	e->o = *o;
+	e->cbs = *cbs;
+	e->arg = arg;
+	e->nclients = o->clients > 0 ? o->clients : o->scenario->clients;
+	if (e->nclients == 0)
+		e->nclients = 1;
+	e->ramp = o->ramp >= 0 ? o->ramp : o->scenario->ramp;
+	e->duration = o->duration > 0 ? o->duration : o->scenario->duration;
+	if ((e->clients = calloc(e->nclients, sizeof(*e->clients))) == NULL)
+		goto nomem;
+	for (i = 0; i < e->nclients; i++) {
+		e->clients[i].timer = evtimer_new(base, client_timer,
+		    &e->clients[i]);
+		e->clients[i].tick = evtimer_new(base, client_tick,
+		    &e->clients[i]);
+		if (e->clients[i].timer == NULL || e->clients[i].tick == NULL)
+			goto nomem;
+	}
+	if ((e->ramp_ev = event_new(base, -1, EV_PERSIST, engine_ramp, e)) ==
+	    NULL || (e->done_ev = event_new(base, -1, 0, engine_done_cb, e))
+	    == NULL)
+		goto nomem;
+	e->t_start = clock_now();
+	tv = clock_tv(ENGINE_RAMP_TICK);
+	event_add(e->ramp_ev, &tv);
+	event_active(e->ramp_ev, EV_TIMEOUT, 0);
+	return e;
+nomem:
+	snprintf(err, errlen, "out of memory for %u clients",
+	    o->clients > 0 ? o->clients : o->scenario->clients);
+	sc_engine_free(e);
+	return NULL;
+}
+
+void
+sc_engine_stop(struct sc_engine *e)
+{
+	unsigned i;
+
+	if (e == NULL || e->stopping)
+		return;
+	e->stopping = 1;
+	event_del(e->ramp_ev);
+	for (i = 0; i < e->started; i++) {
+		struct client *c = &e->clients[i];
+
+		if (c->done)
+			continue;
+		if (c->step != NULL)
+			client_step_end(c, SC_INTERNAL_ERROR, 0,
+			    "stopped: the run was interrupted");
+		else {
+			c->failed = 1;
+			c->res.verdict = SC_INTERNAL_ERROR;
+			snprintf(c->res.error, sizeof(c->res.error),
+			    "stopped: the run was interrupted");
+			client_finish(c);
+		}
+	}
+	engine_check_done(e);
+}
+
+void
+sc_engine_counts(const struct sc_engine *e, struct sc_engine_counts *n)
+{
+	n->started = e->started;
+	n->active = e->active;
+	n->finished = e->finished;
+	n->ok = e->ok;
+	n->failed = e->failed;
+}
+
+void
+sc_engine_free(struct sc_engine *e)
+{
+	unsigned i;
+
+	if (e == NULL)
+		return;
+	for (i = 0; e->clients != NULL && i < e->nclients; i++) {
+		struct client *c = &e->clients[i];
+
+		flow_free(c->flow);
+		flow_free(c->zombie);
+		reg_free(c->reg);
+		reg_free(c->opt);
+		if (c->session != NULL)
+			SSL_SESSION_free(c->session);
+		if (c->timer != NULL)
+			event_free(c->timer);
+		if (c->tick != NULL)
+			event_free(c->tick);
+		sc_result_clear(&c->res);
+	}
+	free(e->clients);
+	if (e->ramp_ev != NULL)
+		event_free(e->ramp_ev);
+	if (e->done_ev != NULL)
+		event_free(e->done_ev);
+	free(e);
+}

@@ -1,0 +1,505 @@
+# tests/lib/pki.sh — test certificates with controlled dates, keys,
+# digests and names, for the certificate-health tests (issue 3).
+#
+# Source it after common.sh:
+#     . "$(dirname "$0")/../lib/common.sh"; . "$(dirname "$0")/../lib/pki.sh"
+#
+# Every certificate is issued with `openssl ca` from a minimal CA directory
+# (index.txt, serial), because OpenSSL 3.0's `x509` has no way to set
+# notBefore/notAfter; `openssl ca -startdate/-enddate` does.  Keys are
+# EC P-256 unless a case needs something else, so a whole PKI takes well
+# under a second.  Nothing here touches the network.
+#
+# Layout of a PKI directory DIR (all names relative to DIR):
+#   NAME.pem NAME.key        the certificate and its key (key mode 0600)
+#   NAME.chain.pem           what a server should send: NAME.pem followed by
+#                            its issuers up to, not including, the root
+#   NAME.ca/                 CA database (index.txt, serial) if NAME is a CA
+#   ca.pem                   the test root; what --ca-file gets
+#
+# Generic functions:
+#   pki_time OFFSET                 OFFSET (+3d, -2d, 10d, -1h, 90m, now, or
+#                                   YYYYMMDDHHMMSSZ) -> GeneralizedTime (UTC)
+#   pki_cert DIR NAME ISSUER [k=v]  issue one certificate (see below)
+#   pki_revoke DIR NAME             mark NAME revoked in its issuer's index
+#   pki_ocsp_responder DIR NAME CA  a delegated OCSP signer issued by CA
+#   pki_ocsp_response DIR NAME RESPONDER OUT [NDAYS]
+#                                   a DER OCSP response for NAME (status from
+#                                   its issuer's index: V good, R revoked, a
+#                                   certificate absent from it: unknown),
+#                                   signed by RESPONDER (another PKI name),
+#                                   thisUpdate now, nextUpdate now+NDAYS (7)
+#   pki_init DIR                    root CA "root" (-> ca.pem) and
+#                                   intermediate "int"
+#
+# The named cases of issue 3 (each after pki_init; the domain is
+# example.test unless said otherwise; leaves are issued by "int" and their
+# NAME.chain.pem is leaf + int):
+#   pki_leaf_good DIR [NAME]        URI:sip:example.test + DNS:example.test,
+#                                   EKU serverAuth, clientAuth, sipDomain,
+#                                   1 year.  Serve NAME.pem ALONE for
+#                                   cert_chain_incomplete.
+#   pki_leaf_expired DIR            expired 2 days ago (valid -30d..-2d)
+#   pki_leaf_not_yet_valid DIR      valid from +2d to +365d
+#   pki_leaf_expired_int DIR        a good leaf under "int_expired", an
+#                                   intermediate that expired 1 day ago
+#   pki_leaf_unknown_root DIR       under a root "unknownroot" that is not in
+#                                   ca.pem; chain = leaf + unknownroot
+#   pki_leaf_self_signed DIR        self-signed leaf (CA:FALSE) for example.test
+#   pki_leaf_sha1 DIR               leaf signed ecdsa-with-SHA1 by "int"
+#                                   (s_server loads SHA-1, MD5 and RSA-1024
+#                                   leaves only with -cipher
+#                                   'DEFAULT:@SECLEVEL=0': at Debian's level 2
+#                                   it says "ca md too weak" / "ee key too
+#                                   small".  An OpenSSL 3 client at level 2
+#                                   still completes the handshake; only
+#                                   verification fails: 68 "CA signature
+#                                   digest algorithm too weak" / 66 "EE
+#                                   certificate key too weak")
+#   pki_leaf_md5 DIR                leaf signed md5WithRSA by "rsaint" (an
+#                                   RSA-2048 intermediate; ECDSA has no MD5)
+#   pki_leaf_rsa1024 DIR            RSA-1024 leaf (sha256 signature)
+#   pki_leaf_ec224_int DIR          P-256 leaf under "int224", a P-224
+#                                   intermediate (EC < 256 bits somewhere in the
+#                                   chain; a P-224 leaf cannot be used at all:
+#                                   TLS 1.3 has no P-224 signature scheme and
+#                                   OpenSSL's client does not offer P-224)
+#   pki_leaf_uri_only DIR           SAN URI:sip:example.test only
+#   pki_leaf_wildcard DIR           SAN DNS:*.example.test only (probe it as
+#                                   sips:sip.example.test: must NOT match)
+#   pki_leaf_cn_only DIR            CN=example.test, no SAN extension at all
+#   pki_leaf_uri_wins DIR           URI:sip:example.test + DNS:other.test (ok)
+#   pki_leaf_uri_loses DIR          URI:sip:other.test + DNS:example.test
+#                                   (mismatch: the URI SAN hides the dNSName)
+#   pki_leaf_uri_case DIR           URI:sip:EXAMPLE.Test only (case-insensitive)
+#   pki_leaf_int10 DIR              1-year leaf under "int10", an intermediate
+#                                   that expires in 10 days
+#   pki_leaf_days DIR NAME DAYS     good leaf expiring in DAYS days (20: inside
+#                                   a 30-day warn window; 3: inside a 7-day
+#                                   crit window)
+#   pki_rsa2048_leaf DIR            good leaf with an RSA-2048 key
+#   pki_ocsp_setup DIR              responder "ocsp" (delegated, under int),
+#                                   leaves "ocspgood" and "ocsprevoked" (the
+#                                   latter revoked), "ocspunknown" (issued by
+#                                   int, then removed from int's index), a
+#                                   responder "ocspwrong" under unknownroot,
+#                                   and DER responses:
+#                                     ocspgood.resp      good, signed by ocsp
+#                                     ocsprevoked.resp   revoked, signed by ocsp
+#                                     ocspunknown.resp   unknown, signed by ocsp
+#                                     ocspwrong.resp     good for ocspgood, but
+#                                                        signed by ocspwrong
+#
+# pki_cert options (k=v):
+#   cn=NAME         subject CN (default: NAME); subject is "/O=sipcanary test/CN=cn"
+#   san=LIST        subjectAltName value ("URI:sip:x,DNS:x"); san=none: no SAN
+#                   (default for leaves: URI:sip:example.test,DNS:example.test;
+#                   default for CAs and responders: none)
+#   start=OFFSET    notBefore (default -1d)       see pki_time
+#   end=OFFSET      notAfter (default +365d)
+#   key=SPEC        ec256 (default), ec384, ec224, rsa1024, rsa2048, ed25519
+#   md=DIGEST       signature digest: sha256 (default), sha1, md5, ...
+#   type=leaf|ca|ocsp   (default leaf)
+#   eku=LIST        extendedKeyUsage of a leaf (default
+#                   serverAuth,clientAuth,1.3.6.1.5.5.7.3.20); eku=none: none
+# ISSUER is "self" or the NAME of a CA made with type=ca in the same DIR.
+
+_pki_log() {
+	if command -v tb_log >/dev/null 2>&1; then tb_log "pki: $*"; else echo "pki: $*" >&2; fi
+}
+
+# pki_time OFFSET — print OFFSET as a UTC GeneralizedTime YYYYMMDDHHMMSSZ.
+pki_time() {
+	local o=$1 n unit secs
+	case "$o" in
+	now) secs=0 ;;
+	[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]Z)
+		echo "$o"; return 0 ;;
+	*[dhms])
+		unit=${o: -1}
+		n=${o%?}
+		n=${n#+}
+		case "$n" in -[0-9]*|[0-9]*) ;; *) _pki_log "bad offset $o"; return 1 ;; esac
+		case "$unit" in
+		d) secs=$((n * 86400)) ;;
+		h) secs=$((n * 3600)) ;;
+		m) secs=$((n * 60)) ;;
+		s) secs=$n ;;
+		esac ;;
+	*) _pki_log "bad offset $o"; return 1 ;;
+	esac
+	date -u -d "@$(( $(date +%s) + secs ))" +%Y%m%d%H%M%SZ
+}
+
+# _pki_keygen FILE SPEC
+_pki_keygen() {
+	local f=$1 spec=$2
+	case "$spec" in
+	ec256)   openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$f" ;;
+	ec384)   openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-384 -out "$f" ;;
+	ec224)   openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-224 -out "$f" ;;
+	rsa1024) openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:1024 -out "$f" ;;
+	rsa2048) openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$f" ;;
+	ed25519) openssl genpkey -algorithm ED25519 -out "$f" ;;
+	*) _pki_log "unknown key spec $spec"; return 1 ;;
+	esac 2>/dev/null || return 1
+	chmod 600 "$f"
+}
+
+# _pki_ca_dir DIR NAME — create the CA database of NAME (idempotent).
+_pki_ca_dir() {
+	local d="$1/$2.ca"
+	[ -f "$d/ca.cnf" ] && return 0
+	mkdir -p "$d/new"
+	: >"$d/index.txt"
+	printf 'unique_subject = no\n' >"$d/index.txt.attr"
+	openssl rand -hex 8 | sed 's/^./1/' >"$d/serial"
+	cat >"$d/ca.cnf" <<-EOF
+	# generated by tests/lib/pki.sh
+	[ca]
+	default_ca = CA_default
+	[CA_default]
+	dir = $d
+	database = \$dir/index.txt
+	serial = \$dir/serial
+	new_certs_dir = \$dir/new
+	unique_subject = no
+	default_md = sha256
+	default_days = 365
+	policy = policy_any
+	preserve = yes
+	email_in_dn = no
+	copy_extensions = none
+	[policy_any]
+	organizationName = optional
+	commonName = optional
+	EOF
+}
+
+# pki_cert DIR NAME ISSUER [k=v...] — see the header.
+pki_cert() {
+	local dir=$1 name=$2 issuer=$3 kv
+	shift 3
+	local cn=$name san=default start=-1d end=+365d key=ec256 md=sha256 type=leaf
+	local eku=default ku
+	for kv in "$@"; do
+		case "$kv" in
+		cn=*) cn=${kv#cn=} ;;
+		san=*) san=${kv#san=} ;;
+		start=*) start=${kv#start=} ;;
+		end=*) end=${kv#end=} ;;
+		key=*) key=${kv#key=} ;;
+		md=*) md=${kv#md=} ;;
+		type=*) type=${kv#type=} ;;
+		eku=*) eku=${kv#eku=} ;;
+		*) _pki_log "pki_cert: unknown option $kv"; return 1 ;;
+		esac
+	done
+	mkdir -p "$dir"
+	dir=$(cd "$dir" && pwd)
+	case "$key" in rsa*) ku="digitalSignature,keyEncipherment" ;; *) ku=digitalSignature ;; esac
+	{
+		echo "[ext]"
+		case "$type" in
+		ca)
+			echo "basicConstraints = critical,CA:TRUE"
+			echo "keyUsage = critical,keyCertSign,cRLSign,digitalSignature" ;;
+		ocsp)
+			echo "basicConstraints = critical,CA:FALSE"
+			echo "keyUsage = critical,digitalSignature"
+			echo "extendedKeyUsage = OCSPSigning" ;;
+		leaf)
+			echo "basicConstraints = critical,CA:FALSE"
+			echo "keyUsage = critical,$ku"
+			[ "$eku" = default ] && eku="serverAuth,clientAuth,1.3.6.1.5.5.7.3.20"
+			[ "$eku" = none ] || echo "extendedKeyUsage = $eku"
+			[ "$san" = default ] && san="URI:sip:example.test,DNS:example.test" ;;
+		*) _pki_log "pki_cert: unknown type $type"; return 1 ;;
+		esac
+		case "$san" in default|none|'') ;; *) echo "subjectAltName = $san" ;; esac
+		echo "subjectKeyIdentifier = hash"
+		[ "$issuer" = self ] || echo "authorityKeyIdentifier = keyid"
+	} >"$dir/$name.ext"
+	_pki_keygen "$dir/$name.key" "$key" || { _pki_log "keygen $name failed"; return 1; }
+	openssl req -new -key "$dir/$name.key" -subj "/O=sipcanary test/CN=$cn" \
+		-out "$dir/$name.csr" 2>"$dir/$name.err" || {
+		_pki_log "req $name failed: $(cat "$dir/$name.err")"; return 1; }
+	local s e ca_name signkey=() self=()
+	s=$(pki_time "$start") && e=$(pki_time "$end") || return 1
+	if [ "$issuer" = self ]; then
+		ca_name=$name
+		self=(-selfsign)
+		signkey=(-keyfile "$dir/$name.key")
+	else
+		ca_name=$issuer
+		[ -f "$dir/$issuer.pem" ] && [ -f "$dir/$issuer.ca/ca.cnf" ] || {
+			_pki_log "pki_cert: $issuer is not a CA in $dir"; return 1; }
+		signkey=(-keyfile "$dir/$issuer.key" -cert "$dir/$issuer.pem")
+	fi
+	_pki_ca_dir "$dir" "$ca_name"
+	openssl ca -batch -notext -config "$dir/$ca_name.ca/ca.cnf" \
+		"${self[@]}" "${signkey[@]}" -md "$md" \
+		-startdate "$s" -enddate "$e" \
+		-extfile "$dir/$name.ext" -extensions ext \
+		-in "$dir/$name.csr" -out "$dir/$name.pem" >"$dir/$name.err" 2>&1 || {
+		_pki_log "ca $name failed: $(cat "$dir/$name.err")"; return 1; }
+	[ "$type" = ca ] && _pki_ca_dir "$dir" "$name"
+	# the chain a server sends: the cert, then its issuers below the root
+	if [ "$issuer" = self ]; then
+		cp "$dir/$name.pem" "$dir/$name.chain.pem"
+	elif [ -f "$dir/$issuer.chain.pem" ] && [ "$(_pki_is_root "$dir/$issuer.pem")" = no ]; then
+		cat "$dir/$name.pem" "$dir/$issuer.chain.pem" >"$dir/$name.chain.pem"
+	else
+		cp "$dir/$name.pem" "$dir/$name.chain.pem"
+	fi
+	rm -f "$dir/$name.csr" "$dir/$name.err"
+}
+
+# _pki_is_root PEM — "yes" if subject == issuer.
+_pki_is_root() {
+	local s i
+	s=$(openssl x509 -in "$1" -noout -subject -nameopt RFC2253 | sed 's/^subject=//')
+	i=$(openssl x509 -in "$1" -noout -issuer -nameopt RFC2253 | sed 's/^issuer=//')
+	if [ "$s" = "$i" ]; then echo yes; else echo no; fi
+}
+
+# _pki_issuer_of DIR NAME — the CA NAME whose database lists NAME.pem.
+_pki_issuer_of() {
+	local dir=$1 name=$2 serial d
+	serial=$(openssl x509 -in "$dir/$name.pem" -noout -serial | sed 's/^serial=//')
+	for d in "$dir"/*.ca; do
+		[ -f "$d/index.txt" ] || continue
+		if awk -F'\t' -v s="$serial" 'toupper($4) == toupper(s) { f = 1 } END { exit !f }' \
+			"$d/index.txt"; then
+			# a self-signed CA lists itself in its own index
+			basename "$d" .ca
+			return 0
+		fi
+	done
+	return 1
+}
+
+# pki_revoke DIR NAME — revoke NAME in its issuer's database.
+pki_revoke() {
+	local dir=$1 name=$2 ca
+	ca=$(_pki_issuer_of "$dir" "$name") || { _pki_log "no issuer for $name"; return 1; }
+	openssl ca -batch -config "$dir/$ca.ca/ca.cnf" -keyfile "$dir/$ca.key" \
+		-cert "$dir/$ca.pem" -revoke "$dir/$name.pem" -crl_reason keyCompromise \
+		>"$dir/$name.revoke.log" 2>&1 || {
+		_pki_log "revoke $name failed: $(cat "$dir/$name.revoke.log")"; return 1; }
+}
+
+# pki_ocsp_responder DIR NAME CA — a delegated OCSP signing certificate.
+pki_ocsp_responder() {
+	pki_cert "$1" "$2" "$3" type=ocsp cn="$2 OCSP responder"
+}
+
+# pki_ocsp_response DIR NAME RESPONDER OUT [NDAYS] [ISSUER]
+pki_ocsp_response() {
+	local dir=$1 name=$2 rs=$3 out=$4 ndays=${5:-7} ca=${6:-}
+	[ -n "$ca" ] || ca=$(_pki_issuer_of "$dir" "$name") ||
+		{ _pki_log "no issuer for $name"; return 1; }
+	openssl ocsp -index "$dir/$ca.ca/index.txt" -CA "$dir/$ca.pem" \
+		-rsigner "$dir/$rs.pem" -rkey "$dir/$rs.key" \
+		-issuer "$dir/$ca.pem" -cert "$dir/$name.pem" -no_nonce \
+		-ndays "$ndays" -respout "$out" >"$out.log" 2>&1 || {
+		_pki_log "ocsp response for $name failed: $(cat "$out.log")"; return 1; }
+}
+
+# ---------------------------------------------------------------------------
+# the named cases
+
+# pki_init DIR — root and intermediate; DIR/ca.pem is the root.
+pki_init() {
+	local dir=$1
+	pki_cert "$dir" root self type=ca cn="sipcanary test root" end=+3650d || return 1
+	pki_cert "$dir" int root type=ca cn="sipcanary test intermediate" end=+1825d || return 1
+	cp "$dir/root.pem" "$dir/ca.pem"
+}
+
+pki_leaf_good() {
+	pki_cert "$1" "${2:-good}" int cn=example.test
+}
+
+pki_leaf_expired() {
+	pki_cert "$1" expired int cn=example.test start=-30d end=-2d
+}
+
+pki_leaf_not_yet_valid() {
+	pki_cert "$1" notyet int cn=example.test start=+2d end=+365d
+}
+
+pki_leaf_expired_int() {
+	pki_cert "$1" int_expired root type=ca cn="sipcanary test expired intermediate" \
+		start=-60d end=-1d || return 1
+	pki_cert "$1" expiredint int_expired cn=example.test
+}
+
+pki_leaf_unknown_root() {
+	if [ ! -f "$1/unknownroot.pem" ]; then
+		pki_cert "$1" unknownroot self type=ca cn="sipcanary unknown root" \
+			end=+3650d || return 1
+	fi
+	pki_cert "$1" unknown unknownroot cn=example.test || return 1
+	cat "$1/unknown.pem" "$1/unknownroot.pem" >"$1/unknown.chain.pem"
+}
+
+pki_leaf_self_signed() {
+	pki_cert "$1" selfsigned self cn=example.test
+}
+
+pki_leaf_sha1() {
+	pki_cert "$1" sha1 int cn=example.test md=sha1
+}
+
+pki_leaf_md5() {
+	if [ ! -f "$1/rsaint.pem" ]; then
+		pki_cert "$1" rsaint root type=ca key=rsa2048 \
+			cn="sipcanary test RSA intermediate" end=+1825d || return 1
+	fi
+	pki_cert "$1" md5 rsaint cn=example.test md=md5
+}
+
+pki_leaf_rsa1024() {
+	pki_cert "$1" rsa1024 int cn=example.test key=rsa1024
+}
+
+pki_leaf_ec224_int() {
+	pki_cert "$1" int224 root type=ca key=ec224 \
+		cn="sipcanary test P-224 intermediate" end=+1825d || return 1
+	pki_cert "$1" ec224int int224 cn=example.test
+}
+
+pki_leaf_uri_only() {
+	pki_cert "$1" urionly int cn="sipcanary uri-only" san=URI:sip:example.test
+}
+
+pki_leaf_wildcard() {
+	pki_cert "$1" wildcard int cn="sipcanary wildcard" san='DNS:*.example.test'
+}
+
+pki_leaf_cn_only() {
+	pki_cert "$1" cnonly int cn=example.test san=none
+}
+
+pki_leaf_uri_wins() {
+	pki_cert "$1" uriwins int cn="sipcanary uri-wins" \
+		san=URI:sip:example.test,DNS:other.test
+}
+
+pki_leaf_uri_loses() {
+	pki_cert "$1" uriloses int cn=example.test \
+		san=URI:sip:other.test,DNS:example.test
+}
+
+pki_leaf_uri_case() {
+	pki_cert "$1" uricase int cn="sipcanary uri-case" san=URI:sip:EXAMPLE.Test
+}
+
+pki_leaf_int10() {
+	pki_cert "$1" int10 root type=ca cn="sipcanary test 10-day intermediate" \
+		end=+10d || return 1
+	pki_cert "$1" int10leaf int10 cn=example.test end=+365d
+}
+
+pki_leaf_days() {
+	pki_cert "$1" "$2" int cn=example.test end="+$3d"
+}
+
+pki_rsa2048_leaf() {
+	pki_cert "$1" rsa2048 int cn=example.test key=rsa2048
+}
+
+pki_ocsp_setup() {
+	local dir=$1
+	pki_ocsp_responder "$dir" ocsp int || return 1
+	pki_cert "$dir" ocspgood int cn=example.test || return 1
+	pki_cert "$dir" ocsprevoked int cn=example.test || return 1
+	pki_cert "$dir" ocspunknown int cn=example.test || return 1
+	pki_revoke "$dir" ocsprevoked || return 1
+	# forget ocspunknown: the responder then answers "unknown" for it
+	local serial
+	serial=$(openssl x509 -in "$dir/ocspunknown.pem" -noout -serial | sed 's/^serial=//')
+	awk -F'\t' -v s="$serial" 'toupper($4) != toupper(s)' "$dir/int.ca/index.txt" \
+		>"$dir/int.ca/index.txt.new" && mv "$dir/int.ca/index.txt.new" "$dir/int.ca/index.txt"
+	if [ ! -f "$dir/unknownroot.pem" ]; then
+		pki_cert "$dir" unknownroot self type=ca cn="sipcanary unknown root" \
+			end=+3650d || return 1
+	fi
+	pki_ocsp_responder "$dir" ocspwrong unknownroot || return 1
+	pki_ocsp_response "$dir" ocspgood ocsp "$dir/ocspgood.resp" 7 int || return 1
+	pki_ocsp_response "$dir" ocsprevoked ocsp "$dir/ocsprevoked.resp" 7 int || return 1
+	pki_ocsp_response "$dir" ocspunknown ocsp "$dir/ocspunknown.resp" 7 int || return 1
+	pki_ocsp_response "$dir" ocspgood ocspwrong "$dir/ocspwrong.resp" 7 int || return 1
+}
+
+# ---------------------------------------------------------------------------
+# servers (need common.sh)
+
+# pki_s_server PORT CERTCHAIN KEY [ARGS...] — openssl s_server on
+# 127.0.0.1:PORT serving CERTCHAIN (leaf first, then what else it should
+# send) with KEY; extra ARGS are passed on (-status_file F, -tls1_2,
+# -cipher 'DEFAULT:@SECLEVEL=0', -cert2/-key2/-servername ...).  -www: it
+# answers nothing unless asked "GET /", and never reads stdin.
+# Log: $TB/s_server-PORT.log; PID in $TB_LAST_PID (also $PKI_SERVER_PID).
+pki_s_server() {
+	local port=$1 cert=$2 key=$3 chain=()
+	shift 3
+	# s_server takes the leaf from -cert and the rest from -cert_chain
+	if [ "$(grep -c 'BEGIN CERTIFICATE' "$cert")" -gt 1 ]; then
+		awk -v f="$TB/s_server-$port.extra.pem" '
+			/BEGIN CERTIFICATE/ { n++ } n > 1 { print > f }' "$cert"
+		chain=(-cert_chain "$TB/s_server-$port.extra.pem")
+	fi
+	tb_spawn "s_server-$port" openssl s_server -accept "127.0.0.1:$port" \
+		-cert "$cert" -key "$key" "${chain[@]}" -www -no_dhe "$@"
+	PKI_SERVER_PID=$TB_LAST_PID
+	tb_wait_port "$port" 10 "$PKI_SERVER_PID"
+}
+
+# ---------------------------------------------------------------------------
+# helpers for the certs_*.sh tests (need common.sh)
+
+# pki_sc_certs PORT ARGS... — tb_sc `sipcanary certs --connect
+# 127.0.0.1:PORT --ca-file $PKI_CA --timeout 10 ARGS...` ($PKI_CA defaults
+# to $PKI/ca.pem).
+pki_sc_certs() {
+	local p=$1
+	shift
+	tb_sc certs --connect "127.0.0.1:$p" --ca-file "${PKI_CA:-$PKI/ca.pem}" \
+		--timeout 10 "$@"
+}
+
+# pki_sc_check PORT ARGS... — tb_sc `sipcanary check` with alice's
+# password file ($TB/pw, made on first use) against 127.0.0.1:PORT.
+pki_sc_check() {
+	local p=$1
+	shift
+	[ -f "$TB/pw" ] || tb_password_file "$TB/pw" "${TB_KAM_PASSWORD:-secret}"
+	tb_sc check --connect "127.0.0.1:$p" --ca-file "${PKI_CA:-$PKI/ca.pem}" \
+		--user alice --password-file "$TB/pw" --timeout 10 "$@"
+}
+
+# pki_fp PEM — the SHA-256 fingerprint, lower-case hex without colons.
+pki_fp() {
+	openssl x509 -in "$1" -noout -fingerprint -sha256 | sed 's/.*=//; s/://g' |
+		tr 'A-F' 'a-f'
+}
+
+# pki_not_after PEM / pki_not_before PEM — as YYYY-MM-DDTHH:MM:SSZ.
+pki_not_after() {
+	date -u -d "$(openssl x509 -in "$1" -noout -enddate | sed 's/^notAfter=//')" +%Y-%m-%dT%H:%M:%SZ
+}
+pki_not_before() {
+	date -u -d "$(openssl x509 -in "$1" -noout -startdate | sed 's/^notBefore=//')" +%Y-%m-%dT%H:%M:%SZ
+}
+
+# pki_now — the current time as YYYY-MM-DDTHH:MM:SSZ.
+pki_now() { date -u +%Y-%m-%dT%H:%M:%SZ; }
+
+# pki_expect CODE EXIT WHAT — the last run exited EXIT and its --json says
+# CODE for the target and for frontends[0].
+pki_expect() {
+	tb_expect_rc "$2" "$3"
+	tb_expect_verdict "$1"
+}
