@@ -5,19 +5,15 @@
 # (still incomplete), and the control with leaf + intermediate (ok, and
 # verified_chain is leaf, intermediate, root).
 set -eu
+# shellcheck source=SCRIPTDIR/../lib/common.sh
 . "$(dirname "$0")/../lib/common.sh"
+# shellcheck source=SCRIPTDIR/../lib/pki.sh
 . "$(dirname "$0")/../lib/pki.sh"
-tb_init
-tb_require openssl jq
-tb_require_sipcanary
-
-PKI=$TB/pki
-{ pki_init "$PKI" && pki_leaf_good "$PKI"; } || tb_fail "could not make certificates"
+pki_test_init
+pki_make leaf_good
 cat "$PKI/good.pem" "$PKI/root.pem" >"$PKI/good-plus-root.pem"
 
-F='.frontends[0]'
-P=$(tb_free_port)
-pki_s_server "$P" "$PKI/good.pem" "$PKI/good.key" || tb_fail "s_server did not start"
+PKI_CHAIN=$PKI/good.pem pki_serve good
 pki_sc_certs "$P" --json sips:example.test
 pki_expect cert_chain_incomplete 1 "certs --json, leaf only"
 tb_jq "$F.error | type == \"string\" and length > 0" "error says why"
@@ -29,15 +25,13 @@ tb_jq "$F.verified_chain == []" "verified_chain is []"
 tb_jq "$F.identity.matched == \"sip:example.test\"" \
 	"identity is still reported (sip:example.test)"
 
-P2=$(tb_free_port)
-pki_s_server "$P2" "$PKI/good-plus-root.pem" "$PKI/good.key" || tb_fail "s_server did not start"
-pki_sc_certs "$P2" --json sips:example.test
+PKI_CHAIN=$PKI/good-plus-root.pem pki_serve good
+pki_sc_certs "$P" --json sips:example.test
 pki_expect cert_chain_incomplete 1 "certs --json, leaf + root, no intermediate"
 tb_jq "$F.chain | length == 2" "chain: leaf + root as sent"
 
-P3=$(tb_free_port)
-pki_s_server "$P3" "$PKI/good.chain.pem" "$PKI/good.key" || tb_fail "s_server did not start"
-pki_sc_certs "$P3" --json sips:example.test
+pki_serve good
+pki_sc_certs "$P" --json sips:example.test
 pki_expect ok 0 "control: leaf + intermediate"
 tb_jq "$F.chain | length == 2" "control: chain as sent (2)"
 tb_jq "$F.verified_chain | length == 3" "control: verified_chain leaf, int, root"

@@ -12,34 +12,14 @@
 #                                 report (identity, expiry, future, ocsp,
 #                                 verified_chain) next to sip
 set -eu
+# shellcheck source=SCRIPTDIR/../lib/common.sh
 . "$(dirname "$0")/../lib/common.sh"
+# shellcheck source=SCRIPTDIR/../lib/pki.sh
 . "$(dirname "$0")/../lib/pki.sh"
-tb_init
-tb_require kamailio kamcmd openssl jq
-tb_require_sipcanary
-
-PKI=$TB/pki
-{
-	pki_init "$PKI" && pki_leaf_good "$PKI" && pki_leaf_days "$PKI" d20 20 &&
-	pki_leaf_days "$PKI" d3 3 && pki_leaf_int10 "$PKI"
-} || tb_fail "could not make certificates"
-
-# the files Kamailio serves; `use NAME` rewrites them and reloads
-mkdir -p "$TB/served"
-use() {
-	cp "$PKI/$1.chain.pem" "$TB/served/cert.pem"
-	cp "$PKI/$1.key" "$TB/served/key.pem"
-	chmod 600 "$TB/served/key.pem"
-	if [ -n "${P:-}" ]; then
-		tb_kamailio_tls_reload "$TB/kam" >"$TB/reload.out" 2>&1 ||
-			{ cat "$TB/reload.out"; tb_fail "tls.reload failed"; }
-	fi
-}
-use good
-P=$(tb_free_port)
-tb_kamailio_start "$TB/kam" "$P" "$TB/served/cert.pem" "$TB/served/key.pem" ||
-	tb_fail "kamailio did not start"
-F='.frontends[0]'
+pki_test_init kamailio kamcmd
+pki_make leaf_good "leaf_days d20 20" "leaf_days d3 3" leaf_int10
+# one Kamailio; pki_kamailio_swap NAME serves another chain (tls.reload)
+pki_kamailio good
 
 pki_sc_check "$P" --json sips:example.test
 pki_expect ok 0 "1-year chain"
@@ -52,7 +32,7 @@ tb_jq "$F.future.warn.ok == true and $F.future.crit.ok == true" "check --json: f
 tb_jq "$F.ocsp.requested == true" "check --json: ocsp"
 tb_jq "$F.tls.group | type == \"string\" and length > 0" "check --json: tls.group"
 
-use d20
+pki_kamailio_swap d20
 pki_sc_check "$P" --json sips:example.test
 pki_expect cert_expiring 1 "leaf in 20 days (Nagios WARNING)"
 tb_jq '.severity == "warning"' "20d: severity warning"
@@ -63,7 +43,7 @@ tb_expect_rc 1 "20d --nagios"
 head -n 1 "$TB_OUT" | grep -q WARNING || tb_fail "20d --nagios: no WARNING: $(head -n 1 "$TB_OUT")"
 tb_ok "20d --nagios: $(head -n 1 "$TB_OUT" | cut -c1-100)"
 
-use d3
+pki_kamailio_swap d3
 pki_sc_check "$P" --json sips:example.test
 pki_expect cert_expiring 2 "leaf in 3 days (Nagios CRITICAL)"
 tb_jq '.severity == "critical"' "3d: severity critical"
@@ -72,7 +52,7 @@ tb_expect_rc 2 "3d --nagios"
 head -n 1 "$TB_OUT" | grep -q CRITICAL || tb_fail "3d --nagios: no CRITICAL: $(head -n 1 "$TB_OUT")"
 tb_ok "3d --nagios: CRITICAL"
 
-use int10leaf
+pki_kamailio_swap int10leaf
 pki_sc_check "$P" --json sips:example.test
 pki_expect cert_expiring 1 "intermediate in 10 days (Nagios WARNING)"
 tb_jq "$F.future.warn.depth == 1" "int10: future.warn names depth 1"

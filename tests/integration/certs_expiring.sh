@@ -9,29 +9,15 @@
 #   the same with --warn-days 5 --crit-days 2        -> ok
 #   the same with --warn-days 15 --crit-days 12      -> crit window hit
 set -eu
+# shellcheck source=SCRIPTDIR/../lib/common.sh
 . "$(dirname "$0")/../lib/common.sh"
+# shellcheck source=SCRIPTDIR/../lib/pki.sh
 . "$(dirname "$0")/../lib/pki.sh"
-tb_init
-tb_require openssl jq
-tb_require_sipcanary
-
-PKI=$TB/pki
-{
-	pki_init "$PKI" && pki_leaf_days "$PKI" d20 20 && pki_leaf_days "$PKI" d3 3 &&
-	pki_leaf_int10 "$PKI"
-} || tb_fail "could not make certificates"
-
-F='.frontends[0]'
-serve() {
-	local n=$1
-	shift
-	P=$(tb_free_port)
-	pki_s_server "$P" "$PKI/$n.chain.pem" "$PKI/$n.key" "$@" ||
-		tb_fail "s_server ($n) did not start"
-}
+pki_test_init
+pki_make "leaf_days d20 20" "leaf_days d3 3" leaf_int10
 
 # --- leaf in 20 days: warn window only ----------------------------------------
-serve d20
+pki_serve d20
 pki_sc_certs "$P" --json sips:example.test
 pki_expect cert_expiring 1 "leaf expiring in 20 days"
 tb_jq "$F.verified_chain | length == 3" "20d: the chain verifies now"
@@ -41,11 +27,11 @@ tb_jq "$F.future.warn.ok == false and $F.future.crit.ok == true" \
 tb_jq "$F.future.warn.depth == 0" "20d: warn names depth 0"
 tb_jq "$F.expiry.depth == 0 and $F.expiry.days_left > 19 and $F.expiry.days_left <= 20" \
 	"20d: expiry is the leaf, ~20 days left"
-d=$(pki_not_after "$PKI/d20.pem"); d=${d%%T*}
+d=$(pki_not_after_day "$PKI/d20.pem")
 tb_jq "$F.error | type == \"string\" and test(\"$d\")" "20d: error gives the date $d"
 
 # --- leaf in 3 days: crit window ----------------------------------------------
-serve d3
+pki_serve d3
 pki_sc_certs "$P" --json sips:example.test
 pki_expect cert_expiring 1 "leaf expiring in 3 days"
 tb_jq "$F.future.warn.ok == false and $F.future.crit.ok == false" \
@@ -53,7 +39,7 @@ tb_jq "$F.future.warn.ok == false and $F.future.crit.ok == false" \
 tb_jq "$F.future.crit.depth == 0" "3d: crit names depth 0"
 
 # --- intermediate in 10 days, leaf in a year ----------------------------------
-serve int10leaf
+pki_serve int10leaf
 pki_sc_certs "$P" --json sips:example.test
 pki_expect cert_expiring 1 "intermediate expiring in 10 days"
 tb_jq "$F.chain[0].days_left > 300" "int10: the leaf has a year left"
@@ -67,7 +53,7 @@ tb_jq "$F.expiry.depth == 1 and ($F.expiry.subject | test(\"10-day intermediate\
 	"int10: expiry (earliest notAfter) is the intermediate"
 tb_jq "$F.expiry.fingerprint_sha256 | ascii_downcase == \"$(pki_fp "$PKI/int10.pem")\"" \
 	"int10: expiry fingerprint is the intermediate's"
-d=$(pki_not_after "$PKI/int10.pem"); d=${d%%T*}
+d=$(pki_not_after_day "$PKI/int10.pem")
 tb_jq "$F.error | type == \"string\" and test(\"10-day intermediate\") and test(\"$d\")" \
 	"int10: error names the intermediate and its date $d"
 

@@ -14,34 +14,20 @@
 #   SNI: the server answers SNI "example.test" with the right certificate
 #   and anything else with an other.test one      -> ok (SNI = the domain)
 set -eu
+# shellcheck source=SCRIPTDIR/../lib/common.sh
 . "$(dirname "$0")/../lib/common.sh"
+# shellcheck source=SCRIPTDIR/../lib/pki.sh
 . "$(dirname "$0")/../lib/pki.sh"
-tb_init
-tb_require openssl jq
-tb_require_sipcanary
-
-PKI=$TB/pki
+pki_test_init
+pki_make leaf_good leaf_uri_only leaf_wildcard leaf_cn_only leaf_uri_wins \
+	leaf_uri_loses leaf_uri_case
 {
-	pki_init "$PKI" && pki_leaf_good "$PKI" && pki_leaf_uri_only "$PKI" &&
-	pki_leaf_wildcard "$PKI" && pki_leaf_cn_only "$PKI" &&
-	pki_leaf_uri_wins "$PKI" && pki_leaf_uri_loses "$PKI" &&
-	pki_leaf_uri_case "$PKI" &&
 	pki_cert "$PKI" other int cn=other.test san=URI:sip:other.test,DNS:other.test &&
 	pki_cert "$PKI" sni root cn=example.test
 } || tb_fail "could not make certificates"
 
-F='.frontends[0]'
-# serve NAME [s_server args] — start s_server for PKI leaf NAME; sets $P
-serve() {
-	local n=$1
-	shift
-	P=$(tb_free_port)
-	pki_s_server "$P" "$PKI/$n.chain.pem" "$PKI/$n.key" "$@" ||
-		tb_fail "s_server ($n) did not start"
-}
-
 # 1. the good certificate, probed for another domain
-serve good
+pki_serve good
 pki_sc_certs "$P" --json sips:other.test
 pki_expect cert_name_mismatch 1 "good cert probed as sips:other.test"
 tb_jq "$F.identity.matched == null and $F.identity.source == null" \
@@ -57,7 +43,7 @@ tb_jq "$F.identity.matched == \"sip:example.test\" and $F.identity.source == \"u
 	"identity sip:example.test from uri_san"
 
 # 2. URI SAN only
-serve urionly
+pki_serve urionly
 pki_sc_certs "$P" --json sips:example.test
 pki_expect ok 0 "URI SAN only"
 tb_jq "$F.identity.matched == \"sip:example.test\" and $F.identity.source == \"uri_san\"" \
@@ -66,7 +52,7 @@ tb_jq "$F.chain[0].san.uri == [\"sip:example.test\"] and $F.chain[0].san.dns == 
 	"URI-only: san.uri and empty san.dns"
 
 # 3. wildcard dNSName must not match
-serve wildcard
+pki_serve wildcard
 pki_sc_certs "$P" --json sips:sip.example.test
 pki_expect cert_name_mismatch 1 "DNS:*.example.test probed as sips:sip.example.test"
 tb_jq "$F.identity.matched == null" "wildcard: nothing matched"
@@ -75,7 +61,7 @@ tb_jq "[$F.identity.checked[] | select(.name == \"*.example.test\" and .source =
 tb_jq "$F.chain[0].san.dns == [\"*.example.test\"]" "wildcard: san.dns reported"
 
 # 4. CN only, no SAN extension
-serve cnonly
+pki_serve cnonly
 pki_sc_certs "$P" --json sips:example.test
 pki_expect ok 0 "CN only"
 tb_jq "$F.identity.matched == \"example.test\" and $F.identity.source == \"cn\"" \
@@ -83,7 +69,7 @@ tb_jq "$F.identity.matched == \"example.test\" and $F.identity.source == \"cn\""
 tb_jq "$F.chain[0].san.dns == [] and $F.chain[0].san.uri == []" "CN-only: no SANs reported"
 
 # 5. URI SAN example.test + dNSName other.test: the URI wins
-serve uriwins
+pki_serve uriwins
 pki_sc_certs "$P" --json sips:example.test
 pki_expect ok 0 "URI:sip:example.test + DNS:other.test"
 tb_jq "$F.identity.matched == \"sip:example.test\" and $F.identity.source == \"uri_san\"" \
@@ -92,7 +78,7 @@ pki_sc_certs "$P" --json sips:other.test
 pki_expect cert_name_mismatch 1 "same cert probed as sips:other.test (dNSName ignored)"
 
 # 6. the converse: URI SAN other.test + dNSName example.test -> mismatch
-serve uriloses
+pki_serve uriloses
 pki_sc_certs "$P" --json sips:example.test
 pki_expect cert_name_mismatch 1 "URI:sip:other.test + DNS:example.test"
 tb_jq "[$F.identity.checked[] | select(.source == \"uri_san\" and .name == \"sip:other.test\")] | length == 1" \
@@ -102,14 +88,14 @@ tb_jq "[$F.identity.checked[] | select(.source != \"uri_san\")] | length == 0" \
 tb_jq "$F.chain[0].san.dns == [\"example.test\"]" "URI loses: san.dns still reported"
 
 # 7. case-insensitive
-serve uricase
+pki_serve uricase
 pki_sc_certs "$P" --json sips:example.test
 pki_expect ok 0 "URI:sip:EXAMPLE.Test probed as sips:example.test"
 tb_jq "$F.identity.source == \"uri_san\" and ($F.identity.matched | ascii_downcase) == \"sip:example.test\"" \
 	"case: matched (uri_san)"
 
 # 8. SNI is the domain: default cert other.test, SNI example.test -> sni cert
-serve other -cert2 "$PKI/sni.pem" -key2 "$PKI/sni.key" -servername example.test
+pki_serve other -cert2 "$PKI/sni.pem" -key2 "$PKI/sni.key" -servername example.test
 timeout 10 openssl s_client -connect "127.0.0.1:$P" -noservername </dev/null 2>/dev/null |
 	grep -q 'CN *= *other.test' || tb_fail "SNI control: without SNI the server should send other.test"
 tb_ok "SNI control: without SNI the server sends other.test"

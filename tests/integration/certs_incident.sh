@@ -12,26 +12,13 @@
 #  4. the OLD connection still answers a second OPTIONS with 200 (same
 #     s_client process, no reconnect).
 set -eu
+# shellcheck source=SCRIPTDIR/../lib/common.sh
 . "$(dirname "$0")/../lib/common.sh"
+# shellcheck source=SCRIPTDIR/../lib/pki.sh
 . "$(dirname "$0")/../lib/pki.sh"
-tb_init
-tb_require kamailio kamcmd openssl jq
-tb_require_sipcanary
-
-PKI=$TB/pki
-{ pki_init "$PKI" && pki_leaf_good "$PKI" && pki_leaf_expired "$PKI"; } ||
-	tb_fail "could not make certificates"
-mkdir -p "$TB/served"
-serve_files() {
-	cp "$PKI/$1.chain.pem" "$TB/served/cert.pem"
-	cp "$PKI/$1.key" "$TB/served/key.pem"
-	chmod 600 "$TB/served/key.pem"
-}
-serve_files good
-P=$(tb_free_port)
-tb_kamailio_start "$TB/kam" "$P" "$TB/served/cert.pem" "$TB/served/key.pem" ||
-	tb_fail "kamailio did not start"
-F='.frontends[0]'
+pki_test_init kamailio kamcmd
+pki_make leaf_good leaf_expired
+pki_kamailio good
 
 pki_sc_check "$P" --json sips:example.test
 pki_expect ok 0 "before the swap: check is ok"
@@ -42,6 +29,7 @@ tb_jq "$F.chain[0].fingerprint_sha256 | ascii_downcase == \"$(pki_fp "$PKI/good.
 fifo=$TB/conn.in
 mkfifo "$fifo"
 exec 3<>"$fifo"        # our write end; read-write so that it never blocks
+# shellcheck disable=SC2016  # $1..$3 are the inner bash's arguments
 tb_spawn conn bash -c 'exec openssl s_client -connect "$1" -servername example.test \
 	-CAfile "$2" -verify_return_error -quiet -no_ign_eof <"$3"' _ \
 	"127.0.0.1:$P" "$PKI/ca.pem" "$fifo"
@@ -87,10 +75,7 @@ conn_port=$(ss -Htn "( dport = :$P )" | awk '{ print $4 }' | sed 's/.*://' | sor
 tb_ok "one client connection, from local port $conn_port"
 
 # --- 2. swap the certificate ---------------------------------------------------
-serve_files expired
-tb_kamailio_tls_reload "$TB/kam" >"$TB/reload.out" 2>&1 ||
-	{ cat "$TB/reload.out"; tb_fail "kamcmd tls.reload failed"; }
-tb_ok "tls.reload: $(tr '\n' ' ' <"$TB/reload.out")"
+pki_kamailio_swap expired
 
 # --- 3. a new probe sees the expired certificate ----------------------------------
 now=$(pki_now)

@@ -13,36 +13,27 @@
 # A staple only comes if the client sent status_request, so the good case
 # also proves the request.
 set -eu
+# shellcheck source=SCRIPTDIR/../lib/common.sh
 . "$(dirname "$0")/../lib/common.sh"
+# shellcheck source=SCRIPTDIR/../lib/pki.sh
 . "$(dirname "$0")/../lib/pki.sh"
-tb_init
-tb_require openssl jq
-tb_require_sipcanary
-
-PKI=$TB/pki
-{ pki_init "$PKI" && pki_ocsp_setup "$PKI"; } || tb_fail "could not make certificates"
+pki_test_init
+pki_make ocsp_setup
 # sanity: the responses say what we think, and the good one verifies
 openssl ocsp -respin "$PKI/ocspgood.resp" -CAfile "$PKI/ca.pem" -issuer "$PKI/int.pem" \
 	-cert "$PKI/ocspgood.pem" -verify_other "$PKI/int.pem" >"$TB/ocspgood.txt" 2>&1 ||
 	{ cat "$TB/ocspgood.txt"; tb_fail "openssl cannot verify the good response"; }
-grep -q 'Response verify OK' "$TB/ocspgood.txt" && grep -q ': good' "$TB/ocspgood.txt" ||
+if ! grep -q 'Response verify OK' "$TB/ocspgood.txt" || ! grep -q ': good' "$TB/ocspgood.txt"; then
 	tb_fail "openssl: good response is not good/verified"
+fi
 openssl ocsp -respin "$PKI/ocsprevoked.resp" -noverify -issuer "$PKI/int.pem" \
 	-cert "$PKI/ocsprevoked.pem" 2>/dev/null | grep -q ': revoked' ||
 	tb_fail "openssl: revoked response is not revoked"
 tb_ok "openssl agrees: good response verifies, revoked response says revoked"
 
-F='.frontends[0]'
-serve() {
-	local n=$1
-	shift
-	P=$(tb_free_port)
-	pki_s_server "$P" "$PKI/$n.chain.pem" "$PKI/$n.key" "$@" ||
-		tb_fail "s_server ($n) did not start"
-}
 now=$(pki_now)
 
-serve ocspgood -status_file "$PKI/ocspgood.resp"
+pki_serve ocspgood -status_file "$PKI/ocspgood.resp"
 pki_sc_certs "$P" --json sips:example.test
 pki_expect ok 0 "good staple"
 tb_jq "$F.ocsp.requested == true and $F.ocsp.stapled == true" "good: requested and stapled"
@@ -54,7 +45,7 @@ tb_jq "$F.ocsp.next_update | type == \"string\" and . > \"$now\"" \
 tb_jq "$F.ocsp.verified == true" "good: verified true (right responder)"
 tb_jq "$F.ocsp.error == null" "good: no error"
 
-serve ocsprevoked -status_file "$PKI/ocsprevoked.resp"
+pki_serve ocsprevoked -status_file "$PKI/ocsprevoked.resp"
 pki_sc_certs "$P" --json sips:example.test
 pki_expect cert_revoked 1 "revoked staple"
 tb_jq "$F.ocsp.stapled == true and $F.ocsp.status == \"revoked\"" "revoked: status revoked"
@@ -62,19 +53,19 @@ tb_jq "$F.ocsp.verified == true" "revoked: the staple verifies"
 tb_jq "$F.error | type == \"string\" and test(\"revoked\")" "revoked: error says revoked"
 tb_jq "$F.chain | length == 2" "revoked: chain reported"
 
-serve ocspunknown -status_file "$PKI/ocspunknown.resp"
+pki_serve ocspunknown -status_file "$PKI/ocspunknown.resp"
 pki_sc_certs "$P" --json sips:example.test
 tb_jq "$F.ocsp.stapled == true and $F.ocsp.status == \"unknown\"" "unknown: status unknown"
 tb_jq "$F.verdict != \"cert_revoked\"" "unknown: not cert_revoked"
 
-serve ocspgood -status_file "$PKI/ocspwrong.resp"
+pki_serve ocspgood -status_file "$PKI/ocspwrong.resp"
 pki_sc_certs "$P" --json sips:example.test
 tb_jq "$F.ocsp.stapled == true" "wrong responder: stapled"
 tb_jq "$F.ocsp.verified == false" "wrong responder: verified false"
 tb_jq "$F.ocsp.error | type == \"string\" and length > 0" "wrong responder: error says why"
 tb_jq "$F.verdict != \"cert_revoked\"" "wrong responder: not cert_revoked"
 
-serve ocspgood
+pki_serve ocspgood
 pki_sc_certs "$P" --json sips:example.test
 pki_expect ok 0 "no staple"
 tb_jq "$F.ocsp.requested == true and $F.ocsp.stapled == false" "no staple: requested, not stapled"

@@ -12,19 +12,13 @@
 #    also serves an expired cert) gives a tls_* verdict, not cert_expired;
 #  - usage errors exit 2.
 set -eu
+# shellcheck source=SCRIPTDIR/../lib/common.sh
 . "$(dirname "$0")/../lib/common.sh"
+# shellcheck source=SCRIPTDIR/../lib/pki.sh
 . "$(dirname "$0")/../lib/pki.sh"
-tb_init
-tb_require kamailio kamcmd openssl jq perl
-tb_require_sipcanary
-
-PKI=$TB/pki
-{ pki_init "$PKI" && pki_leaf_good "$PKI" && pki_leaf_expired "$PKI"; } ||
-	tb_fail "could not make certificates"
-P=$(tb_free_port)
-tb_kamailio_start "$TB/kam" "$P" "$PKI/good.chain.pem" "$PKI/good.key" ||
-	tb_fail "kamailio did not start"
-F='.frontends[0]'
+pki_test_init kamailio kamcmd perl
+pki_make leaf_good leaf_expired
+pki_kamailio good
 
 # csv_split FILE — print each CSV record as fields joined by US (0x1f);
 # RFC 4180 quoting ("" inside quotes), CRLF or LF line ends.
@@ -151,7 +145,7 @@ r2=$(sed -n 3p "$TB/csv.rows")
 [ "$(field 1 "$r1")" = sips:example.test ] || tb_fail "--csv: target '$(field 1 "$r1")'"
 [ "$(field 2 "$r1")" = "127.0.0.1:$P" ] || tb_fail "--csv: frontend '$(field 2 "$r1")'"
 [ "$(field 3 "$r1")" = ok ] || tb_fail "--csv: verdict '$(field 3 "$r1")'"
-[ "$(field 4 "$r1")" = 0 ] && [ "$(field 4 "$r2")" = 1 ] || tb_fail "--csv: depths"
+if [ "$(field 4 "$r1")" != 0 ] || [ "$(field 4 "$r2")" != 1 ]; then tb_fail "--csv: depths"; fi
 field 5 "$r1" | grep -q 'example\.test' || tb_fail "--csv: subject '$(field 5 "$r1")'"
 field 6 "$r1" | grep -q 'test intermediate' || tb_fail "--csv: issuer '$(field 6 "$r1")'"
 [ "$(field 7 "$r1" | tr -d : | tr a-f A-F | sed 's/^0*//')" = "$ser0" ] ||
@@ -163,17 +157,18 @@ field 6 "$r1" | grep -q 'test intermediate' || tb_fail "--csv: issuer '$(field 6
 awk -v d="$(field 11 "$r1")" 'BEGIN { exit !(d + 0 > 360 && d + 0 <= 366) }' ||
 	tb_fail "--csv: days_left '$(field 11 "$r1")'"
 field 12 "$r1" | grep -qi ecdsa || tb_fail "--csv: signature_algorithm '$(field 12 "$r1")'"
-[ "$(field 13 "$r1")" = EC ] && [ "$(field 14 "$r1")" = 256 ] ||
+if [ "$(field 13 "$r1")" != EC ] || [ "$(field 14 "$r1")" != 256 ]; then
 	tb_fail "--csv: key '$(field 13 "$r1")' '$(field 14 "$r1")'"
+fi
 field 15 "$r1" | grep -Eqi '^(false|no|0)$' || tb_fail "--csv: self_signed '$(field 15 "$r1")'"
-[ "$(field 16 "$r1")" = voice-sre ] && [ "$(field 16 "$r2")" = voice-sre ] ||
+if [ "$(field 16 "$r1")" != voice-sre ] || [ "$(field 16 "$r2")" != voice-sre ]; then
 	tb_fail "--csv: owner '$(field 16 "$r1")'"
+fi
 tb_ok "--csv: row values match the served chain"
 
 # --- a failed verification still fills the CSV and the table --------------------
-P2=$(tb_free_port)
-pki_s_server "$P2" "$PKI/expired.chain.pem" "$PKI/expired.key" || tb_fail "s_server did not start"
-pki_sc_certs "$P2" --csv sips:example.test
+pki_serve expired
+pki_sc_certs "$P" --csv sips:example.test
 tb_expect_rc 1 "--csv, expired leaf"
 csv_split "$TB_OUT" >"$TB/csv3.rows" || tb_fail "--csv expired: unbalanced quotes"
 r1=$(sed -n 2p "$TB/csv3.rows")
@@ -182,7 +177,7 @@ awk -v d="$(field 11 "$r1")" 'BEGIN { exit !(d + 0 < 0) }' ||
 	tb_fail "--csv expired: days_left '$(field 11 "$r1")' is not negative"
 [ "$(field 10 "$r1")" \< "$now" ] || tb_fail "--csv expired: not_after '$(field 10 "$r1")'"
 tb_ok "--csv expired: row kept, days_left $(field 11 "$r1")"
-pki_sc_certs "$P2" sips:example.test
+pki_sc_certs "$P" sips:example.test
 tb_expect_rc 1 "table, expired leaf"
 grep -q cert_expired "$TB_OUT" || tb_fail "table, expired: does not say cert_expired"
 w=$(LC_ALL=C.UTF-8 wc -L <"$TB_OUT")
@@ -194,22 +189,19 @@ long="long-frontend-name-for-the-80-columns.sip.example.test"
 cn64=$(printf 'sipcanary-very-long-common-name-%032d' 0)
 pki_cert "$PKI" long int cn="$cn64" san="URI:sip:$long,DNS:$long" ||
 	tb_fail "could not make the long-name certificate"
-P4=$(tb_free_port)
-pki_s_server "$P4" "$PKI/long.chain.pem" "$PKI/long.key" || tb_fail "s_server did not start"
-pki_sc_certs "$P4" --owner voice-sre "sips:$long"
+pki_serve long
+pki_sc_certs "$P" --owner voice-sre "sips:$long"
 tb_expect_rc 0 "table, long names"
 w=$(LC_ALL=C.UTF-8 wc -L <"$TB_OUT")
 [ "$w" -le 80 ] || { cat "$TB_OUT"; tb_fail "table, long names: a line is $w columns (> 80)"; }
 tb_ok "table, long names: widest line $w"
 
 # --- handshake failure comes before any certificate verdict ----------------------
-P3=$(tb_free_port)
-pki_s_server "$P3" "$PKI/expired.chain.pem" "$PKI/expired.key" -tls1_2 ||
-	tb_fail "s_server -tls1_2 did not start"
-pki_sc_certs "$P3" --json --tls-min 1.3 sips:example.test
+pki_serve expired -tls1_2
+pki_sc_certs "$P" --json --tls-min 1.3 sips:example.test
 tb_expect_rc 1 "--tls-min 1.3 against a TLS 1.2 server"
 tb_jq "$F.verdict | test(\"^tls_\")" "handshake failure: a tls_* verdict, not cert_expired"
-pki_sc_certs "$P3" --json --tls-min 1.2 sips:example.test
+pki_sc_certs "$P" --json --tls-min 1.2 sips:example.test
 pki_expect cert_expired 1 "--tls-min 1.2 against the same server"
 tb_jq "$F.tls.version == \"TLSv1.2\"" "tls.version TLSv1.2"
 

@@ -14,18 +14,15 @@
 #   leaf expiring in 20 days for other.test -> cert_name_mismatch
 # (handshake failure before all: see certs_output.sh)
 set -eu
+# shellcheck source=SCRIPTDIR/../lib/common.sh
 . "$(dirname "$0")/../lib/common.sh"
+# shellcheck source=SCRIPTDIR/../lib/pki.sh
 . "$(dirname "$0")/../lib/pki.sh"
-tb_init
-tb_require openssl jq
-tb_require_sipcanary
-
-PKI=$TB/pki
+pki_test_init
+pki_make unknown_root
 O='san=URI:sip:other.test,DNS:other.test'
 {
-	pki_init "$PKI" &&
 	pki_cert "$PKI" expother int cn=other.test "$O" start=-30d end=-2d &&
-	pki_cert "$PKI" unknownroot self type=ca cn="sipcanary unknown root" end=+3650d &&
 	pki_cert "$PKI" unkother unknownroot cn=other.test "$O" &&
 	cat "$PKI/unkother.pem" "$PKI/unknownroot.pem" >"$PKI/unkother.chain.pem" &&
 	pki_cert "$PKI" sha1other int cn=other.test "$O" md=sha1 &&
@@ -41,14 +38,11 @@ O='san=URI:sip:other.test,DNS:other.test'
 	pki_cert "$PKI" d20other int cn=other.test "$O" end=+20d
 } || tb_fail "could not make certificates"
 
-F='.frontends[0]'
 # case NAME CODE WHAT [s_server args] — serve NAME, probe example.test
 case_() {
 	local n=$1 code=$2 what=$3
 	shift 3
-	P=$(tb_free_port)
-	pki_s_server "$P" "$PKI/$n.chain.pem" "$PKI/$n.key" "$@" ||
-		tb_fail "s_server ($n) did not start"
+	pki_serve "$n" "$@"
 	pki_sc_certs "$P" --json sips:example.test
 	pki_expect "$code" 1 "$what"
 	tb_jq "$F.chain | length >= 1" "$what: chain reported"

@@ -17,31 +17,20 @@
 #   SHA-1 self-signature on the trusted root     -> ok (a self-signature is
 #                                                   not a weakness)
 set -eu
+# shellcheck source=SCRIPTDIR/../lib/common.sh
 . "$(dirname "$0")/../lib/common.sh"
+# shellcheck source=SCRIPTDIR/../lib/pki.sh
 . "$(dirname "$0")/../lib/pki.sh"
-tb_init
-tb_require openssl jq
-tb_require_sipcanary
-
-PKI=$TB/pki
+pki_test_init
+pki_make leaf_sha1 leaf_md5 leaf_rsa1024 leaf_ec224_int rsa2048_leaf
 {
-	pki_init "$PKI" && pki_leaf_sha1 "$PKI" && pki_leaf_md5 "$PKI" &&
-	pki_leaf_rsa1024 "$PKI" && pki_leaf_ec224_int "$PKI" && pki_rsa2048_leaf "$PKI" &&
 	pki_cert "$PKI" sha1root self type=ca md=sha1 cn="sipcanary SHA-1 root" end=+3650d &&
 	pki_cert "$PKI" sha1rootleaf sha1root cn=example.test
 } || tb_fail "could not make certificates"
 
-F='.frontends[0]'
 SEC0='DEFAULT:@SECLEVEL=0'
-serve() {
-	local n=$1
-	shift
-	P=$(tb_free_port)
-	pki_s_server "$P" "$PKI/$n.chain.pem" "$PKI/$n.key" "$@" ||
-		tb_fail "s_server ($n) did not start"
-}
 
-serve sha1 -cipher "$SEC0"
+pki_serve sha1 -cipher "$SEC0"
 pki_sc_certs "$P" --json sips:example.test
 pki_expect cert_weak 1 "SHA-1-signed leaf"
 tb_jq "$F.chain[0].signature_hash | ascii_downcase | test(\"^sha-?1$\")" \
@@ -51,19 +40,19 @@ tb_jq "$F.chain[0].signature_algorithm | ascii_downcase | test(\"sha1\")" \
 tb_jq "$F.error | type == \"string\" and length > 0" "error says why"
 tb_jq "$F.chain | length == 2" "chain reported"
 
-serve md5 -cipher "$SEC0"
+pki_serve md5 -cipher "$SEC0"
 pki_sc_certs "$P" --json sips:example.test
 pki_expect cert_weak 1 "MD5-signed leaf"
 tb_jq "$F.chain[0].signature_hash | ascii_downcase | test(\"^md5$\")" \
 	"chain[0].signature_hash is MD5"
 
-serve rsa1024 -cipher "$SEC0"
+pki_serve rsa1024 -cipher "$SEC0"
 pki_sc_certs "$P" --json sips:example.test
 pki_expect cert_weak 1 "RSA-1024 leaf"
 tb_jq "$F.chain[0].key_type == \"RSA\" and $F.chain[0].key_bits == 1024" \
 	"chain[0] key RSA 1024"
 
-serve ec224int
+pki_serve ec224int
 pki_sc_certs "$P" --json sips:example.test
 pki_expect cert_weak 1 "P-224 intermediate"
 tb_jq "$F.chain[1].key_type == \"EC\" and $F.chain[1].key_bits == 224" \
@@ -71,13 +60,13 @@ tb_jq "$F.chain[1].key_type == \"EC\" and $F.chain[1].key_bits == 224" \
 tb_jq "$F.chain[0].key_type == \"EC\" and $F.chain[0].key_bits == 256" \
 	"chain[0] key EC 256"
 
-serve rsa2048
+pki_serve rsa2048
 pki_sc_certs "$P" --json sips:example.test
 pki_expect ok 0 "control: RSA-2048 leaf"
 tb_jq "$F.chain[0].key_type == \"RSA\" and $F.chain[0].key_bits == 2048" \
 	"control: chain[0] key RSA 2048"
 
-serve sha1rootleaf
+pki_serve sha1rootleaf
 PKI_CA=$PKI/sha1root.pem pki_sc_certs "$P" --json sips:example.test
 pki_expect ok 0 "control: SHA-1 self-signature on the trusted root"
 tb_jq "$F.verified_chain | length == 2" "control: verified_chain leaf + SHA-1 root"

@@ -1,8 +1,14 @@
+# shellcheck shell=bash
 # tests/lib/pki.sh — test certificates with controlled dates, keys,
 # digests and names, for the certificate-health tests (issue 3).
 #
 # Source it after common.sh:
 #     . "$(dirname "$0")/../lib/common.sh"; . "$(dirname "$0")/../lib/pki.sh"
+# A certs_*.sh test then starts with
+#     pki_test_init [kamailio kamcmd ...]   (tb_init, requirements, $PKI, $F)
+#     pki_make CASE...                      (pki_init "$PKI" + named cases)
+# and serves certificates with pki_serve (openssl s_server) or pki_kamailio;
+# see "scaffolding for the certs_*.sh tests" at the end.
 #
 # Every certificate is issued with `openssl ca` from a minimal CA directory
 # (index.txt, serial), because OpenSSL 3.0's `x509` has no way to set
@@ -31,6 +37,8 @@
 #                                   thisUpdate now, nextUpdate now+NDAYS (7)
 #   pki_init DIR                    root CA "root" (-> ca.pem) and
 #                                   intermediate "int"
+#   pki_unknown_root DIR            a root CA "unknownroot" that is not in
+#                                   ca.pem (made once; later calls reuse it)
 #
 # The named cases of issue 3 (each after pki_init; the domain is
 # example.test unless said otherwise; leaves are issued by "int" and their
@@ -232,8 +240,9 @@ pki_cert() {
 		signkey=(-keyfile "$dir/$name.key")
 	else
 		ca_name=$issuer
-		[ -f "$dir/$issuer.pem" ] && [ -f "$dir/$issuer.ca/ca.cnf" ] || {
-			_pki_log "pki_cert: $issuer is not a CA in $dir"; return 1; }
+		if [ ! -f "$dir/$issuer.pem" ] || [ ! -f "$dir/$issuer.ca/ca.cnf" ]; then
+			_pki_log "pki_cert: $issuer is not a CA in $dir"; return 1
+		fi
 		signkey=(-keyfile "$dir/$issuer.key" -cert "$dir/$issuer.pem")
 	fi
 	_pki_ca_dir "$dir" "$ca_name"
@@ -335,11 +344,14 @@ pki_leaf_expired_int() {
 	pki_cert "$1" expiredint int_expired cn=example.test
 }
 
+# pki_unknown_root DIR — the root "unknownroot", not in ca.pem (idempotent).
+pki_unknown_root() {
+	[ -f "$1/unknownroot.pem" ] && return 0
+	pki_cert "$1" unknownroot self type=ca cn="sipcanary unknown root" end=+3650d
+}
+
 pki_leaf_unknown_root() {
-	if [ ! -f "$1/unknownroot.pem" ]; then
-		pki_cert "$1" unknownroot self type=ca cn="sipcanary unknown root" \
-			end=+3650d || return 1
-	fi
+	pki_unknown_root "$1" || return 1
 	pki_cert "$1" unknown unknownroot cn=example.test || return 1
 	cat "$1/unknown.pem" "$1/unknownroot.pem" >"$1/unknown.chain.pem"
 }
@@ -422,10 +434,7 @@ pki_ocsp_setup() {
 	serial=$(openssl x509 -in "$dir/ocspunknown.pem" -noout -serial | sed 's/^serial=//')
 	awk -F'\t' -v s="$serial" 'toupper($4) != toupper(s)' "$dir/int.ca/index.txt" \
 		>"$dir/int.ca/index.txt.new" && mv "$dir/int.ca/index.txt.new" "$dir/int.ca/index.txt"
-	if [ ! -f "$dir/unknownroot.pem" ]; then
-		pki_cert "$dir" unknownroot self type=ca cn="sipcanary unknown root" \
-			end=+3650d || return 1
-	fi
+	pki_unknown_root "$dir" || return 1
 	pki_ocsp_responder "$dir" ocspwrong unknownroot || return 1
 	pki_ocsp_response "$dir" ocspgood ocsp "$dir/ocspgood.resp" 7 int || return 1
 	pki_ocsp_response "$dir" ocsprevoked ocsp "$dir/ocsprevoked.resp" 7 int || return 1
@@ -502,4 +511,101 @@ pki_now() { date -u +%Y-%m-%dT%H:%M:%SZ; }
 pki_expect() {
 	tb_expect_rc "$2" "$3"
 	tb_expect_verdict "$1"
+}
+
+# ---------------------------------------------------------------------------
+# scaffolding for the certs_*.sh tests (need common.sh)
+#
+#   pki_test_init [CMD...]      start the test: tb_init; skip unless CMD...,
+#                               openssl, jq and the sipcanary binary exist;
+#                               set PKI=$TB/pki and F='.frontends[0]' (the
+#                               jq path of the one frontend probed)
+#   pki_make [CASE...]          pki_init "$PKI", then each CASE, a named case
+#                               without its pki_ prefix and DIR, with its
+#                               other arguments as further words ("leaf_good",
+#                               "leaf_days d20 20"); a failure fails the test
+#   pki_serve NAME [ARGS...]    openssl s_server (pki_s_server) on a free port
+#                               P serving $PKI/NAME.chain.pem ($PKI_CHAIN if
+#                               set) with $PKI/NAME.key; ARGS go to s_server
+#   pki_kamailio NAME           the Kamailio registrar (tb_kamailio_start,
+#                               $TB/kam) on a free port P, serving copies of
+#                               NAME.chain.pem and NAME.key in $TB/served
+#   pki_kamailio_swap NAME      rewrite $TB/served with NAME and tls.reload
+#                               (connections stay up)
+#   pki_expect_no_register WHAT fail if that Kamailio has seen a REGISTER
+#   pki_not_after_day PEM       notAfter as YYYY-MM-DD (what errors quote)
+
+# pki_test_init [CMD...] — see above.
+# shellcheck disable=SC2120  # CMD... are the extra tools, not the script's $@
+pki_test_init() {
+	tb_init
+	tb_require "$@" openssl jq
+	tb_require_sipcanary
+	PKI=$TB/pki
+	# shellcheck disable=SC2034  # read by the tests
+	F='.frontends[0]'
+}
+
+# pki_make [CASE...] — see above.
+pki_make() {
+	local spec words
+	pki_init "$PKI" || tb_fail "could not make certificates (pki_init)"
+	for spec in "$@"; do
+		read -r -a words <<<"$spec"
+		[ ${#words[@]} -gt 0 ] || continue
+		declare -F "pki_${words[0]}" >/dev/null ||
+			tb_fail "pki_make: no certificate case pki_${words[0]}"
+		"pki_${words[0]}" "$PKI" "${words[@]:1}" ||
+			tb_fail "could not make certificates (pki_$spec)"
+	done
+}
+
+# pki_serve NAME [ARGS...] — see above.
+pki_serve() {
+	local n=$1
+	shift
+	P=$(tb_free_port)
+	pki_s_server "$P" "${PKI_CHAIN:-$PKI/$n.chain.pem}" "$PKI/$n.key" "$@" ||
+		tb_fail "s_server ($n) did not start"
+}
+
+# _pki_served NAME — copy NAME's chain and key to what Kamailio serves.
+_pki_served() {
+	mkdir -p "$TB/served"
+	cp "$PKI/$1.chain.pem" "$TB/served/cert.pem"
+	cp "$PKI/$1.key" "$TB/served/key.pem"
+	chmod 600 "$TB/served/key.pem"
+}
+
+# pki_kamailio NAME — see above.
+pki_kamailio() {
+	_pki_served "$1"
+	P=$(tb_free_port)
+	tb_kamailio_start "$TB/kam" "$P" "$TB/served/cert.pem" "$TB/served/key.pem" ||
+		tb_fail "kamailio did not start"
+}
+
+# pki_kamailio_swap NAME — see above.
+pki_kamailio_swap() {
+	_pki_served "$1"
+	tb_kamailio_tls_reload "$TB/kam" >"$TB/reload.out" 2>&1 ||
+		{ cat "$TB/reload.out"; tb_fail "kamcmd tls.reload ($1) failed"; }
+	tb_ok "tls.reload ($1): $(tr '\n' ' ' <"$TB/reload.out")"
+}
+
+# pki_expect_no_register WHAT — give Kamailio a moment to log, then fail
+# unless it saw no REGISTER at all ("... REGISTERs over WHAT").
+pki_expect_no_register() {
+	local n
+	sleep 0.3
+	n=$(tb_kamailio_register_count "$TB/kam")
+	[ "$n" = 0 ] || tb_fail "kamailio saw $n REGISTERs over $1"
+	tb_ok "kamailio saw no REGISTER"
+}
+
+# pki_not_after_day PEM — see above.
+pki_not_after_day() {
+	local d
+	d=$(pki_not_after "$1") || return 1
+	echo "${d%%T*}"
 }
