@@ -24,5 +24,7 @@ int	cli_usage_error(const char *cmd, const char *usage, int code,
 
 int	cmd_check(int argc, char **argv);
 int	cmd_certs(int argc, char **argv);
+int	cmd_drill(int argc, char **argv);
+int	cmd_report(int argc, char **argv);
 
 #endif /* SC_CLI_H */

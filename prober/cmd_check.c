@@ -58,14 +58,11 @@ check_usage(FILE *fp)
 
 static const struct option check_longopts[] = {
 	COMMON_LONGOPTS,
-	{ "user",		required_argument,	NULL, 'u' },
-	{ "password-file",	required_argument,	NULL, 'p' },
-	{ "insecure-password-file", no_argument,	NULL, 'I' },
+	CREDENTIAL_LONGOPTS,
 	{ "expires",		required_argument,	NULL, 'e' },
 	{ "no-unregister",	no_argument,		NULL, 'N' },
 	{ "nagios",		no_argument,		NULL, 'n' },
 	{ "help",		no_argument,		NULL, 'h' },
-	{ "password",		required_argument,	NULL, 'P' },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -75,33 +72,27 @@ cmd_check(int argc, char **argv)
 	struct common_opts	 co;
 	struct sc_probe_opts	 po;
 	struct check_report	 report;
-	const char		*pwfile = NULL, *env;
+	struct credentials	 cred;
 	char			*password = NULL, err[256], *end;
 	unsigned long		 expires = 300;
-	int			 ch, insecure = 0, rc;
+	int			 ch, rc;
 
 	common_defaults(&co);
+	memset(&cred, 0, sizeof(cred));
 	memset(&po, 0, sizeof(po));
 	po.unregister = 1;
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "vh", check_longopts, NULL))
 	    != -1) {
-		switch (common_option(&co, ch, optarg, err, sizeof(err))) {
-		case 1:
+		rc = common_option(&co, ch, optarg, err, sizeof(err));
+		if (rc == 0)
+			rc = credentials_option(&cred, ch, optarg, err,
+			    sizeof(err));
+		if (rc == 1)
 			continue;
-		case -1:
+		if (rc == -1)
 			return check_bad("%s", err);
-		}
 		switch (ch) {
-		case 'u':
-			po.user = optarg;
-			break;
-		case 'p':
-			pwfile = optarg;
-			break;
-		case 'I':
-			insecure = 1;
-			break;
 		case 'e':
 			expires = strtoul(optarg, &end, 10);
 			if (*optarg == '\0' || *end != '\0' || expires < 1 ||
@@ -118,10 +109,6 @@ cmd_check(int argc, char **argv)
 		case 'h':
 			check_usage(stdout);
 			return NAGIOS_OK;
-		case 'P':
-			return check_bad("passwords are not accepted on the "
-			    "command line (other users can read it); use "
-			    "--password-file FILE or SIPCANARY_PASSWORD");
 		default:
 			return check_bad("bad option");
 		}
@@ -132,13 +119,10 @@ cmd_check(int argc, char **argv)
 	if (common_validate(&co, err, sizeof(err)) == -1)
 		return check_bad("%s", err);
 
-	if (pwfile != NULL) {
-		if ((password = secret_read_file(pwfile, insecure, err,
-		    sizeof(err))) == NULL)
-			return check_bad("%s", err);
-	} else if ((env = getenv("SIPCANARY_PASSWORD")) != NULL &&
-	    env[0] != '\0' && (password = strdup(env)) == NULL)
-		return check_bad("out of memory");
+	po.user = cred.user;
+	if (credentials_password(&cred, NULL, &password, err, sizeof(err)) ==
+	    -1)
+		return check_bad("%s", err);
 	if (po.user != NULL && password == NULL)
 		return check_bad("--user needs a password: --password-file "
 		    "FILE or SIPCANARY_PASSWORD");

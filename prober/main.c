@@ -44,6 +44,8 @@ usage(FILE *fp)
 "commands:\n"
 "  check    probe a SIP domain once (Nagios/Icinga compatible)\n"
 "  certs    print the certificate inventory of every frontend\n"
+"  drill    run simulated clients through a scenario (incident drills)\n"
+"  report   merge drill reports of several shards, render HTML\n"
 "\n"
 "options:\n"
 "  -h, --help       this help; 'sipcanary COMMAND --help' for a command\n"
@@ -52,6 +54,7 @@ usage(FILE *fp)
 "example:\n"
 "  sipcanary check --user alice --password-file alice.pw sips:example.com\n"
 "  sipcanary certs --warn-days 30 sips:example.com\n"
+"  sipcanary drill scenarios/reconnect-storm.scn --target sips:example.com\n"
 "\n"
 "See sipcanary(1).\n");
 }
@@ -79,6 +82,10 @@ main(int argc, char **argv)
 		return cmd_check(argc - 1, argv + 1);
 	if (strcmp(argv[1], "certs") == 0)
 		return cmd_certs(argc - 1, argv + 1);
+	if (strcmp(argv[1], "drill") == 0)
+		return cmd_drill(argc - 1, argv + 1);
+	if (strcmp(argv[1], "report") == 0)
+		return cmd_report(argc - 1, argv + 1);
 	fprintf(stderr, "sipcanary: unknown command \"%s\" (try "
 	    "'sipcanary --help')\n", argv[1]);
 	return EXIT_USAGE;

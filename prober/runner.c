@@ -14,6 +14,7 @@
 #include <event2/event.h>
 
 #include "runner.h"
+#include "secret.h"
 
 void
 common_defaults(struct common_opts *co)
@@ -59,7 +60,7 @@ common_dns_server(struct common_opts *co, const char *arg, char *err,
 	return 0;
 }
 
-static int
+int
 common_number(const char *s, double lo, double hi, double *out)
 {
 	char	*end;
@@ -135,6 +136,51 @@ common_option(struct common_opts *co, int ch, const char *arg, char *err,
 	case 'v':
 		co->verbose = 1;
 		return 1;
+	}
+	return 0;
+}
+
+int
+credentials_option(struct credentials *cr, int ch, const char *arg,
+    char *err, size_t errlen)
+{
+	switch (ch) {
+	case 'u':
+		cr->user = arg;
+		return 1;
+	case 'p':
+		cr->password_file = arg;
+		return 1;
+	case 'I':
+		cr->insecure = 1;
+		return 1;
+	case 'P':
+		snprintf(err, errlen, "passwords are not accepted on the "
+		    "command line (other users can read it); use "
+		    "--password-file FILE or SIPCANARY_PASSWORD");
+		return -1;
+	}
+	return 0;
+}
+
+int
+credentials_password(const struct credentials *cr, const char *fallback_file,
+    char **out, char *err, size_t errlen)
+{
+	const char *file = cr->password_file != NULL ? cr->password_file :
+	    fallback_file, *env;
+
+	*out = NULL;
+	if (file != NULL) {
+		if ((*out = secret_read_file(file, cr->insecure, err, errlen))
+		    == NULL)
+			return -1;
+		return 0;
+	}
+	if ((env = getenv("SIPCANARY_PASSWORD")) != NULL && env[0] != '\0' &&
+	    (*out = strdup(env)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
 	}
 	return 0;
 }

@@ -47,6 +47,36 @@ struct common_opts {
 
 void	 common_defaults(struct common_opts *);
 
+/* A number in [lo, hi] with nothing after it; -1 otherwise. */
+int	 common_number(const char *, double lo, double hi, double *out);
+
+/* The options naming a digest user and where the password comes from. */
+#define CREDENTIAL_LONGOPTS						\
+	{ "user",		required_argument, NULL, 'u' },		\
+	{ "password-file",	required_argument, NULL, 'p' },		\
+	{ "insecure-password-file", no_argument,   NULL, 'I' },		\
+	{ "password",		required_argument, NULL, 'P' }
+
+struct credentials {
+	const char	*user;
+	const char	*password_file;
+	int		 insecure;
+};
+
+/*
+ * Handles a CREDENTIAL_LONGOPTS result: 1 handled, 0 not one, -1 refused
+ * (a password on the command line), with the reason in err.
+ */
+int	 credentials_option(struct credentials *, int ch, const char *arg,
+	    char *err, size_t errlen);
+
+/*
+ * The password: from the file (fallback_file when none was given), else
+ * SIPCANARY_PASSWORD.  *out is NULL when there is none.  -1 with err.
+ */
+int	 credentials_password(const struct credentials *,
+	    const char *fallback_file, char **out, char *err, size_t errlen);
+
 /*
  * Handles one getopt_long result if it is a common option: 1 handled,
  * 0 not a common option, -1 bad value (reason in err).

@@ -52,7 +52,7 @@ struct frame {
 struct client {
 	struct sc_engine	*e;
 	unsigned		 idx;
-	char			 user[64];
+	char			 user[128];
 	size_t			 fe;		/* frontend index */
 	struct flow		*flow;
 	struct flow		*zombie;	/* silently dropped */
@@ -483,7 +483,7 @@ client_on_error(enum sc_verdict v, const char *why, void *arg)
 	}
 	if (client_connecting(c)) {
 		if (c->step->kind == SC_STEP_RECONNECT) {
-			double delay = client_backoff(c->step, c->attempts);
+			double delay = client_backoff(c->step, ++c->attempts);
 
 			/* Retry while the step's deadline allows. */
 			if (clock_now() + delay < c->t_step +
@@ -491,7 +491,6 @@ client_on_error(enum sc_verdict v, const char *why, void *arg)
 				c->retry_verdict = v;
 				snprintf(c->retry_error,
 				    sizeof(c->retry_error), "%s", why);
-				c->attempts++;
 				c->tls_phase = 0;
 				client_arm(c, delay);
 				return;
@@ -666,7 +665,11 @@ client_begin(struct client *c, const struct sc_step *s)
 		client_connect_now(c);
 		break;
 	case SC_STEP_RECONNECT:
-		if (client_backoff(s, 0) > 0 && s->backoff != SC_BACKOFF_RFC5626) {
+		/*
+		 * Phones wait before the first attempt too (RFC 5626 §4.5:
+		 * base time, with jitter): that is what spreads a storm.
+		 */
+		if (client_backoff(s, 0) > 0) {
 			client_drop_flow(c);
 			c->attempts = 0;
 			c->tls_phase = 0;
@@ -973,13 +976,9 @@ engine_start_client(struct sc_engine *e)
 	e->active++;
 	sc_result_init(&c->res);
 	c->fe = c->idx % e->o.nfrontends;
-	if (sc->user_template != NULL) {
-		/* The template was checked to hold one integer conversion. */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wformat-nonliteral"
-		snprintf(c->user, sizeof(c->user), sc->user_template,
-		    sc->user_first + n);
-#pragma GCC diagnostic pop
+	if (e->o.user_name != NULL) {
+		if (e->o.user_name(sc, n, c->user, sizeof(c->user)) == -1)
+			c->user[0] = '\0';
 	} else if (sc->user != NULL)
 		snprintf(c->user, sizeof(c->user), "%s", sc->user);
 	if (e->duration > 0)

@@ -379,6 +379,9 @@ struct sc_engine_opts {
 	int			 crit_days;
 	int			 tls_only;	/* connect checks certificates only */
 	int			 keep_certs;	/* keep the certificate report */
+	/* Client index -> user name (users templates); NULL: scenario user. */
+	int			(*user_name)(const struct sc_scenario *,
+				    unsigned index, char *buf, size_t len);
 	const struct sockaddr_storage *sources;	/* local addresses to use */
 	size_t			 nsources;
 	FILE			*trace;
