@@ -270,11 +270,12 @@ drill_cb_step(const struct sc_step_event *ev, void *arg)
 }
 
 static void
-drill_cb_reconnect(unsigned client, double seconds, void *arg)
+drill_cb_reconnect(unsigned client, double seconds, int deliberate,
+    void *arg)
 {
 	struct drill_run *r = arg;
 
-	(void)client;
+	(void)client; (void)deliberate;
 	drill_on_reconnect(r->drill, seconds);
 }
 

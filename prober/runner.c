@@ -241,9 +241,24 @@ run_fill(struct run *run)
 		struct sc_probe_opts	 o = run->po;
 		double			 left = run->deadline - sc_clock_now();
 
+		/* Past the deadline, a queued frontend is not probed at all. */
+		if (left < 0.01) {
+			cr->results[i].verdict = SC_NOT_PROBED;
+			cr->results[i].severity = SC_SEV_UNKNOWN;
+			snprintf(cr->results[i].address,
+			    sizeof(cr->results[i].address),
+			    strchr(cr->frontends[i].host, ':') != NULL ?
+			    "[%s]:%u" : "%s:%u", cr->frontends[i].host,
+			    cr->frontends[i].port);
+			snprintf(cr->results[i].error,
+			    sizeof(cr->results[i].error), "not probed: "
+			    "--timeout ran out with %zu frontends and "
+			    "--parallel %zu", cr->nresults, run->parallel);
+			continue;
+		}
 		/* A queued probe gets what is left of the run's time. */
 		if (left < o.timeout)
-			o.timeout = left > 0.001 ? left : 0.001;
+			o.timeout = left;
 		o.host = cr->frontends[i].host;
 		o.port = cr->frontends[i].port;
 		run->slots[i].run = run;

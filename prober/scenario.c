@@ -5,62 +5,53 @@
  * (a connection before a register, an expect that can hold, ...), is
  * checked here, and every error reads "FILE:LINE: what was expected".
  *
- * The syntax is libconfuse's, and four properties of libconfuse 3.3
- * shape this file:
+ * The syntax is libconfuse's.  What any libconfuse 3.3 file needs (the
+ * comments and braces it gets wrong, the line of each option, the
+ * messages) is in confparse.c; three more of its properties shape this
+ * file:
  *
  *  - Sections with the same title are merged: a second "step register"
  *    replaces the first.  So each step is converted to a struct sc_step
  *    as soon as its closing brace is read (the validate callback of the
  *    "step" option) and removed from the tree at once.  No two titles
  *    ever meet, and steps stay in file order, repeated kinds included.
- *  - libconfuse keeps no line per option, and a section's line has moved
- *    to its closing brace by the time the section ends.  So every option
- *    has a parse callback, which runs while the lexer is on the value's
- *    line: it checks the value there and records the line for the later
- *    checks.  A hidden sub-section SCN_AT, which libconfuse creates when
- *    a step opens, keeps the line of the step's opening brace.
+ *  - A section's line has moved to its closing brace by the time the
+ *    section ends.  So every option has a parse callback, which checks
+ *    the value while the lexer is on its line and records the line for
+ *    the later checks; the hidden section CONFPARSE_AT keeps the line of
+ *    a step's opening brace.
  *  - A section cannot contain itself, so the step options are laid out
  *    once per nesting level, SCENARIO_MAX_DEPTH levels deep.
- *  - Its lexer counts too many lines after every comment, and it takes
- *    the end of the file for a closing brace.  So scn_strip() blanks the
- *    comments out and checks the braces before libconfuse sees the text.
  *
- * libconfuse's own messages (syntax errors, unknown options) arrive at
- * the error function and are reworded in the same style.  The callbacks
- * carry no user pointer, so the parse in progress is a file-static;
- * libconfuse's lexer is itself global, so parsing was never reentrant.
+ * Environment variables are not expanded: a scenario must mean the same
+ * on every machine, and must not copy a secret into a SIP header.
  */
 #include "config.h"
 
-#include <fcntl.h>
-#include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <confuse.h>
 
+#include "confparse.h"
 #include "duration.h"
 #include "scenario.h"
 
-#define SCN_AT		"__at"	/* the hidden section holding a step's line */
-#define SCN_QUOTE	80	/* room for a value echoed in a message */
+#define SCN_QUOTE	CONFPARSE_QUOTE
 #define SCN_LABEL_MAX	64
 #define SCN_TEXT_MAX	1000	/* description */
 #define SCN_BACKOFF_BASE 30	/* RFC 5626 section 4.5 base-time */
 #define SCN_BACKOFF_MAX	1800	/* RFC 5626 section 4.5 max-time */
-#define SCN_USER_CHARS	"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ" \
-			"0123456789-_.!~*'()&=+$,;?/"
 
 #define K(k)		(1u << (k))
 #define K_SIP		(K(SC_STEP_REGISTER) | K(SC_STEP_REREGISTER) | \
 			    K(SC_STEP_UNREGISTER) | K(SC_STEP_OPTIONS))
 #define K_CONN		(K(SC_STEP_CONNECT) | K(SC_STEP_RECONNECT))
-#define K_KA		(K(SC_STEP_KEEPALIVE) | K(SC_STEP_HOLD))
+#define K_KA		(K(SC_STEP_KEEPALIVE) | K(SC_STEP_HOLD) | \
+			    K(SC_STEP_MAINTAIN))
 #define K_ALL		(K(SC_STEP_KIND_COUNT) - 1)
 #define K_TOP		0u
 
@@ -108,10 +99,11 @@ static const struct scn_optdef {
 	[OPT_PASSWORD_FILE] = { "password_file", CFGT_STR, K_TOP },
 	[OPT_EXPECT] = { "expect", CFGT_STR, K_CONN | K_SIP | K_KA },
 	[OPT_WITHIN] = { "within", CFGT_FLOAT,
-	    K_CONN | K_SIP | K(SC_STEP_KEEPALIVE) },
+	    K_CONN | K_SIP | K(SC_STEP_KEEPALIVE) | K(SC_STEP_MAINTAIN) },
 	[OPT_RESUME] = { "resume", CFGT_BOOL, K_CONN },
 	[OPT_EXPIRES] = { "expires", CFGT_INT,
-	    K(SC_STEP_REGISTER) | K(SC_STEP_REREGISTER) },
+	    K(SC_STEP_REGISTER) | K(SC_STEP_REREGISTER) |
+	    K(SC_STEP_MAINTAIN) },
 	[OPT_EVERY] = { "every", CFGT_FLOAT, K_KA },
 	[OPT_FOR] = { "for", CFGT_FLOAT, K_KA | K(SC_STEP_WAIT) },
 	[OPT_HOW] = { "how", CFGT_INT, K(SC_STEP_BREAK) },
@@ -148,88 +140,34 @@ struct scn_frame {
 };
 
 struct scn_parse {
-	const char	*file;		/* as named in messages */
-	int		 lastline;	/* the file's, for errors at its end */
-	char		*err;
-	size_t		 errlen;
-	int		 failed;
+	struct confparse cp;
 	struct scn_frame frames[SCENARIO_MAX_DEPTH + 1];
 	int		 nframes;
 	cfg_opt_t	 root_opts[OPT_NUM + 2];
 	cfg_opt_t	 step_opts[SCENARIO_MAX_DEPTH][OPT_NUM + 3];
-	cfg_opt_t	 at_opts[1];
 };
-
-/* The parse in progress, for the libconfuse callbacks. */
-static struct scn_parse *scn_cur;
 
 static void	scn_step_clear(struct sc_step *);
 
-/* Records the first error only: the later ones are usually its echoes. */
+/* The parse in progress, for the libconfuse callbacks; or NULL. */
+static struct scn_parse *
+scn_current(void)
+{
+	struct confparse *cp = confparse_current();
+
+	return cp != NULL ? cp->owner : NULL;
+}
+
+/* confparse_error() for this parse: the first error only, with its line. */
 static int __attribute__((format(printf, 3, 4)))
 scn_error(struct scn_parse *p, int line, const char *fmt, ...)
 {
 	va_list	 ap;
-	size_t	 n, i;
-	int	 len;
 
-	if (p->failed || p->err == NULL || p->errlen == 0) {
-		p->failed = 1;
-		return -1;
-	}
-	p->failed = 1;
-	if (p->lastline > 0 && line > p->lastline)
-		line = p->lastline;
-	len = line > 0 ? snprintf(p->err, p->errlen, "%s:%d: ", p->file,
-	    line) : snprintf(p->err, p->errlen, "%s: ", p->file);
-	n = len < 0 ? 0 : (size_t)len;
-	if (n < p->errlen) {
-		va_start(ap, fmt);
-		vsnprintf(p->err + n, p->errlen - n, fmt, ap);
-		va_end(ap);
-	}
-	/* The file name and libconfuse's messages are not quoted by us. */
-	for (i = 0; p->err[i] != '\0'; i++)
-		if ((unsigned char)p->err[i] < 0x20 ||
-		    (unsigned char)p->err[i] == 0x7f)
-			p->err[i] = '?';
+	va_start(ap, fmt);
+	confparse_verror(&p->cp, line, fmt, ap);
+	va_end(ap);
 	return -1;
-}
-
-/*
- * Copies a value from the file into buf for a message, with control
- * characters and quotes escaped (an error message must not be a way to
- * send escape sequences to a terminal) and long values shortened.
- */
-static const char *
-scn_quote(const char *s, char *buf, size_t len)
-{
-	size_t		 o = 0;
-	unsigned char	 c;
-
-	for (; (c = (unsigned char)*s) != '\0'; s++) {
-		if (o + 8 >= len) {
-			memcpy(buf + o, "...", 4);
-			return buf;
-		}
-		if (c < 0x20 || c == 0x7f || c == '"' || c == '\\')
-			o += (size_t)snprintf(buf + o, len - o, "\\x%02x", c);
-		else
-			buf[o++] = (char)c;
-	}
-	buf[o] = '\0';
-	return buf;
-}
-
-static cfg_opt_t *
-scn_opt(cfg_t *cfg, const char *name)
-{
-	cfg_opt_t	*o;
-
-	for (o = cfg->opts; o != NULL && o->name != NULL; o++)
-		if (strcmp(o->name, name) == 0)
-			return o;
-	return NULL;
 }
 
 static int
@@ -258,19 +196,6 @@ scn_kind(const char *title)
 		if (strcmp(sc_step_kind_str((enum sc_step_kind)k), title) == 0)
 			return k;
 	return -1;
-}
-
-/* The line of a step's opening brace. */
-static int
-scn_at_line(cfg_t *sec)
-{
-	cfg_opt_t	*o;
-	cfg_t		*at;
-
-	if ((o = scn_opt(sec, SCN_AT)) != NULL && cfg_opt_size(o) > 0 &&
-	    (at = cfg_opt_getnsec(o, 0)) != NULL)
-		return at->line;
-	return sec->line;
 }
 
 static const char *
@@ -315,8 +240,9 @@ scn_step_kind(struct scn_parse *p, cfg_t *sec)
 
 	if ((k = scn_kind(title)) != -1)
 		return k;
-	scn_error(p, scn_at_line(sec), "unknown step kind \"%s\" (expected %s)",
-	    scn_quote(title != NULL ? title : "", q, sizeof(q)),
+	scn_error(p, confparse_at_line(sec), "unknown step kind \"%s\" "
+	    "(expected %s)",
+	    confparse_quote(title != NULL ? title : "", q, sizeof(q)),
 	    scn_kind_list(list, sizeof(list)));
 	return -1;
 }
@@ -352,93 +278,10 @@ scn_frame_clear(struct scn_frame *f)
 }
 
 /*
- * A whole number in *v; a leading '-' gives a negative number and a
- * huge one saturates, so that the range check can say what is wrong.
- * 0, or -1 if s is not one.
- */
-static int
-scn_whole(const char *s, long *v)
-{
-	const char	*p = s;
-	long		 n = 0;
-	int		 neg = 0;
-
-	if (*p == '-') {
-		neg = 1;
-		p++;
-	}
-	if (*p == '\0' || strspn(p, "0123456789") != strlen(p))
-		return -1;
-	/* Past 12 digits it is out of every range: saturate. */
-	for (; *p != '\0'; p++)
-		n = n < 1000000000000L ? n * 10 + (*p - '0') : n;
-	*v = neg ? -n : n;
-	return 0;
-}
-
-/* A duration option; all of them must be more than 0. */
-static int
-scn_duration(struct scn_parse *p, int line, const char *name,
-    const char *value, double *d)
-{
-	char	 q[SCN_QUOTE];
-
-	scn_quote(value, q, sizeof(q));
-	if (value[0] == '-')
-		return scn_error(p, line, "%s: must be more than 0, not \"%s\"",
-		    name, q);
-	if (duration_parse(value, d) == -1)
-		return scn_error(p, line, "%s: bad duration \"%s\" (examples: "
-		    "30, 30s, 250ms, 10m)", name, q);
-	if (*d <= 0)
-		return scn_error(p, line, "%s: must be more than 0, not \"%s\" "
-		    "(leave it out for the default)", name, q);
-	return 0;
-}
-
-/* A whole number from min to max. */
-static int
-scn_range(struct scn_parse *p, int line, const char *name, const char *value,
-    long min, long max, const char *toobig, long *v)
-{
-	char	 q[SCN_QUOTE];
-
-	scn_quote(value, q, sizeof(q));
-	if (scn_whole(value, v) == -1)
-		return scn_error(p, line, "%s: expected a whole number, not "
-		    "\"%s\"", name, q);
-	if (*v < min)
-		return scn_error(p, line, "%s: must be at least %ld, not "
-		    "\"%s\"", name, min, q);
-	if (*v > max)
-		return scn_error(p, line, "%s: must be at most %ld%s, not "
-		    "\"%s\"", name, max, toobig, q);
-	return 0;
-}
-
-/* Free text: no control characters (it reaches terminals and reports). */
-static int
-scn_text(struct scn_parse *p, int line, const char *name, const char *value,
-    size_t max)
-{
-	const unsigned char *s;
-
-	if (value[0] == '\0')
-		return scn_error(p, line, "%s: must not be empty", name);
-	if (strlen(value) > max)
-		return scn_error(p, line, "%s: longer than %zu characters",
-		    name, max);
-	for (s = (const unsigned char *)value; *s != '\0'; s++)
-		if (*s < 0x20 || *s == 0x7f)
-			return scn_error(p, line, "%s: contains a control "
-			    "character", name);
-	return 0;
-}
-
-/*
  * Checks a user name, or a users template when tmpl is set.  The name
  * goes into SIP URIs and headers, so only the characters RFC 3261 allows
- * unescaped in a user part are accepted.  A template is used with
+ * unescaped in a user part are accepted (confparse_sip_user() for a
+ * name; a template is checked around its number).  A template is used with
  * snprintf() by scenario_user(), so its one conversion must be %d or %u
  * with at most a 0 flag and a width: anything else (%s, %n, %*d, ...)
  * would read or write memory it was never given.
@@ -449,44 +292,39 @@ scn_user_check(struct scn_parse *p, int line, const char *name,
 {
 	char		 q[SCN_QUOTE];
 	const char	*pct, *s;
-	size_t		 len, width = 0, ok;
+	size_t		 len, width = 0;
 
-	scn_quote(value, q, sizeof(q));
+	confparse_quote(value, q, sizeof(q));
 	if (value[0] == '\0')
 		return scn_error(p, line, "%s: must not be empty", name);
 	pct = strchr(value, '%');
 	if (!tmpl && pct != NULL)
 		return scn_error(p, line, "%s: \"%s\" contains %%; one user per "
 		    "client is set with users = TEMPLATE", name, q);
+	if (!tmpl)
+		return confparse_sip_user(&p->cp, line, name, value,
+		    SCENARIO_USER_MAX);
 	if (tmpl && pct == NULL)
 		return scn_error(p, line, "%s: \"%s\" has no %%d for the client "
 		    "number (as in probe%%04d)", name, q);
 	if (tmpl && strchr(pct + 1, '%') != NULL)
 		return scn_error(p, line, "%s: \"%s\" must contain exactly one "
 		    "%%d (as in probe%%04d)", name, q);
-	if (!tmpl) {
-		len = strlen(value);
-		ok = strspn(value, SCN_USER_CHARS) == len;
-	} else {
-		s = pct + 1;
-		if (*s == '0')
-			s++;
-		if (*s >= '1' && *s <= '9') {
-			width = (size_t)(*s++ - '0');
-			if (*s >= '0' && *s <= '9')
-				width = width * 10 + (size_t)(*s++ - '0');
-		}
-		if (*s != 'd' && *s != 'u')
-			return scn_error(p, line, "%s: \"%s\": the client number "
-			    "must be %%d, %%u or %%0Nd (as in probe%%04d)",
-			    name, q);
+	s = pct + 1;
+	if (*s == '0')
 		s++;
-		len = (size_t)(pct - value) + strlen(s) +
-		    (width > 10 ? width : 10);
-		ok = strspn(value, SCN_USER_CHARS) == (size_t)(pct - value) &&
-		    strspn(s, SCN_USER_CHARS) == strlen(s);
+	if (*s >= '1' && *s <= '9') {
+		width = (size_t)(*s++ - '0');
+		if (*s >= '0' && *s <= '9')
+			width = width * 10 + (size_t)(*s++ - '0');
 	}
-	if (!ok)
+	if (*s != 'd' && *s != 'u')
+		return scn_error(p, line, "%s: \"%s\": the client number must "
+		    "be %%d, %%u or %%0Nd (as in probe%%04d)", name, q);
+	s++;
+	len = (size_t)(pct - value) + strlen(s) + (width > 10 ? width : 10);
+	if (strspn(value, CONFPARSE_USER_CHARS) != (size_t)(pct - value) ||
+	    strspn(s, CONFPARSE_USER_CHARS) != strlen(s))
 		return scn_error(p, line, "%s: \"%s\" has a character a SIP user "
 		    "name cannot carry (allowed: letters, digits and "
 		    "-_.!~*'()&=+$,;?/)", name, q);
@@ -508,7 +346,7 @@ scn_expect_parse(const char *value, int *status, int *verdict)
 	*status = 0;
 	*verdict = -1;
 	if (value[0] >= '0' && value[0] <= '9') {
-		if (scn_whole(value, &n) == -1 || n < 100 || n > 699)
+		if (confparse_whole(value, &n) == -1 || n < 100 || n > 699)
 			return -1;
 		*status = (int)n;
 		return 0;
@@ -570,18 +408,12 @@ scn_expect_cannot(int kind, int status, int verdict)
 	}
 	if (verdict == SC_FLOW_DEAD)
 		return NULL;
-	return "this step ends in ok or flow_dead";
-}
-
-static int
-scn_word(const char *value, const char *const *words, size_t n)
-{
-	size_t	 i;
-
-	for (i = 0; i < n; i++)
-		if (strcmp(value, words[i]) == 0)
-			return (int)i;
-	return -1;
+	/* maintain refreshes the binding: its REGISTERs can fail too. */
+	if (kind == SC_STEP_MAINTAIN && scn_prefix(v, "sip_"))
+		return NULL;
+	return kind == SC_STEP_MAINTAIN ? "this step ends in ok, flow_dead "
+	    "or a sip_* verdict (of a refresh)" :
+	    "this step ends in ok or flow_dead";
 }
 
 /*
@@ -599,14 +431,16 @@ scn_value(struct scn_parse *p, cfg_t *cfg, int id, int kind,
 	long		 n;
 	int		 line = cfg->line, status, verdict, w;
 
-	scn_quote(value, q, sizeof(q));
+	confparse_quote(value, q, sizeof(q));
 	switch (id) {
 	case OPT_DESCRIPTION:
-		if (scn_text(p, line, name, value, SCN_TEXT_MAX) == -1)
+		if (confparse_text(&p->cp, line, name, value,
+		    SCN_TEXT_MAX) == -1)
 			return -1;
 		break;
 	case OPT_PASSWORD_FILE:
-		if (scn_text(p, line, name, value, PATH_MAX - 1) == -1)
+		if (confparse_text(&p->cp, line, name, value,
+		    PATH_MAX - 1) == -1)
 			return -1;
 		break;
 	case OPT_LABEL:
@@ -639,19 +473,21 @@ scn_value(struct scn_parse *p, cfg_t *cfg, int id, int kind,
 			    sc_step_kind_str((enum sc_step_kind)kind), q, why);
 		break;
 	case OPT_CLIENTS:
-		if (scn_range(p, line, name, value, 1, SCENARIO_MAX_CLIENTS,
-		    " (shard bigger drills with --shard)", &n) == -1)
+		if (confparse_range(&p->cp, line, name, value, 1,
+		    SCENARIO_MAX_CLIENTS, " (shard bigger drills with --shard)",
+		    &n) == -1)
 			return -1;
 		*(long *)result = n;
 		return 0;
 	case OPT_USER_FIRST:
-		if (scn_range(p, line, name, value, 0, INT_MAX, "", &n) == -1)
+		if (confparse_range(&p->cp, line, name, value, 0, INT_MAX, "",
+		    &n) == -1)
 			return -1;
 		*(long *)result = n;
 		return 0;
 	case OPT_COUNT:
-		if (scn_range(p, line, name, value, 1, SCENARIO_MAX_CLIENTS,
-		    "", &n) == -1)
+		if (confparse_range(&p->cp, line, name, value, 1,
+		    SCENARIO_MAX_CLIENTS, "", &n) == -1)
 			return -1;
 		*(long *)result = n;
 		return 0;
@@ -663,7 +499,7 @@ scn_value(struct scn_parse *p, cfg_t *cfg, int id, int kind,
 		*(double *)result = d;
 		return 0;
 	case OPT_EXPIRES:
-		if (scn_duration(p, line, name, value, &d) == -1)
+		if (confparse_duration(&p->cp, line, name, value, 0, &d) == -1)
 			return -1;
 		if (d != (double)(long)d)
 			return scn_error(p, line, "expires: must be whole "
@@ -676,30 +512,25 @@ scn_value(struct scn_parse *p, cfg_t *cfg, int id, int kind,
 	case OPT_FOR:
 	case OPT_BASE:
 	case OPT_MAX:
-		if (scn_duration(p, line, name, value, &d) == -1)
+		if (confparse_duration(&p->cp, line, name, value, 0, &d) == -1)
 			return -1;
 		*(double *)result = d;
 		return 0;
 	case OPT_RESUME:
-		if (strcmp(value, "yes") == 0 || strcmp(value, "true") == 0)
-			*(int *)result = 1;
-		else if (strcmp(value, "no") == 0 ||
-		    strcmp(value, "false") == 0)
-			*(int *)result = 0;
-		else
-			return scn_error(p, line, "resume: expected yes or no, "
-			    "not \"%s\"", q);
+		if (confparse_bool(&p->cp, line, name, value, &w) == -1)
+			return -1;
+		*(int *)result = w;
 		return 0;
 	case OPT_HOW:
-		if ((w = scn_word(value, scn_hows, sizeof(scn_hows) /
-		    sizeof(scn_hows[0]))) == -1)
+		if ((w = confparse_word(value, scn_hows,
+		    sizeof(scn_hows) / sizeof(scn_hows[0]))) == -1)
 			return scn_error(p, line, "how: expected rst, "
 			    "close_notify or silent_drop, not \"%s\"", q);
 		*(long *)result = w;
 		return 0;
 	case OPT_BACKOFF:
-		if ((w = scn_word(value, scn_backoffs, sizeof(scn_backoffs) /
-		    sizeof(scn_backoffs[0]))) == -1)
+		if ((w = confparse_word(value, scn_backoffs,
+		    sizeof(scn_backoffs) / sizeof(scn_backoffs[0]))) == -1)
 			return scn_error(p, line, "backoff: expected immediate, "
 			    "fixed or rfc5626, not \"%s\"", q);
 		*(long *)result = w;
@@ -718,7 +549,7 @@ scn_value(struct scn_parse *p, cfg_t *cfg, int id, int kind,
 static int
 scn_opt_cb(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
 {
-	struct scn_parse *p = scn_cur;
+	struct scn_parse *p = scn_current();
 	struct scn_frame *f;
 	char		 list[160];
 	int		 id, kind = -1;
@@ -737,21 +568,10 @@ scn_opt_cb(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
 	}
 	if ((f = scn_frame(p, cfg)) == NULL)
 		return -1;
-	if (f->line[id] != 0)
-		return scn_error(p, cfg->line, "%s: set twice (first on line "
-		    "%d)", opt->name, f->line[id]);
-	f->line[id] = cfg->line;
-	return scn_value(p, cfg, id, kind, value, result);
-}
-
-/* SCN_AT is created by libconfuse only; written in a file, it is unknown. */
-static int
-scn_at_cb(cfg_t *cfg, cfg_opt_t *opt)
-{
-	(void)opt;
-	if (scn_cur == NULL)
+	if (confparse_set_once(&p->cp, &f->line[id], cfg->line,
+	    opt->name) == -1)
 		return -1;
-	return scn_error(scn_cur, cfg->line, "unknown option \"%s\"", SCN_AT);
+	return scn_value(p, cfg, id, kind, value, result);
 }
 
 static cfg_opt_t *
@@ -759,7 +579,7 @@ scn_getopt(cfg_t *sec, const int *lines, int id)
 {
 	if (lines[id] == 0)
 		return NULL;
-	return scn_opt(sec, scn_optdefs[id].name);
+	return confparse_opt(sec, scn_optdefs[id].name);
 }
 
 static double
@@ -899,7 +719,7 @@ scn_step_build(struct scn_parse *p, cfg_t *sec, int kind, int line,
 static int
 scn_step_end(cfg_t *parent, cfg_opt_t *opt)
 {
-	struct scn_parse *p = scn_cur;
+	struct scn_parse *p = scn_current();
 	struct scn_frame *f = NULL, *pf;
 	struct sc_step	 st, *v;
 	cfg_t		*sec;
@@ -912,7 +732,7 @@ scn_step_end(cfg_t *parent, cfg_opt_t *opt)
 	if ((n = cfg_opt_size(opt)) == 0 ||
 	    (sec = cfg_opt_getnsec(opt, n - 1)) == NULL)
 		return scn_error(p, parent->line, "internal error: lost a step");
-	line = scn_at_line(sec);
+	line = confparse_at_line(sec);
 	if ((kind = scn_step_kind(p, sec)) == -1)
 		return -1;
 	if (scn_is_step(parent)) {
@@ -923,7 +743,7 @@ scn_step_end(cfg_t *parent, cfg_opt_t *opt)
 			    "inside repeat, not inside %s (line %d)",
 			    sc_step_kind_str((enum sc_step_kind)kind),
 			    sc_step_kind_str((enum sc_step_kind)pkind),
-			    scn_at_line(parent));
+			    confparse_at_line(parent));
 	}
 	/* Pop the step's own frame; st takes its nested steps. */
 	if (p->frames[p->nframes - 1].cfg == sec)
@@ -953,35 +773,31 @@ fail:
 }
 
 /*
- * libconfuse's error function.  Its messages about the file are reworded
- * in the style of ours; the others are passed on as they are.
+ * Words libconfuse's messages about options and sections for scenarios
+ * (confparse.c words the others): within a step, an unknown option is
+ * told with the options that step takes.
  */
-static void __attribute__((format(printf, 2, 0)))
-scn_cfg_error(cfg_t *cfg, const char *fmt, va_list ap)
+static int
+scn_reword(struct confparse *cp, cfg_t *cfg, int line, enum confparse_msg msg,
+    const char *arg)
 {
-	struct scn_parse *p = scn_cur;
-	char		 msg[256], q[SCN_QUOTE], list[160];
-	const char	*arg;
-	va_list		 aq;
-	int		 line, kind;
+	struct scn_parse *p = cp->owner;
+	char		 q[SCN_QUOTE], list[160];
+	int		 kind;
 
-	if (p == NULL || p->failed)
-		return;
-	line = cfg != NULL ? cfg->line : 0;
-	va_copy(aq, ap);
-	if (strcmp(fmt, "no such option '%s'") == 0) {
-		arg = va_arg(aq, const char *);
-		scn_quote(arg != NULL ? arg : "", q, sizeof(q));
+	switch (msg) {
+	case CONFPARSE_UNKNOWN:
+		confparse_quote(arg, q, sizeof(q));
 		if (cfg == NULL || !scn_is_step(cfg)) {
-			if (arg != NULL && strcmp(arg, "name") == 0)
+			if (strcmp(arg, "name") == 0)
 				scn_error(p, line, "unknown option \"name\" (a "
 				    "scenario is named after its file)");
 			else
 				scn_error(p, line, "unknown option \"%s\"", q);
 		} else if ((kind = scn_step_kind(p, cfg)) == -1)
 			;
-		else if (arg != NULL && strcmp(arg, "step") == 0 &&
-		    scn_opt(cfg, "step") == NULL)
+		else if (strcmp(arg, "step") == 0 &&
+		    confparse_opt(cfg, "step") == NULL)
 			scn_error(p, line, "steps nested too deeply (at most "
 			    "%d levels)", SCENARIO_MAX_DEPTH);
 		else
@@ -990,34 +806,19 @@ scn_cfg_error(cfg_t *cfg, const char *fmt, va_list ap)
 			    sc_step_kind_str((enum sc_step_kind)kind), q,
 			    sc_step_kind_str((enum sc_step_kind)kind),
 			    scn_takes(kind, list, sizeof(list)));
-	} else if (strcmp(fmt, "missing title for section '%s'") == 0)
+		return 1;
+	case CONFPARSE_NO_TITLE:
 		scn_error(p, line, "step: expected a step kind (%s), as in "
 		    "step connect { }", scn_kind_list(list, sizeof(list)));
-	else if (strcmp(fmt, "missing opening brace for section '%s'") == 0) {
-		arg = va_arg(aq, const char *);
-		if (arg != NULL && strcmp(arg, "step") == 0)
-			scn_error(p, line, "step: expected \"{\" after the step "
-			    "kind, as in step connect { }");
-		else
-			scn_error(p, line, "unknown option \"%s\"",
-			    scn_quote(arg != NULL ? arg : "", q, sizeof(q)));
-	} else if (strcmp(fmt, "missing equal sign after option '%s'") == 0) {
-		arg = va_arg(aq, const char *);
-		scn_error(p, line, "expected \"=\" after %s",
-		    scn_quote(arg != NULL ? arg : "", q, sizeof(q)));
-	} else if (strcmp(fmt, "unexpected token '%s'") == 0) {
-		arg = va_arg(aq, const char *);
-		scn_error(p, line, "unexpected \"%s\"",
-		    scn_quote(arg != NULL ? arg : "", q, sizeof(q)));
-	} else if (strcmp(fmt, "premature end of file") == 0)
-		scn_error(p, line, "unexpected end of file");
-	else if (strcmp(fmt, "unexpected closing brace") == 0)
-		scn_error(p, line, "unexpected \"}\"");
-	else {
-		vsnprintf(msg, sizeof(msg), fmt, aq);
-		scn_error(p, line, "%s", msg);
+		return 1;
+	case CONFPARSE_NO_BRACE:
+		if (strcmp(arg, "step") != 0)
+			return 0;
+		scn_error(p, line, "step: expected \"{\" after the step kind, "
+		    "as in step connect { }");
+		return 1;
 	}
-	va_end(aq);
+	return 0;
 }
 
 static cfg_opt_t
@@ -1052,15 +853,13 @@ scn_opts_init(struct scn_parse *p)
 	cfg_opt_t	*o;
 	int		 lvl, id, i;
 
-	p->at_opts[0] = (cfg_opt_t)CFG_END();
 	for (lvl = SCENARIO_MAX_DEPTH - 1; lvl >= 0; lvl--) {
 		o = p->step_opts[lvl];
 		i = 0;
 		for (id = 0; id < OPT_NUM; id++)
 			if (scn_optdefs[id].kinds != K_TOP)
 				o[i++] = scn_cfgopt(id);
-		o[i] = (cfg_opt_t)CFG_SEC(SCN_AT, p->at_opts, CFGF_NONE);
-		o[i++].validcb = scn_at_cb;
+		o[i++] = confparse_at_opt();
 		if (lvl + 1 < SCENARIO_MAX_DEPTH) {
 			o[i] = (cfg_opt_t)CFG_SEC("step", p->step_opts[lvl + 1],
 			    CFGF_MULTI | CFGF_TITLE);
@@ -1189,6 +988,10 @@ scn_flow(struct scn_parse *p, const struct sc_step *v, size_t n,
 				return scn_flow_error(p, fl, st->line, ks,
 				    "nothing to refresh: no register step "
 				    "before it");
+			if (st->kind == SC_STEP_MAINTAIN && !fl->registered)
+				return scn_flow_error(p, fl, st->line, ks,
+				    "nothing to keep registered: no register "
+				    "step before it");
 			if (st->kind == SC_STEP_REGISTER) {
 				fl->registered = st->line;
 				fl->unregistered = 0;
@@ -1200,171 +1003,6 @@ scn_flow(struct scn_parse *p, const struct sc_step *v, size_t n,
 		}
 	}
 	return 0;
-}
-
-/*
- * Returns a copy of text with its comments blanked out (newlines kept),
- * or NULL with the error.  libconfuse 3.3 counts two lines too many for
- * every # or // comment and one too many for every C comment, so the
- * parser must never see one.  This follows libconfuse's lexer: # starts
- * a comment anywhere outside quotes, // and slash-star only where a word
- * could start.  It also refuses what that lexer would do silently:
- * expand ${VAR} from the environment (a scenario must mean the same on
- * every machine, and must not copy a secret into a SIP header) and drop
- * a stray '*'.
- */
-static char *
-scn_strip(struct scn_parse *p, const char *text)
-{
-	char	*out, *s, q;
-	int	 open[SCENARIO_MAX_DEPTH * 2];	/* lines of the open braces */
-	int	 line = 1, start, word = 0, depth = 0;
-
-	if ((out = strdup(text)) == NULL) {
-		scn_error(p, 0, "out of memory");
-		return NULL;
-	}
-	for (s = out; *s != '\0'; s++) {
-		switch (*s) {
-		case '\n':
-			line++;
-			word = 0;
-			break;
-		case '"':
-		case '\'':
-			q = *s;
-			start = line;
-			for (s++; *s != q; s++) {
-				if (*s == '\0') {
-					scn_error(p, start, "unterminated string "
-					    "(no closing %c)", q);
-					goto fail;
-				}
-				if (*s == '\\' && s[1] != '\0') {
-					if (*++s == '\n')
-						line++;
-					continue;
-				}
-				if (*s == '\n')
-					line++;
-				if (q == '"' && s[0] == '$' && s[1] == '{')
-					goto envvar;
-			}
-			word = 0;
-			break;
-		case '#':
-			while (s[1] != '\0' && s[1] != '\n')
-				*s++ = ' ';
-			*s = ' ';
-			word = 0;
-			break;
-		case '/':
-			if (!word && s[1] == '/') {
-				while (s[1] != '\0' && s[1] != '\n')
-					*s++ = ' ';
-				*s = ' ';
-			} else if (!word && s[1] == '*') {
-				start = line;
-				*s++ = ' ';
-				*s = ' ';
-				for (s++; !(s[0] == '*' && s[1] == '/'); s++) {
-					if (*s == '\0') {
-						scn_error(p, start, "unterminated "
-						    "comment (no closing */)");
-						goto fail;
-					}
-					if (*s == '\n')
-						line++;
-					else
-						*s = ' ';
-				}
-				*s++ = ' ';
-				*s = ' ';
-			} else
-				word = 1;
-			break;
-		case '*':
-			scn_error(p, line, "unexpected \"*\"");
-			goto fail;
-		case '$':
-			if (s[1] == '{')
-				goto envvar;
-			word = 1;
-			break;
-		case '{':
-			if ((size_t)depth < sizeof(open) / sizeof(open[0]))
-				open[depth] = line;
-			depth++;
-			word = 0;
-			break;
-		case '}':
-			if (depth > 0)
-				depth--;
-			word = 0;
-			break;
-		case ' ':
-		case '\t':
-		case '\r':
-		case '=':
-		case '(':
-		case ')':
-		case '+':
-		case ',':
-			word = 0;
-			break;
-		default:
-			word = 1;
-			break;
-		}
-	}
-	/* libconfuse 3.3 takes the end of the file for a closing brace. */
-	if (depth > 0) {
-		if ((size_t)depth > sizeof(open) / sizeof(open[0]))
-			depth = sizeof(open) / sizeof(open[0]);
-		scn_error(p, open[depth - 1], "this \"{\" is never closed (a "
-		    "\"}\" is missing)");
-		goto fail;
-	}
-	return out;
-
-envvar:
-	scn_error(p, line, "${...}: environment variables are not expanded in "
-	    "scenario files");
-fail:
-	free(out);
-	return NULL;
-}
-
-/* The line count of text, for errors about the file as a whole. */
-static int
-scn_last_line(const char *text)
-{
-	const char	*s;
-	int		 n = 1;
-
-	for (s = text; *s != '\0'; s++)
-		if (*s == '\n' && s[1] != '\0')
-			n++;
-	return n;
-}
-
-/* password_file, relative to the directory of the scenario file. */
-static char *
-scn_path(const char *file, const char *path)
-{
-	const char	*slash = strrchr(file, '/');
-	size_t		 dirlen, len;
-	char		*s;
-
-	if (path[0] == '/' || slash == NULL)
-		return strdup(path);
-	dirlen = (size_t)(slash - file) + 1;
-	len = dirlen + strlen(path) + 1;
-	if ((s = malloc(len)) == NULL)
-		return NULL;
-	memcpy(s, file, dirlen);
-	memcpy(s + dirlen, path, strlen(path) + 1);
-	return s;
 }
 
 /* The scenario's name: the file's last component without ".scn". */
@@ -1399,7 +1037,7 @@ scn_scenario(struct scn_parse *p, cfg_t *cfg, const char *text)
 	sc->nsteps = f->nsteps;
 	f->steps = NULL;
 	f->nsteps = f->capsteps = 0;
-	if ((sc->name = scn_name(p->file)) == NULL)
+	if ((sc->name = scn_name(p->cp.file)) == NULL)
 		goto oom;
 	if ((s = scn_gets(cfg, l, OPT_DESCRIPTION)) != NULL &&
 	    (sc->description = strdup(s)) == NULL)
@@ -1415,11 +1053,11 @@ scn_scenario(struct scn_parse *p, cfg_t *cfg, const char *text)
 		goto oom;
 	sc->user_first = (unsigned)scn_geti(cfg, l, OPT_USER_FIRST, 1);
 	if ((s = scn_gets(cfg, l, OPT_PASSWORD_FILE)) != NULL &&
-	    (sc->password_file = scn_path(p->file, s)) == NULL)
+	    (sc->password_file = confparse_path(p->cp.file, s)) == NULL)
 		goto oom;
 
 	if (sc->nsteps == 0) {
-		scn_error(p, scn_last_line(text), "no steps: a scenario needs "
+		scn_error(p, confparse_last_line(text), "no steps: a scenario needs "
 		    "at least one, as in step connect { }");
 		goto fail;
 	}
@@ -1454,12 +1092,11 @@ scenario_load_string(const char *name, const char *text, char *err,
 	struct scn_parse *p = NULL;
 	struct sc_scenario *sc = NULL;
 	cfg_t		*cfg = NULL;
-	char		*bare = NULL;
 	int		 i;
 
 	if (err != NULL && errlen > 0)
 		err[0] = '\0';
-	if (name == NULL || text == NULL || scn_cur != NULL) {
+	if (name == NULL || text == NULL || confparse_current() != NULL) {
 		snprintf(err, errlen, "%s: no scenario to load",
 		    name != NULL ? name : "scenario");
 		return NULL;
@@ -1468,26 +1105,22 @@ scenario_load_string(const char *name, const char *text, char *err,
 		snprintf(err, errlen, "%s: out of memory", name);
 		return NULL;
 	}
-	p->file = name;
-	p->lastline = scn_last_line(text);
-	p->err = err;
-	p->errlen = errlen;
-	scn_opts_init(p);
-	scn_cur = p;
-	if ((bare = scn_strip(p, text)) == NULL)
-		goto done;
-	if ((cfg = cfg_init(p->root_opts, CFGF_NONE)) == NULL) {
-		scn_error(p, 0, "out of memory");
-		goto done;
+	if (confparse_begin(&p->cp, name, text, err, errlen) == -1) {
+		snprintf(err, errlen, "%s: no scenario to load", name);
+		free(p);
+		return NULL;
 	}
-	cfg_set_error_function(cfg, scn_cfg_error);
+	p->cp.envmsg = "${...}: environment variables are not expanded in "
+	    "scenario files";
+	p->cp.reword = scn_reword;
+	p->cp.owner = p;
+	scn_opts_init(p);
+	if ((cfg = confparse_init(&p->cp, p->root_opts)) == NULL)
+		goto done;
 	p->frames[0].cfg = cfg;
 	p->nframes = 1;
-	if (cfg_parse_buf(cfg, bare) != CFG_SUCCESS) {
-		/* Every way to fail is reported but running out of memory. */
-		scn_error(p, cfg->line, "cannot parse (out of memory?)");
+	if (confparse_parse(&p->cp, cfg, text) == -1)
 		goto done;
-	}
 	if (p->nframes != 1) {
 		scn_error(p, cfg->line, "internal error: unclosed step");
 		goto done;
@@ -1499,8 +1132,7 @@ done:
 		scn_frame_clear(&p->frames[i]);
 	if (cfg != NULL)
 		cfg_free(cfg);
-	free(bare);
-	scn_cur = NULL;
+	confparse_end(&p->cp);
 	free(p);
 	return sc;
 }
@@ -1508,63 +1140,14 @@ done:
 struct sc_scenario *
 scenario_load(const char *path, char *err, size_t errlen)
 {
-	struct sc_scenario *sc = NULL;
-	struct stat	 st;
-	char		*buf = NULL, *nul;
-	size_t		 len = 0;
-	ssize_t		 n;
-	int		 fd, line;
+	struct sc_scenario *sc;
+	char		*buf;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1) {
-		snprintf(err, errlen, "%s: cannot open: %s", path,
-		    strerror(errno));
+	if ((buf = confparse_read_file(path, SCENARIO_MAX_FILE, err,
+	    errlen)) == NULL)
 		return NULL;
-	}
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "%s: not a regular file", path);
-		goto done;
-	}
-	if (st.st_size > SCENARIO_MAX_FILE) {
-		snprintf(err, errlen, "%s: larger than %d bytes", path,
-		    SCENARIO_MAX_FILE);
-		goto done;
-	}
-	/* One byte more than the limit, to notice a file that grew. */
-	if ((buf = malloc(SCENARIO_MAX_FILE + 2)) == NULL) {
-		snprintf(err, errlen, "%s: out of memory", path);
-		goto done;
-	}
-	while (len <= SCENARIO_MAX_FILE) {
-		n = read(fd, buf + len, SCENARIO_MAX_FILE + 1 - len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
-			snprintf(err, errlen, "%s: cannot read: %s", path,
-			    strerror(errno));
-			goto done;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	if (len > SCENARIO_MAX_FILE) {
-		snprintf(err, errlen, "%s: larger than %d bytes", path,
-		    SCENARIO_MAX_FILE);
-		goto done;
-	}
-	buf[len] = '\0';
-	/* libconfuse would stop reading at a NUL and accept the rest unread. */
-	if ((nul = memchr(buf, '\0', len)) != NULL) {
-		*nul = '\0';
-		line = scn_last_line(buf) + (nul > buf && nul[-1] == '\n');
-		snprintf(err, errlen, "%s:%d: unexpected NUL byte", path, line);
-		goto done;
-	}
 	sc = scenario_load_string(path, buf, err, errlen);
-
-done:
 	free(buf);
-	close(fd);
 	return sc;
 }
 

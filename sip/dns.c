@@ -121,8 +121,13 @@ dns_new(struct event_base *base, const char *servers, double timeout,
 	if (opts.timeout < 100)
 		opts.timeout = 100;
 	opts.tries = 2;
+	/*
+	 * Without NOCHECKRESP, c-ares hides SERVFAIL and REFUSED behind
+	 * "could not contact DNS servers", which reads as a timeout.
+	 */
+	opts.flags = ARES_FLAG_NOCHECKRESP;
 	rc = ares_init_options(&d->channel, &opts, ARES_OPT_SOCK_STATE_CB |
-	    ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES);
+	    ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_FLAGS);
 	if (rc != ARES_SUCCESS) {
 		d->channel = NULL;
 		snprintf(err, errlen, "cannot start the resolver: %s",

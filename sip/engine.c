@@ -73,6 +73,16 @@ struct client {
 	double			 ping_sent;	/* 0: none outstanding */
 	unsigned		 pings, pongs;
 	double			 t_broken;	/* 0: not broken */
+	int			 deliberate;	/* t_broken came from a break */
+	int			 registered;	/* the flow holds a binding */
+	unsigned		 consecutive;	/* failures in a row (loop) */
+	int			 last_step;	/* shutdown: finish after this */
+	/* maintain: the next things due on the tick */
+	double			 ping_due;
+	double			 pong_due;	/* 0: no ping outstanding */
+	double			 refresh_due;
+	double			 refresh_deadline; /* 0: no refresh in flight */
+	double			 ka_every;
 	unsigned		 attempts;	/* reconnect attempts */
 	enum sc_verdict		 retry_verdict;
 	char			 retry_error[256];
@@ -103,12 +113,22 @@ struct sc_engine {
 	int			 done_sent;
 };
 
+/* The unregister a client sends when the engine shuts down. */
+static const struct sc_step engine_unregister_step = {
+	.kind = SC_STEP_UNREGISTER,
+	.label = "shutdown",
+	.expect_verdict = -1,
+	.within = 2.0,
+};
+
 static void	client_next(struct client *);
 static void	client_step_end(struct client *, enum sc_verdict, int,
 		    const char *);
 static void	client_finish(struct client *);
 static void	client_connect_now(struct client *);
 static void	engine_check_done(struct sc_engine *);
+static void	client_maintain_response(struct client *, msg_t *);
+static void	client_restart(struct client *);
 
 /* --- small helpers ------------------------------------------------------ */
 
@@ -152,6 +172,20 @@ client_stop_ticks(struct client *c)
 {
 	event_del(c->tick);
 	c->ping_sent = 0;
+	c->pong_due = 0;
+	c->refresh_deadline = 0;
+}
+
+/* The binding is gone with the flow; say so once. */
+static void
+client_flow_down(struct client *c, enum sc_verdict why)
+{
+	if (!c->registered)
+		return;
+	c->registered = 0;
+	if (c->e->cbs.on_flow != NULL)
+		c->e->cbs.on_flow(c->idx + c->e->o.first_client, 0, why,
+		    c->e->arg);
 }
 
 static void
@@ -160,6 +194,17 @@ client_drop_flow(struct client *c)
 	flow_free(c->flow);
 	c->flow = NULL;
 	c->up = 0;
+}
+
+/* Marks the flow broken or lost now, unless it already was. */
+static void
+client_broken(struct client *c, int deliberate, enum sc_verdict why)
+{
+	if (c->t_broken <= 0) {
+		c->t_broken = clock_now();
+		c->deliberate = deliberate;
+	}
+	client_flow_down(c, why);
 }
 
 static double
@@ -275,6 +320,11 @@ client_on_response(struct client *c, msg_t *msg)
 	double			 now = clock_now();
 	int			 first;
 
+	if (s != NULL && s->kind == SC_STEP_MAINTAIN &&
+	    c->refresh_deadline > 0) {
+		client_maintain_response(c, msg);
+		return;
+	}
 	if (s == NULL || (s->kind != SC_STEP_REGISTER &&
 	    s->kind != SC_STEP_REREGISTER && s->kind != SC_STEP_UNREGISTER &&
 	    s->kind != SC_STEP_OPTIONS))
@@ -308,13 +358,23 @@ client_on_response(struct client *c, msg_t *msg)
 			}
 		}
 		if (v == SC_OK && s->kind != SC_STEP_OPTIONS &&
-		    s->kind != SC_STEP_UNREGISTER && c->t_broken > 0) {
-			if (c->e->cbs.on_reconnect != NULL)
+		    s->kind != SC_STEP_UNREGISTER) {
+			if (c->t_broken > 0 && c->e->cbs.on_reconnect != NULL)
 				c->e->cbs.on_reconnect(c->idx +
 				    c->e->o.first_client, now - c->t_broken,
-				    c->e->arg);
+				    c->deliberate, c->e->arg);
 			c->t_broken = 0;
+			c->consecutive = 0;
+			if (!c->registered) {
+				c->registered = 1;
+				if (c->e->cbs.on_flow != NULL)
+					c->e->cbs.on_flow(c->idx +
+					    c->e->o.first_client, 1, SC_OK,
+					    c->e->arg);
+			}
 		}
+		if (v == SC_OK && s->kind == SC_STEP_UNREGISTER)
+			client_flow_down(c, SC_OK);
 		client_step_end(c, v, reg_final_status(r), why);
 		break;
 	}
@@ -431,6 +491,7 @@ client_on_pong(void *arg)
 		return;		/* servers may answer twice; not our ping */
 	rtt = clock_now() - c->ping_sent;
 	c->ping_sent = 0;
+	c->pong_due = 0;
 	c->pongs++;
 	if (c->e->cbs.on_keepalive != NULL)
 		c->e->cbs.on_keepalive(c->idx + c->e->o.first_client, rtt,
@@ -477,8 +538,7 @@ client_on_error(enum sc_verdict v, const char *why, void *arg)
 
 	client_drop_flow(c);
 	if (c->step == NULL || c->done) {
-		if (c->t_broken <= 0)
-			c->t_broken = clock_now();
+		client_broken(c, 0, v);
 		return;
 	}
 	if (client_connecting(c)) {
@@ -499,8 +559,7 @@ client_on_error(enum sc_verdict v, const char *why, void *arg)
 		client_step_end(c, v, 0, why);
 		return;
 	}
-	if (c->t_broken <= 0)
-		c->t_broken = clock_now();
+	client_broken(c, 0, SC_FLOW_DEAD);
 	switch (c->step->kind) {
 	case SC_STEP_REGISTER:
 	case SC_STEP_REREGISTER:
@@ -608,8 +667,7 @@ client_tick(evutil_socket_t fd, short what, void *arg)
 		snprintf(why, sizeof(why), "no keep-alive pong within %.1f s",
 		    clock_now() - c->ping_sent);
 		client_drop_flow(c);
-		if (c->t_broken <= 0)
-			c->t_broken = clock_now();
+		client_broken(c, 0, SC_FLOW_DEAD);
 		client_step_end(c, SC_FLOW_DEAD, 0, why);
 		return;
 	}
@@ -648,6 +706,168 @@ client_keepalive_begin(struct client *c, double every, double duration)
 		client_arm(c, client_within(c, c->step));
 }
 
+
+/* --- maintain: a registered flow kept alive and refreshed ---------------- */
+
+static double
+client_refresh_in(const struct client *c)
+{
+	double half = (double)reg_granted(c->reg) / 2;
+
+	/* RFC 3261 §10.2.4 lets a client refresh any time before expiry. */
+	return half < 5 ? 5 : half;
+}
+
+static void
+client_maintain_arm(struct client *c)
+{
+	double		next = c->ping_due, now = clock_now();
+	struct timeval	tv;
+
+	if (c->pong_due > 0 && c->pong_due < next)
+		next = c->pong_due;
+	if (c->refresh_deadline > 0) {
+		if (c->refresh_deadline < next)
+			next = c->refresh_deadline;
+	} else if (c->refresh_due < next)
+		next = c->refresh_due;
+	tv = clock_tv(next - now);
+	evtimer_add(c->tick, &tv);
+}
+
+static void
+client_maintain_refresh(struct client *c)
+{
+	const struct sc_step	*s = c->step;
+	char			*wire, *red, err[256];
+	size_t			 len;
+	unsigned		 exp = s->expires > 0 ? s->expires :
+				    ENGINE_EXPIRES;
+
+	if (reg_expires(c->reg) > exp)
+		exp = reg_expires(c->reg);
+	if ((wire = reg_build(c->reg, exp, &len, &red, err, sizeof(err))) ==
+	    NULL) {
+		client_step_end(c, SC_INTERNAL_ERROR, 0, err);
+		return;
+	}
+	if (client_send(c, wire, len, red) == -1)
+		return;
+	if (c->refresh_deadline <= 0)
+		c->refresh_deadline = clock_now() +
+		    fmin(client_within(c, s), ENGINE_TIMER_F);
+}
+
+static void
+client_maintain_response(struct client *c, msg_t *msg)
+{
+	enum sc_verdict	v = SC_INTERNAL_ERROR;
+	char		why[256];
+
+	switch (reg_response(c->reg, msg, &v, why, sizeof(why))) {
+	case REG_IGNORE:
+	case REG_PROVISIONAL:
+		return;
+	case REG_RESEND:
+		client_maintain_refresh(c);
+		return;
+	case REG_DONE:
+		break;
+	}
+	c->refresh_deadline = 0;
+	if (v != SC_OK) {
+		/* A binding the registrar would not refresh will lapse. */
+		client_flow_down(c, v);
+		client_step_end(c, v, reg_final_status(c->reg), why);
+		return;
+	}
+	c->refresh_due = clock_now() + client_refresh_in(c);
+	event_del(c->tick);
+	client_maintain_arm(c);
+}
+
+static void
+client_maintain_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct client	*c = arg;
+	double		 now = clock_now();
+	char		 why[160];
+
+	(void)fd; (void)what;
+	if (c->step == NULL || c->step->kind != SC_STEP_MAINTAIN)
+		return;
+	if (c->pong_due > 0 && now >= c->pong_due - 1e-6) {
+		snprintf(why, sizeof(why), "no keep-alive pong within %.1f s",
+		    now - c->ping_sent);
+		client_drop_flow(c);
+		client_broken(c, 0, SC_FLOW_DEAD);
+		client_step_end(c, SC_FLOW_DEAD, 0, why);
+		return;
+	}
+	if (c->refresh_deadline > 0 && now >= c->refresh_deadline - 1e-6) {
+		snprintf(why, sizeof(why), "no final response to the refresh "
+		    "REGISTER after %.1f s", now - c->t_req);
+		client_flow_down(c, SC_SIP_TIMEOUT);
+		client_step_end(c, SC_SIP_TIMEOUT, 0, why);
+		return;
+	}
+	if (now >= c->ping_due - 1e-6 && c->pong_due <= 0) {
+		if (c->flow == NULL || flow_send(c->flow, "\r\n\r\n", 4) == -1) {
+			client_broken(c, 0, SC_FLOW_DEAD);
+			client_step_end(c, SC_FLOW_DEAD, 0,
+			    "the connection is gone");
+			return;
+		}
+		c->ping_sent = now;
+		c->pings++;
+		c->pong_due = now + client_within(c, c->step);
+		c->ping_due = now + c->ka_every;
+	} else if (now >= c->ping_due - 1e-6)
+		c->ping_due = now + c->ka_every;
+	if (c->refresh_deadline <= 0 && now >= c->refresh_due - 1e-6) {
+		c->t_req = now;
+		client_maintain_refresh(c);
+		if (c->step == NULL || c->done)
+			return;
+	}
+	client_maintain_arm(c);
+}
+
+static void
+client_maintain_begin(struct client *c)
+{
+	const struct sc_step	*s = c->step;
+	double			 now = clock_now();
+
+	if (c->flow == NULL || !c->up || c->reg == NULL || !c->registered) {
+		client_step_end(c, SC_FLOW_DEAD, 0,
+		    "not registered: register first");
+		return;
+	}
+	c->ka_every = s->every > 0 ? s->every : ENGINE_HOLD_EVERY;
+	c->ping_due = now + c->ka_every;
+	c->pong_due = 0;
+	c->refresh_due = now + client_refresh_in(c);
+	c->refresh_deadline = 0;
+	event_assign(c->tick, c->e->base, -1, 0, client_maintain_tick, c);
+	client_maintain_arm(c);
+	if (s->duration > 0) {
+		c->step_until = now + s->duration;
+		client_arm(c, s->duration);
+	}
+}
+
+/* The wait before a reconnect step's first attempt. */
+static double
+e_loop_delay(const struct client *c, const struct sc_step *s)
+{
+	if (!c->e->o.loop)
+		return client_backoff(s, 0);
+	if (c->consecutive == 0)
+		return 0;
+	return client_backoff(s, c->consecutive - 1);
+}
+
 /* --- the step machine --------------------------------------------------- */
 
 static void
@@ -667,14 +887,16 @@ client_begin(struct client *c, const struct sc_step *s)
 	case SC_STEP_RECONNECT:
 		/*
 		 * Phones wait before the first attempt too (RFC 5626 §4.5:
-		 * base time, with jitter): that is what spreads a storm.
+		 * base time, with jitter): that is what spreads a storm.  A
+		 * persistent flow of the prober reconnects at once after its
+		 * own deliberate break, and backs off after failures.
 		 */
-		if (client_backoff(s, 0) > 0) {
+		if (e_loop_delay(c, s) > 0) {
 			client_drop_flow(c);
 			c->attempts = 0;
 			c->tls_phase = 0;
 			c->retry_verdict = SC_OK;
-			client_arm(c, client_backoff(s, 0));
+			client_arm(c, e_loop_delay(c, s));
 		} else
 			client_connect_now(c);
 		break;
@@ -707,8 +929,12 @@ client_begin(struct client *c, const struct sc_step *s)
 			c->up = 0;
 		} else
 			client_drop_flow(c);
-		c->t_broken = clock_now();
+		c->t_broken = 0;
+		client_broken(c, 1, SC_OK);
 		client_step_end(c, SC_OK, 0, NULL);
+		break;
+	case SC_STEP_MAINTAIN:
+		client_maintain_begin(c);
 		break;
 	case SC_STEP_WAIT:
 		c->step_until = clock_now() + s->duration;
@@ -777,6 +1003,9 @@ client_timer(evutil_socket_t fd, short what, void *arg)
 		    "REGISTER", now - c->t_req);
 		client_step_end(c, SC_SIP_TIMEOUT, 0, why);
 		break;
+	case SC_STEP_MAINTAIN:
+		client_step_end(c, SC_OK, 0, NULL);
+		break;
 	case SC_STEP_KEEPALIVE:
 	case SC_STEP_HOLD:
 		if (s->kind == SC_STEP_KEEPALIVE && s->duration <= 0) {
@@ -827,6 +1056,14 @@ client_step_end(struct client *c, enum sc_verdict v, int status,
 	ev.at = now;
 	ev.held = client_held(s, v, status);
 	ev.error = error != NULL && error[0] != '\0' ? error : NULL;
+	if (!ev.held && e->o.loop && !e->stopping && !c->last_step) {
+		/* A persistent flow starts over; its reconnect backs off. */
+		c->consecutive++;
+		if (e->cbs.on_step != NULL)
+			e->cbs.on_step(&ev, e->arg);
+		client_restart(c);
+		return;
+	}
 	if (!ev.held && !c->failed) {
 		c->failed = 1;
 		c->res.verdict = v != SC_OK ? v : SC_SIP_4XX;
@@ -845,11 +1082,26 @@ client_step_end(struct client *c, enum sc_verdict v, int status,
 		c->first_register_done = 1;
 	if (e->cbs.on_step != NULL)
 		e->cbs.on_step(&ev, e->arg);
-	if (c->failed) {
+	if (c->failed || c->last_step) {
 		client_finish(c);
 		return;
 	}
 	/* The next step starts from the loop, not from inside this one. */
+	c->next_pending = 1;
+	event_active(c->timer, EV_TIMEOUT, 0);
+}
+
+/* Back to the first step (loop mode), from the event loop. */
+static void
+client_restart(struct client *c)
+{
+	const struct sc_scenario *sc = c->e->o.scenario;
+
+	c->stack[0].steps = sc->steps;
+	c->stack[0].n = sc->nsteps;
+	c->stack[0].pc = 0;
+	c->stack[0].left = 1;
+	c->depth = 1;
 	c->next_pending = 1;
 	event_active(c->timer, EV_TIMEOUT, 0);
 }
@@ -891,6 +1143,10 @@ client_next(struct client *c)
 			return;
 		}
 		client_begin(c, s);
+		return;
+	}
+	if (c->e->o.loop && !c->e->stopping && !c->done) {
+		client_restart(c);
 		return;
 	}
 	client_finish(c);
@@ -1089,6 +1345,36 @@ sc_engine_stop(struct sc_engine *e)
 			c->res.verdict = SC_INTERNAL_ERROR;
 			snprintf(c->res.error, sizeof(c->res.error),
 			    "stopped: the run was interrupted");
+			client_finish(c);
+		}
+	}
+	engine_check_done(e);
+}
+
+void
+sc_engine_shutdown(struct sc_engine *e)
+{
+	unsigned i;
+
+	if (e == NULL || e->stopping)
+		return;
+	e->stopping = 1;
+	event_del(e->ramp_ev);
+	for (i = 0; i < e->started; i++) {
+		struct client *c = &e->clients[i];
+
+		if (c->done)
+			continue;
+		if (c->registered && c->up && c->reg != NULL) {
+			/* Abandon the current step quietly, then unregister. */
+			event_del(c->timer);
+			client_stop_ticks(c);
+			c->step = NULL;
+			c->last_step = 1;
+			c->deadline = 0;
+			client_begin(c, &engine_unregister_step);
+		} else {
+			c->step = NULL;
 			client_finish(c);
 		}
 	}

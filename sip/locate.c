@@ -369,18 +369,10 @@ locate_srv_answer(void *arg, int status, int timeouts, unsigned char *abuf,
 	if (--l->pending > 0)
 		return;
 	if (l->nhosts == 0) {
-		char why[600];
-
 		if (l->naptr_led || l->tally.timeout > 0 ||
 		    l->tally.failed > 0) {
 			/* NAPTR promised SRV, or DNS is broken: say so. */
 			locate_conclude(l);
-			return;
-		}
-		if (l->tally.nxdomain > 0 && l->tally.nodata == 0) {
-			snprintf(why, sizeof(why), "%s does not exist "
-			    "(NXDOMAIN)", l->name);
-			locate_done(l, SC_DNS_NXDOMAIN, why);
 			return;
 		}
 		/* RFC 3263 §4.2: no SRV, use the name on the default port. */

@@ -49,6 +49,7 @@ enum sc_verdict {
 	SC_SIP_6XX,
 	SC_FLOW_DEAD,
 	SC_INTERNAL_ERROR,
+	SC_NOT_PROBED,
 	SC_VERDICT_COUNT
 };
 
@@ -279,6 +280,7 @@ enum sc_step_kind {
 	SC_STEP_RECONNECT,	/* connect again, with a backoff policy */
 	SC_STEP_WAIT,		/* do nothing for a while */
 	SC_STEP_REPEAT,		/* run body count times */
+	SC_STEP_MAINTAIN,	/* stay registered: keep-alives, refreshes */
 	SC_STEP_KIND_COUNT
 };
 
@@ -348,8 +350,18 @@ struct sc_step_event {
 
 struct sc_engine_cbs {
 	void	(*on_step)(const struct sc_step_event *, void *arg);
-	/* A break (or lost flow) until registered again. */
-	void	(*on_reconnect)(unsigned client, double seconds, void *arg);
+	/*
+	 * A break (deliberate: a break step) or a lost flow, until
+	 * registered again.
+	 */
+	void	(*on_reconnect)(unsigned client, double seconds,
+		    int deliberate, void *arg);
+	/*
+	 * The client's flow became registered (up) or stopped being so: a
+	 * lost connection, a missing pong, a failed refresh, or a break.
+	 */
+	void	(*on_flow)(unsigned client, int up, enum sc_verdict why,
+		    void *arg);
 	void	(*on_keepalive)(unsigned client, double rtt, void *arg);
 	/*
 	 * A client finished (ok: every expectation held).  r holds the
@@ -379,6 +391,12 @@ struct sc_engine_opts {
 	int			 crit_days;
 	int			 tls_only;	/* connect checks certificates only */
 	int			 keep_certs;	/* keep the certificate report */
+	/*
+	 * Persistent flows: a client whose scenario ends, or whose step
+	 * fails, starts its scenario again (the failure is reported first);
+	 * its connect/reconnect steps then wait per their backoff.
+	 */
+	int			 loop;
 	/* Client index -> user name (users templates); NULL: scenario user. */
 	int			(*user_name)(const struct sc_scenario *,
 				    unsigned index, char *buf, size_t len);
@@ -403,6 +421,12 @@ struct sc_engine *sc_engine_start(struct event_base *,
 		    void *arg, char *err, size_t errlen);
 /* Stops starting clients and ends the running ones now; on_done follows. */
 void		 sc_engine_stop(struct sc_engine *);
+/*
+ * Stops as a phone being switched off does: every registered client
+ * sends REGISTER with Expires: 0 (bounded by the step deadline) before it
+ * closes; on_done follows.
+ */
+void		 sc_engine_shutdown(struct sc_engine *);
 void		 sc_engine_counts(const struct sc_engine *,
 		    struct sc_engine_counts *);
 void		 sc_engine_free(struct sc_engine *);

@@ -17,6 +17,7 @@ static const char *const step_names[SC_STEP_KIND_COUNT] = {
 	[SC_STEP_RECONNECT] = "reconnect",
 	[SC_STEP_WAIT] = "wait",
 	[SC_STEP_REPEAT] = "repeat",
+	[SC_STEP_MAINTAIN] = "maintain",
 };
 
 const char *

@@ -56,6 +56,8 @@ static const struct {
 	[SC_FLOW_DEAD] = { "flow_dead", "the persistent flow died" },
 	[SC_INTERNAL_ERROR] = { "internal_error",
 	    "sipcanary could not run the probe" },
+	[SC_NOT_PROBED] = { "not_probed",
+	    "the run's time ran out before this frontend's turn" },
 };
 
 const char *
@@ -97,6 +99,7 @@ sc_verdict_severity(enum sc_verdict v)
 	case SC_CERT_INCONSISTENT:
 		return SC_SEV_WARNING;
 	case SC_INTERNAL_ERROR:
+	case SC_NOT_PROBED:
 		return SC_SEV_UNKNOWN;
 	default:
 		return (unsigned)v < SC_VERDICT_COUNT ?

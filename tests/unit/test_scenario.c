@@ -444,7 +444,7 @@ test_lines_after_comments(void **state)
 	    "step regster { }\n",
 	    "storm.scn:8: unknown step kind \"regster\" (expected connect, "
 	    "register, reregister, unregister, options, keepalive, hold, "
-	    "break, reconnect, wait, repeat)");
+	    "break, reconnect, wait, repeat, maintain)");
 }
 
 /* Each way a scenario can be wrong, with its exact message. */
@@ -465,7 +465,7 @@ test_errors(void **state)
 		{ "step connect { }\n\n\n\n\n\nstep regster { }\n",
 		  "storm.scn:7: unknown step kind \"regster\" (expected "
 		  "connect, register, reregister, unregister, options, "
-		  "keepalive, hold, break, reconnect, wait, repeat)" },
+		  "keepalive, hold, break, reconnect, wait, repeat, maintain)" },
 		{ "step connect { }\n\n\n\n\n\n\n\n"
 		  "step keepalive { every = \"5 sec\" }\n",
 		  "storm.scn:9: every: bad duration \"5 sec\" (examples: 30, "
@@ -590,15 +590,15 @@ test_errors(void **state)
 		{ "step regster { exepct = 200 }\n",
 		  "storm.scn:1: unknown step kind \"regster\" (expected "
 		  "connect, register, reregister, unregister, options, "
-		  "keepalive, hold, break, reconnect, wait, repeat)" },
+		  "keepalive, hold, break, reconnect, wait, repeat, maintain)" },
 		{ "step regster {\n  expect = 200 }\n",
 		  "storm.scn:1: unknown step kind \"regster\" (expected "
 		  "connect, register, reregister, unregister, options, "
-		  "keepalive, hold, break, reconnect, wait, repeat)" },
+		  "keepalive, hold, break, reconnect, wait, repeat, maintain)" },
 		{ "step connect { }\nstep Register { }\n",
 		  "storm.scn:2: unknown step kind \"Register\" (expected "
 		  "connect, register, reregister, unregister, options, "
-		  "keepalive, hold, break, reconnect, wait, repeat)" },
+		  "keepalive, hold, break, reconnect, wait, repeat, maintain)" },
 		{ "name = \"storm\"\n",
 		  "storm.scn:1: unknown option \"name\" (a scenario is named "
 		  "after its file)" },
@@ -782,7 +782,7 @@ test_errors(void **state)
 		{ "step { }\n",
 		  "storm.scn:1: step: expected a step kind (connect, register, "
 		  "reregister, unregister, options, keepalive, hold, break, "
-		  "reconnect, wait, repeat), as in step connect { }" },
+		  "reconnect, wait, repeat, maintain), as in step connect { }" },
 		{ "step connect\nstep register { }\n",
 		  "storm.scn:2: step: expected \"{\" after the step kind, as "
 		  "in step connect { }" },
@@ -807,7 +807,7 @@ test_errors(void **state)
 		{ "step connect { }\nstep \"reg\\033[2Jster\" { }\n",
 		  "storm.scn:2: unknown step kind \"reg\\x1b[2Jster\" (expected "
 		  "connect, register, reregister, unregister, options, "
-		  "keepalive, hold, break, reconnect, wait, repeat)" },
+		  "keepalive, hold, break, reconnect, wait, repeat, maintain)" },
 	};
 	size_t	 i;
 
@@ -973,6 +973,7 @@ test_kind_names(void **state)
 	static const char *names[] = {
 		"connect", "register", "reregister", "unregister", "options",
 		"keepalive", "hold", "break", "reconnect", "wait", "repeat",
+		"maintain",
 	};
 	size_t	 i;
 

@@ -20,7 +20,7 @@ static const char *stable[] = {
 	"cert_chain_incomplete", "cert_weak", "cert_revoked", "cert_expiring",
 	"cert_inconsistent", "sip_timeout", "sip_connection_closed",
 	"sip_malformed", "sip_auth_rejected", "sip_3xx", "sip_4xx", "sip_5xx",
-	"sip_6xx", "flow_dead", "internal_error",
+	"sip_6xx", "flow_dead", "internal_error", "not_probed",
 };
 
 static void

@@ -1,0 +1,123 @@
+/*
+ * conf.h - sipcanary.conf(5), the configuration of "sipcanary run":
+ * loading it into a struct sc_config that the daemon can run as it is,
+ * and telling which targets a reload left unchanged.
+ *
+ * (This is conf.h, not config.h: config.h is autoconf's, and every source
+ * file includes it first, from its own directory before any other.)
+ */
+#ifndef SC_CONF_H
+#define SC_CONF_H
+
+#include <stddef.h>
+
+#define CONFIG_MAX_FILE		(1024 * 1024)
+#define CONFIG_NAME_MAX		64	/* characters: target names, vantage,
+					   owner (all become label values) */
+#define CONFIG_USER_MAX		128
+#define CONFIG_FLOWS_MAX	64
+#define CONFIG_EXPIRES_MIN	10
+#define CONFIG_EXPIRES_MAX	86400
+#define CONFIG_DAYS_MAX		3650
+#define CONFIG_JITTER		0.1	/* fresh probes run every interval
+					   +-10%; fixed, not a key */
+#define CONFIG_PASSWORD_ENV	"SIPCANARY_PASSWORD_"
+
+enum config_log_format {
+	CONFIG_LOG_JSON = 0,
+	CONFIG_LOG_LOGFMT
+};
+
+/*
+ * One target, with the defaults section and the built-in defaults already
+ * applied: every field is set.
+ */
+struct target_conf {
+	char		*name;		/* the section title: a label value */
+	int		 line;		/* of the section, for messages */
+	char		*uri;		/* "sips:DOMAIN", as written */
+	char		*user;		/* NULL: no credentials */
+	char		*password;	/* read at load, never logged; wiped
+					   by config_free(); NULL with user */
+	char		*password_file;	/* NULL: from the environment */
+	char		*owner;		/* or NULL */
+	char		*connect;	/* "host:port" to probe instead of
+					   locating, or NULL */
+	char		*dns_server;	/* "ip[:port]", or NULL: the system's */
+	char		*ca_file;	/* NULL: the system trust store */
+	double		 interval;	/* seconds between fresh probes */
+	double		 timeout;	/* of one fresh probe; < interval */
+	double		 keepalive;	/* CRLF keep-alive period of a flow */
+	double		 reconnect_every; /* deliberate flow breaks; 0: never */
+	unsigned	 flows;		/* persistent flows per frontend */
+	unsigned	 expires;	/* requested registration lifetime, s */
+	int		 warn_days;	/* cert_expiring WARNING window */
+	int		 crit_days;	/* CRITICAL window; <= warn_days */
+	int		 tls_min;	/* TLS1_2_VERSION or TLS1_3_VERSION */
+	int		 allow_mixed_certs; /* frontends may serve different
+					   certificates */
+	int		 enabled;	/* 0: loaded and checked, not probed */
+};
+
+struct sc_config {
+	char		*path;		/* the file, as given */
+	char		*vantage;	/* the vantage label */
+	char		*listen;	/* "ip:port" of /metrics and the page */
+	char		*state_dir;	/* absolute */
+	int		 log_format;	/* enum config_log_format */
+	struct target_conf *targets;	/* in file order; at least one */
+	size_t		 ntargets;
+};
+
+/*
+ * Loads the config file at path, and reads the password of every target
+ * that has a user.  A relative password_file or ca_file is taken relative
+ * to the file's directory.  Returns NULL with a message of the form
+ * "FILE:LINE: what was expected" in err if the file cannot be read or is
+ * not a config the daemon can run; nothing is logged.
+ */
+struct sc_config *config_load(const char *path, char *err, size_t errlen);
+
+/*
+ * As config_load(), from text in memory (tests, fuzzing).  name stands
+ * for the file name, in messages and for relative paths.
+ */
+struct sc_config *config_load_string(const char *name, const char *text,
+		    char *err, size_t errlen);
+
+/* Frees a config and wipes its passwords; accepts NULL. */
+void		 config_free(struct sc_config *);
+
+/* The target called name, or NULL. */
+const struct target_conf *config_target(const struct sc_config *,
+		    const char *name);
+
+/*
+ * 1 if a and b probe the same way: same name, URI, credentials (the
+ * password itself, not its file), connect, dns_server, ca_file, timings,
+ * flows, expires, thresholds, tls_min, allow_mixed_certs and enabled.
+ * The line and the owner do not count: a reload that only moves a target
+ * or changes its owner keeps its flows.  0 otherwise, or if either is
+ * NULL.
+ */
+int		 target_conf_same(const struct target_conf *,
+		    const struct target_conf *);
+
+/*
+ * Writes the name of the environment variable that can hold the password
+ * of target name: SIPCANARY_PASSWORD_ and the name upper-cased, each
+ * character other than an ASCII letter or digit made '_'
+ * ("voice-prod" -> SIPCANARY_PASSWORD_VOICE_PROD).  0, or -1 if buf is
+ * too small.
+ */
+int		 config_password_env(const char *name, char *buf, size_t len);
+
+/*
+ * Parses "IPv4:port" or "[IPv6]:port" (addresses only: no host names),
+ * or the address alone when defport is not 0.  Writes the address
+ * without brackets into host.  0, or -1 if s is not one.
+ */
+int		 config_parse_ipport(const char *s, unsigned defport,
+		    char *host, size_t hostlen, unsigned *port);
+
+#endif /* SC_CONF_H */

@@ -1,0 +1,89 @@
+/*
+ * httpd.h - the daemon's small HTTP server (/metrics, the status page,
+ * /healthz) on its libevent event_base.
+ *
+ * Order at start-up: httpd_start() (binds the socket), then
+ * httpd_set_tls() and httpd_load_basic_auth() (read files that only
+ * root may read), then drop privileges, then httpd_route() at leisure.
+ *
+ * Every response carries Cache-Control: no-store and
+ * X-Content-Type-Options: nosniff; Content-Type defaults to text/plain
+ * (httpd_send() sets another).  Only GET and HEAD reach handlers: other
+ * methods get 405 with Allow, unknown paths 404.  A handler must end in
+ * httpd_send() on every path: it also answers HEAD correctly, which
+ * libevent 2.1's evhttp_send_reply() does not (it sends the body).
+ */
+#ifndef SC_HTTPD_H
+#define SC_HTTPD_H
+
+#include <stddef.h>
+
+struct evbuffer;
+struct event_base;
+struct evhttp_request;
+struct httpd;
+
+typedef void	(*httpd_handler)(struct evhttp_request *, void *arg);
+
+/*
+ * Binds listen ("127.0.0.1:9464", "[::1]:9464"; numeric addresses only,
+ * so that start-up never waits for DNS; port 0 picks a free port) and
+ * serves on base.  /healthz answers 200 "ok" from the start, without
+ * authentication.  Returns NULL with a message in err.
+ */
+struct httpd	*httpd_start(struct event_base *, const char *listen,
+		    char *err, size_t errlen);
+/* Closes the socket and every connection.  NULL is a no-op. */
+void		 httpd_free(struct httpd *);
+/* The bound port, e.g. after port 0; -1 on error. */
+int		 httpd_bound_port(const struct httpd *);
+
+/*
+ * Serves path (exact match, without the query) with handler.  A second
+ * call for a path replaces its handler.  httpd_route() paths require
+ * basic authentication when it is configured; httpd_route_public()
+ * paths never do (/healthz: load balancers and orchestrators probe it
+ * without credentials, and it reveals nothing).  0, or -1 (ENOMEM).
+ */
+int		 httpd_route(struct httpd *, const char *path, httpd_handler,
+		    void *arg);
+int		 httpd_route_public(struct httpd *, const char *path,
+		    httpd_handler, void *arg);
+
+/*
+ * Basic authentication.  hash is a crypt(3) hash: bcrypt ("$2b$",
+ * "$2a$", "$2y$", as htpasswd -B writes) or SHA-256-crypt ("$5$", as
+ * mkpasswd -m sha-256 writes); anything else is refused (EINVAL), so
+ * that no weak scheme (DES, MD5) slips in.  Each call adds a user.
+ * httpd_load_basic_auth() reads an htpasswd-style file of "user:hash"
+ * lines ('#' comments, blank lines) and replaces the users with its
+ * contents, or leaves them alone and returns -1 with err.  The file
+ * must not be writable by group or others.
+ */
+int		 httpd_set_basic_auth(struct httpd *, const char *user,
+		    const char *hash);
+int		 httpd_load_basic_auth(struct httpd *, const char *path,
+		    char *err, size_t errlen);
+void		 httpd_clear_basic_auth(struct httpd *);
+
+/*
+ * Serves TLS (1.2 and up) with the certificate chain (leaf first) and
+ * key in PEM files, on every new connection from now on.  Called again
+ * (e.g. on reload), it swaps them for new connections only.  0, or -1
+ * with err, in which case nothing changed.
+ */
+int		 httpd_set_tls(struct httpd *, const char *cert_file,
+		    const char *key_file, char *err, size_t errlen);
+
+/*
+ * Sends the reply: code, Content-Type (NULL: keep the default) and the
+ * body (NULL: none; drained).  For HEAD, the body is dropped and its
+ * length sent as Content-Length.  Every handler ends here.
+ */
+void		 httpd_send(struct evhttp_request *, int code,
+		    const char *content_type, struct evbuffer *body);
+/* The same with a short text/plain body. */
+void		 httpd_send_text(struct evhttp_request *, int code,
+		    const char *text);
+
+#endif /* SC_HTTPD_H */

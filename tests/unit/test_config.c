@@ -1,0 +1,1091 @@
+/*
+ * test_config.c - sipcanary.conf(5): a full config comes out exactly as
+ * written, with defaults inherited and overridden key by key; each way a
+ * config can be wrong gets its exact "FILE:LINE: ..." message; password
+ * files are refused unless private; the environment can hold a password;
+ * target_conf_same() tells what a reload may keep; and the shipped
+ * docs/sipcanary.conf.example loads.
+ *
+ * The example is found in $SRCDIR/docs, or else in the SRCDIR the test
+ * was compiled with (-DSRCDIR="..."), or else in ./docs.  Temporary files
+ * go into a fresh directory under $TMPDIR or /tmp.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "sipcanary.h"
+#include "conf.h"
+
+#ifndef SRCDIR
+#define SRCDIR "."
+#endif
+
+#define TLS12	0x0303	/* TLS1_2_VERSION */
+#define TLS13	0x0304	/* TLS1_3_VERSION */
+
+static char	 tmpdir[256];	/* short: paths inside it fit PATH_MAX */
+
+static const char *
+srcdir(void)
+{
+	const char	*s = getenv("SRCDIR");
+
+	return s != NULL && *s != '\0' ? s : SRCDIR;
+}
+
+/* Writes text into tmpdir/name with mode; the path goes into path. */
+static void
+write_file(const char *name, const char *text, mode_t mode, char *path,
+    size_t len)
+{
+	FILE	*fp;
+
+	snprintf(path, len, "%s/%s", tmpdir, name);
+	assert_non_null(fp = fopen(path, "w"));
+	fputs(text, fp);
+	assert_int_equal(fclose(fp), 0);
+	assert_int_equal(chmod(path, mode), 0);
+}
+
+static void
+remove_file(const char *name)
+{
+	char	 path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+	unlink(path);
+}
+
+static int
+setup(void **state)
+{
+	const char	*t = getenv("TMPDIR");
+
+	(void)state;
+	snprintf(tmpdir, sizeof(tmpdir), "%s/test_config.XXXXXX",
+	    t != NULL && *t != '\0' ? t : "/tmp");
+	if (mkdtemp(tmpdir) == NULL)
+		return -1;
+	/* Tests set these; one inherited from the shell must not count. */
+	unsetenv("SIPCANARY_PASSWORD_A");
+	unsetenv("SIPCANARY_PASSWORD_VOICE_PROD");
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	return rmdir(tmpdir);
+}
+
+/* Loads text (named sc.conf) that must fail, and checks the whole message. */
+static void
+expect_error(const char *text, const char *want)
+{
+	struct sc_config *c;
+	char		 err[1024];
+
+	memset(err, 'x', sizeof(err));
+	c = config_load_string("sc.conf", text, err, sizeof(err));
+	if (c != NULL) {
+		config_free(c);
+		fail_msg("loaded, but wanted: %s\n--- text:\n%s", want, text);
+	}
+	if (strcmp(err, want) != 0)
+		fail_msg("\n got: %s\nwant: %s\n--- text:\n%s", err, want,
+		    text);
+}
+
+static struct sc_config *
+expect_ok(const char *name, const char *text)
+{
+	struct sc_config *c;
+	char		 err[1024];
+
+	if ((c = config_load_string(name, text, err, sizeof(err))) == NULL)
+		fail_msg("%s\n--- text:\n%s", err, text);
+	return c;
+}
+
+/* The config of issue 6, with every key set somewhere. */
+static void
+test_full(void **state)
+{
+	struct sc_config *c;
+	const struct target_conf *t;
+	char		 pw[PATH_MAX], conf[PATH_MAX], text[4096];
+
+	(void)state;
+	write_file("probe1.secret", "s3cret\nignored\n", 0600, pw, sizeof(pw));
+	snprintf(text, sizeof(text),
+	    "vantage   = \"lab-1\"                 # label on every metric\n"
+	    "listen    = \"127.0.0.1:9464\"        # /metrics, /, /healthz\n"
+	    "state_dir = \"/var/lib/sipcanary\"\n"
+	    "log_format = logfmt\n"
+	    "defaults {\n"
+	    "  interval = 30s      # fresh probe per frontend\n"
+	    "  timeout = 10s\n"
+	    "  flows = 1           // persistent flows\n"
+	    "  keepalive = 30s     /* RFC 5626 */\n"
+	    "  reconnect_every = 10m\n"
+	    "  expires = 300\n"
+	    "  warn_days = 30\n"
+	    "  crit_days = 7\n"
+	    "  ca_file = \"/etc/ssl/certs/ca-certificates.crt\"\n"
+	    "  tls_min = \"1.3\"\n"
+	    "  allow_mixed_certs = yes\n"
+	    "  enabled = yes\n"
+	    "}\n"
+	    "target \"voice-prod\" {\n"
+	    "  uri = \"sips:voice.example.com\"\n"
+	    "  user = \"probe1\"\n"
+	    "  password_file = \"probe1.secret\"\n"
+	    "  owner = \"voice-sre\"\n"
+	    "  connect = \"127.0.0.1:5061\"; dns_server = \"127.0.0.1:5353\"\n"
+	    "  interval = 15s\n"
+	    "}\n"
+	    "\n"
+	    "target \"voice-dr\" {\n"
+	    "  uri = voice-dr.example.com\n"
+	    "  dns_server = \"[::1]\"\n"
+	    "  interval = 1m; timeout = 59s; flows = 0; keepalive = 5s\n"
+	    "  reconnect_every = 0; expires = 1h; warn_days = 60\n"
+	    "  crit_days = 60; ca_file = \"ca/dr.pem\"; tls_min = 1.2\n"
+	    "  allow_mixed_certs = no; enabled = false\n"
+	    "}\n");
+	/* Relative paths are taken from the config file's directory. */
+	snprintf(conf, sizeof(conf), "%s/sipcanary.conf", tmpdir);
+	c = expect_ok(conf, text);
+	assert_string_equal(c->path, conf);
+	assert_string_equal(c->vantage, "lab-1");
+	assert_string_equal(c->listen, "127.0.0.1:9464");
+	assert_string_equal(c->state_dir, "/var/lib/sipcanary");
+	assert_int_equal(c->log_format, CONFIG_LOG_LOGFMT);
+	assert_int_equal(c->ntargets, 2);
+
+	t = &c->targets[0];
+	assert_ptr_equal(config_target(c, "voice-prod"), t);
+	assert_string_equal(t->name, "voice-prod");
+	assert_int_equal(t->line, 19);
+	assert_string_equal(t->uri, "sips:voice.example.com");
+	assert_string_equal(t->user, "probe1");
+	assert_string_equal(t->password, "s3cret");
+	assert_string_equal(t->password_file, pw);
+	assert_string_equal(t->owner, "voice-sre");
+	assert_string_equal(t->connect, "127.0.0.1:5061");
+	assert_string_equal(t->dns_server, "127.0.0.1:5353");
+	assert_string_equal(t->ca_file, "/etc/ssl/certs/ca-certificates.crt");
+	assert_true(t->interval == 15);		/* its own */
+	assert_true(t->timeout == 10);		/* the rest from defaults */
+	assert_true(t->keepalive == 30);
+	assert_true(t->reconnect_every == 600);
+	assert_int_equal(t->flows, 1);
+	assert_int_equal(t->expires, 300);
+	assert_int_equal(t->warn_days, 30);
+	assert_int_equal(t->crit_days, 7);
+	assert_int_equal(t->tls_min, TLS13);
+	assert_int_equal(t->allow_mixed_certs, 1);
+	assert_int_equal(t->enabled, 1);
+
+	/* Every key of defaults overridden. */
+	t = &c->targets[1];
+	assert_ptr_equal(config_target(c, "voice-dr"), t);
+	assert_string_equal(t->name, "voice-dr");
+	assert_int_equal(t->line, 28);
+	assert_string_equal(t->uri, "voice-dr.example.com");
+	assert_null(t->user);
+	assert_null(t->password);
+	assert_null(t->password_file);
+	assert_null(t->owner);
+	assert_null(t->connect);
+	assert_string_equal(t->dns_server, "[::1]");
+	snprintf(pw, sizeof(pw), "%s/ca/dr.pem", tmpdir);
+	assert_string_equal(t->ca_file, pw);
+	assert_true(t->interval == 60);
+	assert_true(t->timeout == 59);
+	assert_true(t->keepalive == 5);
+	assert_true(t->reconnect_every == 0);
+	assert_int_equal(t->flows, 0);
+	assert_int_equal(t->expires, 3600);
+	assert_int_equal(t->warn_days, 60);
+	assert_int_equal(t->crit_days, 60);
+	assert_int_equal(t->tls_min, TLS12);
+	assert_int_equal(t->allow_mixed_certs, 0);
+	assert_int_equal(t->enabled, 0);
+
+	assert_null(config_target(c, "voice"));
+	assert_null(config_target(c, NULL));
+	assert_null(config_target(NULL, "voice-prod"));
+	config_free(c);
+	remove_file("probe1.secret");
+}
+
+/* Without defaults, and without the top-level keys: the built-in values. */
+static void
+test_builtin_defaults(void **state)
+{
+	struct sc_config *c;
+	const struct target_conf *t;
+	char		 host[256];
+
+	(void)state;
+	c = expect_ok("sc.conf", "target \"a\" { uri = \"sips:a.example\" }\n");
+	assert_int_equal(gethostname(host, sizeof(host)), 0);
+	host[sizeof(host) - 1] = '\0';
+	host[strcspn(host, ".")] = '\0';
+	assert_string_equal(c->vantage, host);
+	assert_string_equal(c->listen, "127.0.0.1:9464");
+	assert_string_equal(c->state_dir, "/var/lib/sipcanary");
+	assert_int_equal(c->log_format, CONFIG_LOG_JSON);
+	assert_int_equal(c->ntargets, 1);
+	t = &c->targets[0];
+	assert_int_equal(t->line, 1);
+	assert_null(t->ca_file);	/* the system trust store */
+	assert_null(t->dns_server);
+	assert_true(t->interval == 30);
+	assert_true(t->timeout == 10);
+	assert_true(t->keepalive == 30);
+	assert_true(t->reconnect_every == 600);
+	assert_int_equal(t->flows, 1);
+	assert_int_equal(t->expires, 300);
+	assert_int_equal(t->warn_days, 30);
+	assert_int_equal(t->crit_days, 7);
+	assert_int_equal(t->tls_min, TLS12);
+	assert_int_equal(t->allow_mixed_certs, 0);
+	assert_int_equal(t->enabled, 1);
+	config_free(c);
+}
+
+/*
+ * defaults apply to the targets before them too, key by key: a target
+ * that sets one key keeps the defaults of the others.
+ */
+static void
+test_inheritance(void **state)
+{
+	struct sc_config *c;
+	const struct target_conf *a, *b;
+
+	(void)state;
+	c = expect_ok("sc.conf",
+	    "target \"a\" { uri = \"a.example\"; timeout = 2s; flows = 3 }\n"
+	    "target \"b\" { uri = \"b.example\"; enabled = yes }\n"
+	    "defaults {\n"
+	    "  interval = 5s; timeout = 4s; flows = 2; keepalive = 1m\n"
+	    "  reconnect_every = 1h; expires = 60; warn_days = 10\n"
+	    "  crit_days = 3; ca_file = \"/ca.pem\"; tls_min = \"1.3\"\n"
+	    "  allow_mixed_certs = true; enabled = no\n"
+	    "}\n");
+	a = config_target(c, "a");
+	b = config_target(c, "b");
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_true(a->timeout == 2);
+	assert_int_equal(a->flows, 3);
+	assert_true(b->timeout == 4);
+	assert_int_equal(b->flows, 2);
+	assert_int_equal(a->enabled, 0);
+	assert_int_equal(b->enabled, 1);
+	assert_true(a->interval == 5 && b->interval == 5);
+	assert_true(a->keepalive == 60 && b->keepalive == 60);
+	assert_true(a->reconnect_every == 3600 && b->reconnect_every == 3600);
+	assert_int_equal(b->expires, 60);
+	assert_int_equal(b->warn_days, 10);
+	assert_int_equal(b->crit_days, 3);
+	assert_string_equal(a->ca_file, "/ca.pem");
+	assert_string_equal(b->ca_file, "/ca.pem");
+	assert_ptr_not_equal(a->ca_file, b->ca_file);	/* each its own */
+	assert_int_equal(b->tls_min, TLS13);
+	assert_int_equal(b->allow_mixed_certs, 1);
+	config_free(c);
+}
+
+/* Each way a config can be wrong, with its exact message. */
+static void
+test_errors(void **state)
+{
+	static const struct {
+		const char	*text;
+		const char	*want;
+	} cases[] = {
+		/* unknown keys and sections */
+		{ "vantage = \"x\"\n\nvantgae = \"y\"\n",
+		  "sc.conf:3: unknown key \"vantgae\" (expected vantage, "
+		  "listen, state_dir, log_format, defaults or target)" },
+		{ "sink \"am\" { type = \"alertmanager\" }\n",
+		  "sc.conf:1: unknown key \"sink\" (expected vantage, listen, "
+		  "state_dir, log_format, defaults or target)" },
+		{ "target \"voice-prod\" {\n  uri = \"sips:a.example\"\n"
+		  "  urii = \"x\"\n}\n",
+		  "sc.conf:3: target \"voice-prod\": unknown key \"urii\" (a "
+		  "target takes uri, user, password_file, owner, connect, "
+		  "dns_server, interval, timeout, flows, keepalive, "
+		  "reconnect_every, expires, warn_days, crit_days, ca_file, "
+		  "tls_min, allow_mixed_certs, enabled)" },
+		{ "defaults {\n  jitter = 10%\n}\n",
+		  "sc.conf:2: defaults: unknown key \"jitter\" (defaults takes "
+		  "interval, timeout, flows, keepalive, reconnect_every, "
+		  "expires, warn_days, crit_days, ca_file, tls_min, "
+		  "allow_mixed_certs, enabled)" },
+		{ "defaults {\n  uri = \"sips:a.example\"\n}\n",
+		  "sc.conf:2: defaults: uri can only be set in a target" },
+		{ "target \"a\" {\n  listen = \"127.0.0.1:1\"\n}\n",
+		  "sc.conf:2: target \"a\": listen can only be set at the top "
+		  "level" },
+		{ "target \"a\" { uri = \"a.example\" }\ninterval = 5s\n",
+		  "sc.conf:2: interval: set it in defaults { } or in a "
+		  "target" },
+		{ "owner = \"x\"\n",
+		  "sc.conf:1: owner: set it in a target" },
+		{ "target \"a\" {\n  target \"b\" { }\n}\n",
+		  "sc.conf:2: target \"a\": target { } can only be at the top "
+		  "level" },
+		{ "target \"a\" { uri = \"a.example\" __at { } }\n",
+		  "sc.conf:1: unknown key \"__at\"" },
+		/* sections */
+		{ "target {\n  uri = \"a.example\"\n}\n",
+		  "sc.conf:1: target: expected a name, as in target "
+		  "\"voice-prod\" { }" },
+		{ "target \"a\"\n  uri = \"a.example\"\n",
+		  "sc.conf:2: target: expected \"{\" after the name, as in "
+		  "target \"voice-prod\" { }" },
+		{ "defaults = 30s\n",
+		  "sc.conf:1: defaults: expected \"{\", as in defaults { "
+		  "interval = 30s }" },
+		{ "target \"a\" { uri = \"a.example\" }\n\n"
+		  "target \"a\" { uri = \"b.example\" }\n",
+		  "sc.conf:3: target \"a\": defined twice (first on line 1)" },
+		{ "defaults { flows = 1 }\n"
+		  "target \"a\" { uri = \"a.example\" }\n"
+		  "defaults {\n  keepalive = 5s\n}\n",
+		  "sc.conf:3: defaults: given twice (first on line 1); put all "
+		  "the defaults in one section" },
+		{ "target \"a\" {\n  flows = 2\n}\n",
+		  "sc.conf:1: target \"a\": needs uri = \"sips:DOMAIN\"" },
+		{ "target \"a\" {\n  uri = \"a.example\"\n  flows = 2\n"
+		  "  flows = 3\n}\n",
+		  "sc.conf:4: flows: set twice (first on line 3)" },
+		{ "vantage = \"a\"\nvantage = \"b\"\n",
+		  "sc.conf:2: vantage: set twice (first on line 1)" },
+		/* nothing to probe */
+		{ "",
+		  "sc.conf:1: no targets: nothing to probe (add one, as in "
+		  "target \"voice-prod\" { uri = "
+		  "\"sips:voice.example.com\" })" },
+		{ "vantage = \"lab-1\"\n# just this\n",
+		  "sc.conf:2: no targets: nothing to probe (add one, as in "
+		  "target \"voice-prod\" { uri = "
+		  "\"sips:voice.example.com\" })" },
+		/* durations */
+		{ "target \"a\" {\n  uri = \"a.example\"\n"
+		  "  interval = 30x\n}\n",
+		  "sc.conf:3: interval: bad duration \"30x\" (examples: 30, "
+		  "30s, 250ms, 10m)" },
+		{ "defaults {\n  keepalive = \"5 s\"\n}\n",
+		  "sc.conf:2: keepalive: bad duration \"5 s\" (examples: 30, "
+		  "30s, 250ms, 10m)" },
+		{ "defaults {\n  timeout = -5s\n}\n",
+		  "sc.conf:2: timeout: must be more than 0, not \"-5s\"" },
+		{ "defaults {\n  timeout = 0\n}\n",
+		  "sc.conf:2: timeout: must be more than 0, not \"0\" (leave "
+		  "it out for the default)" },
+		{ "defaults {\n  reconnect_every = -1\n}\n",
+		  "sc.conf:2: reconnect_every: must be 0 or more, not \"-1\"" },
+		{ "target \"a\" {\n  uri = \"a.example\"\n"
+		  "  interval = 500ms\n}\n",
+		  "sc.conf:3: interval: must be at least 1s, not \"500ms\"" },
+		/* timeout against interval, on the line that broke the rule */
+		{ "target \"a\" {\n  uri = \"a.example\"\n  interval = 5s\n}\n",
+		  "sc.conf:3: timeout (10s) must be shorter than interval "
+		  "(5s)" },
+		{ "defaults {\n  timeout = 40s\n}\n"
+		  "target \"a\" { uri = \"a.example\" }\n",
+		  "sc.conf:2: timeout (40s) must be shorter than interval "
+		  "(30s)" },
+		{ "defaults {\n  interval = 1m\n  timeout = 20s\n}\n"
+		  "target \"a\" {\n  uri = \"a.example\"\n"
+		  "  interval = 20s\n}\n",
+		  "sc.conf:7: timeout (20s) must be shorter than interval "
+		  "(20s)" },
+		/* whole numbers */
+		{ "defaults {\n  flows = 65\n}\n",
+		  "sc.conf:2: flows: must be at most 64, not \"65\"" },
+		{ "defaults {\n  flows = -1\n}\n",
+		  "sc.conf:2: flows: must be at least 0, not \"-1\"" },
+		{ "defaults {\n  flows = many\n}\n",
+		  "sc.conf:2: flows: expected a whole number, not \"many\"" },
+		{ "defaults {\n  expires = 5\n}\n",
+		  "sc.conf:2: expires: must be from 10 to 86400 seconds, not "
+		  "\"5\"" },
+		{ "defaults {\n  expires = 2d\n}\n",
+		  "sc.conf:2: expires: must be from 10 to 86400 seconds, not "
+		  "\"2d\"" },
+		{ "defaults {\n  expires = 10.5\n}\n",
+		  "sc.conf:2: expires: must be whole seconds, not \"10.5\"" },
+		{ "defaults {\n  crit_days = 0\n}\n",
+		  "sc.conf:2: crit_days: must be at least 1, not \"0\"" },
+		{ "defaults {\n  warn_days = 5\n}\n"
+		  "target \"a\" { uri = \"a.example\" }\n",
+		  "sc.conf:2: crit_days (7) must not exceed warn_days (5)" },
+		{ "target \"a\" {\n  uri = \"a.example\"\n  warn_days = 10\n"
+		  "  crit_days = 14\n}\n",
+		  "sc.conf:4: crit_days (14) must not exceed warn_days (10)" },
+		/* words */
+		{ "defaults {\n  tls_min = 1.1\n}\n",
+		  "sc.conf:2: tls_min: expected \"1.2\" or \"1.3\", not "
+		  "\"1.1\"" },
+		{ "defaults {\n  enabled = maybe\n}\n",
+		  "sc.conf:2: enabled: expected yes or no, not \"maybe\"" },
+		{ "defaults {\n  allow_mixed_certs = 1\n}\n",
+		  "sc.conf:2: allow_mixed_certs: expected yes or no, not "
+		  "\"1\"" },
+		{ "log_format = \"xml\"\n",
+		  "sc.conf:1: log_format: expected json or logfmt, not "
+		  "\"xml\"" },
+		/* URIs and addresses */
+		{ "target \"a\" {\n  uri = \"https://voice.example.com\"\n}\n",
+		  "sc.conf:2: uri: \"https://voice.example.com\" is not a SIP "
+		  "URI (expected sips:DOMAIN)" },
+		{ "target \"a\" {\n  uri = \"sips:probe1@voice.example.com\"\n"
+		  "}\n",
+		  "sc.conf:2: uri: \"sips:probe1@voice.example.com\" names a "
+		  "user; give the domain alone (sips:DOMAIN) and the user with "
+		  "user =" },
+		{ "target \"a\" {\n  uri = \"sip:voice.example.com\"\n}\n",
+		  "sc.conf:2: uri: \"sip:voice.example.com\" is not a "
+		  "SIP-over-TLS URI: use sips:voice.example.com" },
+		{ "target \"a\" {\n  uri = \"sips:voice.example.com:99999\"\n"
+		  "}\n",
+		  "sc.conf:2: uri: bad port in "
+		  "\"sips:voice.example.com:99999\"" },
+		{ "target \"a\" {\n  uri = \"\"\n}\n",
+		  "sc.conf:2: uri: \"\" is not a SIP URI (expected "
+		  "sips:DOMAIN)" },
+		{ "target \"a\" {\n  uri = \"a.example\"\n"
+		  "  connect = \"10.0.0.1:http\"\n}\n",
+		  "sc.conf:3: connect: bad port in \"10.0.0.1:http\" "
+		  "(1-65535)" },
+		{ "target \"a\" {\n  uri = \"a.example\"\n"
+		  "  connect = \"::1\"\n}\n",
+		  "sc.conf:3: connect: bad address \"::1\": put an IPv6 "
+		  "address in brackets, [::1]:5061" },
+		{ "target \"a\" {\n  uri = \"a.example\"\n"
+		  "  dns_server = \"ns1.example.com\"\n}\n",
+		  "sc.conf:3: dns_server: expected an IP address and an "
+		  "optional port (as in 127.0.0.1:5353 or [::1]), not "
+		  "\"ns1.example.com\"" },
+		{ "listen = \"localhost:9464\"\n",
+		  "sc.conf:1: listen: expected IP:PORT (as in 127.0.0.1:9464 "
+		  "or [::1]:9464), not \"localhost:9464\"" },
+		{ "listen = \"127.0.0.1\"\n",
+		  "sc.conf:1: listen: expected IP:PORT (as in 127.0.0.1:9464 "
+		  "or [::1]:9464), not \"127.0.0.1\"" },
+		{ "listen = \"::1:9464\"\n",
+		  "sc.conf:1: listen: expected IP:PORT (as in 127.0.0.1:9464 "
+		  "or [::1]:9464), not \"::1:9464\"" },
+		{ "listen = \"127.0.0.1:65536\"\n",
+		  "sc.conf:1: listen: expected IP:PORT (as in 127.0.0.1:9464 "
+		  "or [::1]:9464), not \"127.0.0.1:65536\"" },
+		/* credentials */
+		{ "target \"a\" {\n  uri = \"a.example\"\n  user = \"probe1\"\n"
+		  "}\n",
+		  "sc.conf:3: user: needs a password: set password_file = "
+		  "FILE, or SIPCANARY_PASSWORD_A in the environment" },
+		{ "target \"a\" {\n  uri = \"a.example\"\n"
+		  "  password_file = \"/etc/sipcanary/a.secret\"\n}\n",
+		  "sc.conf:3: password_file: set without user (the user name "
+		  "to register as)" },
+		{ "target \"a\" {\n  uri = \"a.example\"\n  user = \"pro be\"\n"
+		  "}\n",
+		  "sc.conf:3: user: \"pro be\" has a character a SIP user name "
+		  "cannot carry (allowed: letters, digits and "
+		  "-_.!~*'()&=+$,;?/)" },
+		{ "target \"a\" {\n  uri = \"a.example\"\n"
+		  "  password_file = \"\"\n}\n",
+		  "sc.conf:3: password_file: must not be empty" },
+		/* names that become label values */
+		{ "vantage = \"\"\n",
+		  "sc.conf:1: vantage: must not be empty" },
+		{ "vantage = \"lab\\t1\"\n",
+		  "sc.conf:1: vantage: \"lab\\x091\" contains a control "
+		  "character" },
+		{ "target \"\" { uri = \"a.example\" }\n",
+		  "sc.conf:1: target name: must not be empty" },
+		{ "\ntarget \"voice\\033[2Jprod\" { uri = \"a.example\" }\n",
+		  "sc.conf:2: target name: \"voice\\x1b[2Jprod\" contains a "
+		  "control character" },
+		{ "target \"a\\302\\205b\" { uri = \"a.example\" }\n",
+		  "sc.conf:1: target name: \"a\\xc2\\x85b\" contains a control "
+		  "character" },
+		{ "target \"a\\377\" { uri = \"a.example\" }\n",
+		  "sc.conf:1: target name: \"a\\xff\" is not valid UTF-8" },
+		{ "target \"a\\300\\201\" { uri = \"a.example\" }\n",
+		  "sc.conf:1: target name: \"a\\xc0\\x81\" is not valid "
+		  "UTF-8" },
+		{ "target \"0123456789012345678901234567890123456789"
+		  "0123456789012345678901234\" { uri = \"a.example\" }\n",
+		  "sc.conf:1: target name: \"0123456789012345678901234567890123"
+		  "4567890123456789012345678901234\" is longer than 64 "
+		  "characters" },
+		{ "target \"a\" {\n  uri = \"a.example\"\n"
+		  "  owner = \"x\\001\"\n}\n",
+		  "sc.conf:3: owner: \"x\\x01\" contains a control character" },
+		/* paths */
+		{ "state_dir = \"var/lib/sipcanary\"\n",
+		  "sc.conf:1: state_dir: must be an absolute path, not "
+		  "\"var/lib/sipcanary\"" },
+		/* syntax, and what libconfuse would get wrong */
+		{ "# one\n## two\n// three\n/* four\n   five */ vantage = x\n"
+		  "vantgae = y\n",
+		  "sc.conf:6: unknown key \"vantgae\" (expected vantage, "
+		  "listen, state_dir, log_format, defaults or target)" },
+		{ "target \"a\" {\n  uri = \"a.example\"\n",
+		  "sc.conf:1: this \"{\" is never closed (a \"}\" is "
+		  "missing)" },
+		{ "target \"a\" { uri = \"a.example\" }\n}\n",
+		  "sc.conf:2: unexpected \"}\"" },
+		{ "vantage \"x\"\n",
+		  "sc.conf:1: expected \"=\" after vantage" },
+		{ "vantage =\n",
+		  "sc.conf:1: unexpected end of file" },
+		{ "target \"a\" { uri = }\n",
+		  "sc.conf:1: unexpected \"}\"" },
+		{ "vantage = \"open\nlisten = x\n",
+		  "sc.conf:1: unterminated string (no closing \")" },
+		{ "vantage = x /* open\n",
+		  "sc.conf:1: unterminated comment (no closing */)" },
+		{ "defaults {\n  flows = 2*2\n}\n",
+		  "sc.conf:2: unexpected \"*\"" },
+		{ "target \"a\" {\n  uri = \"${DOMAIN}\"\n}\n",
+		  "sc.conf:2: ${...}: environment variables are not expanded "
+		  "in the config (a password can come from "
+		  "SIPCANARY_PASSWORD_<TARGET>)" },
+	};
+	size_t	 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		expect_error(cases[i].text, cases[i].want);
+}
+
+/* Semicolons separate settings; in quotes they are text. */
+static void
+test_semicolons(void **state)
+{
+	struct sc_config *c;
+
+	(void)state;
+	c = expect_ok("sc.conf", "vantage = \"a;b\"; listen = "
+	    "\"[::1]:9464\";\ntarget \"x;y\" { uri = 'x.example'; flows = 2; }"
+	    "\n");
+	assert_string_equal(c->vantage, "a;b");
+	assert_string_equal(c->listen, "[::1]:9464");
+	assert_string_equal(c->targets[0].name, "x;y");
+	assert_int_equal(c->targets[0].flows, 2);
+	config_free(c);
+}
+
+/* UTF-8 names: legal label values, counted in characters. */
+static void
+test_names(void **state)
+{
+	struct sc_config *c;
+	char		 text[512], name[256], var[256];
+	size_t		 i;
+
+	(void)state;
+	/* 64 two-byte characters: 128 bytes. */
+	name[0] = '\0';
+	for (i = 0; i < 64; i++)
+		strcat(name, "\xc3\xa9");
+	snprintf(text, sizeof(text), "target \"%s\" { uri = \"a.example\" }\n"
+	    "target \"voz-\xc3\xa1rea \xe2\x98\x8e\" { uri = \"b.example\" }\n",
+	    name);
+	c = expect_ok("sc.conf", text);
+	assert_string_equal(c->targets[0].name, name);
+	assert_string_equal(c->targets[1].name,
+	    "voz-\xc3\xa1rea \xe2\x98\x8e");
+	config_free(c);
+
+	assert_int_equal(config_password_env("voice-prod", var, sizeof(var)),
+	    0);
+	assert_string_equal(var, "SIPCANARY_PASSWORD_VOICE_PROD");
+	assert_int_equal(config_password_env("Lab.1 b", var, sizeof(var)), 0);
+	assert_string_equal(var, "SIPCANARY_PASSWORD_LAB_1_B");
+	assert_int_equal(config_password_env("voz-\xc3\xa1rea \xe2\x98\x8e",
+	    var, sizeof(var)), 0);
+	assert_string_equal(var, "SIPCANARY_PASSWORD_VOZ__REA__");
+	assert_int_equal(config_password_env("a", var, 21), 0);
+	assert_string_equal(var, "SIPCANARY_PASSWORD_A");
+	assert_int_equal(config_password_env("ab", var, 21), -1);
+	assert_int_equal(config_password_env("", var, 20), 0);
+	assert_string_equal(var, "SIPCANARY_PASSWORD_");
+	assert_int_equal(config_password_env("", var, 19), -1);
+}
+
+/* A password file is refused unless only its owner can read it. */
+static void
+test_password_file_modes(void **state)
+{
+	static const struct {
+		mode_t		 mode;
+		const char	*by;
+	} modes[] = {
+		{ 0600, NULL }, { 0400, NULL }, { 0700, NULL },
+		{ 0640, "its group" }, { 0644, "others" }, { 0604, "others" },
+		{ 0660, "its group" }, { 0610, "its group" },
+	};
+	struct sc_config *c;
+	char		 pw[PATH_MAX], text[PATH_MAX + 256], want[3 * PATH_MAX];
+	char		 err[3 * PATH_MAX];
+	size_t		 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		write_file("pw", "hunter2\n", modes[i].mode, pw, sizeof(pw));
+		snprintf(text, sizeof(text), "target \"a\" {\n"
+		    "  uri = \"a.example\"\n  user = \"probe1\"\n"
+		    "  password_file = \"%s\"\n}\n", pw);
+		c = config_load_string("sc.conf", text, err, sizeof(err));
+		if (modes[i].by == NULL) {
+			if (c == NULL)
+				fail_msg("mode %o: %s", (unsigned)modes[i].mode,
+				    err);
+			assert_string_equal(c->targets[0].password, "hunter2");
+			config_free(c);
+			continue;
+		}
+		snprintf(want, sizeof(want), "sc.conf:4: password_file: "
+		    "password file %s is readable by %s: chmod 600 %s", pw,
+		    modes[i].by, pw);
+		assert_null(c);
+		assert_string_equal(err, want);
+	}
+	remove_file("pw");
+
+	/* Missing. */
+	c = config_load_string("sc.conf", text, err, sizeof(err));
+	assert_null(c);
+	snprintf(want, sizeof(want), "sc.conf:4: password_file: cannot open "
+	    "password file %s: No such file or directory", pw);
+	assert_string_equal(err, want);
+
+	/* Empty. */
+	write_file("pw", "\n", 0600, pw, sizeof(pw));
+	assert_null(config_load_string("sc.conf", text, err, sizeof(err)));
+	snprintf(want, sizeof(want), "sc.conf:4: password_file: password "
+	    "file %s is empty", pw);
+	assert_string_equal(err, want);
+	remove_file("pw");
+
+	/* A disabled target's password is read and checked all the same. */
+	snprintf(text, sizeof(text), "target \"a\" {\n"
+	    "  uri = \"a.example\"\n  enabled = no\n  user = \"probe1\"\n"
+	    "  password_file = \"%s\"\n}\n", pw);
+	assert_null(config_load_string("sc.conf", text, err, sizeof(err)));
+	snprintf(want, sizeof(want), "sc.conf:5: password_file: cannot open "
+	    "password file %s: No such file or directory", pw);
+	assert_string_equal(err, want);
+}
+
+/* SIPCANARY_PASSWORD_<NAME>, when the target has no password_file. */
+static void
+test_env_password(void **state)
+{
+	static const char text[] =
+	    "target \"voice-prod\" {\n"
+	    "  uri = \"sips:voice.example.com\"\n"
+	    "  user = \"probe1\"\n"
+	    "}\n";
+	struct sc_config *c;
+	char		 pw[PATH_MAX], with_file[PATH_MAX + 256], err[1024];
+
+	(void)state;
+	expect_error(text, "sc.conf:3: user: needs a password: set "
+	    "password_file = FILE, or SIPCANARY_PASSWORD_VOICE_PROD in the "
+	    "environment");
+	assert_int_equal(setenv("SIPCANARY_PASSWORD_VOICE_PROD", "", 1), 0);
+	expect_error(text, "sc.conf:3: user: needs a password: "
+	    "SIPCANARY_PASSWORD_VOICE_PROD is empty");
+	assert_int_equal(setenv("SIPCANARY_PASSWORD_VOICE_PROD", "from env",
+	    1), 0);
+	c = expect_ok("sc.conf", text);
+	assert_string_equal(c->targets[0].password, "from env");
+	assert_null(c->targets[0].password_file);
+	config_free(c);
+
+	/* A password_file wins over the environment. */
+	write_file("pw", "from file\n", 0600, pw, sizeof(pw));
+	snprintf(with_file, sizeof(with_file), "target \"voice-prod\" {\n"
+	    "  uri = \"sips:voice.example.com\"\n  user = \"probe1\"\n"
+	    "  password_file = \"%s\"\n}\n", pw);
+	c = expect_ok("sc.conf", with_file);
+	assert_string_equal(c->targets[0].password, "from file");
+	config_free(c);
+
+	/* ... even when the file is refused. */
+	assert_int_equal(chmod(pw, 0644), 0);
+	assert_null(config_load_string("sc.conf", with_file, err,
+	    sizeof(err)));
+	assert_non_null(strstr(err, "chmod 600"));
+	remove_file("pw");
+
+	/* Without a user, the variable is not used. */
+	c = expect_ok("sc.conf", "target \"voice-prod\" { uri = \"a.example\" "
+	    "}\n");
+	assert_null(c->targets[0].user);
+	assert_null(c->targets[0].password);
+	config_free(c);
+	unsetenv("SIPCANARY_PASSWORD_VOICE_PROD");
+}
+
+/*
+ * The text of a target for test_same(): set ("  key = value\n") replaces
+ * the base line of its key, or is added; pre comes before everything.
+ */
+static void
+same_text(char *buf, size_t len, const char *pw, const char *set,
+    const char *pre)
+{
+	char		 base[5][PATH_MAX + 64];
+	size_t		 i, o;
+
+	snprintf(base[0], sizeof(base[0]), "  uri = \"sips:a.example\"\n");
+	snprintf(base[1], sizeof(base[1]), "  user = \"probe1\"\n");
+	snprintf(base[2], sizeof(base[2]), "  password_file = \"%s\"\n", pw);
+	snprintf(base[3], sizeof(base[3]), "  owner = \"voice-sre\"\n");
+	snprintf(base[4], sizeof(base[4]), "  connect = \"127.0.0.1:5061\"\n");
+	o = (size_t)snprintf(buf, len, "%sdefaults { ca_file = \"/ca.pem\" }\n"
+	    "target \"a\" {\n", pre);
+	for (i = 0; i < 5; i++) {
+		if (strncmp(base[i], set, strcspn(base[i], "=")) == 0) {
+			o += (size_t)snprintf(buf + o, len - o, "%s", set);
+			set = "";
+		} else
+			o += (size_t)snprintf(buf + o, len - o, "%s", base[i]);
+	}
+	snprintf(buf + o, len - o, "%s}\n", set);
+}
+
+/* What a reload may keep: a target that probes the same way. */
+static void
+test_same(void **state)
+{
+	static const char *changed[] = {
+		"  uri = \"sips:b.example\"\n",
+		"  user = \"probe2\"\n",
+		"  connect = \"127.0.0.1:5062\"\n",
+		"  dns_server = \"127.0.0.1:5353\"\n",
+		"  ca_file = \"/other.pem\"\n",
+		"  interval = 31s\n",
+		"  timeout = 9s\n",
+		"  keepalive = 29s\n",
+		"  reconnect_every = 0\n",
+		"  flows = 2\n",
+		"  expires = 301\n",
+		"  warn_days = 31\n",
+		"  crit_days = 6\n",
+		"  tls_min = \"1.3\"\n",
+		"  allow_mixed_certs = yes\n",
+		"  enabled = no\n",
+	};
+	static const char *kept[] = {
+		"  owner = \"other-team\"\n",
+		"  interval = 30s\n",		/* the values it inherited */
+		"  ca_file = \"/ca.pem\"\n",
+		"  tls_min = 1.2\n",
+	};
+	struct sc_config *a, *b;
+	char		 p1[PATH_MAX], p2[PATH_MAX], p3[PATH_MAX];
+	char		 text[4 * PATH_MAX];
+	size_t		 i;
+
+	(void)state;
+	write_file("p1", "one\n", 0600, p1, sizeof(p1));
+	write_file("p2", "one\n", 0600, p2, sizeof(p2));
+	write_file("p3", "two\n", 0600, p3, sizeof(p3));
+	same_text(text, sizeof(text), p1, "", "");
+	a = expect_ok("sc.conf", text);
+	assert_true(target_conf_same(&a->targets[0], &a->targets[0]));
+	assert_false(target_conf_same(&a->targets[0], NULL));
+	assert_false(target_conf_same(NULL, &a->targets[0]));
+
+	for (i = 0; i < sizeof(changed) / sizeof(changed[0]); i++) {
+		same_text(text, sizeof(text), p1, changed[i], "");
+		b = expect_ok("sc.conf", text);
+		if (target_conf_same(&a->targets[0], &b->targets[0]))
+			fail_msg("the same after%s", changed[i]);
+		config_free(b);
+	}
+	for (i = 0; i < sizeof(kept) / sizeof(kept[0]); i++) {
+		same_text(text, sizeof(text), p1, kept[i], "");
+		b = expect_ok("sc.conf", text);
+		if (!target_conf_same(&a->targets[0], &b->targets[0]))
+			fail_msg("not the same after%s", kept[i]);
+		config_free(b);
+	}
+
+	/* Moved down the file, after a new target: the same. */
+	same_text(text, sizeof(text), p1, "",
+	    "target \"new\" { uri = \"sips:n.example\" }\n\n");
+	b = expect_ok("sc.conf", text);
+	assert_int_not_equal(a->targets[0].line, config_target(b, "a")->line);
+	assert_true(target_conf_same(&a->targets[0], config_target(b, "a")));
+	assert_false(target_conf_same(&a->targets[0],
+	    config_target(b, "new")));
+	config_free(b);
+
+	/* Another file, same password: the same; another password: not. */
+	same_text(text, sizeof(text), p2, "", "");
+	b = expect_ok("sc.conf", text);
+	assert_true(target_conf_same(&a->targets[0], &b->targets[0]));
+	config_free(b);
+	same_text(text, sizeof(text), p3, "", "");
+	b = expect_ok("sc.conf", text);
+	assert_false(target_conf_same(&a->targets[0], &b->targets[0]));
+	config_free(b);
+
+	config_free(a);
+	remove_file("p1");
+	remove_file("p2");
+	remove_file("p3");
+}
+
+/*
+ * docs/sipcanary.conf.example loads once its password files exist: each
+ * "/etc/sipcanary/FILE" in quotes is moved into the temporary directory.
+ */
+static void
+test_example(void **state)
+{
+	static const char placeholder[] = "\"/etc/sipcanary/";
+	struct sc_config *c;
+	FILE		*fp;
+	char		 path[PATH_MAX], pw[PATH_MAX], name[128];
+	char		 err[1024], *text, *out, *s, *e;
+	size_t		 len, o = 0, n = 0, i;
+	long		 size;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/docs/sipcanary.conf.example",
+	    srcdir());
+	if ((fp = fopen(path, "r")) == NULL)
+		fail_msg("no example at %s (set SRCDIR)", path);
+	assert_int_equal(fseek(fp, 0, SEEK_END), 0);
+	assert_true((size = ftell(fp)) > 0);
+	rewind(fp);
+	assert_non_null(text = calloc(1, (size_t)size + 1));
+	assert_int_equal(fread(text, 1, (size_t)size, fp), (size_t)size);
+	fclose(fp);
+
+	/* As shipped, it parses up to its (absent) password files. */
+	c = config_load(path, err, sizeof(err));
+	if (c == NULL && strstr(err, "password_file: cannot open password "
+	    "file /etc/sipcanary/") == NULL)
+		fail_msg("%s", err);
+	config_free(c);
+
+	len = strlen(tmpdir) + 1;
+	assert_non_null(out = calloc(1, (size_t)size * 4 + 1));
+	for (s = text; (e = strstr(s, placeholder)) != NULL;
+	    s = e + sizeof(placeholder) - 1) {
+		memcpy(out + o, s, (size_t)(e - s));
+		o += (size_t)(e - s);
+		out[o++] = '"';
+		memcpy(out + o, tmpdir, len - 1);
+		o += len - 1;
+		out[o++] = '/';
+		/* Each file named once is a password file to create. */
+		i = strcspn(e + sizeof(placeholder) - 1, "\"");
+		snprintf(name, sizeof(name), "%.*s", (int)i,
+		    e + sizeof(placeholder) - 1);
+		write_file(name, "example password\n", 0600, pw, sizeof(pw));
+		n++;
+	}
+	strcpy(out + o, s);
+	assert_true(n >= 1);
+
+	c = config_load_string(path, out, err, sizeof(err));
+	if (c == NULL)
+		fail_msg("%s", err);
+	assert_true(c->ntargets >= 1);
+	for (i = 0; i < c->ntargets; i++)
+		if (c->targets[i].user != NULL)
+			assert_string_equal(c->targets[i].password,
+			    "example password");
+	/* What sipcanary.conf(5) says of it. */
+	assert_string_equal(c->vantage, "lab-1");
+	assert_non_null(config_target(c, "voice-prod"));
+	assert_true(config_target(c, "voice-prod")->interval == 15);
+	config_free(c);
+
+	for (s = out; (e = strstr(s, tmpdir)) != NULL; s = e + len) {
+		i = strcspn(e + len, "\"");
+		snprintf(name, sizeof(name), "%.*s", (int)i, e + len);
+		remove_file(name);
+	}
+	free(out);
+	free(text);
+}
+
+/* config_load(): files, and what is wrong with them as files. */
+static void
+test_load_file(void **state)
+{
+	static const char withnul[] = "vantage = \"a\"\n\0target \"a\" { }\n";
+	struct sc_config *c;
+	FILE		*fp;
+	char		 path[PATH_MAX], err[PATH_MAX + 256];
+	char		 want[PATH_MAX + 256];
+
+	(void)state;
+	write_file("sc.conf", "vantage = \"v\"\n\ntarget \"a\" {\n"
+	    "  uri = \"a.example\"\n  flows = 99\n}\n", 0644, path,
+	    sizeof(path));
+	assert_null(config_load(path, err, sizeof(err)));
+	snprintf(want, sizeof(want), "%s:5: flows: must be at most 64, not "
+	    "\"99\"", path);
+	assert_string_equal(err, want);
+
+	write_file("sc.conf", "target \"a\" { uri = \"a.example\" }\n", 0644,
+	    path, sizeof(path));
+	assert_non_null(c = config_load(path, err, sizeof(err)));
+	assert_string_equal(c->path, path);
+	config_free(c);
+
+	/* A NUL byte would end libconfuse's reading early. */
+	assert_non_null(fp = fopen(path, "w"));
+	fwrite(withnul, 1, sizeof(withnul) - 1, fp);
+	fclose(fp);
+	assert_null(config_load(path, err, sizeof(err)));
+	snprintf(want, sizeof(want), "%s:2: unexpected NUL byte", path);
+	assert_string_equal(err, want);
+
+	/* Too big. */
+	assert_non_null(fp = fopen(path, "w"));
+	assert_int_equal(fseek(fp, CONFIG_MAX_FILE, SEEK_SET), 0);
+	fputs("\n", fp);
+	fclose(fp);
+	assert_null(config_load(path, err, sizeof(err)));
+	snprintf(want, sizeof(want), "%s: larger than %d bytes", path,
+	    CONFIG_MAX_FILE);
+	assert_string_equal(err, want);
+	remove_file("sc.conf");
+
+	/* Missing, and a directory. */
+	assert_null(config_load(path, err, sizeof(err)));
+	snprintf(want, sizeof(want), "%s: cannot open: No such file or "
+	    "directory", path);
+	assert_string_equal(err, want);
+	assert_null(config_load(tmpdir, err, sizeof(err)));
+	snprintf(want, sizeof(want), "%s: not a regular file", tmpdir);
+	assert_string_equal(err, want);
+}
+
+static void
+test_small_err_buffer(void **state)
+{
+	char	 err[8];
+
+	(void)state;
+	assert_null(config_load_string("sc.conf", "vantgae = 1", err,
+	    sizeof(err)));
+	assert_string_equal(err, "sc.conf");
+	assert_null(config_load_string("sc.conf", "vantgae = 1", NULL, 0));
+	assert_null(config_load_string("sc.conf", NULL, err, sizeof(err)));
+	assert_null(config_load_string(NULL, "", err, sizeof(err)));
+	config_free(NULL);
+}
+
+static void
+test_parse_ipport(void **state)
+{
+	static const struct {
+		const char	*s;
+		unsigned	 defport;
+		const char	*host;		/* NULL: refused */
+		unsigned	 port;
+	} cases[] = {
+		{ "127.0.0.1:9464", 0, "127.0.0.1", 9464 },
+		{ "[::1]:9464", 0, "::1", 9464 },
+		{ "[2001:db8::53]:5353", 53, "2001:db8::53", 5353 },
+		{ "192.0.2.1", 53, "192.0.2.1", 53 },
+		{ "[::1]", 53, "::1", 53 },
+		{ "192.0.2.1", 0, NULL, 0 },
+		{ "[::1]", 0, NULL, 0 },
+		{ "::1", 53, NULL, 0 },
+		{ "::1:53", 0, NULL, 0 },
+		{ "localhost:53", 0, NULL, 0 },
+		{ "[127.0.0.1]:53", 0, NULL, 0 },
+		{ "127.0.0.1:0", 0, NULL, 0 },
+		{ "127.0.0.1:65535", 0, "127.0.0.1", 65535 },
+		{ "127.0.0.1:65536", 0, NULL, 0 },
+		{ "127.0.0.1:+53", 0, NULL, 0 },
+		{ "127.0.0.1: 53", 0, NULL, 0 },
+		{ "127.0.0.1:", 53, NULL, 0 },
+		{ "[::1]x", 53, NULL, 0 },
+		{ "[::1", 53, NULL, 0 },
+		{ ":53", 0, NULL, 0 },
+		{ "", 53, NULL, 0 },
+		{ "1.2.3:53", 0, NULL, 0 },
+	};
+	char		 host[64];
+	unsigned	 port;
+	size_t		 i;
+	int		 rc;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		port = 0;
+		rc = config_parse_ipport(cases[i].s, cases[i].defport, host,
+		    sizeof(host), &port);
+		if (cases[i].host == NULL) {
+			if (rc != -1)
+				fail_msg("accepted \"%s\"", cases[i].s);
+			continue;
+		}
+		if (rc != 0)
+			fail_msg("refused \"%s\"", cases[i].s);
+		assert_string_equal(host, cases[i].host);
+		assert_int_equal(port, cases[i].port);
+	}
+	/* The address does not fit. */
+	assert_int_equal(config_parse_ipport("127.0.0.1:1", 0, host, 9, &port),
+	    -1);
+	assert_int_equal(config_parse_ipport("127.0.0.1:1", 0, host, 10,
+	    &port), 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_full),
+		cmocka_unit_test(test_builtin_defaults),
+		cmocka_unit_test(test_inheritance),
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_semicolons),
+		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_password_file_modes),
+		cmocka_unit_test(test_env_password),
+		cmocka_unit_test(test_same),
+		cmocka_unit_test(test_example),
+		cmocka_unit_test(test_load_file),
+		cmocka_unit_test(test_small_err_buffer),
+		cmocka_unit_test(test_parse_ipport),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
