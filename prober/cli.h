@@ -26,5 +26,6 @@ int	cmd_check(int argc, char **argv);
 int	cmd_certs(int argc, char **argv);
 int	cmd_drill(int argc, char **argv);
 int	cmd_report(int argc, char **argv);
+int	cmd_run(int argc, char **argv);
 
 #endif /* SC_CLI_H */

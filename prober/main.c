@@ -46,6 +46,7 @@ usage(FILE *fp)
 "  certs    print the certificate inventory of every frontend\n"
 "  drill    run simulated clients through a scenario (incident drills)\n"
 "  report   merge drill reports of several shards, render HTML\n"
+"  run      the 24/7 prober: fresh probes, persistent flows, /metrics\n"
 "\n"
 "options:\n"
 "  -h, --help       this help; 'sipcanary COMMAND --help' for a command\n"
@@ -55,6 +56,7 @@ usage(FILE *fp)
 "  sipcanary check --user alice --password-file alice.pw sips:example.com\n"
 "  sipcanary certs --warn-days 30 sips:example.com\n"
 "  sipcanary drill scenarios/reconnect-storm.scn --target sips:example.com\n"
+"  sipcanary run -c /etc/sipcanary/sipcanary.conf\n"
 "\n"
 "See sipcanary(1).\n");
 }
@@ -86,6 +88,8 @@ main(int argc, char **argv)
 		return cmd_drill(argc - 1, argv + 1);
 	if (strcmp(argv[1], "report") == 0)
 		return cmd_report(argc - 1, argv + 1);
+	if (strcmp(argv[1], "run") == 0)
+		return cmd_run(argc - 1, argv + 1);
 	fprintf(stderr, "sipcanary: unknown command \"%s\" (try "
 	    "'sipcanary --help')\n", argv[1]);
 	return EXIT_USAGE;

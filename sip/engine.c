@@ -53,6 +53,7 @@ struct client {
 	struct sc_engine	*e;
 	unsigned		 idx;
 	char			 user[128];
+	char			 token[20];	/* names its binding */
 	size_t			 fe;		/* frontend index */
 	struct flow		*flow;
 	struct flow		*zombie;	/* silently dropped */
@@ -253,6 +254,8 @@ client_new_reg(struct client *c)
 	rp.local_ip = ip;
 	rp.local_port = port;
 	rp.user_agent = "sipcanary/" PACKAGE_VERSION;
+	/* A client that reconnects keeps one binding, as a phone does. */
+	rp.contact_token = c->e->o.loop ? c->token : NULL;
 	return reg_new(&rp);
 }
 
@@ -1229,6 +1232,7 @@ engine_start_client(struct sc_engine *e)
 
 	c->e = e;
 	c->idx = e->started++;
+	util_token(c->token, sizeof(c->token), 16);
 	e->active++;
 	sc_result_init(&c->res);
 	c->fe = c->idx % e->o.nfrontends;

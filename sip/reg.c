@@ -34,6 +34,7 @@ struct reg {
 	char		*local_host;	/* bracketed if IPv6 */
 	unsigned	 local_port;
 	char		*user_agent;
+	char		*contact_token;
 	char		 call_id[40];
 	char		 from_tag[20];
 	char		 branch[48];	/* of the request in flight */
@@ -72,6 +73,9 @@ reg_new(const struct reg_params *p)
 	r->user_agent = reg_strdup(p->user_agent != NULL ? p->user_agent :
 	    "sipcanary");
 	r->local_port = p->local_port;
+	if (p->contact_token != NULL &&
+	    (r->contact_token = strdup(p->contact_token)) == NULL)
+		goto fail;
 	if (r->domain == NULL || r->user == NULL || r->password == NULL ||
 	    r->local_host == NULL || r->user_agent == NULL)
 		goto fail;
@@ -99,6 +103,7 @@ reg_free(struct reg *r)
 	}
 	free(r->local_host);
 	free(r->user_agent);
+	free(r->contact_token);
 	free(r);
 }
 
@@ -130,8 +135,14 @@ reg_request(struct reg *r, sip_method_t method, unsigned expires,
 	snprintf(via, sizeof(via), "SIP/2.0/TLS %s:%u;branch=%s;rport",
 	    r->local_host, r->local_port, r->branch);
 	snprintf(aor, sizeof(aor), "<sips:%s@%s>", r->user, r->domain);
-	snprintf(contact, sizeof(contact), "<sip:%s@%s:%u;transport=tls>",
-	    r->user, r->local_host, r->local_port);
+	if (r->contact_token != NULL)
+		snprintf(contact, sizeof(contact),
+		    "<sip:%s@%s;transport=tls;sc=%s>", r->user, r->local_host,
+		    r->contact_token);
+	else
+		snprintf(contact, sizeof(contact),
+		    "<sip:%s@%s:%u;transport=tls>", r->user, r->local_host,
+		    r->local_port);
 	snprintf(cseq, sizeof(cseq), "%u %s", r->cseq, mname);
 	snprintf(exp, sizeof(exp), "%u", expires);
 
@@ -225,7 +236,14 @@ reg_granted_from(const struct reg *r, const sip_t *sip)
 
 	snprintf(port, sizeof(port), "%u", r->local_port);
 	for (m = sip->sip_contact; m != NULL; m = m->m_next) {
-		if (m->m_url->url_host == NULL ||
+		if (r->contact_token != NULL) {
+			const char *sc = m->m_url->url_params != NULL ?
+			    strstr(m->m_url->url_params, "sc=") : NULL;
+
+			if (sc == NULL || strncmp(sc + 3, r->contact_token,
+			    strlen(r->contact_token)) != 0)
+				continue;
+		} else if (m->m_url->url_host == NULL ||
 		    strcasecmp(m->m_url->url_host, r->local_host) != 0 ||
 		    m->m_url->url_port == NULL ||
 		    strcmp(m->m_url->url_port, port) != 0)

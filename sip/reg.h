@@ -20,6 +20,14 @@ struct reg_params {
 	const char	*local_ip;	/* for Via and Contact */
 	unsigned	 local_port;
 	const char	*user_agent;
+	/*
+	 * A token that names this client's binding across connections:
+	 * the Contact becomes <sip:USER@HOST;transport=tls;sc=TOKEN>, the
+	 * same after a reconnect, so that re-registering replaces the
+	 * binding instead of leaving one per connection behind (RFC 3261
+	 * §10.2.4).  NULL: the Contact names this connection's address.
+	 */
+	const char	*contact_token;
 };
 
 enum reg_action {

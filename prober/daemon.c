@@ -1,0 +1,1177 @@
+/*
+ * daemon.c - the 24/7 prober (see daemon.h).
+ *
+ * Each target owns its frontends; each frontend owns a timer for its
+ * fresh probes and one scenario engine running its persistent flows in
+ * loop mode (reconnect, register, maintain, break: forever).  All state
+ * lives on the one event loop.  A reload builds the new targets from a
+ * config that already parsed, keeps the ones whose settings did not
+ * change (their flows untouched) and retires the rest; a retired target
+ * unregisters its flows before it is freed.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <openssl/rand.h>
+
+#include "daemon.h"
+#include "httpd.h"
+#include "metrics.h"
+#include "sipcanary.h"
+#include "status_html.h"
+#include "target.h"
+
+#define HISTORY_LEN		60
+#define SHUTDOWN_GRACE		4.5	/* SIGTERM: exit within 5 s */
+#define RELOCATE_MIN		30.0
+#define RELOCATE_MAX		3600.0
+#define RELOCATE_RETRY		30.0
+#define FLOW_BACKOFF_BASE	1.0
+#define FLOW_BACKOFF_MAX	60.0
+
+struct dtarget;
+
+struct dfront {
+	struct dtarget		*t;
+	struct sc_frontend	 fe;
+	char			 address[80];
+	char			 srv[300];
+	struct event		*timer;
+	struct sc_probe		*probe;
+	struct sc_engine	*flows;
+	unsigned		 nflows;
+	unsigned char		*flow_up;	/* per flow */
+	unsigned char		*flow_deliberate; /* cause of last down */
+	int			 flows_live;	/* engine not yet done */
+	int			 probed;
+	enum sc_verdict		 verdict;
+	char			 error[512];
+	time_t			 last_success;
+	double			 days_left;
+	unsigned char		 hist[HISTORY_LEN];
+	size_t			 nhist;
+	int			 seen;		/* in the last location */
+};
+
+struct dtarget {
+	struct daemon		*d;
+	struct target_conf	 conf;		/* our own deep copy */
+	struct target		 uri;
+	void			*tls_ctx;
+	struct sc_locate	*locate;
+	struct event		*relocate;
+	struct dfront		**fe;
+	size_t			 nfe;
+	int			 outage;
+	enum sc_verdict		 dns_verdict;	/* of the last location */
+	char			 dns_error[600];
+	struct sc_step		 flow_steps[4];
+	struct sc_scenario	 flow_sc;
+	int			 retiring;
+	int			 live_engines;
+};
+
+struct daemon {
+	struct event_base	*base;
+	struct sc_config	*conf;
+	char			*path;
+	struct metrics		*m;
+	struct metrics_family	*f_success, *f_probes, *f_phase, *f_flow_up,
+				*f_reconnects, *f_reconnect_dur, *f_rtt,
+				*f_cert_not_after, *f_cert_earliest, *f_cert_ok,
+				*f_outage, *f_frontends, *f_build;
+	struct httpd		*http;
+	struct dtarget		**targets;
+	size_t			 ntargets;
+	struct dtarget		**retired;
+	size_t			 nretired;
+	struct event		*ev_hup, *ev_term, *ev_int, *ev_grace;
+	time_t			 started;
+	int			 stopping;
+	int			 rc;
+};
+
+static void	dfront_free(struct dfront *);
+static void	dtarget_free(struct dtarget *);
+static void	dtarget_locate(struct dtarget *);
+static void	daemon_check_stopped(struct daemon *);
+
+static const double phase_bounds[] = { 0.001, 0.0025, 0.005, 0.01, 0.025,
+    0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10 };
+static const double reconnect_bounds[] = { 0.01, 0.025, 0.05, 0.1, 0.25,
+    0.5, 1, 2.5, 5, 10, 30, 60, 120, 300 };
+static const double rtt_bounds[] = { 0.0005, 0.001, 0.0025, 0.005, 0.01,
+    0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5 };
+
+/* --- small helpers ------------------------------------------------------- */
+
+static double
+daemon_jitter(double seconds)
+{
+	unsigned int r = 0;
+
+	/* ±10%, so that frontends of one target are not probed in step. */
+	if (RAND_bytes((unsigned char *)&r, sizeof(r)) != 1)
+		r = (unsigned int)random();
+	return seconds * (0.9 + 0.2 * ((double)r / (double)UINT32_MAX));
+}
+
+static void
+daemon_arm(struct event *ev, double seconds)
+{
+	struct timeval tv;
+
+	if (seconds < 0)
+		seconds = 0;
+	tv.tv_sec = (time_t)seconds;
+	tv.tv_usec = (suseconds_t)((seconds - (double)tv.tv_sec) * 1e6);
+	evtimer_add(ev, &tv);
+}
+
+static char *
+dup_or_null(const char *s)
+{
+	return s != NULL ? strdup(s) : NULL;
+}
+
+static void
+tconf_clear(struct target_conf *c)
+{
+	free(c->name);
+	free(c->uri);
+	free(c->user);
+	if (c->password != NULL) {
+		explicit_bzero(c->password, strlen(c->password));
+		free(c->password);
+	}
+	free(c->password_file);
+	free(c->owner);
+	free(c->connect);
+	free(c->dns_server);
+	free(c->ca_file);
+	memset(c, 0, sizeof(*c));
+}
+
+static int
+tconf_copy(struct target_conf *dst, const struct target_conf *src)
+{
+	*dst = *src;
+	dst->name = dup_or_null(src->name);
+	dst->uri = dup_or_null(src->uri);
+	dst->user = dup_or_null(src->user);
+	dst->password = dup_or_null(src->password);
+	dst->password_file = dup_or_null(src->password_file);
+	dst->owner = dup_or_null(src->owner);
+	dst->connect = dup_or_null(src->connect);
+	dst->dns_server = dup_or_null(src->dns_server);
+	dst->ca_file = dup_or_null(src->ca_file);
+	if (dst->name == NULL || dst->uri == NULL ||
+	    (src->user && !dst->user) || (src->password && !dst->password) ||
+	    (src->password_file && !dst->password_file) ||
+	    (src->owner && !dst->owner) || (src->connect && !dst->connect) ||
+	    (src->dns_server && !dst->dns_server) ||
+	    (src->ca_file && !dst->ca_file)) {
+		tconf_clear(dst);
+		return -1;
+	}
+	return 0;
+}
+
+/* A TLS or certificate failure: the layer the incident broke. */
+static int
+verdict_tls_layer(enum sc_verdict v)
+{
+	const char *s = sc_verdict_str(v);
+
+	if (v == SC_CERT_EXPIRING || v == SC_CERT_INCONSISTENT)
+		return 0;
+	return strncmp(s, "tls_", 4) == 0 || strncmp(s, "cert_", 5) == 0;
+}
+
+static int
+dfront_flows_up(const struct dfront *f)
+{
+	unsigned	i;
+	int		n = 0;
+
+	for (i = 0; i < f->nflows; i++)
+		n += f->flow_up[i] != 0;
+	return n;
+}
+
+/* --- metrics ------------------------------------------------------------- */
+
+static int
+daemon_metrics_new(struct daemon *d)
+{
+	static const char *const tf[] = { "target", "frontend", "srv", NULL };
+	static const char *const tfv[] = { "target", "frontend", "srv",
+	    "verdict", NULL };
+	static const char *const tfp[] = { "target", "frontend", "srv",
+	    "phase", NULL };
+	static const char *const tff[] = { "target", "frontend", "srv", "flow",
+	    NULL };
+	static const char *const tfrc[] = { "target", "frontend", "srv",
+	    "result", "cause", NULL };
+	static const char *const tfdf[] = { "target", "frontend", "srv",
+	    "depth", "fingerprint_sha256", NULL };
+	static const char *const t[] = { "target", NULL };
+	static const char *const v[] = { "version", NULL };
+	struct metrics *m;
+
+	if ((d->m = m = metrics_new(0)) == NULL ||
+	    metrics_const_label(m, "vantage", d->conf->vantage) == -1)
+		return -1;
+	d->f_success = metrics_gauge_new(m, "sipcanary_probe_success",
+	    "1 if the last fresh probe of the frontend was ok", tf);
+	d->f_probes = metrics_counter_new(m, "sipcanary_probes_total",
+	    "Fresh probes by verdict code", tfv);
+	d->f_phase = metrics_histogram_new(m,
+	    "sipcanary_phase_duration_seconds", "Fresh probe phase latency: "
+	    "dns, tcp_connect, tls_handshake, first_response, register", tfp,
+	    phase_bounds, sizeof(phase_bounds) / sizeof(phase_bounds[0]));
+	d->f_flow_up = metrics_gauge_new(m, "sipcanary_flow_up",
+	    "1 while the persistent flow is registered", tff);
+	d->f_reconnects = metrics_counter_new(m,
+	    "sipcanary_flow_reconnects_total", "Flow reconnects by result "
+	    "(success, failure) and cause (deliberate, lost)", tfrc);
+	d->f_reconnect_dur = metrics_histogram_new(m,
+	    "sipcanary_flow_reconnect_duration_seconds",
+	    "From a flow's break or loss until registered again", tf,
+	    reconnect_bounds,
+	    sizeof(reconnect_bounds) / sizeof(reconnect_bounds[0]));
+	d->f_rtt = metrics_histogram_new(m, "sipcanary_keepalive_rtt_seconds",
+	    "RFC 5626 CRLF keep-alive ping to pong", tf, rtt_bounds,
+	    sizeof(rtt_bounds) / sizeof(rtt_bounds[0]));
+	d->f_cert_not_after = metrics_gauge_new(m,
+	    "sipcanary_cert_not_after_timestamp_seconds", "notAfter of each "
+	    "certificate the frontend sent, kept when verification fails",
+	    tfdf);
+	d->f_cert_earliest = metrics_gauge_new(m,
+	    "sipcanary_cert_earliest_expiry_timestamp_seconds",
+	    "Earliest notAfter in the frontend's chain", tf);
+	d->f_cert_ok = metrics_gauge_new(m, "sipcanary_cert_ok",
+	    "1 if the frontend's certificate verdict is ok", tf);
+	d->f_outage = metrics_gauge_new(m, "sipcanary_new_connection_outage",
+	    "1 while fresh probes fail at the TLS or certificate layer while "
+	    "persistent flows to the same frontend are up", t);
+	d->f_frontends = metrics_gauge_new(m, "sipcanary_frontends",
+	    "Frontends currently located for the target", t);
+	d->f_build = metrics_gauge_new(m, "sipcanary_build_info",
+	    "Always 1; the version is a label", v);
+	if (d->f_success == NULL || d->f_probes == NULL || d->f_phase == NULL ||
+	    d->f_flow_up == NULL || d->f_reconnects == NULL ||
+	    d->f_reconnect_dur == NULL || d->f_rtt == NULL ||
+	    d->f_cert_not_after == NULL || d->f_cert_earliest == NULL ||
+	    d->f_cert_ok == NULL || d->f_outage == NULL ||
+	    d->f_frontends == NULL || d->f_build == NULL)
+		return -1;
+	(void)metrics_set(d->f_build, (const char *const[]){ PACKAGE_VERSION },
+	    1);
+	return 0;
+}
+
+static void
+dfront_phase(struct dfront *f, const char *phase, double seconds)
+{
+	const char *const l[] = { f->t->conf.name, f->address, f->srv, phase };
+
+	if (seconds >= 0)
+		(void)metrics_observe(f->t->d->f_phase, l, seconds);
+}
+
+/* Certificate series of a frontend: replaced as a whole on each probe. */
+static void
+dfront_cert_metrics(struct dfront *f, const struct sc_result *r)
+{
+	struct daemon	*d = f->t->d;
+	const char	*const tf[] = { f->t->conf.name, f->address, f->srv };
+	const char	*const match[] = { "target", f->t->conf.name,
+			    "frontend", f->address, NULL };
+	char		 depth[16];
+	size_t		 i;
+
+	if (r->t.tls_handshake < 0)
+		return;		/* no handshake: nothing new to say */
+	(void)metrics_family_remove_matching(d->f_cert_not_after, match);
+	for (i = 0; i < r->cert.nchain; i++) {
+		snprintf(depth, sizeof(depth), "%d", r->cert.chain[i].depth);
+		(void)metrics_set(d->f_cert_not_after, (const char *const[]){
+		    f->t->conf.name, f->address, f->srv, depth,
+		    r->cert.chain[i].fingerprint_sha256 },
+		    (double)r->cert.chain[i].not_after);
+	}
+	if (r->cert.has_expiry) {
+		(void)metrics_set(d->f_cert_earliest, tf,
+		    (double)r->cert.expiry.not_after);
+		f->days_left = r->cert.expiry.days_left;
+	}
+	(void)metrics_set(d->f_cert_ok, tf, r->cert.verdict == SC_OK);
+}
+
+/* --- the detector -------------------------------------------------------- */
+
+static void
+dtarget_detect(struct dtarget *t)
+{
+	size_t	i;
+	int	outage = 0, up = 0;
+
+	for (i = 0; i < t->nfe; i++) {
+		const struct dfront *f = t->fe[i];
+
+		if (f->probed && verdict_tls_layer(f->verdict) &&
+		    dfront_flows_up(f) > 0) {
+			outage = 1;
+			up += dfront_flows_up(f);
+		}
+	}
+	if (outage != t->outage) {
+		if (outage)
+			log_event(LOG_WARN, t->conf.name, NULL,
+			    "new_connection_outage", "new connections fail at "
+			    "the TLS or certificate layer while %d existing "
+			    "flows are up", up);
+		else
+			log_event(LOG_INFO, t->conf.name, NULL, "ok",
+			    "new_connection_outage cleared");
+	}
+	t->outage = outage;
+	(void)metrics_set(t->d->f_outage,
+	    (const char *const[]){ t->conf.name }, outage);
+}
+
+/* --- fresh probes -------------------------------------------------------- */
+
+static void	dfront_probe_start(struct dfront *);
+
+static void
+dfront_timer(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd; (void)what;
+	dfront_probe_start(arg);
+}
+
+static void
+dfront_history(struct dfront *f, const struct sc_result *r)
+{
+	unsigned char v = r->verdict == SC_OK ? 1 :
+	    r->severity == SC_SEV_WARNING ? 2 : 3;
+
+	if (f->nhist == HISTORY_LEN) {
+		memmove(f->hist, f->hist + 1, HISTORY_LEN - 1);
+		f->nhist--;
+	}
+	f->hist[f->nhist++] = v;
+}
+
+static void
+dfront_probe_done(struct sc_result *r, void *arg)
+{
+	struct dfront	*f = arg;
+	struct dtarget	*t = f->t;
+	struct daemon	*d = t->d;
+	const char	*const tf[] = { t->conf.name, f->address, f->srv };
+	const char	*const tfv[] = { t->conf.name, f->address, f->srv,
+			    sc_verdict_str(r->verdict) };
+	int		 ok = r->verdict == SC_OK ||
+			    r->verdict == SC_CERT_EXPIRING;
+	enum sc_verdict	 before = f->verdict;
+	int		 was = f->probed;
+
+	f->probed = 1;
+	f->verdict = r->verdict;
+	snprintf(f->error, sizeof(f->error), "%s", r->error);
+	if (ok)
+		f->last_success = time(NULL);
+	dfront_history(f, r);
+	(void)metrics_set(d->f_success, tf, ok);
+	(void)metrics_inc(d->f_probes, tfv);
+	dfront_phase(f, "tcp_connect", r->t.tcp_connect);
+	dfront_phase(f, "tls_handshake", r->t.tls_handshake);
+	dfront_phase(f, "first_response", r->t.first_response);
+	dfront_phase(f, "register", r->t.registered);
+	dfront_cert_metrics(f, r);
+	log_event(ok ? LOG_INFO : LOG_WARN, t->conf.name, f->address,
+	    sc_verdict_str(r->verdict), "fresh probe: %s%s%s (tcp %.1f ms, "
+	    "tls %.1f ms, register %.1f ms)", ok ? "ok" : "failed",
+	    r->error[0] ? ": " : "", r->error, r->t.tcp_connect * 1000,
+	    r->t.tls_handshake * 1000, r->t.registered * 1000);
+	if (was && before != r->verdict)
+		log_event(LOG_WARN, t->conf.name, f->address,
+		    sc_verdict_str(r->verdict), "verdict changed from %s",
+		    sc_verdict_str(before));
+	sc_probe_free(f->probe);	/* safe: called from a deferred event */
+	f->probe = NULL;
+	dtarget_detect(t);
+	if (!d->stopping && !t->retiring)
+		daemon_arm(f->timer, daemon_jitter(t->conf.interval));
+}
+
+static void
+dfront_probe_start(struct dfront *f)
+{
+	struct dtarget		*t = f->t;
+	struct sc_probe_opts	 o;
+
+	if (f->probe != NULL || t->d->stopping || t->retiring)
+		return;
+	memset(&o, 0, sizeof(o));
+	o.uri = t->uri.uri;
+	o.domain = t->uri.domain;
+	o.host = f->fe.host;
+	o.port = f->fe.port;
+	o.user = t->conf.user;
+	o.password = t->conf.password;
+	o.timeout = t->conf.timeout;
+	o.expires = t->conf.expires;
+	o.unregister = 1;
+	o.warn_days = t->conf.warn_days;
+	o.crit_days = t->conf.crit_days;
+	o.tls_ctx = t->tls_ctx;
+	o.tls_only = t->conf.user == NULL;
+	if ((f->probe = sc_probe_start(t->d->base, &o, dfront_probe_done, f))
+	    == NULL) {
+		log_event(LOG_ERROR, t->conf.name, f->address,
+		    "internal_error", "cannot start a probe: out of memory");
+		daemon_arm(f->timer, t->conf.interval);
+	}
+}
+
+/* --- persistent flows ---------------------------------------------------- */
+
+static void
+dfront_flow_set(struct dfront *f, unsigned flow, int up)
+{
+	char flowid[16];
+
+	snprintf(flowid, sizeof(flowid), "%u", flow);
+	(void)metrics_set(f->t->d->f_flow_up, (const char *const[]){
+	    f->t->conf.name, f->address, f->srv, flowid }, up);
+}
+
+static void
+dfront_on_flow(unsigned client, int up, enum sc_verdict why, void *arg)
+{
+	struct dfront *f = arg;
+
+	if (client >= f->nflows)
+		return;
+	f->flow_up[client] = up != 0;
+	if (!up)
+		f->flow_deliberate[client] = why == SC_OK;
+	dfront_flow_set(f, client, up);
+	if (!up && why != SC_OK && !f->t->d->stopping)
+		log_event(LOG_WARN, f->t->conf.name, f->address,
+		    sc_verdict_str(why), "flow %u is down", client);
+	else if (up)
+		log_event(LOG_INFO, f->t->conf.name, f->address, "ok",
+		    "flow %u is registered", client);
+	dtarget_detect(f->t);
+}
+
+static void
+dfront_on_reconnect(unsigned client, double seconds, int deliberate,
+    void *arg)
+{
+	struct dfront	*f = arg;
+	const char	*const tf[] = { f->t->conf.name, f->address, f->srv };
+
+	(void)client;
+	(void)metrics_inc(f->t->d->f_reconnects, (const char *const[]){
+	    f->t->conf.name, f->address, f->srv, "success",
+	    deliberate ? "deliberate" : "lost" });
+	(void)metrics_observe(f->t->d->f_reconnect_dur, tf, seconds);
+	log_event(LOG_INFO, f->t->conf.name, f->address, "ok",
+	    "flow %u registered again %.3f s after a %s", client, seconds,
+	    deliberate ? "deliberate break" : "loss");
+}
+
+static void
+dfront_on_step(const struct sc_step_event *ev, void *arg)
+{
+	struct dfront	*f = arg;
+
+	if (ev->held || f->t->d->stopping || ev->client >= f->nflows)
+		return;
+	if (ev->step->kind == SC_STEP_RECONNECT ||
+	    ev->step->kind == SC_STEP_REGISTER) {
+		(void)metrics_inc(f->t->d->f_reconnects, (const char *const[]){
+		    f->t->conf.name, f->address, f->srv, "failure",
+		    f->flow_deliberate[ev->client] ? "deliberate" : "lost" });
+		log_event(LOG_WARN, f->t->conf.name, f->address,
+		    sc_verdict_str(ev->verdict), "flow %u: %s failed: %s",
+		    ev->client, sc_step_kind_str(ev->step->kind),
+		    ev->error != NULL ? ev->error : "");
+	}
+}
+
+static void
+dfront_on_keepalive(unsigned client, double rtt, void *arg)
+{
+	struct dfront	*f = arg;
+	const char	*const tf[] = { f->t->conf.name, f->address, f->srv };
+
+	(void)client;
+	(void)metrics_observe(f->t->d->f_rtt, tf, rtt);
+}
+
+static void
+dfront_on_flows_done(void *arg)
+{
+	struct dfront	*f = arg;
+	struct dtarget	*t = f->t;
+
+	f->flows_live = 0;
+	t->live_engines--;
+	daemon_check_stopped(t->d);
+}
+
+static const struct sc_engine_cbs dfront_flow_cbs = {
+	.on_step = dfront_on_step,
+	.on_reconnect = dfront_on_reconnect,
+	.on_flow = dfront_on_flow,
+	.on_keepalive = dfront_on_keepalive,
+	.on_done = dfront_on_flows_done,
+};
+
+static void
+dfront_flows_start(struct dfront *f)
+{
+	struct dtarget		*t = f->t;
+	struct sc_engine_opts	 eo;
+	char			 err[256];
+
+	if (t->conf.flows == 0 || t->conf.user == NULL)
+		return;		/* no credentials: nothing to stay registered */
+	memset(&eo, 0, sizeof(eo));
+	eo.scenario = &t->flow_sc;
+	eo.uri = t->uri.uri;
+	eo.domain = t->uri.domain;
+	eo.frontends = &f->fe;
+	eo.nfrontends = 1;
+	eo.password = t->conf.password;
+	eo.clients = t->conf.flows;
+	eo.ramp = 0;
+	eo.timeout = t->conf.timeout;
+	eo.tls_ctx = t->tls_ctx;
+	eo.warn_days = t->conf.warn_days;
+	eo.crit_days = t->conf.crit_days;
+	eo.loop = 1;
+	f->flows = sc_engine_start(t->d->base, &eo, &dfront_flow_cbs, f, err,
+	    sizeof(err));
+	if (f->flows == NULL) {
+		log_event(LOG_ERROR, t->conf.name, f->address, "internal_error",
+		    "cannot start flows: %s", err);
+		return;
+	}
+	f->flows_live = 1;
+	t->live_engines++;
+}
+
+/* --- frontends ----------------------------------------------------------- */
+
+static struct dfront *
+dfront_new(struct dtarget *t, const struct sc_frontend *fe)
+{
+	struct dfront	*f;
+	unsigned	 i;
+
+	if ((f = calloc(1, sizeof(*f))) == NULL)
+		return NULL;
+	f->t = t;
+	f->fe = *fe;
+	f->days_left = NAN;
+	snprintf(f->address, sizeof(f->address), fe->family == 6 ?
+	    "[%s]:%u" : "%s:%u", fe->host, fe->port);
+	if (fe->has_srv)
+		snprintf(f->srv, sizeof(f->srv), "%s:%u", fe->srv_target,
+		    fe->srv_port);
+	f->nflows = t->conf.user != NULL ? t->conf.flows : 0;
+	if ((f->flow_up = calloc(f->nflows + 1, 1)) == NULL ||
+	    (f->flow_deliberate = calloc(f->nflows + 1, 1)) == NULL ||
+	    (f->timer = evtimer_new(t->d->base, dfront_timer, f)) == NULL) {
+		dfront_free(f);
+		return NULL;
+	}
+	for (i = 0; i < f->nflows; i++)
+		dfront_flow_set(f, i, 0);
+	/* Spread the first probes of many frontends over the interval. */
+	daemon_arm(f->timer, daemon_jitter(t->conf.interval) * 0.1);
+	dfront_flows_start(f);
+	return f;
+}
+
+static void
+dfront_free(struct dfront *f)
+{
+	if (f == NULL)
+		return;
+	sc_probe_free(f->probe);
+	if (f->flows_live)
+		f->t->live_engines--;
+	sc_engine_free(f->flows);
+	if (f->timer != NULL)
+		event_free(f->timer);
+	free(f->flow_up);
+	free(f->flow_deliberate);
+	free(f);
+}
+
+static void
+dfront_forget_metrics(struct dfront *f)
+{
+	const char *const match[] = { "target", f->t->conf.name, "frontend",
+	    f->address, NULL };
+
+	(void)metrics_remove_matching(f->t->d->m, match);
+}
+
+/* --- targets ------------------------------------------------------------- */
+
+static void
+dtarget_relocate_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd; (void)what;
+	dtarget_locate(arg);
+}
+
+static void
+dtarget_located(enum sc_verdict v, const char *why,
+    const struct sc_frontend *fe, size_t n, double seconds, void *arg)
+{
+	struct dtarget	*t = arg;
+	struct dfront	**nf;
+	size_t		 i, j, k;
+	double		 ttl = RELOCATE_MAX;
+	int		 literal = t->conf.connect != NULL;
+
+	t->dns_verdict = v;
+	snprintf(t->dns_error, sizeof(t->dns_error), "%s", why);
+	if (v != SC_OK) {
+		log_event(LOG_WARN, t->conf.name, NULL, sc_verdict_str(v),
+		    "cannot locate frontends (keeping %zu): %s", t->nfe, why);
+		daemon_arm(t->relocate, RELOCATE_RETRY);
+		return;
+	}
+	for (i = 0; i < t->nfe; i++)
+		t->fe[i]->seen = 0;
+	for (j = 0; j < n; j++) {
+		for (i = 0; i < t->nfe; i++)
+			if (strcmp(t->fe[i]->fe.host, fe[j].host) == 0 &&
+			    t->fe[i]->fe.port == fe[j].port)
+				break;
+		if (fe[j].ttl > 0 && fe[j].ttl < ttl)
+			ttl = fe[j].ttl;
+		if (i < t->nfe) {
+			t->fe[i]->seen = 1;
+			continue;
+		}
+		if ((nf = realloc(t->fe, (t->nfe + 1) * sizeof(*nf))) == NULL)
+			continue;
+		t->fe = nf;
+		if ((t->fe[t->nfe] = dfront_new(t, &fe[j])) == NULL)
+			continue;
+		t->fe[t->nfe]->seen = 1;
+		log_event(LOG_INFO, t->conf.name, t->fe[t->nfe]->address, "ok",
+		    "frontend located (dns %.1f ms)", seconds * 1000);
+		dfront_phase(t->fe[t->nfe], "dns", seconds);
+		t->nfe++;
+	}
+	/* Frontends that DNS no longer names go, with their series. */
+	for (i = 0, k = 0; i < t->nfe; i++) {
+		if (t->fe[i]->seen) {
+			t->fe[k++] = t->fe[i];
+			continue;
+		}
+		log_event(LOG_INFO, t->conf.name, t->fe[i]->address, "ok",
+		    "frontend no longer located: stopped");
+		dfront_forget_metrics(t->fe[i]);
+		dfront_free(t->fe[i]);
+	}
+	t->nfe = k;
+	(void)metrics_set(t->d->f_frontends,
+	    (const char *const[]){ t->conf.name }, (double)t->nfe);
+	dtarget_detect(t);
+	/* Re-locate when the records expire; a literal never changes. */
+	if (!literal) {
+		if (ttl < RELOCATE_MIN)
+			ttl = RELOCATE_MIN;
+		daemon_arm(t->relocate, ttl);
+	}
+}
+
+static void
+dtarget_locate(struct dtarget *t)
+{
+	struct sc_locate_opts	 lo;
+	char			 err[256];
+
+	sc_locate_free(t->locate);
+	t->locate = NULL;
+	if (t->d->stopping || t->retiring)
+		return;
+	memset(&lo, 0, sizeof(lo));
+	lo.name = t->uri.connect_host != NULL ? t->uri.connect_host :
+	    t->uri.domain;
+	lo.port = t->uri.connect_host != NULL ? t->uri.connect_port :
+	    t->uri.uri_port;
+	lo.explicit = t->uri.connect_host != NULL || t->uri.uri_port != 0;
+	lo.dns_servers = t->conf.dns_server;
+	lo.timeout = t->conf.timeout;
+	if ((t->locate = sc_locate_start(t->d->base, &lo, dtarget_located, t,
+	    err, sizeof(err))) == NULL) {
+		log_event(LOG_ERROR, t->conf.name, NULL, "internal_error",
+		    "cannot start DNS: %s", err);
+		daemon_arm(t->relocate, RELOCATE_RETRY);
+	}
+}
+
+static struct dtarget *
+dtarget_new(struct daemon *d, const struct target_conf *c)
+{
+	struct dtarget	*t;
+	char		 err[600];
+
+	if ((t = calloc(1, sizeof(*t))) == NULL)
+		return NULL;
+	t->d = d;
+	if (tconf_copy(&t->conf, c) == -1)
+		goto fail;
+	if (target_parse_uri(&t->uri, c->uri, err, sizeof(err)) == -1 ||
+	    (c->connect != NULL && target_parse_hostport(c->connect,
+	    &t->uri.connect_host, &t->uri.connect_port, err,
+	    sizeof(err)) == -1)) {
+		log_event(LOG_ERROR, c->name, NULL, "internal_error", "%s",
+		    err);
+		goto fail;
+	}
+	if ((t->tls_ctx = sc_tls_ctx_new(c->ca_file, c->tls_min, 0, err,
+	    sizeof(err))) == NULL) {
+		log_event(LOG_ERROR, c->name, NULL, "internal_error", "%s",
+		    err);
+		goto fail;
+	}
+	if ((t->relocate = evtimer_new(d->base, dtarget_relocate_cb, t)) ==
+	    NULL)
+		goto fail;
+	/* The persistent flow: a built-in scenario run in loop mode. */
+	t->flow_steps[0] = (struct sc_step){ .kind = SC_STEP_RECONNECT,
+	    .label = "reconnect", .expect_verdict = -1,
+	    .backoff = SC_BACKOFF_RFC5626, .backoff_base = FLOW_BACKOFF_BASE,
+	    .backoff_max = FLOW_BACKOFF_MAX, .within = c->timeout };
+	t->flow_steps[1] = (struct sc_step){ .kind = SC_STEP_REGISTER,
+	    .label = "register", .expect_verdict = -1, .within = c->timeout,
+	    .expires = c->expires };
+	t->flow_steps[2] = (struct sc_step){ .kind = SC_STEP_MAINTAIN,
+	    .label = "maintain", .expect_verdict = -1, .within = c->timeout,
+	    .every = c->keepalive, .expires = c->expires,
+	    .duration = c->reconnect_every > 0 ?
+	    daemon_jitter(c->reconnect_every) : 0 };
+	t->flow_steps[3] = (struct sc_step){ .kind = SC_STEP_BREAK,
+	    .label = "deliberate-break", .expect_verdict = -1,
+	    .how = SC_BREAK_RST };
+	t->flow_sc.name = (char *)"persistent-flow";
+	t->flow_sc.clients = c->flows;
+	t->flow_sc.user = t->conf.user;
+	t->flow_sc.steps = t->flow_steps;
+	t->flow_sc.nsteps = 4;
+	t->dns_verdict = SC_OK;
+	log_event(LOG_INFO, c->name, NULL, "ok", "probing %s every %.0f s "
+	    "with %u flows per frontend", c->uri, c->interval,
+	    c->user != NULL ? c->flows : 0);
+	dtarget_locate(t);
+	return t;
+fail:
+	dtarget_free(t);
+	return NULL;
+}
+
+static void
+dtarget_free(struct dtarget *t)
+{
+	size_t i;
+
+	if (t == NULL)
+		return;
+	for (i = 0; i < t->nfe; i++)
+		dfront_free(t->fe[i]);
+	free(t->fe);
+	sc_locate_free(t->locate);
+	if (t->relocate != NULL)
+		event_free(t->relocate);
+	sc_tls_ctx_free(t->tls_ctx);
+	target_clear(&t->uri);
+	tconf_clear(&t->conf);
+	free(t);
+}
+
+/* Stops probing; its flows unregister, then daemon_reap frees it. */
+static void
+dtarget_retire(struct dtarget *t)
+{
+	struct daemon	*d = t->d;
+	struct dtarget	**v;
+	size_t		 i;
+
+	t->retiring = 1;
+	sc_locate_free(t->locate);
+	t->locate = NULL;
+	event_del(t->relocate);
+	for (i = 0; i < t->nfe; i++) {
+		event_del(t->fe[i]->timer);
+		sc_probe_free(t->fe[i]->probe);
+		t->fe[i]->probe = NULL;
+		sc_engine_shutdown(t->fe[i]->flows);
+	}
+	if ((v = realloc(d->retired, (d->nretired + 1) * sizeof(*v))) ==
+	    NULL) {
+		dtarget_free(t);
+		return;
+	}
+	d->retired = v;
+	d->retired[d->nretired++] = t;
+}
+
+/* --- the daemon ---------------------------------------------------------- */
+
+static void
+daemon_reap(struct daemon *d)
+{
+	size_t i, k;
+
+	for (i = 0, k = 0; i < d->nretired; i++) {
+		if (d->retired[i]->live_engines > 0) {
+			d->retired[k++] = d->retired[i];
+			continue;
+		}
+		(void)metrics_remove_matching(d->m, (const char *const[]){
+		    "target", d->retired[i]->conf.name, NULL });
+		dtarget_free(d->retired[i]);
+	}
+	d->nretired = k;
+}
+
+static void
+daemon_check_stopped(struct daemon *d)
+{
+	size_t	i;
+	int	live = 0;
+
+	daemon_reap(d);
+	if (!d->stopping)
+		return;
+	for (i = 0; i < d->ntargets; i++)
+		live += d->targets[i]->live_engines;
+	if (live == 0 && d->nretired == 0)
+		event_base_loopbreak(d->base);
+}
+
+static void
+daemon_grace(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon *d = arg;
+
+	(void)fd; (void)what;
+	log_event(LOG_WARN, NULL, NULL, NULL, "shutdown grace period over: "
+	    "exiting with unregisters unanswered");
+	event_base_loopbreak(d->base);
+}
+
+static void
+daemon_stop(evutil_socket_t sig, short what, void *arg)
+{
+	struct daemon	*d = arg;
+	size_t		 i, j;
+
+	(void)what;
+	if (d->stopping)
+		return;
+	d->stopping = 1;
+	log_event(LOG_INFO, NULL, NULL, NULL, "%s: unregistering flows and "
+	    "stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
+	for (i = 0; i < d->ntargets; i++) {
+		struct dtarget *t = d->targets[i];
+
+		sc_locate_free(t->locate);
+		t->locate = NULL;
+		event_del(t->relocate);
+		for (j = 0; j < t->nfe; j++) {
+			event_del(t->fe[j]->timer);
+			sc_probe_free(t->fe[j]->probe);
+			t->fe[j]->probe = NULL;
+			sc_engine_shutdown(t->fe[j]->flows);
+		}
+	}
+	daemon_arm(d->ev_grace, SHUTDOWN_GRACE);
+	daemon_check_stopped(d);
+}
+
+static void
+daemon_reload(evutil_socket_t sig, short what, void *arg)
+{
+	struct daemon		*d = arg;
+	struct sc_config	*nc;
+	struct dtarget		**nt;
+	char			 err[1024];
+	size_t			 i, j, n = 0;
+
+	(void)sig; (void)what;
+	if (d->stopping)
+		return;
+	if ((nc = config_load(d->path, err, sizeof(err))) == NULL) {
+		log_event(LOG_ERROR, NULL, NULL, NULL, "reload refused, the "
+		    "running config stays in force: %s", err);
+		return;
+	}
+	if ((nt = calloc(nc->ntargets + 1, sizeof(*nt))) == NULL) {
+		config_free(nc);
+		log_event(LOG_ERROR, NULL, NULL, NULL, "reload: out of memory");
+		return;
+	}
+	if (strcmp(nc->listen, d->conf->listen) != 0 ||
+	    strcmp(nc->state_dir, d->conf->state_dir) != 0)
+		log_event(LOG_WARN, NULL, NULL, NULL, "reload: listen and "
+		    "state_dir take effect on restart only");
+	if (strcmp(nc->vantage, d->conf->vantage) != 0)
+		(void)metrics_const_label(d->m, "vantage", nc->vantage);
+	for (i = 0; i < nc->ntargets; i++) {
+		const struct target_conf *c = &nc->targets[i];
+
+		if (!c->enabled)
+			continue;
+		for (j = 0; j < d->ntargets; j++)
+			if (d->targets[j] != NULL &&
+			    target_conf_same(&d->targets[j]->conf, c))
+				break;
+		if (j < d->ntargets) {
+			/* Unchanged: keep it, flows and all. */
+			nt[n] = d->targets[j];
+			d->targets[j] = NULL;
+			free(nt[n]->conf.owner);
+			nt[n]->conf.owner = dup_or_null(c->owner);
+			n++;
+			continue;
+		}
+		if ((nt[n] = dtarget_new(d, c)) != NULL)
+			n++;
+	}
+	for (j = 0; j < d->ntargets; j++)
+		if (d->targets[j] != NULL) {
+			log_event(LOG_INFO, d->targets[j]->conf.name, NULL,
+			    NULL, "reload: target changed or removed: "
+			    "unregistering its flows");
+			dtarget_retire(d->targets[j]);
+		}
+	free(d->targets);
+	d->targets = nt;
+	d->ntargets = n;
+	config_free(d->conf);
+	d->conf = nc;
+	log_event(LOG_INFO, NULL, NULL, NULL, "reloaded %s: %zu targets",
+	    d->path, n);
+	daemon_check_stopped(d);
+}
+
+/* --- HTTP ---------------------------------------------------------------- */
+
+static void
+daemon_http_metrics(struct evhttp_request *req, void *arg)
+{
+	struct daemon	*d = arg;
+	struct evbuffer	*b = evbuffer_new();
+
+	if (b == NULL || metrics_write(d->m, b) == -1) {
+		evbuffer_free(b);
+		httpd_send_text(req, 500, "out of memory\n");
+		return;
+	}
+	httpd_send(req, 200, METRICS_CONTENT_TYPE, b);
+	evbuffer_free(b);
+}
+
+static const char *
+dtarget_state(const struct dtarget *t)
+{
+	size_t	i;
+	int	up = 0, down = 0, warn = 0, top_up = 0, probed = 0;
+	unsigned top = t->nfe > 0 ? t->fe[0]->fe.priority : 0;
+
+	if (t->nfe == 0)
+		return t->dns_verdict == SC_OK ? "unknown" : "critical";
+	for (i = 0; i < t->nfe; i++) {
+		const struct dfront *f = t->fe[i];
+
+		if (!f->probed)
+			continue;
+		probed++;
+		if (f->verdict == SC_OK || f->verdict == SC_CERT_EXPIRING) {
+			up++;
+			warn += f->verdict == SC_CERT_EXPIRING;
+			top_up |= f->fe.priority == top;
+		} else
+			down++;
+	}
+	if (probed == 0)
+		return "unknown";
+	if (down > 0 && !top_up)
+		return "critical";
+	if (down > 0 || warn > 0 || t->outage)
+		return t->outage ? "critical" : "warning";
+	return "ok";
+}
+
+static void
+daemon_http_status(struct evhttp_request *req, void *arg)
+{
+	struct daemon		*d = arg;
+	struct status_target	*st;
+	struct status_frontend	*sf;
+	struct status_view	 v;
+	struct evbuffer		*b;
+	size_t			 i, j, nfe = 0, k = 0;
+
+	for (i = 0; i < d->ntargets; i++)
+		nfe += d->targets[i]->nfe;
+	st = calloc(d->ntargets + 1, sizeof(*st));
+	sf = calloc(nfe + 1, sizeof(*sf));
+	b = evbuffer_new();
+	if (st == NULL || sf == NULL || b == NULL) {
+		free(st);
+		free(sf);
+		evbuffer_free(b);
+		httpd_send_text(req, 500, "out of memory\n");
+		return;
+	}
+	for (i = 0; i < d->ntargets; i++) {
+		const struct dtarget *t = d->targets[i];
+
+		st[i].name = t->conf.name;
+		st[i].uri = t->conf.uri;
+		st[i].owner = t->conf.owner;
+		st[i].state = dtarget_state(t);
+		st[i].outage = t->outage;
+		st[i].frontends = &sf[k];
+		st[i].nfrontends = t->nfe;
+		for (j = 0; j < t->nfe; j++, k++) {
+			const struct dfront *f = t->fe[j];
+
+			sf[k].address = f->address;
+			sf[k].verdict = f->probed ? sc_verdict_str(f->verdict) :
+			    NULL;
+			sf[k].error = f->error[0] != '\0' ? f->error : NULL;
+			sf[k].last_success = f->last_success;
+			sf[k].days_left = f->days_left;
+			sf[k].flows_up = dfront_flows_up(f);
+			sf[k].flows_total = (int)f->nflows;
+			sf[k].history = f->hist;
+			sf[k].nhistory = f->nhist;
+		}
+	}
+	memset(&v, 0, sizeof(v));
+	v.vantage = d->conf->vantage;
+	v.version = PACKAGE_VERSION;
+	v.now = time(NULL);
+	v.started = d->started;
+	v.targets = st;
+	v.ntargets = d->ntargets;
+	status_html_write(b, &v);
+	httpd_send(req, 200, "text/html; charset=utf-8", b);
+	evbuffer_free(b);
+	free(st);
+	free(sf);
+}
+
+/* --- run ----------------------------------------------------------------- */
+
+int
+daemon_run(struct sc_config *config, const char *path)
+{
+	struct daemon	 d;
+	char		 err[512];
+	size_t		 i;
+
+	memset(&d, 0, sizeof(d));
+	d.conf = config;
+	d.rc = 1;
+	d.started = time(NULL);
+	if ((d.path = strdup(path)) == NULL ||
+	    (d.base = event_base_new()) == NULL) {
+		log_event(LOG_ERROR, NULL, NULL, NULL, "out of memory");
+		goto done;
+	}
+	if (daemon_metrics_new(&d) == -1) {
+		log_event(LOG_ERROR, NULL, NULL, NULL, "cannot set up metrics: "
+		    "%s", strerror(errno));
+		goto done;
+	}
+	if ((d.http = httpd_start(d.base, config->listen, err,
+	    sizeof(err))) == NULL) {
+		log_event(LOG_ERROR, NULL, NULL, NULL, "cannot listen on %s: %s",
+		    config->listen, err);
+		goto done;
+	}
+	if (httpd_route(d.http, "/metrics", daemon_http_metrics, &d) == -1 ||
+	    httpd_route(d.http, "/", daemon_http_status, &d) == -1) {
+		log_event(LOG_ERROR, NULL, NULL, NULL, "out of memory");
+		goto done;
+	}
+	d.ev_hup = evsignal_new(d.base, SIGHUP, daemon_reload, &d);
+	d.ev_term = evsignal_new(d.base, SIGTERM, daemon_stop, &d);
+	d.ev_int = evsignal_new(d.base, SIGINT, daemon_stop, &d);
+	d.ev_grace = evtimer_new(d.base, daemon_grace, &d);
+	if (d.ev_hup == NULL || d.ev_term == NULL || d.ev_int == NULL ||
+	    d.ev_grace == NULL || event_add(d.ev_hup, NULL) == -1 ||
+	    event_add(d.ev_term, NULL) == -1 || event_add(d.ev_int, NULL) ==
+	    -1) {
+		log_event(LOG_ERROR, NULL, NULL, NULL, "cannot watch signals");
+		goto done;
+	}
+	if ((d.targets = calloc(config->ntargets + 1, sizeof(*d.targets))) ==
+	    NULL)
+		goto done;
+	for (i = 0; i < config->ntargets; i++)
+		if (config->targets[i].enabled &&
+		    (d.targets[d.ntargets] = dtarget_new(&d,
+		    &config->targets[i])) != NULL)
+			d.ntargets++;
+	log_event(LOG_INFO, NULL, NULL, NULL, "sipcanary %s (%s) running: "
+	    "vantage %s, %zu targets, metrics on http://%s/metrics",
+	    PACKAGE_VERSION, SC_VERSION_GIT, config->vantage, d.ntargets,
+	    config->listen);
+	event_base_dispatch(d.base);
+	log_event(LOG_INFO, NULL, NULL, NULL, "stopped");
+	d.rc = 0;
+done:
+	for (i = 0; i < d.ntargets; i++)
+		dtarget_free(d.targets[i]);
+	free(d.targets);
+	for (i = 0; i < d.nretired; i++)
+		dtarget_free(d.retired[i]);
+	free(d.retired);
+	httpd_free(d.http);
+	metrics_free(d.m);
+	if (d.ev_hup != NULL)
+		event_free(d.ev_hup);
+	if (d.ev_term != NULL)
+		event_free(d.ev_term);
+	if (d.ev_int != NULL)
+		event_free(d.ev_int);
+	if (d.ev_grace != NULL)
+		event_free(d.ev_grace);
+	if (d.base != NULL)
+		event_base_free(d.base);
+	config_free(d.conf);
+	free(d.path);
+	return d.rc;
+}
