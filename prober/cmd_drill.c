@@ -298,6 +298,15 @@ drill_cb_client(unsigned client, int ok, struct sc_result *res, void *arg)
 }
 
 static void
+drill_cb_start(unsigned client, void *arg)
+{
+	struct drill_run *r = arg;
+
+	(void)client;
+	drill_on_start(r->drill);
+}
+
+static void
 drill_cb_done(void *arg)
 {
 	struct drill_run *r = arg;
@@ -311,6 +320,7 @@ static const struct sc_engine_cbs drill_cbs = {
 	.on_keepalive = drill_cb_keepalive,
 	.on_client = drill_cb_client,
 	.on_done = drill_cb_done,
+	.on_start = drill_cb_start,
 };
 
 static void
@@ -530,7 +540,7 @@ cmd_drill(int argc, char **argv)
 		goto done;
 	}
 	if ((r.drill = drill_new(r.scenario)) == NULL ||
-	    (r.base = event_base_new()) == NULL)
+	    (r.base = sc_event_base_new()) == NULL)
 		goto nomem;
 	if ((r.eo.tls_ctx = sc_tls_ctx_new(co.ca_file, co.tls_min, 0, err,
 	    sizeof(err))) == NULL) {

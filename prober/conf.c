@@ -19,6 +19,13 @@
  * A target inherits each key it does not set from defaults { }, then from
  * the built-in defaults.  That happens once the whole file has been read,
  * since defaults may come after the targets.
+ *
+ * Sinks (sink "NAME" { type = ... }) are where alert notifications go.
+ * They share the keys timeout, ca_file and enabled with targets, with
+ * their own meaning and defaults; nothing is inherited from defaults { }.
+ * Their secrets (a PagerDuty routing key, a webhook token) are read at
+ * load like passwords, and a secret is never sent over plain http but to
+ * loopback.
  */
 #include "config.h"
 
@@ -28,12 +35,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <confuse.h>
 
 #include "confparse.h"
 #include "conf.h"
+#include "duration.h"
+#include "httpc.h"
 #include "secret.h"
 #include "sipcanary.h"
 #include "target.h"
@@ -51,11 +61,24 @@
 #define CF_CRIT_DAYS		7
 #define CF_TLS_MIN		"1.2"
 #define CF_DNS_PORT		53
+#define CF_ALERT_FOR		2
+#define CF_RESOLVE_AFTER	2
+#define CF_FLAP_WINDOW		600
+#define CF_RECONNECT_MIN_RATIO	0.9
+#define CF_RECONNECT_WINDOW	600
+#define CF_SINK_TIMEOUT		5
+#define CF_SINK_TIMEOUT_MAX	300
+#define CF_OUTBOX_MAX		1000
+#define CF_RESEND_INTERVAL	60
+#define CF_RETRY_MIN		1
+#define CF_RETRY_MAX		300
+#define CF_RETRY_LIMIT		86400	/* the longest retry_max */
 
 /* Where a key may be set. */
 #define IN_TOP		0x1
 #define IN_DEFAULTS	0x2
 #define IN_TARGET	0x4
+#define IN_SINK		0x8
 
 enum cf_key {
 	KEY_VANTAGE = 0,
@@ -80,6 +103,22 @@ enum cf_key {
 	KEY_TLS_MIN,
 	KEY_ALLOW_MIXED_CERTS,
 	KEY_ENABLED,
+	KEY_RUNBOOK_URL,
+	KEY_FOR,
+	KEY_RESOLVE_AFTER,
+	KEY_FLAP_WINDOW,
+	KEY_RECONNECT_MIN_RATIO,
+	KEY_RECONNECT_WINDOW,
+	KEY_TYPE,
+	KEY_URL,
+	KEY_ROUTING_KEY_FILE,
+	KEY_TOKEN_FILE,
+	KEY_FORMAT,
+	KEY_MATCH,
+	KEY_OUTBOX_MAX,
+	KEY_RESEND_INTERVAL,
+	KEY_RETRY_MIN,
+	KEY_RETRY_MAX,
 	KEY_NUM
 };
 
@@ -99,18 +138,57 @@ static const struct cf_keydef {
 	[KEY_CONNECT] = { "connect", IN_TARGET },
 	[KEY_DNS_SERVER] = { "dns_server", IN_TARGET },
 	[KEY_INTERVAL] = { "interval", IN_DEFAULTS | IN_TARGET },
-	[KEY_TIMEOUT] = { "timeout", IN_DEFAULTS | IN_TARGET },
+	[KEY_TIMEOUT] = { "timeout", IN_DEFAULTS | IN_TARGET | IN_SINK },
 	[KEY_FLOWS] = { "flows", IN_DEFAULTS | IN_TARGET },
 	[KEY_KEEPALIVE] = { "keepalive", IN_DEFAULTS | IN_TARGET },
 	[KEY_RECONNECT_EVERY] = { "reconnect_every", IN_DEFAULTS | IN_TARGET },
 	[KEY_EXPIRES] = { "expires", IN_DEFAULTS | IN_TARGET },
 	[KEY_WARN_DAYS] = { "warn_days", IN_DEFAULTS | IN_TARGET },
 	[KEY_CRIT_DAYS] = { "crit_days", IN_DEFAULTS | IN_TARGET },
-	[KEY_CA_FILE] = { "ca_file", IN_DEFAULTS | IN_TARGET },
+	[KEY_CA_FILE] = { "ca_file", IN_DEFAULTS | IN_TARGET | IN_SINK },
 	[KEY_TLS_MIN] = { "tls_min", IN_DEFAULTS | IN_TARGET },
 	[KEY_ALLOW_MIXED_CERTS] = { "allow_mixed_certs",
 	    IN_DEFAULTS | IN_TARGET },
-	[KEY_ENABLED] = { "enabled", IN_DEFAULTS | IN_TARGET },
+	[KEY_ENABLED] = { "enabled", IN_DEFAULTS | IN_TARGET | IN_SINK },
+	[KEY_RUNBOOK_URL] = { "runbook_url", IN_DEFAULTS | IN_TARGET },
+	[KEY_FOR] = { "for", IN_DEFAULTS | IN_TARGET },
+	[KEY_RESOLVE_AFTER] = { "resolve_after", IN_DEFAULTS | IN_TARGET },
+	[KEY_FLAP_WINDOW] = { "flap_window", IN_DEFAULTS | IN_TARGET },
+	[KEY_RECONNECT_MIN_RATIO] = { "reconnect_min_ratio",
+	    IN_DEFAULTS | IN_TARGET },
+	[KEY_RECONNECT_WINDOW] = { "reconnect_window",
+	    IN_DEFAULTS | IN_TARGET },
+	[KEY_TYPE] = { "type", IN_SINK },
+	[KEY_URL] = { "url", IN_SINK },
+	[KEY_ROUTING_KEY_FILE] = { "routing_key_file", IN_SINK },
+	[KEY_TOKEN_FILE] = { "token_file", IN_SINK },
+	[KEY_FORMAT] = { "format", IN_SINK },
+	[KEY_MATCH] = { "match", IN_SINK },
+	[KEY_OUTBOX_MAX] = { "outbox_max", IN_SINK },
+	[KEY_RESEND_INTERVAL] = { "resend_interval", IN_SINK },
+	[KEY_RETRY_MIN] = { "retry_min", IN_SINK },
+	[KEY_RETRY_MAX] = { "retry_max", IN_SINK },
+};
+
+/* The keys of a sink, in the order of sipcanary.conf(5). */
+static const char cf_sink_keys[] = "type, url, routing_key_file, "
+    "token_file, format, match, timeout, ca_file, outbox_max, "
+    "resend_interval, retry_min, retry_max, enabled";
+
+static const char *const cf_sink_types[] = {
+	[SINK_ALERTMANAGER] = "alertmanager",
+	[SINK_PAGERDUTY] = "pagerduty",
+	[SINK_WEBHOOK] = "webhook",
+};
+
+static const char *const cf_sink_formats[] = {
+	[SINK_FORMAT_JSON] = "json",
+	[SINK_FORMAT_SLACK] = "slack",
+};
+
+/* The alert labels a match may test. */
+static const char *const cf_match_labels[] = {
+	"alertname", "severity", "target", "frontend", "vantage", "owner"
 };
 
 static const char *const cf_log_formats[] = {
@@ -120,13 +198,14 @@ static const char *const cf_log_formats[] = {
 
 /*
  * The keys set in one section (or at the top level) and where: the
- * values of a target or of defaults go into tc, those of the top level
- * straight into the config.
+ * values of a target or of defaults go into tc, those of a sink into sk,
+ * those of the top level straight into the config.
  */
 struct cf_frame {
 	cfg_t		*cfg;		/* the section being read, or NULL */
 	int		 line[KEY_NUM];	/* 0: not set */
 	struct target_conf tc;
+	struct sink_conf sk;
 };
 
 struct cf_parse {
@@ -139,12 +218,16 @@ struct cf_parse {
 	int		 defaults_line;	/* its "{", 0 if there is none */
 	int		(*tlines)[KEY_NUM]; /* the keys each target set */
 	size_t		 cap;		/* of conf->targets and tlines */
-	cfg_opt_t	 top_opts[KEY_NUM + 3];
+	int		(*slines)[KEY_NUM]; /* the keys each sink set */
+	size_t		 scap;		/* of conf->sinks and slines */
+	cfg_opt_t	 top_opts[KEY_NUM + 4];
 	cfg_opt_t	 defaults_opts[KEY_NUM + 2];
 	cfg_opt_t	 target_opts[KEY_NUM + 2];
+	cfg_opt_t	 sink_opts[KEY_NUM + 2];
 };
 
 static void	target_conf_clear(struct target_conf *);
+static void	sink_conf_clear(struct sink_conf *);
 
 static struct cf_parse *
 cf_current(void)
@@ -176,7 +259,7 @@ cf_keyid(const char *name)
 	return -1;
 }
 
-/* Where cfg is: IN_TOP, IN_DEFAULTS or IN_TARGET. */
+/* Where cfg is: IN_TOP, IN_DEFAULTS, IN_TARGET or IN_SINK. */
 static unsigned
 cf_where(struct cf_parse *p, cfg_t *cfg)
 {
@@ -184,6 +267,8 @@ cf_where(struct cf_parse *p, cfg_t *cfg)
 		return IN_TOP;
 	if (cfg->name != NULL && strcmp(cfg->name, "defaults") == 0)
 		return IN_DEFAULTS;
+	if (cfg->name != NULL && strcmp(cfg->name, "sink") == 0)
+		return IN_SINK;
 	return IN_TARGET;
 }
 
@@ -194,6 +279,10 @@ cf_key_list(unsigned where, char *buf, size_t len)
 	size_t	 o = 0;
 	int	 i;
 
+	if (where == IN_SINK) {
+		snprintf(buf, len, "%s", cf_sink_keys);
+		return buf;
+	}
 	buf[0] = '\0';
 	for (i = 0; i < KEY_NUM && o < len; i++)
 		if (cf_keys[i].in & where)
@@ -438,6 +527,192 @@ cf_target_value(struct cf_parse *p, int id, int line, const char *value,
 		*(id == KEY_ENABLED ? &tc->enabled : &tc->allow_mixed_certs) =
 		    v;
 		return 0;
+	case KEY_RUNBOOK_URL:
+		if (confparse_text(&p->cp, line, name, value,
+		    CONFIG_RUNBOOK_MAX) == -1)
+			return -1;
+		if (strncasecmp(value, "https://", 8) != 0 &&
+		    strncasecmp(value, "http://", 7) != 0)
+			return cf_error(p, line, "runbook_url: expected an "
+			    "http:// or https:// URL, not \"%s\"", q);
+		return cf_strdup(p, line, &tc->runbook_url, value);
+	case KEY_FOR:
+	case KEY_RESOLVE_AFTER:
+		if (confparse_range(&p->cp, line, name, value, 1,
+		    CONFIG_ALERT_COUNT_MAX, "", &n) == -1)
+			return -1;
+		*(id == KEY_FOR ? &tc->alert_for : &tc->resolve_after) =
+		    (unsigned)n;
+		return 0;
+	case KEY_FLAP_WINDOW:
+		if (confparse_duration(&p->cp, line, name, value, 1, &d) == -1)
+			return -1;
+		tc->flap_window = d;
+		return 0;
+	case KEY_RECONNECT_WINDOW:
+		if (confparse_duration(&p->cp, line, name, value, 0, &d) == -1)
+			return -1;
+		tc->reconnect_window = d;
+		return 0;
+	case KEY_RECONNECT_MIN_RATIO:
+		if (duration_parse_decimal(value, &d) == -1 || d > 1)
+			return cf_error(p, line, "reconnect_min_ratio: expected "
+			    "a number from 0 to 1 (as in 0.9), not \"%s\"", q);
+		tc->reconnect_min_ratio = d;
+		return 0;
+	}
+	return cf_error(p, line, "%s: internal error", name);
+}
+
+/* match = "label=value,...": every label one of cf_match_labels. */
+static int
+cf_match(struct cf_parse *p, int line, const char *value,
+    struct sink_conf *sk)
+{
+	char		 q[CONFPARSE_QUOTE];
+	char		*buf, *item, *eq, *lab, *val, *save = NULL;
+	size_t		 i, n;
+	int		 rc = -1;
+
+	if (confparse_text(&p->cp, line, "match", value, 1024) == -1)
+		return -1;
+	if ((buf = strdup(value)) == NULL ||
+	    (sk->match = calloc(CONFIG_MATCH_MAX, sizeof(*sk->match))) ==
+	    NULL) {
+		free(buf);
+		return cf_error(p, line, "out of memory");
+	}
+	for (item = strtok_r(buf, ",", &save); item != NULL;
+	    item = strtok_r(NULL, ",", &save)) {
+		if ((eq = strchr(item, '=')) == NULL) {
+			cf_error(p, line, "match: expected LABEL=VALUE, ... "
+			    "(as in \"severity=critical,target=voice-prod\"), "
+			    "not \"%s\"", confparse_quote(value, q, sizeof(q)));
+			goto done;
+		}
+		*eq = '\0';
+		for (lab = item; *lab == ' '; lab++)
+			;
+		for (n = strlen(lab); n > 0 && lab[n - 1] == ' '; n--)
+			lab[n - 1] = '\0';
+		for (val = eq + 1; *val == ' '; val++)
+			;
+		for (n = strlen(val); n > 0 && val[n - 1] == ' '; n--)
+			val[n - 1] = '\0';
+		if (confparse_word(lab, cf_match_labels, CONFIG_MATCH_MAX) ==
+		    -1) {
+			cf_error(p, line, "match: unknown label \"%s\" "
+			    "(expected alertname, severity, target, frontend, "
+			    "vantage or owner)", confparse_quote(lab, q,
+			    sizeof(q)));
+			goto done;
+		}
+		for (i = 0; i < sk->nmatch; i++)
+			if (strcmp(sk->match[i].label, lab) == 0) {
+				cf_error(p, line, "match: %s given twice", lab);
+				goto done;
+			}
+		if ((sk->match[sk->nmatch].label = strdup(lab)) == NULL ||
+		    (sk->match[sk->nmatch].value = strdup(val)) == NULL) {
+			free(sk->match[sk->nmatch].label);
+			cf_error(p, line, "out of memory");
+			goto done;
+		}
+		sk->nmatch++;
+	}
+	if (sk->nmatch == 0)
+		cf_error(p, line, "match: expected LABEL=VALUE, ... (as in "
+		    "\"severity=critical,target=voice-prod\")");
+	else
+		rc = 0;
+done:
+	free(buf);
+	return rc;
+}
+
+/* A value of a sink, into sk. */
+static int
+cf_sink_value(struct cf_parse *p, int id, int line, const char *value,
+    struct sink_conf *sk)
+{
+	const char	*name = cf_keys[id].name;
+	struct httpc_url u;
+	char		 q[CONFPARSE_QUOTE], e[256];
+	double		 d;
+	long		 n;
+	int		 w;
+
+	confparse_quote(value, q, sizeof(q));
+	switch (id) {
+	case KEY_TYPE:
+		if ((w = confparse_word(value, cf_sink_types,
+		    sizeof(cf_sink_types) / sizeof(cf_sink_types[0]))) == -1)
+			return cf_error(p, line, "type: expected alertmanager, "
+			    "pagerduty or webhook, not \"%s\"", q);
+		sk->type = w;
+		return 0;
+	case KEY_URL:
+		/* Not echoed: a chat webhook URL holds its token. */
+		if (confparse_text(&p->cp, line, name, value,
+		    CONFIG_URL_MAX) == -1)
+			return -1;
+		if (httpc_url_parse(value, &u, e, sizeof(e)) == -1)
+			return cf_error(p, line, "url: %s", e);
+		return cf_strdup(p, line, &sk->url, value);
+	case KEY_ROUTING_KEY_FILE:
+	case KEY_TOKEN_FILE:
+		/* Both set: the type's rule says which is wrong, at the end. */
+		free(sk->secret_file);
+		sk->secret_file = NULL;
+		return cf_path(p, line, name, value, &sk->secret_file);
+	case KEY_CA_FILE:
+		return cf_path(p, line, name, value, &sk->ca_file);
+	case KEY_FORMAT:
+		if ((w = confparse_word(value, cf_sink_formats,
+		    sizeof(cf_sink_formats) / sizeof(cf_sink_formats[0]))) ==
+		    -1)
+			return cf_error(p, line, "format: expected json or "
+			    "slack, not \"%s\"", q);
+		sk->format = w;
+		return 0;
+	case KEY_MATCH:
+		return cf_match(p, line, value, sk);
+	case KEY_TIMEOUT:
+		if (confparse_duration(&p->cp, line, name, value, 0, &d) == -1)
+			return -1;
+		if (d > CF_SINK_TIMEOUT_MAX)
+			return cf_error(p, line, "timeout: must be at most "
+			    "%ds, not \"%s\"", CF_SINK_TIMEOUT_MAX, q);
+		sk->timeout = d;
+		return 0;
+	case KEY_OUTBOX_MAX:
+		if (confparse_range(&p->cp, line, name, value, 1,
+		    CONFIG_OUTBOX_MAX, "", &n) == -1)
+			return -1;
+		sk->outbox_max = (unsigned)n;
+		return 0;
+	case KEY_RESEND_INTERVAL:
+		if (confparse_duration(&p->cp, line, name, value, 0, &d) == -1)
+			return -1;
+		if (d < 1)
+			return cf_error(p, line, "resend_interval: must be at "
+			    "least 1s, not \"%s\"", q);
+		sk->resend_interval = d;
+		return 0;
+	case KEY_RETRY_MIN:
+	case KEY_RETRY_MAX:
+		if (confparse_duration(&p->cp, line, name, value, 0, &d) == -1)
+			return -1;
+		if (d > CF_RETRY_LIMIT)
+			return cf_error(p, line, "%s: must be at most 1d, not "
+			    "\"%s\"", name, q);
+		*(id == KEY_RETRY_MIN ? &sk->retry_min : &sk->retry_max) = d;
+		return 0;
+	case KEY_ENABLED:
+		if (confparse_bool(&p->cp, line, name, value, &w) == -1)
+			return -1;
+		sk->enabled = w;
+		return 0;
 	}
 	return cf_error(p, line, "%s: internal error", name);
 }
@@ -478,6 +753,8 @@ cf_key_cb(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
 		return -1;
 	if (where == IN_TOP)
 		return cf_top_value(p, id, cfg->line, value);
+	if (where == IN_SINK)
+		return cf_sink_value(p, id, cfg->line, value, &f->sk);
 	return cf_target_value(p, id, cfg->line, value, &f->tc);
 }
 
@@ -485,6 +762,7 @@ static void
 cf_frame_clear(struct cf_frame *f)
 {
 	target_conf_clear(&f->tc);
+	sink_conf_clear(&f->sk);
 	memset(f, 0, sizeof(*f));
 }
 
@@ -584,6 +862,80 @@ cf_target_end(cfg_t *parent, cfg_opt_t *opt)
 }
 
 /*
+ * A sink name: the "sink" label value and part of a file name in
+ * state_dir, so letters, digits, '_', '.' and '-' only.
+ */
+static int
+cf_sink_name(struct cf_parse *p, int line, const char *name)
+{
+	char	 q[CONFPARSE_QUOTE];
+	size_t	 n = strlen(name);
+
+	confparse_quote(name, q, sizeof(q));
+	if (n == 0)
+		return cf_error(p, line, "sink name: must not be empty");
+	if (n > CONFIG_SINK_NAME_MAX)
+		return cf_error(p, line, "sink name: \"%s\" is longer than %d "
+		    "characters", q, CONFIG_SINK_NAME_MAX);
+	if (strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789_.-") != n || name[0] == '.' || name[0] == '-')
+		return cf_error(p, line, "sink name: \"%s\": only letters, "
+		    "digits, '_', '.' and '-', not first '.' or '-' (it names "
+		    "a file in state_dir)", confparse_quote_ascii(name, q,
+		    sizeof(q)));
+	return 0;
+}
+
+/* The validate callback of "sink": a sink section has just closed. */
+static int
+cf_sink_end(cfg_t *parent, cfg_opt_t *opt)
+{
+	struct cf_parse	*p = cf_current();
+	struct sc_config *c;
+	struct sink_conf *sk, *v;
+	const char	*title;
+	int		(*lv)[KEY_NUM];
+	cfg_t		*sec;
+	size_t		 i, cap;
+	unsigned	 n;
+	int		 line;
+
+	if (p == NULL || (sec = cf_closed(p, parent, opt, &n)) == NULL)
+		return -1;
+	c = p->conf;
+	line = confparse_at_line(sec);
+	title = cfg_title(sec) != NULL ? cfg_title(sec) : "";
+	if (cf_sink_name(p, line, title) == -1)
+		return -1;
+	for (i = 0; i < c->nsinks; i++)
+		if (strcmp(c->sinks[i].name, title) == 0)
+			return cf_error(p, line, "sink \"%s\": defined twice "
+			    "(first on line %d)", title, c->sinks[i].line);
+	if (c->nsinks == p->scap) {
+		cap = p->scap ? p->scap * 2 : 4;
+		if ((v = reallocarray(c->sinks, cap, sizeof(*v))) == NULL)
+			return cf_error(p, line, "out of memory");
+		c->sinks = v;
+		if ((lv = reallocarray(p->slines, cap, sizeof(*lv))) == NULL)
+			return cf_error(p, line, "out of memory");
+		p->slines = lv;
+		p->scap = cap;
+	}
+	sk = &c->sinks[c->nsinks];
+	*sk = p->sec.sk;
+	memcpy(p->slines[c->nsinks], p->sec.line, sizeof(p->sec.line));
+	/* A target's or defaults' half of the frame is empty here. */
+	target_conf_clear(&p->sec.tc);
+	memset(&p->sec, 0, sizeof(p->sec));
+	c->nsinks++;
+	sk->line = line;
+	if ((sk->name = strdup(title)) == NULL)
+		return cf_error(p, line, "out of memory");
+	cfg_opt_rmnsec(opt, n - 1);
+	return 0;
+}
+
+/*
  * Words libconfuse's messages about keys and sections for this file: an
  * unknown key is told with the keys that may be set there, and a known
  * key in the wrong place with where it belongs.
@@ -600,13 +952,21 @@ cf_reword(struct confparse *cp, cfg_t *cfg, int line, enum confparse_msg msg,
 
 	switch (msg) {
 	case CONFPARSE_NO_TITLE:
-		cf_error(p, line, "target: expected a name, as in target "
-		    "\"voice-prod\" { }");
+		if (strcmp(arg, "sink") == 0)
+			cf_error(p, line, "sink: expected a name, as in sink "
+			    "\"am\" { type = \"alertmanager\" }");
+		else
+			cf_error(p, line, "target: expected a name, as in "
+			    "target \"voice-prod\" { }");
 		return 1;
 	case CONFPARSE_NO_BRACE:
 		if (strcmp(arg, "target") == 0)
 			cf_error(p, line, "target: expected \"{\" after the "
 			    "name, as in target \"voice-prod\" { }");
+		else if (strcmp(arg, "sink") == 0)
+			cf_error(p, line, "sink: expected \"{\" after the "
+			    "name, as in sink \"am\" { type = "
+			    "\"alertmanager\" }");
 		else if (strcmp(arg, "defaults") == 0)
 			cf_error(p, line, "defaults: expected \"{\", as in "
 			    "defaults { interval = 30s }");
@@ -618,10 +978,10 @@ cf_reword(struct confparse *cp, cfg_t *cfg, int line, enum confparse_msg msg,
 	}
 	confparse_quote(arg, q, sizeof(q));
 	where = cfg != NULL ? cf_where(p, cfg) : IN_TOP;
-	if (where == IN_TARGET)
-		snprintf(in, sizeof(in), "target \"%s\": ", confparse_quote(
-		    cfg_title(cfg) != NULL ? cfg_title(cfg) : "", t,
-		    sizeof(t)));
+	if (where == IN_TARGET || where == IN_SINK)
+		snprintf(in, sizeof(in), "%s \"%s\": ", where == IN_SINK ?
+		    "sink" : "target", confparse_quote(cfg_title(cfg) != NULL ?
+		    cfg_title(cfg) : "", t, sizeof(t)));
 	else if (where == IN_DEFAULTS)
 		snprintf(in, sizeof(in), "defaults: ");
 	else
@@ -629,22 +989,34 @@ cf_reword(struct confparse *cp, cfg_t *cfg, int line, enum confparse_msg msg,
 	id = cf_keyid(arg);
 	if (where == IN_TOP && id != -1)
 		cf_error(p, line, "%s: set it in %s", arg,
+		    cf_keys[id].in == IN_SINK ? "a sink" :
+		    (cf_keys[id].in & IN_SINK) ? "defaults { }, in a target "
+		    "or in a sink" :
 		    (cf_keys[id].in & IN_DEFAULTS) ? "defaults { } or in a "
 		    "target" : "a target");
 	else if (where == IN_TOP)
 		cf_error(p, line, "unknown key \"%s\" (expected vantage, "
-		    "listen, state_dir, log_format, defaults or target)", q);
+		    "listen, state_dir, log_format, defaults, target or sink)",
+		    q);
 	else if (id != -1 && (cf_keys[id].in & IN_TOP))
 		cf_error(p, line, "%s%s can only be set at the top level", in,
 		    arg);
+	else if (id != -1 && cf_keys[id].in == IN_SINK)
+		cf_error(p, line, "%s%s can only be set in a sink", in, arg);
+	else if (id != -1 && where == IN_SINK &&
+	    (cf_keys[id].in & IN_DEFAULTS))
+		cf_error(p, line, "%s%s can only be set in defaults { } or in "
+		    "a target", in, arg);
 	else if (id != -1)
 		cf_error(p, line, "%s%s can only be set in a target", in, arg);
-	else if (strcmp(arg, "target") == 0 || strcmp(arg, "defaults") == 0)
+	else if (strcmp(arg, "target") == 0 || strcmp(arg, "defaults") == 0 ||
+	    strcmp(arg, "sink") == 0)
 		cf_error(p, line, "%s%s { } can only be at the top level", in,
 		    arg);
 	else
 		cf_error(p, line, "%sunknown key \"%s\" (%s takes %s)", in, q,
-		    where == IN_TARGET ? "a target" : "defaults",
+		    where == IN_TARGET ? "a target" : where == IN_SINK ?
+		    "a sink" : "defaults",
 		    cf_key_list(where, list, sizeof(list)));
 	return 1;
 }
@@ -652,14 +1024,14 @@ cf_reword(struct confparse *cp, cfg_t *cfg, int line, enum confparse_msg msg,
 static void
 cf_opts_init(struct cf_parse *p)
 {
-	cfg_opt_t	*o[3] = {
-		p->top_opts, p->defaults_opts, p->target_opts
+	cfg_opt_t	*o[4] = {
+		p->top_opts, p->defaults_opts, p->target_opts, p->sink_opts
 	};
-	const unsigned	 in[3] = { IN_TOP, IN_DEFAULTS, IN_TARGET };
-	size_t		 n[3] = { 0, 0, 0 };
+	const unsigned	 in[4] = { IN_TOP, IN_DEFAULTS, IN_TARGET, IN_SINK };
+	size_t		 n[4] = { 0, 0, 0, 0 };
 	int		 i, j;
 
-	for (j = 0; j < 3; j++)
+	for (j = 0; j < 4; j++)
 		for (i = 0; i < KEY_NUM; i++)
 			if (cf_keys[i].in & in[j])
 				o[j][n[j]++] = (cfg_opt_t)CFG_STR_CB(
@@ -667,13 +1039,17 @@ cf_opts_init(struct cf_parse *p)
 				    cf_key_cb);
 	o[1][n[1]++] = confparse_at_opt();
 	o[2][n[2]++] = confparse_at_opt();
+	o[3][n[3]++] = confparse_at_opt();
 	o[0][n[0]] = (cfg_opt_t)CFG_SEC("defaults", p->defaults_opts,
 	    CFGF_MULTI);
 	o[0][n[0]++].validcb = cf_defaults_end;
 	o[0][n[0]] = (cfg_opt_t)CFG_SEC("target", p->target_opts,
 	    CFGF_MULTI | CFGF_TITLE);
 	o[0][n[0]++].validcb = cf_target_end;
-	for (j = 0; j < 3; j++)
+	o[0][n[0]] = (cfg_opt_t)CFG_SEC("sink", p->sink_opts,
+	    CFGF_MULTI | CFGF_TITLE);
+	o[0][n[0]++].validcb = cf_sink_end;
+	for (j = 0; j < 4; j++)
 		o[j][n[j]] = (cfg_opt_t)CFG_END();
 }
 
@@ -714,10 +1090,20 @@ cf_inherit(struct cf_parse *p, struct target_conf *tc, const int *l)
 	CF_INHERIT(KEY_TLS_MIN, tls_min, sc_tls_parse_version(CF_TLS_MIN));
 	CF_INHERIT(KEY_ALLOW_MIXED_CERTS, allow_mixed_certs, 0);
 	CF_INHERIT(KEY_ENABLED, enabled, 1);
+	CF_INHERIT(KEY_FOR, alert_for, CF_ALERT_FOR);
+	CF_INHERIT(KEY_RESOLVE_AFTER, resolve_after, CF_RESOLVE_AFTER);
+	CF_INHERIT(KEY_FLAP_WINDOW, flap_window, CF_FLAP_WINDOW);
+	CF_INHERIT(KEY_RECONNECT_MIN_RATIO, reconnect_min_ratio,
+	    CF_RECONNECT_MIN_RATIO);
+	CF_INHERIT(KEY_RECONNECT_WINDOW, reconnect_window,
+	    CF_RECONNECT_WINDOW);
 #undef CF_INHERIT
 	/* No built-in CA file: NULL is the system trust store. */
 	if (l[KEY_CA_FILE] == 0 && d->ca_file != NULL &&
 	    (tc->ca_file = strdup(d->ca_file)) == NULL)
+		return cf_error(p, tc->line, "out of memory");
+	if (l[KEY_RUNBOOK_URL] == 0 && d->runbook_url != NULL &&
+	    (tc->runbook_url = strdup(d->runbook_url)) == NULL)
 		return cf_error(p, tc->line, "out of memory");
 	return 0;
 }
@@ -781,6 +1167,105 @@ cf_target_finish(struct cf_parse *p, struct target_conf *tc, const int *l)
 	return cf_password(p, tc, l);
 }
 
+/*
+ * The secret in a sink's routing_key_file or token_file.  secret.c words
+ * its messages for password files; what is wrong is said of this file.
+ */
+static int
+cf_sink_secret(struct cf_parse *p, struct sink_conf *sk, int line,
+    const char *key, const char *what)
+{
+	char		 e[512], m[600];
+	const char	*pw;
+	size_t		 o;
+
+	if ((sk->secret = secret_read_file(sk->secret_file, 0, e,
+	    sizeof(e))) != NULL)
+		return 0;
+	if ((pw = strstr(e, "password file")) != NULL) {
+		o = (size_t)(pw - e);
+		snprintf(m, sizeof(m), "%.*s%s%s", (int)o, e, what,
+		    pw + strlen("password file"));
+	} else
+		snprintf(m, sizeof(m), "%s", e);
+	return cf_error(p, line, "%s: %s", key, m);
+}
+
+/* A sink, once the whole file is read: the rules between its keys. */
+static int
+cf_sink_finish(struct cf_parse *p, struct sink_conf *sk, const int *l)
+{
+	struct httpc_url u;
+	char		 e[256];
+	const char	*tname;
+
+	if (l[KEY_TYPE] == 0)
+		return cf_error(p, sk->line, "sink \"%s\": needs type = "
+		    "alertmanager, pagerduty or webhook", sk->name);
+	tname = cf_sink_types[sk->type];
+#define CF_ONLY(key, t, what)						\
+	do {								\
+		if (l[key] != 0 && sk->type != (t))			\
+			return cf_error(p, l[key], "%s: only for %s "	\
+			    "sinks, not %s", cf_keys[key].name, what,	\
+			    tname);					\
+	} while (0)
+	CF_ONLY(KEY_ROUTING_KEY_FILE, SINK_PAGERDUTY, "pagerduty");
+	CF_ONLY(KEY_TOKEN_FILE, SINK_WEBHOOK, "webhook");
+	CF_ONLY(KEY_FORMAT, SINK_WEBHOOK, "webhook");
+	CF_ONLY(KEY_RESEND_INTERVAL, SINK_ALERTMANAGER, "alertmanager");
+#undef CF_ONLY
+	if (sk->type == SINK_PAGERDUTY && l[KEY_ROUTING_KEY_FILE] == 0)
+		return cf_error(p, sk->line, "sink \"%s\": needs "
+		    "routing_key_file = FILE (the integration's routing key)",
+		    sk->name);
+	if (sk->type != SINK_PAGERDUTY && l[KEY_URL] == 0)
+		return cf_error(p, sk->line, "sink \"%s\": needs url = "
+		    "\"%s\"", sk->name, sk->type == SINK_ALERTMANAGER ?
+		    "http://127.0.0.1:9093" : "https://...");
+	if (sk->url == NULL &&
+	    cf_strdup(p, sk->line, &sk->url, CONFIG_PAGERDUTY_URL) == -1)
+		return -1;
+	if (httpc_url_parse(sk->url, &u, e, sizeof(e)) == -1)
+		return cf_error(p, l[KEY_URL], "url: %s", e);
+	if (sk->type != SINK_WEBHOOK && strchr(u.path, '?') != NULL)
+		return cf_error(p, l[KEY_URL], "url: no query (?...) for %s "
+		    "sinks: give the base URL; the API path is appended",
+		    tname);
+	/* A secret in clear text on a network is a leaked secret. */
+	if (sk->secret_file != NULL && !u.tls && !httpc_url_loopback(&u))
+		return cf_error(p, l[KEY_URL] != 0 ? l[KEY_URL] : sk->line,
+		    "url: http:// would send the %s in clear text: use "
+		    "https:// (http:// is for loopback only)",
+		    sk->type == SINK_PAGERDUTY ? "routing key" : "token");
+	if (l[KEY_TIMEOUT] == 0)
+		sk->timeout = CF_SINK_TIMEOUT;
+	if (l[KEY_OUTBOX_MAX] == 0)
+		sk->outbox_max = CF_OUTBOX_MAX;
+	if (l[KEY_RESEND_INTERVAL] == 0)
+		sk->resend_interval = CF_RESEND_INTERVAL;
+	if (l[KEY_RETRY_MIN] == 0)
+		sk->retry_min = CF_RETRY_MIN;
+	if (l[KEY_RETRY_MAX] == 0)
+		sk->retry_max = sk->retry_min > CF_RETRY_MAX ? sk->retry_min :
+		    CF_RETRY_MAX;
+	if (l[KEY_ENABLED] == 0)
+		sk->enabled = 1;
+	if (sk->retry_min > sk->retry_max)
+		return cf_error(p, l[KEY_RETRY_MIN] > l[KEY_RETRY_MAX] ?
+		    l[KEY_RETRY_MIN] : l[KEY_RETRY_MAX], "retry_min (%gs) "
+		    "must not exceed retry_max (%gs)", sk->retry_min,
+		    sk->retry_max);
+	/* Disabled sinks too: enabling one must not reveal a bad file. */
+	if (l[KEY_ROUTING_KEY_FILE] != 0)
+		return cf_sink_secret(p, sk, l[KEY_ROUTING_KEY_FILE],
+		    "routing_key_file", "routing key file");
+	if (l[KEY_TOKEN_FILE] != 0)
+		return cf_sink_secret(p, sk, l[KEY_TOKEN_FILE], "token_file",
+		    "token file");
+	return 0;
+}
+
 /* The top level, once the whole file is read. */
 static int
 cf_finish(struct cf_parse *p)
@@ -813,6 +1298,9 @@ cf_finish(struct cf_parse *p)
 		return -1;
 	for (i = 0; i < c->ntargets; i++)
 		if (cf_target_finish(p, &c->targets[i], p->tlines[i]) == -1)
+			return -1;
+	for (i = 0; i < c->nsinks; i++)
+		if (cf_sink_finish(p, &c->sinks[i], p->slines[i]) == -1)
 			return -1;
 	return 0;
 }
@@ -865,6 +1353,7 @@ done:
 	cf_frame_clear(&p->sec);
 	cf_frame_clear(&p->defaults);
 	free(p->tlines);
+	free(p->slines);
 	if (p->root != NULL)
 		cfg_free(p->root);
 	confparse_end(&p->cp);
@@ -898,7 +1387,26 @@ target_conf_clear(struct target_conf *tc)
 	free(tc->connect);
 	free(tc->dns_server);
 	free(tc->ca_file);
+	free(tc->runbook_url);
 	memset(tc, 0, sizeof(*tc));
+}
+
+static void
+sink_conf_clear(struct sink_conf *sk)
+{
+	size_t	 i;
+
+	free(sk->name);
+	free(sk->url);
+	free(sk->secret_file);
+	secret_free(sk->secret);
+	for (i = 0; i < sk->nmatch; i++) {
+		free(sk->match[i].label);
+		free(sk->match[i].value);
+	}
+	free(sk->match);
+	free(sk->ca_file);
+	memset(sk, 0, sizeof(*sk));
 }
 
 void
@@ -911,6 +1419,9 @@ config_free(struct sc_config *c)
 	for (i = 0; i < c->ntargets; i++)
 		target_conf_clear(&c->targets[i]);
 	free(c->targets);
+	for (i = 0; i < c->nsinks; i++)
+		sink_conf_clear(&c->sinks[i]);
+	free(c->sinks);
 	free(c->path);
 	free(c->vantage);
 	free(c->listen);
@@ -937,6 +1448,49 @@ cf_streq(const char *a, const char *b)
 	if (a == NULL || b == NULL)
 		return a == b;
 	return strcmp(a, b) == 0;
+}
+
+const struct sink_conf *
+config_sink(const struct sc_config *c, const char *name)
+{
+	size_t	 i;
+
+	if (c == NULL || name == NULL)
+		return NULL;
+	for (i = 0; i < c->nsinks; i++)
+		if (strcmp(c->sinks[i].name, name) == 0)
+			return &c->sinks[i];
+	return NULL;
+}
+
+int
+sink_conf_same(const struct sink_conf *a, const struct sink_conf *b)
+{
+	size_t	 i;
+
+	if (a == NULL || b == NULL || a->nmatch != b->nmatch)
+		return 0;
+	for (i = 0; i < a->nmatch; i++)
+		if (strcmp(a->match[i].label, b->match[i].label) != 0 ||
+		    strcmp(a->match[i].value, b->match[i].value) != 0)
+			return 0;
+	return cf_streq(a->name, b->name) && a->type == b->type &&
+	    cf_streq(a->url, b->url) && cf_streq(a->secret, b->secret) &&
+	    a->format == b->format && a->timeout == b->timeout &&
+	    cf_streq(a->ca_file, b->ca_file) &&
+	    a->outbox_max == b->outbox_max &&
+	    a->resend_interval == b->resend_interval &&
+	    a->retry_min == b->retry_min && a->retry_max == b->retry_max &&
+	    a->enabled == b->enabled;
+}
+
+const char *
+sink_type_str(int type)
+{
+	if (type < 0 || (size_t)type >= sizeof(cf_sink_types) /
+	    sizeof(cf_sink_types[0]))
+		return "?";
+	return cf_sink_types[type];
 }
 
 int

@@ -22,6 +22,14 @@
 #define CONFIG_JITTER		0.1	/* fresh probes run every interval
 					   +-10%; fixed, not a key */
 #define CONFIG_PASSWORD_ENV	"SIPCANARY_PASSWORD_"
+#define CONFIG_ALERT_COUNT_MAX	100	/* for, resolve_after */
+#define CONFIG_RUNBOOK_MAX	2048	/* bytes of a runbook_url */
+#define CONFIG_URL_MAX		2048	/* bytes of a sink url */
+#define CONFIG_SINK_NAME_MAX	64	/* and only [A-Za-z0-9_.-]: it names
+					   a file in state_dir */
+#define CONFIG_OUTBOX_MAX	1000000	/* entries per sink */
+#define CONFIG_MATCH_MAX	6	/* one per alert label */
+#define CONFIG_PAGERDUTY_URL	"https://events.pagerduty.com"
 
 enum config_log_format {
 	CONFIG_LOG_JSON = 0,
@@ -57,6 +65,62 @@ struct target_conf {
 	int		 allow_mixed_certs; /* frontends may serve different
 					   certificates */
 	int		 enabled;	/* 0: loaded and checked, not probed */
+	/* Alert rules (read by the alert engine, not by the probes): */
+	char		*runbook_url;	/* or NULL */
+	unsigned	 alert_for;	/* "for": failed fresh probes in a row
+					   before SipcanaryFrontendDown */
+	unsigned	 resolve_after;	/* good results in a row to resolve */
+	double		 flap_window;	/* s; 0: no flap damping */
+	double		 reconnect_min_ratio; /* 0..1 */
+	double		 reconnect_window; /* s */
+};
+
+/* Where alert notifications go: sink "NAME" { type = ... }. */
+enum sink_type {
+	SINK_ALERTMANAGER = 0,
+	SINK_PAGERDUTY,
+	SINK_WEBHOOK
+};
+
+enum sink_format {
+	SINK_FORMAT_JSON = 0,
+	SINK_FORMAT_SLACK
+};
+
+/* One "label=value" of match: an alert label, compared exactly. */
+struct sink_match {
+	char		*label;		/* alertname, severity, target,
+					   frontend, vantage or owner */
+	char		*value;		/* may be "" (frontend of a
+					   target-level alert) */
+};
+
+/*
+ * One sink, with the built-in defaults applied: every field is set but
+ * the ones said to be NULL.
+ */
+struct sink_conf {
+	char		*name;		/* the section title: the "sink" label
+					   and the outbox file name */
+	int		 line;		/* of the section, for messages */
+	int		 type;		/* enum sink_type */
+	char		*url;		/* as written; PagerDuty: the default
+					   CONFIG_PAGERDUTY_URL if not set */
+	char		*secret_file;	/* routing_key_file (pagerduty) or
+					   token_file (webhook), or NULL */
+	char		*secret;	/* read at load, never logged; wiped
+					   by config_free(); NULL with it */
+	int		 format;	/* enum sink_format (webhook) */
+	struct sink_match *match;	/* all must hold; none: every alert */
+	size_t		 nmatch;
+	double		 timeout;	/* of one HTTP request, s */
+	char		*ca_file;	/* NULL: the system trust store */
+	unsigned	 outbox_max;	/* pending entries kept */
+	double		 resend_interval; /* alertmanager: re-send while
+					   firing, s */
+	double		 retry_min;	/* first retry delay, s */
+	double		 retry_max;	/* longest retry delay, s */
+	int		 enabled;
 };
 
 struct sc_config {
@@ -67,6 +131,8 @@ struct sc_config {
 	int		 log_format;	/* enum config_log_format */
 	struct target_conf *targets;	/* in file order; at least one */
 	size_t		 ntargets;
+	struct sink_conf *sinks;	/* in file order; may be none */
+	size_t		 nsinks;
 };
 
 /*
@@ -96,12 +162,29 @@ const struct target_conf *config_target(const struct sc_config *,
  * 1 if a and b probe the same way: same name, URI, credentials (the
  * password itself, not its file), connect, dns_server, ca_file, timings,
  * flows, expires, thresholds, tls_min, allow_mixed_certs and enabled.
- * The line and the owner do not count: a reload that only moves a target
- * or changes its owner keeps its flows.  0 otherwise, or if either is
- * NULL.
+ * The line, the owner and the alert rule settings (runbook_url, for,
+ * resolve_after, flap_window, reconnect_*) do not count: a reload that
+ * only moves a target or changes them keeps its flows.  0 otherwise, or
+ * if either is NULL.
  */
 int		 target_conf_same(const struct target_conf *,
 		    const struct target_conf *);
+
+/* The sink called name, or NULL. */
+const struct sink_conf *config_sink(const struct sc_config *,
+		    const char *name);
+
+/*
+ * 1 if a and b deliver the same way: every field but the line (the
+ * secret itself counts, not its file).  A reload may keep such a sink,
+ * its connection state and its retry timers.  0 otherwise, or if either
+ * is NULL.
+ */
+int		 sink_conf_same(const struct sink_conf *,
+		    const struct sink_conf *);
+
+/* "alertmanager", "pagerduty", "webhook"; "?" for anything else. */
+const char	*sink_type_str(int);
 
 /*
  * Writes the name of the environment variable that can hold the password

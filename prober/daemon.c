@@ -18,15 +18,20 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <event2/buffer.h>
 #include <event2/event.h>
 #include <event2/http.h>
+#include <jansson.h>
 #include <openssl/rand.h>
 
+#include "alert.h"
 #include "daemon.h"
 #include "httpd.h"
 #include "metrics.h"
+#include "sink.h"
 #include "sipcanary.h"
 #include "status_html.h"
 #include "target.h"
@@ -38,6 +43,7 @@
 #define RELOCATE_RETRY		30.0
 #define FLOW_BACKOFF_BASE	1.0
 #define FLOW_BACKOFF_MAX	60.0
+#define RECONNECT_RING		64	/* reconnect outcomes kept per frontend */
 
 struct dtarget;
 
@@ -61,6 +67,10 @@ struct dfront {
 	unsigned char		 hist[HISTORY_LEN];
 	size_t			 nhist;
 	int			 seen;		/* in the last location */
+	char			 leaf_fp[65];	/* last leaf seen, for consistency */
+	time_t			 rc_at[RECONNECT_RING];	/* reconnect outcomes */
+	unsigned char		 rc_ok[RECONNECT_RING];
+	size_t			 rc_next;
 };
 
 struct dtarget {
@@ -91,6 +101,12 @@ struct daemon {
 				*f_cert_not_after, *f_cert_earliest, *f_cert_ok,
 				*f_outage, *f_frontends, *f_build;
 	struct httpd		*http;
+	struct alerts		*alerts;
+	struct sink		**sinks;
+	size_t			 nsinks;
+	struct event		*ev_refresh;
+	struct metrics_family	*f_alerts_firing, *f_notifications,
+				*f_outbox_depth, *f_dropped;
 	struct dtarget		**targets;
 	size_t			 ntargets;
 	struct dtarget		**retired;
@@ -105,6 +121,8 @@ static void	dfront_free(struct dfront *);
 static void	dtarget_free(struct dtarget *);
 static void	dtarget_locate(struct dtarget *);
 static void	daemon_check_stopped(struct daemon *);
+static char	*daemon_alerts_html(struct daemon *);
+static int	daemon_sinks(struct daemon *, const struct sc_config *, int);
 
 static const double phase_bounds[] = { 0.001, 0.0025, 0.005, 0.01, 0.025,
     0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10 };
@@ -159,6 +177,7 @@ tconf_clear(struct target_conf *c)
 	free(c->connect);
 	free(c->dns_server);
 	free(c->ca_file);
+	free(c->runbook_url);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -175,7 +194,8 @@ tconf_copy(struct target_conf *dst, const struct target_conf *src)
 	dst->connect = dup_or_null(src->connect);
 	dst->dns_server = dup_or_null(src->dns_server);
 	dst->ca_file = dup_or_null(src->ca_file);
-	if (dst->name == NULL || dst->uri == NULL ||
+	dst->runbook_url = dup_or_null(src->runbook_url);
+	if ((src->runbook_url && !dst->runbook_url) || dst->name == NULL || dst->uri == NULL ||
 	    (src->user && !dst->user) || (src->password && !dst->password) ||
 	    (src->password_file && !dst->password_file) ||
 	    (src->owner && !dst->owner) || (src->connect && !dst->connect) ||
@@ -207,6 +227,197 @@ dfront_flows_up(const struct dfront *f)
 	for (i = 0; i < f->nflows; i++)
 		n += f->flow_up[i] != 0;
 	return n;
+}
+
+/* --- alert rules -------------------------------------------------------- */
+
+/* The alert rule settings of a target (sipcanary.conf(5)). */
+static unsigned
+dtarget_for(const struct dtarget *t)
+{
+	return t->conf.alert_for > 0 ? t->conf.alert_for : 2;
+}
+
+static unsigned
+dtarget_resolve_after(const struct dtarget *t)
+{
+	return t->conf.resolve_after > 0 ? t->conf.resolve_after : 2;
+}
+
+static double
+dtarget_flap_window(const struct dtarget *t)
+{
+	return t->conf.flap_window;	/* 0: no damping */
+}
+
+static void
+dtarget_alert(struct dtarget *t, const char *name, const char *frontend,
+    int bad, const char *severity, unsigned for_n, const char *verdict,
+    const char *fingerprint, const char *not_after, const char *summary,
+    const char *description)
+{
+	struct alert_eval ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.alertname = name;
+	ev.target = t->conf.name;
+	ev.frontend = frontend;
+	ev.bad = bad;
+	ev.severity = severity;
+	ev.for_n = for_n;
+	ev.resolve_after = dtarget_resolve_after(t);
+	ev.flap_window = dtarget_flap_window(t);
+	ev.verdict = verdict;
+	ev.fingerprint = fingerprint;
+	ev.not_after = not_after;
+	ev.summary = summary;
+	ev.description = description;
+	alerts_eval(t->d->alerts, &ev);
+}
+
+static void
+human_age(time_t then, char *buf, size_t len)
+{
+	double s = difftime(time(NULL), then);
+
+	if (s < 0)
+		snprintf(buf, len, "in %.0f days", -s / 86400);
+	else if (s < 3600)
+		snprintf(buf, len, "%.0f min ago", s / 60);
+	else if (s < 2 * 86400)
+		snprintf(buf, len, "%.0f h ago", s / 3600);
+	else
+		snprintf(buf, len, "%.0f days ago", s / 86400);
+}
+
+/* The alerts one fresh probe of a frontend bears on. */
+static void
+dfront_alerts(struct dfront *f, const struct sc_result *r)
+{
+	struct dtarget		*t = f->t;
+	const struct sc_cert	*leaf = r->cert.nchain > 0 ? &r->cert.chain[0] :
+				    NULL;
+	const struct sc_cert	*e = r->cert.has_expiry ? &r->cert.expiry :
+				    NULL;
+	char			 summary[512], desc[1024], na[32], age[32];
+	int			 up = r->verdict == SC_OK ||
+				    r->verdict == SC_CERT_EXPIRING;
+	int			 flows = dfront_flows_up(f);
+	struct tm		 tm;
+
+	na[0] = '\0';
+	if (leaf != NULL) {
+		gmtime_r(&leaf->not_after, &tm);
+		strftime(na, sizeof(na), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		human_age(leaf->not_after, age, sizeof(age));
+	}
+	snprintf(summary, sizeof(summary), "new connections to %s fail: %s",
+	    f->address, sc_verdict_str(r->verdict));
+	snprintf(desc, sizeof(desc), "fresh probes of %s (%s) fail: %s; %d "
+	    "of %u persistent flows are up", f->address, t->conf.uri,
+	    r->error, flows, f->nflows);
+	dtarget_alert(t, "SipcanaryFrontendDown", f->address, !up, "critical",
+	    dtarget_for(t), sc_verdict_str(r->verdict),
+	    leaf != NULL ? leaf->fingerprint_sha256 : NULL, na, summary, desc);
+	if (r->t.tls_handshake < 0)
+		return;		/* no certificate was seen this time */
+	if (leaf != NULL && r->cert.verdict == SC_CERT_EXPIRED)
+		snprintf(summary, sizeof(summary), "new TLS connections to %s "
+		    "fail: certificate expired %s (%s, notAfter %s)%s",
+		    f->address, age, leaf->subject, na, flows > 0 ?
+		    "; existing registrations are still up" : "");
+	else
+		snprintf(summary, sizeof(summary), "the certificate of %s is "
+		    "not valid: %s", f->address,
+		    sc_verdict_str(r->cert.verdict));
+	snprintf(desc, sizeof(desc), "%s (target %s, %s)", r->cert.error,
+	    t->conf.name, t->conf.uri);
+	dtarget_alert(t, "SipcanaryCertInvalid", f->address,
+	    r->cert.verdict != SC_OK && r->cert.verdict != SC_CERT_EXPIRING,
+	    "critical", 1, sc_verdict_str(r->cert.verdict),
+	    leaf != NULL ? leaf->fingerprint_sha256 : NULL, na, summary, desc);
+	if (e != NULL) {
+		gmtime_r(&e->not_after, &tm);
+		strftime(na, sizeof(na), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		snprintf(summary, sizeof(summary), "a certificate of %s "
+		    "expires in %.1f days (%s, notAfter %s)", f->address,
+		    e->days_left, e->subject != NULL ? e->subject : "?", na);
+	}
+	dtarget_alert(t, "SipcanaryCertExpiringSoon", f->address,
+	    r->cert.verdict == SC_CERT_EXPIRING,
+	    r->severity == SC_SEV_CRITICAL ? "critical" : "warning", 1,
+	    "cert_expiring", e != NULL ? e->fingerprint_sha256 : NULL, na,
+	    summary, r->cert.error);
+}
+
+/* Target-level rules over the last result of every frontend. */
+static void
+dtarget_alerts(struct dtarget *t)
+{
+	size_t		 i, j, probed = 0, ndistinct = 0;
+	unsigned	 top = t->nfe > 0 ? t->fe[0]->fe.priority : 0;
+	int		 top_up = 0;
+	char		 summary[512];
+
+	for (i = 0; i < t->nfe; i++) {
+		const struct dfront *f = t->fe[i];
+
+		if (!f->probed)
+			continue;
+		probed++;
+		if ((f->verdict == SC_OK || f->verdict == SC_CERT_EXPIRING) &&
+		    f->fe.priority == top)
+			top_up = 1;
+		if (f->leaf_fp[0] == '\0')
+			continue;
+		for (j = 0; j < i; j++)
+			if (strcmp(t->fe[j]->leaf_fp, f->leaf_fp) == 0)
+				break;
+		if (j == i)
+			ndistinct++;
+	}
+	if (probed == 0)
+		return;
+	snprintf(summary, sizeof(summary), "no frontend of %s (highest SRV "
+	    "priority group) takes new registrations", t->conf.uri);
+	dtarget_alert(t, "SipcanaryTargetDown", "", !top_up, "critical",
+	    dtarget_for(t), NULL, NULL, NULL, summary, summary);
+	snprintf(summary, sizeof(summary), "frontends of %s serve %zu "
+	    "different certificates (a partial rollout?)", t->conf.uri,
+	    ndistinct);
+	dtarget_alert(t, "SipcanaryCertInconsistent", "",
+	    ndistinct > 1 && !t->conf.allow_mixed_certs, "warning", 1,
+	    "cert_inconsistent", NULL, NULL, summary, summary);
+}
+
+/* Records a reconnect outcome and checks the success ratio. */
+static void
+dfront_reconnect_outcome(struct dfront *f, int ok)
+{
+	struct dtarget	*t = f->t;
+	double		 window = t->conf.reconnect_window > 0 ?
+			    t->conf.reconnect_window : 600;
+	double		 min_ratio = t->conf.reconnect_min_ratio > 0 ?
+			    t->conf.reconnect_min_ratio : 0.9;
+	time_t		 now = time(NULL);
+	size_t		 i, n = 0, good = 0;
+	char		 summary[512];
+
+	f->rc_at[f->rc_next] = now;
+	f->rc_ok[f->rc_next] = ok != 0;
+	f->rc_next = (f->rc_next + 1) % RECONNECT_RING;
+	for (i = 0; i < RECONNECT_RING; i++)
+		if (f->rc_at[i] != 0 && difftime(now, f->rc_at[i]) <= window) {
+			n++;
+			good += f->rc_ok[i];
+		}
+	snprintf(summary, sizeof(summary), "flows to %s reconnect with "
+	    "success ratio %.2f over the last %.0f min (%zu of %zu)",
+	    f->address, n > 0 ? (double)good / (double)n : 1.0, window / 60,
+	    good, n);
+	dtarget_alert(t, "SipcanaryReconnectFailing", f->address,
+	    n > 0 && (double)good / (double)n < min_ratio, "critical", 1, NULL,
+	    NULL, NULL, summary, summary);
 }
 
 /* --- metrics ------------------------------------------------------------- */
@@ -267,6 +478,21 @@ daemon_metrics_new(struct daemon *d)
 	    "persistent flows to the same frontend are up", t);
 	d->f_frontends = metrics_gauge_new(m, "sipcanary_frontends",
 	    "Frontends currently located for the target", t);
+	d->f_alerts_firing = metrics_gauge_new(m, "sipcanary_alerts_firing",
+	    "Alerts firing, by name and severity",
+	    (const char *const[]){ "alertname", "severity", NULL });
+	d->f_notifications = metrics_counter_new(m,
+	    "sipcanary_alert_notifications_total",
+	    "Alert notifications by sink and result (sent, failed, dropped)",
+	    (const char *const[]){ "sink", "result", NULL });
+	d->f_outbox_depth = metrics_gauge_new(m,
+	    "sipcanary_alert_outbox_depth",
+	    "Notifications waiting in the sink's durable outbox",
+	    (const char *const[]){ "sink", NULL });
+	d->f_dropped = metrics_counter_new(m,
+	    "sipcanary_alert_notifications_dropped_total",
+	    "Notifications dropped, oldest first, to bound the outbox",
+	    (const char *const[]){ "sink", NULL });
 	d->f_build = metrics_gauge_new(m, "sipcanary_build_info",
 	    "Always 1; the version is a label", v);
 	if (d->f_success == NULL || d->f_probes == NULL || d->f_phase == NULL ||
@@ -274,7 +500,9 @@ daemon_metrics_new(struct daemon *d)
 	    d->f_reconnect_dur == NULL || d->f_rtt == NULL ||
 	    d->f_cert_not_after == NULL || d->f_cert_earliest == NULL ||
 	    d->f_cert_ok == NULL || d->f_outage == NULL ||
-	    d->f_frontends == NULL || d->f_build == NULL)
+	    d->f_frontends == NULL || d->f_build == NULL ||
+	    d->f_alerts_firing == NULL || d->f_notifications == NULL ||
+	    d->f_outbox_depth == NULL || d->f_dropped == NULL)
 		return -1;
 	(void)metrics_set(d->f_build, (const char *const[]){ PACKAGE_VERSION },
 	    1);
@@ -349,6 +577,20 @@ dtarget_detect(struct dtarget *t)
 	t->outage = outage;
 	(void)metrics_set(t->d->f_outage,
 	    (const char *const[]){ t->conf.name }, outage);
+	{
+		char summary[512];
+
+		snprintf(summary, sizeof(summary), "new connections to %s fail "
+		    "at the TLS or certificate layer while %d existing flows "
+		    "are up", t->conf.uri, up);
+		dtarget_alert(t, "SipcanaryNewConnectionOutage", "", outage,
+		    "critical", 1, "new_connection_outage", NULL, NULL,
+		    summary, "fresh probes fail at the TLS or certificate "
+		    "layer while persistent flows to the same frontends stay "
+		    "registered: the signature of an expired or broken "
+		    "frontend certificate that existing connections do not "
+		    "notice");
+	}
 }
 
 /* --- fresh probes -------------------------------------------------------- */
@@ -402,6 +644,11 @@ dfront_probe_done(struct sc_result *r, void *arg)
 	dfront_phase(f, "first_response", r->t.first_response);
 	dfront_phase(f, "register", r->t.registered);
 	dfront_cert_metrics(f, r);
+	if (r->t.tls_handshake >= 0 && r->cert.nchain > 0)
+		snprintf(f->leaf_fp, sizeof(f->leaf_fp), "%s",
+		    r->cert.chain[0].fingerprint_sha256);
+	dfront_alerts(f, r);
+	dtarget_alerts(t);
 	log_event(ok ? LOG_INFO : LOG_WARN, t->conf.name, f->address,
 	    sc_verdict_str(r->verdict), "fresh probe: %s%s%s (tcp %.1f ms, "
 	    "tls %.1f ms, register %.1f ms)", ok ? "ok" : "failed",
@@ -492,6 +739,7 @@ dfront_on_reconnect(unsigned client, double seconds, int deliberate,
 	    f->t->conf.name, f->address, f->srv, "success",
 	    deliberate ? "deliberate" : "lost" });
 	(void)metrics_observe(f->t->d->f_reconnect_dur, tf, seconds);
+	dfront_reconnect_outcome(f, 1);
 	log_event(LOG_INFO, f->t->conf.name, f->address, "ok",
 	    "flow %u registered again %.3f s after a %s", client, seconds,
 	    deliberate ? "deliberate break" : "loss");
@@ -509,6 +757,7 @@ dfront_on_step(const struct sc_step_event *ev, void *arg)
 		(void)metrics_inc(f->t->d->f_reconnects, (const char *const[]){
 		    f->t->conf.name, f->address, f->srv, "failure",
 		    f->flow_deliberate[ev->client] ? "deliberate" : "lost" });
+		dfront_reconnect_outcome(f, 0);
 		log_event(LOG_WARN, f->t->conf.name, f->address,
 		    sc_verdict_str(ev->verdict), "flow %u: %s failed: %s",
 		    ev->client, sc_step_kind_str(ev->step->kind),
@@ -696,6 +945,7 @@ dtarget_located(enum sc_verdict v, const char *why,
 		}
 		log_event(LOG_INFO, t->conf.name, t->fe[i]->address, "ok",
 		    "frontend no longer located: stopped");
+		alerts_forget(t->d->alerts, t->conf.name, t->fe[i]->address);
 		dfront_forget_metrics(t->fe[i]);
 		dfront_free(t->fe[i]);
 	}
@@ -857,6 +1107,9 @@ daemon_reap(struct daemon *d)
 		}
 		(void)metrics_remove_matching(d->m, (const char *const[]){
 		    "target", d->retired[i]->conf.name, NULL });
+		if (config_target(d->conf, d->retired[i]->conf.name) == NULL)
+			alerts_forget(d->alerts, d->retired[i]->conf.name,
+			    NULL);
 		dtarget_free(d->retired[i]);
 	}
 	d->nretired = k;
@@ -976,6 +1229,9 @@ daemon_reload(evutil_socket_t sig, short what, void *arg)
 	free(d->targets);
 	d->targets = nt;
 	d->ntargets = n;
+	if (daemon_sinks(d, nc, 1) == -1)
+		log_event(LOG_ERROR, NULL, NULL, NULL, "reload: sinks: out of "
+		    "memory");
 	config_free(d->conf);
 	d->conf = nc;
 	log_event(LOG_INFO, NULL, NULL, NULL, "reloaded %s: %zu targets",
@@ -986,10 +1242,53 @@ daemon_reload(evutil_socket_t sig, short what, void *arg)
 /* --- HTTP ---------------------------------------------------------------- */
 
 static void
+daemon_count_firing(const char *name, const char *severity, unsigned n,
+    void *arg)
+{
+	struct daemon *d = arg;
+
+	(void)metrics_set(d->f_alerts_firing,
+	    (const char *const[]){ name, severity }, n);
+}
+
+static void
 daemon_http_metrics(struct evhttp_request *req, void *arg)
 {
 	struct daemon	*d = arg;
 	struct evbuffer	*b = evbuffer_new();
+
+	size_t		 i;
+	int		 r;
+
+	/* Gauges of alerts that stopped firing go; the rest are recounted. */
+	(void)metrics_family_remove_matching(d->f_alerts_firing,
+	    (const char *const[]){ NULL });
+	alerts_count(d->alerts, daemon_count_firing, d);
+	for (i = 0; i < d->nsinks; i++) {
+		const char *name = sink_name(d->sinks[i]);
+
+		for (r = 0; r < SINK_RESULT_NUM; r++) {
+			struct metrics_series *ser = metrics_series_get(
+			    d->f_notifications, (const char *const[]){ name,
+			    sink_result_str((enum sink_result)r) });
+
+			if (ser != NULL)
+				(void)metrics_series_set(ser, (double)
+				    sink_notifications(d->sinks[i],
+				    (enum sink_result)r));
+		}
+		(void)metrics_set(d->f_outbox_depth,
+		    (const char *const[]){ name },
+		    (double)sink_depth(d->sinks[i]));
+		{
+			struct metrics_series *ser = metrics_series_get(
+			    d->f_dropped, (const char *const[]){ name });
+
+			if (ser != NULL)
+				(void)metrics_series_set(ser,
+				    (double)sink_dropped(d->sinks[i]));
+		}
+	}
 
 	if (b == NULL || metrics_write(d->m, b) == -1) {
 		evbuffer_free(b);
@@ -1039,6 +1338,7 @@ daemon_http_status(struct evhttp_request *req, void *arg)
 	struct status_frontend	*sf;
 	struct status_view	 v;
 	struct evbuffer		*b;
+	char			*alerts_html;
 	size_t			 i, j, nfe = 0, k = 0;
 
 	for (i = 0; i < d->ntargets; i++)
@@ -1085,20 +1385,280 @@ daemon_http_status(struct evhttp_request *req, void *arg)
 	v.started = d->started;
 	v.targets = st;
 	v.ntargets = d->ntargets;
+	alerts_html = daemon_alerts_html(d);
+	v.alerts_html = alerts_html;
 	status_html_write(b, &v);
+	free(alerts_html);
 	httpd_send(req, 200, "text/html; charset=utf-8", b);
 	evbuffer_free(b);
 	free(st);
 	free(sf);
 }
 
+/* --- alert delivery ------------------------------------------------------ */
+
+/* The owner and runbook of a target by name, for notifications. */
+static const struct dtarget *
+daemon_target(struct daemon *d, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < d->ntargets; i++)
+		if (strcmp(d->targets[i]->conf.name, name) == 0)
+			return d->targets[i];
+	for (i = 0; i < d->nretired; i++)
+		if (strcmp(d->retired[i]->conf.name, name) == 0)
+			return d->retired[i];
+	return NULL;
+}
+
+/* Queues a notification for every sink (durably, before sending). */
+static void
+daemon_send(struct daemon *d, const struct alert_state *a,
+    enum notify_kind kind)
+{
+	const struct dtarget	*t = daemon_target(d, a->target);
+	struct alert		 al;
+	size_t			 i;
+
+	memset(&al, 0, sizeof(al));
+	al.alertname = a->alertname;
+	al.severity = a->severity;
+	al.target = a->target;
+	al.frontend = a->frontend;
+	al.vantage = d->conf->vantage;
+	al.owner = t != NULL ? t->conf.owner : NULL;
+	al.summary = a->summary;
+	al.description = a->description;
+	al.verdict = a->verdict;
+	al.fingerprint = a->fingerprint;
+	al.not_after = a->not_after;
+	al.runbook_url = t != NULL ? t->conf.runbook_url : NULL;
+	al.starts_at = a->starts_at;
+	al.ends_at = kind == NOTIFY_RESOLVE ? a->resolved_at : 0;
+	al.firing = kind != NOTIFY_RESOLVE;
+	for (i = 0; i < d->nsinks; i++)
+		(void)sink_notify(d->sinks[i], &al, kind);
+}
+
+static void
+daemon_deliver(struct daemon *d, const struct alert_state *a,
+    enum alert_event ev)
+{
+	daemon_send(d, a, ev == ALERT_TRIGGER ? NOTIFY_TRIGGER :
+	    NOTIFY_RESOLVE);
+}
+
+/* Alertmanager forgets alerts not re-sent: refresh the firing ones. */
+static void
+daemon_refresh_one(const struct alert_state *a, enum alert_event ev,
+    void *arg)
+{
+	(void)ev;
+	daemon_send(arg, a, NOTIFY_REFRESH);
+}
+
+static void
+daemon_refresh(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon *d = arg;
+
+	(void)fd; (void)what;
+	alerts_each_firing(d->alerts, daemon_refresh_one, d);
+}
+
+static void
+daemon_sink_log(void *arg, int level, const char *target,
+    const char *frontend, const char *verdict, const char *msg)
+{
+	(void)arg;
+	log_event((enum log_level)level, target, frontend, verdict, "%s", msg);
+}
+
+/* Builds the sinks of conf; on reload, keeps the unchanged ones. */
+static int
+daemon_sinks(struct daemon *d, const struct sc_config *conf, int reload)
+{
+	struct sink	**v;
+	char		 err[512];
+	size_t		 i, j;
+
+	if ((v = calloc(conf->nsinks + 1, sizeof(*v))) == NULL)
+		return -1;
+	for (i = 0; i < conf->nsinks; i++) {
+		const struct sink_conf *sc = &conf->sinks[i];
+
+		for (j = 0; reload && j < d->nsinks; j++)
+			if (d->sinks[j] != NULL && strcmp(sink_name(d->sinks[j]),
+			    sc->name) == 0)
+				break;
+		if (reload && j < d->nsinks) {
+			const struct sink_conf *old = config_sink(d->conf,
+			    sc->name);
+
+			if (old != NULL && sink_conf_same(old, sc)) {
+				v[i] = d->sinks[j];
+				d->sinks[j] = NULL;
+				continue;
+			}
+			/* Its outbox is locked: the old one goes first. */
+			sink_free(d->sinks[j]);
+			d->sinks[j] = NULL;
+		}
+		if ((v[i] = sink_new(d->base, sc, conf->state_dir, err,
+		    sizeof(err))) == NULL)
+			log_event(LOG_ERROR, NULL, NULL, NULL, "%s", err);
+	}
+	for (j = 0; j < d->nsinks; j++)
+		sink_free(d->sinks[j]);
+	free(d->sinks);
+	/* Sinks that failed to start leave holes: close them up. */
+	for (i = 0, j = 0; i < conf->nsinks; i++)
+		if (v[i] != NULL)
+			v[j++] = v[i];
+	d->sinks = v;
+	d->nsinks = j;
+	return 0;
+}
+
+static void
+daemon_notify(const struct alert_state *a, enum alert_event ev, void *arg)
+{
+	struct daemon *d = arg;
+
+	log_event(ev == ALERT_TRIGGER ? LOG_WARN : LOG_INFO, a->target,
+	    a->frontend, a->verdict, "alert %s %s (%s): %s", a->alertname,
+	    ev == ALERT_TRIGGER ? "firing" : "resolved", a->severity,
+	    a->summary);
+	daemon_deliver(d, a, ev);
+}
+
+static void
+daemon_http_alerts(struct evhttp_request *req, void *arg)
+{
+	struct daemon	*d = arg;
+	struct evbuffer	*b = evbuffer_new();
+	json_t		*doc = alerts_json(d->alerts);
+	char		*s = doc != NULL ? json_dumps(doc, JSON_INDENT(2)) :
+			    NULL;
+
+	json_decref(doc);
+	if (b == NULL || s == NULL || evbuffer_add(b, s, strlen(s)) == -1) {
+		free(s);
+		evbuffer_free(b);
+		httpd_send_text(req, 500, "out of memory\n");
+		return;
+	}
+	free(s);
+	httpd_send(req, 200, "application/json", b);
+	evbuffer_free(b);
+}
+
+/* HTML-escapes s onto b. */
+static void
+html_escape(struct evbuffer *b, const char *s)
+{
+	for (; s != NULL && *s != '\0'; s++) {
+		switch (*s) {
+		case '<':
+			evbuffer_add(b, "&lt;", 4);
+			break;
+		case '>':
+			evbuffer_add(b, "&gt;", 4);
+			break;
+		case '&':
+			evbuffer_add(b, "&amp;", 5);
+			break;
+		case '"':
+			evbuffer_add(b, "&quot;", 6);
+			break;
+		case '\'':
+			evbuffer_add(b, "&#39;", 5);
+			break;
+		default:
+			evbuffer_add(b, s, 1);
+			break;
+		}
+	}
+}
+
+static void
+daemon_alert_row(const struct alert_state *a, enum alert_event ev, void *arg)
+{
+	struct evbuffer *b = arg;
+
+	(void)ev;
+	evbuffer_add_printf(b, "<li class=\"alert\" data-alertname=\"");
+	html_escape(b, a->alertname);
+	evbuffer_add_printf(b, "\" data-severity=\"");
+	html_escape(b, a->severity);
+	evbuffer_add_printf(b, "\"><b>");
+	html_escape(b, a->alertname);
+	evbuffer_add_printf(b, "</b> (");
+	html_escape(b, a->severity);
+	evbuffer_add_printf(b, ") ");
+	html_escape(b, a->target);
+	if (a->frontend[0] != '\0') {
+		evbuffer_add_printf(b, " ");
+		html_escape(b, a->frontend);
+	}
+	evbuffer_add_printf(b, ": ");
+	html_escape(b, a->summary);
+	evbuffer_add_printf(b, "%s</li>\n", a->flapping ? " (flapping)" : "");
+}
+
+/* The firing alerts as a list for the status page; NULL when none. */
+static char *
+daemon_alerts_html(struct daemon *d)
+{
+	struct evbuffer	*b = evbuffer_new();
+	char		*s = NULL;
+	size_t		 len;
+
+	if (b == NULL)
+		return NULL;
+	evbuffer_add_printf(b, "<ul class=\"alerts\">\n");
+	len = evbuffer_get_length(b);
+	alerts_each_firing(d->alerts, daemon_alert_row, b);
+	if (evbuffer_get_length(b) > len) {
+		evbuffer_add_printf(b, "</ul>\n");
+		len = evbuffer_get_length(b);
+		if ((s = malloc(len + 1)) != NULL) {
+			evbuffer_remove(b, s, len);
+			s[len] = '\0';
+		}
+	}
+	evbuffer_free(b);
+	return s;
+}
+
 /* --- run ----------------------------------------------------------------- */
+
+/* The state directory: created (0700) if missing, and ours to write. */
+static int
+daemon_state_dir(const char *dir, char *err, size_t errlen)
+{
+	struct stat st;
+
+	if (mkdir(dir, 0700) == -1 && errno != EEXIST) {
+		snprintf(err, errlen, "cannot create state_dir %s: %s", dir,
+		    strerror(errno));
+		return -1;
+	}
+	if (stat(dir, &st) == -1 || !S_ISDIR(st.st_mode) ||
+	    access(dir, W_OK | X_OK) == -1) {
+		snprintf(err, errlen, "state_dir %s is not a writable "
+		    "directory", dir);
+		return -1;
+	}
+	return 0;
+}
 
 int
 daemon_run(struct sc_config *config, const char *path)
 {
 	struct daemon	 d;
-	char		 err[512];
+	char		 err[512], path_buf[4096];
 	size_t		 i;
 
 	memset(&d, 0, sizeof(d));
@@ -1106,10 +1666,20 @@ daemon_run(struct sc_config *config, const char *path)
 	d.rc = 1;
 	d.started = time(NULL);
 	if ((d.path = strdup(path)) == NULL ||
-	    (d.base = event_base_new()) == NULL) {
+	    (d.base = sc_event_base_new()) == NULL) {
 		log_event(LOG_ERROR, NULL, NULL, NULL, "out of memory");
 		goto done;
 	}
+	snprintf(path_buf, sizeof(path_buf), "%s/alerts.json",
+	    config->state_dir);
+	if (daemon_state_dir(config->state_dir, err, sizeof(err)) == -1 ||
+	    (d.alerts = alerts_open(path_buf, daemon_notify, &d, err,
+	    sizeof(err))) == NULL) {
+		log_event(LOG_ERROR, NULL, NULL, NULL, "cannot load the alert "
+		    "state: %s", err);
+		goto done;
+	}
+	sink_set_log(daemon_sink_log, &d);
 	if (daemon_metrics_new(&d) == -1) {
 		log_event(LOG_ERROR, NULL, NULL, NULL, "cannot set up metrics: "
 		    "%s", strerror(errno));
@@ -1122,7 +1692,8 @@ daemon_run(struct sc_config *config, const char *path)
 		goto done;
 	}
 	if (httpd_route(d.http, "/metrics", daemon_http_metrics, &d) == -1 ||
-	    httpd_route(d.http, "/", daemon_http_status, &d) == -1) {
+	    httpd_route(d.http, "/", daemon_http_status, &d) == -1 ||
+	    httpd_route(d.http, "/alerts", daemon_http_alerts, &d) == -1) {
 		log_event(LOG_ERROR, NULL, NULL, NULL, "out of memory");
 		goto done;
 	}
@@ -1136,6 +1707,15 @@ daemon_run(struct sc_config *config, const char *path)
 	    -1) {
 		log_event(LOG_ERROR, NULL, NULL, NULL, "cannot watch signals");
 		goto done;
+	}
+	if (daemon_sinks(&d, config, 0) == -1 ||
+	    (d.ev_refresh = event_new(d.base, -1, EV_PERSIST, daemon_refresh,
+	    &d)) == NULL)
+		goto done;
+	{
+		struct timeval tv = { 15, 0 };	/* sinks pace themselves */
+
+		event_add(d.ev_refresh, &tv);
 	}
 	if ((d.targets = calloc(config->ntargets + 1, sizeof(*d.targets))) ==
 	    NULL)
@@ -1160,6 +1740,12 @@ done:
 		dtarget_free(d.retired[i]);
 	free(d.retired);
 	httpd_free(d.http);
+	for (i = 0; i < d.nsinks; i++)
+		sink_free(d.sinks[i]);
+	free(d.sinks);
+	if (d.ev_refresh != NULL)
+		event_free(d.ev_refresh);
+	alerts_free(d.alerts);
 	metrics_free(d.m);
 	if (d.ev_hup != NULL)
 		event_free(d.ev_hup);

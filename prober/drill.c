@@ -145,10 +145,30 @@ drill_on_keepalive(struct drill *d, double rtt)
 void
 drill_on_client(struct drill *d, int ok)
 {
+	struct drill_second *sec = drill_second_at(d, sc_clock_now());
+
 	if (ok)
 		d->clients_ok++;
 	else
 		d->clients_failed++;
+	if (d->active > 0)
+		d->active--;
+	if (sec != NULL)
+		sec->active = d->active;
+}
+
+/* Counted when they happen, in the second they happen. */
+void
+drill_on_start(struct drill *d)
+{
+	struct drill_second *sec = drill_second_at(d, sc_clock_now());
+
+	d->started++;
+	d->active++;
+	if (sec != NULL) {
+		sec->started++;
+		sec->active = d->active;
+	}
 }
 
 void
@@ -156,13 +176,10 @@ drill_sample(struct drill *d, unsigned started, unsigned active)
 {
 	struct drill_second *sec = drill_second_at(d, sc_clock_now());
 
-	if (sec == NULL)
-		return;
-	if (started > d->started)
-		sec->started += started - d->started;
-	d->started = started;
-	d->active = active;
-	sec->active = active;
+	/* A quiet second still shows who is active. */
+	(void)started;
+	if (sec != NULL)
+		sec->active = active;
 }
 
 uint64_t

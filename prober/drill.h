@@ -68,6 +68,7 @@ void		 drill_on_step(struct drill *, const struct sc_step_event *);
 void		 drill_on_reconnect(struct drill *, double seconds);
 void		 drill_on_keepalive(struct drill *, double rtt);
 void		 drill_on_client(struct drill *, int ok);
+void		 drill_on_start(struct drill *);
 /* Records clients started and active now (called every second). */
 void		 drill_sample(struct drill *, unsigned started,
 		    unsigned active);

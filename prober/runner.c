@@ -396,7 +396,7 @@ runner_target(const char *uri, const struct common_opts *co,
 	run.deadline = sc_clock_now() + po->timeout;
 	run.po.uri = t.uri;
 	run.po.domain = t.domain;
-	if ((run.base = event_base_new()) == NULL) {
+	if ((run.base = sc_event_base_new()) == NULL) {
 		snprintf(err, errlen, "cannot create the event loop");
 		goto done;
 	}

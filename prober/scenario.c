@@ -76,6 +76,7 @@ enum scn_optid {
 	OPT_MAX,
 	OPT_COUNT,
 	OPT_LABEL,
+	OPT_ALL,
 	OPT_NUM
 };
 
@@ -112,6 +113,7 @@ static const struct scn_optdef {
 	[OPT_MAX] = { "max", CFGT_FLOAT, K(SC_STEP_RECONNECT) },
 	[OPT_COUNT] = { "count", CFGT_INT, K(SC_STEP_REPEAT) },
 	[OPT_LABEL] = { "label", CFGT_STR, K_ALL },
+	[OPT_ALL] = { "all", CFGT_BOOL, K(SC_STEP_UNREGISTER) },
 };
 
 static const char *const scn_hows[] = {
@@ -517,6 +519,7 @@ scn_value(struct scn_parse *p, cfg_t *cfg, int id, int kind,
 		*(double *)result = d;
 		return 0;
 	case OPT_RESUME:
+	case OPT_ALL:
 		if (confparse_bool(&p->cp, line, name, value, &w) == -1)
 			return -1;
 		*(int *)result = w;
@@ -643,6 +646,8 @@ scn_step_build(struct scn_parse *p, cfg_t *sec, int kind, int line,
 	if ((o = scn_getopt(sec, l, OPT_RESUME)) != NULL &&
 	    cfg_opt_size(o) > 0)
 		st->resume = cfg_opt_getnbool(o, 0) == cfg_true;
+	if ((o = scn_getopt(sec, l, OPT_ALL)) != NULL && cfg_opt_size(o) > 0)
+		st->all = cfg_opt_getnbool(o, 0) == cfg_true;
 	st->expires = (unsigned)scn_geti(sec, l, OPT_EXPIRES, 0);
 	st->every = scn_getf(sec, l, OPT_EVERY, 0);
 	st->duration = scn_getf(sec, l, OPT_FOR, 0);

@@ -18,6 +18,7 @@
 
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
+#include <openssl/x509v3.h>
 
 #include "cert.h"
 #include "certinfo.h"
@@ -55,6 +56,26 @@ cert_classify(long err, int failing_is_ca)
 	default:
 		return SC_CERT_UNTRUSTED;
 	}
+}
+
+/* Did the server send the issuer of the certificate at depth? */
+static int
+cert_issuer_sent(SSL *ssl, int depth)
+{
+	STACK_OF(X509)	*sk = SSL_get_peer_cert_chain(ssl);
+	X509		*x;
+	int		 i;
+
+	if (sk == NULL || depth < 0 || depth >= sk_X509_num(sk))
+		return 0;
+	x = sk_X509_value(sk, depth);
+	if (X509_get_extension_flags(x) & EXFLAG_INVALID)
+		return 1;	/* unreadable: the issuer is not the problem */
+	for (i = 0; i < sk_X509_num(sk); i++)
+		if (i != depth && X509_NAME_cmp(X509_get_subject_name(
+		    sk_X509_value(sk, i)), X509_get_issuer_name(x)) == 0)
+			return 1;
+	return 0;
 }
 
 /* The earliest notAfter of every certificate seen. */
@@ -180,6 +201,16 @@ cert_evaluate(SSL *ssl, const char *domain, int warn_days, int crit_days,
 	if (r->verify_error != X509_V_OK) {
 		enum sc_verdict v = cert_classify(r->verify_error,
 		    tv != NULL && tv->first_is_ca);
+
+		/*
+		 * "Incomplete" claims an intermediate is missing.  If the
+		 * server did send the failing certificate's issuer, OpenSSL
+		 * refused it for another reason (an unparseable extension,
+		 * say): that chain is untrusted, not incomplete.
+		 */
+		if (v == SC_CERT_CHAIN_INCOMPLETE &&
+		    cert_issuer_sent(ssl, r->verify_depth))
+			v = SC_CERT_UNTRUSTED;
 		const struct sc_cert *c = (size_t)r->verify_depth < r->nchain ?
 		    &r->chain[r->verify_depth] : NULL;
 

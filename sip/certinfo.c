@@ -18,6 +18,7 @@
 #include <openssl/x509v3.h>
 
 #include "certinfo.h"
+#include "util.h"
 
 #define OID_SIP_DOMAIN	"1.3.6.1.5.5.7.3.20"	/* RFC 5924 */
 
@@ -29,7 +30,7 @@ strlist_add(struct sc_strlist *l, const char *s, size_t len)
 	if ((v = realloc(l->v, (l->n + 1) * sizeof(*v))) == NULL)
 		return -1;
 	l->v = v;
-	if ((v[l->n] = strndup(s, len)) == NULL)
+	if ((v[l->n] = util_printable(s, len)) == NULL)
 		return -1;
 	l->n++;
 	return 0;

@@ -6,6 +6,8 @@
 
 #include <time.h>
 
+#include <event2/event.h>
+
 #include "clock.h"
 #include "sipcanary.h"
 
@@ -34,4 +36,18 @@ double
 sc_clock_now(void)
 {
 	return clock_now();
+}
+
+struct event_base *
+sc_event_base_new(void)
+{
+	struct event_config	*cfg;
+	struct event_base	*base;
+
+	if ((cfg = event_config_new()) == NULL)
+		return NULL;
+	event_config_set_flag(cfg, EVENT_BASE_FLAG_PRECISE_TIMER);
+	base = event_base_new_with_config(cfg);
+	event_config_free(cfg);
+	return base;
 }

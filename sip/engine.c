@@ -65,6 +65,7 @@ struct client {
 	int			 depth;
 	const struct sc_step	*step;
 	double			 t_step;
+	double			 t_within;	/* start of the step's deadline */
 	double			 t_phase;	/* start of TCP or TLS phase */
 	int			 tls_phase;	/* connect: TCP done */
 	double			 deadline;	/* of the client (duration) */
@@ -94,6 +95,7 @@ struct client {
 	int			 failed;
 	int			 done;
 	int			 next_pending;	/* timer is scheduling next step */
+	int			 capped;	/* timer cut short by the deadline */
 	struct sc_result	 res;
 };
 
@@ -109,6 +111,7 @@ struct sc_engine {
 	unsigned		 started, active, finished, ok, failed;
 	struct event		*ramp_ev;
 	struct event		*done_ev;
+	struct event		*stop_ev;	/* the run's duration */
 	double			 t_start;
 	int			 stopping;
 	int			 done_sent;
@@ -128,6 +131,7 @@ static void	client_step_end(struct client *, enum sc_verdict, int,
 static void	client_finish(struct client *);
 static void	client_connect_now(struct client *);
 static void	engine_check_done(struct sc_engine *);
+static void	engine_duration_cb(evutil_socket_t, short, void *);
 static void	client_maintain_response(struct client *, msg_t *);
 static void	client_restart(struct client *);
 
@@ -155,17 +159,31 @@ client_trace(struct client *c, const char *dir, const char *text)
 	fflush(fp);
 }
 
+/*
+ * Adds a timer `after` seconds from now.  libevent counts from the time
+ * it cached when the loop woke up, which can be well before now in a busy
+ * callback: a timed step would end early.  Refresh the cache first.
+ */
+static void
+client_timer_add(struct client *c, struct event *ev, double after)
+{
+	struct timeval tv = clock_tv(after);
+
+	event_base_update_cache_time(c->e->base);
+	evtimer_add(ev, &tv);
+}
+
 /* Arms the client's timer for `after` seconds, capped by its deadline. */
 static void
 client_arm(struct client *c, double after)
 {
 	double		left = c->deadline - clock_now();
-	struct timeval	tv;
 
-	if (c->deadline > 0 && after > left)
+	/* Remember the cut: the timer then ends the step, not its course. */
+	c->capped = c->deadline > 0 && after > left;
+	if (c->capped)
 		after = left;
-	tv = clock_tv(after);
-	evtimer_add(c->timer, &tv);
+	client_timer_add(c, c->timer, after);
 }
 
 static void
@@ -270,6 +288,9 @@ client_sip_send(struct client *c)
 
 	if (s->kind == SC_STEP_OPTIONS)
 		wire = reg_build_options(c->opt, &len, &red, err, sizeof(err));
+	else if (s->kind == SC_STEP_UNREGISTER && s->all)
+		wire = reg_build_remove_all(c->reg, &len, &red, err,
+		    sizeof(err));
 	else {
 		exp = s->kind == SC_STEP_UNREGISTER ? 0 :
 		    s->expires > 0 ? s->expires : ENGINE_EXPIRES;
@@ -549,7 +570,7 @@ client_on_error(enum sc_verdict v, const char *why, void *arg)
 			double delay = client_backoff(c->step, ++c->attempts);
 
 			/* Retry while the step's deadline allows. */
-			if (clock_now() + delay < c->t_step +
+			if (clock_now() + delay < c->t_within +
 			    client_within(c, c->step)) {
 				c->retry_verdict = v;
 				snprintf(c->retry_error,
@@ -651,7 +672,7 @@ client_connect_now(struct client *c)
 			    sizeof(struct sockaddr_in));
 	}
 	/* The deadline covers every attempt of a reconnect. */
-	client_arm(c, c->t_step + client_within(c, c->step) - clock_now());
+	client_arm(c, c->t_within + client_within(c, c->step) - clock_now());
 	if (flow_connect(c->flow, (struct sockaddr *)&ss, sslen, &v, why,
 	    sizeof(why)) == -1)
 		client_on_error(v, why, c);
@@ -685,18 +706,17 @@ client_tick(evutil_socket_t fd, short what, void *arg)
 static void
 client_keepalive_begin(struct client *c, double every, double duration)
 {
-	struct timeval tv;
-
 	if (c->flow == NULL || !c->up) {
 		client_step_end(c, SC_FLOW_DEAD, 0,
 		    "no connection: connect first");
 		return;
 	}
-	if (every > 0) {
-		tv = clock_tv(every);
+	/* A keepalive without "for" is one ping: within bounds its pong. */
+	if (every > 0 && (c->step->kind != SC_STEP_KEEPALIVE ||
+	    duration > 0)) {
 		event_assign(c->tick, c->e->base, -1, EV_PERSIST, client_tick,
 		    c);
-		evtimer_add(c->tick, &tv);
+		client_timer_add(c, c->tick, every);
 	}
 	if (c->step->kind == SC_STEP_KEEPALIVE)
 		client_tick(-1, 0, c);		/* the first ping goes now */
@@ -725,7 +745,6 @@ static void
 client_maintain_arm(struct client *c)
 {
 	double		next = c->ping_due, now = clock_now();
-	struct timeval	tv;
 
 	if (c->pong_due > 0 && c->pong_due < next)
 		next = c->pong_due;
@@ -734,8 +753,7 @@ client_maintain_arm(struct client *c)
 			next = c->refresh_deadline;
 	} else if (c->refresh_due < next)
 		next = c->refresh_due;
-	tv = clock_tv(next - now);
-	evtimer_add(c->tick, &tv);
+	client_timer_add(c, c->tick, next - now);
 }
 
 static void
@@ -860,12 +878,18 @@ client_maintain_begin(struct client *c)
 	}
 }
 
-/* The wait before a reconnect step's first attempt. */
+/*
+ * The wait before a reconnect step's first attempt: a fixed delay waits,
+ * RFC 5626 §4.5 forms the new flow at once and backs off only after
+ * failures (attempt n waits per client_backoff(n)).  In loop mode the
+ * failures in a row of the persistent flow count.
+ */
 static double
 e_loop_delay(const struct client *c, const struct sc_step *s)
 {
 	if (!c->e->o.loop)
-		return client_backoff(s, 0);
+		return s->backoff == SC_BACKOFF_FIXED ?
+		    client_backoff(s, 0) : 0;
 	if (c->consecutive == 0)
 		return 0;
 	return client_backoff(s, c->consecutive - 1);
@@ -876,10 +900,9 @@ e_loop_delay(const struct client *c, const struct sc_step *s)
 static void
 client_begin(struct client *c, const struct sc_step *s)
 {
-	struct timeval tv;
-
 	c->step = s;
 	c->t_step = clock_now();
+	c->t_within = c->t_step;
 	c->step_until = 0;
 	c->attempts = 0;
 	c->retry_verdict = SC_OK;
@@ -888,12 +911,6 @@ client_begin(struct client *c, const struct sc_step *s)
 		client_connect_now(c);
 		break;
 	case SC_STEP_RECONNECT:
-		/*
-		 * Phones wait before the first attempt too (RFC 5626 §4.5:
-		 * base time, with jitter): that is what spreads a storm.  A
-		 * persistent flow of the prober reconnects at once after its
-		 * own deliberate break, and backs off after failures.
-		 */
 		if (e_loop_delay(c, s) > 0) {
 			client_drop_flow(c);
 			c->attempts = 0;
@@ -941,8 +958,7 @@ client_begin(struct client *c, const struct sc_step *s)
 		break;
 	case SC_STEP_WAIT:
 		c->step_until = clock_now() + s->duration;
-		tv = clock_tv(s->duration);
-		evtimer_add(c->timer, &tv);
+		client_arm(c, s->duration);
 		break;
 	default:
 		client_step_end(c, SC_INTERNAL_ERROR, 0, "unknown step");
@@ -967,8 +983,7 @@ client_timer(evutil_socket_t fd, short what, void *arg)
 	}
 	if (s == NULL || c->done)
 		return;
-	if (c->deadline > 0 && now >= c->deadline - 1e-6 &&
-	    (c->step_until <= 0 || now < c->step_until - 1e-6) &&
+	if (c->capped &&
 	    s->kind != SC_STEP_CONNECT && s->kind != SC_STEP_RECONNECT &&
 	    s->kind != SC_STEP_REGISTER && s->kind != SC_STEP_REREGISTER &&
 	    s->kind != SC_STEP_UNREGISTER && s->kind != SC_STEP_OPTIONS) {
@@ -980,9 +995,21 @@ client_timer(evutil_socket_t fd, short what, void *arg)
 	case SC_STEP_CONNECT:
 	case SC_STEP_RECONNECT:
 		if (s->kind == SC_STEP_RECONNECT && c->flow == NULL &&
-		    now < c->t_step + client_within(c, s) - 1e-6 &&
+		    now < c->t_within + client_within(c, s) - 1e-6 &&
 		    (c->deadline <= 0 || now < c->deadline - 1e-6)) {
 			client_connect_now(c);	/* backoff over: try again */
+			return;
+		}
+		if (s->kind == SC_STEP_RECONNECT && c->flow == NULL &&
+		    c->attempts == 0 && c->retry_verdict == SC_OK &&
+		    (c->deadline <= 0 || now < c->deadline - 1e-6)) {
+			/*
+			 * The wait before the first attempt is over.  It is
+			 * not part of `within`: a persistent flow backing off
+			 * for longer than its timeout must still try.
+			 */
+			c->t_within = now;
+			client_connect_now(c);
 			return;
 		}
 		if (c->flow == NULL && c->retry_verdict != SC_OK) {
@@ -1220,6 +1247,8 @@ engine_check_done(struct sc_engine *e)
 		return;
 	e->done_sent = 1;
 	event_del(e->ramp_ev);
+	if (e->stop_ev != NULL)
+		event_del(e->stop_ev);
 	event_active(e->done_ev, EV_TIMEOUT, 0);
 }
 
@@ -1232,6 +1261,8 @@ engine_start_client(struct sc_engine *e)
 
 	c->e = e;
 	c->idx = e->started++;
+	if (e->cbs.on_start != NULL)
+		e->cbs.on_start(c->idx + e->o.first_client, e->arg);
 	util_token(c->token, sizeof(c->token), 16);
 	e->active++;
 	sc_result_init(&c->res);
@@ -1316,6 +1347,14 @@ sc_engine_start(struct event_base *base, const struct sc_engine_opts *o,
 	    == NULL)
 		goto nomem;
 	e->t_start = clock_now();
+	if (e->duration > 0) {
+		/* Just after the clients' deadlines, which say more. */
+		if ((e->stop_ev = evtimer_new(base, engine_duration_cb, e)) ==
+		    NULL)
+			goto nomem;
+		tv = clock_tv(e->duration + 0.05);
+		evtimer_add(e->stop_ev, &tv);
+	}
 	tv = clock_tv(ENGINE_RAMP_TICK);
 	event_add(e->ramp_ev, &tv);
 	event_active(e->ramp_ev, EV_TIMEOUT, 0);
@@ -1327,8 +1366,8 @@ nomem:
 	return NULL;
 }
 
-void
-sc_engine_stop(struct sc_engine *e)
+static void
+engine_stop(struct sc_engine *e, const char *why)
 {
 	unsigned i;
 
@@ -1336,23 +1375,46 @@ sc_engine_stop(struct sc_engine *e)
 		return;
 	e->stopping = 1;
 	event_del(e->ramp_ev);
+	if (e->stop_ev != NULL)
+		event_del(e->stop_ev);
 	for (i = 0; i < e->started; i++) {
 		struct client *c = &e->clients[i];
 
 		if (c->done)
 			continue;
 		if (c->step != NULL)
-			client_step_end(c, SC_INTERNAL_ERROR, 0,
-			    "stopped: the run was interrupted");
+			client_step_end(c, SC_INTERNAL_ERROR, 0, why);
 		else {
 			c->failed = 1;
 			c->res.verdict = SC_INTERNAL_ERROR;
-			snprintf(c->res.error, sizeof(c->res.error),
-			    "stopped: the run was interrupted");
+			snprintf(c->res.error, sizeof(c->res.error), "%s", why);
 			client_finish(c);
 		}
 	}
 	engine_check_done(e);
+}
+
+void
+sc_engine_stop(struct sc_engine *e)
+{
+	engine_stop(e, "stopped: the run was interrupted");
+}
+
+/*
+ * The run's duration is over.  Clients' own deadlines end their steps
+ * with the verdict of the phase they were in; this catches whatever is
+ * left (clients between steps, or not started yet).
+ */
+static void
+engine_duration_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct sc_engine	*e = arg;
+	char			 why[96];
+
+	(void)fd; (void)what;
+	snprintf(why, sizeof(why), "stopped: the run's duration (%.1f s) is "
+	    "over", e->duration);
+	engine_stop(e, why);
 }
 
 void
@@ -1422,5 +1484,7 @@ sc_engine_free(struct sc_engine *e)
 		event_free(e->ramp_ev);
 	if (e->done_ev != NULL)
 		event_free(e->done_ev);
+	if (e->stop_ev != NULL)
+		event_free(e->stop_ev);
 	free(e);
 }

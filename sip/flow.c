@@ -197,6 +197,19 @@ flow_tls_error(struct flow *fl, char *why, size_t whylen)
 	    ERR_reason_error_string(first) ? ERR_reason_error_string(first) :
 	    "unknown error");
 	if (ERR_GET_LIB(first) == ERR_LIB_SSL) {
+		SSL *ssl = bufferevent_openssl_get_ssl(fl->bev);
+
+		/*
+		 * A server with nothing in common answers the ClientHello
+		 * with a handshake_failure alert (no_shared_cipher is only
+		 * ever raised on the server's side).
+		 */
+		if ((ERR_GET_REASON(first) ==
+		    SSL_R_SSLV3_ALERT_HANDSHAKE_FAILURE ||
+		    ERR_GET_REASON(first) ==
+		    SSL_R_TLSV1_ALERT_INSUFFICIENT_SECURITY) && ssl != NULL &&
+		    SSL_get_state(ssl) == TLS_ST_CW_CLNT_HELLO)
+			return SC_TLS_PROTOCOL_MISMATCH;
 		switch (ERR_GET_REASON(first)) {
 		case SSL_R_UNSUPPORTED_PROTOCOL:
 		case SSL_R_NO_PROTOCOLS_AVAILABLE:

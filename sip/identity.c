@@ -14,6 +14,7 @@
 #include <openssl/x509v3.h>
 
 #include "identity.h"
+#include "util.h"
 
 #define IDENTITY_MAX	64	/* names recorded per certificate */
 
@@ -28,7 +29,7 @@ identity_record(struct sc_certreport *r, const char *name, size_t len,
 	if ((v = realloc(r->checked, (r->nchecked + 1) * sizeof(*v))) == NULL)
 		return -1;
 	r->checked = v;
-	if ((v[r->nchecked].name = strndup(name, len)) == NULL)
+	if ((v[r->nchecked].name = util_printable(name, len)) == NULL)
 		return -1;
 	v[r->nchecked].source = source;
 	r->nchecked++;

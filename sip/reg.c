@@ -35,6 +35,7 @@ struct reg {
 	unsigned	 local_port;
 	char		*user_agent;
 	char		*contact_token;
+	int		 star;		/* the request in flight is Contact: * */
 	char		 call_id[40];
 	char		 from_tag[20];
 	char		 branch[48];	/* of the request in flight */
@@ -126,6 +127,7 @@ reg_request(struct reg *r, sip_method_t method, unsigned expires,
 		*redacted = NULL;
 	if (method == sip_method_register)
 		r->expires = expires;
+
 	r->method = method;
 	r->cseq++;
 	util_token(tok, sizeof(tok), 20);
@@ -143,6 +145,8 @@ reg_request(struct reg *r, sip_method_t method, unsigned expires,
 		snprintf(contact, sizeof(contact),
 		    "<sip:%s@%s:%u;transport=tls>", r->user, r->local_host,
 		    r->local_port);
+	if (r->star)
+		snprintf(contact, sizeof(contact), "*");
 	snprintf(cseq, sizeof(cseq), "%u %s", r->cseq, mname);
 	snprintf(exp, sizeof(exp), "%u", expires);
 
@@ -204,6 +208,18 @@ reg_build(struct reg *r, unsigned expires, size_t *len, char **redacted,
 {
 	return reg_request(r, sip_method_register, expires, len, redacted, err,
 	    errlen);
+}
+
+char *
+reg_build_remove_all(struct reg *r, size_t *len, char **redacted, char *err,
+    size_t errlen)
+{
+	char *w;
+
+	r->star = 1;
+	w = reg_request(r, sip_method_register, 0, len, redacted, err, errlen);
+	r->star = 0;
+	return w;
 }
 
 char *

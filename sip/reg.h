@@ -52,6 +52,13 @@ char		*reg_build(struct reg *, unsigned expires, size_t *len,
 		    char **redacted, char *err, size_t errlen);
 
 /*
+ * REGISTER with Contact: * and Expires: 0: removes every binding of the
+ * AOR, including those other connections left (RFC 3261 §10.2.2).
+ */
+char		*reg_build_remove_all(struct reg *, size_t *len,
+		    char **redacted, char *err, size_t errlen);
+
+/*
  * An OPTIONS with the binding's AOR in From and To, answered through
  * reg_response() like a REGISTER (credentials included when challenged).
  */

@@ -304,6 +304,7 @@ struct sc_step {
 	int		 expect_verdict; /* -1: none; else an enum sc_verdict */
 	double		 within;	/* deadline in seconds; 0: default */
 	int		 resume;	/* connect/reconnect: TLS resumption */
+	int		 all;		/* unregister: Contact: *, every binding */
 	unsigned	 expires;	/* register/reregister; 0: default */
 	double		 every;		/* keepalive/hold: ping interval */
 	double		 duration;	/* keepalive/hold "for", wait */
@@ -372,6 +373,7 @@ struct sc_engine_cbs {
 	void	(*on_client)(unsigned client, int ok, struct sc_result *r,
 		    void *arg);
 	void	(*on_done)(void *arg);		/* every client finished */
+	void	(*on_start)(unsigned client, void *arg); /* a client began */
 };
 
 struct sc_engine_opts {
@@ -432,6 +434,12 @@ void		 sc_engine_counts(const struct sc_engine *,
 void		 sc_engine_free(struct sc_engine *);
 
 const char	*sc_version_libs(void);
+
+/*
+ * An event base with precise timers: libevent's default coarse clock can
+ * fire a timer milliseconds early, and a timed step must never be short.
+ */
+struct event_base *sc_event_base_new(void);
 
 /* Seconds on the monotonic clock the library times with. */
 double		 sc_clock_now(void);

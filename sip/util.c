@@ -91,3 +91,23 @@ util_redact_auth(const char *wire, size_t len)
 	}
 	return out;
 }
+
+char *
+util_printable(const char *s, size_t len)
+{
+	char	*out, *p;
+	size_t	 i;
+
+	if ((out = malloc(len * 4 + 1)) == NULL)
+		return NULL;
+	for (p = out, i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c < 0x20 || c == 0x7f || c == '\\')
+			p += snprintf(p, 5, c == '\\' ? "\\\\" : "\\x%02x", c);
+		else
+			*p++ = (char)c;
+	}
+	*p = '\0';
+	return out;
+}

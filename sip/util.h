@@ -24,4 +24,11 @@ void	 util_host_uri(const char *ip, char *buf, size_t len);
  * and Proxy-Authorization header replaced, for traces and logs.
  */
 char	*util_redact_auth(const char *wire, size_t len);
+/*
+ * A malloc'ed copy of s[0..len) in which NUL and other control bytes are
+ * written \xNN (and a backslash \\): a name with an embedded NUL must not
+ * be shown as the name it pretends to be.  NULL on allocation failure.
+ */
+char	*util_printable(const char *s, size_t len);
+
 #endif /* SC_UTIL_H */

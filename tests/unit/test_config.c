@@ -4,7 +4,9 @@
  * config can be wrong gets its exact "FILE:LINE: ..." message; password
  * files are refused unless private; the environment can hold a password;
  * target_conf_same() tells what a reload may keep; and the shipped
- * docs/sipcanary.conf.example loads.
+ * docs/sipcanary.conf.example loads.  Issue 7: the alert rule settings,
+ * and sinks (every key, their errors, their secret files, and
+ * sink_conf_same()).
  *
  * The example is found in $SRCDIR/docs, or else in the SRCDIR the test
  * was compiled with (-DSRCDIR="..."), or else in ./docs.  Temporary files
@@ -323,22 +325,25 @@ test_errors(void **state)
 		/* unknown keys and sections */
 		{ "vantage = \"x\"\n\nvantgae = \"y\"\n",
 		  "sc.conf:3: unknown key \"vantgae\" (expected vantage, "
-		  "listen, state_dir, log_format, defaults or target)" },
-		{ "sink \"am\" { type = \"alertmanager\" }\n",
-		  "sc.conf:1: unknown key \"sink\" (expected vantage, listen, "
-		  "state_dir, log_format, defaults or target)" },
+		  "listen, state_dir, log_format, defaults, target or sink)" },
+		{ "sinks \"am\" { type = \"alertmanager\" }\n",
+		  "sc.conf:1: unknown key \"sinks\" (expected vantage, listen, "
+		  "state_dir, log_format, defaults, target or sink)" },
 		{ "target \"voice-prod\" {\n  uri = \"sips:a.example\"\n"
 		  "  urii = \"x\"\n}\n",
 		  "sc.conf:3: target \"voice-prod\": unknown key \"urii\" (a "
 		  "target takes uri, user, password_file, owner, connect, "
 		  "dns_server, interval, timeout, flows, keepalive, "
 		  "reconnect_every, expires, warn_days, crit_days, ca_file, "
-		  "tls_min, allow_mixed_certs, enabled)" },
+		  "tls_min, allow_mixed_certs, enabled, runbook_url, for, "
+		  "resolve_after, flap_window, reconnect_min_ratio, "
+		  "reconnect_window)" },
 		{ "defaults {\n  jitter = 10%\n}\n",
 		  "sc.conf:2: defaults: unknown key \"jitter\" (defaults takes "
 		  "interval, timeout, flows, keepalive, reconnect_every, "
 		  "expires, warn_days, crit_days, ca_file, tls_min, "
-		  "allow_mixed_certs, enabled)" },
+		  "allow_mixed_certs, enabled, runbook_url, for, resolve_after, "
+		  "flap_window, reconnect_min_ratio, reconnect_window)" },
 		{ "defaults {\n  uri = \"sips:a.example\"\n}\n",
 		  "sc.conf:2: defaults: uri can only be set in a target" },
 		{ "target \"a\" {\n  listen = \"127.0.0.1:1\"\n}\n",
@@ -550,7 +555,7 @@ test_errors(void **state)
 		{ "# one\n## two\n// three\n/* four\n   five */ vantage = x\n"
 		  "vantgae = y\n",
 		  "sc.conf:6: unknown key \"vantgae\" (expected vantage, "
-		  "listen, state_dir, log_format, defaults or target)" },
+		  "listen, state_dir, log_format, defaults, target or sink)" },
 		{ "target \"a\" {\n  uri = \"a.example\"\n",
 		  "sc.conf:1: this \"{\" is never closed (a \"}\" is "
 		  "missing)" },
@@ -803,6 +808,12 @@ test_same(void **state)
 	};
 	static const char *kept[] = {
 		"  owner = \"other-team\"\n",
+		"  runbook_url = \"https://wiki.example/r\"\n",
+		"  for = 5\n",
+		"  resolve_after = 3\n",
+		"  flap_window = 1h\n",
+		"  reconnect_min_ratio = 0.5\n",
+		"  reconnect_window = 1h\n",
 		"  interval = 30s\n",		/* the values it inherited */
 		"  ca_file = \"/ca.pem\"\n",
 		"  tls_min = 1.2\n",
@@ -1009,6 +1020,457 @@ test_small_err_buffer(void **state)
 	config_free(NULL);
 }
 
+/*
+ * The alert rule settings of issue 7: built-in defaults, defaults { }
+ * and a target's own, key by key.
+ */
+static void
+test_alert_keys(void **state)
+{
+	struct sc_config *c;
+	const struct target_conf *a, *b, *d;
+
+	(void)state;
+	c = expect_ok("sc.conf",
+	    "defaults {\n"
+	    "  runbook_url = \"https://wiki.example/runbooks/sip\"\n"
+	    "  for = 3; resolve_after = 4; flap_window = 30m\n"
+	    "}\n"
+	    "target \"a\" { uri = \"a.example\" }\n"
+	    "target \"b\" {\n  uri = \"b.example\"\n"
+	    "  runbook_url = \"http://wiki/b#down\"; for = 1\n"
+	    "  reconnect_min_ratio = 0.75; reconnect_window = 5m\n"
+	    "  flap_window = 0\n}\n");
+	a = config_target(c, "a");
+	b = config_target(c, "b");
+	assert_string_equal(a->runbook_url, "https://wiki.example/runbooks/sip");
+	assert_int_equal(a->alert_for, 3);
+	assert_int_equal(a->resolve_after, 4);
+	assert_true(a->flap_window == 1800);
+	assert_true(a->reconnect_min_ratio == 0.9);	/* built-in */
+	assert_true(a->reconnect_window == 600);
+	assert_string_equal(b->runbook_url, "http://wiki/b#down");
+	assert_int_equal(b->alert_for, 1);
+	assert_int_equal(b->resolve_after, 4);		/* from defaults */
+	assert_true(b->flap_window == 0);		/* no damping */
+	assert_true(b->reconnect_min_ratio == 0.75);
+	assert_true(b->reconnect_window == 300);
+	config_free(c);
+
+	c = expect_ok("sc.conf", "target \"d\" { uri = \"d.example\" }\n");
+	d = &c->targets[0];
+	assert_null(d->runbook_url);
+	assert_int_equal(d->alert_for, 2);
+	assert_int_equal(d->resolve_after, 2);
+	assert_true(d->flap_window == 600);
+	assert_true(d->reconnect_min_ratio == 0.9);
+	assert_true(d->reconnect_window == 600);
+	assert_int_equal(c->nsinks, 0);
+	assert_null(c->sinks);
+	config_free(c);
+}
+
+/* Sinks: every key, the built-in defaults, and their secrets. */
+static void
+test_sinks(void **state)
+{
+	struct sc_config *c;
+	const struct sink_conf *am, *pd, *chat, *hook;
+	char		 key[PATH_MAX], tok[PATH_MAX], conf[PATH_MAX];
+	char		 text[PATH_MAX + 1024];
+
+	(void)state;
+	write_file("pd.key", "0123456789abcdef0123456789abcdef\n", 0600, key,
+	    sizeof(key));
+	write_file("chat.token", "xoxb-token\n", 0400, tok, sizeof(tok));
+	snprintf(text, sizeof(text),
+	    "target \"voice-prod\" { uri = \"sips:voice.example.com\" }\n"
+	    "sink \"am\" { type = \"alertmanager\"; url = "
+	    "\"http://127.0.0.1:9093\" }\n"
+	    "sink \"pd\" {\n"
+	    "  type = pagerduty\n"
+	    "  routing_key_file = \"pd.key\"\n"
+	    "  match = \"severity=critical, target=voice-prod\"\n"
+	    "}\n"
+	    "sink \"chat\" {\n"
+	    "  type = webhook; url = \"https://hooks.example/T0/B0/xyz?a=1\"\n"
+	    "  format = slack; token_file = \"%s\"\n"
+	    "  timeout = 2s; ca_file = \"ca/hooks.pem\"; outbox_max = 10\n"
+	    "  retry_min = 250ms; retry_max = 10s; enabled = no\n"
+	    "  match = \"frontend=\"\n"
+	    "}\n"
+	    "sink \"hook-2.x_y\" {\n"
+	    "  type = alertmanager; url = \"http://[::1]:9093/am/\"\n"
+	    "  resend_interval = 5m\n"
+	    "}\n", tok);
+	snprintf(conf, sizeof(conf), "%s/sipcanary.conf", tmpdir);
+	c = expect_ok(conf, text);
+	assert_int_equal(c->nsinks, 4);
+
+	am = config_sink(c, "am");
+	assert_ptr_equal(am, &c->sinks[0]);
+	assert_int_equal(am->line, 2);
+	assert_int_equal(am->type, SINK_ALERTMANAGER);
+	assert_string_equal(sink_type_str(am->type), "alertmanager");
+	assert_string_equal(am->url, "http://127.0.0.1:9093");
+	assert_null(am->secret_file);
+	assert_null(am->secret);
+	assert_int_equal(am->nmatch, 0);
+	assert_true(am->timeout == 5);
+	assert_null(am->ca_file);
+	assert_int_equal(am->outbox_max, 1000);
+	assert_true(am->resend_interval == 60);
+	assert_true(am->retry_min == 1);
+	assert_true(am->retry_max == 300);
+	assert_int_equal(am->enabled, 1);
+
+	pd = config_sink(c, "pd");
+	assert_int_equal(pd->line, 3);
+	assert_int_equal(pd->type, SINK_PAGERDUTY);
+	assert_string_equal(pd->url, "https://events.pagerduty.com");
+	assert_string_equal(pd->secret_file, key);	/* relative */
+	assert_string_equal(pd->secret, "0123456789abcdef0123456789abcdef");
+	assert_int_equal(pd->nmatch, 2);
+	assert_string_equal(pd->match[0].label, "severity");
+	assert_string_equal(pd->match[0].value, "critical");
+	assert_string_equal(pd->match[1].label, "target");
+	assert_string_equal(pd->match[1].value, "voice-prod");
+
+	chat = config_sink(c, "chat");
+	assert_int_equal(chat->type, SINK_WEBHOOK);
+	assert_int_equal(chat->format, SINK_FORMAT_SLACK);
+	assert_string_equal(chat->secret, "xoxb-token");
+	assert_true(chat->timeout == 2);
+	snprintf(conf, sizeof(conf), "%s/ca/hooks.pem", tmpdir);
+	assert_string_equal(chat->ca_file, conf);
+	assert_int_equal(chat->outbox_max, 10);
+	assert_true(chat->retry_min == 0.25);
+	assert_true(chat->retry_max == 10);
+	assert_int_equal(chat->enabled, 0);
+	assert_int_equal(chat->nmatch, 1);
+	assert_string_equal(chat->match[0].label, "frontend");
+	assert_string_equal(chat->match[0].value, "");
+
+	hook = config_sink(c, "hook-2.x_y");
+	assert_non_null(hook);
+	assert_true(hook->resend_interval == 300);
+	assert_null(config_sink(c, "nope"));
+	assert_null(config_sink(NULL, "am"));
+
+	/* What a reload may keep. */
+	assert_true(sink_conf_same(am, am));
+	assert_false(sink_conf_same(am, pd));
+	assert_false(sink_conf_same(NULL, am));
+	config_free(c);
+	remove_file("pd.key");
+	remove_file("chat.token");
+}
+
+/* Each way a sink can be wrong, with its exact message. */
+static void
+test_sink_errors(void **state)
+{
+	static const struct {
+		const char	*text;
+		const char	*want;
+	} cases[] = {
+		{ "sink \"am\" {\n  type = alertmanager\n  urll = \"x\"\n}\n",
+		  "sc.conf:3: sink \"am\": unknown key \"urll\" (a sink takes "
+		  "type, url, routing_key_file, token_file, format, match, "
+		  "timeout, ca_file, outbox_max, resend_interval, retry_min, "
+		  "retry_max, enabled)" },
+		{ "sink {\n  type = alertmanager\n}\n",
+		  "sc.conf:1: sink: expected a name, as in sink \"am\" { type "
+		  "= \"alertmanager\" }" },
+		{ "sink \"am\"\n  type = alertmanager\n",
+		  "sc.conf:2: sink: expected \"{\" after the name, as in sink "
+		  "\"am\" { type = \"alertmanager\" }" },
+		{ "sink \"am\" { type = alertmanager; url = \"http://a\" }\n\n"
+		  "sink \"am\" { type = alertmanager; url = \"http://b\" }\n",
+		  "sc.conf:3: sink \"am\": defined twice (first on line 1)" },
+		{ "sink \"a/b\" { type = alertmanager }\n",
+		  "sc.conf:1: sink name: \"a/b\": only letters, digits, '_', "
+		  "'.' and '-', not first '.' or '-' (it names a file in "
+		  "state_dir)" },
+		{ "sink \"..\" { type = alertmanager }\n",
+		  "sc.conf:1: sink name: \"..\": only letters, digits, '_', "
+		  "'.' and '-', not first '.' or '-' (it names a file in "
+		  "state_dir)" },
+		{ "sink \"\" { type = alertmanager }\n",
+		  "sc.conf:1: sink name: must not be empty" },
+		{ "target \"a\" { uri = \"a.example\"; sink \"x\" { } }\n",
+		  "sc.conf:1: target \"a\": sink { } can only be at the top "
+		  "level" },
+		{ "type = alertmanager\n",
+		  "sc.conf:1: type: set it in a sink" },
+		{ "timeout = 5s\n",
+		  "sc.conf:1: timeout: set it in defaults { }, in a target or "
+		  "in a sink" },
+		{ "target \"a\" {\n  uri = \"a.example\"\n  url = \"x\"\n}\n",
+		  "sc.conf:3: target \"a\": url can only be set in a sink" },
+		{ "defaults {\n  match = \"x=y\"\n}\n",
+		  "sc.conf:2: defaults: match can only be set in a sink" },
+		{ "sink \"am\" {\n  uri = \"sips:a.example\"\n}\n",
+		  "sc.conf:2: sink \"am\": uri can only be set in a target" },
+		{ "sink \"am\" {\n  interval = 5s\n}\n",
+		  "sc.conf:2: sink \"am\": interval can only be set in "
+		  "defaults { } or in a target" },
+		{ "sink \"am\" {\n  vantage = \"x\"\n}\n",
+		  "sc.conf:2: sink \"am\": vantage can only be set at the top "
+		  "level" },
+		{ "target \"a\" { uri = \"a.example\" }\n"
+		  "sink \"am\" {\n  url = \"http://127.0.0.1:9093\"\n}\n",
+		  "sc.conf:2: sink \"am\": needs type = alertmanager, "
+		  "pagerduty or webhook" },
+		{ "sink \"am\" {\n  type = prometheus\n}\n",
+		  "sc.conf:2: type: expected alertmanager, pagerduty or "
+		  "webhook, not \"prometheus\"" },
+		{ "target \"a\" { uri = \"a.example\" }\n"
+		  "sink \"am\" {\n  type = alertmanager\n}\n",
+		  "sc.conf:2: sink \"am\": needs url = "
+		  "\"http://127.0.0.1:9093\"" },
+		{ "target \"a\" { uri = \"a.example\" }\n"
+		  "sink \"w\" {\n  type = webhook\n}\n",
+		  "sc.conf:2: sink \"w\": needs url = \"https://...\"" },
+		{ "target \"a\" { uri = \"a.example\" }\n"
+		  "sink \"pd\" {\n  type = pagerduty\n}\n",
+		  "sc.conf:2: sink \"pd\": needs routing_key_file = FILE (the "
+		  "integration's routing key)" },
+		{ "sink \"am\" {\n  url = \"ftp://x\"\n}\n",
+		  "sc.conf:2: url: expected an http:// or https:// URL" },
+		{ "sink \"w\" {\n  url = \"https://user:pw@hooks.example/x\"\n"
+		  "}\n",
+		  "sc.conf:2: url: must not hold credentials (user:password@): "
+		  "URLs are logged; use a token file" },
+		{ "sink \"w\" {\n  url = \"https://hooks.example:0/x\"\n}\n",
+		  "sc.conf:2: url: bad port (1-65535)" },
+		{ "sink \"w\" {\n  url = \"https://hooks example/x\"\n}\n",
+		  "sc.conf:2: url: a URL is printable ASCII without spaces "
+		  "(percent-encode the rest)" },
+		{ "sink \"w\" {\n  url = \"http://::1:9093/\"\n}\n",
+		  "sc.conf:2: url: IPv6 addresses go in brackets, as in "
+		  "http://[::1]:9093" },
+		{ "sink \"w\" {\n  url = \"http://ex_ample.com/\"\n}\n",
+		  "sc.conf:2: url: bad host name (IPv6 addresses go in "
+		  "brackets)" },
+		{ "sink \"w\" {\n  url = \"http://[::1/\"\n}\n",
+		  "sc.conf:2: url: no \"]\" after the IPv6 address" },
+		{ "sink \"w\" {\n  url = \"http://a/#x\"\n}\n",
+		  "sc.conf:2: url: must not have a fragment (#...)" },
+		{ "target \"a\" { uri = \"a.example\" }\n"
+		  "sink \"am\" {\n  type = alertmanager\n"
+		  "  url = \"http://127.0.0.1:9093/?x=1\"\n}\n",
+		  "sc.conf:4: url: no query (?...) for alertmanager sinks: "
+		  "give the base URL; the API path is appended" },
+		{ "target \"a\" { uri = \"a.example\" }\n"
+		  "sink \"w\" {\n  type = webhook\n  url = \"http://a\"\n"
+		  "  format = xml\n}\n",
+		  "sc.conf:5: format: expected json or slack, not \"xml\"" },
+		{ "target \"a\" { uri = \"a.example\" }\n"
+		  "sink \"am\" {\n  type = alertmanager\n  url = \"http://a\"\n"
+		  "  format = slack\n}\n",
+		  "sc.conf:5: format: only for webhook sinks, not "
+		  "alertmanager" },
+		{ "target \"a\" { uri = \"a.example\" }\n"
+		  "sink \"w\" {\n  type = webhook\n  url = \"http://a\"\n"
+		  "  resend_interval = 1m\n}\n",
+		  "sc.conf:5: resend_interval: only for alertmanager sinks, "
+		  "not webhook" },
+		{ "target \"a\" { uri = \"a.example\" }\n"
+		  "sink \"w\" {\n  type = webhook\n  url = \"http://a\"\n"
+		  "  routing_key_file = \"/k\"\n}\n",
+		  "sc.conf:5: routing_key_file: only for pagerduty sinks, not "
+		  "webhook" },
+		{ "target \"a\" { uri = \"a.example\" }\n"
+		  "sink \"pd\" {\n  type = pagerduty\n"
+		  "  routing_key_file = \"/k\"\n  token_file = \"/t\"\n}\n",
+		  "sc.conf:5: token_file: only for webhook sinks, not "
+		  "pagerduty" },
+		{ "target \"a\" { uri = \"a.example\" }\n"
+		  "sink \"pd\" {\n  type = pagerduty\n"
+		  "  routing_key_file = \"/k\"\n"
+		  "  url = \"http://pd.example\"\n}\n",
+		  "sc.conf:5: url: http:// would send the routing key in clear "
+		  "text: use https:// (http:// is for loopback only)" },
+		{ "target \"a\" { uri = \"a.example\" }\n"
+		  "sink \"w\" {\n  type = webhook\n"
+		  "  url = \"http://10.0.0.1/hook\"\n"
+		  "  token_file = \"/t\"\n}\n",
+		  "sc.conf:4: url: http:// would send the token in clear text: "
+		  "use https:// (http:// is for loopback only)" },
+		{ "sink \"am\" {\n  match = \"severity\"\n}\n",
+		  "sc.conf:2: match: expected LABEL=VALUE, ... (as in "
+		  "\"severity=critical,target=voice-prod\"), not "
+		  "\"severity\"" },
+		{ "sink \"am\" {\n  match = \"team=voice\"\n}\n",
+		  "sc.conf:2: match: unknown label \"team\" (expected "
+		  "alertname, severity, target, frontend, vantage or owner)" },
+		{ "sink \"am\" {\n  match = \"target=a,target=b\"\n}\n",
+		  "sc.conf:2: match: target given twice" },
+		{ "sink \"am\" {\n  match = \",\"\n}\n",
+		  "sc.conf:2: match: expected LABEL=VALUE, ... (as in "
+		  "\"severity=critical,target=voice-prod\")" },
+		{ "sink \"am\" {\n  match = \"\"\n}\n",
+		  "sc.conf:2: match: must not be empty" },
+		{ "sink \"am\" {\n  timeout = 10m\n}\n",
+		  "sc.conf:2: timeout: must be at most 300s, not \"10m\"" },
+		{ "sink \"am\" {\n  timeout = 0\n}\n",
+		  "sc.conf:2: timeout: must be more than 0, not \"0\" (leave "
+		  "it out for the default)" },
+		{ "sink \"am\" {\n  outbox_max = 0\n}\n",
+		  "sc.conf:2: outbox_max: must be at least 1, not \"0\"" },
+		{ "sink \"am\" {\n  outbox_max = 1000001\n}\n",
+		  "sc.conf:2: outbox_max: must be at most 1000000, not "
+		  "\"1000001\"" },
+		{ "sink \"am\" {\n  resend_interval = 500ms\n}\n",
+		  "sc.conf:2: resend_interval: must be at least 1s, not "
+		  "\"500ms\"" },
+		{ "sink \"am\" {\n  retry_max = 2d\n}\n",
+		  "sc.conf:2: retry_max: must be at most 1d, not \"2d\"" },
+		{ "target \"a\" { uri = \"a.example\" }\n"
+		  "sink \"am\" {\n  type = alertmanager; url = \"http://a\"\n"
+		  "  retry_min = 1m\n  retry_max = 30s\n}\n",
+		  "sc.conf:5: retry_min (60s) must not exceed retry_max "
+		  "(30s)" },
+		{ "sink \"am\" {\n  enabled = maybe\n}\n",
+		  "sc.conf:2: enabled: expected yes or no, not \"maybe\"" },
+		{ "sink \"am\" {\n  type = alertmanager\n"
+		  "  type = webhook\n}\n",
+		  "sc.conf:3: type: set twice (first on line 2)" },
+		/* the alert rule keys */
+		{ "defaults {\n  runbook_url = \"wiki/runbook\"\n}\n",
+		  "sc.conf:2: runbook_url: expected an http:// or https:// "
+		  "URL, not \"wiki/runbook\"" },
+		{ "defaults {\n  for = 0\n}\n",
+		  "sc.conf:2: for: must be at least 1, not \"0\"" },
+		{ "defaults {\n  resolve_after = 101\n}\n",
+		  "sc.conf:2: resolve_after: must be at most 100, not "
+		  "\"101\"" },
+		{ "defaults {\n  flap_window = -1m\n}\n",
+		  "sc.conf:2: flap_window: must be 0 or more, not \"-1m\"" },
+		{ "defaults {\n  reconnect_window = 0\n}\n",
+		  "sc.conf:2: reconnect_window: must be more than 0, not \"0\" "
+		  "(leave it out for the default)" },
+		{ "defaults {\n  reconnect_min_ratio = 1.5\n}\n",
+		  "sc.conf:2: reconnect_min_ratio: expected a number from 0 to "
+		  "1 (as in 0.9), not \"1.5\"" },
+		{ "defaults {\n  reconnect_min_ratio = 90%\n}\n",
+		  "sc.conf:2: reconnect_min_ratio: expected a number from 0 to "
+		  "1 (as in 0.9), not \"90%\"" },
+		{ "runbook_url = \"https://x\"\n",
+		  "sc.conf:1: runbook_url: set it in defaults { } or in a "
+		  "target" },
+	};
+	size_t	 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		expect_error(cases[i].text, cases[i].want);
+}
+
+/*
+ * Routing keys and tokens: private files only, worded for what they
+ * are, and read for disabled sinks too.  Never in a message.
+ */
+static void
+test_sink_secret_modes(void **state)
+{
+	static const struct {
+		mode_t		 mode;
+		const char	*by;
+	} modes[] = {
+		{ 0600, NULL }, { 0400, NULL },
+		{ 0640, "its group" }, { 0644, "others" },
+	};
+	struct sc_config *c;
+	char		 k[PATH_MAX], text[PATH_MAX + 256], want[3 * PATH_MAX];
+	char		 err[3 * PATH_MAX];
+	size_t		 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		write_file("pd.key", "R0UT1NGK3Y\n", modes[i].mode, k,
+		    sizeof(k));
+		snprintf(text, sizeof(text), "target \"a\" { uri = "
+		    "\"a.example\" }\nsink \"pd\" {\n  type = pagerduty\n"
+		    "  enabled = no\n  routing_key_file = \"%s\"\n}\n", k);
+		c = config_load_string("sc.conf", text, err, sizeof(err));
+		if (modes[i].by == NULL) {
+			if (c == NULL)
+				fail_msg("mode %o: %s", (unsigned)modes[i].mode,
+				    err);
+			assert_string_equal(c->sinks[0].secret, "R0UT1NGK3Y");
+			config_free(c);
+			continue;
+		}
+		snprintf(want, sizeof(want), "sc.conf:5: routing_key_file: "
+		    "routing key file %s is readable by %s: chmod 600 %s", k,
+		    modes[i].by, k);
+		assert_null(c);
+		assert_string_equal(err, want);
+		assert_null(strstr(err, "R0UT1NGK3Y"));
+	}
+	remove_file("pd.key");
+	assert_null(config_load_string("sc.conf", text, err, sizeof(err)));
+	snprintf(want, sizeof(want), "sc.conf:5: routing_key_file: cannot "
+	    "open routing key file %s: No such file or directory", k);
+	assert_string_equal(err, want);
+
+	write_file("tok", "\n", 0600, k, sizeof(k));
+	snprintf(text, sizeof(text), "target \"a\" { uri = \"a.example\" }\n"
+	    "sink \"w\" {\n  type = webhook\n  url = \"https://h.example/x\"\n"
+	    "  token_file = \"%s\"\n}\n", k);
+	assert_null(config_load_string("sc.conf", text, err, sizeof(err)));
+	snprintf(want, sizeof(want), "sc.conf:5: token_file: token file %s "
+	    "is empty", k);
+	assert_string_equal(err, want);
+	remove_file("tok");
+}
+
+/* sink_conf_same(): every setting counts but the line. */
+static void
+test_sink_same(void **state)
+{
+	static const char *changed[] = {
+		"url = \"http://127.0.0.1:9094\"",
+		"match = \"severity=critical\"",
+		"timeout = 6s",
+		"ca_file = \"/ca.pem\"",
+		"outbox_max = 999",
+		"resend_interval = 2m",
+		"retry_min = 2s",
+		"retry_max = 1m",
+		"enabled = no",
+	};
+	struct sc_config *a, *b;
+	char		 text[1024];
+	size_t		 i;
+
+	(void)state;
+	a = expect_ok("sc.conf", "target \"t\" { uri = \"t.example\" }\n"
+	    "sink \"am\" { type = alertmanager; url = "
+	    "\"http://127.0.0.1:9093\" }\n");
+	b = expect_ok("sc.conf", "target \"t\" { uri = \"t.example\" }\n\n\n"
+	    "sink \"am\" { type = alertmanager; url = "
+	    "\"http://127.0.0.1:9093\"; timeout = 5s }\n");
+	assert_true(sink_conf_same(&a->sinks[0], &b->sinks[0]));
+	config_free(b);
+	for (i = 0; i < sizeof(changed) / sizeof(changed[0]); i++) {
+		snprintf(text, sizeof(text), "target \"t\" { uri = "
+		    "\"t.example\" }\nsink \"am\" { type = alertmanager; url = "
+		    "\"http://127.0.0.1:9093\"\n%s }\n", changed[i]);
+		if (strncmp(changed[i], "url", 3) == 0)
+			snprintf(text, sizeof(text), "target \"t\" { uri = "
+			    "\"t.example\" }\nsink \"am\" { type = "
+			    "alertmanager\n%s }\n", changed[i]);
+		b = expect_ok("sc.conf", text);
+		if (sink_conf_same(&a->sinks[0], &b->sinks[0]))
+			fail_msg("the same after %s", changed[i]);
+		config_free(b);
+	}
+	config_free(a);
+}
+
 static void
 test_parse_ipport(void **state)
 {
@@ -1085,6 +1547,11 @@ main(void)
 		cmocka_unit_test(test_load_file),
 		cmocka_unit_test(test_small_err_buffer),
 		cmocka_unit_test(test_parse_ipport),
+		cmocka_unit_test(test_alert_keys),
+		cmocka_unit_test(test_sinks),
+		cmocka_unit_test(test_sink_errors),
+		cmocka_unit_test(test_sink_secret_modes),
+		cmocka_unit_test(test_sink_same),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -1,0 +1,91 @@
+/*
+ * httpc.h - a small asynchronous HTTP/1.1 client for alert sinks: one
+ * POST per connection, over http or https (certificate and host name
+ * verified), on the daemon's event_base, with a total timeout and a
+ * bound on what is read back.
+ */
+#ifndef SC_HTTPC_H
+#define SC_HTTPC_H
+
+#include <stddef.h>
+
+struct event_base;
+struct httpc;
+struct httpc_req;
+
+#define HTTPC_HOST_MAX		254	/* a DNS name, or an IP address */
+#define HTTPC_PATH_MAX		2048	/* path and query, as sent */
+#define HTTPC_ORIGIN_MAX	(HTTPC_HOST_MAX + 20)
+#define HTTPC_KEEP_BODY		512	/* bytes of a response kept for logs */
+
+/* An http(s) URL, split. */
+struct httpc_url {
+	int		 tls;		/* 1: https */
+	int		 literal;	/* host is an IP address: no DNS, and
+					   the certificate must name the IP */
+	char		 host[HTTPC_HOST_MAX + 1];	/* no brackets */
+	unsigned	 port;		/* 80 or 443 unless given */
+	char		 path[HTTPC_PATH_MAX + 1];	/* "/" at least */
+	char		 origin[HTTPC_ORIGIN_MAX];	/* scheme://host:port,
+					   for logs: the path is left out, as
+					   it may be a secret (chat webhooks
+					   carry their token in it) */
+};
+
+/*
+ * Parses an absolute http:// or https:// URL: a host name, an IPv4
+ * address or an IPv6 address in brackets, an optional port, and a path
+ * with an optional query, in printable ASCII without spaces.  Refused:
+ * credentials in the URL (user:password@, which would end up in logs)
+ * and fragments.  0, or -1 with the reason in err (the URL is not
+ * repeated there).
+ */
+int		 httpc_url_parse(const char *url, struct httpc_url *,
+		    char *err, size_t errlen);
+
+/* 1 if the URL's host is loopback (127.0.0.0/8, ::1 or "localhost"). */
+int		 httpc_url_loopback(const struct httpc_url *);
+
+/* What a request came to; valid during the callback only. */
+struct httpc_result {
+	int		 status;	/* the HTTP status, or 0 when there
+					   was no response */
+	const char	*error;		/* with status 0: why, as in
+					   "connect: Connection refused" */
+	const char	*body;		/* the start of the response body
+					   (at most HTTPC_KEEP_BODY bytes,
+					   NUL-terminated), or "" */
+	double		 retry_after;	/* Retry-After in seconds, or -1 */
+	double		 elapsed;	/* seconds from the start */
+};
+
+typedef void	(*httpc_cb)(const struct httpc_result *, void *arg);
+
+/*
+ * A client on base.  For https, certificates are verified against
+ * ca_file (PEM), or the system trust store when it is NULL.  NULL with
+ * the reason in err.
+ */
+struct httpc	*httpc_new(struct event_base *, const char *ca_file,
+		    char *err, size_t errlen);
+
+/* Cancels every request of the client (without callbacks); NULL is fine. */
+void		 httpc_free(struct httpc *);
+
+/*
+ * POSTs body (len bytes) to url, with "Content-Type: application/json"
+ * and the extra header lines in headers ("Name: value", NULL-terminated
+ * array, or NULL).  cb is called exactly once, always from the event
+ * loop (never from within httpc_post()), unless the request is
+ * cancelled first; the request is gone after it.  timeout bounds the
+ * whole request: DNS, connect, TLS, sending and the response.  NULL
+ * only when out of memory or for a bad argument.
+ */
+struct httpc_req *httpc_post(struct httpc *, const struct httpc_url *url,
+		    const char *const *headers, const char *body, size_t len,
+		    double timeout, httpc_cb cb, void *arg);
+
+/* Cancels a request: its callback is not called.  NULL is fine. */
+void		 httpc_cancel(struct httpc_req *);
+
+#endif /* SC_HTTPC_H */

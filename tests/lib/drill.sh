@@ -1,0 +1,285 @@
+# shellcheck shell=bash
+# tests/lib/drill.sh — shared helpers of the `sipcanary drill` integration
+# tests (tests/integration/drill_*.sh, issue 5).
+#
+# Source it after common.sh and tb_init:
+#     . "$(dirname "$0")/../lib/common.sh"; . "$(dirname "$0")/../lib/drill.sh"
+#     tb_init; drill_setup
+# drill_setup makes the test PKI and password file and starts a real
+# Kamailio registrar (tb_kamailio_start) on a free loopback port.  Then:
+#
+#   drill_scn NAME <<'EOF' ... EOF   write the scenario $TB/NAME.scn
+#   drill NAME [ARGS...]             tb_sc drill $TB/NAME.scn against it,
+#                                    JSON report in $TB/NAME.json (DR_JSON)
+#   drill_bg NAME [ARGS...]          the same in the background (tb_spawn:
+#                                    log $TB/NAME.log, pid $DR_BG_PID)
+#   drill_bg_wait SECONDS            wait for it; exit status in $TB_RC
+#   drill_jq FILTER WHAT [FILE]      tb_jq on the last report (or FILE)
+#   drill_until SECONDS CMD...       poll CMD (every 0.05 s) until it
+#                                    succeeds; false after SECONDS
+#   kam_log                          Kamailio's log file
+#   kam_count REGEX                  lines of Kamailio's log matching REGEX
+#   kam_rpc CMD...                   kamcmd on the test Kamailio
+#   kam_contacts                     "ADDRESS CALL-ID CSEQ EXPIRES" per
+#                                    binding of the location table
+#   kam_conns                        "SRC_IP:SRC_PORT" per TLS connection
+#                                    Kamailio holds (core.tcp_list)
+#   kam_dump_field NAME              values of header NAME in every SIP
+#                                    message Kamailio received (needs
+#                                    drill_setup sipdump)
+#   drill_kamailio DIR PORT [sipdump] another Kamailio, set up the same way
+#   drill_tls_tap PORT DEST          a TCP relay that logs the TLS record
+#                                    types a client sends and how it ends
+#
+# Kamailio set-up (TB_KAM_EXTRA, a knob of common.sh; nothing else of the
+# test bed is changed):
+#   * tcp_children=1.  Debian 12's Kamailio 5.6.3 with OpenSSL 3 corrupts
+#     its shared memory when two TCP workers run TLS handshakes at once
+#     (kamailio/kamailio#3791: "qm_debug_check_frag(): BUG: ... tail
+#     overwritten ... tls_init.c", then a worker dies by SIGABRT).  It was
+#     seen here within one 500-client storm with the default two workers;
+#     5.6 has no tls_threads_mode to avoid it.  One worker is plenty for
+#     these tests.  DRILL_KAM_TCP_CHILDREN=N overrides it.
+#   (kam_contacts uses `kamcmd ul.dump`, which lists a few hundred bindings
+#   of one user at most: then "Internal error creating contact struct".)
+#   * drill_setup sipdump: the sipdump module writes every SIP message
+#     Kamailio receives or sends, decrypted, to $DR_KAM/dump/ (the
+#     server's own record of users, digest responses and source IPs).
+
+DR_PORT=
+DR_CONNECT=
+DR_KAM=
+DR_JSON=
+DR_BG_PID=
+DR_USER=alice
+
+# drill_setup [sipdump] — PKI, password file ($TB/pw, the password of
+# $TB_KAM_PASSWORD or "secret"), Kamailio on 127.0.0.1:$DR_PORT, dir $DR_KAM;
+# drills connect to it (DR_CONNECT=127.0.0.1:$DR_PORT).
+drill_setup() {
+	tb_require kamailio kamcmd openssl jq ss
+	tb_require_sipcanary
+	tb_pki "$TB/pki" || tb_fail "could not make certificates"
+	tb_password_file "$TB/pw" "${TB_KAM_PASSWORD:-secret}"
+	DR_PORT=$(tb_free_port) || tb_fail "no free port"
+	DR_KAM=$TB/k
+	DR_CONNECT=127.0.0.1:$DR_PORT
+	drill_kamailio "$DR_KAM" "$DR_PORT" "${1:-}"
+}
+
+# drill_kamailio DIR PORT [sipdump] — one more Kamailio (tb_kamailio_start
+# with the set-up described at the top) on 127.0.0.1:PORT.
+drill_kamailio() {
+	local dir=$1 port=$2 extra
+	mkdir -p "$dir/dump"
+	extra="tcp_children=${DRILL_KAM_TCP_CHILDREN:-1}"
+	if [ "${3:-}" = sipdump ]; then
+		extra="$extra
+loadmodule \"sipdump.so\"
+modparam(\"sipdump\", \"enable\", 1)
+modparam(\"sipdump\", \"mode\", 1)
+modparam(\"sipdump\", \"wait\", 20000)
+modparam(\"sipdump\", \"folder\", \"$dir/dump\")"
+	fi
+	if [ -n "${TB_KAM_EXTRA:-}" ]; then
+		extra="$extra
+$TB_KAM_EXTRA"
+	fi
+	TB_KAM_EXTRA=$extra tb_kamailio_start "$dir" "$port" \
+		"$TB/pki/example.test.fullchain.pem" "$TB/pki/example.test.key" ||
+		tb_fail "kamailio did not start"
+}
+
+# drill_scn NAME — the scenario file $TB/NAME.scn from stdin.
+drill_scn() {
+	cat >"$TB/$1.scn"
+}
+
+# _drill_args NAME — the common arguments of a drill of $TB/NAME.scn.
+_drill_args() {
+	DR_ARGS=(drill "$TB/$1.scn" --target sips:example.test
+		--connect "$DR_CONNECT" --ca-file "$TB/pki/ca.pem"
+		--password-file "$TB/pw" --report-json "$TB/$1.json")
+	if [ -n "$DR_USER" ]; then DR_ARGS+=(--user "$DR_USER"); fi
+}
+
+# drill NAME [ARGS...] — run the drill of $TB/NAME.scn (bounded by
+# TB_CMD_TIMEOUT); report $TB/NAME.json.  Never fails (see tb_run).
+drill() {
+	local name=$1
+	shift
+	_drill_args "$name"
+	DR_JSON=$TB/$name.json
+	rm -f "$DR_JSON"
+	tb_sc "${DR_ARGS[@]}" "$@"
+}
+
+# drill_bg NAME [ARGS...] — the same drill in the background; its stdout
+# and stderr in $TB/NAME.log, its pid in $DR_BG_PID.
+drill_bg() {
+	local name=$1
+	shift
+	_drill_args "$name"
+	DR_JSON=$TB/$name.json
+	rm -f "$DR_JSON"
+	tb_spawn "$name" "$(tb_sipcanary)" "${DR_ARGS[@]}" "$@"
+	DR_BG_PID=$TB_LAST_PID
+}
+
+# drill_bg_wait SECONDS — wait up to SECONDS for the background drill to
+# exit; its status in TB_RC, the seconds waited in DR_WAITED.  Fails the
+# test if it is still running then.
+drill_bg_wait() {
+	local secs=$1 t0
+	t0=$(date +%s.%N)
+	if ! drill_until "$secs" _drill_bg_done; then
+		tb_fail "the drill (pid $DR_BG_PID) still runs after ${secs}s"
+	fi
+	# shellcheck disable=SC2034  # TB_RC, DR_WAITED, TB_ERR: read by the tests
+	TB_RC=0
+	# shellcheck disable=SC2034
+	wait "$DR_BG_PID" || TB_RC=$?
+	# shellcheck disable=SC2034
+	DR_WAITED=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN{printf "%.2f", b - a}')
+	TB_OUT=$TB/$(basename "${DR_JSON%.json}").log
+	# shellcheck disable=SC2034
+	TB_ERR=$TB_OUT
+}
+_drill_bg_done() { ! _tb_alive "$DR_BG_PID"; }
+
+# drill_jq FILTER WHAT [FILE] — tb_jq on the last drill's JSON report.
+drill_jq() {
+	[ -s "${3:-$DR_JSON}" ] || tb_fail "$2: no JSON report ${3:-$DR_JSON}"
+	tb_jq "$1" "$2" "${3:-$DR_JSON}"
+}
+
+# drill_until SECONDS CMD... — run CMD every 0.05 s until it succeeds
+# (return 0) or SECONDS pass (return 1).
+drill_until() {
+	local secs=$1 end
+	shift
+	end=$(awk -v a="$(date +%s.%N)" -v s="$secs" 'BEGIN{printf "%.3f", a + s}')
+	while :; do
+		if "$@"; then return 0; fi
+		if awk -v a="$(date +%s.%N)" -v e="$end" 'BEGIN{exit !(a >= e)}'; then
+			return 1
+		fi
+		sleep 0.05
+	done
+}
+
+kam_log() { echo "$DR_KAM/kamailio.log"; }
+
+# kam_count REGEX — how many lines of Kamailio's log match REGEX (ERE).
+kam_count() {
+	local n
+	n=$(grep -c -E -- "$1" "$DR_KAM/kamailio.log" 2>/dev/null) || true
+	echo "${n:-0}"
+}
+
+# kam_rpc CMD... — kamcmd on the test Kamailio's control socket.
+kam_rpc() {
+	kamcmd -s "unix:$DR_KAM/kamailio.ctl" "$@"
+}
+
+# kam_contacts — one line "ADDRESS CALL-ID CSEQ EXPIRES" per binding in
+# Kamailio's location table (ul.dump); fails the test if ul.dump fails.
+kam_contacts() {
+	local out
+	out=$(kam_rpc ul.dump 2>&1) || tb_fail "kamcmd ul.dump failed: $out"
+	case "$out" in *rror*) tb_fail "kamcmd ul.dump failed: $out" ;; esac
+	printf '%s\n' "$out" | awk '
+		$1 == "Address:" { a = $2 }
+		$1 == "Expires:" { e = $2 }
+		$1 == "Call-ID:" { c = $2 }
+		$1 == "CSeq:"    { print a, c, $2, e }'
+}
+
+# kam_conns — "IP:PORT" of the client end of every connection Kamailio
+# holds (core.tcp_list), one a line.
+kam_conns() {
+	kam_rpc core.tcp_list 2>/dev/null | awk '
+		$1 == "src_ip:"   { ip = $2 }
+		$1 == "src_port:" { print ip ":" $2 }'
+}
+
+# kam_dump_field NAME — the value of every header NAME (e.g. "From",
+# "Authorization") in the SIP messages Kamailio received, from sipdump.
+kam_dump_field() {
+	cat "$DR_KAM"/dump/*.data 2>/dev/null | tr -d '\r' | awk -v h="$1:" '
+		/^tag: / { rcv = ($2 == "rcv") }
+		rcv && $1 == h { sub(/^[^:]*: */, ""); print }'
+}
+
+# drill_tls_tap PORT DEST — a plain TCP relay on 127.0.0.1:PORT to
+# 127.0.0.1:DEST that watches the TLS records a client sends, and how the
+# client ends its connection.  When the client's end is seen it logs, to
+# $TB/tap-PORT.log, one line per connection:
+#   client CPORT records: 22 22 20 ... 21 end: FIN|RST|error ... idle: S
+# "records" are the TLS record content types the client sent, in order
+# (21 alert, 22 handshake, 23 application data; under TLS 1.2 an alert,
+# close_notify included, is visibly type 21); "idle" is the seconds
+# between the client's last byte and its end.  Uses perl (IO::Select).
+drill_tls_tap() {
+	local port=$1 dest=$2
+	tb_require perl
+	# shellcheck disable=SC2016  # perl code, not shell
+	tb_spawn "tap-$port" perl -e '
+		use strict; use warnings; use IO::Socket::INET; use IO::Select;
+		use Errno; use Time::HiRes qw(time);
+		$| = 1;
+		my ($lport, $dport) = @ARGV;
+		my $ls = IO::Socket::INET->new(LocalAddr => "127.0.0.1",
+			LocalPort => $lport, Listen => 64, ReuseAddr => 1,
+			Proto => "tcp") or die "listen 127.0.0.1:$lport: $!\n";
+		$SIG{CHLD} = "IGNORE";
+		print "listening on 127.0.0.1:$lport\n";
+		while (1) {
+			my $c = $ls->accept or next;
+			my $pid = fork;
+			if (!defined $pid) { close $c; next; }
+			if ($pid) { close $c; next; }
+			close $ls;
+			my $cport = $c->peerport;
+			my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1",
+				PeerPort => $dport, Proto => "tcp")
+				or die "connect 127.0.0.1:$dport: $!\n";
+			my $sel = IO::Select->new($c, $s);
+			my ($buf, $types, $end, $last) = ("", "", "", time);
+			while ($end eq "") {
+				my @r = $sel->can_read(60) or last;
+				for my $h (@r) {
+					my $data;
+					my $n = sysread($h, $data, 65536);
+					if ($h == $c) {
+						if (!defined $n) {
+							$end = $!{ECONNRESET} ? "RST" : "error $!";
+							last;
+						}
+						if ($n == 0) { $end = "FIN"; last; }
+						$last = time;
+						$buf .= $data;
+						while (length $buf >= 5) {
+							my ($t, $v, $len) = unpack("C n n", $buf);
+							last if length $buf < 5 + $len;
+							$types .= " $t";
+							substr($buf, 0, 5 + $len, "");
+						}
+						syswrite($s, $data);
+					} else {
+						if (!$n) {	# the server ended: pass it on
+							$sel->remove($s);
+							shutdown($c, 1);
+							next;
+						}
+						syswrite($c, $data);
+					}
+				}
+			}
+			$end = "none (timeout)" if $end eq "";
+			printf "client %d records:%s end: %s idle: %.2f\n",
+				$cport, $types, $end, time - $last;
+			exit 0;
+		}' "$port" "$dest"
+	tb_wait_port "$port" 10 "$TB_LAST_PID"
+}
