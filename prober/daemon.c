@@ -794,6 +794,22 @@ static const struct sc_engine_cbs dfront_flow_cbs = {
 	.on_done = dfront_on_flows_done,
 };
 
+/* While new connections fail, keep the flows that still work. */
+static int
+dfront_defer_break(unsigned client, void *arg)
+{
+	struct dfront *f = arg;
+
+	(void)client;
+	if (f->probed && f->verdict != SC_OK && f->verdict != SC_CERT_EXPIRING) {
+		log_event(LOG_INFO, f->t->conf.name, f->address,
+		    sc_verdict_str(f->verdict), "deliberate flow break "
+		    "postponed while fresh probes fail");
+		return 1;
+	}
+	return 0;
+}
+
 static void
 dfront_flows_start(struct dfront *f)
 {
@@ -817,6 +833,8 @@ dfront_flows_start(struct dfront *f)
 	eo.warn_days = t->conf.warn_days;
 	eo.crit_days = t->conf.crit_days;
 	eo.loop = 1;
+	eo.defer_break = dfront_defer_break;
+	eo.defer_arg = f;
 	f->flows = sc_engine_start(t->d->base, &eo, &dfront_flow_cbs, f, err,
 	    sizeof(err));
 	if (f->flows == NULL) {
@@ -1037,6 +1055,7 @@ dtarget_new(struct daemon *d, const struct target_conf *c)
 	t->flow_sc.steps = t->flow_steps;
 	t->flow_sc.nsteps = 4;
 	t->dns_verdict = SC_OK;
+	(void)metrics_set(d->f_frontends, (const char *const[]){ c->name }, 0);
 	log_event(LOG_INFO, c->name, NULL, "ok", "probing %s every %.0f s "
 	    "with %u flows per frontend", c->uri, c->interval,
 	    c->user != NULL ? c->flows : 0);

@@ -1165,6 +1165,13 @@ client_next(struct client *c)
 			}
 			continue;
 		}
+		if (s->kind == SC_STEP_BREAK && f->pc >= 2 && c->registered &&
+		    c->e->o.defer_break != NULL &&
+		    c->e->o.defer_break(c->idx + c->e->o.first_client,
+		    c->e->o.defer_arg)) {
+			f->pc -= 2;	/* the step before the break, again */
+			continue;
+		}
 		if (c->deadline > 0 && clock_now() >= c->deadline) {
 			c->step = s;
 			c->t_step = clock_now();

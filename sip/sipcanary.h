@@ -399,6 +399,15 @@ struct sc_engine_opts {
 	 * its connect/reconnect steps then wait per their backoff.
 	 */
 	int			 loop;
+	/*
+	 * Asked before a break step of a client that is up: 1 postpones the
+	 * break, and the client runs the step before it (a maintain or hold)
+	 * again.  The daemon postpones its deliberate breaks while fresh
+	 * probes of the frontend fail: a reconnect would then fail too, and
+	 * take down the very flows that show the outage.
+	 */
+	int			(*defer_break)(unsigned client, void *arg);
+	void			*defer_arg;
 	/* Client index -> user name (users templates); NULL: scenario user. */
 	int			(*user_name)(const struct sc_scenario *,
 				    unsigned index, char *buf, size_t len);
