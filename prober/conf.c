@@ -30,8 +30,10 @@
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -119,6 +121,10 @@ enum cf_key {
 	KEY_RESEND_INTERVAL,
 	KEY_RETRY_MIN,
 	KEY_RETRY_MAX,
+	KEY_HTTP_AUTH_FILE,
+	KEY_HTTP_TLS_CERT,
+	KEY_HTTP_TLS_KEY,
+	KEY_INSECURE_SKIP_VERIFY,
 	KEY_NUM
 };
 
@@ -132,7 +138,7 @@ static const struct cf_keydef {
 	[KEY_STATE_DIR] = { "state_dir", IN_TOP },
 	[KEY_LOG_FORMAT] = { "log_format", IN_TOP },
 	[KEY_URI] = { "uri", IN_TARGET },
-	[KEY_USER] = { "user", IN_TARGET },
+	[KEY_USER] = { "user", IN_TOP | IN_TARGET },
 	[KEY_PASSWORD_FILE] = { "password_file", IN_TARGET },
 	[KEY_OWNER] = { "owner", IN_TARGET },
 	[KEY_CONNECT] = { "connect", IN_TARGET },
@@ -168,6 +174,11 @@ static const struct cf_keydef {
 	[KEY_RESEND_INTERVAL] = { "resend_interval", IN_SINK },
 	[KEY_RETRY_MIN] = { "retry_min", IN_SINK },
 	[KEY_RETRY_MAX] = { "retry_max", IN_SINK },
+	[KEY_HTTP_AUTH_FILE] = { "http_auth_file", IN_TOP },
+	[KEY_HTTP_TLS_CERT] = { "http_tls_cert", IN_TOP },
+	[KEY_HTTP_TLS_KEY] = { "http_tls_key", IN_TOP },
+	[KEY_INSECURE_SKIP_VERIFY] = { "insecure_skip_verify",
+	    IN_DEFAULTS | IN_TARGET },
 };
 
 /* The keys of a sink, in the order of sipcanary.conf(5). */
@@ -410,6 +421,26 @@ cf_top_value(struct cf_parse *p, int id, int line, const char *value)
 			    "logfmt, not \"%s\"", q);
 		c->log_format = w;
 		return 0;
+	case KEY_USER:
+		/* The account the daemon drops to, after binding. */
+		if (confparse_text(&p->cp, line, "user", value, 64) == -1)
+			return -1;
+		if (getpwnam(value) == NULL)
+			return cf_error(p, line, "user: no such user \"%s\" "
+			    "(create it: adduser --system --group %s)", q, q);
+		return cf_strdup(p, line, &c->run_user, value);
+	case KEY_HTTP_AUTH_FILE:
+	case KEY_HTTP_TLS_CERT:
+	case KEY_HTTP_TLS_KEY:
+		if (confparse_text(&p->cp, line, cf_keys[id].name, value,
+		    PATH_MAX - 1) == -1)
+			return -1;
+		if (access(value, R_OK) == -1)
+			return cf_error(p, line, "%s: cannot read \"%s\": %s",
+			    cf_keys[id].name, q, strerror(errno));
+		return cf_strdup(p, line, id == KEY_HTTP_AUTH_FILE ?
+		    &c->http_auth_file : id == KEY_HTTP_TLS_CERT ?
+		    &c->http_tls_cert : &c->http_tls_key, value);
 	}
 	return cf_error(p, line, "%s: internal error", cf_keys[id].name);
 }
@@ -522,10 +553,12 @@ cf_target_value(struct cf_parse *p, int id, int line, const char *value,
 		return 0;
 	case KEY_ALLOW_MIXED_CERTS:
 	case KEY_ENABLED:
+	case KEY_INSECURE_SKIP_VERIFY:
 		if (confparse_bool(&p->cp, line, name, value, &v) == -1)
 			return -1;
-		*(id == KEY_ENABLED ? &tc->enabled : &tc->allow_mixed_certs) =
-		    v;
+		*(id == KEY_ENABLED ? &tc->enabled :
+		    id == KEY_INSECURE_SKIP_VERIFY ? &tc->insecure_skip_verify :
+		    &tc->allow_mixed_certs) = v;
 		return 0;
 	case KEY_RUNBOOK_URL:
 		if (confparse_text(&p->cp, line, name, value,
@@ -996,7 +1029,8 @@ cf_reword(struct confparse *cp, cfg_t *cfg, int line, enum confparse_msg msg,
 		    "target" : "a target");
 	else if (where == IN_TOP)
 		cf_error(p, line, "unknown key \"%s\" (expected vantage, "
-		    "listen, state_dir, log_format, defaults, target or sink)",
+		    "listen, state_dir, log_format, user, http_auth_file, "
+		    "http_tls_cert, http_tls_key, defaults, target or sink)",
 		    q);
 	else if (id != -1 && (cf_keys[id].in & IN_TOP))
 		cf_error(p, line, "%s%s can only be set at the top level", in,
@@ -1090,6 +1124,7 @@ cf_inherit(struct cf_parse *p, struct target_conf *tc, const int *l)
 	CF_INHERIT(KEY_TLS_MIN, tls_min, sc_tls_parse_version(CF_TLS_MIN));
 	CF_INHERIT(KEY_ALLOW_MIXED_CERTS, allow_mixed_certs, 0);
 	CF_INHERIT(KEY_ENABLED, enabled, 1);
+	CF_INHERIT(KEY_INSECURE_SKIP_VERIFY, insecure_skip_verify, 0);
 	CF_INHERIT(KEY_FOR, alert_for, CF_ALERT_FOR);
 	CF_INHERIT(KEY_RESOLVE_AFTER, resolve_after, CF_RESOLVE_AFTER);
 	CF_INHERIT(KEY_FLAP_WINDOW, flap_window, CF_FLAP_WINDOW);
@@ -1426,6 +1461,10 @@ config_free(struct sc_config *c)
 	free(c->vantage);
 	free(c->listen);
 	free(c->state_dir);
+	free(c->run_user);
+	free(c->http_auth_file);
+	free(c->http_tls_cert);
+	free(c->http_tls_key);
 	free(c);
 }
 
@@ -1510,6 +1549,7 @@ target_conf_same(const struct target_conf *a, const struct target_conf *b)
 	    a->warn_days == b->warn_days && a->crit_days == b->crit_days &&
 	    a->tls_min == b->tls_min &&
 	    a->allow_mixed_certs == b->allow_mixed_certs &&
+	    a->insecure_skip_verify == b->insecure_skip_verify &&
 	    a->enabled == b->enabled;
 }
 

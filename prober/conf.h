@@ -65,6 +65,8 @@ struct target_conf {
 	int		 allow_mixed_certs; /* frontends may serve different
 					   certificates */
 	int		 enabled;	/* 0: loaded and checked, not probed */
+	int		 insecure_skip_verify; /* certificate failures do not
+					   stop the probe (reported, logged) */
 	/* Alert rules (read by the alert engine, not by the probes): */
 	char		*runbook_url;	/* or NULL */
 	unsigned	 alert_for;	/* "for": failed fresh probes in a row
@@ -129,6 +131,10 @@ struct sc_config {
 	char		*listen;	/* "ip:port" of /metrics and the page */
 	char		*state_dir;	/* absolute */
 	int		 log_format;	/* enum config_log_format */
+	char		*run_user;	/* top-level "user": drop to it */
+	char		*http_auth_file; /* htpasswd-style users, or NULL */
+	char		*http_tls_cert;	/* serve HTTPS with these, or NULL */
+	char		*http_tls_key;
 	struct target_conf *targets;	/* in file order; at least one */
 	size_t		 ntargets;
 	struct sink_conf *sinks;	/* in file order; may be none */

@@ -19,6 +19,10 @@
 #include <string.h>
 #include <time.h>
 #include <sys/stat.h>
+#include <dirent.h>
+#include <grp.h>
+#include <limits.h>
+#include <pwd.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
@@ -687,6 +691,7 @@ dfront_probe_start(struct dfront *f)
 	o.crit_days = t->conf.crit_days;
 	o.tls_ctx = t->tls_ctx;
 	o.tls_only = t->conf.user == NULL;
+	o.insecure = t->conf.insecure_skip_verify;
 	if ((f->probe = sc_probe_start(t->d->base, &o, dfront_probe_done, f))
 	    == NULL) {
 		log_event(LOG_ERROR, t->conf.name, f->address,
@@ -833,6 +838,7 @@ dfront_flows_start(struct dfront *f)
 	eo.warn_days = t->conf.warn_days;
 	eo.crit_days = t->conf.crit_days;
 	eo.loop = 1;
+	eo.insecure = t->conf.insecure_skip_verify;
 	eo.defer_break = dfront_defer_break;
 	eo.defer_arg = f;
 	f->flows = sc_engine_start(t->d->base, &eo, &dfront_flow_cbs, f, err,
@@ -1055,6 +1061,11 @@ dtarget_new(struct daemon *d, const struct target_conf *c)
 	t->flow_sc.steps = t->flow_steps;
 	t->flow_sc.nsteps = 4;
 	t->dns_verdict = SC_OK;
+	if (c->insecure_skip_verify)
+		log_event(LOG_WARN, c->name, NULL, NULL, "insecure_skip_verify "
+		    "is on: certificate failures are reported but do not stop "
+		    "the probes, and credentials go over unverified "
+		    "connections");
 	(void)metrics_set(d->f_frontends, (const char *const[]){ c->name }, 0);
 	log_event(LOG_INFO, c->name, NULL, "ok", "probing %s every %.0f s "
 	    "with %u flows per frontend", c->uri, c->interval,
@@ -1380,6 +1391,7 @@ daemon_http_status(struct evhttp_request *req, void *arg)
 		st[i].owner = t->conf.owner;
 		st[i].state = dtarget_state(t);
 		st[i].outage = t->outage;
+		st[i].insecure = t->conf.insecure_skip_verify;
 		st[i].frontends = &sf[k];
 		st[i].nfrontends = t->nfe;
 		for (j = 0; j < t->nfe; j++, k++) {
@@ -1653,6 +1665,58 @@ daemon_alerts_html(struct daemon *d)
 
 /* --- run ----------------------------------------------------------------- */
 
+/*
+ * Started as root with `user` set: the listen socket is bound and the
+ * state directory, outboxes and alert state are open, so become user for
+ * good.  The state files change hands so that user can go on writing
+ * them.  Later reloads read password files as user.
+ */
+static int
+daemon_drop_privileges(const struct sc_config *c, char *err, size_t errlen)
+{
+	struct passwd	*pw;
+	DIR		*dir;
+	struct dirent	*de;
+	char		 path[PATH_MAX];
+
+	if (c->run_user == NULL || geteuid() != 0)
+		return 0;
+	if ((pw = getpwnam(c->run_user)) == NULL) {
+		snprintf(err, errlen, "user %s: no such user", c->run_user);
+		return -1;
+	}
+	if (chown(c->state_dir, pw->pw_uid, pw->pw_gid) == -1) {
+		snprintf(err, errlen, "chown %s: %s", c->state_dir,
+		    strerror(errno));
+		return -1;
+	}
+	if ((dir = opendir(c->state_dir)) != NULL) {
+		while ((de = readdir(dir)) != NULL) {
+			if (de->d_name[0] == '.')
+				continue;
+			snprintf(path, sizeof(path), "%s/%s", c->state_dir,
+			    de->d_name);
+			(void)chown(path, pw->pw_uid, pw->pw_gid);
+		}
+		closedir(dir);
+	}
+	if (initgroups(pw->pw_name, pw->pw_gid) == -1 ||
+	    setgid(pw->pw_gid) == -1 || setuid(pw->pw_uid) == -1) {
+		snprintf(err, errlen, "cannot become user %s: %s",
+		    c->run_user, strerror(errno));
+		return -1;
+	}
+	/* There is no way back. */
+	if (setuid(0) != -1) {
+		snprintf(err, errlen, "privileges could not be dropped for "
+		    "good");
+		return -1;
+	}
+	log_event(LOG_INFO, NULL, NULL, NULL, "running as user %s (uid %u)",
+	    pw->pw_name, (unsigned)pw->pw_uid);
+	return 0;
+}
+
 /* The state directory: created (0700) if missing, and ours to write. */
 static int
 daemon_state_dir(const char *dir, char *err, size_t errlen)
@@ -1710,6 +1774,18 @@ daemon_run(struct sc_config *config, const char *path)
 		    config->listen, err);
 		goto done;
 	}
+	if (config->http_auth_file != NULL && httpd_load_basic_auth(d.http,
+	    config->http_auth_file, err, sizeof(err)) == -1) {
+		log_event(LOG_ERROR, NULL, NULL, NULL, "%s", err);
+		goto done;
+	}
+	if (config->http_tls_cert != NULL && httpd_set_tls(d.http,
+	    config->http_tls_cert, config->http_tls_key != NULL ?
+	    config->http_tls_key : config->http_tls_cert, err,
+	    sizeof(err)) == -1) {
+		log_event(LOG_ERROR, NULL, NULL, NULL, "%s", err);
+		goto done;
+	}
 	if (httpd_route(d.http, "/metrics", daemon_http_metrics, &d) == -1 ||
 	    httpd_route(d.http, "/", daemon_http_status, &d) == -1 ||
 	    httpd_route(d.http, "/alerts", daemon_http_alerts, &d) == -1) {
@@ -1735,6 +1811,10 @@ daemon_run(struct sc_config *config, const char *path)
 		struct timeval tv = { 15, 0 };	/* sinks pace themselves */
 
 		event_add(d.ev_refresh, &tv);
+	}
+	if (daemon_drop_privileges(config, err, sizeof(err)) == -1) {
+		log_event(LOG_ERROR, NULL, NULL, NULL, "%s", err);
+		goto done;
 	}
 	if ((d.targets = calloc(config->ntargets + 1, sizeof(*d.targets))) ==
 	    NULL)

@@ -476,8 +476,11 @@ client_on_tls(void *arg)
 		memcpy(cr->error, err, sizeof(err));
 	}
 	c->first_connect_done = 1;
-	/* RFC 5922 §7: never send SIP over an unverified connection. */
-	if (v != SC_OK && v != SC_CERT_EXPIRING) {
+	/*
+	 * RFC 5922 §7: never send SIP over an unverified connection, unless
+	 * the operator said insecure_skip_verify, explicitly, per target.
+	 */
+	if (v != SC_OK && v != SC_CERT_EXPIRING && !e->o.insecure) {
 		client_drop_flow(c);
 		client_step_end(c, v, 0, cr->error);
 		return;

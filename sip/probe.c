@@ -166,6 +166,7 @@ sc_probe_start(struct event_base *base, const struct sc_probe_opts *o,
 	eo.warn_days = o->warn_days > 0 ? o->warn_days : 30;
 	eo.crit_days = o->crit_days > 0 ? o->crit_days : 7;
 	eo.tls_only = o->tls_only;
+	eo.insecure = o->insecure;
 	eo.keep_certs = 1;
 	eo.trace = o->trace;
 	if ((p->engine = sc_engine_start(base, &eo, &probe_cbs, p, err,

@@ -193,6 +193,9 @@ struct sc_probe_opts {
 	FILE		*trace;		/* protocol trace, secrets redacted */
 	void		*tls_ctx;	/* shared SSL_CTX (from sc_tls_ctx_new) */
 	int		 tls_only;	/* stop after the certificate checks */
+	int		 insecure;	/* insecure_skip_verify: a failed
+					   certificate check is reported, and
+					   the probe goes on */
 	int		 warn_days;	/* cert_expiring WARNING window */
 	int		 crit_days;	/* cert_expiring CRITICAL window */
 };
@@ -393,6 +396,8 @@ struct sc_engine_opts {
 	int			 crit_days;
 	int			 tls_only;	/* connect checks certificates only */
 	int			 keep_certs;	/* keep the certificate report */
+	int			 insecure;	/* a failed certificate check does
+						   not stop the client (reported) */
 	/*
 	 * Persistent flows: a client whose scenario ends, or whose step
 	 * fails, starts its scenario again (the failure is reported first);

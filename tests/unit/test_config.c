@@ -325,10 +325,10 @@ test_errors(void **state)
 		/* unknown keys and sections */
 		{ "vantage = \"x\"\n\nvantgae = \"y\"\n",
 		  "sc.conf:3: unknown key \"vantgae\" (expected vantage, "
-		  "listen, state_dir, log_format, defaults, target or sink)" },
+		  "listen, state_dir, log_format, user, http_auth_file, http_tls_cert, http_tls_key, defaults, target or sink)" },
 		{ "sinks \"am\" { type = \"alertmanager\" }\n",
 		  "sc.conf:1: unknown key \"sinks\" (expected vantage, listen, "
-		  "state_dir, log_format, defaults, target or sink)" },
+		  "state_dir, log_format, user, http_auth_file, http_tls_cert, http_tls_key, defaults, target or sink)" },
 		{ "target \"voice-prod\" {\n  uri = \"sips:a.example\"\n"
 		  "  urii = \"x\"\n}\n",
 		  "sc.conf:3: target \"voice-prod\": unknown key \"urii\" (a "
@@ -337,13 +337,13 @@ test_errors(void **state)
 		  "reconnect_every, expires, warn_days, crit_days, ca_file, "
 		  "tls_min, allow_mixed_certs, enabled, runbook_url, for, "
 		  "resolve_after, flap_window, reconnect_min_ratio, "
-		  "reconnect_window)" },
+		  "reconnect_window, insecure_skip_verify)" },
 		{ "defaults {\n  jitter = 10%\n}\n",
 		  "sc.conf:2: defaults: unknown key \"jitter\" (defaults takes "
 		  "interval, timeout, flows, keepalive, reconnect_every, "
 		  "expires, warn_days, crit_days, ca_file, tls_min, "
 		  "allow_mixed_certs, enabled, runbook_url, for, resolve_after, "
-		  "flap_window, reconnect_min_ratio, reconnect_window)" },
+		  "flap_window, reconnect_min_ratio, reconnect_window, insecure_skip_verify)" },
 		{ "defaults {\n  uri = \"sips:a.example\"\n}\n",
 		  "sc.conf:2: defaults: uri can only be set in a target" },
 		{ "target \"a\" {\n  listen = \"127.0.0.1:1\"\n}\n",
@@ -555,7 +555,7 @@ test_errors(void **state)
 		{ "# one\n## two\n// three\n/* four\n   five */ vantage = x\n"
 		  "vantgae = y\n",
 		  "sc.conf:6: unknown key \"vantgae\" (expected vantage, "
-		  "listen, state_dir, log_format, defaults, target or sink)" },
+		  "listen, state_dir, log_format, user, http_auth_file, http_tls_cert, http_tls_key, defaults, target or sink)" },
 		{ "target \"a\" {\n  uri = \"a.example\"\n",
 		  "sc.conf:1: this \"{\" is never closed (a \"}\" is "
 		  "missing)" },
