@@ -98,45 +98,49 @@ cert_expiry(struct sc_certreport *r)
 		}
 }
 
-/* Verifies the peer's chain again as of now + days. */
+/*
+ * The verified chain as of now + days.  It verified now, so the only way
+ * it can fail later is a certificate expiring: the earliest notAfter of
+ * the chain OpenSSL built (the root from the store included) decides.
+ * This catches an intermediate that expires before the leaf, without a
+ * second signature verification per window.
+ */
 static void
 cert_future(SSL *ssl, int days, struct sc_future *f)
 {
-	X509_STORE_CTX	*ctx;
-	X509		*leaf = SSL_get0_peer_certificate(ssl), *bad;
+	STACK_OF(X509)	*sk = SSL_get0_verified_chain(ssl);
+	X509		*x, *bad = NULL;
+	time_t		 at = time(NULL) + (time_t)days * 86400;
+	int		 i, bad_depth = 0;
 	char		*dn;
 
 	memset(f, 0, sizeof(*f));
 	f->days = days;
-	if (leaf == NULL || days <= 0 || (ctx = X509_STORE_CTX_new()) == NULL)
+	if (sk == NULL || days <= 0)
 		return;
-	if (X509_STORE_CTX_init(ctx, SSL_CTX_get_cert_store(
-	    SSL_get_SSL_CTX(ssl)), leaf, SSL_get_peer_cert_chain(ssl))) {
-		X509_VERIFY_PARAM_set_time(X509_STORE_CTX_get0_param(ctx),
-		    time(NULL) + (time_t)days * 86400);
-		f->checked = 1;
-		f->ok = X509_verify_cert(ctx) == 1;
-		if (!f->ok) {
-			f->depth = X509_STORE_CTX_get_error_depth(ctx);
-			snprintf(f->error, sizeof(f->error), "%s",
-			    X509_verify_cert_error_string(
-			    X509_STORE_CTX_get_error(ctx)));
-			if ((bad = X509_STORE_CTX_get_current_cert(ctx)) !=
-			    NULL) {
-				dn = certinfo_dn(X509_get_subject_name(bad));
-				snprintf(f->subject, sizeof(f->subject), "%s",
-				    dn != NULL ? dn : "?");
-				free(dn);
-				f->not_after = certinfo_time(
-				    X509_get0_notAfter(bad));
-			}
-			/* Only expiry is a future failure; others are now. */
-			if (X509_STORE_CTX_get_error(ctx) !=
-			    X509_V_ERR_CERT_HAS_EXPIRED)
-				f->ok = 1;
+	f->checked = 1;
+	f->ok = 1;
+	for (i = 0; i < sk_X509_num(sk); i++) {
+		x = sk_X509_value(sk, i);
+		if (X509_cmp_time(X509_get0_notAfter(x), &at) >= 0)
+			continue;
+		/* The earliest to expire is the one to name. */
+		if (bad == NULL || ASN1_TIME_compare(X509_get0_notAfter(x),
+		    X509_get0_notAfter(bad)) < 0) {
+			bad = x;
+			bad_depth = i;
 		}
 	}
-	X509_STORE_CTX_free(ctx);
+	if (bad == NULL)
+		return;
+	f->ok = 0;
+	f->depth = bad_depth;
+	snprintf(f->error, sizeof(f->error), "%s",
+	    X509_verify_cert_error_string(X509_V_ERR_CERT_HAS_EXPIRED));
+	dn = certinfo_dn(X509_get_subject_name(bad));
+	snprintf(f->subject, sizeof(f->subject), "%s", dn != NULL ? dn : "?");
+	free(dn);
+	f->not_after = certinfo_time(X509_get0_notAfter(bad));
 }
 
 static const struct sc_cert *

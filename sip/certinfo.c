@@ -216,8 +216,12 @@ certinfo_fill(X509 *x, int depth, struct sc_cert *c)
 	c->not_before = certinfo_time(X509_get0_notBefore(x));
 	c->not_after = certinfo_time(X509_get0_notAfter(x));
 	c->days_left = difftime(c->not_after, time(NULL)) / 86400.0;
-	/* X509_check_issued() also wants keyCertSign: a leaf would fail. */
-	c->self_signed = X509_self_signed(x, 1) == 1;
+	/*
+	 * X509_check_issued() also wants keyCertSign: a leaf would fail.
+	 * Names and keys only: checking the signature would cost a
+	 * verification per certificate, and says nothing about trust.
+	 */
+	c->self_signed = X509_self_signed(x, 0) == 1;
 	c->is_ca = X509_check_ca(x) > 0;
 	certinfo_algorithms(x, c);
 	if (c->subject == NULL || c->issuer == NULL || c->serial == NULL)
