@@ -10,6 +10,7 @@
  * unregisters its flows before it is freed.
  */
 #include "config.h"
+#include "git-version.h"
 
 #include <errno.h>
 #include <math.h>

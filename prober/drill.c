@@ -6,6 +6,7 @@
  * line up index by index when merged.
  */
 #include "config.h"
+#include "git-version.h"
 
 #include <stdlib.h>
 #include <string.h>

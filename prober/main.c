@@ -3,6 +3,7 @@
  * --version.
  */
 #include "config.h"
+#include "git-version.h"
 
 #include <signal.h>
 #include <stdarg.h>
