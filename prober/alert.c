@@ -283,6 +283,17 @@ alerts_eval(struct alerts *al, const struct alert_eval *ev)
 			changed = 1;
 		} else if (a->firing)
 			alert_details(a, ev);
+		/*
+		 * Flapping, then down for a whole window: no longer a flap
+		 * but an outage, and it pages.
+		 */
+		if (a->firing && a->flapping && !a->paged &&
+		    difftime(now, a->starts_at) >= ev->flap_window) {
+			a->flapping = 0;
+			a->paged = 1;
+			al->notify(a, ALERT_TRIGGER, al->arg);
+			changed = 1;
+		}
 		if (!a->firing && a->bad >= for_n) {
 			a->firing = 1;
 			a->starts_at = now;
@@ -358,6 +369,16 @@ alerts_each_firing(struct alerts *al, alert_notify_fn fn, void *arg)
 
 	for (i = 0; i < al->n; i++)
 		if (al->v[i]->firing && al->v[i]->paged)
+			fn(al->v[i], ALERT_TRIGGER, arg);
+}
+
+void
+alerts_each_active(struct alerts *al, alert_notify_fn fn, void *arg)
+{
+	size_t i;
+
+	for (i = 0; i < al->n; i++)
+		if (al->v[i]->firing)
 			fn(al->v[i], ALERT_TRIGGER, arg);
 }
 

@@ -81,6 +81,9 @@ void		 alerts_forget(struct alerts *, const char *target,
 /* Calls fn for every alert that is firing and was paged. */
 void		 alerts_each_firing(struct alerts *, alert_notify_fn, void *);
 
+/* Calls fn for every alert that is firing, paged or not (flapping). */
+void		 alerts_each_active(struct alerts *, alert_notify_fn, void *);
+
 /* Counts firing alerts by (alertname, severity) through fn. */
 void		 alerts_count(struct alerts *, void (*fn)(const char *name,
 		    const char *severity, unsigned n, void *arg), void *arg);

@@ -73,6 +73,9 @@ struct dfront {
 	size_t			 nhist;
 	int			 seen;		/* in the last location */
 	char			 leaf_fp[65];	/* last leaf seen, for consistency */
+	char			 leaf_subject[256];
+	time_t			 leaf_not_after;
+	unsigned char		*flow_was_up;	/* per flow: ever registered */
 	time_t			 rc_at[RECONNECT_RING];	/* reconnect outcomes */
 	unsigned char		 rc_ok[RECONNECT_RING];
 	size_t			 rc_next;
@@ -125,6 +128,9 @@ struct daemon {
 static void	dfront_free(struct dfront *);
 static void	dtarget_free(struct dtarget *);
 static void	dtarget_locate(struct dtarget *);
+static void	human_age(time_t, char *, size_t);
+static void	dfront_reconnect_eval(struct dfront *);
+static void	daemon_refresh_pace(struct daemon *, const struct sc_config *);
 static void	daemon_check_stopped(struct daemon *);
 static char	*daemon_alerts_html(struct daemon *);
 static int	daemon_sinks(struct daemon *, const struct sc_config *, int);
@@ -395,9 +401,13 @@ dtarget_alerts(struct dtarget *t)
 	    "cert_inconsistent", NULL, NULL, summary, summary);
 }
 
-/* Records a reconnect outcome and checks the success ratio. */
+/*
+ * The reconnect success ratio over the window, as an alert: evaluated on
+ * every outcome and every fresh probe, so that it resolves as failures
+ * age out of the window.
+ */
 static void
-dfront_reconnect_outcome(struct dfront *f, int ok)
+dfront_reconnect_eval(struct dfront *f)
 {
 	struct dtarget	*t = f->t;
 	double		 window = t->conf.reconnect_window > 0 ?
@@ -408,9 +418,6 @@ dfront_reconnect_outcome(struct dfront *f, int ok)
 	size_t		 i, n = 0, good = 0;
 	char		 summary[512];
 
-	f->rc_at[f->rc_next] = now;
-	f->rc_ok[f->rc_next] = ok != 0;
-	f->rc_next = (f->rc_next + 1) % RECONNECT_RING;
 	for (i = 0; i < RECONNECT_RING; i++)
 		if (f->rc_at[i] != 0 && difftime(now, f->rc_at[i]) <= window) {
 			n++;
@@ -423,6 +430,16 @@ dfront_reconnect_outcome(struct dfront *f, int ok)
 	dtarget_alert(t, "SipcanaryReconnectFailing", f->address,
 	    n > 0 && (double)good / (double)n < min_ratio, "critical", 1, NULL,
 	    NULL, NULL, summary, summary);
+}
+
+/* Records a reconnect outcome and checks the success ratio. */
+static void
+dfront_reconnect_outcome(struct dfront *f, int ok)
+{
+	f->rc_at[f->rc_next] = time(NULL);
+	f->rc_ok[f->rc_next] = ok != 0;
+	f->rc_next = (f->rc_next + 1) % RECONNECT_RING;
+	dfront_reconnect_eval(f);
 }
 
 /* --- metrics ------------------------------------------------------------- */
@@ -555,26 +572,35 @@ dfront_cert_metrics(struct dfront *f, const struct sc_result *r)
 /* --- the detector -------------------------------------------------------- */
 
 static void
-dtarget_detect(struct dtarget *t)
+dtarget_detect(struct dtarget *t, int probed_now)
 {
-	size_t	i;
-	int	outage = 0, up = 0;
+	const struct dfront	*bad = NULL;
+	size_t			 i;
+	int			 outage = 0, up = 0, tls_failing = 0, probed = 0;
 
 	for (i = 0; i < t->nfe; i++) {
 		const struct dfront *f = t->fe[i];
 
-		if (f->probed && verdict_tls_layer(f->verdict) &&
-		    dfront_flows_up(f) > 0) {
+		if (!f->probed)
+			continue;
+		probed++;
+		if (!verdict_tls_layer(f->verdict))
+			continue;
+		tls_failing = 1;
+		if (dfront_flows_up(f) > 0) {
 			outage = 1;
 			up += dfront_flows_up(f);
+			if (bad == NULL)
+				bad = f;
 		}
 	}
 	if (outage != t->outage) {
 		if (outage)
-			log_event(LOG_WARN, t->conf.name, NULL,
+			log_event(LOG_WARN, t->conf.name, bad->address,
 			    "new_connection_outage", "new connections fail at "
-			    "the TLS or certificate layer while %d existing "
-			    "flows are up", up);
+			    "the TLS or certificate layer (%s) while %d "
+			    "existing flows are up", sc_verdict_str(bad->verdict),
+			    up);
 		else
 			log_event(LOG_INFO, t->conf.name, NULL, "ok",
 			    "new_connection_outage cleared");
@@ -582,19 +608,46 @@ dtarget_detect(struct dtarget *t)
 	t->outage = outage;
 	(void)metrics_set(t->d->f_outage,
 	    (const char *const[]){ t->conf.name }, outage);
+	/*
+	 * The alert counts probe results only.  It is good only when no
+	 * fresh probe fails at the TLS layer: probes failing while no flow
+	 * is up (after a restart, the flows cannot come back through the
+	 * broken certificate) neither fire nor resolve it.
+	 */
+	if (!probed_now || probed == 0 || (!outage && tls_failing))
+		return;
 	{
-		char summary[512];
+		char		 summary[512], desc[1024], na[32], age[32];
+		struct tm	 tm;
 
-		snprintf(summary, sizeof(summary), "new connections to %s fail "
-		    "at the TLS or certificate layer while %d existing flows "
-		    "are up", t->conf.uri, up);
+		na[0] = age[0] = '\0';
+		if (bad != NULL && bad->leaf_not_after != 0) {
+			gmtime_r(&bad->leaf_not_after, &tm);
+			strftime(na, sizeof(na), "%Y-%m-%dT%H:%M:%SZ", &tm);
+			human_age(bad->leaf_not_after, age, sizeof(age));
+		}
+		if (bad != NULL && bad->verdict == SC_CERT_EXPIRED)
+			snprintf(summary, sizeof(summary), "new TLS connections "
+			    "to %s fail: certificate expired %s (%s, notAfter "
+			    "%s); %d existing registrations are still up",
+			    bad->address, age, bad->leaf_subject, na, up);
+		else if (bad != NULL)
+			snprintf(summary, sizeof(summary), "new TLS connections "
+			    "to %s fail (%s); %d existing registrations are "
+			    "still up", bad->address,
+			    sc_verdict_str(bad->verdict), up);
+		else
+			snprintf(summary, sizeof(summary), "new connections to "
+			    "%s succeed again", t->conf.uri);
+		snprintf(desc, sizeof(desc), "fresh probes of %s fail at the "
+		    "TLS or certificate layer while persistent flows to the "
+		    "same frontend stay registered: the signature of an expired "
+		    "or broken frontend certificate that existing connections "
+		    "do not notice.  %s", t->conf.uri,
+		    bad != NULL ? bad->error : "");
 		dtarget_alert(t, "SipcanaryNewConnectionOutage", "", outage,
-		    "critical", 1, "new_connection_outage", NULL, NULL,
-		    summary, "fresh probes fail at the TLS or certificate "
-		    "layer while persistent flows to the same frontends stay "
-		    "registered: the signature of an expired or broken "
-		    "frontend certificate that existing connections do not "
-		    "notice");
+		    "critical", 1, bad != NULL ? sc_verdict_str(bad->verdict) :
+		    "ok", bad != NULL ? bad->leaf_fp : NULL, na, summary, desc);
 	}
 }
 
@@ -649,9 +702,13 @@ dfront_probe_done(struct sc_result *r, void *arg)
 	dfront_phase(f, "first_response", r->t.first_response);
 	dfront_phase(f, "register", r->t.registered);
 	dfront_cert_metrics(f, r);
-	if (r->t.tls_handshake >= 0 && r->cert.nchain > 0)
+	if (r->t.tls_handshake >= 0 && r->cert.nchain > 0) {
 		snprintf(f->leaf_fp, sizeof(f->leaf_fp), "%s",
 		    r->cert.chain[0].fingerprint_sha256);
+		snprintf(f->leaf_subject, sizeof(f->leaf_subject), "%s",
+		    r->cert.chain[0].subject);
+		f->leaf_not_after = r->cert.chain[0].not_after;
+	}
 	dfront_alerts(f, r);
 	dtarget_alerts(t);
 	log_event(ok ? LOG_INFO : LOG_WARN, t->conf.name, f->address,
@@ -665,7 +722,8 @@ dfront_probe_done(struct sc_result *r, void *arg)
 		    sc_verdict_str(before));
 	sc_probe_free(f->probe);	/* safe: called from a deferred event */
 	f->probe = NULL;
-	dtarget_detect(t);
+	dtarget_detect(t, 1);
+	dfront_reconnect_eval(f);
 	if (!d->stopping && !t->retiring)
 		daemon_arm(f->timer, daemon_jitter(t->conf.interval));
 }
@@ -721,6 +779,8 @@ dfront_on_flow(unsigned client, int up, enum sc_verdict why, void *arg)
 	if (client >= f->nflows)
 		return;
 	f->flow_up[client] = up != 0;
+	if (up)
+		f->flow_was_up[client] = 1;
 	if (!up)
 		f->flow_deliberate[client] = why == SC_OK;
 	dfront_flow_set(f, client, up);
@@ -730,7 +790,7 @@ dfront_on_flow(unsigned client, int up, enum sc_verdict why, void *arg)
 	else if (up)
 		log_event(LOG_INFO, f->t->conf.name, f->address, "ok",
 		    "flow %u is registered", client);
-	dtarget_detect(f->t);
+	dtarget_detect(f->t, 0);
 }
 
 static void
@@ -757,6 +817,9 @@ dfront_on_step(const struct sc_step_event *ev, void *arg)
 	struct dfront	*f = arg;
 
 	if (ev->held || f->t->d->stopping || ev->client >= f->nflows)
+		return;
+	/* A flow that never registered is not reconnecting. */
+	if (!f->flow_was_up[ev->client])
 		return;
 	if (ev->step->kind == SC_STEP_RECONNECT ||
 	    ev->step->kind == SC_STEP_REGISTER) {
@@ -874,6 +937,7 @@ dfront_new(struct dtarget *t, const struct sc_frontend *fe)
 	f->nflows = t->conf.user != NULL ? t->conf.flows : 0;
 	if ((f->flow_up = calloc(f->nflows + 1, 1)) == NULL ||
 	    (f->flow_deliberate = calloc(f->nflows + 1, 1)) == NULL ||
+	    (f->flow_was_up = calloc(f->nflows + 1, 1)) == NULL ||
 	    (f->timer = evtimer_new(t->d->base, dfront_timer, f)) == NULL) {
 		dfront_free(f);
 		return NULL;
@@ -899,6 +963,7 @@ dfront_free(struct dfront *f)
 		event_free(f->timer);
 	free(f->flow_up);
 	free(f->flow_deliberate);
+	free(f->flow_was_up);
 	free(f);
 }
 
@@ -977,7 +1042,7 @@ dtarget_located(enum sc_verdict v, const char *why,
 	t->nfe = k;
 	(void)metrics_set(t->d->f_frontends,
 	    (const char *const[]){ t->conf.name }, (double)t->nfe);
-	dtarget_detect(t);
+	dtarget_detect(t, 0);
 	/* Re-locate when the records expire; a literal never changes. */
 	if (!literal) {
 		if (ttl < RELOCATE_MIN)
@@ -1263,6 +1328,7 @@ daemon_reload(evutil_socket_t sig, short what, void *arg)
 	if (daemon_sinks(d, nc, 1) == -1)
 		log_event(LOG_ERROR, NULL, NULL, NULL, "reload: sinks: out of "
 		    "memory");
+	daemon_refresh_pace(d, nc);
 	config_free(d->conf);
 	d->conf = nc;
 	log_event(LOG_INFO, NULL, NULL, NULL, "reloaded %s: %zu targets",
@@ -1499,6 +1565,31 @@ daemon_refresh(evutil_socket_t fd, short what, void *arg)
 	alerts_each_firing(d->alerts, daemon_refresh_one, d);
 }
 
+/*
+ * Re-sends run at half the smallest Alertmanager resend_interval (15 s
+ * at most): each sink then sends when its own interval is due, well
+ * before the endsAt it gave Alertmanager passes.
+ */
+static void
+daemon_refresh_pace(struct daemon *d, const struct sc_config *conf)
+{
+	double		every = 15;
+	size_t		i;
+	struct timeval	tv;
+
+	for (i = 0; i < conf->nsinks; i++)
+		if (conf->sinks[i].type == SINK_ALERTMANAGER &&
+		    conf->sinks[i].resend_interval > 0 &&
+		    conf->sinks[i].resend_interval / 2 < every)
+			every = conf->sinks[i].resend_interval / 2;
+	if (every < 0.1)
+		every = 0.1;
+	tv.tv_sec = (time_t)every;
+	tv.tv_usec = (suseconds_t)((every - (double)tv.tv_sec) * 1e6);
+	event_del(d->ev_refresh);
+	event_add(d->ev_refresh, &tv);
+}
+
 static void
 daemon_sink_log(void *arg, int level, const char *target,
     const char *frontend, const char *verdict, const char *msg)
@@ -1651,7 +1742,7 @@ daemon_alerts_html(struct daemon *d)
 		return NULL;
 	evbuffer_add_printf(b, "<ul class=\"alerts\">\n");
 	len = evbuffer_get_length(b);
-	alerts_each_firing(d->alerts, daemon_alert_row, b);
+	alerts_each_active(d->alerts, daemon_alert_row, b);
 	if (evbuffer_get_length(b) > len) {
 		evbuffer_add_printf(b, "</ul>\n");
 		len = evbuffer_get_length(b);
@@ -1808,11 +1899,7 @@ daemon_run(struct sc_config *config, const char *path)
 	    (d.ev_refresh = event_new(d.base, -1, EV_PERSIST, daemon_refresh,
 	    &d)) == NULL)
 		goto done;
-	{
-		struct timeval tv = { 15, 0 };	/* sinks pace themselves */
-
-		event_add(d.ev_refresh, &tv);
-	}
+	daemon_refresh_pace(&d, config);
 	if (daemon_drop_privileges(config, err, sizeof(err)) == -1) {
 		log_event(LOG_ERROR, NULL, NULL, NULL, "%s", err);
 		goto done;

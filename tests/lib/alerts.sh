@@ -1,0 +1,250 @@
+# shellcheck shell=bash
+# tests/lib/alerts.sh — shared helpers of the alert engine tests
+# (tests/integration/alert_*.sh, issue 7): `sipcanary run` against a real
+# Kamailio, evaluating its alert rules and delivering them to a real
+# Alertmanager or to the test receiver (tests/lib/receiver.pl).
+#
+# Source it after common.sh, pki.sh, daemon.sh and receiver.sh, then:
+#     al_init [PKI CASE...]          tb_init, requirements, dm_setup
+#
+#   al_fast_defaults [LINES...]     print the defaults lines every alert test
+#                                   uses (interval 1s, timeout 900ms,
+#                                   keepalive 1s, one flow never broken on
+#                                   purpose, for 1, resolve_after 1,
+#                                   runbook_url $AL_RUNBOOK) and LINES
+#                                   ("KEY = VALUE": a LINES key replaces
+#                                   the default one)
+#   al_sink_am NAME PORT [LINES...] print a sink section of type
+#                                   alertmanager at http://127.0.0.1:PORT
+#                                   (retry_min 200ms, retry_max 1s, timeout
+#                                   2s) with LINES
+#   al_sink_pd NAME PORT [LINES...] the same for pagerduty, with the routing
+#                                   key file $AL_PD_KEYFILE (al_pd_key)
+#   al_sink_hook NAME PORT [LINES...] the same for a json webhook
+#   al_pd_key                       write a 32-character routing key to
+#                                   $AL_PD_KEYFILE (mode 0600); $AL_PD_KEY
+#   al_rx NAME [ARGS...]            rx_start NAME on a free port (args go
+#                                   to receiver.pl, e.g. --pd-schema); the
+#                                   port is left in $AL_PORT
+#   al_rx_restart NAME PORT [ARGS...] start the receiver again on PORT
+#                                   keeping what NAME logged so far
+#   al_am_start                     a real Alertmanager on a free loopback
+#                                   port ($AL_AM_PORT; no cluster, storage
+#                                   in $TB/am), waited until ready
+#   al_am_get [QUERY]               GET /api/v2/alerts?QUERY into
+#                                   $TB/am-alerts.json (false on error)
+#   al_dedup ALERTNAME TARGET [FRONTEND]  the dedup key the sinks must use:
+#                                   hex SHA-256 of vantage, alertname,
+#                                   target and frontend, each NUL-ended
+#   al_pd NAME FILTER               the receiver's requests to a PagerDuty
+#                                   sink, as compact JSON lines
+#                                   {n,t,status,ok,action,dedup_key,body}
+#                                   (body parsed), filtered by the jq
+#                                   boolean FILTER
+#   al_pd_count NAME FILTER         how many such lines
+#   al_hook NAME FILTER             the same for a json webhook:
+#                                   {n,t,status,ok,kind,dedup_key,id,alert}
+#   al_hook_count NAME FILTER
+#   al_api [FILE]                   GET /alerts of the daemon into FILE
+#                                   (default $TB/alerts-api.json)
+#   al_api_has FILTER               al_api, then true if some alert state
+#                                   matches the jq boolean FILTER
+#   al_kill9                        SIGKILL the daemon and reap it; its log
+#                                   so far goes to $TB/daemon-before-kill.log
+#                                   (dm_start empties $DM_LOG)
+#   al_probes_since N VERDICT       scrape; true once the daemon counted
+#                                   more than N fresh probes of target
+#                                   "kam", frontend $AL_FE, with VERDICT
+#   al_defer MSG / al_done MSG      a failed check that lets the test go on
+#                                   / pass, or fail with every deferred one
+#   al_check_order NAME KINDFIELD   for every dedup key the receiver got:
+#                                   the delivered (2xx) notifications
+#                                   alternate trigger, resolve, ... and
+#                                   none was delivered twice; prints the
+#                                   offenders (empty: fine)
+
+# shellcheck disable=SC2034  # read by the tests
+AL_RUNBOOK=https://wiki.example/runbooks/sipcanary-new-connections
+AL_PD_KEYFILE=
+AL_PD_KEY=
+AL_PORT=
+AL_AM_PORT=
+AL_FE=
+
+al_init() {
+	tb_init
+	tb_require jq perl curl sha256sum
+	dm_setup "$@"
+	AL_FE=127.0.0.1:$DM_KAM_PORT
+}
+
+al_fast_defaults() {
+	local l x over
+	for l in "interval = 1s" "timeout = 900ms" "keepalive = 1s" \
+	    "reconnect_every = 0" "flows = 1" "for = 1" "resolve_after = 1" \
+	    "runbook_url = \"$AL_RUNBOOK\""; do
+		over=0
+		for x in "$@"; do [ "${x%% *}" = "${l%% *}" ] && over=1; done
+		[ "$over" = 1 ] || printf '%s\n' "$l"
+	done
+	for l in "$@"; do printf '%s\n' "$l"; done
+}
+
+_al_sink() {
+	local type=$1 name=$2 port=$3 l
+	shift 3
+	printf 'sink "%s" {\n' "$name"
+	printf '\ttype = "%s"\n' "$type"
+	printf '\turl = "http://127.0.0.1:%s"\n' "$port"
+	printf '\tretry_min = 200ms\n\tretry_max = 1s\n\ttimeout = 2s\n'
+	[ "$type" = pagerduty ] && printf '\trouting_key_file = "%s"\n' "$AL_PD_KEYFILE"
+	for l in "$@"; do printf '\t%s\n' "$l"; done
+	printf '}\n'
+}
+al_sink_am()   { _al_sink alertmanager "$@"; }
+al_sink_pd()   { _al_sink pagerduty "$@"; }
+al_sink_hook() { _al_sink webhook "$@"; }
+
+al_pd_key() {
+	AL_PD_KEYFILE=$TB/pd.key
+	AL_PD_KEY=$(openssl rand -hex 16)
+	( umask 077; printf '%s\n' "$AL_PD_KEY" >"$AL_PD_KEYFILE" )
+	chmod 600 "$AL_PD_KEYFILE"
+}
+
+al_rx() {
+	local name=$1
+	shift
+	AL_PORT=$(tb_free_port) || tb_fail "no free port"
+	while [ "$AL_PORT" = "$DM_HTTP" ] || [ "$AL_PORT" = "$DM_KAM_PORT" ]; do
+		AL_PORT=$(tb_free_port)
+	done
+	rx_start "$name" "$AL_PORT" "$@"
+}
+
+al_rx_restart() {
+	local name=$1 port=$2 keep=$TB/$1.jsonl.keep
+	shift 2
+	cp "$TB/$name.jsonl" "$keep"
+	rx_start "$name" "$port" "$@"
+	# rx_start empties the log: put back what came before (nothing was
+	# received yet: the port only just listens)
+	cat "$keep" "$TB/$name.jsonl" >"$TB/$name.jsonl.new"
+	mv "$TB/$name.jsonl.new" "$TB/$name.jsonl"
+}
+
+al_am_start() {
+	tb_require prometheus-alertmanager
+	AL_AM_PORT=$(tb_free_port) || tb_fail "no free port"
+	while [ "$AL_AM_PORT" = "$DM_HTTP" ] || [ "$AL_AM_PORT" = "$DM_KAM_PORT" ]; do
+		AL_AM_PORT=$(tb_free_port)
+	done
+	cat >"$TB/am.yml" <<-'YML'
+	route:
+	  receiver: blackhole
+	  group_wait: 1h
+	receivers:
+	  - name: blackhole
+	YML
+	mkdir -p "$TB/am"
+	tb_spawn am prometheus-alertmanager --config.file="$TB/am.yml" \
+		--storage.path="$TB/am" --web.listen-address="127.0.0.1:$AL_AM_PORT" \
+		--cluster.listen-address= --log.level=warn
+	tb_wait_port "$AL_AM_PORT" 20 "$TB_LAST_PID" || tb_fail "alertmanager did not start"
+	dm_until 10 curl -sf "http://127.0.0.1:$AL_AM_PORT/-/ready" -o /dev/null ||
+		tb_fail "alertmanager is not ready"
+	tb_ok "alertmanager (pid $TB_LAST_PID) on 127.0.0.1:$AL_AM_PORT"
+}
+
+al_am_get() {
+	curl -sf --max-time 5 "http://127.0.0.1:$AL_AM_PORT/api/v2/alerts${1:+?$1}" \
+		-o "$TB/am-alerts.json.tmp" || return 1
+	mv "$TB/am-alerts.json.tmp" "$TB/am-alerts.json"
+}
+
+al_dedup() {
+	printf '%s\0%s\0%s\0%s\0' "$DM_VANTAGE" "$1" "$2" "${3:-}" |
+		sha256sum | cut -c1-64
+}
+
+al_pd() {
+	[ -s "$TB/$1.jsonl" ] || return 0
+	jq -c '(.body | fromjson? // {}) as $b |
+		{n, t, status, ok: ((.status | tostring) | test("^2")),
+		 action: $b.event_action, dedup_key: $b.dedup_key,
+		 errors: (.schema_errors // []), body: $b} | select('"$2"')' \
+		"$TB/$1.jsonl"
+}
+al_pd_count() { al_pd "$1" "$2" | grep -c . || true; }
+
+al_hook() {
+	[ -s "$TB/$1.jsonl" ] || return 0
+	jq -c '(.body | fromjson? // {}) as $b |
+		{n, t, status, ok: ((.status | tostring) | test("^2")),
+		 kind: $b.kind, dedup_key: $b.dedup_key, id: $b.id,
+		 idem: .headers["idempotency-key"], alert: $b.alert} |
+		select('"$2"')' "$TB/$1.jsonl"
+}
+al_hook_count() { al_hook "$1" "$2" | grep -c . || true; }
+
+# shellcheck disable=SC2120  # FILE is optional
+al_api() {
+	local f=${1:-$TB/alerts-api.json}
+	[ "$(dm_http GET /alerts "$f.tmp")" = 200 ] || return 1
+	mv "$f.tmp" "$f"
+}
+
+al_api_has() {
+	# shellcheck disable=SC2119
+	al_api && jq -e "any(.[]; $1)" "$TB/alerts-api.json" >/dev/null 2>&1
+}
+
+al_kill9() {
+	kill -KILL "$DM_PID" 2>/dev/null || true
+	wait "$DM_PID" 2>/dev/null || true
+	local keep=() q
+	for q in "${TB_PIDS[@]}"; do [ "$q" = "$DM_PID" ] || keep+=("$q"); done
+	TB_PIDS=("${keep[@]}")
+	# keep the first run's log: dm_start truncates daemon.log
+	cat "$DM_LOG" >>"$TB/daemon-before-kill.log"
+}
+
+al_probes_since() {
+	local v
+	dm_scrape || return 1
+	v=$(dm_value sipcanary_probes_total target=kam frontend="$AL_FE" verdict="$2") || return 1
+	[ "$v" -gt "$1" ]
+}
+
+# al_check_order NAME KINDFIELD: KINDFIELD is action (PagerDuty) or kind
+# (webhook).
+al_check_order() {
+	local name=$1 field=$2 fn=al_pd
+	[ "$field" = kind ] && fn=al_hook
+	"$fn" "$name" '.ok' | jq -rs --arg f "$field" '
+		group_by(.dedup_key)[] |
+		(map(.[$f])) as $k |
+		select(($k | length) == 0 or
+		    ([range(0; $k | length)] |
+		     any(. as $i | $k[$i] != (if $i % 2 == 0 then "trigger" else "resolve" end)))) |
+		"\(.[0].dedup_key[0:12]): \($k | join(" "))"'
+}
+
+# al_defer MSG — a failed check that should not stop the test (so that the
+# later checks still run and report): printed now, failed by al_done.
+AL_DEFERRED=()
+al_defer() {
+	printf '  NOT OK: %s\n' "$*"
+	AL_DEFERRED+=("$*")
+}
+
+# al_done MSG — pass with MSG, unless a check was deferred: then fail
+# with every deferred message.
+al_done() {
+	local m
+	if [ ${#AL_DEFERRED[@]} -gt 0 ]; then
+		m=$(printf '%s; ' "${AL_DEFERRED[@]}")
+		tb_fail "${#AL_DEFERRED[@]} check(s) failed: ${m%; }"
+	fi
+	tb_pass "$*"
+}
