@@ -26,7 +26,9 @@ dm_setup
 RU=scdrop$$
 useradd --system --no-create-home --shell /usr/sbin/nologin "$RU" ||
 	tb_fail "cannot create user $RU"
-trap 'userdel "$RU" 2>/dev/null; _tb_cleanup' EXIT
+# Its processes go first (userdel refuses a user still running), and the
+# test's own status survives the clean-up.
+trap '_rc=$?; [ ${#TB_PIDS[@]} -gt 0 ] && _tb_stop_pids "${TB_PIDS[@]}"; userdel "$RU" 2>/dev/null || true; (exit $_rc); _tb_cleanup' EXIT
 chmod 0755 "$TB"
 chown "$RU" "$TB/pw" "$TB/state"
 
