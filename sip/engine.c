@@ -1358,11 +1358,14 @@ sc_engine_start(struct event_base *base, const struct sc_engine_opts *o,
 		goto nomem;
 	e->t_start = clock_now();
 	if (e->duration > 0) {
-		/* Just after the clients' deadlines, which say more. */
+		/*
+		 * Well after the clients' own deadlines, which give the verdict
+		 * of the phase they cut (a busy loop may run both late).
+		 */
 		if ((e->stop_ev = evtimer_new(base, engine_duration_cb, e)) ==
 		    NULL)
 			goto nomem;
-		tv = clock_tv(e->duration + 0.05);
+		tv = clock_tv(e->duration + 1.0);
 		evtimer_add(e->stop_ev, &tv);
 	}
 	tv = clock_tv(ENGINE_RAMP_TICK);
