@@ -1218,11 +1218,12 @@ scenario_user(const struct sc_scenario *sc, unsigned index, char *buf,
 		width = width * 10 + (*s++ - '0');
 	if ((*s != 'd' && *s != 'u') || strchr(s, '%') != NULL)
 		return -1;
-	if (zero)
-		n = snprintf(buf, len, "%.*s%0*lu%s", (int)(pct - t), t, width,
-		    num, s + 1);
-	else
-		n = snprintf(buf, len, "%.*s%*lu%s", (int)(pct - t), t, width,
-		    num, s + 1);
+	/*
+	 * A width pads with zeros even without the 0 flag: printf would pad
+	 * with spaces, and a SIP user part cannot hold a space.
+	 */
+	(void)zero;
+	n = snprintf(buf, len, "%.*s%0*lu%s", (int)(pct - t), t, width, num,
+	    s + 1);
 	return n < 0 || (size_t)n >= len ? -1 : 0;
 }

@@ -953,7 +953,7 @@ test_user(void **state)
 
 	sc = expect_ok("users = \"%12d\"\nstep connect { }\n");
 	assert_int_equal(scenario_user(sc, 0, buf, sizeof(buf)), 0);
-	assert_string_equal(buf, "           1");
+	assert_string_equal(buf, "000000000001");
 	scenario_free(sc);
 
 	sc = expect_ok("user = \"alice\"\nstep connect { }\n");
