@@ -1055,6 +1055,29 @@ client_timer(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+/*
+ * A step that its client's deadline leaves no time to start: the steps
+ * before it took the time (a slow server, or a loop running late), so a
+ * network step gets its layer's timeout verdict, as if it had started
+ * and run out.  Other steps only say the run ended.
+ */
+static enum sc_verdict
+client_late_verdict(const struct sc_step *s)
+{
+	switch (s->kind) {
+	case SC_STEP_CONNECT:
+	case SC_STEP_RECONNECT:
+		return SC_TCP_TIMEOUT;
+	case SC_STEP_REGISTER:
+	case SC_STEP_REREGISTER:
+	case SC_STEP_UNREGISTER:
+	case SC_STEP_OPTIONS:
+		return SC_SIP_TIMEOUT;
+	default:
+		return SC_INTERNAL_ERROR;
+	}
+}
+
 /* Did the step's expectation hold? */
 static int
 client_held(const struct sc_step *s, enum sc_verdict v, int status)
@@ -1176,10 +1199,13 @@ client_next(struct client *c)
 			continue;
 		}
 		if (c->deadline > 0 && clock_now() >= c->deadline) {
+			char why[128];
+
 			c->step = s;
 			c->t_step = clock_now();
-			client_step_end(c, SC_INTERNAL_ERROR, 0,
-			    "not started: the run's duration is over");
+			snprintf(why, sizeof(why), "not started: the run's "
+			    "%.1f s were over when the step came", c->e->duration);
+			client_step_end(c, client_late_verdict(s), 0, why);
 			return;
 		}
 		client_begin(c, s);
