@@ -85,7 +85,8 @@ struct dtarget {
 	struct daemon		*d;
 	struct target_conf	 conf;		/* our own deep copy */
 	struct target		 uri;
-	void			*tls_ctx;
+	void			*tls_ctx;	/* shared with targets of its load */
+	unsigned		 gen;		/* the load that made it */
 	struct sc_locate	*locate;
 	struct event		*relocate;
 	struct dfront		**fe;
@@ -117,6 +118,14 @@ struct daemon {
 				*f_outbox_depth, *f_dropped;
 	struct dtarget		**targets;
 	size_t			 ntargets;
+	/*
+	 * The targets of the load in progress (start or reload); those this
+	 * load made (generation `gen`) with the same trust store share a
+	 * TLS context.  Only those: a reload re-reads the CA files.
+	 */
+	struct dtarget		**loading;
+	size_t			 nloading;
+	unsigned		 gen;
 	struct dtarget		**retired;
 	size_t			 nretired;
 	struct event		*ev_hup, *ev_term, *ev_int, *ev_grace;
@@ -818,9 +827,20 @@ dfront_on_step(const struct sc_step_event *ev, void *arg)
 
 	if (ev->held || f->t->d->stopping || ev->client >= f->nflows)
 		return;
-	/* A flow that never registered is not reconnecting. */
-	if (!f->flow_was_up[ev->client])
+	/*
+	 * A flow that never registered is not reconnecting, so no reconnect
+	 * is counted; its failed attempts (backing off) are still logged.
+	 */
+	if (!f->flow_was_up[ev->client]) {
+		if (ev->step->kind == SC_STEP_RECONNECT ||
+		    ev->step->kind == SC_STEP_REGISTER)
+			log_event(LOG_WARN, f->t->conf.name, f->address,
+			    sc_verdict_str(ev->verdict), "flow %u: not up "
+			    "yet: %s failed: %s", ev->client,
+			    sc_step_kind_str(ev->step->kind),
+			    ev->error != NULL ? ev->error : "");
 		return;
+	}
 	if (ev->step->kind == SC_STEP_RECONNECT ||
 	    ev->step->kind == SC_STEP_REGISTER) {
 		(void)metrics_inc(f->t->d->f_reconnects, (const char *const[]){
@@ -986,10 +1006,9 @@ dtarget_relocate_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 static void
-dtarget_located(enum sc_verdict v, const char *why,
-    const struct sc_frontend *fe, size_t n, double seconds, void *arg)
+dtarget_located_apply(struct dtarget *t, enum sc_verdict v, const char *why,
+    const struct sc_frontend *fe, size_t n, double seconds)
 {
-	struct dtarget	*t = arg;
 	struct dfront	**nf;
 	size_t		 i, j, k;
 	double		 ttl = RELOCATE_MAX;
@@ -1051,6 +1070,25 @@ dtarget_located(enum sc_verdict v, const char *why,
 	}
 }
 
+/*
+ * A lookup ended.  Its resolver (a c-ares channel and the frontend table,
+ * ~200 kB) goes at once, not at the next lookup: a daemon watches
+ * hundreds of targets.
+ */
+static void
+dtarget_located(enum sc_verdict v, const char *why,
+    const struct sc_frontend *fe, size_t n, double seconds, void *arg)
+{
+	struct dtarget		*t = arg;
+	struct sc_locate	*l = t->locate;
+
+	dtarget_located_apply(t, v, why, fe, n, seconds);
+	if (t->locate == l) {
+		t->locate = NULL;
+		sc_locate_free(l);
+	}
+}
+
 static void
 dtarget_locate(struct dtarget *t)
 {
@@ -1077,6 +1115,29 @@ dtarget_locate(struct dtarget *t)
 	}
 }
 
+/*
+ * The TLS context of a target of this load with the same CA file and
+ * minimum version, shared: a CA bundle costs ~0.8 MB per context.
+ */
+static void *
+dtarget_tls_ctx(struct daemon *d, const struct target_conf *c)
+{
+	const struct target_conf	*o;
+	size_t				 i;
+
+	for (i = 0; i < d->nloading; i++) {
+		if (d->loading[i] == NULL || d->loading[i]->gen != d->gen ||
+		    d->loading[i]->tls_ctx == NULL)
+			continue;
+		o = &d->loading[i]->conf;
+		if (o->tls_min == c->tls_min &&
+		    (o->ca_file == NULL) == (c->ca_file == NULL) &&
+		    (c->ca_file == NULL || strcmp(o->ca_file, c->ca_file) == 0))
+			return sc_tls_ctx_ref(d->loading[i]->tls_ctx);
+	}
+	return NULL;
+}
+
 static struct dtarget *
 dtarget_new(struct daemon *d, const struct target_conf *c)
 {
@@ -1086,6 +1147,7 @@ dtarget_new(struct daemon *d, const struct target_conf *c)
 	if ((t = calloc(1, sizeof(*t))) == NULL)
 		return NULL;
 	t->d = d;
+	t->gen = d->gen;
 	if (tconf_copy(&t->conf, c) == -1)
 		goto fail;
 	if (target_parse_uri(&t->uri, c->uri, err, sizeof(err)) == -1 ||
@@ -1096,7 +1158,8 @@ dtarget_new(struct daemon *d, const struct target_conf *c)
 		    err);
 		goto fail;
 	}
-	if ((t->tls_ctx = sc_tls_ctx_new(c->ca_file, c->tls_min, 0, err,
+	if ((t->tls_ctx = dtarget_tls_ctx(d, c)) == NULL &&
+	    (t->tls_ctx = sc_tls_ctx_new(c->ca_file, c->tls_min, 0, err,
 	    sizeof(err))) == NULL) {
 		log_event(LOG_ERROR, c->name, NULL, "internal_error", "%s",
 		    err);
@@ -1288,6 +1351,7 @@ daemon_reload(evutil_socket_t sig, short what, void *arg)
 		log_event(LOG_ERROR, NULL, NULL, NULL, "reload: out of memory");
 		return;
 	}
+	d->gen++;	/* new targets of this reload read their CA files anew */
 	if (strcmp(nc->listen, d->conf->listen) != 0 ||
 	    strcmp(nc->state_dir, d->conf->state_dir) != 0)
 		log_event(LOG_WARN, NULL, NULL, NULL, "reload: listen and "
@@ -1312,9 +1376,13 @@ daemon_reload(evutil_socket_t sig, short what, void *arg)
 			n++;
 			continue;
 		}
+		d->loading = nt;
+		d->nloading = n;
 		if ((nt[n] = dtarget_new(d, c)) != NULL)
 			n++;
 	}
+	d->loading = NULL;
+	d->nloading = 0;
 	for (j = 0; j < d->ntargets; j++)
 		if (d->targets[j] != NULL) {
 			log_event(LOG_INFO, d->targets[j]->conf.name, NULL,
@@ -1907,11 +1975,16 @@ daemon_run(struct sc_config *config, const char *path)
 	if ((d.targets = calloc(config->ntargets + 1, sizeof(*d.targets))) ==
 	    NULL)
 		goto done;
-	for (i = 0; i < config->ntargets; i++)
+	for (i = 0; i < config->ntargets; i++) {
+		d.loading = d.targets;
+		d.nloading = d.ntargets;
 		if (config->targets[i].enabled &&
 		    (d.targets[d.ntargets] = dtarget_new(&d,
 		    &config->targets[i])) != NULL)
 			d.ntargets++;
+	}
+	d.loading = NULL;
+	d.nloading = 0;
 	log_event(LOG_INFO, NULL, NULL, NULL, "sipcanary %s (%s) running: "
 	    "vantage %s, %zu targets, metrics on http://%s/metrics",
 	    PACKAGE_VERSION, SC_VERSION_GIT, config->vantage, d.ntargets,

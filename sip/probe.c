@@ -39,6 +39,14 @@ sc_tls_ctx_new(const char *ca_file, int tls_min, int tls_max, char *err,
 	return tlsctx_new(ca_file, tls_min, tls_max, err, errlen);
 }
 
+void *
+sc_tls_ctx_ref(void *ctx)
+{
+	if (ctx != NULL)
+		SSL_CTX_up_ref(ctx);
+	return ctx;
+}
+
 void
 sc_tls_ctx_free(void *ctx)
 {

@@ -207,6 +207,8 @@ struct sc_probe_opts {
  */
 void		*sc_tls_ctx_new(const char *ca_file, int tls_min, int tls_max,
 		    char *err, size_t errlen);
+/* One more holder of a context: each one calls sc_tls_ctx_free(). */
+void		*sc_tls_ctx_ref(void *);
 void		 sc_tls_ctx_free(void *);
 
 /* "1.2" or "1.3" -> the OpenSSL version constant; 0 if unknown. */
@@ -259,7 +261,8 @@ typedef void	(*sc_locate_cb)(enum sc_verdict, const char *why,
  * SRV _sips._tcp, then A and AAAA of every SRV target (or of the name on
  * port 5061 when there is no SRV).  The frontends come sorted by SRV
  * priority, then weight (heaviest first).  cb runs once, from the event
- * loop, with SC_OK and the frontends, or a dns_* verdict and the reason.
+ * loop, with SC_OK and the frontends, or a dns_* verdict and the reason;
+ * the frontends are valid during cb only, and cb may free the lookup.
  * Returns NULL (with the reason in err) if the resolver cannot start.
  */
 struct sc_locate *sc_locate_start(struct event_base *,
