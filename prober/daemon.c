@@ -59,6 +59,7 @@ struct dfront {
 	char			 srv[300];
 	struct event		*timer;
 	struct sc_probe		*probe;
+	int			 probe_cut;	/* probe being shut down */
 	struct sc_engine	*flows;
 	unsigned		 nflows;
 	unsigned char		*flow_up;	/* per flow */
@@ -698,6 +699,15 @@ dfront_probe_done(struct sc_result *r, void *arg)
 	enum sc_verdict	 before = f->verdict;
 	int		 was = f->probed;
 
+	if (f->probe_cut) {
+		/* Cut short by a stop or reload: its binding is gone. */
+		f->probe_cut = 0;
+		sc_probe_free(f->probe);
+		f->probe = NULL;
+		t->live_engines--;
+		daemon_check_stopped(d);
+		return;
+	}
 	f->probed = 1;
 	f->verdict = r->verdict;
 	snprintf(f->error, sizeof(f->error), "%s", r->error);
@@ -735,6 +745,21 @@ dfront_probe_done(struct sc_result *r, void *arg)
 	dfront_reconnect_eval(f);
 	if (!d->stopping && !t->retiring)
 		daemon_arm(f->timer, daemon_jitter(t->conf.interval));
+}
+
+/*
+ * A stop or a reload: a fresh probe in flight removes the binding it
+ * made (or is being granted) before it goes, as the flows do; until then
+ * it counts as a live engine of its target.
+ */
+static void
+dfront_probe_cut(struct dfront *f)
+{
+	if (f->probe == NULL || f->probe_cut)
+		return;
+	f->probe_cut = 1;
+	f->t->live_engines++;
+	sc_probe_shutdown(f->probe);
 }
 
 static void
@@ -964,8 +989,12 @@ dfront_new(struct dtarget *t, const struct sc_frontend *fe)
 	}
 	for (i = 0; i < f->nflows; i++)
 		dfront_flow_set(f, i, 0);
-	/* Spread the first probes of many frontends over the interval. */
-	daemon_arm(f->timer, daemon_jitter(t->conf.interval) * 0.1);
+	/*
+	 * The first probes of many frontends spread evenly over the first
+	 * tenth of the interval: soon, but not all in one instant.
+	 */
+	daemon_arm(f->timer, (daemon_jitter(t->conf.interval) - 0.9 *
+	    t->conf.interval) * 0.5);
 	dfront_flows_start(f);
 	return f;
 }
@@ -1239,8 +1268,7 @@ dtarget_retire(struct dtarget *t)
 	event_del(t->relocate);
 	for (i = 0; i < t->nfe; i++) {
 		event_del(t->fe[i]->timer);
-		sc_probe_free(t->fe[i]->probe);
-		t->fe[i]->probe = NULL;
+		dfront_probe_cut(t->fe[i]);
 		sc_engine_shutdown(t->fe[i]->flows);
 	}
 	if ((v = realloc(d->retired, (d->nretired + 1) * sizeof(*v))) ==
@@ -1320,8 +1348,7 @@ daemon_stop(evutil_socket_t sig, short what, void *arg)
 		event_del(t->relocate);
 		for (j = 0; j < t->nfe; j++) {
 			event_del(t->fe[j]->timer);
-			sc_probe_free(t->fe[j]->probe);
-			t->fe[j]->probe = NULL;
+			dfront_probe_cut(t->fe[j]);
 			sc_engine_shutdown(t->fe[j]->flows);
 		}
 	}

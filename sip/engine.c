@@ -1470,8 +1470,14 @@ sc_engine_shutdown(struct sc_engine *e)
 
 		if (c->done)
 			continue;
-		if (c->registered && c->up && c->reg != NULL) {
-			/* Abandon the current step quietly, then unregister. */
+		if (c->up && c->reg != NULL && (c->registered ||
+		    (c->step != NULL && (c->step->kind == SC_STEP_REGISTER ||
+		    c->step->kind == SC_STEP_REREGISTER)))) {
+			/*
+			 * Abandon the current step quietly, then unregister:
+			 * also when a REGISTER is in flight, which the server
+			 * may be granting right now.
+			 */
 			event_del(c->timer);
 			client_stop_ticks(c);
 			c->step = NULL;

@@ -187,6 +187,13 @@ fail:
 }
 
 void
+sc_probe_shutdown(struct sc_probe *p)
+{
+	if (p != NULL)
+		sc_engine_shutdown(p->engine);
+}
+
+void
 sc_probe_free(struct sc_probe *p)
 {
 	if (p == NULL)

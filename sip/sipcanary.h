@@ -224,6 +224,12 @@ typedef void	(*sc_probe_cb)(struct sc_result *, void *);
  */
 struct sc_probe	*sc_probe_start(struct event_base *, const struct sc_probe_opts *,
 		    sc_probe_cb, void *);
+/*
+ * Cuts a probe short (the daemon stopping or reloading): a binding it
+ * holds, or is being granted, is removed first (REGISTER with Expires: 0,
+ * bounded by the probe's timeout).  cb still runs once, later.
+ */
+void		 sc_probe_shutdown(struct sc_probe *);
 void		 sc_probe_free(struct sc_probe *);
 
 void		 sc_result_init(struct sc_result *);
