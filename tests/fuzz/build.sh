@@ -14,7 +14,8 @@
 # Every project source a harness uses is compiled again here with
 # -fsanitize=fuzzer-no-link,address,undefined, so that libFuzzer sees its
 # coverage; the configured build (gcc, maybe -Werror) is left alone.
-# Environment: CC (default clang), FUZZ_CFLAGS (extra flags).
+# Environment: CC (default clang), FUZZ_CFLAGS (extra flags),
+# FUZZ_COVERAGE=1 (coverage instrumentation, no sanitizers).
 set -eu
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -86,6 +87,11 @@ dep_cflags=$(pkg-config --cflags $pkgs | sed 's/-I/-isystem /g')
 dep_libs=$(pkg-config --libs $pkgs)
 
 san="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
+# FUZZ_COVERAGE=1: source-based coverage instead of the sanitizers
+# (tests/fuzz/coverage.sh); use its own OUTDIR.
+if [ "${FUZZ_COVERAGE:-0}" = 1 ]; then
+	san="-fprofile-instr-generate -fcoverage-mapping"
+fi
 cflags="-std=c11 -g -O1 -fno-omit-frame-pointer $san -Wall -Wextra -Wno-unused-parameter ${FUZZ_CFLAGS:-}"
 incs="-I$out/include -I$top/sip -I$top/prober -I$top/tests/fuzz"
 
