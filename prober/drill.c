@@ -122,6 +122,8 @@ drill_on_step(struct drill *d, const struct sc_step_event *ev)
 		d->steps[i].failed++;
 	if ((unsigned)ev->verdict < SC_VERDICT_COUNT)
 		d->steps[i].verdicts[ev->verdict]++;
+	if (ev->status >= 100 && ev->status < 700)
+		d->steps[i].statuses[ev->status - 100]++;
 	(void)histogram_record(d->steps[i].latency, ev->seconds);
 	if ((sec = drill_second_at(d, ev->at)) != NULL) {
 		if (ev->held)
@@ -217,6 +219,39 @@ drill_json_time(time_t t)
 	return json_string(buf);
 }
 
+/* What a step counts as held: "ok", a verdict code, or a SIP status. */
+static json_t *
+drill_expect_json(const struct sc_step *st)
+{
+	char buf[16];
+
+	if (st->expect_verdict >= 0)
+		return json_string(sc_verdict_str(
+		    (enum sc_verdict)st->expect_verdict));
+	if (st->expect_status > 0) {
+		snprintf(buf, sizeof(buf), "%d", st->expect_status);
+		return json_string(buf);
+	}
+	return json_string("ok");
+}
+
+/* The final SIP statuses a step got, "403": count. */
+static json_t *
+drill_statuses_json(const struct drill_step *ds)
+{
+	json_t	*o = json_object();
+	char	 code[8];
+	int	 k;
+
+	for (k = 0; o != NULL && k < 600; k++)
+		if (ds->statuses[k] > 0) {
+			snprintf(code, sizeof(code), "%d", k + 100);
+			json_object_set_new(o, code,
+			    json_integer((json_int_t)ds->statuses[k]));
+		}
+	return o;
+}
+
 json_t *
 drill_report(const struct drill *d, const struct drill_settings *s)
 {
@@ -243,18 +278,21 @@ drill_report(const struct drill *d, const struct drill_settings *s)
 				    sc_verdict_str((enum sc_verdict)k),
 				    json_integer((json_int_t)ds->verdicts[k]));
 		json_array_append_new(steps, json_pack(
-		    "{s:i, s:s, s:s, s:i, s:I, s:I, s:I, s:f, s:o, s:o}",
+		    "{s:i, s:s, s:s, s:i, s:o, s:I, s:I, s:I, s:f, s:o, s:o, "
+		    "s:o}",
 		    "index", (int)i,
 		    "kind", sc_step_kind_str(ds->step->kind),
 		    "label", ds->step->label != NULL ? ds->step->label :
 		    sc_step_kind_str(ds->step->kind),
 		    "line", ds->step->line,
+		    "expect", drill_expect_json(ds->step),
 		    "attempts", (json_int_t)ds->attempts,
 		    "ok", (json_int_t)ds->ok,
 		    "failed", (json_int_t)ds->failed,
 		    "success_ratio", ds->attempts > 0 ?
 		    (double)ds->ok / (double)ds->attempts : 0.0,
 		    "verdicts", verdicts,
+		    "statuses", drill_statuses_json(ds),
 		    "latency", histogram_to_json(ds->latency)));
 	}
 	tl = json_array();

@@ -21,6 +21,7 @@ struct drill_step {
 	uint64_t		 ok;		/* expectation held */
 	uint64_t		 failed;
 	uint64_t		 verdicts[SC_VERDICT_COUNT];
+	uint64_t		 statuses[600];	/* final SIP status - 100 */
 	struct histogram	*latency;
 };
 

@@ -670,6 +670,25 @@ rh_figures(struct rh *rh)
 }
 
 /* The verdict breakdown: one row per step, one column per verdict code. */
+/* "200 ×490, 403 ×10": the final SIP statuses a step got. */
+static void
+rh_statuses(FILE *out, const json_t *statuses)
+{
+	const char	*code;
+	const json_t	*n;
+	int		 first = 1;
+
+	json_object_foreach((json_t *)statuses, code, n) {
+		if (!json_is_integer(n))
+			continue;
+		fputs(first ? "" : ", ", out);
+		rh_esc(out, code);
+		fprintf(out, "&nbsp;&times;%lld",
+		    (long long)json_integer_value(n));
+		first = 0;
+	}
+}
+
 static void
 rh_table(struct rh *rh)
 {
@@ -682,7 +701,8 @@ rh_table(struct rh *rh)
 
 	fputs("<h2>Verdicts by step</h2>\n<div class=\"scroll\">\n"
 	    "<table id=\"verdicts\">\n<thead><tr><th>#</th>"
-	    "<th class=\"l\">step</th><th>line</th><th>attempts</th>"
+	    "<th class=\"l\">step</th><th>line</th><th>expect</th>"
+	    "<th>attempts</th>"
 	    "<th>success</th><th>p50</th><th>p90</th><th>p99</th>"
 	    "<th>max</th>", out);
 	for (i = 0; i < rh->nverdicts; i++) {
@@ -696,7 +716,8 @@ rh_table(struct rh *rh)
 		rh_esc_wbr(out, rh->verdicts[i].name);
 		fputs("</th>", out);
 	}
-	fputs("</tr></thead>\n<tbody>\n", out);
+	fputs("<th class=\"l\" title=\"final SIP responses\">SIP "
+	    "status</th></tr></thead>\n<tbody>\n", out);
 	json_array_foreach(rh->steps, i, st) {
 		fprintf(out, "<tr class=\"step\" id=\"step-%zu\" "
 		    "data-kind=\"", i);
@@ -711,6 +732,8 @@ rh_table(struct rh *rh)
 		fputs("</td><td>", out);
 		if (json_is_integer(json_object_get(st, "line")))
 			fprintf(out, "%lld", (long long)rh_int(st, "line"));
+		fputs("</td><td class=\"expect\">", out);
+		rh_esc(out, rh_str(st, "expect"));
 		fprintf(out, "</td><td>%lld</td>", (long long)rh_int(st,
 		    "attempts"));
 		fprintf(out, "<td%s>%s</td>", rh_int(st, "failed") ?
@@ -733,7 +756,9 @@ rh_table(struct rh *rh)
 			rh_esc(out, rh->verdicts[j].name);
 			fprintf(out, "\">%lld</td>", (long long)n);
 		}
-		fputs("</tr>\n", out);
+		fputs("<td class=\"l statuses\">", out);
+		rh_statuses(out, json_object_get(st, "statuses"));
+		fputs("</td></tr>\n", out);
 	}
 	fputs("</tbody>\n</table>\n</div>\n", out);
 }

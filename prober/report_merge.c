@@ -131,7 +131,7 @@ rm_check_latency(const json_t *lat, const char *what, char *err,
 static int
 rm_check_step(const json_t *st, size_t i, char *err, size_t errlen)
 {
-	const json_t	*verdicts, *v;
+	const json_t	*verdicts, *statuses, *v;
 	const char	*name;
 	json_int_t	 n;
 	char		 what[64];
@@ -166,6 +166,32 @@ rm_check_step(const json_t *st, size_t i, char *err, size_t errlen)
 			    "a non-negative integer", i, name);
 			return -1;
 		}
+	}
+	/* "statuses" (final SIP status: count) is newer: optional. */
+	if ((statuses = json_object_get(st, "statuses")) != NULL) {
+		if (!json_is_object(statuses)) {
+			snprintf(err, errlen, "step %zu: \"statuses\" is not "
+			    "an object", i);
+			return -1;
+		}
+		json_object_foreach((json_t *)statuses, name, v) {
+			char *end;
+			long code = strtol(name, &end, 10);
+
+			if (*end != '\0' || code < 100 || code > 699 ||
+			    !json_is_integer(v) || json_integer_value(v) < 0) {
+				snprintf(err, errlen, "step %zu: status "
+				    "\"%.16s\" is not a SIP status with a "
+				    "non-negative count", i, name);
+				return -1;
+			}
+		}
+	}
+	if (json_object_get(st, "expect") != NULL &&
+	    rm_str(st, "expect") == NULL) {
+		snprintf(err, errlen, "step %zu: \"expect\" is not a string",
+		    i);
+		return -1;
 	}
 	snprintf(what, sizeof(what), "step %zu latency", i);
 	return rm_check_latency(json_object_get(st, "latency"), what, err,
@@ -371,14 +397,15 @@ rm_merge_step(json_t **reports, size_t n, size_t idx, char *err,
     size_t errlen)
 {
 	const json_t	*st, *first, *cnt;
-	json_t		*out = NULL, *verdicts = NULL, *cur;
+	json_t		*out = NULL, *verdicts = NULL, *statuses = NULL, *cur;
 	json_int_t	 attempts = 0, ok = 0, failed = 0, a;
 	const char	*name;
 	size_t		 i;
 	int		 bad = 0;
 
 	first = json_array_get(json_object_get(reports[0], "steps"), idx);
-	if ((out = json_object()) == NULL || (verdicts = json_object()) == NULL)
+	if ((out = json_object()) == NULL || (verdicts = json_object()) ==
+	    NULL || (statuses = json_object()) == NULL)
 		goto fail;
 	for (i = 0; i < n; i++) {
 		st = json_array_get(json_object_get(reports[i], "steps"), idx);
@@ -393,6 +420,12 @@ rm_merge_step(json_t **reports, size_t n, size_t idx, char *err,
 			a = json_integer_value(cur) + json_integer_value(cnt);
 			rm_set(verdicts, name, json_integer(a), &bad);
 		}
+		json_object_foreach((json_t *)json_object_get(st, "statuses"),
+		    name, cnt) {
+			cur = json_object_get(statuses, name);
+			a = json_integer_value(cur) + json_integer_value(cnt);
+			rm_set(statuses, name, json_integer(a), &bad);
+		}
 	}
 	rm_set(out, "index", json_integer((json_int_t)idx), &bad);
 	rm_set(out, "kind", json_incref(json_object_get(first, "kind")), &bad);
@@ -401,12 +434,17 @@ rm_merge_step(json_t **reports, size_t n, size_t idx, char *err,
 	if (json_object_get(first, "line") != NULL)
 		rm_set(out, "line", json_incref(json_object_get(first, "line")),
 		    &bad);
+	if (json_object_get(first, "expect") != NULL)
+		rm_set(out, "expect", json_incref(json_object_get(first,
+		    "expect")), &bad);
 	rm_set(out, "attempts", json_integer(attempts), &bad);
 	rm_set(out, "ok", json_integer(ok), &bad);
 	rm_set(out, "failed", json_integer(failed), &bad);
 	rm_set(out, "success_ratio", rm_ratio(ok, attempts), &bad);
 	rm_set(out, "verdicts", verdicts, &bad);
 	verdicts = NULL;
+	rm_set(out, "statuses", statuses, &bad);
+	statuses = NULL;
 	if (bad)
 		goto fail;
 	if ((cur = rm_merge_latency(reports, n, NULL, idx, err, errlen))
@@ -420,6 +458,7 @@ rm_merge_step(json_t **reports, size_t n, size_t idx, char *err,
 	snprintf(err, errlen, "out of memory");
  fail_msg:
 	json_decref(verdicts);
+	json_decref(statuses);
 	json_decref(out);
 	return NULL;
 }

@@ -32,8 +32,9 @@ drill_jq ".summary == {\"clients\": $N, \"clients_ok\": 0, \"clients_failed\": $
 	\"expectations\": $((2 * N)), \"expectations_failed\": $N, \"failure_ratio\": 0.5,
 	\"passed\": false, \"interrupted\": false}" "summary: passed false, exact counts"
 drill_jq ".steps[1] | .label == \"want-403\" and .line == 4 and .attempts == $N and
-	.ok == 0 and .failed == $N and .success_ratio == 0 and .verdicts == {\"ok\": $N}" \
-	"the failed step: want-403 (line 4), failed $N, verdict ok (a 200)"
+	.ok == 0 and .failed == $N and .success_ratio == 0 and .verdicts == {\"ok\": $N} and
+	.expect == \"403\" and .statuses == {\"200\": $N}" \
+	"the failed step: want-403 (line 4), expect 403, failed $N, verdict ok, status 200 x $N"
 drill_jq ".steps[0].verdicts == {\"ok\": $N} and .steps[2].attempts == 0 and
 	.steps[2].verdicts == {}" "the step after the failed one never ran"
 n=$(kam_count 'SCSAVED ')
@@ -62,7 +63,8 @@ drill expect-expired
 tb_expect_rc 1 "expect = cert_expired on a valid server"
 drill_jq ".summary.passed == false and .summary.clients_failed == $N and
 	.steps[0].failed == $N and .steps[0].verdicts == {\"ok\": $N} and
-	.steps[1].attempts == 0" "connect failed its expectation (verdict ok)"
+	.steps[0].expect == \"cert_expired\" and .steps[0].statuses == {} and
+	.steps[1].attempts == 0" "connect failed its expectation (expect cert_expired, verdict ok)"
 [ "$(kam_count 'SCREG ')" = "$screg" ] || tb_fail "clients that failed connect sent REGISTERs"
 tb_ok "no REGISTER after the failed connect"
 drill expect-expired --max-failure-ratio 1
@@ -84,7 +86,9 @@ tb_sc drill "$TB/expect403ok.scn" --target sips:example.test --connect "$DR_CONN
 tb_expect_rc 0 "expect = 403 with a wrong password"
 drill_jq ".summary.passed == true and .summary.clients_ok == $N and
 	.steps[1].ok == $N and .steps[1].verdicts == {\"sip_auth_rejected\": $N} and
-	.steps[2].verdicts == {\"ok\": $N}" "403 held (verdict sip_auth_rejected), the options ran"
+	.steps[1].statuses == {\"403\": $N} and .steps[0].expect == \"ok\" and
+	.steps[2].verdicts == {\"ok\": $N} and .steps[2].statuses == {\"200\": $N}" \
+	"403 held (verdict sip_auth_rejected, status 403), the options ran (200)"
 [ "$(kam_count 'SCFORBIDDEN .* bad password')" = "$N" ] || tb_fail "Kamailio did not refuse $N passwords"
 
 tb_pass "expectations that fail give exit 1 and show in the report; --max-failure-ratio"

@@ -415,6 +415,60 @@ test_merge_mismatch(void **state)
 	json_decref(b);
 }
 
+/*
+ * "statuses" and "expect" came after the fixtures: optional, summed per
+ * code when present (a code only one shard saw too), and checked.
+ */
+static void
+test_merge_statuses(void **state)
+{
+	struct fx	*fx = *state;
+	json_t		*a, *b, *in[2], *m;
+	char		 err[256] = "";
+
+	a = json_deep_copy(fx->a);
+	b = json_deep_copy(fx->b);
+	json_object_set_new((json_t *)step(a, 1), "statuses",
+	    json_pack("{s:i, s:i}", "200", 40, "503", 2));
+	json_object_set_new((json_t *)step(b, 1), "statuses",
+	    json_pack("{s:i, s:i}", "200", 38, "403", 1));
+	json_object_set_new((json_t *)step(a, 1), "expect",
+	    json_string("200"));
+	json_object_set_new((json_t *)step(b, 1), "expect",
+	    json_string("200"));
+	in[0] = a;
+	in[1] = b;
+	if ((m = report_merge(in, 2, err, sizeof(err))) == NULL)
+		fail_msg("merge: %s", err);
+	assert_int_equal(ival(step(m, 1), "statuses.200"), 78);
+	assert_int_equal(ival(step(m, 1), "statuses.503"), 2);
+	assert_int_equal(ival(step(m, 1), "statuses.403"), 1);
+	assert_string_equal(json_string_value(json_object_get(step(m, 1),
+	    "expect")), "200");
+	/* a step whose shards have none: an empty object */
+	assert_int_equal(json_object_size(json_object_get(step(m, 0),
+	    "statuses")), 0);
+	json_decref(m);
+
+	json_object_set_new((json_t *)step(b, 1), "statuses",
+	    json_pack("{s:i}", "99", 1));
+	expect_merge_error(a, b, "report 2 of 2", "status \"99\" is not a "
+	    "SIP status");
+	json_object_set_new((json_t *)step(b, 1), "statuses",
+	    json_pack("{s:i}", "200", -1));
+	expect_merge_error(a, b, "report 2 of 2", "status \"200\"");
+	json_object_set_new((json_t *)step(b, 1), "statuses",
+	    json_string("200"));
+	expect_merge_error(a, b, "report 2 of 2", "\"statuses\" is not an "
+	    "object");
+	json_object_del((json_t *)step(b, 1), "statuses");
+	json_object_set_new((json_t *)step(b, 1), "expect", json_integer(1));
+	expect_merge_error(a, b, "report 2 of 2", "\"expect\" is not a "
+	    "string");
+	json_decref(a);
+	json_decref(b);
+}
+
 static void
 test_time_parse(void **state)
 {
@@ -572,6 +626,7 @@ main(void)
 		cmocka_unit_test(test_merge_timeline),
 		cmocka_unit_test(test_merge_verdict_recomputed),
 		cmocka_unit_test(test_merge_mismatch),
+		cmocka_unit_test(test_merge_statuses),
 		cmocka_unit_test(test_time_parse),
 		cmocka_unit_test(test_html_escaped),
 		cmocka_unit_test(test_html_summary),
