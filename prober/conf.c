@@ -125,6 +125,7 @@ enum cf_key {
 	KEY_HTTP_TLS_CERT,
 	KEY_HTTP_TLS_KEY,
 	KEY_INSECURE_SKIP_VERIFY,
+	KEY_METRICS_SERIES_LIMIT,
 	KEY_NUM
 };
 
@@ -179,6 +180,7 @@ static const struct cf_keydef {
 	[KEY_HTTP_TLS_KEY] = { "http_tls_key", IN_TOP },
 	[KEY_INSECURE_SKIP_VERIFY] = { "insecure_skip_verify",
 	    IN_DEFAULTS | IN_TARGET },
+	[KEY_METRICS_SERIES_LIMIT] = { "metrics_series_limit", IN_TOP },
 };
 
 /* The keys of a sink, in the order of sipcanary.conf(5). */
@@ -392,6 +394,7 @@ cf_top_value(struct cf_parse *p, int id, int line, const char *value)
 	struct sc_config *c = p->conf;
 	char		 q[CONFPARSE_QUOTE], host[INET6_ADDRSTRLEN];
 	unsigned	 port;
+	long		 n;
 	int		 w;
 
 	confparse_quote(value, q, sizeof(q));
@@ -441,6 +444,13 @@ cf_top_value(struct cf_parse *p, int id, int line, const char *value)
 		return cf_strdup(p, line, id == KEY_HTTP_AUTH_FILE ?
 		    &c->http_auth_file : id == KEY_HTTP_TLS_CERT ?
 		    &c->http_tls_cert : &c->http_tls_key, value);
+	case KEY_METRICS_SERIES_LIMIT:
+		if (confparse_range(&p->cp, line, "metrics_series_limit",
+		    value, CONFIG_SERIES_LIMIT_MIN, CONFIG_SERIES_LIMIT_MAX, "",
+		    &n) == -1)
+			return -1;
+		c->metrics_series_limit = (unsigned)n;
+		return 0;
 	}
 	return cf_error(p, line, "%s: internal error", cf_keys[id].name);
 }
@@ -1030,7 +1040,8 @@ cf_reword(struct confparse *cp, cfg_t *cfg, int line, enum confparse_msg msg,
 	else if (where == IN_TOP)
 		cf_error(p, line, "unknown key \"%s\" (expected vantage, "
 		    "listen, state_dir, log_format, user, http_auth_file, "
-		    "http_tls_cert, http_tls_key, defaults, target or sink)",
+		    "http_tls_cert, http_tls_key, metrics_series_limit, "
+		    "defaults, target or sink)",
 		    q);
 	else if (id != -1 && (cf_keys[id].in & IN_TOP))
 		cf_error(p, line, "%s%s can only be set at the top level", in,

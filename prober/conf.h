@@ -28,6 +28,8 @@
 #define CONFIG_SINK_NAME_MAX	64	/* and only [A-Za-z0-9_.-]: it names
 					   a file in state_dir */
 #define CONFIG_OUTBOX_MAX	1000000	/* entries per sink */
+#define CONFIG_SERIES_LIMIT_MIN	100	/* metrics_series_limit bounds */
+#define CONFIG_SERIES_LIMIT_MAX	10000000
 #define CONFIG_MATCH_MAX	6	/* one per alert label */
 #define CONFIG_PAGERDUTY_URL	"https://events.pagerduty.com"
 
@@ -135,6 +137,7 @@ struct sc_config {
 	char		*http_auth_file; /* htpasswd-style users, or NULL */
 	char		*http_tls_cert;	/* serve HTTPS with these, or NULL */
 	char		*http_tls_key;
+	unsigned	 metrics_series_limit; /* per family; 0: the default */
 	struct target_conf *targets;	/* in file order; at least one */
 	size_t		 ntargets;
 	struct sink_conf *sinks;	/* in file order; may be none */

@@ -454,6 +454,15 @@ dfront_reconnect_outcome(struct dfront *f, int ok)
 
 /* --- metrics ------------------------------------------------------------- */
 
+static void
+daemon_metrics_full(const char *family, size_t limit, void *arg)
+{
+	(void)arg;
+	log_event(LOG_ERROR, NULL, NULL, NULL, "metrics: %s holds its limit "
+	    "of %zu series; new series are dropped and counted in %s (raise "
+	    "metrics_series_limit)", family, limit, METRICS_DROPPED_NAME);
+}
+
 static int
 daemon_metrics_new(struct daemon *d)
 {
@@ -472,9 +481,10 @@ daemon_metrics_new(struct daemon *d)
 	static const char *const v[] = { "version", NULL };
 	struct metrics *m;
 
-	if ((d->m = m = metrics_new(0)) == NULL ||
+	if ((d->m = m = metrics_new(d->conf->metrics_series_limit)) == NULL ||
 	    metrics_const_label(m, "vantage", d->conf->vantage) == -1)
 		return -1;
+	metrics_on_full(m, daemon_metrics_full, d);
 	d->f_success = metrics_gauge_new(m, "sipcanary_probe_success",
 	    "1 if the last fresh probe of the frontend was ok", tf);
 	d->f_probes = metrics_counter_new(m, "sipcanary_probes_total",
@@ -1380,9 +1390,11 @@ daemon_reload(evutil_socket_t sig, short what, void *arg)
 	}
 	d->gen++;	/* new targets of this reload read their CA files anew */
 	if (strcmp(nc->listen, d->conf->listen) != 0 ||
-	    strcmp(nc->state_dir, d->conf->state_dir) != 0)
-		log_event(LOG_WARN, NULL, NULL, NULL, "reload: listen and "
-		    "state_dir take effect on restart only");
+	    strcmp(nc->state_dir, d->conf->state_dir) != 0 ||
+	    nc->metrics_series_limit != d->conf->metrics_series_limit)
+		log_event(LOG_WARN, NULL, NULL, NULL, "reload: listen, "
+		    "state_dir and metrics_series_limit take effect on restart "
+		    "only");
 	if (strcmp(nc->vantage, d->conf->vantage) != 0)
 		(void)metrics_const_label(d->m, "vantage", nc->vantage);
 	for (i = 0; i < nc->ntargets; i++) {

@@ -70,6 +70,7 @@ struct metrics_family {
 	struct metrics_series	**table;
 	size_t			 ntable;	/* a power of two */
 	struct metrics_series	*dropped;	/* in m->self */
+	int			 full;		/* on_full told already */
 };
 
 struct metrics {
@@ -81,6 +82,9 @@ struct metrics {
 	char			**cl_values;
 	size_t			 ncl;
 	size_t			 limit;
+	void			(*on_full)(const char *family, size_t limit,
+				    void *arg);
+	void			*on_full_arg;
 };
 
 static const char *const	metrics_type_names[] = {
@@ -245,6 +249,14 @@ metrics_new(size_t series_limit)
 fail:
 	metrics_free(m);
 	return NULL;
+}
+
+void
+metrics_on_full(struct metrics *m, void (*cb)(const char *, size_t, void *),
+    void *arg)
+{
+	m->on_full = cb;
+	m->on_full_arg = arg;
 }
 
 void
@@ -550,6 +562,9 @@ metrics_series_create(struct metrics_family *f, const char *const values[],
 	if (f->nvec >= f->m->limit && f != f->m->self) {
 		if (f->dropped != NULL)
 			(void)metrics_series_inc(f->dropped);
+		if (!f->full && f->m->on_full != NULL)
+			f->m->on_full(f->name, f->m->limit, f->m->on_full_arg);
+		f->full = 1;
 		errno = ENOSPC;
 		return NULL;
 	}

@@ -53,6 +53,12 @@ struct metrics_series;
  */
 struct metrics		*metrics_new(size_t series_limit);
 void			 metrics_free(struct metrics *);
+/*
+ * cb(family, limit, arg) runs the first time a family refuses a series,
+ * so that the refusal is said once, not only counted.
+ */
+void			 metrics_on_full(struct metrics *,
+			    void (*cb)(const char *, size_t, void *), void *);
 
 /*
  * Sets a label written first on every series of every family, e.g.

@@ -166,7 +166,8 @@ test_full(void **state)
 	    "  reconnect_every = 0; expires = 1h; warn_days = 60\n"
 	    "  crit_days = 60; ca_file = \"ca/dr.pem\"; tls_min = 1.2\n"
 	    "  allow_mixed_certs = no; enabled = false\n"
-	    "}\n");
+	    "}\n"
+	    "metrics_series_limit = 50000\n");
 	/* Relative paths are taken from the config file's directory. */
 	snprintf(conf, sizeof(conf), "%s/sipcanary.conf", tmpdir);
 	c = expect_ok(conf, text);
@@ -175,6 +176,7 @@ test_full(void **state)
 	assert_string_equal(c->listen, "127.0.0.1:9464");
 	assert_string_equal(c->state_dir, "/var/lib/sipcanary");
 	assert_int_equal(c->log_format, CONFIG_LOG_LOGFMT);
+	assert_int_equal(c->metrics_series_limit, 50000);
 	assert_int_equal(c->ntargets, 2);
 
 	t = &c->targets[0];
@@ -251,6 +253,7 @@ test_builtin_defaults(void **state)
 	assert_string_equal(c->listen, "127.0.0.1:9464");
 	assert_string_equal(c->state_dir, "/var/lib/sipcanary");
 	assert_int_equal(c->log_format, CONFIG_LOG_JSON);
+	assert_int_equal(c->metrics_series_limit, 0);	/* the default */
 	assert_int_equal(c->ntargets, 1);
 	t = &c->targets[0];
 	assert_int_equal(t->line, 1);
@@ -325,10 +328,10 @@ test_errors(void **state)
 		/* unknown keys and sections */
 		{ "vantage = \"x\"\n\nvantgae = \"y\"\n",
 		  "sc.conf:3: unknown key \"vantgae\" (expected vantage, "
-		  "listen, state_dir, log_format, user, http_auth_file, http_tls_cert, http_tls_key, defaults, target or sink)" },
+		  "listen, state_dir, log_format, user, http_auth_file, http_tls_cert, http_tls_key, metrics_series_limit, defaults, target or sink)" },
 		{ "sinks \"am\" { type = \"alertmanager\" }\n",
 		  "sc.conf:1: unknown key \"sinks\" (expected vantage, listen, "
-		  "state_dir, log_format, user, http_auth_file, http_tls_cert, http_tls_key, defaults, target or sink)" },
+		  "state_dir, log_format, user, http_auth_file, http_tls_cert, http_tls_key, metrics_series_limit, defaults, target or sink)" },
 		{ "target \"voice-prod\" {\n  uri = \"sips:a.example\"\n"
 		  "  urii = \"x\"\n}\n",
 		  "sc.conf:3: target \"voice-prod\": unknown key \"urii\" (a "
@@ -555,7 +558,7 @@ test_errors(void **state)
 		{ "# one\n## two\n// three\n/* four\n   five */ vantage = x\n"
 		  "vantgae = y\n",
 		  "sc.conf:6: unknown key \"vantgae\" (expected vantage, "
-		  "listen, state_dir, log_format, user, http_auth_file, http_tls_cert, http_tls_key, defaults, target or sink)" },
+		  "listen, state_dir, log_format, user, http_auth_file, http_tls_cert, http_tls_key, metrics_series_limit, defaults, target or sink)" },
 		{ "target \"a\" {\n  uri = \"a.example\"\n",
 		  "sc.conf:1: this \"{\" is never closed (a \"}\" is "
 		  "missing)" },
@@ -1319,6 +1322,18 @@ test_sink_errors(void **state)
 		  "it out for the default)" },
 		{ "sink \"am\" {\n  outbox_max = 0\n}\n",
 		  "sc.conf:2: outbox_max: must be at least 1, not \"0\"" },
+		{ "metrics_series_limit = 99\n",
+		  "sc.conf:1: metrics_series_limit: must be at least 100, not "
+		  "\"99\"" },
+		{ "metrics_series_limit = 10000001\n",
+		  "sc.conf:1: metrics_series_limit: must be at most 10000000, "
+		  "not \"10000001\"" },
+		{ "metrics_series_limit = \"lots\"\n",
+		  "sc.conf:1: metrics_series_limit: expected a whole number, "
+		  "not \"lots\"" },
+		{ "defaults {\n  metrics_series_limit = 500\n}\n",
+		  "sc.conf:2: defaults: metrics_series_limit can only be set at the top "
+		  "level" },
 		{ "sink \"am\" {\n  outbox_max = 1000001\n}\n",
 		  "sc.conf:2: outbox_max: must be at most 1000000, not "
 		  "\"1000001\"" },

@@ -426,6 +426,19 @@ test_removal(void **state)
 	metrics_free(m);
 }
 
+static int	 full_calls;
+static char	 full_family[32];
+static size_t	 full_limit;
+
+static void
+on_full(const char *family, size_t limit, void *arg)
+{
+	full_calls++;
+	snprintf(full_family, sizeof(full_family), "%s", family);
+	full_limit = limit;
+	assert_ptr_equal(arg, &full_calls);
+}
+
 static void
 test_limit(void **state)
 {
@@ -434,7 +447,9 @@ test_limit(void **state)
 	char			*out;
 
 	(void)state;
+	full_calls = 0;
 	assert_non_null(m = metrics_new(3));
+	metrics_on_full(m, on_full, &full_calls);
 	assert_non_null(g = metrics_gauge_new(m, "g", "h", L("t", NULL)));
 	assert_non_null(other = metrics_gauge_new(m, "o", "h", L("t", NULL)));
 	assert_int_equal(metrics_set(g, L("1"), 1), 0);
@@ -443,12 +458,17 @@ test_limit(void **state)
 	assert_int_equal(metrics_set(g, L("4"), 1), -1);
 	assert_int_equal(errno, ENOSPC);
 	assert_null(metrics_series_get(g, L("5")));
+	/* Said once per family, however often it is refused. */
+	assert_int_equal(metrics_set(g, L("5"), 1), -1);
+	assert_int_equal(full_calls, 1);
+	assert_string_equal(full_family, "g");
+	assert_int_equal(full_limit, 3);
 	/* Existing series still update; other families are not limited. */
 	assert_int_equal(metrics_set(g, L("3"), 2), 0);
 	assert_int_equal(metrics_set(other, L("4"), 1), 0);
 	out = render(m);
 	assert_non_null(strstr(out,
-	    "sipcanary_metrics_series_dropped_total{family=\"g\"} 2\n"));
+	    "sipcanary_metrics_series_dropped_total{family=\"g\"} 3\n"));
 	assert_non_null(strstr(out,
 	    "sipcanary_metrics_series_dropped_total{family=\"o\"} 0\n"));
 	assert_null(strstr(out, "g{t=\"4\"}"));
