@@ -65,6 +65,7 @@ struct dfront {
 	unsigned char		*flow_up;	/* per flow */
 	unsigned char		*flow_deliberate; /* cause of last down */
 	int			 flows_live;	/* engine not yet done */
+	struct event		*flows_ev;	/* starts the flows */
 	int			 probed;
 	enum sc_verdict		 verdict;
 	char			 error[512];
@@ -971,6 +972,16 @@ dfront_flows_start(struct dfront *f)
 	t->live_engines++;
 }
 
+static void
+dfront_flows_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct dfront *f = arg;
+
+	(void)fd; (void)what;
+	if (!f->t->d->stopping && !f->t->retiring)
+		dfront_flows_start(f);
+}
+
 /* --- frontends ----------------------------------------------------------- */
 
 static struct dfront *
@@ -993,19 +1004,23 @@ dfront_new(struct dtarget *t, const struct sc_frontend *fe)
 	if ((f->flow_up = calloc(f->nflows + 1, 1)) == NULL ||
 	    (f->flow_deliberate = calloc(f->nflows + 1, 1)) == NULL ||
 	    (f->flow_was_up = calloc(f->nflows + 1, 1)) == NULL ||
-	    (f->timer = evtimer_new(t->d->base, dfront_timer, f)) == NULL) {
+	    (f->timer = evtimer_new(t->d->base, dfront_timer, f)) == NULL ||
+	    (f->flows_ev = evtimer_new(t->d->base, dfront_flows_cb, f)) ==
+	    NULL) {
 		dfront_free(f);
 		return NULL;
 	}
 	for (i = 0; i < f->nflows; i++)
 		dfront_flow_set(f, i, 0);
 	/*
-	 * The first probes of many frontends spread evenly over the first
-	 * tenth of the interval: soon, but not all in one instant.
+	 * The first probes and the flows of many frontends spread evenly
+	 * over the first tenth of the interval: soon, but not all in one
+	 * instant (hundreds of handshakes at once queue at the registrar).
 	 */
 	daemon_arm(f->timer, (daemon_jitter(t->conf.interval) - 0.9 *
 	    t->conf.interval) * 0.5);
-	dfront_flows_start(f);
+	daemon_arm(f->flows_ev, (daemon_jitter(t->conf.interval) - 0.9 *
+	    t->conf.interval) * 0.5);
 	return f;
 }
 
@@ -1015,11 +1030,15 @@ dfront_free(struct dfront *f)
 	if (f == NULL)
 		return;
 	sc_probe_free(f->probe);
+	if (f->probe_cut)
+		f->t->live_engines--;
 	if (f->flows_live)
 		f->t->live_engines--;
 	sc_engine_free(f->flows);
 	if (f->timer != NULL)
 		event_free(f->timer);
+	if (f->flows_ev != NULL)
+		event_free(f->flows_ev);
 	free(f->flow_up);
 	free(f->flow_deliberate);
 	free(f->flow_was_up);
@@ -1278,6 +1297,7 @@ dtarget_retire(struct dtarget *t)
 	event_del(t->relocate);
 	for (i = 0; i < t->nfe; i++) {
 		event_del(t->fe[i]->timer);
+		event_del(t->fe[i]->flows_ev);
 		dfront_probe_cut(t->fe[i]);
 		sc_engine_shutdown(t->fe[i]->flows);
 	}
@@ -1358,6 +1378,7 @@ daemon_stop(evutil_socket_t sig, short what, void *arg)
 		event_del(t->relocate);
 		for (j = 0; j < t->nfe; j++) {
 			event_del(t->fe[j]->timer);
+			event_del(t->fe[j]->flows_ev);
 			dfront_probe_cut(t->fe[j]);
 			sc_engine_shutdown(t->fe[j]->flows);
 		}
