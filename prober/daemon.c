@@ -984,6 +984,28 @@ dfront_flows_cb(evutil_socket_t fd, short what, void *arg)
 
 /* --- frontends ----------------------------------------------------------- */
 
+/*
+ * When a new frontend's first probe (or its flows) starts: at random
+ * within the first tenth of the interval, soon but not all in one
+ * instant; with many targets, within up to the whole interval, ~30 ms
+ * per target, so that the probes of hundreds of frontends do not come
+ * in waves that queue at the registrar for good (the ±10% jitter of
+ * later probes spreads them only slowly).
+ */
+static double
+dfront_first_delay(const struct dfront *f)
+{
+	double	iv = f->t->conf.interval;
+	double	spread = 0.03 * (double)f->t->d->conf->ntargets;
+
+	if (spread < 0.1 * iv)
+		spread = 0.1 * iv;
+	if (spread > iv)
+		spread = iv;
+	/* daemon_jitter(iv) - 0.9 iv: uniform in [0, 0.2 iv] */
+	return (daemon_jitter(iv) - 0.9 * iv) / (0.2 * iv) * spread;
+}
+
 static struct dfront *
 dfront_new(struct dtarget *t, const struct sc_frontend *fe)
 {
@@ -1012,15 +1034,8 @@ dfront_new(struct dtarget *t, const struct sc_frontend *fe)
 	}
 	for (i = 0; i < f->nflows; i++)
 		dfront_flow_set(f, i, 0);
-	/*
-	 * The first probes and the flows of many frontends spread evenly
-	 * over the first tenth of the interval: soon, but not all in one
-	 * instant (hundreds of handshakes at once queue at the registrar).
-	 */
-	daemon_arm(f->timer, (daemon_jitter(t->conf.interval) - 0.9 *
-	    t->conf.interval) * 0.5);
-	daemon_arm(f->flows_ev, (daemon_jitter(t->conf.interval) - 0.9 *
-	    t->conf.interval) * 0.5);
+	daemon_arm(f->timer, dfront_first_delay(f));
+	daemon_arm(f->flows_ev, dfront_first_delay(f));
 	return f;
 }
 
