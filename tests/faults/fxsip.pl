@@ -14,6 +14,8 @@
 #   ok         the above, nothing else
 #   bytes1     the above, every response written one byte per SSL_write,
 #              so each byte travels in its own TLS record
+#   long1      as bytes1, and the 401 carries a 60,000-byte header line
+#              (X-Padding), so a header line arrives a byte at a time
 #   pongs      the above, with unsolicited CRLF "pongs" before every response
 #   close200   the 200 to the authorized REGISTER, then close_notify + FIN
 #   clshort    the 200 to the authorized REGISTER says Content-Length: 400
@@ -88,7 +90,7 @@ while (1) {
 
 sub out {
 	my ($c, $bytes) = @_;
-	if ($mode eq 'bytes1') {
+	if ($mode eq 'bytes1' || $mode eq 'long1') {
 		for my $i (0 .. length($bytes) - 1) {
 			defined $c->syswrite(substr($bytes, $i, 1)) or return;
 		}
@@ -143,6 +145,7 @@ sub challenge {
 	return response($head, '401 Unauthorized',
 		'WWW-Authenticate: Digest realm="example.test", nonce="fx' .
 		int(rand(1e9)) . '", algorithm=MD5, qop="auth"',
+		($mode eq 'long1' ? ('X-Padding: ' . ('p' x 60000)) : ()),
 		'Content-Length: 0') . "\r\n";
 }
 
