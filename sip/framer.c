@@ -74,6 +74,16 @@ framer_fail(struct framer *fr, const char *why)
 	return FRAMER_ERROR;
 }
 
+static enum framer_status
+framer_too_big(struct framer *fr)
+{
+	char why[96];
+
+	snprintf(why, sizeof(why), "SIP message exceeds the maximum of %zu "
+	    "bytes", fr->maxsize);
+	return framer_fail(fr, why);
+}
+
 /* Copies len bytes into the message's receive buffer. */
 static int
 framer_commit(struct framer *fr, const char *buf, size_t len)
@@ -178,14 +188,8 @@ framer_parse(struct framer *fr, const char *buf, size_t len, size_t *used,
 	take = len;
 	if (fr->fed + take > fr->maxsize + 1)
 		take = fr->maxsize + 1 - fr->fed;
-	if (framer_commit(fr, buf, take) == -1) {
-		char why_buf[96];
-
-		snprintf(why_buf, sizeof(why_buf),
-		    "SIP message exceeds the maximum of %zu bytes",
-		    fr->maxsize);
-		return framer_fail(fr, why_buf);
-	}
+	if (framer_commit(fr, buf, take) == -1)
+		return framer_too_big(fr);
 
 	/*
 	 * Sofia re-scans an unfinished header line from its start on every
@@ -196,28 +200,16 @@ framer_parse(struct framer *fr, const char *buf, size_t len, size_t *used,
 	 */
 	if (framer_in_headers(fr->msg) && memchr(buf, '\n', take) == NULL &&
 	    memchr(buf, '\r', take) == NULL) {
-		if (fr->fed > fr->maxsize) {
-			char why_buf[96];
-
-			snprintf(why_buf, sizeof(why_buf),
-			    "SIP message exceeds the maximum of %zu bytes",
-			    fr->maxsize);
-			return framer_fail(fr, why_buf);
-		}
+		if (fr->fed > fr->maxsize)
+			return framer_too_big(fr);
 		*used = take;
 		return FRAMER_MORE;
 	}
 	rc = msg_extract(fr->msg);
 	if (rc < 0) {
 		if (fr->fed > fr->maxsize ||
-		    msg_get_flags(fr->msg, MSG_FLG_TOOLARGE)) {
-			char why_buf[96];
-
-			snprintf(why_buf, sizeof(why_buf),
-			    "SIP message exceeds the maximum of %zu bytes",
-			    fr->maxsize);
-			return framer_fail(fr, why_buf);
-		}
+		    msg_get_flags(fr->msg, MSG_FLG_TOOLARGE))
+			return framer_too_big(fr);
 		return framer_fail(fr, "unparseable SIP message");
 	}
 	if (rc == 0) {
@@ -228,14 +220,8 @@ framer_parse(struct framer *fr, const char *buf, size_t len, size_t *used,
 		    sip->sip_content_length == NULL)
 			return framer_fail(fr,
 			    "SIP message without Content-Length on a stream");
-		if (fr->fed > fr->maxsize) {
-			char why_buf[96];
-
-			snprintf(why_buf, sizeof(why_buf),
-			    "SIP message exceeds the maximum of %zu bytes",
-			    fr->maxsize);
-			return framer_fail(fr, why_buf);
-		}
+		if (fr->fed > fr->maxsize)
+			return framer_too_big(fr);
 		*used = take;
 		return FRAMER_MORE;
 	}
