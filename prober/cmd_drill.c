@@ -153,12 +153,33 @@ drill_sources(const char *arg, struct sockaddr_storage *out, size_t *n)
 	return 0;
 }
 
-/* Raises the descriptor limit as far as allowed; -1 if still too low. */
+/* Whether a step, here or in a repeat, drops its flow silently. */
 static int
-drill_nofile(unsigned clients, char *err, size_t errlen)
+drill_has_silent_drop(const struct sc_step *steps, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if ((steps[i].kind == SC_STEP_BREAK &&
+		    steps[i].how == SC_BREAK_SILENT_DROP) ||
+		    (steps[i].kind == SC_STEP_REPEAT &&
+		    drill_has_silent_drop(steps[i].body, steps[i].nbody)))
+			return 1;
+	return 0;
+}
+
+/*
+ * Raises the descriptor limit as far as allowed; -1 if still too low.
+ * A client holds one descriptor, two where a silently dropped flow
+ * keeps its own open while the client reconnects.
+ */
+static int
+drill_nofile(const struct sc_scenario *sc, unsigned clients, char *err,
+    size_t errlen)
 {
 	struct rlimit	rl;
-	rlim_t		need = (rlim_t)clients * 2 + DRILL_FD_RESERVE;
+	rlim_t		per = drill_has_silent_drop(sc->steps, sc->nsteps) ? 2 : 1;
+	rlim_t		need = (rlim_t)clients * per + DRILL_FD_RESERVE;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
 		return 0;
@@ -167,7 +188,6 @@ drill_nofile(unsigned clients, char *err, size_t errlen)
 		(void)setrlimit(RLIMIT_NOFILE, &rl);
 		(void)getrlimit(RLIMIT_NOFILE, &rl);
 	}
-	/* A silently dropped flow keeps its descriptor: two per client. */
 	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need) {
 		snprintf(err, errlen, "%u clients need up to %llu file "
 		    "descriptors but the limit is %llu: raise it (ulimit -n "
@@ -529,7 +549,8 @@ cmd_drill(int argc, char **argv)
 		rc = 0;
 		goto done;
 	}
-	if (drill_nofile(r.eo.clients, err, sizeof(err)) == -1) {
+	if (drill_nofile(r.scenario, r.eo.clients, err, sizeof(err)) ==
+	    -1) {
 		fprintf(stderr, "sipcanary drill: %s\n", err);
 		goto done;
 	}
