@@ -60,6 +60,7 @@ struct dfront {
 	struct event		*timer;
 	struct sc_probe		*probe;
 	int			 probe_cut;	/* probe being shut down */
+	int			 leaving;	/* gone from DNS: unregistering */
 	struct sc_engine	*flows;
 	unsigned		 nflows;
 	unsigned char		*flow_up;	/* per flow */
@@ -93,6 +94,8 @@ struct dtarget {
 	struct event		*relocate;
 	struct dfront		**fe;
 	size_t			 nfe;
+	struct dfront		**leaving;	/* gone from DNS, not yet done */
+	size_t			 nleaving;
 	int			 outage;
 	enum sc_verdict		 dns_verdict;	/* of the last location */
 	char			 dns_error[600];
@@ -138,6 +141,8 @@ struct daemon {
 
 static void	dfront_free(struct dfront *);
 static void	dtarget_free(struct dtarget *);
+static void	dtarget_reap_fronts(struct dtarget *);
+static void	dfront_forget_metrics(struct dfront *);
 static void	dtarget_locate(struct dtarget *);
 static void	human_age(time_t, char *, size_t);
 static void	dfront_reconnect_eval(struct dfront *);
@@ -716,6 +721,8 @@ dfront_probe_done(struct sc_result *r, void *arg)
 		sc_probe_free(f->probe);
 		f->probe = NULL;
 		t->live_engines--;
+		if (f->leaving)
+			dtarget_reap_fronts(t);	/* may free f */
 		daemon_check_stopped(d);
 		return;
 	}
@@ -905,10 +912,13 @@ dfront_on_flows_done(void *arg)
 {
 	struct dfront	*f = arg;
 	struct dtarget	*t = f->t;
+	struct daemon	*d = t->d;
 
 	f->flows_live = 0;
 	t->live_engines--;
-	daemon_check_stopped(t->d);
+	if (f->leaving)
+		dtarget_reap_fronts(t);	/* may free f */
+	daemon_check_stopped(d);
 }
 
 static const struct sc_engine_cbs dfront_flow_cbs = {
@@ -1069,6 +1079,60 @@ dfront_forget_metrics(struct dfront *f)
 	(void)metrics_remove_matching(f->t->d->m, match);
 }
 
+/*
+ * Frees the frontends that DNS dropped once their probe and flows are
+ * done; their series go too, unless DNS named the address again since.
+ */
+static void
+dtarget_reap_fronts(struct dtarget *t)
+{
+	struct dfront	*f;
+	size_t		 i, j, k;
+
+	for (i = 0, k = 0; i < t->nleaving; i++) {
+		f = t->leaving[i];
+		if (f->flows_live || f->probe != NULL) {
+			t->leaving[k++] = f;
+			continue;
+		}
+		for (j = 0; j < t->nfe; j++)
+			if (strcmp(t->fe[j]->address, f->address) == 0)
+				break;
+		if (j == t->nfe)
+			dfront_forget_metrics(f);
+		dfront_free(f);
+	}
+	t->nleaving = k;
+}
+
+/*
+ * DNS no longer names the frontend.  It may still answer: its fresh probe
+ * and flows unregister first, as on a stop, so that no binding of ours is
+ * left there until it expires.
+ */
+static void
+dfront_leave(struct dfront *f)
+{
+	struct dtarget	*t = f->t;
+	struct dfront	**v;
+
+	alerts_forget(t->d->alerts, t->conf.name, f->address);
+	event_del(f->timer);
+	event_del(f->flows_ev);
+	if ((v = realloc(t->leaving, (t->nleaving + 1) * sizeof(*v))) ==
+	    NULL) {
+		dfront_forget_metrics(f);
+		dfront_free(f);
+		return;
+	}
+	t->leaving = v;
+	t->leaving[t->nleaving++] = f;
+	f->leaving = 1;
+	dfront_probe_cut(f);
+	sc_engine_shutdown(f->flows);
+	dtarget_reap_fronts(t);
+}
+
 /* --- targets ------------------------------------------------------------- */
 
 static void
@@ -1126,10 +1190,9 @@ dtarget_located_apply(struct dtarget *t, enum sc_verdict v, const char *why,
 			continue;
 		}
 		log_event(LOG_INFO, t->conf.name, t->fe[i]->address, "ok",
-		    "frontend no longer located: stopped");
-		alerts_forget(t->d->alerts, t->conf.name, t->fe[i]->address);
-		dfront_forget_metrics(t->fe[i]);
-		dfront_free(t->fe[i]);
+		    "frontend no longer located: unregistering its flows and "
+		    "stopping");
+		dfront_leave(t->fe[i]);
 	}
 	t->nfe = k;
 	(void)metrics_set(t->d->f_frontends,
@@ -1289,6 +1352,9 @@ dtarget_free(struct dtarget *t)
 	for (i = 0; i < t->nfe; i++)
 		dfront_free(t->fe[i]);
 	free(t->fe);
+	for (i = 0; i < t->nleaving; i++)
+		dfront_free(t->leaving[i]);
+	free(t->leaving);
 	sc_locate_free(t->locate);
 	if (t->relocate != NULL)
 		event_free(t->relocate);

@@ -32,7 +32,8 @@
 #                                 local: undefined names are NXDOMAIN, names
 #                                 with other types only are NODATA, nothing
 #                                 is forwarded.  DNS_LISTEN6=1: also on
-#                                 [::1]:PORT.  Sets DNS_PID; log
+#                                 [::1]:PORT.  DNS_LOCAL_TTL: the TTL of
+#                                 the answers (default 60).  Sets DNS_PID; log
 #                                 $TB/dnsmasq-PORT.log (every query)
 #   dns_queries_seen PORT REGEX   how many query lines in dnsmasq's log match
 #   dns_dead_start PORT           127.0.0.1:PORT udp+tcp: reads queries,
@@ -298,7 +299,7 @@ dns_start() {
 	tb_spawn "dnsmasq-$port" "$bin" --keep-in-foreground --pid-file= \
 		--conf-file=/dev/null \
 		--port="$port" "${listen[@]}" --bind-interfaces \
-		--no-resolv --no-hosts --no-poll --local-ttl=60 \
+		--no-resolv --no-hosts --no-poll --local-ttl="${DNS_LOCAL_TTL:-60}" \
 		--local=/example.test/ --domain-needed \
 		--log-queries --log-facility=- --cache-size=0 "$@"
 	DNS_PID=$TB_LAST_PID
