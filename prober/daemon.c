@@ -61,6 +61,8 @@ struct dfront {
 	struct sc_probe		*probe;
 	int			 probe_cut;	/* probe being shut down */
 	int			 leaving;	/* gone from DNS: unregistering */
+	struct dcert_key	*certs;		/* cert_not_after series shown */
+	size_t			 ncerts;
 	struct sc_engine	*flows;
 	unsigned		 nflows;
 	unsigned char		*flow_up;	/* per flow */
@@ -82,6 +84,12 @@ struct dfront {
 	time_t			 rc_at[RECONNECT_RING];	/* reconnect outcomes */
 	unsigned char		 rc_ok[RECONNECT_RING];
 	size_t			 rc_next;
+};
+
+/* The labels of one certificate's series: depth and fingerprint. */
+struct dcert_key {
+	char		 depth[16];
+	char		 fp[65];
 };
 
 struct dtarget {
@@ -567,26 +575,50 @@ dfront_phase(struct dfront *f, const char *phase, double seconds)
 }
 
 /* Certificate series of a frontend: replaced as a whole on each probe. */
+/*
+ * The certificate series of a frontend after a handshake.  Only those of
+ * certificates it no longer sends are removed, by their labels: a scan of
+ * the family (every frontend's chain) on every probe would cost time
+ * quadratic in the number of frontends, and removing and re-adding the
+ * same series would churn memory.
+ */
 static void
 dfront_cert_metrics(struct dfront *f, const struct sc_result *r)
 {
-	struct daemon	*d = f->t->d;
-	const char	*const tf[] = { f->t->conf.name, f->address, f->srv };
-	const char	*const match[] = { "target", f->t->conf.name,
-			    "frontend", f->address, NULL };
-	char		 depth[16];
-	size_t		 i;
+	struct daemon		*d = f->t->d;
+	const char		*const tf[] = { f->t->conf.name, f->address,
+				    f->srv };
+	const struct sc_cert	*c;
+	struct dcert_key	*keys;
+	size_t			 i, j, n = r->cert.nchain;
 
 	if (r->t.tls_handshake < 0)
 		return;		/* no handshake: nothing new to say */
-	(void)metrics_family_remove_matching(d->f_cert_not_after, match);
-	for (i = 0; i < r->cert.nchain; i++) {
-		snprintf(depth, sizeof(depth), "%d", r->cert.chain[i].depth);
-		(void)metrics_set(d->f_cert_not_after, (const char *const[]){
-		    f->t->conf.name, f->address, f->srv, depth,
-		    r->cert.chain[i].fingerprint_sha256 },
-		    (double)r->cert.chain[i].not_after);
+	if ((keys = calloc(n + 1, sizeof(*keys))) == NULL)
+		return;
+	for (i = 0; i < n; i++) {
+		c = &r->cert.chain[i];
+		snprintf(keys[i].depth, sizeof(keys[i].depth), "%d", c->depth);
+		snprintf(keys[i].fp, sizeof(keys[i].fp), "%s",
+		    c->fingerprint_sha256);
 	}
+	for (i = 0; i < f->ncerts; i++) {
+		for (j = 0; j < n; j++)
+			if (strcmp(f->certs[i].depth, keys[j].depth) == 0 &&
+			    strcmp(f->certs[i].fp, keys[j].fp) == 0)
+				break;
+		if (j == n)
+			(void)metrics_family_remove(d->f_cert_not_after,
+			    (const char *const[]){ f->t->conf.name, f->address,
+			    f->srv, f->certs[i].depth, f->certs[i].fp });
+	}
+	free(f->certs);
+	f->certs = keys;
+	f->ncerts = n;
+	for (i = 0; i < n; i++)
+		(void)metrics_set(d->f_cert_not_after, (const char *const[]){
+		    f->t->conf.name, f->address, f->srv, keys[i].depth,
+		    keys[i].fp }, (double)r->cert.chain[i].not_after);
 	if (r->cert.has_expiry) {
 		(void)metrics_set(d->f_cert_earliest, tf,
 		    (double)r->cert.expiry.not_after);
@@ -1064,6 +1096,7 @@ dfront_free(struct dfront *f)
 		event_free(f->timer);
 	if (f->flows_ev != NULL)
 		event_free(f->flows_ev);
+	free(f->certs);
 	free(f->flow_up);
 	free(f->flow_deliberate);
 	free(f->flow_was_up);
