@@ -121,7 +121,8 @@ struct daemon {
 	struct metrics_family	*f_success, *f_probes, *f_phase, *f_flow_up,
 				*f_reconnects, *f_reconnect_dur, *f_rtt,
 				*f_cert_not_after, *f_cert_earliest, *f_cert_ok,
-				*f_outage, *f_frontends, *f_build;
+				*f_outage, *f_frontends, *f_build,
+				*f_last_success, *f_dns_success;
 	struct httpd		*http;
 	struct alerts		*alerts;
 	struct sink		**sinks;
@@ -551,6 +552,11 @@ daemon_metrics_new(struct daemon *d)
 	    (const char *const[]){ "sink", NULL });
 	d->f_build = metrics_gauge_new(m, "sipcanary_build_info",
 	    "Always 1; the version is a label", v);
+	d->f_last_success = metrics_gauge_new(m,
+	    "sipcanary_probe_last_success_timestamp_seconds",
+	    "When the last ok fresh probe of the frontend ended", tf);
+	d->f_dns_success = metrics_gauge_new(m, "sipcanary_dns_success",
+	    "1 if the last location of the target's frontends succeeded", t);
 	if (d->f_success == NULL || d->f_probes == NULL || d->f_phase == NULL ||
 	    d->f_flow_up == NULL || d->f_reconnects == NULL ||
 	    d->f_reconnect_dur == NULL || d->f_rtt == NULL ||
@@ -558,7 +564,8 @@ daemon_metrics_new(struct daemon *d)
 	    d->f_cert_ok == NULL || d->f_outage == NULL ||
 	    d->f_frontends == NULL || d->f_build == NULL ||
 	    d->f_alerts_firing == NULL || d->f_notifications == NULL ||
-	    d->f_outbox_depth == NULL || d->f_dropped == NULL)
+	    d->f_outbox_depth == NULL || d->f_dropped == NULL ||
+	    d->f_last_success == NULL || d->f_dns_success == NULL)
 		return -1;
 	(void)metrics_set(d->f_build, (const char *const[]){ PACKAGE_VERSION },
 	    1);
@@ -761,8 +768,11 @@ dfront_probe_done(struct sc_result *r, void *arg)
 	f->probed = 1;
 	f->verdict = r->verdict;
 	snprintf(f->error, sizeof(f->error), "%s", r->error);
-	if (ok)
+	if (ok) {
 		f->last_success = time(NULL);
+		(void)metrics_set(d->f_last_success, tf,
+		    (double)f->last_success);
+	}
 	dfront_history(f, r);
 	(void)metrics_set(d->f_success, tf, ok);
 	(void)metrics_inc(d->f_probes, tfv);
@@ -1186,6 +1196,8 @@ dtarget_located_apply(struct dtarget *t, enum sc_verdict v, const char *why,
 
 	t->dns_verdict = v;
 	snprintf(t->dns_error, sizeof(t->dns_error), "%s", why);
+	(void)metrics_set(t->d->f_dns_success,
+	    (const char *const[]){ t->conf.name }, v == SC_OK);
 	if (v != SC_OK) {
 		log_event(LOG_WARN, t->conf.name, NULL, sc_verdict_str(v),
 		    "cannot locate frontends (keeping %zu): %s", t->nfe, why);

@@ -10,6 +10,7 @@
 #     sipcanary_flow_up, sipcanary_cert_not_after_timestamp_seconds,
 #     sipcanary_cert_earliest_expiry_timestamp_seconds, sipcanary_cert_ok,
 #     sipcanary_new_connection_outage, sipcanary_frontends,
+#     sipcanary_probe_last_success_timestamp_seconds, sipcanary_dns_success,
 #     sipcanary_build_info (vantage and version only: it is per daemon);
 #   - the values make sense: probe_success 1, probes_total{verdict="ok"}
 #     > 0, flow_up 1, cert_ok 1, outage 0, frontends 1, build_info 1, the
@@ -104,11 +105,12 @@ check_family() {
 for m in sipcanary_probe_success sipcanary_probes_total \
 	sipcanary_phase_duration_seconds_bucket sipcanary_flow_up \
 	sipcanary_cert_not_after_timestamp_seconds \
-	sipcanary_cert_earliest_expiry_timestamp_seconds sipcanary_cert_ok; do
+	sipcanary_cert_earliest_expiry_timestamp_seconds sipcanary_cert_ok \
+	sipcanary_probe_last_success_timestamp_seconds; do
 	check_family "$m{job=\"sipcanary\"}" "$per_fe" \
 		"$m present with target=\"kam\", frontend=\"$FE\", vantage=\"$V\""
 done
-for m in sipcanary_new_connection_outage sipcanary_frontends; do
+for m in sipcanary_new_connection_outage sipcanary_frontends sipcanary_dns_success; do
 	check_family "$m{job=\"sipcanary\"}" "$per_t" \
 		"$m present with target=\"kam\", vantage=\"$V\" (per target: no frontend)"
 done
@@ -127,6 +129,11 @@ check_family 'sipcanary_cert_ok{target="kam"}' '.[0].value[1] == "1"' "sipcanary
 check_family 'sipcanary_new_connection_outage{target="kam"}' '.[0].value[1] == "0"' \
 	"sipcanary_new_connection_outage == 0"
 check_family 'sipcanary_frontends{target="kam"}' '.[0].value[1] == "1"' "sipcanary_frontends == 1"
+check_family 'sipcanary_dns_success{target="kam"}' '.[0].value[1] == "1"' "sipcanary_dns_success == 1"
+now=$(date +%s)
+check_family 'sipcanary_probe_last_success_timestamp_seconds{target="kam"}' \
+	"(.[0].value[1] | tonumber) > $now - 30 and (.[0].value[1] | tonumber) <= $now + 5" \
+	"sipcanary_probe_last_success_timestamp_seconds within the last 30 s"
 for phase in tcp_connect tls_handshake first_response register; do
 	check_family "sipcanary_phase_duration_seconds_count{target=\"kam\",phase=\"$phase\"}" \
 		'length == 1 and (.[0].value[1] | tonumber) > 0' \
