@@ -169,15 +169,22 @@ static const double rtt_bounds[] = { 0.0005, 0.001, 0.0025, 0.005, 0.01,
 
 /* --- small helpers ------------------------------------------------------- */
 
+/* Uniform in [0, 1]. */
 static double
-daemon_jitter(double seconds)
+daemon_random(void)
 {
 	unsigned int r = 0;
 
-	/* ±10%, so that frontends of one target are not probed in step. */
 	if (RAND_bytes((unsigned char *)&r, sizeof(r)) != 1)
 		r = (unsigned int)random();
-	return seconds * (0.9 + 0.2 * ((double)r / (double)UINT32_MAX));
+	return (double)r / (double)UINT32_MAX;
+}
+
+static double
+daemon_jitter(double seconds)
+{
+	/* ±10%, so that frontends of one target are not probed in step. */
+	return seconds * (0.9 + 0.2 * daemon_random());
 }
 
 static void
@@ -1054,8 +1061,7 @@ dfront_first_delay(const struct dfront *f)
 		spread = 0.1 * iv;
 	if (spread > iv)
 		spread = iv;
-	/* daemon_jitter(iv) - 0.9 iv: uniform in [0, 0.2 iv] */
-	return (daemon_jitter(iv) - 0.9 * iv) / (0.2 * iv) * spread;
+	return daemon_random() * spread;
 }
 
 static struct dfront *
@@ -1123,6 +1129,19 @@ dfront_forget_metrics(struct dfront *f)
 }
 
 /*
+ * No more probes or flows for the frontend (a stop, a reload, or DNS no
+ * longer naming it); those in flight unregister first.
+ */
+static void
+dfront_stop(struct dfront *f)
+{
+	event_del(f->timer);
+	event_del(f->flows_ev);
+	dfront_probe_cut(f);
+	sc_engine_shutdown(f->flows);
+}
+
+/*
  * Frees the frontends that DNS dropped once their probe and flows are
  * done; their series go too, unless DNS named the address again since.
  */
@@ -1160,8 +1179,6 @@ dfront_leave(struct dfront *f)
 	struct dfront	**v;
 
 	alerts_forget(t->d->alerts, t->conf.name, f->address);
-	event_del(f->timer);
-	event_del(f->flows_ev);
 	if ((v = realloc(t->leaving, (t->nleaving + 1) * sizeof(*v))) ==
 	    NULL) {
 		dfront_forget_metrics(f);
@@ -1171,8 +1188,7 @@ dfront_leave(struct dfront *f)
 	t->leaving = v;
 	t->leaving[t->nleaving++] = f;
 	f->leaving = 1;
-	dfront_probe_cut(f);
-	sc_engine_shutdown(f->flows);
+	dfront_stop(f);
 	dtarget_reap_fronts(t);
 }
 
@@ -1409,24 +1425,28 @@ dtarget_free(struct dtarget *t)
 	free(t);
 }
 
+/* No more DNS, probes or flows; those in flight unregister first. */
+static void
+dtarget_stop(struct dtarget *t)
+{
+	size_t i;
+
+	sc_locate_free(t->locate);
+	t->locate = NULL;
+	event_del(t->relocate);
+	for (i = 0; i < t->nfe; i++)
+		dfront_stop(t->fe[i]);
+}
+
 /* Stops probing; its flows unregister, then daemon_reap frees it. */
 static void
 dtarget_retire(struct dtarget *t)
 {
 	struct daemon	*d = t->d;
 	struct dtarget	**v;
-	size_t		 i;
 
 	t->retiring = 1;
-	sc_locate_free(t->locate);
-	t->locate = NULL;
-	event_del(t->relocate);
-	for (i = 0; i < t->nfe; i++) {
-		event_del(t->fe[i]->timer);
-		event_del(t->fe[i]->flows_ev);
-		dfront_probe_cut(t->fe[i]);
-		sc_engine_shutdown(t->fe[i]->flows);
-	}
+	dtarget_stop(t);
 	if ((v = realloc(d->retired, (d->nretired + 1) * sizeof(*v))) ==
 	    NULL) {
 		dtarget_free(t);
@@ -1488,7 +1508,7 @@ static void
 daemon_stop(evutil_socket_t sig, short what, void *arg)
 {
 	struct daemon	*d = arg;
-	size_t		 i, j;
+	size_t		 i;
 
 	(void)what;
 	if (d->stopping)
@@ -1496,19 +1516,8 @@ daemon_stop(evutil_socket_t sig, short what, void *arg)
 	d->stopping = 1;
 	log_event(LOG_INFO, NULL, NULL, NULL, "%s: unregistering flows and "
 	    "stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
-	for (i = 0; i < d->ntargets; i++) {
-		struct dtarget *t = d->targets[i];
-
-		sc_locate_free(t->locate);
-		t->locate = NULL;
-		event_del(t->relocate);
-		for (j = 0; j < t->nfe; j++) {
-			event_del(t->fe[j]->timer);
-			event_del(t->fe[j]->flows_ev);
-			dfront_probe_cut(t->fe[j]);
-			sc_engine_shutdown(t->fe[j]->flows);
-		}
-	}
+	for (i = 0; i < d->ntargets; i++)
+		dtarget_stop(d->targets[i]);
 	daemon_arm(d->ev_grace, SHUTDOWN_GRACE);
 	daemon_check_stopped(d);
 }

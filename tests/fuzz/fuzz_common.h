@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* An invariant of the code under test failed: report and abort. */
 #define FUZZ_CHECK(cond, ...) do {					\
@@ -61,6 +62,22 @@ fuzz_chunk(unsigned mode, uint32_t *seed, size_t left)
 		break;
 	}
 	return n < left ? n : left;
+}
+
+/*
+ * The input as a C string for a text parser (a NUL byte ends it early,
+ * as it would a file read into a string); NULL if longer than max.
+ */
+static inline char *
+fuzz_text(const uint8_t *data, size_t size, size_t max)
+{
+	char *text;
+
+	if (size > max || (text = malloc(size + 1)) == NULL)
+		return NULL;
+	memcpy(text, data, size);
+	text[size] = '\0';
+	return text;
 }
 
 #endif /* SC_FUZZ_COMMON_H */

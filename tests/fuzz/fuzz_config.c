@@ -254,12 +254,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char		*text, err[1024], err2[1024];
 	size_t		 i;
 
-	if (size > CONFIG_MAX_FILE)
+	if ((text = fuzz_text(data, size, CONFIG_MAX_FILE)) == NULL)
 		return 0;
-	if ((text = malloc(size + 1)) == NULL)
-		return 0;
-	memcpy(text, data, size);
-	text[size] = '\0';
 
 	memset(err, 'x', sizeof(err));
 	c = config_load_string(fuzz_name, text, err, sizeof(err));

@@ -98,12 +98,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct sc_scenario *sc;
 	char		*text, err[1024];
 
-	if (size > SCENARIO_MAX_FILE)
+	if ((text = fuzz_text(data, size, SCENARIO_MAX_FILE)) == NULL)
 		return 0;
-	if ((text = malloc(size + 1)) == NULL)
-		return 0;
-	memcpy(text, data, size);
-	text[size] = '\0';
 
 	memset(err, 'x', sizeof(err));
 	sc = scenario_load_string(FUZZ_NAME, text, err, sizeof(err));
