@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "alert.h"
 #include "log.h"
@@ -120,8 +121,8 @@ alerts_save(struct alerts *al)
 	if (s == NULL)
 		return -1;
 	snprintf(tmp, sizeof(tmp), "%s.tmp", al->path);
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) ==
-	    -1)
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
+	    O_NOFOLLOW, 0600)) == -1)
 		goto done;
 	len = strlen(s);
 	while (off < len) {
@@ -157,11 +158,31 @@ alerts_load(struct alerts *al, char *err, size_t errlen)
 {
 	json_error_t	 je;
 	json_t		*doc, *arr, *o;
+	struct stat	 st;
 	size_t		 i;
+	int		 fd;
 
-	if (access(al->path, F_OK) == -1)
-		return 0;	/* first start */
-	if ((doc = json_load_file(al->path, 0, &je)) == NULL) {
+	/*
+	 * Never through a link: the state directory belongs to the
+	 * service user, who could point alerts.json anywhere.
+	 */
+	if ((fd = open(al->path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC)) == -1) {
+		if (errno == ENOENT)
+			return 0;	/* first start */
+		snprintf(err, errlen, "cannot open %s: %s%s", al->path,
+		    strerror(errno), errno == ELOOP ? " (a symbolic link: "
+		    "remove it)" : "");
+		return -1;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s is not a regular file", al->path);
+		close(fd);
+		return -1;
+	}
+	doc = json_loadfd(fd, 0, &je);
+	close(fd);
+	if (doc == NULL) {
 		snprintf(err, errlen, "%s:%d: %s", al->path, je.line, je.text);
 		return -1;
 	}

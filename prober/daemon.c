@@ -21,6 +21,7 @@
 #include <time.h>
 #include <sys/stat.h>
 #include <dirent.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
 #include <pwd.h>
@@ -2021,18 +2022,42 @@ daemon_alerts_html(struct daemon *d)
 /* --- run ----------------------------------------------------------------- */
 
 /*
- * Started as root with `user` set: the listen socket is bound and the
- * state directory, outboxes and alert state are open, so become user for
- * good.  The state files change hands so that user can go on writing
- * them.  Later reloads read password files as user.
+ * Hands one entry of the state directory to the service user: only a
+ * regular file with one link, opened without following a link, and
+ * changed through its descriptor.  Anything else is left as it is: the
+ * directory belongs to that user, who could have put a link to any file
+ * there, and root must never chown or chmod through one.
+ */
+static void
+daemon_state_entry_give(int dirfd, const char *name, uid_t uid, gid_t gid)
+{
+	struct stat	 st;
+	int		 fd;
+
+	if ((fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_NOCTTY | O_CLOEXEC)) == -1)
+		return;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 1 &&
+	    (st.st_uid != uid || st.st_gid != gid))
+		(void)!fchown(fd, uid, gid);
+	close(fd);
+}
+
+/*
+ * Started as root with `user` set: the listen socket is bound, so become
+ * user for good.  The state directory (dirfd, opened without following a
+ * link) and its regular files change hands first, through descriptors,
+ * so that user can go on writing them; the state is read after this, as
+ * user.  Later reloads read password files as user.
  */
 static int
-daemon_drop_privileges(const struct sc_config *c, char *err, size_t errlen)
+daemon_drop_privileges(const struct sc_config *c, int dirfd, char *err,
+    size_t errlen)
 {
 	struct passwd	*pw;
 	DIR		*dir;
 	struct dirent	*de;
-	char		 path[PATH_MAX];
+	int		 fd2;
 
 	if (c->run_user == NULL || geteuid() != 0)
 		return 0;
@@ -2040,21 +2065,20 @@ daemon_drop_privileges(const struct sc_config *c, char *err, size_t errlen)
 		snprintf(err, errlen, "user %s: no such user", c->run_user);
 		return -1;
 	}
-	if (chown(c->state_dir, pw->pw_uid, pw->pw_gid) == -1) {
+	if (fchown(dirfd, pw->pw_uid, pw->pw_gid) == -1) {
 		snprintf(err, errlen, "chown %s: %s", c->state_dir,
 		    strerror(errno));
 		return -1;
 	}
-	if ((dir = opendir(c->state_dir)) != NULL) {
-		while ((de = readdir(dir)) != NULL) {
-			if (de->d_name[0] == '.')
-				continue;
-			snprintf(path, sizeof(path), "%s/%s", c->state_dir,
-			    de->d_name);
-			(void)chown(path, pw->pw_uid, pw->pw_gid);
-		}
+	if ((fd2 = dup(dirfd)) != -1 && (dir = fdopendir(fd2)) != NULL) {
+		while ((de = readdir(dir)) != NULL)
+			if (strcmp(de->d_name, ".") != 0 &&
+			    strcmp(de->d_name, "..") != 0)
+				daemon_state_entry_give(dirfd, de->d_name,
+				    pw->pw_uid, pw->pw_gid);
 		closedir(dir);
-	}
+	} else if (fd2 != -1)
+		close(fd2);
 	if (initgroups(pw->pw_name, pw->pw_gid) == -1 ||
 	    setgid(pw->pw_gid) == -1 || setuid(pw->pw_uid) == -1) {
 		snprintf(err, errlen, "cannot become user %s: %s",
@@ -2072,24 +2096,56 @@ daemon_drop_privileges(const struct sc_config *c, char *err, size_t errlen)
 	return 0;
 }
 
-/* The state directory: created (0700) if missing, and ours to write. */
+/*
+ * The state directory: created (0700) if missing, opened without
+ * following a link, and refused when anyone but root and the service
+ * user could write to it (they could plant files the daemon reads).
+ * Returns its descriptor, or -1 with err set.
+ */
 static int
-daemon_state_dir(const char *dir, char *err, size_t errlen)
+daemon_state_dir(const struct sc_config *c, char *err, size_t errlen)
 {
-	struct stat st;
+	struct passwd	*pw;
+	struct stat	 st;
+	uid_t		 owner;
+	int		 fd;
 
-	if (mkdir(dir, 0700) == -1 && errno != EEXIST) {
-		snprintf(err, errlen, "cannot create state_dir %s: %s", dir,
-		    strerror(errno));
+	if (mkdir(c->state_dir, 0700) == -1 && errno != EEXIST) {
+		snprintf(err, errlen, "cannot create state_dir %s: %s",
+		    c->state_dir, strerror(errno));
 		return -1;
 	}
-	if (stat(dir, &st) == -1 || !S_ISDIR(st.st_mode) ||
-	    access(dir, W_OK | X_OK) == -1) {
-		snprintf(err, errlen, "state_dir %s is not a writable "
-		    "directory", dir);
-		return -1;
+	if ((fd = open(c->state_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) == -1 || fstat(fd, &st) == -1) {
+		snprintf(err, errlen, "state_dir %s: %s%s", c->state_dir,
+		    strerror(errno), errno == ELOOP || errno == ENOTDIR ?
+		    " (it must be a directory, not a symbolic link)" : "");
+		goto fail;
 	}
-	return 0;
+	owner = geteuid();
+	if (owner == 0 && c->run_user != NULL && (pw = getpwnam(c->run_user))
+	    != NULL)
+		owner = pw->pw_uid;
+	if ((st.st_uid != 0 && st.st_uid != owner) ||
+	    (st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+		snprintf(err, errlen, "state_dir %s is writable by others "
+		    "(owner uid %u, mode %04o): it must belong to root or the "
+		    "service user and not be group- or world-writable "
+		    "(chmod 0700)", c->state_dir, (unsigned)st.st_uid,
+		    (unsigned)(st.st_mode & 07777));
+		goto fail;
+	}
+	if (geteuid() != 0 && faccessat(fd, ".", W_OK | X_OK, AT_EACCESS) ==
+	    -1) {
+		snprintf(err, errlen, "state_dir %s is not writable by uid %u",
+		    c->state_dir, (unsigned)geteuid());
+		goto fail;
+	}
+	return fd;
+fail:
+	if (fd != -1)
+		close(fd);
+	return -1;
 }
 
 int
@@ -2098,6 +2154,7 @@ daemon_run(struct sc_config *config, const char *path)
 	struct daemon	 d;
 	char		 err[512], path_buf[4096];
 	size_t		 i;
+	int		 dirfd = -1;
 
 	memset(&d, 0, sizeof(d));
 	d.conf = config;
@@ -2108,13 +2165,8 @@ daemon_run(struct sc_config *config, const char *path)
 		log_event(LOG_ERROR, NULL, NULL, NULL, "out of memory");
 		goto done;
 	}
-	snprintf(path_buf, sizeof(path_buf), "%s/alerts.json",
-	    config->state_dir);
-	if (daemon_state_dir(config->state_dir, err, sizeof(err)) == -1 ||
-	    (d.alerts = alerts_open(path_buf, daemon_notify, &d, err,
-	    sizeof(err))) == NULL) {
-		log_event(LOG_ERROR, NULL, NULL, NULL, "cannot load the alert "
-		    "state: %s", err);
+	if ((dirfd = daemon_state_dir(config, err, sizeof(err))) == -1) {
+		log_event(LOG_ERROR, NULL, NULL, NULL, "%s", err);
 		goto done;
 	}
 	sink_set_log(daemon_sink_log, &d);
@@ -2158,15 +2210,26 @@ daemon_run(struct sc_config *config, const char *path)
 		log_event(LOG_ERROR, NULL, NULL, NULL, "cannot watch signals");
 		goto done;
 	}
+	if (daemon_drop_privileges(config, dirfd, err, sizeof(err)) == -1) {
+		log_event(LOG_ERROR, NULL, NULL, NULL, "%s", err);
+		goto done;
+	}
+	close(dirfd);
+	dirfd = -1;
+	/* The state is read as the service user, never as root. */
+	snprintf(path_buf, sizeof(path_buf), "%s/alerts.json",
+	    config->state_dir);
+	if ((d.alerts = alerts_open(path_buf, daemon_notify, &d, err,
+	    sizeof(err))) == NULL) {
+		log_event(LOG_ERROR, NULL, NULL, NULL, "cannot load the alert "
+		    "state: %s", err);
+		goto done;
+	}
 	if (daemon_sinks(&d, config, 0) == -1 ||
 	    (d.ev_refresh = event_new(d.base, -1, EV_PERSIST, daemon_refresh,
 	    &d)) == NULL)
 		goto done;
 	daemon_refresh_pace(&d, config);
-	if (daemon_drop_privileges(config, err, sizeof(err)) == -1) {
-		log_event(LOG_ERROR, NULL, NULL, NULL, "%s", err);
-		goto done;
-	}
 	if ((d.targets = calloc(config->ntargets + 1, sizeof(*d.targets))) ==
 	    NULL)
 		goto done;
@@ -2188,6 +2251,8 @@ daemon_run(struct sc_config *config, const char *path)
 	log_event(LOG_INFO, NULL, NULL, NULL, "stopped");
 	d.rc = 0;
 done:
+	if (dirfd != -1)
+		close(dirfd);
 	for (i = 0; i < d.ntargets; i++)
 		dtarget_free(d.targets[i]);
 	free(d.targets);
