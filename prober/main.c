@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 #include "sipcanary.h"
 
 #ifndef SC_VERSION_GIT

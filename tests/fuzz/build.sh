@@ -127,8 +127,8 @@ mv "$out/obj/libsccore-fuzz.a.new" "$out/obj/libsccore-fuzz.a"
 # file that does not compile is left out with a warning: if a harness
 # needs it, its link fails and names the missing symbols.
 prober_objs=
-for src in "$top"/prober/*.c; do
-	[ "$(basename "$src")" = main.c ] && continue
+for src in $(find "$top/prober" -name "*.c" | sort); do
+	[ "$src" = "$top/prober/main.c" ] && continue
 	obj="$out/obj/prober_$(basename "$src" .c).o"
 	if ! compile "$src" "$obj" -fsanitize=fuzzer-no-link 2>"$out/obj/cc.err"; then
 		echo "build.sh: warning: ${src#"$top"/} does not compile;" \

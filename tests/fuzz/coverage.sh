@@ -59,8 +59,8 @@ sources() {
 	case "$1" in
 	fuzz_stream) echo "sip/framer.c sip/reg.c sip/digest.c" ;;
 	fuzz_digest) echo "sip/digest.c" ;;
-	fuzz_config) echo "prober/conf.c prober/confparse.c prober/duration.c" ;;
-	fuzz_scenario) echo "prober/scenario.c prober/confparse.c prober/duration.c" ;;
+	fuzz_config) echo "prober/conf/conf.c prober/conf/confparse.c prober/conf/duration.c" ;;
+	fuzz_scenario) echo "prober/conf/scenario.c prober/conf/confparse.c prober/conf/duration.c" ;;
 	fuzz_dns) echo "sip/locate.c" ;;
 	esac
 }

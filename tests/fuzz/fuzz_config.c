@@ -1,6 +1,6 @@
 /*
  * fuzz_config.c - the daemon's config parser: sipcanary.conf(5) through
- * config_load_string() (prober/conf.c, with confparse.c, duration.c,
+ * config_load_string() (prober/conf/conf.c, with confparse.c, duration.c,
  * secret.c and target.c).
  *
  * The input is the text of a config file.  config_load_string() needs a
@@ -41,8 +41,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "conf.h"
-#include "secret.h"
+#include "conf/conf.h"
+#include "conf/secret.h"
 
 #include "fuzz_common.h"
 

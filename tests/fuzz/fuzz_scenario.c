@@ -1,6 +1,6 @@
 /*
  * fuzz_scenario.c - the scenario parser: sipcanary-scenario(5) through
- * scenario_load_string() (prober/scenario.c, with confparse.c and
+ * scenario_load_string() (prober/conf/scenario.c, with confparse.c and
  * duration.c), and the user names a loaded scenario hands its clients
  * (scenario_user(), whose template reaches snprintf()).
  *
@@ -25,8 +25,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "confparse.h"
-#include "scenario.h"
+#include "conf/confparse.h"
+#include "conf/scenario.h"
 #include "sipcanary.h"
 
 #include "fuzz_common.h"

@@ -12,7 +12,7 @@
 #
 # Found failing (2026-11-29): timeline[0] is {"started": 0, "ok": 10,
 # "active": 0}, and the starts show one second late (0, 2, 1, 1, 1).
-# drill_sample() (prober/drill.c) is called by the once-a-second progress
+# drill_sample() (prober/drill/drill.c) is called by the once-a-second progress
 # tick and adds the clients started since the last tick to the second the
 # tick falls in, i.e. the second after the one they started in; "active"
 # is likewise the count at the tick, filed under the next second.

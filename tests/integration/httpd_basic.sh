@@ -1,6 +1,6 @@
 #!/bin/bash
 # httpd_basic.sh — issues 6 and 8, the HTTP endpoint on its own: a tiny
-# server built here from prober/httpd.c, metrics.c and status_html.c
+# server built here from prober/web/httpd.c, metrics.c and status_html.c
 # (the daemon's modules, not the daemon) serves /, /metrics and
 # /healthz, and curl checks:
 #   - 200 / 404 / 405 (with Allow) / HEAD, Content-Type and
@@ -43,9 +43,9 @@ cat >"$TB/testd.c" <<'EOF'
 #include <event2/event.h>
 #include <event2/http.h>
 
-#include "httpd.h"
-#include "metrics.h"
-#include "status_html.h"
+#include "web/httpd.h"
+#include "web/metrics.h"
+#include "web/status_html.h"
 
 #define L(...)	((const char *const []){ __VA_ARGS__ })
 
@@ -201,8 +201,8 @@ cflags="-std=c11 -Wall -Wextra -Werror -g -I$TB -I$src"
 libs="$(pkg-config --libs libevent libevent_openssl libssl libcrypto libcrypt) -lm"
 build() {
 	# shellcheck disable=SC2086
-	"${CC:-cc}" $cflags "$@" -o "$TB/testd" "$TB/testd.c" "$src/httpd.c" \
-		"$src/metrics.c" "$src/status_html.c" $libs 2>"$TB/build.log"
+	"${CC:-cc}" $cflags "$@" -o "$TB/testd" "$TB/testd.c" "$src/web/httpd.c" \
+		"$src/web/metrics.c" "$src/web/status_html.c" $libs 2>"$TB/build.log"
 }
 if build -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
 	-fno-sanitize-recover=all; then

@@ -12,7 +12,7 @@
 #     is valid PromQL (checked by promtool as recording rules, the Grafana
 #     variables replaced);
 #   - every sipcanary_* metric named in the rules, their tests and the
-#     dashboard is one that prober/daemon.c registers (a histogram also
+#     dashboard is one that prober/daemon/ registers (a histogram also
 #     as NAME_bucket, NAME_sum, NAME_count).
 # Run from anywhere: the repository top is found from this script.
 # Exits 0 (pass), 1 (fail) or 77 (skip: no promtool or jq).
@@ -26,7 +26,7 @@ cd "$TB_TOP"
 RULES=docs/prometheus/sipcanary-rules.yml
 RTEST=docs/prometheus/sipcanary-rules.test.yml
 DASH=docs/grafana/sipcanary.json
-for f in "$RULES" "$RTEST" "$DASH" prober/daemon.c; do
+for f in "$RULES" "$RTEST" "$DASH"; do
 	[ -f "$f" ] || tb_fail "missing $f"
 done
 
@@ -94,19 +94,19 @@ fi
 tb_ok "dashboard: $nexpr exprs are valid PromQL (promtool)"
 
 # --- metric names ---------------------------------------------------------------
-# The families prober/daemon.c registers: metrics_{gauge,counter,histogram}_new(m, "NAME"
-tr '\n' ' ' <prober/daemon.c |
+# The families prober/daemon/ registers: metrics_{gauge,counter,histogram}_new(m, "NAME"
+cat prober/daemon/*.c | tr '\n' ' ' |
 	grep -oE 'metrics_(gauge|counter|histogram)_new\(m,[[:space:]]*"sipcanary_[a-z0-9_]+"' |
 	sed -E 's/^metrics_([a-z]+)_new\(m,[[:space:]]*"([^"]+)"$/\2 \1/' | sort -u >"$TB/families"
 nfam=$(wc -l <"$TB/families")
-[ "$nfam" -ge 10 ] || { cat "$TB/families"; tb_fail "found only $nfam metric families in prober/daemon.c"; }
+[ "$nfam" -ge 10 ] || { cat "$TB/families"; tb_fail "found only $nfam metric families in prober/daemon/"; }
 while read -r name type; do
 	echo "$name"
 	if [ "$type" = histogram ]; then
 		printf '%s_bucket\n%s_sum\n%s_count\n' "$name" "$name" "$name"
 	fi
 done <"$TB/families" | sort -u >"$TB/known"
-tb_ok "prober/daemon.c registers $nfam families ($(wc -l <"$TB/known") series names)"
+tb_ok "prober/daemon/ registers $nfam families ($(wc -l <"$TB/known") series names)"
 
 # Every sipcanary_* name in the rules (exprs and the queries of their
 # templates), in their tests, and in the dashboard's exprs and variables.
@@ -118,10 +118,10 @@ tb_ok "prober/daemon.c registers $nfam families ($(wc -l <"$TB/known") series na
 [ -s "$TB/used" ] || tb_fail "no sipcanary_* metric name found in the rules and the dashboard"
 unknown=$(comm -23 "$TB/used" "$TB/known")
 if [ -n "$unknown" ]; then
-	printf 'not registered by prober/daemon.c:\n%s\n' "$unknown"
+	printf 'not registered by prober/daemon/:\n%s\n' "$unknown"
 	tb_fail "the rules or the dashboard use metric names the daemon does not export"
 fi
-tb_ok "all $(wc -l <"$TB/used") sipcanary_* names used exist in prober/daemon.c"
+tb_ok "all $(wc -l <"$TB/used") sipcanary_* names used exist in prober/daemon/"
 
 # The dashboard covers what issue 7 asks for.
 for m in sipcanary_probe_success sipcanary_phase_duration_seconds_bucket \

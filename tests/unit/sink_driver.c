@@ -32,9 +32,9 @@
 
 #include <event2/event.h>
 
-#include "conf.h"
-#include "log.h"
-#include "sink.h"
+#include "conf/conf.h"
+#include "common/log.h"
+#include "alert/sink.h"
 
 #define DRIVER_EVENTS	64
 

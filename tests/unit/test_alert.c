@@ -15,7 +15,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "alert.h"
+#include "alert/alert.h"
 
 struct sent {
 	int	 triggers;

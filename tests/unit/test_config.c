@@ -27,7 +27,7 @@
 #include <cmocka.h>
 
 #include "sipcanary.h"
-#include "conf.h"
+#include "conf/conf.h"
 
 #ifndef SRCDIR
 #define SRCDIR "."

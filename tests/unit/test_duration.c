@@ -12,7 +12,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "duration.h"
+#include "conf/duration.h"
 
 static void
 test_accepted(void **state)

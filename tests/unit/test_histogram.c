@@ -18,7 +18,7 @@
 
 #include <jansson.h>
 
-#include "histogram.h"
+#include "drill/histogram.h"
 
 /* 10^(1/20), the ratio of neighbouring bounds: the error bound. */
 #define STEP	1.1220184543019636

@@ -20,7 +20,7 @@
 
 #include <event2/buffer.h>
 
-#include "metrics.h"
+#include "web/metrics.h"
 
 #define L(...)	((const char *const []){ __VA_ARGS__ })
 

@@ -25,7 +25,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "outbox.h"
+#include "alert/outbox.h"
 
 static char	 tmpdir[256];
 static char	 dir[300];		/* the state_dir of each test */

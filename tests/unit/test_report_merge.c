@@ -26,9 +26,9 @@
 
 #include <jansson.h>
 
-#include "histogram.h"
-#include "report_html.h"
-#include "report_merge.h"
+#include "drill/histogram.h"
+#include "drill/report_html.h"
+#include "drill/report_merge.h"
 
 static json_t *
 fixture(const char *name)

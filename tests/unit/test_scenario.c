@@ -24,7 +24,7 @@
 #include <cmocka.h>
 
 #include "sipcanary.h"
-#include "scenario.h"
+#include "conf/scenario.h"
 
 #ifndef SRCDIR
 #define SRCDIR "."

@@ -31,10 +31,10 @@
 #include <event2/keyvalq_struct.h>
 #include <event2/listener.h>
 
-#include "conf.h"
-#include "httpc.h"
-#include "log.h"
-#include "sink.h"
+#include "conf/conf.h"
+#include "alert/httpc.h"
+#include "common/log.h"
+#include "alert/sink.h"
 
 #define NOW		1764003600	/* 2025-11-24T17:00:00Z */
 #define STARTS		1764000000	/* 2025-11-24T16:00:00Z */

@@ -23,7 +23,7 @@
 
 #include <event2/buffer.h>
 
-#include "status_html.h"
+#include "web/status_html.h"
 
 #define NOW	((time_t)1767225600)	/* 2026-01-01 00:00:00 UTC */
 #define HOSTILE	"<script>alert(1)</script>\"x' &"

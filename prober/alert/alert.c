@@ -1,0 +1,431 @@
+/*
+ * alert.c - the alert state machine and its persistence (see alert.h).
+ *
+ * State is written to a temporary file, fsync'd and renamed over the old
+ * one, so that a crash leaves either the old or the new state, never a
+ * torn one.  Notifications are handed to the caller, which queues them
+ * in the durable outbox of each sink before anything is sent.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+#include "alert/alert.h"
+#include "common/log.h"
+
+struct alerts {
+	char			*path;
+	alert_notify_fn		 notify;
+	void			*arg;
+	struct alert_state	**v;
+	size_t			 n;
+};
+
+static void
+alert_state_free(struct alert_state *a)
+{
+	if (a == NULL)
+		return;
+	free(a->alertname);
+	free(a->target);
+	free(a->frontend);
+	free(a);
+}
+
+static struct alert_state *
+alerts_find(struct alerts *al, const char *name, const char *target,
+    const char *frontend, int create)
+{
+	struct alert_state	*a, **v;
+	size_t			 i;
+
+	if (frontend == NULL)
+		frontend = "";
+	for (i = 0; i < al->n; i++) {
+		a = al->v[i];
+		if (strcmp(a->alertname, name) == 0 &&
+		    strcmp(a->target, target) == 0 &&
+		    strcmp(a->frontend, frontend) == 0)
+			return a;
+	}
+	if (!create)
+		return NULL;
+	if ((a = calloc(1, sizeof(*a))) == NULL ||
+	    (a->alertname = strdup(name)) == NULL ||
+	    (a->target = strdup(target)) == NULL ||
+	    (a->frontend = strdup(frontend)) == NULL ||
+	    (v = realloc(al->v, (al->n + 1) * sizeof(*v))) == NULL) {
+		alert_state_free(a);
+		return NULL;
+	}
+	al->v = v;
+	al->v[al->n++] = a;
+	return a;
+}
+
+static json_t *
+alert_state_json(const struct alert_state *a)
+{
+	return json_pack("{s:s, s:s, s:s, s:s, s:b, s:b, s:b, s:i, s:i, s:I, "
+	    "s:I, s:s, s:s, s:s, s:s, s:s}",
+	    "alertname", a->alertname,
+	    "target", a->target,
+	    "frontend", a->frontend,
+	    "severity", a->severity,
+	    "firing", a->firing,
+	    "flapping", a->flapping,
+	    "paged", a->paged,
+	    "bad", (int)a->bad,
+	    "good", (int)a->good,
+	    "starts_at", (json_int_t)a->starts_at,
+	    "resolved_at", (json_int_t)a->resolved_at,
+	    "summary", a->summary,
+	    "description", a->description,
+	    "verdict", a->verdict,
+	    "fingerprint", a->fingerprint,
+	    "not_after", a->not_after);
+}
+
+json_t *
+alerts_json(struct alerts *al)
+{
+	json_t	*arr = json_array();
+	size_t	 i;
+
+	for (i = 0; i < al->n; i++)
+		json_array_append_new(arr, alert_state_json(al->v[i]));
+	return arr;
+}
+
+static int
+alerts_save(struct alerts *al)
+{
+	char	 tmp[4096];
+	char	*s;
+	json_t	*doc;
+	int	 fd, rc = -1;
+	size_t	 len, off = 0;
+	ssize_t	 n;
+
+	if (al->path == NULL)
+		return 0;
+	doc = json_pack("{s:i, s:o}", "version", 1, "alerts", alerts_json(al));
+	s = doc != NULL ? json_dumps(doc, JSON_COMPACT) : NULL;
+	json_decref(doc);
+	if (s == NULL)
+		return -1;
+	snprintf(tmp, sizeof(tmp), "%s.tmp", al->path);
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
+	    O_NOFOLLOW, 0600)) == -1)
+		goto done;
+	len = strlen(s);
+	while (off < len) {
+		if ((n = write(fd, s + off, len - off)) == -1) {
+			if (errno == EINTR)
+				continue;
+			close(fd);
+			goto done;
+		}
+		off += (size_t)n;
+	}
+	if (fsync(fd) == -1 || close(fd) == -1 || rename(tmp, al->path) == -1)
+		goto done;
+	rc = 0;
+done:
+	if (rc == -1)
+		log_event(LOG_ERROR, NULL, NULL, NULL, "cannot save alert state "
+		    "to %s: %s", al->path, strerror(errno));
+	free(s);
+	return rc;
+}
+
+static void
+alerts_copy_str(char *dst, size_t len, const json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	snprintf(dst, len, "%s", s != NULL ? s : "");
+}
+
+static int
+alerts_load(struct alerts *al, char *err, size_t errlen)
+{
+	json_error_t	 je;
+	json_t		*doc, *arr, *o;
+	struct stat	 st;
+	size_t		 i;
+	int		 fd;
+
+	/*
+	 * Never through a link: the state directory belongs to the
+	 * service user, who could point alerts.json anywhere.
+	 */
+	if ((fd = open(al->path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC)) == -1) {
+		if (errno == ENOENT)
+			return 0;	/* first start */
+		snprintf(err, errlen, "cannot open %s: %s%s", al->path,
+		    strerror(errno), errno == ELOOP ? " (a symbolic link: "
+		    "remove it)" : "");
+		return -1;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s is not a regular file", al->path);
+		close(fd);
+		return -1;
+	}
+	doc = json_loadfd(fd, 0, &je);
+	close(fd);
+	if (doc == NULL) {
+		snprintf(err, errlen, "%s:%d: %s", al->path, je.line, je.text);
+		return -1;
+	}
+	arr = json_object_get(doc, "alerts");
+	json_array_foreach(arr, i, o) {
+		const char		*name, *target, *fe;
+		struct alert_state	*a;
+
+		name = json_string_value(json_object_get(o, "alertname"));
+		target = json_string_value(json_object_get(o, "target"));
+		fe = json_string_value(json_object_get(o, "frontend"));
+		if (name == NULL || target == NULL ||
+		    (a = alerts_find(al, name, target, fe, 1)) == NULL)
+			continue;
+		alerts_copy_str(a->severity, sizeof(a->severity), o,
+		    "severity");
+		a->firing = json_is_true(json_object_get(o, "firing"));
+		a->flapping = json_is_true(json_object_get(o, "flapping"));
+		a->paged = json_is_true(json_object_get(o, "paged"));
+		a->starts_at = (time_t)json_integer_value(json_object_get(o,
+		    "starts_at"));
+		a->resolved_at = (time_t)json_integer_value(json_object_get(o,
+		    "resolved_at"));
+		/* A restart begins counting afresh; the state stays. */
+		a->bad = a->firing ? 1 : 0;
+		a->good = 0;
+		alerts_copy_str(a->summary, sizeof(a->summary), o, "summary");
+		alerts_copy_str(a->description, sizeof(a->description), o,
+		    "description");
+		alerts_copy_str(a->verdict, sizeof(a->verdict), o, "verdict");
+		alerts_copy_str(a->fingerprint, sizeof(a->fingerprint), o,
+		    "fingerprint");
+		alerts_copy_str(a->not_after, sizeof(a->not_after), o,
+		    "not_after");
+	}
+	json_decref(doc);
+	return 0;
+}
+
+struct alerts *
+alerts_open(const char *path, alert_notify_fn notify, void *arg, char *err,
+    size_t errlen)
+{
+	struct alerts *al;
+
+	if ((al = calloc(1, sizeof(*al))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	al->notify = notify;
+	al->arg = arg;
+	if (path != NULL && (al->path = strdup(path)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	if (al->path != NULL && alerts_load(al, err, errlen) == -1)
+		goto fail;
+	return al;
+fail:
+	alerts_free(al);
+	return NULL;
+}
+
+void
+alerts_free(struct alerts *al)
+{
+	size_t i;
+
+	if (al == NULL)
+		return;
+	for (i = 0; i < al->n; i++)
+		alert_state_free(al->v[i]);
+	free(al->v);
+	free(al->path);
+	free(al);
+}
+
+static void
+alert_details(struct alert_state *a, const struct alert_eval *ev)
+{
+	snprintf(a->summary, sizeof(a->summary), "%s",
+	    ev->summary != NULL ? ev->summary : "");
+	snprintf(a->description, sizeof(a->description), "%s",
+	    ev->description != NULL ? ev->description : "");
+	snprintf(a->verdict, sizeof(a->verdict), "%s",
+	    ev->verdict != NULL ? ev->verdict : "");
+	snprintf(a->fingerprint, sizeof(a->fingerprint), "%s",
+	    ev->fingerprint != NULL ? ev->fingerprint : "");
+	snprintf(a->not_after, sizeof(a->not_after), "%s",
+	    ev->not_after != NULL ? ev->not_after : "");
+}
+
+void
+alerts_eval(struct alerts *al, const struct alert_eval *ev)
+{
+	struct alert_state	*a;
+	time_t			 now = time(NULL);
+	int			 changed = 0;
+	unsigned		 for_n = ev->for_n > 0 ? ev->for_n : 1;
+	unsigned		 res_n = ev->resolve_after > 0 ?
+				    ev->resolve_after : 1;
+
+	a = alerts_find(al, ev->alertname, ev->target, ev->frontend, ev->bad);
+	if (a == NULL)
+		return;		/* never bad: nothing to track */
+	if (ev->bad) {
+		a->good = 0;
+		a->bad++;
+		if (a->firing && ev->severity != NULL &&
+		    strcmp(a->severity, ev->severity) != 0) {
+			/* warning -> critical: page again at the new level. */
+			snprintf(a->severity, sizeof(a->severity), "%s",
+			    ev->severity);
+			alert_details(a, ev);
+			if (!a->flapping) {
+				a->paged = 1;
+				al->notify(a, ALERT_TRIGGER, al->arg);
+			}
+			changed = 1;
+		} else if (a->firing)
+			alert_details(a, ev);
+		/*
+		 * Flapping, then down for a whole window: no longer a flap
+		 * but an outage, and it pages.
+		 */
+		if (a->firing && a->flapping && !a->paged &&
+		    difftime(now, a->starts_at) >= ev->flap_window) {
+			a->flapping = 0;
+			a->paged = 1;
+			al->notify(a, ALERT_TRIGGER, al->arg);
+			changed = 1;
+		}
+		if (!a->firing && a->bad >= for_n) {
+			a->firing = 1;
+			a->starts_at = now;
+			snprintf(a->severity, sizeof(a->severity), "%s",
+			    ev->severity != NULL ? ev->severity : "critical");
+			alert_details(a, ev);
+			/* Fired again soon after resolving: do not page. */
+			a->flapping = a->resolved_at != 0 &&
+			    difftime(now, a->resolved_at) < ev->flap_window;
+			if (a->flapping)
+				log_event(LOG_WARN, a->target, a->frontend,
+				    a->verdict, "%s fires again within the "
+				    "flap window: flapping, not paged again",
+				    a->alertname);
+			else {
+				a->paged = 1;
+				al->notify(a, ALERT_TRIGGER, al->arg);
+			}
+			changed = 1;
+		}
+	} else {
+		a->bad = 0;
+		a->good++;
+		if (a->firing && a->good >= res_n) {
+			a->firing = 0;
+			a->resolved_at = now;
+			if (a->paged && !a->flapping)
+				al->notify(a, ALERT_RESOLVE, al->arg);
+			if (!a->flapping)
+				a->paged = 0;
+			changed = 1;
+		} else if (!a->firing && a->flapping && a->resolved_at != 0 &&
+		    difftime(now, a->resolved_at) >= ev->flap_window) {
+			/* Quiet for a whole window: a page was resolved. */
+			if (a->paged)
+				al->notify(a, ALERT_RESOLVE, al->arg);
+			a->flapping = 0;
+			a->paged = 0;
+			changed = 1;
+		}
+	}
+	if (changed)
+		(void)alerts_save(al);
+}
+
+void
+alerts_forget(struct alerts *al, const char *target, const char *frontend)
+{
+	size_t i, k;
+
+	for (i = 0, k = 0; i < al->n; i++) {
+		struct alert_state *a = al->v[i];
+
+		if (strcmp(a->target, target) == 0 && (frontend == NULL ||
+		    strcmp(a->frontend, frontend) == 0)) {
+			if (a->firing && a->paged)
+				al->notify(a, ALERT_RESOLVE, al->arg);
+			alert_state_free(a);
+			continue;
+		}
+		al->v[k++] = a;
+	}
+	if (k != al->n) {
+		al->n = k;
+		(void)alerts_save(al);
+	}
+}
+
+void
+alerts_each_firing(struct alerts *al, alert_notify_fn fn, void *arg)
+{
+	size_t i;
+
+	for (i = 0; i < al->n; i++)
+		if (al->v[i]->firing && al->v[i]->paged)
+			fn(al->v[i], ALERT_TRIGGER, arg);
+}
+
+void
+alerts_each_active(struct alerts *al, alert_notify_fn fn, void *arg)
+{
+	size_t i;
+
+	for (i = 0; i < al->n; i++)
+		if (al->v[i]->firing)
+			fn(al->v[i], ALERT_TRIGGER, arg);
+}
+
+void
+alerts_count(struct alerts *al, void (*fn)(const char *, const char *,
+    unsigned, void *), void *arg)
+{
+	size_t		 i, j;
+	unsigned	 n;
+
+	for (i = 0; i < al->n; i++) {
+		const struct alert_state *a = al->v[i];
+		int seen = 0;
+
+		if (!a->firing)
+			continue;
+		for (j = 0; j < i && !seen; j++)
+			seen = al->v[j]->firing &&
+			    strcmp(al->v[j]->alertname, a->alertname) == 0 &&
+			    strcmp(al->v[j]->severity, a->severity) == 0;
+		if (seen)
+			continue;
+		for (n = 0, j = i; j < al->n; j++)
+			n += al->v[j]->firing &&
+			    strcmp(al->v[j]->alertname, a->alertname) == 0 &&
+			    strcmp(al->v[j]->severity, a->severity) == 0;
+		fn(a->alertname, a->severity, n, arg);
+	}
+}

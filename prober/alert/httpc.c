@@ -1,0 +1,908 @@
+/*
+ * httpc.c - the HTTP client of the alert sinks: one POST per connection
+ * ("Connection: close"), http or https, on the daemon's event_base.
+ *
+ * Owns: URL parsing for sinks, the client SSL_CTX (verification against
+ * ca_file or the system store, TLS 1.2 at least), the asynchronous name
+ * lookups (libevent's evdns: never a blocking getaddrinfo() on the loop
+ * the probes are timed on), each request's connection, its total timer,
+ * and reading the response far enough to know its status.
+ *
+ * Why not evhttp's client (evhttp_connection_base_bufferevent_new): its
+ * timeouts bound each read and write, not the request, so a receiver
+ * that trickles bytes holds a sink forever; its error callback does not
+ * say whether the connect was refused, the name did not resolve or the
+ * certificate was wrong, which is what an on-call engineer needs in the
+ * log; it may reconnect on its own with an SSL object that cannot be
+ * used twice; and evhttp_cancel_request()'s ownership rules are easy to
+ * get wrong.  A POST with "Connection: close" and a status line to read
+ * is small enough to own: a request is a bufferevent (socket or
+ * OpenSSL), a timer for the whole request, and a little parser.
+ *
+ * Certificates: SSL_VERIFY_PEER fails the handshake on any error (this is
+ * a client delivering pages, not a probe: nothing is sent to a server
+ * that is not verified); the name is checked by X509_VERIFY_PARAM
+ * (host name, or the IP address for an IP literal; no partial
+ * wildcards), and SNI is sent for names.
+ *
+ * What is read back is bounded: headers HTTPC_MAX_HEAD bytes, the body
+ * HTTPC_MAX_BODY bytes, of which HTTPC_KEEP_BODY are kept for the log.
+ * Once the status line is in, the request has its answer; a body cut
+ * short does not change it.
+ */
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/dns.h>
+#include <event2/event.h>
+#include <event2/util.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+#include "alert/httpc.h"
+
+#define HTTPC_MAX_HEAD		16384		/* status line and headers */
+#define HTTPC_MAX_BODY		(1024 * 1024)	/* read, then stop */
+#define HTTPC_MAX_LINE		1024		/* a chunk-size line */
+#define HTTPC_MAX_HEADER_LINES	16		/* extra request headers */
+
+enum httpc_state {
+	RQ_RESOLVING = 0,
+	RQ_CONNECTING,		/* TCP, and TLS when https */
+	RQ_HEAD,		/* request sent or being sent */
+	RQ_BODY_LEN,		/* Content-Length bytes */
+	RQ_BODY_EOF,		/* until the connection closes */
+	RQ_CHUNK_SIZE,
+	RQ_CHUNK_DATA,
+	RQ_CHUNK_CRLF,
+	RQ_TRAILER,
+	RQ_DONE
+};
+
+struct httpc_req {
+	TAILQ_ENTRY(httpc_req) entry;
+	struct httpc	*c;
+	struct bufferevent *bev;
+	struct event	*timer;		/* total timeout; and deferred errors */
+	struct evdns_getaddrinfo_request *dnsreq;
+	struct evbuffer	*out;		/* the request, until connected */
+	SSL		*ssl;		/* owned by bev once it exists */
+	struct httpc_url url;
+	httpc_cb	 cb;
+	void		*arg;
+	enum httpc_state state;
+	int		 resolving;
+	int		 failed;	/* error[] is to be reported */
+	int		 status;
+	int		 chunked;
+	int		 have_len;
+	unsigned long long remain;
+	size_t		 headbytes;
+	size_t		 bodybytes;
+	double		 retry_after;
+	double		 timeout;
+	double		 start;
+	size_t		 nkeep;
+	char		 keep[HTTPC_KEEP_BODY + 1];
+	char		 error[256];
+};
+
+struct httpc {
+	struct event_base *base;
+	SSL_CTX		*ctx;
+	struct evdns_base *dns;		/* made at the first name looked up */
+	TAILQ_HEAD(, httpc_req) reqs;
+};
+
+static void	httpc_req_free(struct httpc_req *);
+static void	httpc_readcb(struct bufferevent *, void *);
+
+static double
+httpc_now(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* -------------------------------------------------------------------- */
+/* URLs */
+
+static int
+httpc_lower_prefix(const char *s, const char *prefix)
+{
+	return strncasecmp(s, prefix, strlen(prefix)) == 0;
+}
+
+int
+httpc_url_parse(const char *url, struct httpc_url *u, char *err,
+    size_t errlen)
+{
+	const char	*s, *auth, *end, *hend, *p;
+	unsigned char	 addr[sizeof(struct in6_addr)];
+	unsigned long	 port;
+	size_t		 alen, hlen;
+
+	memset(u, 0, sizeof(*u));
+	if (httpc_lower_prefix(url, "https://")) {
+		u->tls = 1;
+		u->port = 443;
+		auth = url + 8;
+	} else if (httpc_lower_prefix(url, "http://")) {
+		u->port = 80;
+		auth = url + 7;
+	} else {
+		snprintf(err, errlen, "expected an http:// or https:// URL");
+		return -1;
+	}
+	for (s = url; *s != '\0'; s++)
+		if ((unsigned char)*s <= 0x20 || (unsigned char)*s >= 0x7f) {
+			snprintf(err, errlen, "a URL is printable ASCII "
+			    "without spaces (percent-encode the rest)");
+			return -1;
+		}
+	alen = strcspn(auth, "/?#");
+	end = auth + alen;
+	if (memchr(auth, '@', alen) != NULL) {
+		snprintf(err, errlen, "must not hold credentials "
+		    "(user:password@): URLs are logged; use a token file");
+		return -1;
+	}
+	if (strchr(end, '#') != NULL) {
+		snprintf(err, errlen, "must not have a fragment (#...)");
+		return -1;
+	}
+	if (auth[0] == '[') {
+		if ((hend = memchr(auth, ']', alen)) == NULL) {
+			snprintf(err, errlen, "no \"]\" after the IPv6 "
+			    "address");
+			return -1;
+		}
+		hlen = (size_t)(hend - auth - 1);
+		if (hlen == 0 || hlen > HTTPC_HOST_MAX) {
+			snprintf(err, errlen, "bad IPv6 address");
+			return -1;
+		}
+		memcpy(u->host, auth + 1, hlen);
+		u->host[hlen] = '\0';
+		if (inet_pton(AF_INET6, u->host, addr) != 1) {
+			snprintf(err, errlen, "bad IPv6 address");
+			return -1;
+		}
+		u->literal = 1;
+		p = hend + 1;
+	} else {
+		hend = memchr(auth, ':', alen);
+		if (hend != NULL && memchr(hend + 1, ':',
+		    (size_t)(end - hend - 1)) != NULL) {
+			snprintf(err, errlen, "IPv6 addresses go in brackets, "
+			    "as in http://[::1]:9093");
+			return -1;
+		}
+		hlen = hend != NULL ? (size_t)(hend - auth) : alen;
+		if (hlen == 0) {
+			snprintf(err, errlen, "no host");
+			return -1;
+		}
+		if (hlen > HTTPC_HOST_MAX - 1) {
+			snprintf(err, errlen, "host name too long");
+			return -1;
+		}
+		memcpy(u->host, auth, hlen);
+		u->host[hlen] = '\0';
+		if (strspn(u->host, "abcdefghijklmnopqrstuvwxyz"
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.") != hlen ||
+		    u->host[0] == '.' || u->host[0] == '-' ||
+		    strstr(u->host, "..") != NULL) {
+			snprintf(err, errlen, "bad host name (IPv6 addresses "
+			    "go in brackets)");
+			return -1;
+		}
+		u->literal = inet_pton(AF_INET, u->host, addr) == 1;
+		p = auth + hlen;
+	}
+	if (p < end) {
+		if (*p != ':' || p + 1 == end ||
+		    (size_t)(end - p - 1) > 5 ||
+		    strspn(p + 1, "0123456789") < (size_t)(end - p - 1)) {
+			snprintf(err, errlen, "bad port (1-65535)");
+			return -1;
+		}
+		port = strtoul(p + 1, NULL, 10);
+		if (port == 0 || port > 65535) {
+			snprintf(err, errlen, "bad port (1-65535)");
+			return -1;
+		}
+		u->port = (unsigned)port;
+	}
+	if (*end == '\0')
+		snprintf(u->path, sizeof(u->path), "/");
+	else if (*end == '?')
+		snprintf(u->path, sizeof(u->path), "/%s", end);
+	else
+		snprintf(u->path, sizeof(u->path), "%s", end);
+	if (strlen(end) + 1 > HTTPC_PATH_MAX) {
+		snprintf(err, errlen, "path longer than %d bytes",
+		    HTTPC_PATH_MAX - 1);
+		return -1;
+	}
+	snprintf(u->origin, sizeof(u->origin), "%s://%s%s%s:%u",
+	    u->tls ? "https" : "http", strchr(u->host, ':') ? "[" : "",
+	    u->host, strchr(u->host, ':') ? "]" : "", u->port);
+	return 0;
+}
+
+int
+httpc_url_loopback(const struct httpc_url *u)
+{
+	struct in_addr	 a4;
+	struct in6_addr	 a6;
+
+	if (strcasecmp(u->host, "localhost") == 0)
+		return 1;
+	if (inet_pton(AF_INET, u->host, &a4) == 1)
+		return (ntohl(a4.s_addr) >> 24) == 127;
+	if (inet_pton(AF_INET6, u->host, &a6) == 1)
+		return IN6_IS_ADDR_LOOPBACK(&a6);
+	return 0;
+}
+
+/* -------------------------------------------------------------------- */
+/* the client */
+
+struct httpc *
+httpc_new(struct event_base *base, const char *ca_file, char *err,
+    size_t errlen)
+{
+	struct httpc	*c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	c->base = base;
+	TAILQ_INIT(&c->reqs);
+	if ((c->ctx = SSL_CTX_new(TLS_client_method())) == NULL) {
+		snprintf(err, errlen, "cannot make a TLS context");
+		goto fail;
+	}
+	SSL_CTX_set_min_proto_version(c->ctx, TLS1_2_VERSION);
+	SSL_CTX_set_verify(c->ctx, SSL_VERIFY_PEER, NULL);
+	SSL_CTX_set_session_cache_mode(c->ctx, SSL_SESS_CACHE_OFF);
+	if (ca_file != NULL) {
+		if (SSL_CTX_load_verify_locations(c->ctx, ca_file,
+		    NULL) != 1) {
+			snprintf(err, errlen, "cannot load CA certificates "
+			    "from %s", ca_file);
+			ERR_clear_error();
+			goto fail;
+		}
+	} else if (SSL_CTX_set_default_verify_paths(c->ctx) != 1) {
+		snprintf(err, errlen, "cannot load the system trust store");
+		ERR_clear_error();
+		goto fail;
+	}
+	return c;
+
+fail:
+	httpc_free(c);
+	return NULL;
+}
+
+void
+httpc_free(struct httpc *c)
+{
+	struct httpc_req *r;
+
+	if (c == NULL)
+		return;
+	while ((r = TAILQ_FIRST(&c->reqs)) != NULL)
+		httpc_req_free(r);
+	if (c->dns != NULL)
+		evdns_base_free(c->dns, 0);
+	SSL_CTX_free(c->ctx);
+	free(c);
+}
+
+/* -------------------------------------------------------------------- */
+/* one request */
+
+static void
+httpc_req_free(struct httpc_req *r)
+{
+	struct evdns_getaddrinfo_request *dr;
+
+	if (r == NULL)
+		return;
+	TAILQ_REMOVE(&r->c->reqs, r, entry);
+	if ((dr = r->dnsreq) != NULL) {
+		/* Its callback runs now, with EVUTIL_EAI_CANCEL. */
+		r->dnsreq = NULL;
+		evdns_getaddrinfo_cancel(dr);
+	}
+	if (r->bev != NULL)
+		bufferevent_free(r->bev);	/* and the SSL, and the fd */
+	else if (r->ssl != NULL)
+		SSL_free(r->ssl);
+	if (r->timer != NULL)
+		event_free(r->timer);
+	if (r->out != NULL)
+		evbuffer_free(r->out);
+	explicit_bzero(r->keep, sizeof(r->keep));
+	free(r);
+}
+
+/* The end of a request: the callback, then the request is gone. */
+static void
+httpc_finish(struct httpc_req *r)
+{
+	struct httpc_result res;
+
+	memset(&res, 0, sizeof(res));
+	res.status = r->status;
+	res.error = r->status == 0 ? r->error : NULL;
+	r->keep[r->nkeep] = '\0';
+	res.body = r->keep;
+	res.retry_after = r->retry_after;
+	res.elapsed = httpc_now() - r->start;
+	/* Close first: the callback may start the next request. */
+	if (r->bev != NULL) {
+		bufferevent_free(r->bev);
+		r->bev = NULL;
+		r->ssl = NULL;
+	}
+	r->state = RQ_DONE;
+	r->cb(&res, r->arg);
+	httpc_req_free(r);
+}
+
+static void __attribute__((format(printf, 2, 3)))
+httpc_fail(struct httpc_req *r, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(r->error, sizeof(r->error), fmt, ap);
+	va_end(ap);
+	/* An answer already in counts: the server did take the request. */
+	if (r->state < RQ_BODY_LEN)
+		r->status = 0;
+	httpc_finish(r);
+}
+
+/* An error found outside the loop's callbacks: reported from the loop. */
+static void __attribute__((format(printf, 2, 3)))
+httpc_fail_later(struct httpc_req *r, const char *fmt, ...)
+{
+	struct timeval	 tv = { 0, 0 };
+	va_list		 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(r->error, sizeof(r->error), fmt, ap);
+	va_end(ap);
+	r->failed = 1;
+	evtimer_add(r->timer, &tv);
+}
+
+static const char *
+httpc_phase(const struct httpc_req *r)
+{
+	switch (r->state) {
+	case RQ_RESOLVING:
+		return "resolving the host name";
+	case RQ_CONNECTING:
+		return r->url.tls ? "connecting (TCP and TLS)" : "connecting";
+	case RQ_HEAD:
+		return "waiting for the response";
+	default:
+		return "reading the response";
+	}
+}
+
+static void
+httpc_timercb(evutil_socket_t fd, short what, void *arg)
+{
+	struct httpc_req *r = arg;
+
+	(void)fd;
+	(void)what;
+	if (r->failed) {
+		r->status = 0;
+		httpc_finish(r);
+		return;
+	}
+	httpc_fail(r, "timed out after %gs %s", r->timeout, httpc_phase(r));
+}
+
+/* Keeps the start of the body for the log, and counts it. */
+static void
+httpc_take(struct httpc_req *r, struct evbuffer *in, size_t n)
+{
+	size_t	 room = HTTPC_KEEP_BODY - r->nkeep, k;
+
+	k = n < room ? n : room;
+	if (k > 0) {
+		evbuffer_remove(in, r->keep + r->nkeep, k);
+		r->nkeep += k;
+	}
+	evbuffer_drain(in, n - k);
+	r->bodybytes += n;
+}
+
+/* Reads a header line of the response into r. */
+static int
+httpc_header(struct httpc_req *r, const char *line)
+{
+	const char	*v;
+	char		*end;
+	unsigned long long n;
+	size_t		 nlen;
+
+	if ((v = strchr(line, ':')) == NULL)
+		return 0;	/* tolerated, as by most clients */
+	nlen = (size_t)(v - line);
+	for (v++; *v == ' ' || *v == '\t'; v++)
+		;
+	if (nlen == 14 && strncasecmp(line, "Content-Length", 14) == 0) {
+		if (strspn(v, "0123456789") == 0 || v[strspn(v,
+		    "0123456789")] != '\0') {
+			snprintf(r->error, sizeof(r->error), "bad "
+			    "Content-Length in the response");
+			return -1;
+		}
+		n = strtoull(v, &end, 10);
+		if (r->have_len && n != r->remain) {
+			snprintf(r->error, sizeof(r->error), "two different "
+			    "Content-Lengths in the response");
+			return -1;
+		}
+		r->have_len = 1;
+		r->remain = n;
+	} else if (nlen == 17 &&
+	    strncasecmp(line, "Transfer-Encoding", 17) == 0) {
+		if (strcasestr(v, "chunked") != NULL)
+			r->chunked = 1;
+	} else if (nlen == 11 && strncasecmp(line, "Retry-After", 11) == 0) {
+		/* Seconds only; an HTTP date is ignored (our backoff rules). */
+		if (*v != '\0' && strspn(v, "0123456789") == strlen(v) &&
+		    strlen(v) < 10)
+			r->retry_after = (double)strtoul(v, NULL, 10);
+	}
+	return 0;
+}
+
+/* A line of the response, or NULL if it is not all in yet. */
+static char *
+httpc_line(struct httpc_req *r, struct evbuffer *in, size_t max,
+    size_t *len)
+{
+	char	*line;
+
+	if ((line = evbuffer_readln(in, len, EVBUFFER_EOL_CRLF)) == NULL) {
+		if (evbuffer_get_length(in) > max)
+			snprintf(r->error, sizeof(r->error), "response line "
+			    "longer than %zu bytes", max);
+		return NULL;
+	}
+	return line;
+}
+
+/*
+ * Parses what has arrived: 1 when the response is complete, 0 when more
+ * is needed, -1 on an error (in r->error).
+ */
+static int
+httpc_parse(struct httpc_req *r, struct evbuffer *in)
+{
+	char		*line, *end;
+	size_t		 len, n;
+	unsigned long long sz;
+	int		 major, minor, status;
+
+	r->error[0] = '\0';
+	for (;;) {
+		switch (r->state) {
+		case RQ_RESOLVING:
+		case RQ_CONNECTING:
+			r->state = RQ_HEAD;
+			break;
+		case RQ_HEAD:
+			line = httpc_line(r, in, HTTPC_MAX_HEAD - r->headbytes,
+			    &len);
+			if (line == NULL)
+				return r->error[0] != '\0' ? -1 : 0;
+			r->headbytes += len + 2;
+			if (r->headbytes > HTTPC_MAX_HEAD) {
+				free(line);
+				snprintf(r->error, sizeof(r->error), "response "
+				    "headers longer than %d bytes",
+				    HTTPC_MAX_HEAD);
+				return -1;
+			}
+			if (r->status == 0) {
+				if (sscanf(line, "HTTP/%d.%d %3d", &major,
+				    &minor, &status) != 3 || major != 1 ||
+				    status < 100 || status > 599) {
+					free(line);
+					snprintf(r->error, sizeof(r->error),
+					    "not an HTTP/1 response");
+					return -1;
+				}
+				r->status = status;
+				free(line);
+				break;
+			}
+			if (len > 0) {
+				status = httpc_header(r, line);
+				free(line);
+				if (status == -1)
+					return -1;
+				break;
+			}
+			free(line);
+			if (r->status < 200) {
+				/* An interim response: the real one follows. */
+				r->status = 0;
+				r->have_len = r->chunked = 0;
+				break;
+			}
+			if (r->status == 204 || r->status == 304)
+				return 1;
+			if (r->chunked)
+				r->state = RQ_CHUNK_SIZE;
+			else if (r->have_len) {
+				if (r->remain == 0)
+					return 1;
+				r->state = RQ_BODY_LEN;
+			} else
+				r->state = RQ_BODY_EOF;
+			break;
+		case RQ_BODY_LEN:
+		case RQ_CHUNK_DATA:
+			if ((n = evbuffer_get_length(in)) == 0)
+				return 0;
+			if (n > r->remain)
+				n = (size_t)r->remain;
+			httpc_take(r, in, n);
+			r->remain -= n;
+			if (r->bodybytes > HTTPC_MAX_BODY)
+				return 1;
+			if (r->remain > 0)
+				return 0;
+			if (r->state == RQ_BODY_LEN)
+				return 1;
+			r->state = RQ_CHUNK_CRLF;
+			break;
+		case RQ_BODY_EOF:
+			if ((n = evbuffer_get_length(in)) > 0)
+				httpc_take(r, in, n);
+			return r->bodybytes > HTTPC_MAX_BODY ? 1 : 0;
+		case RQ_CHUNK_SIZE:
+			if ((line = httpc_line(r, in, HTTPC_MAX_LINE,
+			    &len)) == NULL)
+				return r->error[0] != '\0' ? -1 : 0;
+			sz = strtoull(line, &end, 16);
+			if (end == line || (*end != '\0' && *end != ';' &&
+			    *end != ' ' && *end != '\t')) {
+				free(line);
+				snprintf(r->error, sizeof(r->error), "bad chunk "
+				    "size in the response");
+				return -1;
+			}
+			free(line);
+			r->remain = sz;
+			r->state = sz == 0 ? RQ_TRAILER : RQ_CHUNK_DATA;
+			break;
+		case RQ_CHUNK_CRLF:
+			if ((line = httpc_line(r, in, HTTPC_MAX_LINE,
+			    &len)) == NULL)
+				return r->error[0] != '\0' ? -1 : 0;
+			free(line);
+			r->state = RQ_CHUNK_SIZE;
+			break;
+		case RQ_TRAILER:
+			if ((line = httpc_line(r, in, HTTPC_MAX_LINE,
+			    &len)) == NULL)
+				return r->error[0] != '\0' ? -1 : 0;
+			free(line);
+			if (len == 0)
+				return 1;
+			break;
+		case RQ_DONE:
+			return 1;
+		}
+	}
+}
+
+static void
+httpc_readcb(struct bufferevent *bev, void *arg)
+{
+	struct httpc_req *r = arg;
+	int		 rc;
+
+	if ((rc = httpc_parse(r, bufferevent_get_input(bev))) == 1)
+		httpc_finish(r);
+	else if (rc == -1)
+		httpc_fail(r, "%s", r->error);
+}
+
+/* Why a connection failed, as precisely as OpenSSL and the socket say. */
+static void
+httpc_why(struct httpc_req *r, char *buf, size_t len)
+{
+	unsigned long	 e;
+	long		 vr;
+	socklen_t	 slen;
+	int		 soerr = 0, sys = EVUTIL_SOCKET_ERROR();
+	evutil_socket_t	 fd;
+
+	if (r->ssl != NULL && (vr = SSL_get_verify_result(r->ssl)) !=
+	    X509_V_OK && r->state == RQ_CONNECTING) {
+		snprintf(buf, len, "TLS: certificate verify failed: %s",
+		    X509_verify_cert_error_string(vr));
+		while (bufferevent_get_openssl_error(r->bev) != 0)
+			;
+		return;
+	}
+	if (r->ssl != NULL && (e = bufferevent_get_openssl_error(r->bev)) !=
+	    0) {
+		snprintf(buf, len, "TLS: %s", ERR_reason_error_string(e) !=
+		    NULL ? ERR_reason_error_string(e) : "handshake failed");
+		while (bufferevent_get_openssl_error(r->bev) != 0)
+			;
+		return;
+	}
+	fd = bufferevent_getfd(r->bev);
+	slen = sizeof(soerr);
+	if (fd != -1 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr,
+	    &slen) == 0 && soerr != 0)
+		sys = soerr;
+	if (sys == 0)
+		snprintf(buf, len, "%s: connection lost",
+		    r->state == RQ_CONNECTING ? "connect" : "read");
+	else
+		snprintf(buf, len, "%s: %s", r->state == RQ_CONNECTING ?
+		    "connect" : "read", evutil_socket_error_to_string(sys));
+}
+
+static void
+httpc_eventcb(struct bufferevent *bev, short what, void *arg)
+{
+	struct httpc_req *r = arg;
+	char		 why[200];
+	int		 rc;
+
+	if (what & BEV_EVENT_CONNECTED) {
+		r->state = RQ_HEAD;
+		return;
+	}
+	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
+		/* What came with the end, first. */
+		if (r->state >= RQ_HEAD && r->state != RQ_DONE) {
+			rc = httpc_parse(r, bufferevent_get_input(bev));
+			if (rc == -1) {
+				httpc_fail(r, "%s", r->error);
+				return;
+			}
+			if (rc == 1 || r->state == RQ_BODY_EOF) {
+				httpc_finish(r);
+				return;
+			}
+		}
+		if (r->state >= RQ_BODY_LEN) {
+			/* Cut short, but the status is in. */
+			httpc_finish(r);
+			return;
+		}
+		if (what & BEV_EVENT_ERROR)
+			httpc_why(r, why, sizeof(why));
+		else
+			snprintf(why, sizeof(why), "connection closed %s",
+			    r->state == RQ_CONNECTING ? "while connecting" :
+			    "before the response");
+		httpc_fail(r, "%s", why);
+	}
+}
+
+/* Connects to sa; errors are reported from the loop. */
+static void
+httpc_connect(struct httpc_req *r, const struct sockaddr *sa, int salen)
+{
+	struct httpc	*c = r->c;
+	X509_VERIFY_PARAM *param;
+
+	r->state = RQ_CONNECTING;
+	if (r->url.tls) {
+		if ((r->ssl = SSL_new(c->ctx)) == NULL) {
+			httpc_fail_later(r, "TLS: out of memory");
+			return;
+		}
+		/* SNI carries names only (RFC 6066 section 3). */
+		if (!r->url.literal)
+			SSL_set_tlsext_host_name(r->ssl, r->url.host);
+		param = SSL_get0_param(r->ssl);
+		X509_VERIFY_PARAM_set_hostflags(param,
+		    X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+		if ((r->url.literal ? X509_VERIFY_PARAM_set1_ip_asc(param,
+		    r->url.host) : X509_VERIFY_PARAM_set1_host(param,
+		    r->url.host, 0)) != 1) {
+			httpc_fail_later(r, "TLS: cannot set the name to "
+			    "verify");
+			return;
+		}
+		SSL_set_verify(r->ssl, SSL_VERIFY_PEER, NULL);
+		r->bev = bufferevent_openssl_socket_new(c->base, -1, r->ssl,
+		    BUFFEREVENT_SSL_CONNECTING,
+		    BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
+		if (r->bev == NULL) {
+			httpc_fail_later(r, "TLS: out of memory");
+			return;
+		}
+		/* Many servers close without close_notify after answering. */
+		bufferevent_openssl_set_allow_dirty_shutdown(r->bev, 1);
+	} else if ((r->bev = bufferevent_socket_new(c->base, -1,
+	    BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS)) == NULL) {
+		httpc_fail_later(r, "out of memory");
+		return;
+	}
+	bufferevent_setcb(r->bev, httpc_readcb, NULL, httpc_eventcb, r);
+	/* Written now, sent once connected (and verified). */
+	if (bufferevent_write_buffer(r->bev, r->out) == -1) {
+		httpc_fail_later(r, "out of memory");
+		return;
+	}
+	bufferevent_enable(r->bev, EV_READ | EV_WRITE);
+	if (bufferevent_socket_connect(r->bev, sa, salen) == -1)
+		httpc_fail_later(r, "connect: %s",
+		    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+}
+
+static void
+httpc_dnscb(int result, struct evutil_addrinfo *res, void *arg)
+{
+	struct httpc_req *r = arg;
+
+	if (result == EVUTIL_EAI_CANCEL)
+		return;		/* r is being freed */
+	r->resolving = 0;
+	r->dnsreq = NULL;
+	if (result != 0 || res == NULL) {
+		httpc_fail_later(r, "cannot resolve %s: %s", r->url.host,
+		    result != 0 ? evutil_gai_strerror(result) : "no address");
+		if (res != NULL)
+			evutil_freeaddrinfo(res);
+		return;
+	}
+	httpc_connect(r, res->ai_addr, (int)res->ai_addrlen);
+	evutil_freeaddrinfo(res);
+}
+
+static int
+httpc_header_ok(const char *h)
+{
+	return strpbrk(h, "\r\n") == NULL && strchr(h, ':') != NULL &&
+	    h[0] != ':' && h[0] != ' ';
+}
+
+struct httpc_req *
+httpc_post(struct httpc *c, const struct httpc_url *url,
+    const char *const *headers, const char *body, size_t len,
+    double timeout, httpc_cb cb, void *arg)
+{
+	struct httpc_req *r;
+	struct evutil_addrinfo hints;
+	struct sockaddr_storage ss;
+	struct timeval	 tv;
+	struct evdns_getaddrinfo_request *dr;
+	char		 hostport[HTTPC_HOST_MAX + 16], port[8];
+	int		 sslen, i, v6;
+
+	if (c == NULL || url == NULL || cb == NULL || timeout <= 0 ||
+	    (body == NULL && len > 0))
+		return NULL;
+	for (i = 0; headers != NULL && headers[i] != NULL; i++)
+		if (i >= HTTPC_MAX_HEADER_LINES || !httpc_header_ok(headers[i]))
+			return NULL;
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return NULL;
+	r->c = c;
+	TAILQ_INSERT_TAIL(&c->reqs, r, entry);
+	r->url = *url;
+	r->cb = cb;
+	r->arg = arg;
+	r->timeout = timeout;
+	r->retry_after = -1;
+	r->start = httpc_now();
+	r->state = RQ_RESOLVING;
+	if ((r->timer = evtimer_new(c->base, httpc_timercb, r)) == NULL ||
+	    (r->out = evbuffer_new()) == NULL)
+		goto fail;
+
+	/* The request; the default port is left out of Host. */
+	v6 = strchr(url->host, ':') != NULL;
+	if (url->port == (url->tls ? 443u : 80u))
+		snprintf(hostport, sizeof(hostport), "%s%s%s", v6 ? "[" : "",
+		    url->host, v6 ? "]" : "");
+	else
+		snprintf(hostport, sizeof(hostport), "%s%s%s:%u",
+		    v6 ? "[" : "", url->host, v6 ? "]" : "", url->port);
+	if (evbuffer_add_printf(r->out, "POST %s HTTP/1.1\r\n"
+	    "Host: %s\r\n"
+	    "User-Agent: sipcanary/%s\r\n"
+	    "Content-Type: application/json\r\n"
+	    "Content-Length: %zu\r\n"
+	    "Connection: close\r\n", url->path, hostport, PACKAGE_VERSION,
+	    len) == -1)
+		goto fail;
+	for (i = 0; headers != NULL && headers[i] != NULL; i++)
+		if (evbuffer_add_printf(r->out, "%s\r\n", headers[i]) == -1)
+			goto fail;
+	if (evbuffer_add(r->out, "\r\n", 2) == -1 ||
+	    (len > 0 && evbuffer_add(r->out, body, len) == -1))
+		goto fail;
+
+	tv.tv_sec = (time_t)timeout;
+	tv.tv_usec = (suseconds_t)((timeout - (double)tv.tv_sec) * 1e6);
+	evtimer_add(r->timer, &tv);
+
+	if (url->literal) {
+		snprintf(hostport, sizeof(hostport), "%s%s%s:%u",
+		    v6 ? "[" : "", url->host, v6 ? "]" : "", url->port);
+		sslen = sizeof(ss);
+		if (evutil_parse_sockaddr_port(hostport, (struct sockaddr *)&ss,
+		    &sslen) == -1)
+			httpc_fail_later(r, "bad address %s", hostport);
+		else
+			httpc_connect(r, (struct sockaddr *)&ss, sslen);
+		return r;
+	}
+	if (c->dns == NULL && (c->dns = evdns_base_new(c->base,
+	    EVDNS_BASE_INITIALIZE_NAMESERVERS |
+	    EVDNS_BASE_DISABLE_WHEN_INACTIVE)) == NULL) {
+		httpc_fail_later(r, "cannot resolve %s: no resolver",
+		    url->host);
+		return r;
+	}
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_protocol = IPPROTO_TCP;
+	hints.ai_flags = EVUTIL_AI_ADDRCONFIG;
+	snprintf(port, sizeof(port), "%u", url->port);
+	/* The callback may run before evdns_getaddrinfo() returns. */
+	r->resolving = 1;
+	dr = evdns_getaddrinfo(c->dns, url->host, port, &hints, httpc_dnscb,
+	    r);
+	if (r->resolving)
+		r->dnsreq = dr;
+	return r;
+
+fail:
+	httpc_req_free(r);
+	return NULL;
+}
+
+void
+httpc_cancel(struct httpc_req *r)
+{
+	httpc_req_free(r);
+}

@@ -1,0 +1,144 @@
+/*
+ * cmd_certs.c - `sipcanary certs`: the certificate inventory of every
+ * frontend of one or more targets.  TLS only: no SIP, no credentials.
+ */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "cli/cli.h"
+#include "probe/runner.h"
+
+static void
+certs_usage(FILE *fp)
+{
+	fprintf(fp,
+"usage: sipcanary certs [OPTIONS] sips:DOMAIN...\n"
+"\n"
+"Prints the certificate inventory of every frontend of each DOMAIN: every\n"
+"certificate sent and verified, expiry, algorithms, RFC 5922 identity,\n"
+"the OCSP staple, and the chain verified again at now + --warn-days and\n"
+"now + --crit-days.  TLS only: no SIP is sent and no credentials needed.\n"
+"\n"
+"options:\n"
+"  --connect HOST[:PORT]   connect here instead of locating (with several\n"
+"                          DOMAINs: one frontend serving them all)\n"
+"  --ca-file FILE          trust these CAs (default: the system store)\n"
+"  --warn-days N           cert_expiring (warning) within N days (30)\n"
+"  --crit-days N           cert_expiring (critical) within N days (7)\n"
+"  --owner NAME            who owns the certificates (in every format)\n"
+"  --timeout SECONDS       bound on each target (default 10)\n"
+"  --tls-min 1.2|1.3       lowest TLS version to offer (default 1.2)\n"
+"  --json                  print JSON (an array when several targets)\n"
+"  --csv                   print CSV, one row per certificate\n"
+"  -h, --help              this help\n"
+"\n"
+"Exit status: 0 every frontend ok, 1 any certificate problem, 2 usage.\n"
+"\n"
+"examples:\n"
+"  sipcanary certs sips:example.com\n"
+"  sipcanary certs --csv --owner voice-sre sips:a.example sips:b.example\n");
+}
+
+#define certs_bad(...) \
+	cli_usage_error("certs", "[OPTIONS] sips:DOMAIN...", EXIT_USAGE, __VA_ARGS__)
+
+static const struct option certs_longopts[] = {
+	COMMON_LONGOPTS,
+	{ "csv",	no_argument,	NULL, 'c' },
+	{ "help",	no_argument,	NULL, 'h' },
+	{ NULL, 0, NULL, 0 }
+};
+
+int
+cmd_certs(int argc, char **argv)
+{
+	struct common_opts	 co;
+	struct sc_probe_opts	 po;
+	struct check_report	 report;
+	json_t			*all = NULL;
+	char			 err[256];
+	int			 ch, i, failed = 0, ntargets;
+
+	common_defaults(&co);
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "vh", certs_longopts, NULL))
+	    != -1) {
+		switch (common_option(&co, ch, optarg, err, sizeof(err))) {
+		case 1:
+			continue;
+		case -1:
+			return certs_bad("%s", err);
+		}
+		switch (ch) {
+		case 'c':
+			co.format = FMT_CSV;
+			break;
+		case 'h':
+			certs_usage(stdout);
+			return 0;
+		default:
+			return certs_bad("bad option");
+		}
+	}
+	if (optind >= argc)
+		return certs_bad("no target given (expected sips:DOMAIN)");
+	if (common_validate(&co, err, sizeof(err)) == -1)
+		return certs_bad("%s", err);
+	ntargets = argc - optind;
+	/* With --connect, several domains served by one frontend (an SBC). */
+
+	memset(&po, 0, sizeof(po));
+	po.tls_only = 1;
+	po.timeout = co.timeout;
+	po.tls_min = co.tls_min;
+	po.warn_days = co.warn_days;
+	po.crit_days = co.crit_days;
+	if ((po.tls_ctx = sc_tls_ctx_new(co.ca_file, co.tls_min, 0, err,
+	    sizeof(err))) == NULL)
+		return certs_bad("%s", err);
+	if (co.format == FMT_JSON && ntargets > 1)
+		all = json_array();
+	if (co.format == FMT_CSV)
+		report_csv_header(stdout);
+	for (i = optind; i < argc; i++) {
+		if (runner_target(argv[i], &co, &po, &report, err,
+		    sizeof(err)) == -1) {
+			runner_report_clear(&report);
+			json_decref(all);
+			sc_tls_ctx_free(po.tls_ctx);
+			return certs_bad("%s", err);
+		}
+		if (report.verdict != SC_OK)
+			failed = 1;
+		switch (co.format) {
+		case FMT_JSON:
+			if (all != NULL)
+				json_array_append_new(all,
+				    report_json_doc(&report));
+			else
+				report_json(stdout, &report);
+			break;
+		case FMT_CSV:
+			report_csv(stdout, &report);
+			break;
+		default:
+			report_certs_text(stdout, &report);
+			break;
+		}
+		runner_report_clear(&report);
+	}
+	if (all != NULL) {
+		json_dumpf(all, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		fputc('\n', stdout);
+		json_decref(all);
+	}
+	sc_tls_ctx_free(po.tls_ctx);
+	fflush(stdout);
+	return failed ? EXIT_PROBE_FAILED : 0;
+}
