@@ -34,6 +34,7 @@
 #include <openssl/rand.h>
 
 #include "alert/alert.h"
+#include "common/html.h"
 #include "daemon/daemon.h"
 #include "web/httpd.h"
 #include "web/metrics.h"
@@ -1941,34 +1942,6 @@ daemon_http_alerts(struct evhttp_request *req, void *arg)
 	evbuffer_free(b);
 }
 
-/* HTML-escapes s onto b. */
-static void
-html_escape(struct evbuffer *b, const char *s)
-{
-	for (; s != NULL && *s != '\0'; s++) {
-		switch (*s) {
-		case '<':
-			evbuffer_add(b, "&lt;", 4);
-			break;
-		case '>':
-			evbuffer_add(b, "&gt;", 4);
-			break;
-		case '&':
-			evbuffer_add(b, "&amp;", 5);
-			break;
-		case '"':
-			evbuffer_add(b, "&quot;", 6);
-			break;
-		case '\'':
-			evbuffer_add(b, "&#39;", 5);
-			break;
-		default:
-			evbuffer_add(b, s, 1);
-			break;
-		}
-	}
-}
-
 static void
 daemon_alert_row(const struct alert_state *a, enum alert_event ev, void *arg)
 {
@@ -1976,21 +1949,21 @@ daemon_alert_row(const struct alert_state *a, enum alert_event ev, void *arg)
 
 	(void)ev;
 	evbuffer_add_printf(b, "<li class=\"alert\" data-alertname=\"");
-	html_escape(b, a->alertname);
+	html_escape_evbuffer(b, a->alertname);
 	evbuffer_add_printf(b, "\" data-severity=\"");
-	html_escape(b, a->severity);
+	html_escape_evbuffer(b, a->severity);
 	evbuffer_add_printf(b, "\"><b>");
-	html_escape(b, a->alertname);
+	html_escape_evbuffer(b, a->alertname);
 	evbuffer_add_printf(b, "</b> (");
-	html_escape(b, a->severity);
+	html_escape_evbuffer(b, a->severity);
 	evbuffer_add_printf(b, ") ");
-	html_escape(b, a->target);
+	html_escape_evbuffer(b, a->target);
 	if (a->frontend[0] != '\0') {
 		evbuffer_add_printf(b, " ");
-		html_escape(b, a->frontend);
+		html_escape_evbuffer(b, a->frontend);
 	}
 	evbuffer_add_printf(b, ": ");
-	html_escape(b, a->summary);
+	html_escape_evbuffer(b, a->summary);
 	evbuffer_add_printf(b, "%s</li>\n", a->flapping ? " (flapping)" : "");
 }
 

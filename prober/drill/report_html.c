@@ -31,6 +31,7 @@
 
 #include "drill/histogram.h"
 #include "drill/report_html.h"
+#include "common/html.h"
 #include "drill/report_merge.h"
 #include "sipcanary.h"
 
@@ -102,36 +103,10 @@ rh_str(const json_t *o, const char *key)
 	return s != NULL ? s : "";
 }
 
-/* Writes s with the five HTML specials escaped (text and attributes). */
-static void
-rh_esc(FILE *out, const char *s)
-{
-	for (; *s != '\0'; s++) {
-		switch (*s) {
-		case '&':
-			fputs("&amp;", out);
-			break;
-		case '<':
-			fputs("&lt;", out);
-			break;
-		case '>':
-			fputs("&gt;", out);
-			break;
-		case '"':
-			fputs("&quot;", out);
-			break;
-		case '\'':
-			fputs("&#39;", out);
-			break;
-		default:
-			fputc(*s, out);
-		}
-	}
-}
-
 /*
- * Like rh_esc(), with a line-break opportunity after each '_', so that
- * long verdict codes in column heads wrap instead of widening the table.
+ * Like html_escape_file(), with a line-break opportunity after each '_',
+ * so that long verdict codes in column heads wrap instead of widening the
+ * table.
  */
 static void
 rh_esc_wbr(FILE *out, const char *s)
@@ -147,7 +122,7 @@ rh_esc_wbr(FILE *out, const char *s)
 			n = sizeof(buf) - 1;
 		memcpy(buf, s, n);
 		buf[n] = '\0';
-		rh_esc(out, buf);
+		html_escape_file(out, buf);
 		s += n;
 		if (buf[n - 1] == '_' && *s != '\0')
 			fputs("<wbr>", out);
@@ -155,8 +130,9 @@ rh_esc_wbr(FILE *out, const char *s)
 }
 
 /*
- * Like rh_esc(), but at most max characters (UTF-8 code points), with
- * an ellipsis when cut: chart labels must not run into each other.
+ * Like html_escape_file(), but at most max characters (UTF-8 code
+ * points), with an ellipsis when cut: chart labels must not run into each
+ * other.
  */
 static void
 rh_esc_short(FILE *out, const char *s, size_t max)
@@ -173,12 +149,12 @@ rh_esc_short(FILE *out, const char *s, size_t max)
 		chars++;
 	}
 	if (s[i] == '\0') {
-		rh_esc(out, s);
+		html_escape_file(out, s);
 		return;
 	}
 	memcpy(buf, s, i);
 	buf[i] = '\0';
-	rh_esc(out, buf);
+	html_escape_file(out, buf);
 	fputs("\xe2\x80\xa6", out);	/* U+2026 */
 }
 
@@ -267,11 +243,11 @@ static void
 rh_step_name(struct rh *rh, const json_t *st)
 {
 	fputs("<b>", rh->out);
-	rh_esc(rh->out, rh_str(st, "label"));
+	html_escape_file(rh->out, rh_str(st, "label"));
 	fputs("</b>", rh->out);
 	if (strcmp(rh_str(st, "label"), rh_str(st, "kind")) != 0) {
 		fputs(" (", rh->out);
-		rh_esc(rh->out, rh_str(st, "kind"));
+		html_escape_file(rh->out, rh_str(st, "kind"));
 		fputs(")", rh->out);
 	}
 }
@@ -441,11 +417,11 @@ rh_head(struct rh *rh, int passed)
 	    "<meta name=\"viewport\" content=\"width=device-width, "
 	    "initial-scale=1\">\n", rh->out);
 	fputs("<meta name=\"generator\" content=\"sipcanary ", rh->out);
-	rh_esc(rh->out, PACKAGE_VERSION);
+	html_escape_file(rh->out, PACKAGE_VERSION);
 	fputs("\">\n<title>", rh->out);
 	fputs(passed ? "PASSED" : "FAILED", rh->out);
 	fputs(" \xc2\xb7 ", rh->out);
-	rh_esc(rh->out, rh_str(sc, "name"));
+	html_escape_file(rh->out, rh_str(sc, "name"));
 	fputs(" \xc2\xb7 sipcanary drill</title>\n", rh->out);
 	fputs("<style>\n"
 ":root{color-scheme:light;--ok:" RH_OK_COLOR ";--fail:" RH_FAIL_COLOR ";"
@@ -504,14 +480,14 @@ rh_header(struct rh *rh, int passed, int interrupted)
 		fputs("<span class=\"badge warn\">INTERRUPTED</span> ",
 		    rh->out);
 	fputs("Drill <q>", rh->out);
-	rh_esc(rh->out, rh_str(sc, "name"));
+	html_escape_file(rh->out, rh_str(sc, "name"));
 	fputs("</q>", rh->out);
 	if (*rh_str(set, "target") != '\0') {
 		fputs(" against ", rh->out);
-		rh_esc(rh->out, rh_str(set, "target"));
+		html_escape_file(rh->out, rh_str(set, "target"));
 	}
 	fputs("</h1>\n<p id=\"description\" class=\"description\">", rh->out);
-	rh_esc(rh->out, rh_str(sc, "description"));
+	html_escape_file(rh->out, rh_str(sc, "description"));
 	fputs("</p>\n</header>\n", rh->out);
 }
 
@@ -534,12 +510,12 @@ rh_summary(struct rh *rh, int passed, int interrupted)
 	fprintf(out, "<p id=\"summary\" class=\"%s\"><b>%s.</b> ",
 	    passed ? "pass" : "fail", passed ? "Passed" : "Failed");
 	fputs("The drill <q>", out);
-	rh_esc(out, rh_str(json_object_get(rh->r, "scenario"), "name"));
+	html_escape_file(out, rh_str(json_object_get(rh->r, "scenario"), "name"));
 	fprintf(out, "</q> ran %lld client%s", (long long)rh_int(sum,
 	    "clients"), rh_int(sum, "clients") == 1 ? "" : "s");
 	if (*rh_str(set, "target") != '\0') {
 		fputs(" against ", out);
-		rh_esc(out, rh_str(set, "target"));
+		html_escape_file(out, rh_str(set, "target"));
 	}
 	if (shards > 1)
 		fprintf(out, " from %lld shards", (long long)shards);
@@ -586,12 +562,12 @@ rh_summary(struct rh *rh, int passed, int interrupted)
 			fprintf(out, " The most common %s was <code>",
 			    rh->failures == rh->failed ? "failure" :
 			    "verdict other than ok");
-			rh_esc(out, rh->verdicts[i].name);
+			html_escape_file(out, rh->verdicts[i].name);
 			fputs("</code>", out);
 			if ((text = rh_verdict_text(rh->verdicts[i].name))
 			    != NULL) {
 				fputs(" (", out);
-				rh_esc(out, text);
+				html_escape_file(out, text);
 				fputs(")", out);
 			}
 			fprintf(out, ", %lld of %lld%s.",
@@ -626,9 +602,9 @@ rh_figure(FILE *out, const char *key, const char *value, const char *cls)
 {
 	fprintf(out, "<div class=\"figure\"><span class=\"v%s%s\">",
 	    cls ? " " : "", cls ? cls : "");
-	rh_esc(out, value);
+	html_escape_file(out, value);
 	fputs("</span><span class=\"k\">", out);
-	rh_esc(out, key);
+	html_escape_file(out, key);
 	fputs("</span></div>\n", out);
 }
 
@@ -682,7 +658,7 @@ rh_statuses(FILE *out, const json_t *statuses)
 		if (!json_is_integer(n))
 			continue;
 		fputs(first ? "" : ", ", out);
-		rh_esc(out, code);
+		html_escape_file(out, code);
 		fprintf(out, "&nbsp;&times;%lld",
 		    (long long)json_integer_value(n));
 		first = 0;
@@ -709,7 +685,7 @@ rh_table(struct rh *rh)
 		fputs("<th class=\"verdict\"", out);
 		if ((text = rh_verdict_text(rh->verdicts[i].name)) != NULL) {
 			fputs(" title=\"", out);
-			rh_esc(out, text);
+			html_escape_file(out, text);
 			fputs("\"", out);
 		}
 		fputs(">", out);
@@ -721,19 +697,19 @@ rh_table(struct rh *rh)
 	json_array_foreach(rh->steps, i, st) {
 		fprintf(out, "<tr class=\"step\" id=\"step-%zu\" "
 		    "data-kind=\"", i);
-		rh_esc(out, rh_str(st, "kind"));
+		html_escape_file(out, rh_str(st, "kind"));
 		fprintf(out, "\"><td>%zu</td><td class=\"l\">", i);
-		rh_esc(out, rh_str(st, "label"));
+		html_escape_file(out, rh_str(st, "label"));
 		if (strcmp(rh_str(st, "label"), rh_str(st, "kind")) != 0) {
 			fputs(" <span class=\"kind\">", out);
-			rh_esc(out, rh_str(st, "kind"));
+			html_escape_file(out, rh_str(st, "kind"));
 			fputs("</span>", out);
 		}
 		fputs("</td><td>", out);
 		if (json_is_integer(json_object_get(st, "line")))
 			fprintf(out, "%lld", (long long)rh_int(st, "line"));
 		fputs("</td><td class=\"expect\">", out);
-		rh_esc(out, rh_str(st, "expect"));
+		html_escape_file(out, rh_str(st, "expect"));
 		fprintf(out, "</td><td>%lld</td>", (long long)rh_int(st,
 		    "attempts"));
 		fprintf(out, "<td%s>%s</td>", rh_int(st, "failed") ?
@@ -753,7 +729,7 @@ rh_table(struct rh *rh)
 			fprintf(out, "<td class=\"%s\" data-verdict=\"",
 			    n == 0 ? "zero" : strcmp(rh->verdicts[j].name,
 			    "ok") == 0 ? "ok" : "bad");
-			rh_esc(out, rh->verdicts[j].name);
+			html_escape_file(out, rh->verdicts[j].name);
 			fprintf(out, "\">%lld</td>", (long long)n);
 		}
 		fputs("<td class=\"l statuses\">", out);
@@ -925,7 +901,7 @@ rh_chart_latency(struct rh *rh)
 			continue;
 		fprintf(out, "<g class=\"series\" data-step=\"%zu\">"
 		    "<title>step %zu, ", i, i);
-		rh_esc(out, rh_str(st, "label"));
+		html_escape_file(out, rh_str(st, "label"));
 		fprintf(out, ": p50 %s", rh_dur(histogram_percentile(
 		    rh->lat[i], 0.5), b1, sizeof(b1)));
 		fprintf(out, ", p99 %s", rh_dur(histogram_percentile(
@@ -1075,7 +1051,7 @@ rh_chart_timeline(struct rh *rh)
 		fputs("<g class=\"bin\"><title>", out);
 		rh_tick_label((long long)(i * bin), (long long)nsec, b,
 		    sizeof(b));
-		rh_esc(out, b);
+		html_escape_file(out, b);
 		fprintf(out, ": %lld ok, %lld failed, %lld active</title>",
 		    (long long)ok[i], (long long)failed[i],
 		    (long long)active[i]);
@@ -1138,7 +1114,7 @@ rh_chart_timeline(struct rh *rh)
 		fprintf(out, "<line class=\"axis\" x1=\"%.1f\" y1=\"%.1f\" "
 		    "x2=\"%.1f\" y2=\"%.1f\"/>\n<text x=\"%.1f\" y=\"%.1f\" "
 		    "text-anchor=\"middle\">", x, y1, x, y1 + 4, x, y1 + 18);
-		rh_esc(out, b);
+		html_escape_file(out, b);
 		fputs("</text>\n", out);
 	}
 	fprintf(out, "<line class=\"axis\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" "
@@ -1235,9 +1211,9 @@ rh_chart_reconnect(struct rh *rh)
 		    "fill-opacity=\"0.8\"><title>", xl + 0.5,
 		    y1 - h * (double)c / ymax, xu - xl - 1 > 1 ? xu - xl - 1 :
 		    1, h * (double)c / ymax);
-		rh_esc(out, rh_dur(lower, b1, sizeof(b1)));
+		html_escape_file(out, rh_dur(lower, b1, sizeof(b1)));
 		fputs(" \xe2\x80\x93 ", out);
-		rh_esc(out, rh_dur(upper, b1, sizeof(b1)));
+		html_escape_file(out, rh_dur(upper, b1, sizeof(b1)));
 		fprintf(out, ": %llu</title></rect>\n", (unsigned long long)c);
 	}
 	for (k = 0; k < sizeof(marks) / sizeof(marks[0]); k++) {
@@ -1261,9 +1237,9 @@ static void
 rh_dl(FILE *out, const char *key, const char *value)
 {
 	fputs("<dt>", out);
-	rh_esc(out, key);
+	html_escape_file(out, key);
 	fputs("</dt><dd>", out);
-	rh_esc(out, value);
+	html_escape_file(out, value);
 	fputs("</dd>\n", out);
 }
 
@@ -1345,7 +1321,7 @@ report_html_write(FILE *out, json_t *report, char *err, size_t errlen)
 	rh_chart_reconnect(&rh);
 	rh_settings(&rh);
 	fputs("<footer>Written by sipcanary ", out);
-	rh_esc(out, PACKAGE_VERSION);
+	html_escape_file(out, PACKAGE_VERSION);
 	fputs(" from a drill report (version 1).  Percentiles come from "
 	    "log buckets and read at most 12.2% high.</footer>\n"
 	    "</body>\n</html>\n", out);

@@ -30,6 +30,7 @@
 #include <event2/buffer.h>
 
 #include "web/status_html.h"
+#include "common/html.h"
 
 /* Strip geometry, SVG user units: a cell is SH_CELL wide plus a gap. */
 #define SH_CELL		6
@@ -117,30 +118,6 @@ static const char	sh_css[] =
 
 /* --- escaping and small writers -------------------------------------- */
 
-/* Writes s (NULL: nothing) escaped for text and attribute values. */
-static void
-sh_esc(struct evbuffer *out, const char *s)
-{
-	const char	*p, *rep;
-
-	if (s == NULL)
-		return;
-	for (p = s; *p != '\0'; p++) {
-		switch (*p) {
-		case '&':	rep = "&amp;"; break;
-		case '<':	rep = "&lt;"; break;
-		case '>':	rep = "&gt;"; break;
-		case '"':	rep = "&quot;"; break;
-		case '\'':	rep = "&#39;"; break;
-		default:	continue;
-		}
-		evbuffer_add(out, s, p - s);
-		evbuffer_add(out, rep, strlen(rep));
-		s = p + 1;
-	}
-	evbuffer_add(out, s, p - s);
-}
-
 /* An id from a name: escaped, with whitespace (invalid in ids) as '_'. */
 static void
 sh_id(struct evbuffer *out, const char *prefix, const char *name)
@@ -150,7 +127,7 @@ sh_id(struct evbuffer *out, const char *prefix, const char *name)
 	evbuffer_add(out, prefix, strlen(prefix));
 	for (; name != NULL && *name != '\0'; name++) {
 		buf[0] = strchr(" \t\n\f\r", *name) != NULL ? '_' : *name;
-		sh_esc(out, buf);
+		html_escape_evbuffer(out, buf);
 	}
 }
 
@@ -258,7 +235,7 @@ sh_head(struct evbuffer *out, const struct status_view *v, size_t ncrit,
 	sh_s(out, "sipcanary");
 	if (!sh_empty(v->vantage)) {
 		sh_s(out, " ");
-		sh_esc(out, v->vantage);
+		html_escape_evbuffer(out, v->vantage);
 	}
 	sh_s(out, "</title>\n<style>\n");
 	evbuffer_add(out, sh_css, sizeof(sh_css) - 1);
@@ -275,13 +252,13 @@ sh_header(struct evbuffer *out, const struct status_view *v)
 	sh_s(out, "<header>\n<h1>sipcanary");
 	if (!sh_empty(v->vantage)) {
 		sh_s(out, " <span class=\"vantage\">\xc2\xb7 vantage ");
-		sh_esc(out, v->vantage);
+		html_escape_evbuffer(out, v->vantage);
 		sh_s(out, "</span>");
 	}
 	sh_s(out, "</h1>\n<p class=\"sub\">");
 	if (!sh_empty(v->version)) {
 		sh_s(out, "version ");
-		sh_esc(out, v->version);
+		html_escape_evbuffer(out, v->version);
 		sh_s(out, " \xc2\xb7 ");
 	}
 	if (v->started != 0) {
@@ -344,11 +321,11 @@ sh_summary(struct evbuffer *out, const struct status_view *v,
 			sh_s(out, "\n<ul>");
 		evbuffer_add_printf(out, "<li><span class=\"badge b-%s\">",
 		    sh_state_class(t->state));
-		sh_esc(out, sh_empty(t->state) ? "unknown" : t->state);
+		html_escape_evbuffer(out, sh_empty(t->state) ? "unknown" : t->state);
 		sh_s(out, "</span><a href=\"#");
 		sh_id(out, "target-", t->name);
 		sh_s(out, "\">");
-		sh_esc(out, t->name);
+		html_escape_evbuffer(out, t->name);
 		sh_s(out, "</a>");
 		if (t->outage)
 			sh_s(out, " \xe2\x80\x94 new connections fail");
@@ -427,7 +404,7 @@ sh_verdict(struct evbuffer *out, const char *verdict)
 	else
 		cls = "v-fail";
 	evbuffer_add_printf(out, "<span class=\"verdict %s\">", cls);
-	sh_esc(out, verdict);
+	html_escape_evbuffer(out, verdict);
 	sh_s(out, "</span>");
 }
 
@@ -461,15 +438,15 @@ sh_frontend(struct evbuffer *out, const struct status_view *v,
 	char		 ago[64], iso[32];
 
 	sh_s(out, "<tr class=\"frontend\" data-frontend=\"");
-	sh_esc(out, f->address);
+	html_escape_evbuffer(out, f->address);
 	sh_s(out, "\" data-verdict=\"");
-	sh_esc(out, f->verdict);
+	html_escape_evbuffer(out, f->verdict);
 	sh_s(out, "\">\n<td class=\"addr\">");
-	sh_esc(out, f->address);
+	html_escape_evbuffer(out, f->address);
 	sh_s(out, "</td><td>");
 	sh_verdict(out, f->verdict);
 	sh_s(out, "</td><td class=\"error\">");
-	sh_esc(out, f->error);
+	html_escape_evbuffer(out, f->error);
 	sh_s(out, "</td>\n<td class=\"last\">");
 	if (f->last_success == 0)
 		sh_s(out, "<span class=\"never\">never</span>");
@@ -508,19 +485,19 @@ sh_target(struct evbuffer *out, const struct status_view *v,
 	evbuffer_add_printf(out, "<section class=\"target s-%s\" id=\"", cls);
 	sh_id(out, "target-", t->name);
 	sh_s(out, "\" data-target=\"");
-	sh_esc(out, t->name);
+	html_escape_evbuffer(out, t->name);
 	sh_s(out, "\" data-state=\"");
-	sh_esc(out, t->state);
+	html_escape_evbuffer(out, t->state);
 	evbuffer_add_printf(out, "\">\n<h2><span class=\"badge b-%s\">", cls);
-	sh_esc(out, sh_empty(t->state) ? "unknown" : t->state);
+	html_escape_evbuffer(out, sh_empty(t->state) ? "unknown" : t->state);
 	sh_s(out, "</span>");
-	sh_esc(out, t->name);
+	html_escape_evbuffer(out, t->name);
 	sh_s(out, "</h2>\n<p class=\"meta\"><span class=\"uri\">");
-	sh_esc(out, t->uri);
+	html_escape_evbuffer(out, t->uri);
 	sh_s(out, "</span>");
 	if (!sh_empty(t->owner)) {
 		sh_s(out, " \xc2\xb7 owner <span class=\"owner\">");
-		sh_esc(out, t->owner);
+		html_escape_evbuffer(out, t->owner);
 		sh_s(out, "</span>");
 	}
 	evbuffer_add_printf(out, " \xc2\xb7 %zu frontend%s</p>\n",
@@ -587,7 +564,7 @@ status_html_write(struct evbuffer *out, const struct status_view *v)
 	sh_s(out, "<footer><p>sipcanary");
 	if (!sh_empty(v->version)) {
 		sh_s(out, " ");
-		sh_esc(out, v->version);
+		html_escape_evbuffer(out, v->version);
 	}
 	sh_s(out, " \xc2\xb7 <a href=\"metrics\">metrics</a> \xc2\xb7 "
 	    "<a href=\"healthz\">healthz</a></p></footer>\n</body>\n</html>\n");

@@ -1,0 +1,24 @@
+/*
+ * html.h - the one HTML escaper of the program: the status page, the
+ * daemon's alert table and the drill report all escape through it.
+ */
+#ifndef SC_HTML_H
+#define SC_HTML_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+struct evbuffer;
+
+/* Receives each run of escaped output. */
+typedef void	(*html_put_fn)(const char *, size_t, void *arg);
+
+/*
+ * Writes s (NULL: nothing) with the five HTML specials (& < > " ')
+ * escaped, so that it is safe in text and in quoted attribute values.
+ */
+void	html_escape(const char *s, html_put_fn put, void *arg);
+void	html_escape_evbuffer(struct evbuffer *, const char *s);
+void	html_escape_file(FILE *, const char *s);
+
+#endif /* SC_HTML_H */
