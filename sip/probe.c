@@ -171,8 +171,10 @@ sc_probe_start(struct event_base *base, const struct sc_probe_opts *o,
 	eo.duration = o->timeout > 0 ? o->timeout : 10;
 	eo.timeout = eo.duration;
 	eo.tls_ctx = o->tls_ctx != NULL ? o->tls_ctx : p->own_ctx;
-	eo.warn_days = o->warn_days > 0 ? o->warn_days : 30;
-	eo.crit_days = o->crit_days > 0 ? o->crit_days : 7;
+	eo.warn_days = o->warn_days > 0 ? o->warn_days :
+	    SC_CERT_WARN_DAYS_DEFAULT;
+	eo.crit_days = o->crit_days > 0 ? o->crit_days :
+	    SC_CERT_CRIT_DAYS_DEFAULT;
 	eo.tls_only = o->tls_only;
 	eo.insecure = o->insecure;
 	eo.keep_certs = 1;

@@ -196,9 +196,15 @@ struct sc_probe_opts {
 	int		 insecure;	/* insecure_skip_verify: a failed
 					   certificate check is reported, and
 					   the probe goes on */
-	int		 warn_days;	/* cert_expiring WARNING window */
-	int		 crit_days;	/* cert_expiring CRITICAL window */
+	int		 warn_days;	/* cert_expiring WARNING window;
+					   0: SC_CERT_WARN_DAYS_DEFAULT */
+	int		 crit_days;	/* cert_expiring CRITICAL window;
+					   0: SC_CERT_CRIT_DAYS_DEFAULT */
 };
+
+/* The certificate expiry windows, in days, when the caller names none. */
+#define SC_CERT_WARN_DAYS_DEFAULT	30
+#define SC_CERT_CRIT_DAYS_DEFAULT	7
 
 /*
  * A client TLS context for probes that share one trust store: loading a

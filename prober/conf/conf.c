@@ -49,32 +49,7 @@
 #include "conf/secret.h"
 #include "sipcanary.h"
 #include "conf/target.h"
-
-/* Built-in defaults: sipcanary.conf(5). */
-#define CF_LISTEN		"127.0.0.1:9464"
-#define CF_STATE_DIR		"/var/lib/sipcanary"
-#define CF_INTERVAL		30
-#define CF_TIMEOUT		10
-#define CF_FLOWS		1
-#define CF_KEEPALIVE		30
-#define CF_RECONNECT_EVERY	600
-#define CF_EXPIRES		300
-#define CF_WARN_DAYS		30
-#define CF_CRIT_DAYS		7
-#define CF_TLS_MIN		"1.2"
-#define CF_DNS_PORT		53
-#define CF_ALERT_FOR		2
-#define CF_RESOLVE_AFTER	2
-#define CF_FLAP_WINDOW		600
-#define CF_RECONNECT_MIN_RATIO	0.9
-#define CF_RECONNECT_WINDOW	600
-#define CF_SINK_TIMEOUT		5
-#define CF_SINK_TIMEOUT_MAX	300
-#define CF_OUTBOX_MAX		1000
-#define CF_RESEND_INTERVAL	60
-#define CF_RETRY_MIN		1
-#define CF_RETRY_MAX		300
-#define CF_RETRY_LIMIT		86400	/* the longest retry_max */
+#include "conf/defaults.h"
 
 /* Where a key may be set. */
 #define IN_TOP		0x1

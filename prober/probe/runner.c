@@ -15,14 +15,15 @@
 
 #include "probe/runner.h"
 #include "conf/secret.h"
+#include "conf/defaults.h"
 
 void
 common_defaults(struct common_opts *co)
 {
 	memset(co, 0, sizeof(*co));
 	co->timeout = 10;
-	co->warn_days = 30;
-	co->crit_days = 7;
+	co->warn_days = CF_WARN_DAYS;
+	co->crit_days = CF_CRIT_DAYS;
 	co->parallel = 16;
 	co->format = FMT_TEXT;
 }

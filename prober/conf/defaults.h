@@ -1,0 +1,38 @@
+/*
+ * defaults.h - every built-in default of the program, in one place: the
+ * config file (sipcanary.conf(5)) and the command line (sipcanary(1))
+ * take theirs from here, and the man pages document these values.  The
+ * certificate windows are the library's own (sipcanary.h), so that a
+ * probe without options and a configured one agree.
+ */
+#ifndef SC_DEFAULTS_H
+#define SC_DEFAULTS_H
+
+#include "sipcanary.h"
+
+#define CF_LISTEN		"127.0.0.1:9464"
+#define CF_STATE_DIR		"/var/lib/sipcanary"
+#define CF_INTERVAL		30
+#define CF_TIMEOUT		10
+#define CF_FLOWS		1
+#define CF_KEEPALIVE		30
+#define CF_RECONNECT_EVERY	600
+#define CF_EXPIRES		300
+#define CF_WARN_DAYS		SC_CERT_WARN_DAYS_DEFAULT
+#define CF_CRIT_DAYS		SC_CERT_CRIT_DAYS_DEFAULT
+#define CF_TLS_MIN		"1.2"
+#define CF_DNS_PORT		53
+#define CF_ALERT_FOR		2
+#define CF_RESOLVE_AFTER	2
+#define CF_FLAP_WINDOW		600
+#define CF_RECONNECT_MIN_RATIO	0.9
+#define CF_RECONNECT_WINDOW	600
+#define CF_SINK_TIMEOUT		5
+#define CF_SINK_TIMEOUT_MAX	300
+#define CF_OUTBOX_MAX		1000
+#define CF_RESEND_INTERVAL	60
+#define CF_RETRY_MIN		1
+#define CF_RETRY_MAX		300
+#define CF_RETRY_LIMIT		86400	/* the longest retry_max */
+
+#endif /* SC_DEFAULTS_H */
