@@ -14,7 +14,14 @@
 #define FLOW_BACKOFF_BASE	1.0
 #define FLOW_BACKOFF_MAX	60.0
 
-/* The persistent flow: a built-in scenario run in loop mode. */
+/*
+ * The persistent flow: a built-in scenario run in loop mode, with the
+ * target's timeout, expires, keepalive and (jittered) reconnect_every.
+ * It is built here, not loaded from a scenario file: its first step is
+ * a reconnect, as every pass of the loop begins with one, and
+ * sipcanary-scenario(5) refuses a reconnect with no connect and break
+ * before it.
+ */
 void
 dtarget_flow_scenario(struct dtarget *t)
 {
