@@ -1,0 +1,301 @@
+/*
+ * dmetrics.c - the daemon's metric families (the names are sipcanary(8)'s
+ * interface: dashboards and alert rules use them) and the updates that
+ * are not one line at their caller: phase latencies, certificate series,
+ * a frontend's series going, and the alert and sink gauges recounted
+ * before each scrape.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon/internal.h"
+
+static const double phase_bounds[] = { 0.001, 0.0025, 0.005, 0.01, 0.025,
+    0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10 };
+static const double reconnect_bounds[] = { 0.01, 0.025, 0.05, 0.1, 0.25,
+    0.5, 1, 2.5, 5, 10, 30, 60, 120, 300 };
+static const double rtt_bounds[] = { 0.0005, 0.001, 0.0025, 0.005, 0.01,
+    0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5 };
+
+/* Label names of the per-frontend families. */
+static const char *const tf_names[] = { "target", "frontend", "srv", NULL };
+
+static void
+daemon_metrics_full(const char *family, size_t limit, void *arg)
+{
+	(void)arg;
+	log_event(LOG_ERROR, NULL, NULL, NULL, "metrics: %s holds its limit "
+	    "of %zu series; new series are dropped and counted in %s (raise "
+	    "metrics_series_limit)", family, limit, METRICS_DROPPED_NAME);
+}
+
+/*
+ * /metrics lists the families in the order they are made here: the steps
+ * below keep the order of earlier versions, so that the page reads the
+ * same across them.
+ */
+
+/* The families of fresh probes. */
+static int
+dmetrics_probe_families(struct daemon *d, struct metrics *m)
+{
+	static const char *const tfv[] = { "target", "frontend", "srv",
+	    "verdict", NULL };
+	static const char *const tfp[] = { "target", "frontend", "srv",
+	    "phase", NULL };
+
+	d->f_success = metrics_gauge_new(m, "sipcanary_probe_success",
+	    "1 if the last fresh probe of the frontend was ok", tf_names);
+	d->f_probes = metrics_counter_new(m, "sipcanary_probes_total",
+	    "Fresh probes by verdict code", tfv);
+	d->f_phase = metrics_histogram_new(m,
+	    "sipcanary_phase_duration_seconds", "Fresh probe phase latency: "
+	    "dns, tcp_connect, tls_handshake, first_response, register", tfp,
+	    phase_bounds, sizeof(phase_bounds) / sizeof(phase_bounds[0]));
+	return d->f_success == NULL || d->f_probes == NULL ||
+	    d->f_phase == NULL ? -1 : 0;
+}
+
+/* The families of persistent flows. */
+static int
+dmetrics_flow_families(struct daemon *d, struct metrics *m)
+{
+	static const char *const tff[] = { "target", "frontend", "srv", "flow",
+	    NULL };
+	static const char *const tfrc[] = { "target", "frontend", "srv",
+	    "result", "cause", NULL };
+
+	d->f_flow_up = metrics_gauge_new(m, "sipcanary_flow_up",
+	    "1 while the persistent flow is registered", tff);
+	d->f_reconnects = metrics_counter_new(m,
+	    "sipcanary_flow_reconnects_total", "Flow reconnects by result "
+	    "(success, failure) and cause (deliberate, lost)", tfrc);
+	d->f_reconnect_dur = metrics_histogram_new(m,
+	    "sipcanary_flow_reconnect_duration_seconds",
+	    "From a flow's break or loss until registered again", tf_names,
+	    reconnect_bounds,
+	    sizeof(reconnect_bounds) / sizeof(reconnect_bounds[0]));
+	d->f_rtt = metrics_histogram_new(m, "sipcanary_keepalive_rtt_seconds",
+	    "RFC 5626 CRLF keep-alive ping to pong", tf_names, rtt_bounds,
+	    sizeof(rtt_bounds) / sizeof(rtt_bounds[0]));
+	return d->f_flow_up == NULL || d->f_reconnects == NULL ||
+	    d->f_reconnect_dur == NULL || d->f_rtt == NULL ? -1 : 0;
+}
+
+/* The families of the certificates frontends send. */
+static int
+dmetrics_cert_families(struct daemon *d, struct metrics *m)
+{
+	static const char *const tfdf[] = { "target", "frontend", "srv",
+	    "depth", "fingerprint_sha256", NULL };
+
+	d->f_cert_not_after = metrics_gauge_new(m,
+	    "sipcanary_cert_not_after_timestamp_seconds", "notAfter of each "
+	    "certificate the frontend sent, kept when verification fails",
+	    tfdf);
+	d->f_cert_earliest = metrics_gauge_new(m,
+	    "sipcanary_cert_earliest_expiry_timestamp_seconds",
+	    "Earliest notAfter in the frontend's chain", tf_names);
+	d->f_cert_ok = metrics_gauge_new(m, "sipcanary_cert_ok",
+	    "1 if the frontend's certificate verdict is ok", tf_names);
+	return d->f_cert_not_after == NULL || d->f_cert_earliest == NULL ||
+	    d->f_cert_ok == NULL ? -1 : 0;
+}
+
+/* The families of a target as a whole. */
+static int
+dmetrics_target_families(struct daemon *d, struct metrics *m)
+{
+	static const char *const t[] = { "target", NULL };
+
+	d->f_outage = metrics_gauge_new(m, "sipcanary_new_connection_outage",
+	    "1 while fresh probes fail at the TLS or certificate layer while "
+	    "persistent flows to the same frontend are up", t);
+	d->f_frontends = metrics_gauge_new(m, "sipcanary_frontends",
+	    "Frontends currently located for the target", t);
+	return d->f_outage == NULL || d->f_frontends == NULL ? -1 : 0;
+}
+
+/* The families of alerts and their delivery. */
+static int
+dmetrics_alert_families(struct daemon *d, struct metrics *m)
+{
+	d->f_alerts_firing = metrics_gauge_new(m, "sipcanary_alerts_firing",
+	    "Alerts firing, by name and severity",
+	    (const char *const[]){ "alertname", "severity", NULL });
+	d->f_notifications = metrics_counter_new(m,
+	    "sipcanary_alert_notifications_total",
+	    "Alert notifications by sink and result (sent, failed, dropped)",
+	    (const char *const[]){ "sink", "result", NULL });
+	d->f_outbox_depth = metrics_gauge_new(m,
+	    "sipcanary_alert_outbox_depth",
+	    "Notifications waiting in the sink's durable outbox",
+	    (const char *const[]){ "sink", NULL });
+	d->f_dropped = metrics_counter_new(m,
+	    "sipcanary_alert_notifications_dropped_total",
+	    "Notifications dropped, oldest first, to bound the outbox",
+	    (const char *const[]){ "sink", NULL });
+	return d->f_alerts_firing == NULL || d->f_notifications == NULL ||
+	    d->f_outbox_depth == NULL || d->f_dropped == NULL ? -1 : 0;
+}
+
+/* The families added last: the build, and two of probes and DNS. */
+static int
+dmetrics_late_families(struct daemon *d, struct metrics *m)
+{
+	static const char *const v[] = { "version", NULL };
+	static const char *const t[] = { "target", NULL };
+
+	d->f_build = metrics_gauge_new(m, "sipcanary_build_info",
+	    "Always 1; the version is a label", v);
+	d->f_last_success = metrics_gauge_new(m,
+	    "sipcanary_probe_last_success_timestamp_seconds",
+	    "When the last ok fresh probe of the frontend ended", tf_names);
+	d->f_dns_success = metrics_gauge_new(m, "sipcanary_dns_success",
+	    "1 if the last location of the target's frontends succeeded", t);
+	return d->f_build == NULL || d->f_last_success == NULL ||
+	    d->f_dns_success == NULL ? -1 : 0;
+}
+
+int
+daemon_metrics_new(struct daemon *d)
+{
+	struct metrics *m;
+
+	if ((d->m = m = metrics_new(d->conf->metrics_series_limit)) == NULL ||
+	    metrics_const_label(m, "vantage", d->conf->vantage) == -1)
+		return -1;
+	metrics_on_full(m, daemon_metrics_full, d);
+	if (dmetrics_probe_families(d, m) == -1 ||
+	    dmetrics_flow_families(d, m) == -1 ||
+	    dmetrics_cert_families(d, m) == -1 ||
+	    dmetrics_target_families(d, m) == -1 ||
+	    dmetrics_alert_families(d, m) == -1 ||
+	    dmetrics_late_families(d, m) == -1)
+		return -1;
+	(void)metrics_set(d->f_build, (const char *const[]){ PACKAGE_VERSION },
+	    1);
+	return 0;
+}
+
+void
+dfront_phase(struct dfront *f, const char *phase, double seconds)
+{
+	const char *const l[] = { f->t->conf.name, f->address, f->srv, phase };
+
+	if (seconds >= 0)
+		(void)metrics_observe(f->t->d->f_phase, l, seconds);
+}
+
+/*
+ * The certificate series of a frontend after a handshake.  Only those of
+ * certificates it no longer sends are removed, by their labels: a scan of
+ * the family (every frontend's chain) on every probe would cost time
+ * quadratic in the number of frontends, and removing and re-adding the
+ * same series would churn memory.
+ */
+void
+dfront_cert_metrics(struct dfront *f, const struct sc_result *r)
+{
+	struct daemon		*d = f->t->d;
+	const char		*const tf[] = { f->t->conf.name, f->address,
+				    f->srv };
+	const struct sc_cert	*c;
+	struct dcert_key	*keys;
+	size_t			 i, j, n = r->cert.nchain;
+
+	if (r->t.tls_handshake < 0)
+		return;		/* no handshake: nothing new to say */
+	if ((keys = calloc(n + 1, sizeof(*keys))) == NULL)
+		return;
+	for (i = 0; i < n; i++) {
+		c = &r->cert.chain[i];
+		snprintf(keys[i].depth, sizeof(keys[i].depth), "%d", c->depth);
+		snprintf(keys[i].fp, sizeof(keys[i].fp), "%s",
+		    c->fingerprint_sha256);
+	}
+	for (i = 0; i < f->ncerts; i++) {
+		for (j = 0; j < n; j++)
+			if (strcmp(f->certs[i].depth, keys[j].depth) == 0 &&
+			    strcmp(f->certs[i].fp, keys[j].fp) == 0)
+				break;
+		if (j == n)
+			(void)metrics_family_remove(d->f_cert_not_after,
+			    (const char *const[]){ f->t->conf.name, f->address,
+			    f->srv, f->certs[i].depth, f->certs[i].fp });
+	}
+	free(f->certs);
+	f->certs = keys;
+	f->ncerts = n;
+	for (i = 0; i < n; i++)
+		(void)metrics_set(d->f_cert_not_after, (const char *const[]){
+		    f->t->conf.name, f->address, f->srv, keys[i].depth,
+		    keys[i].fp }, (double)r->cert.chain[i].not_after);
+	if (r->cert.has_expiry) {
+		(void)metrics_set(d->f_cert_earliest, tf,
+		    (double)r->cert.expiry.not_after);
+		f->days_left = r->cert.expiry.days_left;
+	}
+	(void)metrics_set(d->f_cert_ok, tf, r->cert.verdict == SC_OK);
+}
+
+/* The series of a frontend go with it. */
+void
+dfront_forget_metrics(struct dfront *f)
+{
+	const char *const match[] = { "target", f->t->conf.name, "frontend",
+	    f->address, NULL };
+
+	(void)metrics_remove_matching(f->t->d->m, match);
+}
+
+static void
+daemon_count_firing(const char *name, const char *severity, unsigned n,
+    void *arg)
+{
+	struct daemon *d = arg;
+
+	(void)metrics_set(d->f_alerts_firing,
+	    (const char *const[]){ name, severity }, n);
+}
+
+
+/* The sink's counters, copied into its series that exist. */
+static void
+dmetrics_sink(struct daemon *d, const struct sink *k)
+{
+	const char		*name = sink_name(k);
+	struct metrics_series	*ser;
+	int			 r;
+
+	for (r = 0; r < SINK_RESULT_NUM; r++) {
+		ser = metrics_series_get(d->f_notifications,
+		    (const char *const[]){ name,
+		    sink_result_str((enum sink_result)r) });
+		if (ser != NULL)
+			(void)metrics_series_set(ser, (double)
+			    sink_notifications(k, (enum sink_result)r));
+	}
+	(void)metrics_set(d->f_outbox_depth, (const char *const[]){ name },
+	    (double)sink_depth(k));
+	ser = metrics_series_get(d->f_dropped, (const char *const[]){ name });
+	if (ser != NULL)
+		(void)metrics_series_set(ser, (double)sink_dropped(k));
+}
+
+/* Before a scrape: the gauges of alerts and sinks, counted afresh. */
+void
+daemon_metrics_refresh(struct daemon *d)
+{
+	size_t	i;
+
+	/* Gauges of alerts that stopped firing go; the rest are recounted. */
+	(void)metrics_family_remove_matching(d->f_alerts_firing,
+	    (const char *const[]){ NULL });
+	alerts_count(d->alerts, daemon_count_firing, d);
+	for (i = 0; i < d->nsinks; i++)
+		dmetrics_sink(d, d->sinks[i]);
+}

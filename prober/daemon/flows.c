@@ -1,0 +1,231 @@
+/*
+ * flows.c - the persistent flows: per frontend, one scenario engine runs
+ * the target's flows in loop mode (reconnect, register, maintain, break:
+ * forever).  Its callbacks feed the flow series, the reconnect counts
+ * and the detector; a deliberate break waits while fresh probes fail.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "daemon/internal.h"
+
+#define FLOW_BACKOFF_BASE	1.0
+#define FLOW_BACKOFF_MAX	60.0
+
+/*
+ * The persistent flow: a built-in scenario run in loop mode, with the
+ * target's timeout, expires, keepalive and (jittered) reconnect_every.
+ * It is built here, not loaded from a scenario file: its first step is
+ * a reconnect, as every pass of the loop begins with one, and
+ * sipcanary-scenario(5) refuses a reconnect with no connect and break
+ * before it.
+ */
+void
+dtarget_flow_scenario(struct dtarget *t)
+{
+	const struct target_conf *c = &t->conf;
+
+	t->flow_steps[0] = (struct sc_step){ .kind = SC_STEP_RECONNECT,
+	    .label = "reconnect", .expect_verdict = -1,
+	    .backoff = SC_BACKOFF_RFC5626, .backoff_base = FLOW_BACKOFF_BASE,
+	    .backoff_max = FLOW_BACKOFF_MAX, .within = c->timeout };
+	t->flow_steps[1] = (struct sc_step){ .kind = SC_STEP_REGISTER,
+	    .label = "register", .expect_verdict = -1, .within = c->timeout,
+	    .expires = c->expires };
+	t->flow_steps[2] = (struct sc_step){ .kind = SC_STEP_MAINTAIN,
+	    .label = "maintain", .expect_verdict = -1, .within = c->timeout,
+	    .every = c->keepalive, .expires = c->expires,
+	    .duration = c->reconnect_every > 0 ?
+	    daemon_jitter(c->reconnect_every) : 0 };
+	t->flow_steps[3] = (struct sc_step){ .kind = SC_STEP_BREAK,
+	    .label = "deliberate-break", .expect_verdict = -1,
+	    .how = SC_BREAK_RST };
+	t->flow_sc.name = (char *)"persistent-flow";
+	t->flow_sc.clients = c->flows;
+	t->flow_sc.user = t->conf.user;
+	t->flow_sc.steps = t->flow_steps;
+	t->flow_sc.nsteps = 4;
+}
+
+/* The flow_up series of one flow. */
+void
+dfront_flow_set(struct dfront *f, unsigned flow, int up)
+{
+	char flowid[16];
+
+	snprintf(flowid, sizeof(flowid), "%u", flow);
+	(void)metrics_set(f->t->d->f_flow_up, (const char *const[]){
+	    f->t->conf.name, f->address, f->srv, flowid }, up);
+}
+
+static void
+dfront_on_flow(unsigned client, int up, enum sc_verdict why, void *arg)
+{
+	struct dfront *f = arg;
+
+	if (client >= f->nflows)
+		return;
+	f->flow_up[client] = up != 0;
+	if (up)
+		f->flow_was_up[client] = 1;
+	if (!up)
+		f->flow_deliberate[client] = why == SC_OK;
+	dfront_flow_set(f, client, up);
+	if (!up && why != SC_OK && !f->t->d->stopping)
+		log_event(LOG_WARN, f->t->conf.name, f->address,
+		    sc_verdict_str(why), "flow %u is down", client);
+	else if (up)
+		log_event(LOG_INFO, f->t->conf.name, f->address, "ok",
+		    "flow %u is registered", client);
+	dtarget_detect(f->t, 0);
+}
+
+static void
+dfront_on_reconnect(unsigned client, double seconds, int deliberate,
+    void *arg)
+{
+	struct dfront	*f = arg;
+	const char	*const tf[] = { f->t->conf.name, f->address, f->srv };
+
+	(void)client;
+	(void)metrics_inc(f->t->d->f_reconnects, (const char *const[]){
+	    f->t->conf.name, f->address, f->srv, "success",
+	    deliberate ? "deliberate" : "lost" });
+	(void)metrics_observe(f->t->d->f_reconnect_dur, tf, seconds);
+	dfront_reconnect_outcome(f, 1);
+	log_event(LOG_INFO, f->t->conf.name, f->address, "ok",
+	    "flow %u registered again %.3f s after a %s", client, seconds,
+	    deliberate ? "deliberate break" : "loss");
+}
+
+static void
+dfront_on_step(const struct sc_step_event *ev, void *arg)
+{
+	struct dfront	*f = arg;
+
+	if (ev->held || f->t->d->stopping || ev->client >= f->nflows)
+		return;
+	/*
+	 * A flow that never registered is not reconnecting, so no reconnect
+	 * is counted; its failed attempts (backing off) are still logged.
+	 */
+	if (!f->flow_was_up[ev->client]) {
+		if (ev->step->kind == SC_STEP_RECONNECT ||
+		    ev->step->kind == SC_STEP_REGISTER)
+			log_event(LOG_WARN, f->t->conf.name, f->address,
+			    sc_verdict_str(ev->verdict), "flow %u: not up "
+			    "yet: %s failed: %s", ev->client,
+			    sc_step_kind_str(ev->step->kind),
+			    ev->error != NULL ? ev->error : "");
+		return;
+	}
+	if (ev->step->kind == SC_STEP_RECONNECT ||
+	    ev->step->kind == SC_STEP_REGISTER) {
+		(void)metrics_inc(f->t->d->f_reconnects, (const char *const[]){
+		    f->t->conf.name, f->address, f->srv, "failure",
+		    f->flow_deliberate[ev->client] ? "deliberate" : "lost" });
+		dfront_reconnect_outcome(f, 0);
+		log_event(LOG_WARN, f->t->conf.name, f->address,
+		    sc_verdict_str(ev->verdict), "flow %u: %s failed: %s",
+		    ev->client, sc_step_kind_str(ev->step->kind),
+		    ev->error != NULL ? ev->error : "");
+	}
+}
+
+static void
+dfront_on_keepalive(unsigned client, double rtt, void *arg)
+{
+	struct dfront	*f = arg;
+	const char	*const tf[] = { f->t->conf.name, f->address, f->srv };
+
+	(void)client;
+	(void)metrics_observe(f->t->d->f_rtt, tf, rtt);
+}
+
+static void
+dfront_on_flows_done(void *arg)
+{
+	struct dfront	*f = arg;
+	struct dtarget	*t = f->t;
+	struct daemon	*d = t->d;
+
+	f->flows_live = 0;
+	t->live_engines--;
+	if (f->leaving)
+		dtarget_reap_fronts(t);	/* may free f */
+	daemon_check_stopped(d);
+}
+
+static const struct sc_engine_cbs dfront_flow_cbs = {
+	.on_step = dfront_on_step,
+	.on_reconnect = dfront_on_reconnect,
+	.on_flow = dfront_on_flow,
+	.on_keepalive = dfront_on_keepalive,
+	.on_done = dfront_on_flows_done,
+};
+
+/* While new connections fail, keep the flows that still work. */
+static int
+dfront_defer_break(unsigned client, void *arg)
+{
+	struct dfront *f = arg;
+
+	(void)client;
+	if (f->probed && !dverdict_up(f->verdict)) {
+		log_event(LOG_INFO, f->t->conf.name, f->address,
+		    sc_verdict_str(f->verdict), "deliberate flow break "
+		    "postponed while fresh probes fail");
+		return 1;
+	}
+	return 0;
+}
+
+static void
+dfront_flows_start(struct dfront *f)
+{
+	struct dtarget		*t = f->t;
+	struct sc_engine_opts	 eo;
+	char			 err[256];
+
+	if (t->conf.flows == 0 || t->conf.user == NULL)
+		return;		/* no credentials: nothing to stay registered */
+	memset(&eo, 0, sizeof(eo));
+	eo.scenario = &t->flow_sc;
+	eo.uri = t->uri.uri;
+	eo.domain = t->uri.domain;
+	eo.frontends = &f->fe;
+	eo.nfrontends = 1;
+	eo.password = t->conf.password;
+	eo.clients = t->conf.flows;
+	eo.ramp = 0;
+	eo.timeout = t->conf.timeout;
+	eo.tls_ctx = t->tls_ctx;
+	eo.warn_days = t->conf.warn_days;
+	eo.crit_days = t->conf.crit_days;
+	eo.loop = 1;
+	eo.insecure = t->conf.insecure_skip_verify;
+	eo.defer_break = dfront_defer_break;
+	eo.defer_arg = f;
+	f->flows = sc_engine_start(t->d->base, &eo, &dfront_flow_cbs, f, err,
+	    sizeof(err));
+	if (f->flows == NULL) {
+		log_event(LOG_ERROR, t->conf.name, f->address, "internal_error",
+		    "cannot start flows: %s", err);
+		return;
+	}
+	f->flows_live = 1;
+	t->live_engines++;
+}
+
+/* The frontend's flows are due to start. */
+void
+dfront_flows_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct dfront *f = arg;
+
+	(void)fd; (void)what;
+	if (!f->t->d->stopping && !f->t->retiring)
+		dfront_flows_start(f);
+}

@@ -1,0 +1,183 @@
+/*
+ * internal.h - what the files of prober/daemon/ share and nothing else
+ * sees: the daemon, its targets and their frontends, and the functions
+ * one file of the daemon calls in another.  daemon.h is the public entry.
+ *
+ * Each target owns its frontends; each frontend owns a timer for its
+ * fresh probes and one scenario engine running its persistent flows in
+ * loop mode (reconnect, register, maintain, break: forever).  All state
+ * lives on the one event loop.
+ */
+#ifndef SC_DAEMON_INTERNAL_H
+#define SC_DAEMON_INTERNAL_H
+
+#include <stddef.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include <event2/event.h>
+
+#include "alert/alert.h"
+#include "alert/sink.h"
+#include "conf/conf.h"
+#include "common/log.h"
+#include "conf/target.h"
+#include "sipcanary.h"
+#include "web/metrics.h"
+
+#define HISTORY_LEN		60
+#define RECONNECT_RING		64	/* reconnect outcomes kept per frontend */
+
+struct dtarget;
+
+/* The labels of one certificate's series: depth and fingerprint. */
+struct dcert_key {
+	char		 depth[16];
+	char		 fp[65];
+};
+
+struct dfront {
+	struct dtarget		*t;
+	struct sc_frontend	 fe;
+	char			 address[80];
+	char			 srv[300];
+	struct event		*timer;
+	struct sc_probe		*probe;
+	int			 probe_cut;	/* probe being shut down */
+	int			 leaving;	/* gone from DNS: unregistering */
+	struct dcert_key	*certs;		/* cert_not_after series shown */
+	size_t			 ncerts;
+	struct sc_engine	*flows;
+	unsigned		 nflows;
+	unsigned char		*flow_up;	/* per flow */
+	unsigned char		*flow_deliberate; /* cause of last down */
+	int			 flows_live;	/* engine not yet done */
+	struct event		*flows_ev;	/* starts the flows */
+	int			 probed;
+	enum sc_verdict		 verdict;
+	char			 error[512];
+	time_t			 last_success;
+	double			 days_left;
+	unsigned char		 hist[HISTORY_LEN];
+	size_t			 nhist;
+	int			 seen;		/* in the last location */
+	char			 leaf_fp[65];	/* last leaf seen, for consistency */
+	char			 leaf_subject[256];
+	time_t			 leaf_not_after;
+	unsigned char		*flow_was_up;	/* per flow: ever registered */
+	time_t			 rc_at[RECONNECT_RING];	/* reconnect outcomes */
+	unsigned char		 rc_ok[RECONNECT_RING];
+	size_t			 rc_next;
+};
+
+struct dtarget {
+	struct daemon		*d;
+	struct target_conf	 conf;		/* our own deep copy */
+	struct target		 uri;
+	void			*tls_ctx;	/* shared with targets of its load */
+	unsigned		 gen;		/* the load that made it */
+	struct sc_locate	*locate;
+	struct event		*relocate;
+	struct dfront		**fe;
+	size_t			 nfe;
+	struct dfront		**leaving;	/* gone from DNS, not yet done */
+	size_t			 nleaving;
+	int			 outage;
+	enum sc_verdict		 dns_verdict;	/* of the last location */
+	char			 dns_error[600];
+	struct sc_step		 flow_steps[4];
+	struct sc_scenario	 flow_sc;
+	int			 retiring;
+	int			 live_engines;
+};
+
+struct daemon {
+	struct event_base	*base;
+	struct sc_config	*conf;
+	char			*path;
+	struct metrics		*m;
+	struct metrics_family	*f_success, *f_probes, *f_phase, *f_flow_up,
+				*f_reconnects, *f_reconnect_dur, *f_rtt,
+				*f_cert_not_after, *f_cert_earliest, *f_cert_ok,
+				*f_outage, *f_frontends, *f_build,
+				*f_last_success, *f_dns_success;
+	struct httpd		*http;
+	struct alerts		*alerts;
+	struct sink		**sinks;
+	size_t			 nsinks;
+	struct event		*ev_refresh;
+	struct metrics_family	*f_alerts_firing, *f_notifications,
+				*f_outbox_depth, *f_dropped;
+	struct dtarget		**targets;
+	size_t			 ntargets;
+	unsigned		 gen;		/* of the load in progress */
+	struct dtarget		**retired;
+	size_t			 nretired;
+	struct event		*ev_hup, *ev_term, *ev_int, *ev_grace;
+	time_t			 started;
+	int			 stopping;
+	int			 rc;
+};
+
+/* daemon.c: the life cycle, and timers. */
+double	daemon_random(void);
+double	daemon_jitter(double);
+void	daemon_arm(struct event *, double);
+void	daemon_check_stopped(struct daemon *);
+
+/* statedir.c: the state directory and the privilege drop. */
+int	daemon_state_dir(const struct sc_config *, char *, size_t);
+int	daemon_drop_privileges(const struct sc_config *, int, char *, size_t);
+
+/* targets.c: targets and the location of their frontends. */
+struct dtarget	*dtarget_new(struct daemon *, const struct target_conf *,
+		    struct dtarget *const *, size_t);
+void		 dtarget_keep(struct dtarget *, const struct target_conf *);
+void		 dtarget_free(struct dtarget *);
+void		 dtarget_stop(struct dtarget *);
+void		 dtarget_retire(struct dtarget *);
+
+/* frontends.c: the frontends of a target. */
+struct dfront	*dfront_new(struct dtarget *, const struct sc_frontend *);
+void		 dfront_free(struct dfront *);
+void		 dfront_stop(struct dfront *);
+void		 dfront_leave(struct dfront *);
+void		 dtarget_reap_fronts(struct dtarget *);
+int		 dfront_flows_up(const struct dfront *);
+
+/* probes.c: fresh probes. */
+void	dfront_timer(evutil_socket_t, short, void *);
+void	dfront_probe_cut(struct dfront *);
+
+/* flows.c: persistent flows. */
+void	dtarget_flow_scenario(struct dtarget *);
+void	dfront_flow_set(struct dfront *, unsigned, int);
+void	dfront_flows_cb(evutil_socket_t, short, void *);
+
+/* detect.c: the outage detector and the alert rules. */
+int	dverdict_up(enum sc_verdict);
+void	dfront_alerts(struct dfront *, const struct sc_result *);
+void	dtarget_alerts(struct dtarget *);
+void	dfront_reconnect_eval(struct dfront *);
+void	dfront_reconnect_outcome(struct dfront *, int);
+void	dtarget_detect(struct dtarget *, int);
+
+/* dmetrics.c: the daemon's metric families and their updates. */
+int	daemon_metrics_new(struct daemon *);
+void	daemon_metrics_refresh(struct daemon *);
+void	dfront_phase(struct dfront *, const char *, double);
+void	dfront_cert_metrics(struct dfront *, const struct sc_result *);
+void	dfront_forget_metrics(struct dfront *);
+
+/* http.c: /metrics, the status page and /alerts. */
+int	daemon_http_routes(struct daemon *);
+
+/* deliver.c: sinks and the delivery of alerts. */
+void	daemon_notify(const struct alert_state *, enum alert_event, void *);
+void	daemon_refresh(evutil_socket_t, short, void *);
+void	daemon_refresh_pace(struct daemon *, const struct sc_config *);
+int	daemon_sinks(struct daemon *, const struct sc_config *, int);
+void	daemon_sink_log(void *, int, const char *, const char *,
+	    const char *, const char *);
+
+#endif /* SC_DAEMON_INTERNAL_H */

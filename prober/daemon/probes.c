@@ -1,0 +1,147 @@
+/*
+ * probes.c - the fresh probes: every interval (±10%) a new connection to
+ * each frontend, TLS, REGISTER and unregister, as a first-time client
+ * sees it.  A result updates the frontend's state, history and series and
+ * the alert rules, then the detector; a stop or reload cuts a probe in
+ * flight short, after it has unregistered.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "daemon/internal.h"
+
+static void
+dfront_history(struct dfront *f, const struct sc_result *r)
+{
+	unsigned char v = r->verdict == SC_OK ? 1 :
+	    r->severity == SC_SEV_WARNING ? 2 : 3;
+
+	if (f->nhist == HISTORY_LEN) {
+		memmove(f->hist, f->hist + 1, HISTORY_LEN - 1);
+		f->nhist--;
+	}
+	f->hist[f->nhist++] = v;
+}
+
+static void
+dfront_probe_done(struct sc_result *r, void *arg)
+{
+	struct dfront	*f = arg;
+	struct dtarget	*t = f->t;
+	struct daemon	*d = t->d;
+	const char	*const tf[] = { t->conf.name, f->address, f->srv };
+	const char	*const tfv[] = { t->conf.name, f->address, f->srv,
+			    sc_verdict_str(r->verdict) };
+	int		 ok = dverdict_up(r->verdict);
+	enum sc_verdict	 before = f->verdict;
+	int		 was = f->probed;
+
+	if (f->probe_cut) {
+		/* Cut short by a stop or reload: its binding is gone. */
+		f->probe_cut = 0;
+		sc_probe_free(f->probe);
+		f->probe = NULL;
+		t->live_engines--;
+		if (f->leaving)
+			dtarget_reap_fronts(t);	/* may free f */
+		daemon_check_stopped(d);
+		return;
+	}
+	f->probed = 1;
+	f->verdict = r->verdict;
+	snprintf(f->error, sizeof(f->error), "%s", r->error);
+	if (ok) {
+		f->last_success = time(NULL);
+		(void)metrics_set(d->f_last_success, tf,
+		    (double)f->last_success);
+	}
+	dfront_history(f, r);
+	(void)metrics_set(d->f_success, tf, ok);
+	(void)metrics_inc(d->f_probes, tfv);
+	dfront_phase(f, "tcp_connect", r->t.tcp_connect);
+	dfront_phase(f, "tls_handshake", r->t.tls_handshake);
+	dfront_phase(f, "first_response", r->t.first_response);
+	dfront_phase(f, "register", r->t.registered);
+	dfront_cert_metrics(f, r);
+	if (r->t.tls_handshake >= 0 && r->cert.nchain > 0) {
+		snprintf(f->leaf_fp, sizeof(f->leaf_fp), "%s",
+		    r->cert.chain[0].fingerprint_sha256);
+		snprintf(f->leaf_subject, sizeof(f->leaf_subject), "%s",
+		    r->cert.chain[0].subject);
+		f->leaf_not_after = r->cert.chain[0].not_after;
+	}
+	dfront_alerts(f, r);
+	dtarget_alerts(t);
+	log_event(ok ? LOG_INFO : LOG_WARN, t->conf.name, f->address,
+	    sc_verdict_str(r->verdict), "fresh probe: %s%s%s (tcp %.1f ms, "
+	    "tls %.1f ms, register %.1f ms)", ok ? "ok" : "failed",
+	    r->error[0] ? ": " : "", r->error, r->t.tcp_connect * 1000,
+	    r->t.tls_handshake * 1000, r->t.registered * 1000);
+	if (was && before != r->verdict)
+		log_event(LOG_WARN, t->conf.name, f->address,
+		    sc_verdict_str(r->verdict), "verdict changed from %s",
+		    sc_verdict_str(before));
+	sc_probe_free(f->probe);	/* safe: called from a deferred event */
+	f->probe = NULL;
+	dtarget_detect(t, 1);
+	dfront_reconnect_eval(f);
+	if (!d->stopping && !t->retiring)
+		daemon_arm(f->timer, daemon_jitter(t->conf.interval));
+}
+
+/*
+ * A stop or a reload: a fresh probe in flight removes the binding it
+ * made (or is being granted) before it goes, as the flows do; until then
+ * it counts as a live engine of its target.
+ */
+void
+dfront_probe_cut(struct dfront *f)
+{
+	if (f->probe == NULL || f->probe_cut)
+		return;
+	f->probe_cut = 1;
+	f->t->live_engines++;
+	sc_probe_shutdown(f->probe);
+}
+
+static void
+dfront_probe_start(struct dfront *f)
+{
+	struct dtarget		*t = f->t;
+	struct sc_probe_opts	 o;
+
+	if (f->probe != NULL || t->d->stopping || t->retiring)
+		return;
+	memset(&o, 0, sizeof(o));
+	o.uri = t->uri.uri;
+	o.domain = t->uri.domain;
+	o.host = f->fe.host;
+	o.port = f->fe.port;
+	o.user = t->conf.user;
+	o.password = t->conf.password;
+	o.timeout = t->conf.timeout;
+	o.expires = t->conf.expires;
+	o.unregister = 1;
+	o.warn_days = t->conf.warn_days;
+	o.crit_days = t->conf.crit_days;
+	o.tls_ctx = t->tls_ctx;
+	o.tls_only = t->conf.user == NULL;
+	o.insecure = t->conf.insecure_skip_verify;
+	if ((f->probe = sc_probe_start(t->d->base, &o, dfront_probe_done, f))
+	    == NULL) {
+		log_event(LOG_ERROR, t->conf.name, f->address,
+		    "internal_error", "cannot start a probe: out of memory");
+		daemon_arm(f->timer, t->conf.interval);
+	}
+}
+
+/* The frontend's timer: its next fresh probe is due. */
+void
+dfront_timer(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd; (void)what;
+	dfront_probe_start(arg);
+}
