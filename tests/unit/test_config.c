@@ -57,27 +57,7 @@ teardown(void **state)
 }
 
 /* The parser under test: the one place that names its API. */
-static void *
-conf_load(const char *name, const char *text, char *err, size_t len)
-{
-	return config_load_string(name, text, err, len);
-}
-
-static void *
-conf_load_file(const char *path, char *err, size_t len)
-{
-	return config_load(path, err, len);
-}
-
-static void
-conf_free(void *c)
-{
-	config_free(c);
-}
-
-static const struct unit_parser conf_parser = {
-	conf_load, conf_load_file, conf_free
-};
+UNIT_PARSER(conf_parser, config_load_string, config_load, config_free);
 
 /* Loads text (named sc.conf) that must fail, and checks the whole message. */
 static void
@@ -307,10 +287,13 @@ static const struct unit_error_case config_errors[] = {
 	/* unknown keys and sections */
 	{ "vantage = \"x\"\n\nvantgae = \"y\"\n",
 	  "sc.conf:3: unknown key \"vantgae\" (expected vantage, "
-	  "listen, state_dir, log_format, user, http_auth_file, http_tls_cert, http_tls_key, metrics_series_limit, defaults, target or sink)" },
+	  "listen, state_dir, log_format, user, http_auth_file, "
+	  "http_tls_cert, http_tls_key, metrics_series_limit, defaults, "
+	  "target or sink)" },
 	{ "sinks \"am\" { type = \"alertmanager\" }\n",
 	  "sc.conf:1: unknown key \"sinks\" (expected vantage, listen, "
-	  "state_dir, log_format, user, http_auth_file, http_tls_cert, http_tls_key, metrics_series_limit, defaults, target or sink)" },
+	  "state_dir, log_format, user, http_auth_file, http_tls_cert, "
+	  "http_tls_key, metrics_series_limit, defaults, target or sink)" },
 	{ "target \"voice-prod\" {\n  uri = \"sips:a.example\"\n"
 	  "  urii = \"x\"\n}\n",
 	  "sc.conf:3: target \"voice-prod\": unknown key \"urii\" (a "
@@ -325,7 +308,8 @@ static const struct unit_error_case config_errors[] = {
 	  "interval, timeout, flows, keepalive, reconnect_every, "
 	  "expires, warn_days, crit_days, ca_file, tls_min, "
 	  "allow_mixed_certs, enabled, runbook_url, for, resolve_after, "
-	  "flap_window, reconnect_min_ratio, reconnect_window, insecure_skip_verify)" },
+	  "flap_window, reconnect_min_ratio, reconnect_window, "
+	  "insecure_skip_verify)" },
 	{ "defaults {\n  uri = \"sips:a.example\"\n}\n",
 	  "sc.conf:2: defaults: uri can only be set in a target" },
 	{ "target \"a\" {\n  listen = \"127.0.0.1:1\"\n}\n",
@@ -537,7 +521,9 @@ static const struct unit_error_case config_errors[] = {
 	{ "# one\n## two\n// three\n/* four\n   five */ vantage = x\n"
 	  "vantgae = y\n",
 	  "sc.conf:6: unknown key \"vantgae\" (expected vantage, "
-	  "listen, state_dir, log_format, user, http_auth_file, http_tls_cert, http_tls_key, metrics_series_limit, defaults, target or sink)" },
+	  "listen, state_dir, log_format, user, http_auth_file, "
+	  "http_tls_cert, http_tls_key, metrics_series_limit, defaults, "
+	  "target or sink)" },
 	{ "target \"a\" {\n  uri = \"a.example\"\n",
 	  "sc.conf:1: this \"{\" is never closed (a \"}\" is "
 	  "missing)" },

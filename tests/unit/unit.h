@@ -62,9 +62,9 @@ int	 unit_logged(const char *s);
 /* --- parsers --------------------------------------------------------- */
 
 /*
- * A parser: a test wraps config_load_string(), config_load() and
- * config_free() (or the scenario ones) in these, so that the name of
- * that API is written in one place.
+ * A parser: config_load_string(), config_load() and config_free(), or
+ * the scenario ones, behind void pointers (see UNIT_PARSER), so that a
+ * test names that API in one place.
  */
 struct unit_parser {
 	void	*(*load)(const char *name, const char *text, char *err,
@@ -72,6 +72,30 @@ struct unit_parser {
 	void	*(*load_file)(const char *path, char *err, size_t errlen);
 	void	 (*free)(void *);
 };
+
+/*
+ * Defines the struct unit_parser name over the parser's own functions:
+ * load(name, text, err, len), load_file(path, err, len), free(p).
+ */
+#define UNIT_PARSER(name, fload, fload_file, ffree)			\
+static void *								\
+name##_load(const char *n, const char *t, char *e, size_t len)		\
+{									\
+	return fload(n, t, e, len);					\
+}									\
+static void *								\
+name##_load_file(const char *path, char *e, size_t len)		\
+{									\
+	return fload_file(path, e, len);				\
+}									\
+static void								\
+name##_free(void *p)							\
+{									\
+	ffree(p);							\
+}									\
+static const struct unit_parser name = {				\
+	name##_load, name##_load_file, name##_free			\
+}
 
 /* A text that must not load, and its whole message. */
 struct unit_error_case {
