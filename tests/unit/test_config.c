@@ -121,7 +121,8 @@ test_full(void **state)
 	char		 pw[PATH_MAX], conf[PATH_MAX], text[4096];
 
 	(void)state;
-	unit_write_file("probe1.secret", "s3cret\nignored\n", 0600, pw, sizeof(pw));
+	unit_write_file("probe1.secret", "s3cret\nignored\n", 0600, pw,
+	    sizeof(pw));
 	snprintf(text, sizeof(text),
 	    "vantage   = \"lab-1\"                 # label on every metric\n"
 	    "listen    = \"127.0.0.1:9464\"        # /metrics, /, /healthz\n"
@@ -930,7 +931,8 @@ test_example(void **state)
 		i = strcspn(e + sizeof(placeholder) - 1, "\"");
 		snprintf(name, sizeof(name), "%.*s", (int)i,
 		    e + sizeof(placeholder) - 1);
-		unit_write_file(name, "example password\n", 0600, pw, sizeof(pw));
+		unit_write_file(name, "example password\n", 0600, pw,
+		    sizeof(pw));
 		n++;
 	}
 	strcpy(out + o, s);
@@ -1063,8 +1065,8 @@ test_sinks(void **state)
 	char		 text[PATH_MAX + 1024];
 
 	(void)state;
-	unit_write_file("pd.key", "0123456789abcdef0123456789abcdef\n", 0600, key,
-	    sizeof(key));
+	unit_write_file("pd.key", "0123456789abcdef0123456789abcdef\n", 0600,
+	    key, sizeof(key));
 	unit_write_file("chat.token", "xoxb-token\n", 0400, tok, sizeof(tok));
 	snprintf(text, sizeof(text),
 	    "target \"voice-prod\" { uri = \"sips:voice.example.com\" }\n"

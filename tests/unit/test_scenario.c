@@ -878,7 +878,8 @@ test_small_err_buffer(void **state)
 static void
 test_user(void **state)
 {
-#define PROBE_USERS	"users = \"probe%04d\"\nclients = 100\nstep connect { }\n"
+#define PROBE_USERS \
+	"users = \"probe%04d\"\nclients = 100\nstep connect { }\n"
 	static const struct {
 		const char	*text;
 		unsigned	 index;
