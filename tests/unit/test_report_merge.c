@@ -29,6 +29,7 @@
 #include "drill/histogram.h"
 #include "drill/report_html.h"
 #include "drill/report_merge.h"
+#include "unit.h"
 
 static json_t *
 fixture(const char *name)
@@ -288,6 +289,27 @@ test_merge_timeline(void **state)
 	json_decref(m);
 }
 
+/* Sets settings.max_failure_ratio of the report r. */
+static void
+set_ratio(json_t *r, double ratio)
+{
+	json_object_set_new(json_object_get(r, "settings"),
+	    "max_failure_ratio", json_real(ratio));
+}
+
+/* summary.key of the report r is true, or false, as want says. */
+static void
+assert_summary(const json_t *r, const char *key, int want)
+{
+	const json_t	*v = json_object_get(json_object_get(r, "summary"),
+			    key);
+
+	if (want)
+		assert_true(json_is_true(v));
+	else
+		assert_true(json_is_false(v));
+}
+
 static void
 test_merge_verdict_recomputed(void **state)
 {
@@ -298,35 +320,27 @@ test_merge_verdict_recomputed(void **state)
 	char		 err[256];
 
 	/* 5/547 = 0.91% fails a 0.5% threshold, though each shard says ok */
-	json_object_set_new(json_object_get(a, "settings"),
-	    "max_failure_ratio", json_real(0.005));
-	json_object_set_new(json_object_get(b, "settings"),
-	    "max_failure_ratio", json_real(0.005));
+	set_ratio(a, 0.005);
+	set_ratio(b, 0.005);
 	assert_non_null(m = report_merge(in, 2, err, sizeof(err)));
-	assert_true(json_is_false(json_object_get(json_object_get(m,
-	    "summary"), "passed")));
+	assert_summary(m, "passed", 0);
 	json_decref(m);
 
 	/* thresholds differ: the strictest holds */
-	json_object_set_new(json_object_get(a, "settings"),
-	    "max_failure_ratio", json_real(0.5));
+	set_ratio(a, 0.5);
 	json_object_set_new(json_object_get(b, "summary"), "interrupted",
 	    json_true());
 	assert_non_null(m = report_merge(in, 2, err, sizeof(err)));
 	assert_true(json_real_value(json_object_get(json_object_get(m,
 	    "settings"), "max_failure_ratio")) == 0.005);
-	assert_true(json_is_false(json_object_get(json_object_get(m,
-	    "summary"), "passed")));
-	assert_true(json_is_true(json_object_get(json_object_get(m,
-	    "summary"), "interrupted")));
+	assert_summary(m, "passed", 0);
+	assert_summary(m, "interrupted", 1);
 	json_decref(m);
 
 	/* within the threshold but interrupted: not passed (as a shard) */
-	json_object_set_new(json_object_get(b, "settings"),
-	    "max_failure_ratio", json_real(0.5));
+	set_ratio(b, 0.5);
 	assert_non_null(m = report_merge(in, 2, err, sizeof(err)));
-	assert_true(json_is_false(json_object_get(json_object_get(m,
-	    "summary"), "passed")));
+	assert_summary(m, "passed", 0);
 	json_decref(m);
 	json_decref(a);
 	json_decref(b);
@@ -503,16 +517,6 @@ render(json_t *r)
 	return buf;
 }
 
-static size_t
-count_of(const char *hay, const char *needle)
-{
-	size_t n = 0;
-
-	for (; (hay = strstr(hay, needle)) != NULL; hay++)
-		n++;
-	return n;
-}
-
 static void
 test_html_escaped(void **state)
 {
@@ -541,7 +545,7 @@ test_html_escaped(void **state)
 	assert_non_null(strstr(html, "id=\"chart-latency\""));
 	assert_non_null(strstr(html, "id=\"chart-timeline\""));
 	assert_non_null(strstr(html, "id=\"chart-reconnect\""));
-	assert_int_equal(count_of(html, "<tr class=\"step\""), 7);
+	assert_int_equal(unit_count(html, "<tr class=\"step\""), 7);
 	assert_non_null(strstr(html, "</html>\n"));
 	/* self-contained: nothing to fetch */
 	assert_null(strstr(html, "src=\"http"));
