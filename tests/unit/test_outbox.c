@@ -38,18 +38,12 @@ logcb(void *arg, int level, const char *msg)
 	unit_log_add(msg);
 }
 
+/* A state_dir that does not exist yet: the outbox makes it. */
 static int
 setup(void **state)
 {
-	static int	 n;
-
 	(void)state;
-	if (unit_tmpdir_make("test_outbox") == -1)
-		return -1;
-	/* A state_dir that does not exist yet: the outbox makes it. */
-	snprintf(dir, sizeof(dir), "%s/state%d", unit_tmpdir, n++);
-	unit_log_clear();
-	return 0;
+	return unit_tmpdir_state("test_outbox", dir, sizeof(dir));
 }
 
 static int
@@ -75,22 +69,17 @@ static struct outbox_entry *
 append(struct outbox *ob, const char *kind, const char *key,
     const char *body, int supersede)
 {
-	struct outbox_rec rec;
+	struct outbox_rec rec = {
+		.kind = kind, .dedup_key = key,
+		.alertname = "SipcanaryFrontendDown", .target = "voice-prod",
+		.frontend = "10.0.0.7:5061", .vantage = "lab-1",
+		.verdict = "cert_expired", .body = body,
+		.bodylen = strlen(body), .created = 1700000000,
+	};
 	struct outbox_entry *e;
 	char		 err[512];
 	int		 rc;
 
-	memset(&rec, 0, sizeof(rec));
-	rec.kind = kind;
-	rec.dedup_key = key;
-	rec.alertname = "SipcanaryFrontendDown";
-	rec.target = "voice-prod";
-	rec.frontend = "10.0.0.7:5061";
-	rec.vantage = "lab-1";
-	rec.verdict = "cert_expired";
-	rec.body = body;
-	rec.bodylen = strlen(body);
-	rec.created = 1700000000;
 	if ((rc = outbox_append(ob, &rec, supersede, &e, err,
 	    sizeof(err))) != 0)
 		fail_msg("outbox_append: %d %s", rc, err);

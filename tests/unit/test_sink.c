@@ -198,15 +198,9 @@ nreq_at_least(void *arg)
 static int
 setup(void **state)
 {
-	static int	 n;
-
 	(void)state;
-	if (unit_tmpdir_make("test_sink") == -1)
-		return -1;
-	snprintf(statedir, sizeof(statedir), "%s/state%d", unit_tmpdir, n++);
-	unit_log_clear();
 	sink_set_log(logcb, NULL);
-	return 0;
+	return unit_tmpdir_state("test_sink", statedir, sizeof(statedir));
 }
 
 static int

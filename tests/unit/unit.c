@@ -37,6 +37,18 @@ unit_tmpdir_make(const char *prefix)
 	return mkdtemp(unit_tmpdir) != NULL ? 0 : -1;
 }
 
+int
+unit_tmpdir_state(const char *prefix, char *statedir, size_t len)
+{
+	static int	 n;
+
+	if (unit_tmpdir_make(prefix) == -1)
+		return -1;
+	snprintf(statedir, len, "%s/state%d", unit_tmpdir, n++);
+	unit_log_clear();
+	return 0;
+}
+
 static int
 rmtree_one(const char *path, const struct stat *st, int flag,
     struct FTW *ftw)

@@ -23,6 +23,11 @@ extern char	 unit_tmpdir[256];
 
 /* Makes $TMPDIR/PREFIX.XXXXXX (or under /tmp): 0, or -1. */
 int	 unit_tmpdir_make(const char *prefix);
+/*
+ * A cmocka set-up's start: unit_tmpdir_make(prefix), then in statedir a
+ * path inside it that does not exist yet, and an empty log: 0, or -1.
+ */
+int	 unit_tmpdir_state(const char *prefix, char *statedir, size_t len);
 /* Removes dir and all that is in it: 0, or -1. */
 int	 unit_rmtree(const char *dir);
 
