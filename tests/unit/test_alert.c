@@ -68,12 +68,31 @@ up(struct alerts *al, int n, double flap)
 		eval(al, 0, NULL, flap);
 }
 
+/* Down twice (it fires), then up twice (it resolves), cycles times. */
+static void
+flap(struct alerts *al, int cycles, double window)
+{
+	while (cycles-- > 0) {
+		down(al, 2, window);
+		up(al, 2, window);
+	}
+}
+
+/* Alerts without a state file, counted into s. */
+static struct alerts *
+open_memory(struct sent *s)
+{
+	char	 err[128];
+
+	memset(s, 0, sizeof(*s));
+	return alerts_open(NULL, record, s, err, sizeof(err));
+}
+
 static void
 test_hysteresis(void **state)
 {
-	struct sent	 s = { 0 };
-	char		 err[128];
-	struct alerts	*al = alerts_open(NULL, record, &s, err, sizeof(err));
+	struct sent	 s;
+	struct alerts	*al = open_memory(&s);
 
 	(void)state;
 	up(al, 1, 600);
@@ -96,27 +115,18 @@ test_hysteresis(void **state)
 static void
 test_flapping(void **state)
 {
-	struct sent	 s = { 0 };
-	char		 err[128];
-	struct alerts	*al = alerts_open(NULL, record, &s, err, sizeof(err));
-	int		 i;
+	struct sent	 s;
+	struct alerts	*al = open_memory(&s);
 
 	(void)state;
 	/* Down and up every probe, many times, within the window. */
-	for (i = 0; i < 10; i++) {
-		down(al, 2, 600);
-		up(al, 2, 600);
-	}
+	flap(al, 10, 600);
 	assert_int_equal(s.triggers, 1);
 	assert_int_equal(s.resolves, 1);
 	/* A zero window: every fire pages. */
-	memset(&s, 0, sizeof(s));
 	alerts_free(al);
-	al = alerts_open(NULL, record, &s, err, sizeof(err));
-	for (i = 0; i < 3; i++) {
-		down(al, 2, 0);
-		up(al, 2, 0);
-	}
+	al = open_memory(&s);
+	flap(al, 3, 0);
 	assert_int_equal(s.triggers, 3);
 	assert_int_equal(s.resolves, 3);
 	alerts_free(al);
@@ -125,9 +135,8 @@ test_flapping(void **state)
 static void
 test_severity_change(void **state)
 {
-	struct sent	 s = { 0 };
-	char		 err[128];
-	struct alerts	*al = alerts_open(NULL, record, &s, err, sizeof(err));
+	struct sent	 s;
+	struct alerts	*al = open_memory(&s);
 
 	(void)state;
 	eval(al, 1, "warning", 600);
