@@ -48,6 +48,9 @@ struct driver {
 	char		*blocks[DRIVER_EVENTS];	/* the events, split */
 	int		 nblocks;
 	double		 refresh;
+	double		 wait;
+	struct event	*tick;
+	struct event	*stop;
 };
 
 static void
@@ -101,41 +104,196 @@ usage(void)
 	    "[-r SECONDS] [KIND,ALERTNAME,TARGET[,FRONTEND[,SEVERITY]]...]\n");
 }
 
-int
-main(int argc, char *argv[])
+/* The options: the config's path, or NULL after a usage message. */
+static const char *
+driver_args(struct driver *d, int argc, char *argv[])
 {
-	struct driver	 d;
-	struct event	*tick = NULL, *stop = NULL;
-	struct timeval	 tv;
-	struct alert	 a;
-	char		 err[1024], summary[256], *f[5], *s;
 	const char	*conf = NULL;
-	double		 wait = 30;
-	time_t		 now = time(NULL);
-	size_t		 i;
-	int		 ch, j, n, rc = 2, k;
+	int		 ch;
 
-	memset(&d, 0, sizeof(d));
+	d->wait = 30;
 	while ((ch = getopt(argc, argv, "c:r:w:")) != -1) {
 		switch (ch) {
 		case 'c':
 			conf = optarg;
 			break;
 		case 'r':
-			d.refresh = atof(optarg);
+			d->refresh = atof(optarg);
 			break;
 		case 'w':
-			wait = atof(optarg);
+			d->wait = atof(optarg);
 			break;
 		default:
 			usage();
-			return 2;
+			return NULL;
 		}
 	}
 	if (conf == NULL || argc - optind > DRIVER_EVENTS) {
 		usage();
-		return 2;
+		return NULL;
 	}
+	return conf;
+}
+
+/* The event loop and a sink for each of the config's: 0, or -1. */
+static int
+driver_open(struct driver *d)
+{
+	char	 err[1024];
+	size_t	 i;
+
+	if ((d->base = event_base_new()) == NULL ||
+	    (d->sinks = calloc(d->conf->nsinks + 1, sizeof(*d->sinks))) ==
+	    NULL)
+		return -1;
+	for (i = 0; i < d->conf->nsinks; i++) {
+		if ((d->sinks[i] = sink_new(d->base, &d->conf->sinks[i],
+		    d->conf->state_dir, err, sizeof(err))) == NULL) {
+			fprintf(stderr, "sink_driver: %s\n", err);
+			return -1;
+		}
+		d->nsinks++;
+	}
+	return 0;
+}
+
+/*
+ * Queues the event arg, KIND,ALERTNAME,TARGET[,FRONTEND[,SEVERITY]], on
+ * every sink, and says so on stdout: 0, or -1 when it is bad.
+ */
+static int
+driver_event(struct driver *d, const char *arg, time_t now)
+{
+	struct alert	 a;
+	char		 summary[256], *f[5], *s;
+	size_t		 i;
+	int		 n, k;
+
+	if ((s = strdup(arg)) == NULL)
+		return -1;
+	memset(f, 0, sizeof(f));
+	for (n = 0; n < 5 && (f[n] = strsep(&s, ",")) != NULL; n++)
+		;
+	d->blocks[d->nblocks++] = f[0];
+	if (n < 3 || (strcmp(f[0], "trigger") != 0 &&
+	    strcmp(f[0], "resolve") != 0 && strcmp(f[0], "refresh") != 0)) {
+		fprintf(stderr, "sink_driver: bad event %s\n", arg);
+		return -1;
+	}
+	a = (struct alert){
+		.alertname = f[1], .target = f[2],
+		.frontend = f[3] != NULL ? f[3] : "",
+		.severity = f[4] != NULL ? f[4] : "critical",
+		.vantage = d->conf->vantage, .owner = "voice-sre",
+		.summary = summary,
+		.description = "raised by tests/unit/sink_driver",
+		.verdict = "cert_expired", .fingerprint = "AB:CD:EF",
+		.not_after = "2025-11-24T15:00:00Z",
+		.runbook_url = "https://wiki.example/runbooks/sipcanary",
+		.starts_at = now, .firing = strcmp(f[0], "resolve") != 0,
+	};
+	snprintf(summary, sizeof(summary), "%s on %s %s (test driver)", f[1],
+	    f[2], a.frontend);
+	a.ends_at = a.firing ? 0 : time(NULL);
+	for (i = 0, k = 0; i < d->nsinks; i++) {
+		n = sink_notify(d->sinks[i], &a, strcmp(f[0], "trigger") == 0 ?
+		    NOTIFY_TRIGGER : strcmp(f[0], "resolve") == 0 ?
+		    NOTIFY_RESOLVE : NOTIFY_REFRESH);
+		if (n != 0)
+			k = n;
+	}
+	printf("queued %s %s %d\n", f[0], f[1], k);
+	fflush(stdout);
+	/* The strings stay until the end: refreshes use them. */
+	if (a.firing && d->nfiring < DRIVER_EVENTS) {
+		a.summary = strdup(summary);
+		d->firing[d->nfiring++] = a;
+	}
+	return 0;
+}
+
+static struct timeval
+driver_tv(double secs)
+{
+	struct timeval	 tv;
+
+	tv.tv_sec = (time_t)secs;
+	tv.tv_usec = (suseconds_t)((secs - (double)tv.tv_sec) * 1e6);
+	return tv;
+}
+
+/*
+ * Runs the loop until every outbox is empty (and no refreshes are due)
+ * or d->wait passes, and prints the outcome: 0 drained, 1 not, 2 when
+ * the loop could not be set up.
+ */
+static int
+driver_run(struct driver *d)
+{
+	struct timeval	 tv;
+	size_t		 i;
+	int		 rc;
+
+	if ((d->tick = event_new(d->base, -1, EV_PERSIST, driver_tick, d)) ==
+	    NULL || (d->stop = evtimer_new(d->base, driver_timeout,
+	    d->base)) == NULL)
+		return 2;
+	tv.tv_sec = 0;
+	tv.tv_usec = 100000;
+	if (d->refresh > 0)
+		tv = driver_tv(d->refresh);
+	event_add(d->tick, &tv);
+	if (d->wait > 0) {
+		tv = driver_tv(d->wait);
+		evtimer_add(d->stop, &tv);
+	}
+	event_base_dispatch(d->base);
+	rc = driver_depth(d) == 0 ? 0 : 1;
+	printf("%s\n", rc == 0 ? "drained" : "timeout");
+	for (i = 0; i < d->nsinks; i++)
+		printf("sink %s sent=%llu failed=%llu dropped=%llu depth=%zu\n",
+		    sink_name(d->sinks[i]), (unsigned long long)
+		    sink_notifications(d->sinks[i], SINK_SENT),
+		    (unsigned long long)sink_notifications(d->sinks[i],
+		    SINK_FAILED), (unsigned long long)sink_dropped(d->sinks[i]),
+		    sink_depth(d->sinks[i]));
+	return rc;
+}
+
+static void
+driver_free(struct driver *d)
+{
+	size_t	 i;
+	int	 j;
+
+	for (j = 0; j < d->nfiring; j++)
+		free((char *)d->firing[j].summary);
+	for (j = 0; j < d->nblocks; j++)
+		free(d->blocks[j]);
+	for (i = 0; i < d->nsinks; i++)
+		sink_free(d->sinks[i]);
+	free(d->sinks);
+	if (d->tick != NULL)
+		event_free(d->tick);
+	if (d->stop != NULL)
+		event_free(d->stop);
+	if (d->base != NULL)
+		event_base_free(d->base);
+	config_free(d->conf);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct driver	 d;
+	char		 err[1024];
+	const char	*conf;
+	time_t		 now = time(NULL);
+	int		 j, rc = 2;
+
+	memset(&d, 0, sizeof(d));
+	if ((conf = driver_args(&d, argc, argv)) == NULL)
+		return 2;
 	signal(SIGPIPE, SIG_IGN);
 	log_init(LOG_LOGFMT, LOG_DEBUG);
 	sink_set_log(driver_log, NULL);
@@ -143,108 +301,13 @@ main(int argc, char *argv[])
 		fprintf(stderr, "sink_driver: %s\n", err);
 		return 2;
 	}
-	if ((d.base = event_base_new()) == NULL ||
-	    (d.sinks = calloc(d.conf->nsinks + 1, sizeof(*d.sinks))) == NULL)
+	if (driver_open(&d) == -1)
 		goto done;
-	for (i = 0; i < d.conf->nsinks; i++) {
-		if ((d.sinks[i] = sink_new(d.base, &d.conf->sinks[i],
-		    d.conf->state_dir, err, sizeof(err))) == NULL) {
-			fprintf(stderr, "sink_driver: %s\n", err);
+	for (j = optind; j < argc; j++)
+		if (driver_event(&d, argv[j], now) == -1)
 			goto done;
-		}
-		d.nsinks++;
-	}
-
-	for (j = optind; j < argc; j++) {
-		if ((s = strdup(argv[j])) == NULL)
-			goto done;
-		memset(f, 0, sizeof(f));
-		for (n = 0; n < 5 && (f[n] = strsep(&s, ",")) != NULL; n++)
-			;
-		d.blocks[d.nblocks++] = f[0];
-		if (n < 3 || (strcmp(f[0], "trigger") != 0 &&
-		    strcmp(f[0], "resolve") != 0 &&
-		    strcmp(f[0], "refresh") != 0)) {
-			fprintf(stderr, "sink_driver: bad event %s\n",
-			    argv[j]);
-			goto done;
-		}
-		memset(&a, 0, sizeof(a));
-		a.alertname = f[1];
-		a.target = f[2];
-		a.frontend = f[3] != NULL ? f[3] : "";
-		a.severity = f[4] != NULL ? f[4] : "critical";
-		a.vantage = d.conf->vantage;
-		a.owner = "voice-sre";
-		snprintf(summary, sizeof(summary), "%s on %s %s (test "
-		    "driver)", f[1], f[2], a.frontend);
-		a.summary = summary;
-		a.description = "raised by tests/unit/sink_driver";
-		a.verdict = "cert_expired";
-		a.fingerprint = "AB:CD:EF";
-		a.not_after = "2025-11-24T15:00:00Z";
-		a.runbook_url = "https://wiki.example/runbooks/sipcanary";
-		a.starts_at = now;
-		a.firing = strcmp(f[0], "resolve") != 0;
-		a.ends_at = a.firing ? 0 : time(NULL);
-		for (i = 0, k = 0; i < d.nsinks; i++) {
-			n = sink_notify(d.sinks[i], &a, strcmp(f[0],
-			    "trigger") == 0 ? NOTIFY_TRIGGER : strcmp(f[0],
-			    "resolve") == 0 ? NOTIFY_RESOLVE : NOTIFY_REFRESH);
-			if (n != 0)
-				k = n;
-		}
-		printf("queued %s %s %d\n", f[0], f[1], k);
-		fflush(stdout);
-		/* The strings stay until the end: refreshes use them. */
-		if (a.firing && d.nfiring < DRIVER_EVENTS) {
-			a.summary = strdup(summary);
-			d.firing[d.nfiring++] = a;
-		}
-	}
-
-	if ((tick = event_new(d.base, -1, EV_PERSIST, driver_tick, &d)) ==
-	    NULL || (stop = evtimer_new(d.base, driver_timeout, d.base)) ==
-	    NULL)
-		goto done;
-	tv.tv_sec = 0;
-	tv.tv_usec = 100000;
-	if (d.refresh > 0) {
-		tv.tv_sec = (time_t)d.refresh;
-		tv.tv_usec = (suseconds_t)((d.refresh - (double)tv.tv_sec) *
-		    1e6);
-	}
-	event_add(tick, &tv);
-	if (wait > 0) {
-		tv.tv_sec = (time_t)wait;
-		tv.tv_usec = (suseconds_t)((wait - (double)tv.tv_sec) * 1e6);
-		evtimer_add(stop, &tv);
-	}
-	event_base_dispatch(d.base);
-	rc = driver_depth(&d) == 0 ? 0 : 1;
-	printf("%s\n", rc == 0 ? "drained" : "timeout");
-	for (i = 0; i < d.nsinks; i++)
-		printf("sink %s sent=%llu failed=%llu dropped=%llu depth=%zu\n",
-		    sink_name(d.sinks[i]), (unsigned long long)
-		    sink_notifications(d.sinks[i], SINK_SENT),
-		    (unsigned long long)sink_notifications(d.sinks[i],
-		    SINK_FAILED), (unsigned long long)sink_dropped(d.sinks[i]),
-		    sink_depth(d.sinks[i]));
-
+	rc = driver_run(&d);
 done:
-	for (j = 0; j < d.nfiring; j++)
-		free((char *)d.firing[j].summary);
-	for (j = 0; j < d.nblocks; j++)
-		free(d.blocks[j]);
-	for (i = 0; i < d.nsinks; i++)
-		sink_free(d.sinks[i]);
-	free(d.sinks);
-	if (tick != NULL)
-		event_free(tick);
-	if (stop != NULL)
-		event_free(stop);
-	if (d.base != NULL)
-		event_base_free(d.base);
-	config_free(d.conf);
+	driver_free(&d);
 	return rc;
 }

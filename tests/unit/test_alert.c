@@ -1,6 +1,7 @@
 /*
  * test_alert.c - alert hysteresis, flap damping, severity changes and
- * state that survives a restart.
+ * state that survives a restart (in a fresh directory under $TMPDIR or
+ * /tmp).
  */
 #include "config.h"
 
@@ -12,10 +13,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <unistd.h>
 #include <cmocka.h>
 
 #include "alert/alert.h"
+#include "unit.h"
 
 struct sent {
 	int	 triggers;
@@ -49,27 +52,62 @@ eval(struct alerts *al, int bad, const char *sev, double flap)
 	alerts_eval(al, &ev);
 }
 
+/* n failed probes in a row, each of a critical alert. */
+static void
+down(struct alerts *al, int n, double flap)
+{
+	while (n-- > 0)
+		eval(al, 1, "critical", flap);
+}
+
+/* n good probes in a row. */
+static void
+up(struct alerts *al, int n, double flap)
+{
+	while (n-- > 0)
+		eval(al, 0, NULL, flap);
+}
+
+/* Down twice (it fires), then up twice (it resolves), cycles times. */
+static void
+flap(struct alerts *al, int cycles, double window)
+{
+	while (cycles-- > 0) {
+		down(al, 2, window);
+		up(al, 2, window);
+	}
+}
+
+/* Alerts without a state file, counted into s. */
+static struct alerts *
+open_memory(struct sent *s)
+{
+	char	 err[128];
+
+	memset(s, 0, sizeof(*s));
+	return alerts_open(NULL, record, s, err, sizeof(err));
+}
+
 static void
 test_hysteresis(void **state)
 {
-	struct sent	 s = { 0 };
-	char		 err[128];
-	struct alerts	*al = alerts_open(NULL, record, &s, err, sizeof(err));
+	struct sent	 s;
+	struct alerts	*al = open_memory(&s);
 
 	(void)state;
-	eval(al, 0, NULL, 600);
-	eval(al, 1, "critical", 600);
+	up(al, 1, 600);
+	down(al, 1, 600);
 	assert_int_equal(s.triggers, 0);	/* for = 2 */
-	eval(al, 0, NULL, 600);
-	eval(al, 1, "critical", 600);
+	up(al, 1, 600);
+	down(al, 1, 600);
 	assert_int_equal(s.triggers, 0);	/* not in a row */
-	eval(al, 1, "critical", 600);
+	down(al, 1, 600);
 	assert_int_equal(s.triggers, 1);
-	eval(al, 1, "critical", 600);
+	down(al, 1, 600);
 	assert_int_equal(s.triggers, 1);	/* no second page */
-	eval(al, 0, NULL, 600);
+	up(al, 1, 600);
 	assert_int_equal(s.resolves, 0);	/* resolve_after = 2 */
-	eval(al, 0, NULL, 600);
+	up(al, 1, 600);
 	assert_int_equal(s.resolves, 1);
 	alerts_free(al);
 }
@@ -77,31 +115,18 @@ test_hysteresis(void **state)
 static void
 test_flapping(void **state)
 {
-	struct sent	 s = { 0 };
-	char		 err[128];
-	struct alerts	*al = alerts_open(NULL, record, &s, err, sizeof(err));
-	int		 i;
+	struct sent	 s;
+	struct alerts	*al = open_memory(&s);
 
 	(void)state;
 	/* Down and up every probe, many times, within the window. */
-	for (i = 0; i < 10; i++) {
-		eval(al, 1, "critical", 600);
-		eval(al, 1, "critical", 600);
-		eval(al, 0, NULL, 600);
-		eval(al, 0, NULL, 600);
-	}
+	flap(al, 10, 600);
 	assert_int_equal(s.triggers, 1);
 	assert_int_equal(s.resolves, 1);
 	/* A zero window: every fire pages. */
-	memset(&s, 0, sizeof(s));
 	alerts_free(al);
-	al = alerts_open(NULL, record, &s, err, sizeof(err));
-	for (i = 0; i < 3; i++) {
-		eval(al, 1, "critical", 0);
-		eval(al, 1, "critical", 0);
-		eval(al, 0, NULL, 0);
-		eval(al, 0, NULL, 0);
-	}
+	al = open_memory(&s);
+	flap(al, 3, 0);
 	assert_int_equal(s.triggers, 3);
 	assert_int_equal(s.resolves, 3);
 	alerts_free(al);
@@ -110,9 +135,8 @@ test_flapping(void **state)
 static void
 test_severity_change(void **state)
 {
-	struct sent	 s = { 0 };
-	char		 err[128];
-	struct alerts	*al = alerts_open(NULL, record, &s, err, sizeof(err));
+	struct sent	 s;
+	struct alerts	*al = open_memory(&s);
 
 	(void)state;
 	eval(al, 1, "warning", 600);
@@ -129,21 +153,16 @@ static void
 test_restart(void **state)
 {
 	struct sent	 s = { 0 };
-	char		 err[128], path[] = "/tmp/test_alert.XXXXXX";
-	char		 file[64];
+	char		 err[PATH_MAX + 128], file[PATH_MAX];
 	struct alerts	*al;
 	int		 fd;
 
 	(void)state;
-	fd = mkstemp(path);
-	assert_true(fd >= 0);
-	close(fd);
-	unlink(path);
-	snprintf(file, sizeof(file), "%s", path);
+	assert_int_equal(unit_tmpdir_make("test_alert"), 0);
+	snprintf(file, sizeof(file), "%s/alerts.json", unit_tmpdir);
 	al = alerts_open(file, record, &s, err, sizeof(err));
 	assert_non_null(al);
-	eval(al, 1, "critical", 600);
-	eval(al, 1, "critical", 600);
+	down(al, 2, 600);
 	assert_int_equal(s.triggers, 1);
 	alerts_free(al);
 
@@ -151,11 +170,9 @@ test_restart(void **state)
 	memset(&s, 0, sizeof(s));
 	al = alerts_open(file, record, &s, err, sizeof(err));
 	assert_non_null(al);
-	eval(al, 1, "critical", 600);
-	eval(al, 1, "critical", 600);
+	down(al, 2, 600);
 	assert_int_equal(s.triggers, 0);
-	eval(al, 0, NULL, 600);
-	eval(al, 0, NULL, 600);
+	up(al, 2, 600);
 	assert_int_equal(s.resolves, 1);
 	alerts_free(al);
 
@@ -166,6 +183,7 @@ test_restart(void **state)
 	assert_null(alerts_open(file, record, &s, err, sizeof(err)));
 	assert_non_null(strstr(err, file));
 	unlink(file);
+	assert_int_equal(rmdir(unit_tmpdir), 0);
 }
 
 int

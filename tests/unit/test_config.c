@@ -28,6 +28,7 @@
 
 #include "sipcanary.h"
 #include "conf/conf.h"
+#include "unit.h"
 
 #ifndef SRCDIR
 #define SRCDIR "."
@@ -36,48 +37,11 @@
 #define TLS12	0x0303	/* TLS1_2_VERSION */
 #define TLS13	0x0304	/* TLS1_3_VERSION */
 
-static char	 tmpdir[256];	/* short: paths inside it fit PATH_MAX */
-
-static const char *
-srcdir(void)
-{
-	const char	*s = getenv("SRCDIR");
-
-	return s != NULL && *s != '\0' ? s : SRCDIR;
-}
-
-/* Writes text into tmpdir/name with mode; the path goes into path. */
-static void
-write_file(const char *name, const char *text, mode_t mode, char *path,
-    size_t len)
-{
-	FILE	*fp;
-
-	snprintf(path, len, "%s/%s", tmpdir, name);
-	assert_non_null(fp = fopen(path, "w"));
-	fputs(text, fp);
-	assert_int_equal(fclose(fp), 0);
-	assert_int_equal(chmod(path, mode), 0);
-}
-
-static void
-remove_file(const char *name)
-{
-	char	 path[PATH_MAX];
-
-	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
-	unlink(path);
-}
-
 static int
 setup(void **state)
 {
-	const char	*t = getenv("TMPDIR");
-
 	(void)state;
-	snprintf(tmpdir, sizeof(tmpdir), "%s/test_config.XXXXXX",
-	    t != NULL && *t != '\0' ? t : "/tmp");
-	if (mkdtemp(tmpdir) == NULL)
+	if (unit_tmpdir_make("test_config") == -1)
 		return -1;
 	/* Tests set these; one inherited from the shell must not count. */
 	unsetenv("SIPCANARY_PASSWORD_A");
@@ -89,36 +53,63 @@ static int
 teardown(void **state)
 {
 	(void)state;
-	return rmdir(tmpdir);
+	return rmdir(unit_tmpdir);
 }
+
+/* The parser under test: the one place that names its API. */
+UNIT_PARSER(conf_parser, config_load_string, config_load, config_free);
 
 /* Loads text (named sc.conf) that must fail, and checks the whole message. */
 static void
 expect_error(const char *text, const char *want)
 {
-	struct sc_config *c;
-	char		 err[1024];
+	unit_expect_error(&conf_parser, "sc.conf", text, want);
+}
 
-	memset(err, 'x', sizeof(err));
-	c = config_load_string("sc.conf", text, err, sizeof(err));
-	if (c != NULL) {
-		config_free(c);
-		fail_msg("loaded, but wanted: %s\n--- text:\n%s", want, text);
-	}
-	if (strcmp(err, want) != 0)
-		fail_msg("\n got: %s\nwant: %s\n--- text:\n%s", err, want,
-		    text);
+/* The same, the message formatted (a path in it). */
+static void expect_errorf(const char *, const char *, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+expect_errorf(const char *text, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	 want[3 * PATH_MAX];
+
+	va_start(ap, fmt);
+	vsnprintf(want, sizeof(want), fmt, ap);
+	va_end(ap);
+	expect_error(text, want);
 }
 
 static struct sc_config *
 expect_ok(const char *name, const char *text)
 {
-	struct sc_config *c;
-	char		 err[1024];
+	return unit_expect_ok(&conf_parser, name, text);
+}
 
-	if ((c = config_load_string(name, text, err, sizeof(err))) == NULL)
-		fail_msg("%s\n--- text:\n%s", err, text);
-	return c;
+/* How a target probes: the keys that defaults { } can set. */
+struct probe_keys {
+	double		 interval, timeout, keepalive, reconnect_every;
+	unsigned	 flows, expires;
+	int		 warn_days, crit_days, tls_min, allow_mixed_certs;
+	int		 enabled;
+};
+
+static void
+assert_probe_keys(const struct target_conf *t, const struct probe_keys *k)
+{
+	assert_true(t->interval == k->interval);
+	assert_true(t->timeout == k->timeout);
+	assert_true(t->keepalive == k->keepalive);
+	assert_true(t->reconnect_every == k->reconnect_every);
+	assert_int_equal(t->flows, k->flows);
+	assert_int_equal(t->expires, k->expires);
+	assert_int_equal(t->warn_days, k->warn_days);
+	assert_int_equal(t->crit_days, k->crit_days);
+	assert_int_equal(t->tls_min, k->tls_min);
+	assert_int_equal(t->allow_mixed_certs, k->allow_mixed_certs);
+	assert_int_equal(t->enabled, k->enabled);
 }
 
 /* The config of issue 6, with every key set somewhere. */
@@ -130,7 +121,8 @@ test_full(void **state)
 	char		 pw[PATH_MAX], conf[PATH_MAX], text[4096];
 
 	(void)state;
-	write_file("probe1.secret", "s3cret\nignored\n", 0600, pw, sizeof(pw));
+	unit_write_file("probe1.secret", "s3cret\nignored\n", 0600, pw,
+	    sizeof(pw));
 	snprintf(text, sizeof(text),
 	    "vantage   = \"lab-1\"                 # label on every metric\n"
 	    "listen    = \"127.0.0.1:9464\"        # /metrics, /, /healthz\n"
@@ -169,7 +161,7 @@ test_full(void **state)
 	    "}\n"
 	    "metrics_series_limit = 50000\n");
 	/* Relative paths are taken from the config file's directory. */
-	snprintf(conf, sizeof(conf), "%s/sipcanary.conf", tmpdir);
+	snprintf(conf, sizeof(conf), "%s/sipcanary.conf", unit_tmpdir);
 	c = expect_ok(conf, text);
 	assert_string_equal(c->path, conf);
 	assert_string_equal(c->vantage, "lab-1");
@@ -191,17 +183,9 @@ test_full(void **state)
 	assert_string_equal(t->connect, "127.0.0.1:5061");
 	assert_string_equal(t->dns_server, "127.0.0.1:5353");
 	assert_string_equal(t->ca_file, "/etc/ssl/certs/ca-certificates.crt");
-	assert_true(t->interval == 15);		/* its own */
-	assert_true(t->timeout == 10);		/* the rest from defaults */
-	assert_true(t->keepalive == 30);
-	assert_true(t->reconnect_every == 600);
-	assert_int_equal(t->flows, 1);
-	assert_int_equal(t->expires, 300);
-	assert_int_equal(t->warn_days, 30);
-	assert_int_equal(t->crit_days, 7);
-	assert_int_equal(t->tls_min, TLS13);
-	assert_int_equal(t->allow_mixed_certs, 1);
-	assert_int_equal(t->enabled, 1);
+	/* Its own interval; the rest from defaults. */
+	assert_probe_keys(t, &(struct probe_keys){ 15, 10, 30, 600, 1, 300,
+	    30, 7, TLS13, 1, 1 });
 
 	/* Every key of defaults overridden. */
 	t = &c->targets[1];
@@ -215,25 +199,16 @@ test_full(void **state)
 	assert_null(t->owner);
 	assert_null(t->connect);
 	assert_string_equal(t->dns_server, "[::1]");
-	snprintf(pw, sizeof(pw), "%s/ca/dr.pem", tmpdir);
+	snprintf(pw, sizeof(pw), "%s/ca/dr.pem", unit_tmpdir);
 	assert_string_equal(t->ca_file, pw);
-	assert_true(t->interval == 60);
-	assert_true(t->timeout == 59);
-	assert_true(t->keepalive == 5);
-	assert_true(t->reconnect_every == 0);
-	assert_int_equal(t->flows, 0);
-	assert_int_equal(t->expires, 3600);
-	assert_int_equal(t->warn_days, 60);
-	assert_int_equal(t->crit_days, 60);
-	assert_int_equal(t->tls_min, TLS12);
-	assert_int_equal(t->allow_mixed_certs, 0);
-	assert_int_equal(t->enabled, 0);
+	assert_probe_keys(t, &(struct probe_keys){ 60, 59, 5, 0, 0, 3600,
+	    60, 60, TLS12, 0, 0 });
 
 	assert_null(config_target(c, "voice"));
 	assert_null(config_target(c, NULL));
 	assert_null(config_target(NULL, "voice-prod"));
 	config_free(c);
-	remove_file("probe1.secret");
+	unit_remove_file("probe1.secret");
 }
 
 /* Without defaults, and without the top-level keys: the built-in values. */
@@ -259,17 +234,8 @@ test_builtin_defaults(void **state)
 	assert_int_equal(t->line, 1);
 	assert_null(t->ca_file);	/* the system trust store */
 	assert_null(t->dns_server);
-	assert_true(t->interval == 30);
-	assert_true(t->timeout == 10);
-	assert_true(t->keepalive == 30);
-	assert_true(t->reconnect_every == 600);
-	assert_int_equal(t->flows, 1);
-	assert_int_equal(t->expires, 300);
-	assert_int_equal(t->warn_days, 30);
-	assert_int_equal(t->crit_days, 7);
-	assert_int_equal(t->tls_min, TLS12);
-	assert_int_equal(t->allow_mixed_certs, 0);
-	assert_int_equal(t->enabled, 1);
+	assert_probe_keys(t, &(struct probe_keys){ 30, 10, 30, 600, 1, 300,
+	    30, 7, TLS12, 0, 1 });
 	config_free(c);
 }
 
@@ -318,274 +284,288 @@ test_inheritance(void **state)
 }
 
 /* Each way a config can be wrong, with its exact message. */
-static void
-test_errors(void **state)
-{
-	static const struct {
-		const char	*text;
-		const char	*want;
-	} cases[] = {
-		/* unknown keys and sections */
-		{ "vantage = \"x\"\n\nvantgae = \"y\"\n",
-		  "sc.conf:3: unknown key \"vantgae\" (expected vantage, "
-		  "listen, state_dir, log_format, user, http_auth_file, http_tls_cert, http_tls_key, metrics_series_limit, defaults, target or sink)" },
-		{ "sinks \"am\" { type = \"alertmanager\" }\n",
-		  "sc.conf:1: unknown key \"sinks\" (expected vantage, listen, "
-		  "state_dir, log_format, user, http_auth_file, http_tls_cert, http_tls_key, metrics_series_limit, defaults, target or sink)" },
-		{ "target \"voice-prod\" {\n  uri = \"sips:a.example\"\n"
-		  "  urii = \"x\"\n}\n",
-		  "sc.conf:3: target \"voice-prod\": unknown key \"urii\" (a "
-		  "target takes uri, user, password_file, owner, connect, "
-		  "dns_server, interval, timeout, flows, keepalive, "
-		  "reconnect_every, expires, warn_days, crit_days, ca_file, "
-		  "tls_min, allow_mixed_certs, enabled, runbook_url, for, "
-		  "resolve_after, flap_window, reconnect_min_ratio, "
-		  "reconnect_window, insecure_skip_verify)" },
-		{ "defaults {\n  jitter = 10%\n}\n",
-		  "sc.conf:2: defaults: unknown key \"jitter\" (defaults takes "
-		  "interval, timeout, flows, keepalive, reconnect_every, "
-		  "expires, warn_days, crit_days, ca_file, tls_min, "
-		  "allow_mixed_certs, enabled, runbook_url, for, resolve_after, "
-		  "flap_window, reconnect_min_ratio, reconnect_window, insecure_skip_verify)" },
-		{ "defaults {\n  uri = \"sips:a.example\"\n}\n",
-		  "sc.conf:2: defaults: uri can only be set in a target" },
-		{ "target \"a\" {\n  listen = \"127.0.0.1:1\"\n}\n",
-		  "sc.conf:2: target \"a\": listen can only be set at the top "
-		  "level" },
-		{ "target \"a\" { uri = \"a.example\" }\ninterval = 5s\n",
-		  "sc.conf:2: interval: set it in defaults { } or in a "
-		  "target" },
-		{ "owner = \"x\"\n",
-		  "sc.conf:1: owner: set it in a target" },
-		{ "target \"a\" {\n  target \"b\" { }\n}\n",
-		  "sc.conf:2: target \"a\": target { } can only be at the top "
-		  "level" },
-		{ "target \"a\" { uri = \"a.example\" __at { } }\n",
-		  "sc.conf:1: unknown key \"__at\"" },
-		/* sections */
-		{ "target {\n  uri = \"a.example\"\n}\n",
-		  "sc.conf:1: target: expected a name, as in target "
-		  "\"voice-prod\" { }" },
-		{ "target \"a\"\n  uri = \"a.example\"\n",
-		  "sc.conf:2: target: expected \"{\" after the name, as in "
-		  "target \"voice-prod\" { }" },
-		{ "defaults = 30s\n",
-		  "sc.conf:1: defaults: expected \"{\", as in defaults { "
-		  "interval = 30s }" },
-		{ "target \"a\" { uri = \"a.example\" }\n\n"
-		  "target \"a\" { uri = \"b.example\" }\n",
-		  "sc.conf:3: target \"a\": defined twice (first on line 1)" },
-		{ "defaults { flows = 1 }\n"
-		  "target \"a\" { uri = \"a.example\" }\n"
-		  "defaults {\n  keepalive = 5s\n}\n",
-		  "sc.conf:3: defaults: given twice (first on line 1); put all "
-		  "the defaults in one section" },
-		{ "target \"a\" {\n  flows = 2\n}\n",
-		  "sc.conf:1: target \"a\": needs uri = \"sips:DOMAIN\"" },
-		{ "target \"a\" {\n  uri = \"a.example\"\n  flows = 2\n"
-		  "  flows = 3\n}\n",
-		  "sc.conf:4: flows: set twice (first on line 3)" },
-		{ "vantage = \"a\"\nvantage = \"b\"\n",
-		  "sc.conf:2: vantage: set twice (first on line 1)" },
-		/* nothing to probe */
-		{ "",
-		  "sc.conf:1: no targets: nothing to probe (add one, as in "
-		  "target \"voice-prod\" { uri = "
-		  "\"sips:voice.example.com\" })" },
-		{ "vantage = \"lab-1\"\n# just this\n",
-		  "sc.conf:2: no targets: nothing to probe (add one, as in "
-		  "target \"voice-prod\" { uri = "
-		  "\"sips:voice.example.com\" })" },
-		/* durations */
-		{ "target \"a\" {\n  uri = \"a.example\"\n"
-		  "  interval = 30x\n}\n",
-		  "sc.conf:3: interval: bad duration \"30x\" (examples: 30, "
-		  "30s, 250ms, 10m)" },
-		{ "defaults {\n  keepalive = \"5 s\"\n}\n",
-		  "sc.conf:2: keepalive: bad duration \"5 s\" (examples: 30, "
-		  "30s, 250ms, 10m)" },
-		{ "defaults {\n  timeout = -5s\n}\n",
-		  "sc.conf:2: timeout: must be more than 0, not \"-5s\"" },
-		{ "defaults {\n  timeout = 0\n}\n",
-		  "sc.conf:2: timeout: must be more than 0, not \"0\" (leave "
-		  "it out for the default)" },
-		{ "defaults {\n  reconnect_every = -1\n}\n",
-		  "sc.conf:2: reconnect_every: must be 0 or more, not \"-1\"" },
-		{ "target \"a\" {\n  uri = \"a.example\"\n"
-		  "  interval = 500ms\n}\n",
-		  "sc.conf:3: interval: must be at least 1s, not \"500ms\"" },
-		/* timeout against interval, on the line that broke the rule */
-		{ "target \"a\" {\n  uri = \"a.example\"\n  interval = 5s\n}\n",
-		  "sc.conf:3: timeout (10s) must be shorter than interval "
-		  "(5s)" },
-		{ "defaults {\n  timeout = 40s\n}\n"
-		  "target \"a\" { uri = \"a.example\" }\n",
-		  "sc.conf:2: timeout (40s) must be shorter than interval "
-		  "(30s)" },
-		{ "defaults {\n  interval = 1m\n  timeout = 20s\n}\n"
-		  "target \"a\" {\n  uri = \"a.example\"\n"
-		  "  interval = 20s\n}\n",
-		  "sc.conf:7: timeout (20s) must be shorter than interval "
-		  "(20s)" },
-		/* whole numbers */
-		{ "defaults {\n  flows = 65\n}\n",
-		  "sc.conf:2: flows: must be at most 64, not \"65\"" },
-		{ "defaults {\n  flows = -1\n}\n",
-		  "sc.conf:2: flows: must be at least 0, not \"-1\"" },
-		{ "defaults {\n  flows = many\n}\n",
-		  "sc.conf:2: flows: expected a whole number, not \"many\"" },
-		{ "defaults {\n  expires = 5\n}\n",
-		  "sc.conf:2: expires: must be from 10 to 86400 seconds, not "
-		  "\"5\"" },
-		{ "defaults {\n  expires = 2d\n}\n",
-		  "sc.conf:2: expires: must be from 10 to 86400 seconds, not "
-		  "\"2d\"" },
-		{ "defaults {\n  expires = 10.5\n}\n",
-		  "sc.conf:2: expires: must be whole seconds, not \"10.5\"" },
-		{ "defaults {\n  crit_days = 0\n}\n",
-		  "sc.conf:2: crit_days: must be at least 1, not \"0\"" },
-		{ "defaults {\n  warn_days = 5\n}\n"
-		  "target \"a\" { uri = \"a.example\" }\n",
-		  "sc.conf:2: crit_days (7) must not exceed warn_days (5)" },
-		{ "target \"a\" {\n  uri = \"a.example\"\n  warn_days = 10\n"
-		  "  crit_days = 14\n}\n",
-		  "sc.conf:4: crit_days (14) must not exceed warn_days (10)" },
-		/* words */
-		{ "defaults {\n  tls_min = 1.1\n}\n",
-		  "sc.conf:2: tls_min: expected \"1.2\" or \"1.3\", not "
-		  "\"1.1\"" },
-		{ "defaults {\n  enabled = maybe\n}\n",
-		  "sc.conf:2: enabled: expected yes or no, not \"maybe\"" },
-		{ "defaults {\n  allow_mixed_certs = 1\n}\n",
-		  "sc.conf:2: allow_mixed_certs: expected yes or no, not "
-		  "\"1\"" },
-		{ "log_format = \"xml\"\n",
-		  "sc.conf:1: log_format: expected json or logfmt, not "
-		  "\"xml\"" },
-		/* URIs and addresses */
-		{ "target \"a\" {\n  uri = \"https://voice.example.com\"\n}\n",
-		  "sc.conf:2: uri: \"https://voice.example.com\" is not a SIP "
-		  "URI (expected sips:DOMAIN)" },
-		{ "target \"a\" {\n  uri = \"sips:probe1@voice.example.com\"\n"
-		  "}\n",
-		  "sc.conf:2: uri: \"sips:probe1@voice.example.com\" names a "
-		  "user; give the domain alone (sips:DOMAIN) and the user with "
-		  "user =" },
-		{ "target \"a\" {\n  uri = \"sip:voice.example.com\"\n}\n",
-		  "sc.conf:2: uri: \"sip:voice.example.com\" is not a "
-		  "SIP-over-TLS URI: use sips:voice.example.com" },
-		{ "target \"a\" {\n  uri = \"sips:voice.example.com:99999\"\n"
-		  "}\n",
-		  "sc.conf:2: uri: bad port in "
-		  "\"sips:voice.example.com:99999\"" },
-		{ "target \"a\" {\n  uri = \"\"\n}\n",
-		  "sc.conf:2: uri: \"\" is not a SIP URI (expected "
-		  "sips:DOMAIN)" },
-		{ "target \"a\" {\n  uri = \"a.example\"\n"
-		  "  connect = \"10.0.0.1:http\"\n}\n",
-		  "sc.conf:3: connect: bad port in \"10.0.0.1:http\" "
-		  "(1-65535)" },
-		{ "target \"a\" {\n  uri = \"a.example\"\n"
-		  "  connect = \"::1\"\n}\n",
-		  "sc.conf:3: connect: bad address \"::1\": put an IPv6 "
-		  "address in brackets, [::1]:5061" },
-		{ "target \"a\" {\n  uri = \"a.example\"\n"
-		  "  dns_server = \"ns1.example.com\"\n}\n",
-		  "sc.conf:3: dns_server: expected an IP address and an "
-		  "optional port (as in 127.0.0.1:5353 or [::1]), not "
-		  "\"ns1.example.com\"" },
-		{ "listen = \"localhost:9464\"\n",
-		  "sc.conf:1: listen: expected IP:PORT (as in 127.0.0.1:9464 "
-		  "or [::1]:9464), not \"localhost:9464\"" },
-		{ "listen = \"127.0.0.1\"\n",
-		  "sc.conf:1: listen: expected IP:PORT (as in 127.0.0.1:9464 "
-		  "or [::1]:9464), not \"127.0.0.1\"" },
-		{ "listen = \"::1:9464\"\n",
-		  "sc.conf:1: listen: expected IP:PORT (as in 127.0.0.1:9464 "
-		  "or [::1]:9464), not \"::1:9464\"" },
-		{ "listen = \"127.0.0.1:65536\"\n",
-		  "sc.conf:1: listen: expected IP:PORT (as in 127.0.0.1:9464 "
-		  "or [::1]:9464), not \"127.0.0.1:65536\"" },
-		/* credentials */
-		{ "target \"a\" {\n  uri = \"a.example\"\n  user = \"probe1\"\n"
-		  "}\n",
-		  "sc.conf:3: user: needs a password: set password_file = "
-		  "FILE, or SIPCANARY_PASSWORD_A in the environment" },
-		{ "target \"a\" {\n  uri = \"a.example\"\n"
-		  "  password_file = \"/etc/sipcanary/a.secret\"\n}\n",
-		  "sc.conf:3: password_file: set without user (the user name "
-		  "to register as)" },
-		{ "target \"a\" {\n  uri = \"a.example\"\n  user = \"pro be\"\n"
-		  "}\n",
-		  "sc.conf:3: user: \"pro be\" has a character a SIP user name "
-		  "cannot carry (allowed: letters, digits and "
-		  "-_.!~*'()&=+$,;?/)" },
-		{ "target \"a\" {\n  uri = \"a.example\"\n"
-		  "  password_file = \"\"\n}\n",
-		  "sc.conf:3: password_file: must not be empty" },
-		/* names that become label values */
-		{ "vantage = \"\"\n",
-		  "sc.conf:1: vantage: must not be empty" },
-		{ "vantage = \"lab\\t1\"\n",
-		  "sc.conf:1: vantage: \"lab\\x091\" contains a control "
-		  "character" },
-		{ "target \"\" { uri = \"a.example\" }\n",
-		  "sc.conf:1: target name: must not be empty" },
-		{ "\ntarget \"voice\\033[2Jprod\" { uri = \"a.example\" }\n",
-		  "sc.conf:2: target name: \"voice\\x1b[2Jprod\" contains a "
-		  "control character" },
-		{ "target \"a\\302\\205b\" { uri = \"a.example\" }\n",
-		  "sc.conf:1: target name: \"a\\xc2\\x85b\" contains a control "
-		  "character" },
-		{ "target \"a\\377\" { uri = \"a.example\" }\n",
-		  "sc.conf:1: target name: \"a\\xff\" is not valid UTF-8" },
-		{ "target \"a\\300\\201\" { uri = \"a.example\" }\n",
-		  "sc.conf:1: target name: \"a\\xc0\\x81\" is not valid "
-		  "UTF-8" },
-		{ "target \"0123456789012345678901234567890123456789"
-		  "0123456789012345678901234\" { uri = \"a.example\" }\n",
-		  "sc.conf:1: target name: \"0123456789012345678901234567890123"
-		  "4567890123456789012345678901234\" is longer than 64 "
-		  "characters" },
-		{ "target \"a\" {\n  uri = \"a.example\"\n"
-		  "  owner = \"x\\001\"\n}\n",
-		  "sc.conf:3: owner: \"x\\x01\" contains a control character" },
-		/* paths */
-		{ "state_dir = \"var/lib/sipcanary\"\n",
-		  "sc.conf:1: state_dir: must be an absolute path, not "
-		  "\"var/lib/sipcanary\"" },
-		/* syntax, and what libconfuse would get wrong */
-		{ "# one\n## two\n// three\n/* four\n   five */ vantage = x\n"
-		  "vantgae = y\n",
-		  "sc.conf:6: unknown key \"vantgae\" (expected vantage, "
-		  "listen, state_dir, log_format, user, http_auth_file, http_tls_cert, http_tls_key, metrics_series_limit, defaults, target or sink)" },
-		{ "target \"a\" {\n  uri = \"a.example\"\n",
-		  "sc.conf:1: this \"{\" is never closed (a \"}\" is "
-		  "missing)" },
-		{ "target \"a\" { uri = \"a.example\" }\n}\n",
-		  "sc.conf:2: unexpected \"}\"" },
-		{ "vantage \"x\"\n",
-		  "sc.conf:1: expected \"=\" after vantage" },
-		{ "vantage =\n",
-		  "sc.conf:1: unexpected end of file" },
-		{ "target \"a\" { uri = }\n",
-		  "sc.conf:1: unexpected \"}\"" },
-		{ "vantage = \"open\nlisten = x\n",
-		  "sc.conf:1: unterminated string (no closing \")" },
-		{ "vantage = x /* open\n",
-		  "sc.conf:1: unterminated comment (no closing */)" },
-		{ "defaults {\n  flows = 2*2\n}\n",
-		  "sc.conf:2: unexpected \"*\"" },
-		{ "target \"a\" {\n  uri = \"${DOMAIN}\"\n}\n",
-		  "sc.conf:2: ${...}: environment variables are not expanded "
-		  "in the config (a password can come from "
-		  "SIPCANARY_PASSWORD_<TARGET>)" },
-	};
-	size_t	 i;
+static const struct unit_error_case config_errors[] = {
+	/* unknown keys and sections */
+	{ "vantage = \"x\"\n\nvantgae = \"y\"\n",
+	  "sc.conf:3: unknown key \"vantgae\" (expected vantage, "
+	  "listen, state_dir, log_format, user, http_auth_file, "
+	  "http_tls_cert, http_tls_key, metrics_series_limit, defaults, "
+	  "target or sink)" },
+	{ "sinks \"am\" { type = \"alertmanager\" }\n",
+	  "sc.conf:1: unknown key \"sinks\" (expected vantage, listen, "
+	  "state_dir, log_format, user, http_auth_file, http_tls_cert, "
+	  "http_tls_key, metrics_series_limit, defaults, target or sink)" },
+	{ "target \"voice-prod\" {\n  uri = \"sips:a.example\"\n"
+	  "  urii = \"x\"\n}\n",
+	  "sc.conf:3: target \"voice-prod\": unknown key \"urii\" (a "
+	  "target takes uri, user, password_file, owner, connect, "
+	  "dns_server, interval, timeout, flows, keepalive, "
+	  "reconnect_every, expires, warn_days, crit_days, ca_file, "
+	  "tls_min, allow_mixed_certs, enabled, runbook_url, for, "
+	  "resolve_after, flap_window, reconnect_min_ratio, "
+	  "reconnect_window, insecure_skip_verify)" },
+	{ "defaults {\n  jitter = 10%\n}\n",
+	  "sc.conf:2: defaults: unknown key \"jitter\" (defaults takes "
+	  "interval, timeout, flows, keepalive, reconnect_every, "
+	  "expires, warn_days, crit_days, ca_file, tls_min, "
+	  "allow_mixed_certs, enabled, runbook_url, for, resolve_after, "
+	  "flap_window, reconnect_min_ratio, reconnect_window, "
+	  "insecure_skip_verify)" },
+	{ "defaults {\n  uri = \"sips:a.example\"\n}\n",
+	  "sc.conf:2: defaults: uri can only be set in a target" },
+	{ "target \"a\" {\n  listen = \"127.0.0.1:1\"\n}\n",
+	  "sc.conf:2: target \"a\": listen can only be set at the top "
+	  "level" },
+	{ "target \"a\" { uri = \"a.example\" }\ninterval = 5s\n",
+	  "sc.conf:2: interval: set it in defaults { } or in a "
+	  "target" },
+	{ "owner = \"x\"\n",
+	  "sc.conf:1: owner: set it in a target" },
+	{ "target \"a\" {\n  target \"b\" { }\n}\n",
+	  "sc.conf:2: target \"a\": target { } can only be at the top "
+	  "level" },
+	{ "target \"a\" { uri = \"a.example\" __at { } }\n",
+	  "sc.conf:1: unknown key \"__at\"" },
+	/* sections */
+	{ "target {\n  uri = \"a.example\"\n}\n",
+	  "sc.conf:1: target: expected a name, as in target "
+	  "\"voice-prod\" { }" },
+	{ "target \"a\"\n  uri = \"a.example\"\n",
+	  "sc.conf:2: target: expected \"{\" after the name, as in "
+	  "target \"voice-prod\" { }" },
+	{ "defaults = 30s\n",
+	  "sc.conf:1: defaults: expected \"{\", as in defaults { "
+	  "interval = 30s }" },
+	{ "target \"a\" { uri = \"a.example\" }\n\n"
+	  "target \"a\" { uri = \"b.example\" }\n",
+	  "sc.conf:3: target \"a\": defined twice (first on line 1)" },
+	{ "defaults { flows = 1 }\n"
+	  "target \"a\" { uri = \"a.example\" }\n"
+	  "defaults {\n  keepalive = 5s\n}\n",
+	  "sc.conf:3: defaults: given twice (first on line 1); put all "
+	  "the defaults in one section" },
+	{ "target \"a\" {\n  flows = 2\n}\n",
+	  "sc.conf:1: target \"a\": needs uri = \"sips:DOMAIN\"" },
+	{ "target \"a\" {\n  uri = \"a.example\"\n  flows = 2\n"
+	  "  flows = 3\n}\n",
+	  "sc.conf:4: flows: set twice (first on line 3)" },
+	{ "vantage = \"a\"\nvantage = \"b\"\n",
+	  "sc.conf:2: vantage: set twice (first on line 1)" },
+	/* nothing to probe */
+	{ "",
+	  "sc.conf:1: no targets: nothing to probe (add one, as in "
+	  "target \"voice-prod\" { uri = "
+	  "\"sips:voice.example.com\" })" },
+	{ "vantage = \"lab-1\"\n# just this\n",
+	  "sc.conf:2: no targets: nothing to probe (add one, as in "
+	  "target \"voice-prod\" { uri = "
+	  "\"sips:voice.example.com\" })" },
+	/* durations */
+	{ "target \"a\" {\n  uri = \"a.example\"\n"
+	  "  interval = 30x\n}\n",
+	  "sc.conf:3: interval: bad duration \"30x\" (examples: 30, "
+	  "30s, 250ms, 10m)" },
+	{ "defaults {\n  keepalive = \"5 s\"\n}\n",
+	  "sc.conf:2: keepalive: bad duration \"5 s\" (examples: 30, "
+	  "30s, 250ms, 10m)" },
+	{ "defaults {\n  timeout = -5s\n}\n",
+	  "sc.conf:2: timeout: must be more than 0, not \"-5s\"" },
+	{ "defaults {\n  timeout = 0\n}\n",
+	  "sc.conf:2: timeout: must be more than 0, not \"0\" (leave "
+	  "it out for the default)" },
+	{ "defaults {\n  reconnect_every = -1\n}\n",
+	  "sc.conf:2: reconnect_every: must be 0 or more, not \"-1\"" },
+	{ "target \"a\" {\n  uri = \"a.example\"\n"
+	  "  interval = 500ms\n}\n",
+	  "sc.conf:3: interval: must be at least 1s, not \"500ms\"" },
+	/* timeout against interval, on the line that broke the rule */
+	{ "target \"a\" {\n  uri = \"a.example\"\n  interval = 5s\n}\n",
+	  "sc.conf:3: timeout (10s) must be shorter than interval "
+	  "(5s)" },
+	{ "defaults {\n  timeout = 40s\n}\n"
+	  "target \"a\" { uri = \"a.example\" }\n",
+	  "sc.conf:2: timeout (40s) must be shorter than interval "
+	  "(30s)" },
+	{ "defaults {\n  interval = 1m\n  timeout = 20s\n}\n"
+	  "target \"a\" {\n  uri = \"a.example\"\n"
+	  "  interval = 20s\n}\n",
+	  "sc.conf:7: timeout (20s) must be shorter than interval "
+	  "(20s)" },
+	/* whole numbers */
+	{ "defaults {\n  flows = 65\n}\n",
+	  "sc.conf:2: flows: must be at most 64, not \"65\"" },
+	{ "defaults {\n  flows = -1\n}\n",
+	  "sc.conf:2: flows: must be at least 0, not \"-1\"" },
+	{ "defaults {\n  flows = many\n}\n",
+	  "sc.conf:2: flows: expected a whole number, not \"many\"" },
+	{ "defaults {\n  expires = 5\n}\n",
+	  "sc.conf:2: expires: must be from 10 to 86400 seconds, not "
+	  "\"5\"" },
+	{ "defaults {\n  expires = 2d\n}\n",
+	  "sc.conf:2: expires: must be from 10 to 86400 seconds, not "
+	  "\"2d\"" },
+	{ "defaults {\n  expires = 10.5\n}\n",
+	  "sc.conf:2: expires: must be whole seconds, not \"10.5\"" },
+	{ "defaults {\n  crit_days = 0\n}\n",
+	  "sc.conf:2: crit_days: must be at least 1, not \"0\"" },
+	{ "defaults {\n  warn_days = 5\n}\n"
+	  "target \"a\" { uri = \"a.example\" }\n",
+	  "sc.conf:2: crit_days (7) must not exceed warn_days (5)" },
+	{ "target \"a\" {\n  uri = \"a.example\"\n  warn_days = 10\n"
+	  "  crit_days = 14\n}\n",
+	  "sc.conf:4: crit_days (14) must not exceed warn_days (10)" },
+	/* words */
+	{ "defaults {\n  tls_min = 1.1\n}\n",
+	  "sc.conf:2: tls_min: expected \"1.2\" or \"1.3\", not "
+	  "\"1.1\"" },
+	{ "defaults {\n  enabled = maybe\n}\n",
+	  "sc.conf:2: enabled: expected yes or no, not \"maybe\"" },
+	{ "defaults {\n  allow_mixed_certs = 1\n}\n",
+	  "sc.conf:2: allow_mixed_certs: expected yes or no, not "
+	  "\"1\"" },
+	{ "log_format = \"xml\"\n",
+	  "sc.conf:1: log_format: expected json or logfmt, not "
+	  "\"xml\"" },
+	/* URIs and addresses */
+	{ "target \"a\" {\n  uri = \"https://voice.example.com\"\n}\n",
+	  "sc.conf:2: uri: \"https://voice.example.com\" is not a SIP "
+	  "URI (expected sips:DOMAIN)" },
+	{ "target \"a\" {\n  uri = \"sips:probe1@voice.example.com\"\n"
+	  "}\n",
+	  "sc.conf:2: uri: \"sips:probe1@voice.example.com\" names a "
+	  "user; give the domain alone (sips:DOMAIN) and the user with "
+	  "user =" },
+	{ "target \"a\" {\n  uri = \"sip:voice.example.com\"\n}\n",
+	  "sc.conf:2: uri: \"sip:voice.example.com\" is not a "
+	  "SIP-over-TLS URI: use sips:voice.example.com" },
+	{ "target \"a\" {\n  uri = \"sips:voice.example.com:99999\"\n"
+	  "}\n",
+	  "sc.conf:2: uri: bad port in "
+	  "\"sips:voice.example.com:99999\"" },
+	{ "target \"a\" {\n  uri = \"\"\n}\n",
+	  "sc.conf:2: uri: \"\" is not a SIP URI (expected "
+	  "sips:DOMAIN)" },
+	{ "target \"a\" {\n  uri = \"a.example\"\n"
+	  "  connect = \"10.0.0.1:http\"\n}\n",
+	  "sc.conf:3: connect: bad port in \"10.0.0.1:http\" "
+	  "(1-65535)" },
+	{ "target \"a\" {\n  uri = \"a.example\"\n"
+	  "  connect = \"::1\"\n}\n",
+	  "sc.conf:3: connect: bad address \"::1\": put an IPv6 "
+	  "address in brackets, [::1]:5061" },
+	{ "target \"a\" {\n  uri = \"a.example\"\n"
+	  "  dns_server = \"ns1.example.com\"\n}\n",
+	  "sc.conf:3: dns_server: expected an IP address and an "
+	  "optional port (as in 127.0.0.1:5353 or [::1]), not "
+	  "\"ns1.example.com\"" },
+	{ "listen = \"localhost:9464\"\n",
+	  "sc.conf:1: listen: expected IP:PORT (as in 127.0.0.1:9464 "
+	  "or [::1]:9464), not \"localhost:9464\"" },
+	{ "listen = \"127.0.0.1\"\n",
+	  "sc.conf:1: listen: expected IP:PORT (as in 127.0.0.1:9464 "
+	  "or [::1]:9464), not \"127.0.0.1\"" },
+	{ "listen = \"::1:9464\"\n",
+	  "sc.conf:1: listen: expected IP:PORT (as in 127.0.0.1:9464 "
+	  "or [::1]:9464), not \"::1:9464\"" },
+	{ "listen = \"127.0.0.1:65536\"\n",
+	  "sc.conf:1: listen: expected IP:PORT (as in 127.0.0.1:9464 "
+	  "or [::1]:9464), not \"127.0.0.1:65536\"" },
+	/* credentials */
+	{ "target \"a\" {\n  uri = \"a.example\"\n  user = \"probe1\"\n"
+	  "}\n",
+	  "sc.conf:3: user: needs a password: set password_file = "
+	  "FILE, or SIPCANARY_PASSWORD_A in the environment" },
+	{ "target \"a\" {\n  uri = \"a.example\"\n"
+	  "  password_file = \"/etc/sipcanary/a.secret\"\n}\n",
+	  "sc.conf:3: password_file: set without user (the user name "
+	  "to register as)" },
+	{ "target \"a\" {\n  uri = \"a.example\"\n  user = \"pro be\"\n"
+	  "}\n",
+	  "sc.conf:3: user: \"pro be\" has a character a SIP user name "
+	  "cannot carry (allowed: letters, digits and "
+	  "-_.!~*'()&=+$,;?/)" },
+	{ "target \"a\" {\n  uri = \"a.example\"\n"
+	  "  password_file = \"\"\n}\n",
+	  "sc.conf:3: password_file: must not be empty" },
+	/* names that become label values */
+	{ "vantage = \"\"\n",
+	  "sc.conf:1: vantage: must not be empty" },
+	{ "vantage = \"lab\\t1\"\n",
+	  "sc.conf:1: vantage: \"lab\\x091\" contains a control "
+	  "character" },
+	{ "target \"\" { uri = \"a.example\" }\n",
+	  "sc.conf:1: target name: must not be empty" },
+	{ "\ntarget \"voice\\033[2Jprod\" { uri = \"a.example\" }\n",
+	  "sc.conf:2: target name: \"voice\\x1b[2Jprod\" contains a "
+	  "control character" },
+	{ "target \"a\\302\\205b\" { uri = \"a.example\" }\n",
+	  "sc.conf:1: target name: \"a\\xc2\\x85b\" contains a control "
+	  "character" },
+	{ "target \"a\\377\" { uri = \"a.example\" }\n",
+	  "sc.conf:1: target name: \"a\\xff\" is not valid UTF-8" },
+	{ "target \"a\\300\\201\" { uri = \"a.example\" }\n",
+	  "sc.conf:1: target name: \"a\\xc0\\x81\" is not valid "
+	  "UTF-8" },
+	{ "target \"0123456789012345678901234567890123456789"
+	  "0123456789012345678901234\" { uri = \"a.example\" }\n",
+	  "sc.conf:1: target name: \"0123456789012345678901234567890123"
+	  "4567890123456789012345678901234\" is longer than 64 "
+	  "characters" },
+	{ "target \"a\" {\n  uri = \"a.example\"\n"
+	  "  owner = \"x\\001\"\n}\n",
+	  "sc.conf:3: owner: \"x\\x01\" contains a control character" },
+	/* paths */
+	{ "state_dir = \"var/lib/sipcanary\"\n",
+	  "sc.conf:1: state_dir: must be an absolute path, not "
+	  "\"var/lib/sipcanary\"" },
+	/* syntax, and what libconfuse would get wrong */
+	{ "# one\n## two\n// three\n/* four\n   five */ vantage = x\n"
+	  "vantgae = y\n",
+	  "sc.conf:6: unknown key \"vantgae\" (expected vantage, "
+	  "listen, state_dir, log_format, user, http_auth_file, "
+	  "http_tls_cert, http_tls_key, metrics_series_limit, defaults, "
+	  "target or sink)" },
+	{ "target \"a\" {\n  uri = \"a.example\"\n",
+	  "sc.conf:1: this \"{\" is never closed (a \"}\" is "
+	  "missing)" },
+	{ "target \"a\" { uri = \"a.example\" }\n}\n",
+	  "sc.conf:2: unexpected \"}\"" },
+	{ "vantage \"x\"\n",
+	  "sc.conf:1: expected \"=\" after vantage" },
+	{ "vantage =\n",
+	  "sc.conf:1: unexpected end of file" },
+	{ "target \"a\" { uri = }\n",
+	  "sc.conf:1: unexpected \"}\"" },
+	{ "vantage = \"open\nlisten = x\n",
+	  "sc.conf:1: unterminated string (no closing \")" },
+	{ "vantage = x /* open\n",
+	  "sc.conf:1: unterminated comment (no closing */)" },
+	{ "defaults {\n  flows = 2*2\n}\n",
+	  "sc.conf:2: unexpected \"*\"" },
+	{ "target \"a\" {\n  uri = \"${DOMAIN}\"\n}\n",
+	  "sc.conf:2: ${...}: environment variables are not expanded "
+	  "in the config (a password can come from "
+	  "SIPCANARY_PASSWORD_<TARGET>)" },
+};
 
-	(void)state;
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-		expect_error(cases[i].text, cases[i].want);
+/* What test_error_table() runs, as the state of a test. */
+struct error_table {
+	const struct unit_error_case *cases;
+	size_t		 n;
+};
+
+#define ERROR_TABLE(t)	{ (t), sizeof(t) / sizeof((t)[0]) }
+
+static const struct error_table config_error_table =
+    ERROR_TABLE(config_errors);
+
+/* test_errors, test_sink_errors: each case of a table. */
+static void
+test_error_table(void **state)
+{
+	const struct error_table *t = *state;
+
+	unit_expect_errors(&conf_parser, "sc.conf", t->cases, t->n);
 }
 
 /* Semicolons separate settings; in quotes they are text. */
@@ -643,69 +623,87 @@ test_names(void **state)
 	assert_int_equal(config_password_env("", var, 19), -1);
 }
 
-/* A password file is refused unless only its owner can read it. */
+/* A mode of a secret file, and who else it lets read (NULL: none). */
+struct secret_mode {
+	mode_t		 mode;
+	const char	*by;
+};
+
+/* What a check looks at: a config's first target, or its first sink. */
+enum first_of { FIRST_TARGET, FIRST_SINK };
+
+/*
+ * Writes content into the file name with each mode in turn, and loads
+ * the config head "PATH"\n}\n (the text stays in text): a
+ * private file's secret is want; another file is refused with "refused
+ * PATH is readable by BY: chmod 600 PATH", and a sink's secret is not
+ * in that message.
+ */
 static void
-test_password_file_modes(void **state)
+expect_secret_modes(const struct secret_mode *modes, size_t n,
+    const char *name, const char *content, const char *head,
+    enum first_of of, const char *want, const char *refused, char *text,
+    size_t textlen, char *path, size_t pathlen)
 {
-	static const struct {
-		mode_t		 mode;
-		const char	*by;
-	} modes[] = {
-		{ 0600, NULL }, { 0400, NULL }, { 0700, NULL },
-		{ 0640, "its group" }, { 0644, "others" }, { 0604, "others" },
-		{ 0660, "its group" }, { 0610, "its group" },
-	};
 	struct sc_config *c;
-	char		 pw[PATH_MAX], text[PATH_MAX + 256], want[3 * PATH_MAX];
-	char		 err[3 * PATH_MAX];
+	char		 err[3 * PATH_MAX], msg[3 * PATH_MAX];
 	size_t		 i;
 
-	(void)state;
-	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
-		write_file("pw", "hunter2\n", modes[i].mode, pw, sizeof(pw));
-		snprintf(text, sizeof(text), "target \"a\" {\n"
-		    "  uri = \"a.example\"\n  user = \"probe1\"\n"
-		    "  password_file = \"%s\"\n}\n", pw);
+	for (i = 0; i < n; i++) {
+		unit_write_file(name, content, modes[i].mode, path, pathlen);
+		snprintf(text, textlen, "%s\"%s\"\n}\n", head, path);
 		c = config_load_string("sc.conf", text, err, sizeof(err));
 		if (modes[i].by == NULL) {
 			if (c == NULL)
 				fail_msg("mode %o: %s", (unsigned)modes[i].mode,
 				    err);
-			assert_string_equal(c->targets[0].password, "hunter2");
+			assert_string_equal(of == FIRST_SINK ?
+			    c->sinks[0].secret : c->targets[0].password, want);
 			config_free(c);
 			continue;
 		}
-		snprintf(want, sizeof(want), "sc.conf:4: password_file: "
-		    "password file %s is readable by %s: chmod 600 %s", pw,
-		    modes[i].by, pw);
+		snprintf(msg, sizeof(msg), "%s %s is readable by %s: chmod "
+		    "600 %s", refused, path, modes[i].by, path);
 		assert_null(c);
-		assert_string_equal(err, want);
+		assert_string_equal(err, msg);
+		if (of == FIRST_SINK)
+			assert_null(strstr(err, want));
 	}
-	remove_file("pw");
+	unit_remove_file(name);
+}
 
-	/* Missing. */
-	c = config_load_string("sc.conf", text, err, sizeof(err));
-	assert_null(c);
-	snprintf(want, sizeof(want), "sc.conf:4: password_file: cannot open "
-	    "password file %s: No such file or directory", pw);
-	assert_string_equal(err, want);
+/* A password file is refused unless only its owner can read it. */
+static void
+test_password_file_modes(void **state)
+{
+	static const struct secret_mode modes[] = {
+		{ 0600, NULL }, { 0400, NULL }, { 0700, NULL },
+		{ 0640, "its group" }, { 0644, "others" }, { 0604, "others" },
+		{ 0660, "its group" }, { 0610, "its group" },
+	};
+	char		 pw[PATH_MAX], text[PATH_MAX + 256];
+
+	(void)state;
+	expect_secret_modes(modes, sizeof(modes) / sizeof(modes[0]), "pw",
+	    "hunter2\n", "target \"a\" {\n  uri = \"a.example\"\n"
+	    "  user = \"probe1\"\n  password_file = ",
+	    FIRST_TARGET, "hunter2", "sc.conf:4: password_file: password file",
+	    text, sizeof(text), pw, sizeof(pw));
+	expect_errorf(text, "sc.conf:4: password_file: cannot open password "
+	    "file %s: No such file or directory", pw);
 
 	/* Empty. */
-	write_file("pw", "\n", 0600, pw, sizeof(pw));
-	assert_null(config_load_string("sc.conf", text, err, sizeof(err)));
-	snprintf(want, sizeof(want), "sc.conf:4: password_file: password "
-	    "file %s is empty", pw);
-	assert_string_equal(err, want);
-	remove_file("pw");
+	unit_write_file("pw", "\n", 0600, pw, sizeof(pw));
+	expect_errorf(text, "sc.conf:4: password_file: password file %s is "
+	    "empty", pw);
+	unit_remove_file("pw");
 
 	/* A disabled target's password is read and checked all the same. */
 	snprintf(text, sizeof(text), "target \"a\" {\n"
 	    "  uri = \"a.example\"\n  enabled = no\n  user = \"probe1\"\n"
 	    "  password_file = \"%s\"\n}\n", pw);
-	assert_null(config_load_string("sc.conf", text, err, sizeof(err)));
-	snprintf(want, sizeof(want), "sc.conf:5: password_file: cannot open "
-	    "password file %s: No such file or directory", pw);
-	assert_string_equal(err, want);
+	expect_errorf(text, "sc.conf:5: password_file: cannot open password "
+	    "file %s: No such file or directory", pw);
 }
 
 /* SIPCANARY_PASSWORD_<NAME>, when the target has no password_file. */
@@ -735,7 +733,7 @@ test_env_password(void **state)
 	config_free(c);
 
 	/* A password_file wins over the environment. */
-	write_file("pw", "from file\n", 0600, pw, sizeof(pw));
+	unit_write_file("pw", "from file\n", 0600, pw, sizeof(pw));
 	snprintf(with_file, sizeof(with_file), "target \"voice-prod\" {\n"
 	    "  uri = \"sips:voice.example.com\"\n  user = \"probe1\"\n"
 	    "  password_file = \"%s\"\n}\n", pw);
@@ -748,7 +746,7 @@ test_env_password(void **state)
 	assert_null(config_load_string("sc.conf", with_file, err,
 	    sizeof(err)));
 	assert_non_null(strstr(err, "chmod 600"));
-	remove_file("pw");
+	unit_remove_file("pw");
 
 	/* Without a user, the variable is not used. */
 	c = expect_ok("sc.conf", "target \"voice-prod\" { uri = \"a.example\" "
@@ -785,6 +783,24 @@ same_text(char *buf, size_t len, const char *pw, const char *set,
 			o += (size_t)snprintf(buf + o, len - o, "%s", base[i]);
 	}
 	snprintf(buf + o, len - o, "%s}\n", set);
+}
+
+/*
+ * Loads text: its first target (or sink) is the same as a's for a
+ * reload, or not, as same says; after names what changed.
+ */
+static void
+expect_same(const struct sc_config *a, const char *text, enum first_of of,
+    int same, const char *after)
+{
+	struct sc_config *b = expect_ok("sc.conf", text);
+	int		 got;
+
+	got = of == FIRST_SINK ? sink_conf_same(&a->sinks[0], &b->sinks[0]) :
+	    target_conf_same(&a->targets[0], &b->targets[0]);
+	if (!got != !same)
+		fail_msg("%sthe same after %s", same ? "not " : "", after);
+	config_free(b);
 }
 
 /* What a reload may keep: a target that probes the same way. */
@@ -827,9 +843,9 @@ test_same(void **state)
 	size_t		 i;
 
 	(void)state;
-	write_file("p1", "one\n", 0600, p1, sizeof(p1));
-	write_file("p2", "one\n", 0600, p2, sizeof(p2));
-	write_file("p3", "two\n", 0600, p3, sizeof(p3));
+	unit_write_file("p1", "one\n", 0600, p1, sizeof(p1));
+	unit_write_file("p2", "one\n", 0600, p2, sizeof(p2));
+	unit_write_file("p3", "two\n", 0600, p3, sizeof(p3));
 	same_text(text, sizeof(text), p1, "", "");
 	a = expect_ok("sc.conf", text);
 	assert_true(target_conf_same(&a->targets[0], &a->targets[0]));
@@ -838,17 +854,11 @@ test_same(void **state)
 
 	for (i = 0; i < sizeof(changed) / sizeof(changed[0]); i++) {
 		same_text(text, sizeof(text), p1, changed[i], "");
-		b = expect_ok("sc.conf", text);
-		if (target_conf_same(&a->targets[0], &b->targets[0]))
-			fail_msg("the same after%s", changed[i]);
-		config_free(b);
+		expect_same(a, text, FIRST_TARGET, 0, changed[i]);
 	}
 	for (i = 0; i < sizeof(kept) / sizeof(kept[0]); i++) {
 		same_text(text, sizeof(text), p1, kept[i], "");
-		b = expect_ok("sc.conf", text);
-		if (!target_conf_same(&a->targets[0], &b->targets[0]))
-			fail_msg("not the same after%s", kept[i]);
-		config_free(b);
+		expect_same(a, text, FIRST_TARGET, 1, kept[i]);
 	}
 
 	/* Moved down the file, after a new target: the same. */
@@ -863,18 +873,14 @@ test_same(void **state)
 
 	/* Another file, same password: the same; another password: not. */
 	same_text(text, sizeof(text), p2, "", "");
-	b = expect_ok("sc.conf", text);
-	assert_true(target_conf_same(&a->targets[0], &b->targets[0]));
-	config_free(b);
+	expect_same(a, text, FIRST_TARGET, 1, "another file");
 	same_text(text, sizeof(text), p3, "", "");
-	b = expect_ok("sc.conf", text);
-	assert_false(target_conf_same(&a->targets[0], &b->targets[0]));
-	config_free(b);
+	expect_same(a, text, FIRST_TARGET, 0, "another password");
 
 	config_free(a);
-	remove_file("p1");
-	remove_file("p2");
-	remove_file("p3");
+	unit_remove_file("p1");
+	unit_remove_file("p2");
+	unit_remove_file("p3");
 }
 
 /*
@@ -894,7 +900,7 @@ test_example(void **state)
 
 	(void)state;
 	snprintf(path, sizeof(path), "%s/docs/sipcanary.conf.example",
-	    srcdir());
+	    unit_srcdir(SRCDIR));
 	if ((fp = fopen(path, "r")) == NULL)
 		fail_msg("no example at %s (set SRCDIR)", path);
 	assert_int_equal(fseek(fp, 0, SEEK_END), 0);
@@ -911,21 +917,22 @@ test_example(void **state)
 		fail_msg("%s", err);
 	config_free(c);
 
-	len = strlen(tmpdir) + 1;
+	len = strlen(unit_tmpdir) + 1;
 	assert_non_null(out = calloc(1, (size_t)size * 4 + 1));
 	for (s = text; (e = strstr(s, placeholder)) != NULL;
 	    s = e + sizeof(placeholder) - 1) {
 		memcpy(out + o, s, (size_t)(e - s));
 		o += (size_t)(e - s);
 		out[o++] = '"';
-		memcpy(out + o, tmpdir, len - 1);
+		memcpy(out + o, unit_tmpdir, len - 1);
 		o += len - 1;
 		out[o++] = '/';
 		/* Each file named once is a password file to create. */
 		i = strcspn(e + sizeof(placeholder) - 1, "\"");
 		snprintf(name, sizeof(name), "%.*s", (int)i,
 		    e + sizeof(placeholder) - 1);
-		write_file(name, "example password\n", 0600, pw, sizeof(pw));
+		unit_write_file(name, "example password\n", 0600, pw,
+		    sizeof(pw));
 		n++;
 	}
 	strcpy(out + o, s);
@@ -945,10 +952,10 @@ test_example(void **state)
 	assert_true(config_target(c, "voice-prod")->interval == 15);
 	config_free(c);
 
-	for (s = out; (e = strstr(s, tmpdir)) != NULL; s = e + len) {
+	for (s = out; (e = strstr(s, unit_tmpdir)) != NULL; s = e + len) {
 		i = strcspn(e + len, "\"");
 		snprintf(name, sizeof(name), "%.*s", (int)i, e + len);
-		remove_file(name);
+		unit_remove_file(name);
 	}
 	free(out);
 	free(text);
@@ -960,12 +967,11 @@ test_load_file(void **state)
 {
 	static const char withnul[] = "vantage = \"a\"\n\0target \"a\" { }\n";
 	struct sc_config *c;
-	FILE		*fp;
 	char		 path[PATH_MAX], err[PATH_MAX + 256];
 	char		 want[PATH_MAX + 256];
 
 	(void)state;
-	write_file("sc.conf", "vantage = \"v\"\n\ntarget \"a\" {\n"
+	unit_write_file("sc.conf", "vantage = \"v\"\n\ntarget \"a\" {\n"
 	    "  uri = \"a.example\"\n  flows = 99\n}\n", 0644, path,
 	    sizeof(path));
 	assert_null(config_load(path, err, sizeof(err)));
@@ -973,39 +979,15 @@ test_load_file(void **state)
 	    "\"99\"", path);
 	assert_string_equal(err, want);
 
-	write_file("sc.conf", "target \"a\" { uri = \"a.example\" }\n", 0644,
-	    path, sizeof(path));
+	unit_write_file("sc.conf", "target \"a\" { uri = \"a.example\" }\n",
+	    0644, path, sizeof(path));
 	assert_non_null(c = config_load(path, err, sizeof(err)));
 	assert_string_equal(c->path, path);
 	config_free(c);
 
-	/* A NUL byte would end libconfuse's reading early. */
-	assert_non_null(fp = fopen(path, "w"));
-	fwrite(withnul, 1, sizeof(withnul) - 1, fp);
-	fclose(fp);
-	assert_null(config_load(path, err, sizeof(err)));
-	snprintf(want, sizeof(want), "%s:2: unexpected NUL byte", path);
-	assert_string_equal(err, want);
-
-	/* Too big. */
-	assert_non_null(fp = fopen(path, "w"));
-	assert_int_equal(fseek(fp, CONFIG_MAX_FILE, SEEK_SET), 0);
-	fputs("\n", fp);
-	fclose(fp);
-	assert_null(config_load(path, err, sizeof(err)));
-	snprintf(want, sizeof(want), "%s: larger than %d bytes", path,
-	    CONFIG_MAX_FILE);
-	assert_string_equal(err, want);
-	remove_file("sc.conf");
-
-	/* Missing, and a directory. */
-	assert_null(config_load(path, err, sizeof(err)));
-	snprintf(want, sizeof(want), "%s: cannot open: No such file or "
-	    "directory", path);
-	assert_string_equal(err, want);
-	assert_null(config_load(tmpdir, err, sizeof(err)));
-	snprintf(want, sizeof(want), "%s: not a regular file", tmpdir);
-	assert_string_equal(err, want);
+	/* A NUL byte, too big, missing, and a directory. */
+	unit_expect_file_errors(&conf_parser, path, withnul,
+	    sizeof(withnul) - 1, CONFIG_MAX_FILE, unit_tmpdir);
 }
 
 static void
@@ -1083,9 +1065,9 @@ test_sinks(void **state)
 	char		 text[PATH_MAX + 1024];
 
 	(void)state;
-	write_file("pd.key", "0123456789abcdef0123456789abcdef\n", 0600, key,
-	    sizeof(key));
-	write_file("chat.token", "xoxb-token\n", 0400, tok, sizeof(tok));
+	unit_write_file("pd.key", "0123456789abcdef0123456789abcdef\n", 0600,
+	    key, sizeof(key));
+	unit_write_file("chat.token", "xoxb-token\n", 0400, tok, sizeof(tok));
 	snprintf(text, sizeof(text),
 	    "target \"voice-prod\" { uri = \"sips:voice.example.com\" }\n"
 	    "sink \"am\" { type = \"alertmanager\"; url = "
@@ -1106,7 +1088,7 @@ test_sinks(void **state)
 	    "  type = alertmanager; url = \"http://[::1]:9093/am/\"\n"
 	    "  resend_interval = 5m\n"
 	    "}\n", tok);
-	snprintf(conf, sizeof(conf), "%s/sipcanary.conf", tmpdir);
+	snprintf(conf, sizeof(conf), "%s/sipcanary.conf", unit_tmpdir);
 	c = expect_ok(conf, text);
 	assert_int_equal(c->nsinks, 4);
 
@@ -1144,7 +1126,7 @@ test_sinks(void **state)
 	assert_int_equal(chat->format, SINK_FORMAT_SLACK);
 	assert_string_equal(chat->secret, "xoxb-token");
 	assert_true(chat->timeout == 2);
-	snprintf(conf, sizeof(conf), "%s/ca/hooks.pem", tmpdir);
+	snprintf(conf, sizeof(conf), "%s/ca/hooks.pem", unit_tmpdir);
 	assert_string_equal(chat->ca_file, conf);
 	assert_int_equal(chat->outbox_max, 10);
 	assert_true(chat->retry_min == 0.25);
@@ -1165,223 +1147,213 @@ test_sinks(void **state)
 	assert_false(sink_conf_same(am, pd));
 	assert_false(sink_conf_same(NULL, am));
 	config_free(c);
-	remove_file("pd.key");
-	remove_file("chat.token");
+	unit_remove_file("pd.key");
+	unit_remove_file("chat.token");
 }
 
 /* Each way a sink can be wrong, with its exact message. */
-static void
-test_sink_errors(void **state)
-{
-	static const struct {
-		const char	*text;
-		const char	*want;
-	} cases[] = {
-		{ "sink \"am\" {\n  type = alertmanager\n  urll = \"x\"\n}\n",
-		  "sc.conf:3: sink \"am\": unknown key \"urll\" (a sink takes "
-		  "type, url, routing_key_file, token_file, format, match, "
-		  "timeout, ca_file, outbox_max, resend_interval, retry_min, "
-		  "retry_max, enabled)" },
-		{ "sink {\n  type = alertmanager\n}\n",
-		  "sc.conf:1: sink: expected a name, as in sink \"am\" { type "
-		  "= \"alertmanager\" }" },
-		{ "sink \"am\"\n  type = alertmanager\n",
-		  "sc.conf:2: sink: expected \"{\" after the name, as in sink "
-		  "\"am\" { type = \"alertmanager\" }" },
-		{ "sink \"am\" { type = alertmanager; url = \"http://a\" }\n\n"
-		  "sink \"am\" { type = alertmanager; url = \"http://b\" }\n",
-		  "sc.conf:3: sink \"am\": defined twice (first on line 1)" },
-		{ "sink \"a/b\" { type = alertmanager }\n",
-		  "sc.conf:1: sink name: \"a/b\": only letters, digits, '_', "
-		  "'.' and '-', not first '.' or '-' (it names a file in "
-		  "state_dir)" },
-		{ "sink \"..\" { type = alertmanager }\n",
-		  "sc.conf:1: sink name: \"..\": only letters, digits, '_', "
-		  "'.' and '-', not first '.' or '-' (it names a file in "
-		  "state_dir)" },
-		{ "sink \"\" { type = alertmanager }\n",
-		  "sc.conf:1: sink name: must not be empty" },
-		{ "target \"a\" { uri = \"a.example\"; sink \"x\" { } }\n",
-		  "sc.conf:1: target \"a\": sink { } can only be at the top "
-		  "level" },
-		{ "type = alertmanager\n",
-		  "sc.conf:1: type: set it in a sink" },
-		{ "timeout = 5s\n",
-		  "sc.conf:1: timeout: set it in defaults { }, in a target or "
-		  "in a sink" },
-		{ "target \"a\" {\n  uri = \"a.example\"\n  url = \"x\"\n}\n",
-		  "sc.conf:3: target \"a\": url can only be set in a sink" },
-		{ "defaults {\n  match = \"x=y\"\n}\n",
-		  "sc.conf:2: defaults: match can only be set in a sink" },
-		{ "sink \"am\" {\n  uri = \"sips:a.example\"\n}\n",
-		  "sc.conf:2: sink \"am\": uri can only be set in a target" },
-		{ "sink \"am\" {\n  interval = 5s\n}\n",
-		  "sc.conf:2: sink \"am\": interval can only be set in "
-		  "defaults { } or in a target" },
-		{ "sink \"am\" {\n  vantage = \"x\"\n}\n",
-		  "sc.conf:2: sink \"am\": vantage can only be set at the top "
-		  "level" },
-		{ "target \"a\" { uri = \"a.example\" }\n"
-		  "sink \"am\" {\n  url = \"http://127.0.0.1:9093\"\n}\n",
-		  "sc.conf:2: sink \"am\": needs type = alertmanager, "
-		  "pagerduty or webhook" },
-		{ "sink \"am\" {\n  type = prometheus\n}\n",
-		  "sc.conf:2: type: expected alertmanager, pagerduty or "
-		  "webhook, not \"prometheus\"" },
-		{ "target \"a\" { uri = \"a.example\" }\n"
-		  "sink \"am\" {\n  type = alertmanager\n}\n",
-		  "sc.conf:2: sink \"am\": needs url = "
-		  "\"http://127.0.0.1:9093\"" },
-		{ "target \"a\" { uri = \"a.example\" }\n"
-		  "sink \"w\" {\n  type = webhook\n}\n",
-		  "sc.conf:2: sink \"w\": needs url = \"https://...\"" },
-		{ "target \"a\" { uri = \"a.example\" }\n"
-		  "sink \"pd\" {\n  type = pagerduty\n}\n",
-		  "sc.conf:2: sink \"pd\": needs routing_key_file = FILE (the "
-		  "integration's routing key)" },
-		{ "sink \"am\" {\n  url = \"ftp://x\"\n}\n",
-		  "sc.conf:2: url: expected an http:// or https:// URL" },
-		{ "sink \"w\" {\n  url = \"https://user:pw@hooks.example/x\"\n"
-		  "}\n",
-		  "sc.conf:2: url: must not hold credentials (user:password@): "
-		  "URLs are logged; use a token file" },
-		{ "sink \"w\" {\n  url = \"https://hooks.example:0/x\"\n}\n",
-		  "sc.conf:2: url: bad port (1-65535)" },
-		{ "sink \"w\" {\n  url = \"https://hooks example/x\"\n}\n",
-		  "sc.conf:2: url: a URL is printable ASCII without spaces "
-		  "(percent-encode the rest)" },
-		{ "sink \"w\" {\n  url = \"http://::1:9093/\"\n}\n",
-		  "sc.conf:2: url: IPv6 addresses go in brackets, as in "
-		  "http://[::1]:9093" },
-		{ "sink \"w\" {\n  url = \"http://ex_ample.com/\"\n}\n",
-		  "sc.conf:2: url: bad host name (IPv6 addresses go in "
-		  "brackets)" },
-		{ "sink \"w\" {\n  url = \"http://[::1/\"\n}\n",
-		  "sc.conf:2: url: no \"]\" after the IPv6 address" },
-		{ "sink \"w\" {\n  url = \"http://a/#x\"\n}\n",
-		  "sc.conf:2: url: must not have a fragment (#...)" },
-		{ "target \"a\" { uri = \"a.example\" }\n"
-		  "sink \"am\" {\n  type = alertmanager\n"
-		  "  url = \"http://127.0.0.1:9093/?x=1\"\n}\n",
-		  "sc.conf:4: url: no query (?...) for alertmanager sinks: "
-		  "give the base URL; the API path is appended" },
-		{ "target \"a\" { uri = \"a.example\" }\n"
-		  "sink \"w\" {\n  type = webhook\n  url = \"http://a\"\n"
-		  "  format = xml\n}\n",
-		  "sc.conf:5: format: expected json or slack, not \"xml\"" },
-		{ "target \"a\" { uri = \"a.example\" }\n"
-		  "sink \"am\" {\n  type = alertmanager\n  url = \"http://a\"\n"
-		  "  format = slack\n}\n",
-		  "sc.conf:5: format: only for webhook sinks, not "
-		  "alertmanager" },
-		{ "target \"a\" { uri = \"a.example\" }\n"
-		  "sink \"w\" {\n  type = webhook\n  url = \"http://a\"\n"
-		  "  resend_interval = 1m\n}\n",
-		  "sc.conf:5: resend_interval: only for alertmanager sinks, "
-		  "not webhook" },
-		{ "target \"a\" { uri = \"a.example\" }\n"
-		  "sink \"w\" {\n  type = webhook\n  url = \"http://a\"\n"
-		  "  routing_key_file = \"/k\"\n}\n",
-		  "sc.conf:5: routing_key_file: only for pagerduty sinks, not "
-		  "webhook" },
-		{ "target \"a\" { uri = \"a.example\" }\n"
-		  "sink \"pd\" {\n  type = pagerduty\n"
-		  "  routing_key_file = \"/k\"\n  token_file = \"/t\"\n}\n",
-		  "sc.conf:5: token_file: only for webhook sinks, not "
-		  "pagerduty" },
-		{ "target \"a\" { uri = \"a.example\" }\n"
-		  "sink \"pd\" {\n  type = pagerduty\n"
-		  "  routing_key_file = \"/k\"\n"
-		  "  url = \"http://pd.example\"\n}\n",
-		  "sc.conf:5: url: http:// would send the routing key in clear "
-		  "text: use https:// (http:// is for loopback only)" },
-		{ "target \"a\" { uri = \"a.example\" }\n"
-		  "sink \"w\" {\n  type = webhook\n"
-		  "  url = \"http://10.0.0.1/hook\"\n"
-		  "  token_file = \"/t\"\n}\n",
-		  "sc.conf:4: url: http:// would send the token in clear text: "
-		  "use https:// (http:// is for loopback only)" },
-		{ "sink \"am\" {\n  match = \"severity\"\n}\n",
-		  "sc.conf:2: match: expected LABEL=VALUE, ... (as in "
-		  "\"severity=critical,target=voice-prod\"), not "
-		  "\"severity\"" },
-		{ "sink \"am\" {\n  match = \"team=voice\"\n}\n",
-		  "sc.conf:2: match: unknown label \"team\" (expected "
-		  "alertname, severity, target, frontend, vantage or owner)" },
-		{ "sink \"am\" {\n  match = \"target=a,target=b\"\n}\n",
-		  "sc.conf:2: match: target given twice" },
-		{ "sink \"am\" {\n  match = \",\"\n}\n",
-		  "sc.conf:2: match: expected LABEL=VALUE, ... (as in "
-		  "\"severity=critical,target=voice-prod\")" },
-		{ "sink \"am\" {\n  match = \"\"\n}\n",
-		  "sc.conf:2: match: must not be empty" },
-		{ "sink \"am\" {\n  timeout = 10m\n}\n",
-		  "sc.conf:2: timeout: must be at most 300s, not \"10m\"" },
-		{ "sink \"am\" {\n  timeout = 0\n}\n",
-		  "sc.conf:2: timeout: must be more than 0, not \"0\" (leave "
-		  "it out for the default)" },
-		{ "sink \"am\" {\n  outbox_max = 0\n}\n",
-		  "sc.conf:2: outbox_max: must be at least 1, not \"0\"" },
-		{ "metrics_series_limit = 99\n",
-		  "sc.conf:1: metrics_series_limit: must be at least 100, not "
-		  "\"99\"" },
-		{ "metrics_series_limit = 10000001\n",
-		  "sc.conf:1: metrics_series_limit: must be at most 10000000, "
-		  "not \"10000001\"" },
-		{ "metrics_series_limit = \"lots\"\n",
-		  "sc.conf:1: metrics_series_limit: expected a whole number, "
-		  "not \"lots\"" },
-		{ "defaults {\n  metrics_series_limit = 500\n}\n",
-		  "sc.conf:2: defaults: metrics_series_limit can only be set at the top "
-		  "level" },
-		{ "sink \"am\" {\n  outbox_max = 1000001\n}\n",
-		  "sc.conf:2: outbox_max: must be at most 1000000, not "
-		  "\"1000001\"" },
-		{ "sink \"am\" {\n  resend_interval = 500ms\n}\n",
-		  "sc.conf:2: resend_interval: must be at least 1s, not "
-		  "\"500ms\"" },
-		{ "sink \"am\" {\n  retry_max = 2d\n}\n",
-		  "sc.conf:2: retry_max: must be at most 1d, not \"2d\"" },
-		{ "target \"a\" { uri = \"a.example\" }\n"
-		  "sink \"am\" {\n  type = alertmanager; url = \"http://a\"\n"
-		  "  retry_min = 1m\n  retry_max = 30s\n}\n",
-		  "sc.conf:5: retry_min (60s) must not exceed retry_max "
-		  "(30s)" },
-		{ "sink \"am\" {\n  enabled = maybe\n}\n",
-		  "sc.conf:2: enabled: expected yes or no, not \"maybe\"" },
-		{ "sink \"am\" {\n  type = alertmanager\n"
-		  "  type = webhook\n}\n",
-		  "sc.conf:3: type: set twice (first on line 2)" },
-		/* the alert rule keys */
-		{ "defaults {\n  runbook_url = \"wiki/runbook\"\n}\n",
-		  "sc.conf:2: runbook_url: expected an http:// or https:// "
-		  "URL, not \"wiki/runbook\"" },
-		{ "defaults {\n  for = 0\n}\n",
-		  "sc.conf:2: for: must be at least 1, not \"0\"" },
-		{ "defaults {\n  resolve_after = 101\n}\n",
-		  "sc.conf:2: resolve_after: must be at most 100, not "
-		  "\"101\"" },
-		{ "defaults {\n  flap_window = -1m\n}\n",
-		  "sc.conf:2: flap_window: must be 0 or more, not \"-1m\"" },
-		{ "defaults {\n  reconnect_window = 0\n}\n",
-		  "sc.conf:2: reconnect_window: must be more than 0, not \"0\" "
-		  "(leave it out for the default)" },
-		{ "defaults {\n  reconnect_min_ratio = 1.5\n}\n",
-		  "sc.conf:2: reconnect_min_ratio: expected a number from 0 to "
-		  "1 (as in 0.9), not \"1.5\"" },
-		{ "defaults {\n  reconnect_min_ratio = 90%\n}\n",
-		  "sc.conf:2: reconnect_min_ratio: expected a number from 0 to "
-		  "1 (as in 0.9), not \"90%\"" },
-		{ "runbook_url = \"https://x\"\n",
-		  "sc.conf:1: runbook_url: set it in defaults { } or in a "
-		  "target" },
-	};
-	size_t	 i;
+static const struct unit_error_case sink_errors[] = {
+	{ "sink \"am\" {\n  type = alertmanager\n  urll = \"x\"\n}\n",
+	  "sc.conf:3: sink \"am\": unknown key \"urll\" (a sink takes "
+	  "type, url, routing_key_file, token_file, format, match, "
+	  "timeout, ca_file, outbox_max, resend_interval, retry_min, "
+	  "retry_max, enabled)" },
+	{ "sink {\n  type = alertmanager\n}\n",
+	  "sc.conf:1: sink: expected a name, as in sink \"am\" { type "
+	  "= \"alertmanager\" }" },
+	{ "sink \"am\"\n  type = alertmanager\n",
+	  "sc.conf:2: sink: expected \"{\" after the name, as in sink "
+	  "\"am\" { type = \"alertmanager\" }" },
+	{ "sink \"am\" { type = alertmanager; url = \"http://a\" }\n\n"
+	  "sink \"am\" { type = alertmanager; url = \"http://b\" }\n",
+	  "sc.conf:3: sink \"am\": defined twice (first on line 1)" },
+	{ "sink \"a/b\" { type = alertmanager }\n",
+	  "sc.conf:1: sink name: \"a/b\": only letters, digits, '_', "
+	  "'.' and '-', not first '.' or '-' (it names a file in "
+	  "state_dir)" },
+	{ "sink \"..\" { type = alertmanager }\n",
+	  "sc.conf:1: sink name: \"..\": only letters, digits, '_', "
+	  "'.' and '-', not first '.' or '-' (it names a file in "
+	  "state_dir)" },
+	{ "sink \"\" { type = alertmanager }\n",
+	  "sc.conf:1: sink name: must not be empty" },
+	{ "target \"a\" { uri = \"a.example\"; sink \"x\" { } }\n",
+	  "sc.conf:1: target \"a\": sink { } can only be at the top "
+	  "level" },
+	{ "type = alertmanager\n",
+	  "sc.conf:1: type: set it in a sink" },
+	{ "timeout = 5s\n",
+	  "sc.conf:1: timeout: set it in defaults { }, in a target or "
+	  "in a sink" },
+	{ "target \"a\" {\n  uri = \"a.example\"\n  url = \"x\"\n}\n",
+	  "sc.conf:3: target \"a\": url can only be set in a sink" },
+	{ "defaults {\n  match = \"x=y\"\n}\n",
+	  "sc.conf:2: defaults: match can only be set in a sink" },
+	{ "sink \"am\" {\n  uri = \"sips:a.example\"\n}\n",
+	  "sc.conf:2: sink \"am\": uri can only be set in a target" },
+	{ "sink \"am\" {\n  interval = 5s\n}\n",
+	  "sc.conf:2: sink \"am\": interval can only be set in "
+	  "defaults { } or in a target" },
+	{ "sink \"am\" {\n  vantage = \"x\"\n}\n",
+	  "sc.conf:2: sink \"am\": vantage can only be set at the top "
+	  "level" },
+	{ "target \"a\" { uri = \"a.example\" }\n"
+	  "sink \"am\" {\n  url = \"http://127.0.0.1:9093\"\n}\n",
+	  "sc.conf:2: sink \"am\": needs type = alertmanager, "
+	  "pagerduty or webhook" },
+	{ "sink \"am\" {\n  type = prometheus\n}\n",
+	  "sc.conf:2: type: expected alertmanager, pagerduty or "
+	  "webhook, not \"prometheus\"" },
+	{ "target \"a\" { uri = \"a.example\" }\n"
+	  "sink \"am\" {\n  type = alertmanager\n}\n",
+	  "sc.conf:2: sink \"am\": needs url = "
+	  "\"http://127.0.0.1:9093\"" },
+	{ "target \"a\" { uri = \"a.example\" }\n"
+	  "sink \"w\" {\n  type = webhook\n}\n",
+	  "sc.conf:2: sink \"w\": needs url = \"https://...\"" },
+	{ "target \"a\" { uri = \"a.example\" }\n"
+	  "sink \"pd\" {\n  type = pagerduty\n}\n",
+	  "sc.conf:2: sink \"pd\": needs routing_key_file = FILE (the "
+	  "integration's routing key)" },
+	{ "sink \"am\" {\n  url = \"ftp://x\"\n}\n",
+	  "sc.conf:2: url: expected an http:// or https:// URL" },
+	{ "sink \"w\" {\n  url = \"https://user:pw@hooks.example/x\"\n"
+	  "}\n",
+	  "sc.conf:2: url: must not hold credentials (user:password@): "
+	  "URLs are logged; use a token file" },
+	{ "sink \"w\" {\n  url = \"https://hooks.example:0/x\"\n}\n",
+	  "sc.conf:2: url: bad port (1-65535)" },
+	{ "sink \"w\" {\n  url = \"https://hooks example/x\"\n}\n",
+	  "sc.conf:2: url: a URL is printable ASCII without spaces "
+	  "(percent-encode the rest)" },
+	{ "sink \"w\" {\n  url = \"http://::1:9093/\"\n}\n",
+	  "sc.conf:2: url: IPv6 addresses go in brackets, as in "
+	  "http://[::1]:9093" },
+	{ "sink \"w\" {\n  url = \"http://ex_ample.com/\"\n}\n",
+	  "sc.conf:2: url: bad host name (IPv6 addresses go in "
+	  "brackets)" },
+	{ "sink \"w\" {\n  url = \"http://[::1/\"\n}\n",
+	  "sc.conf:2: url: no \"]\" after the IPv6 address" },
+	{ "sink \"w\" {\n  url = \"http://a/#x\"\n}\n",
+	  "sc.conf:2: url: must not have a fragment (#...)" },
+	{ "target \"a\" { uri = \"a.example\" }\n"
+	  "sink \"am\" {\n  type = alertmanager\n"
+	  "  url = \"http://127.0.0.1:9093/?x=1\"\n}\n",
+	  "sc.conf:4: url: no query (?...) for alertmanager sinks: "
+	  "give the base URL; the API path is appended" },
+	{ "target \"a\" { uri = \"a.example\" }\n"
+	  "sink \"w\" {\n  type = webhook\n  url = \"http://a\"\n"
+	  "  format = xml\n}\n",
+	  "sc.conf:5: format: expected json or slack, not \"xml\"" },
+	{ "target \"a\" { uri = \"a.example\" }\n"
+	  "sink \"am\" {\n  type = alertmanager\n  url = \"http://a\"\n"
+	  "  format = slack\n}\n",
+	  "sc.conf:5: format: only for webhook sinks, not "
+	  "alertmanager" },
+	{ "target \"a\" { uri = \"a.example\" }\n"
+	  "sink \"w\" {\n  type = webhook\n  url = \"http://a\"\n"
+	  "  resend_interval = 1m\n}\n",
+	  "sc.conf:5: resend_interval: only for alertmanager sinks, "
+	  "not webhook" },
+	{ "target \"a\" { uri = \"a.example\" }\n"
+	  "sink \"w\" {\n  type = webhook\n  url = \"http://a\"\n"
+	  "  routing_key_file = \"/k\"\n}\n",
+	  "sc.conf:5: routing_key_file: only for pagerduty sinks, not "
+	  "webhook" },
+	{ "target \"a\" { uri = \"a.example\" }\n"
+	  "sink \"pd\" {\n  type = pagerduty\n"
+	  "  routing_key_file = \"/k\"\n  token_file = \"/t\"\n}\n",
+	  "sc.conf:5: token_file: only for webhook sinks, not "
+	  "pagerduty" },
+	{ "target \"a\" { uri = \"a.example\" }\n"
+	  "sink \"pd\" {\n  type = pagerduty\n"
+	  "  routing_key_file = \"/k\"\n"
+	  "  url = \"http://pd.example\"\n}\n",
+	  "sc.conf:5: url: http:// would send the routing key in clear "
+	  "text: use https:// (http:// is for loopback only)" },
+	{ "target \"a\" { uri = \"a.example\" }\n"
+	  "sink \"w\" {\n  type = webhook\n"
+	  "  url = \"http://10.0.0.1/hook\"\n"
+	  "  token_file = \"/t\"\n}\n",
+	  "sc.conf:4: url: http:// would send the token in clear text: "
+	  "use https:// (http:// is for loopback only)" },
+	{ "sink \"am\" {\n  match = \"severity\"\n}\n",
+	  "sc.conf:2: match: expected LABEL=VALUE, ... (as in "
+	  "\"severity=critical,target=voice-prod\"), not "
+	  "\"severity\"" },
+	{ "sink \"am\" {\n  match = \"team=voice\"\n}\n",
+	  "sc.conf:2: match: unknown label \"team\" (expected "
+	  "alertname, severity, target, frontend, vantage or owner)" },
+	{ "sink \"am\" {\n  match = \"target=a,target=b\"\n}\n",
+	  "sc.conf:2: match: target given twice" },
+	{ "sink \"am\" {\n  match = \",\"\n}\n",
+	  "sc.conf:2: match: expected LABEL=VALUE, ... (as in "
+	  "\"severity=critical,target=voice-prod\")" },
+	{ "sink \"am\" {\n  match = \"\"\n}\n",
+	  "sc.conf:2: match: must not be empty" },
+	{ "sink \"am\" {\n  timeout = 10m\n}\n",
+	  "sc.conf:2: timeout: must be at most 300s, not \"10m\"" },
+	{ "sink \"am\" {\n  timeout = 0\n}\n",
+	  "sc.conf:2: timeout: must be more than 0, not \"0\" (leave "
+	  "it out for the default)" },
+	{ "sink \"am\" {\n  outbox_max = 0\n}\n",
+	  "sc.conf:2: outbox_max: must be at least 1, not \"0\"" },
+	{ "metrics_series_limit = 99\n",
+	  "sc.conf:1: metrics_series_limit: must be at least 100, not "
+	  "\"99\"" },
+	{ "metrics_series_limit = 10000001\n",
+	  "sc.conf:1: metrics_series_limit: must be at most 10000000, "
+	  "not \"10000001\"" },
+	{ "metrics_series_limit = \"lots\"\n",
+	  "sc.conf:1: metrics_series_limit: expected a whole number, "
+	  "not \"lots\"" },
+	{ "defaults {\n  metrics_series_limit = 500\n}\n",
+	  "sc.conf:2: defaults: metrics_series_limit can only be set at the top "
+	  "level" },
+	{ "sink \"am\" {\n  outbox_max = 1000001\n}\n",
+	  "sc.conf:2: outbox_max: must be at most 1000000, not "
+	  "\"1000001\"" },
+	{ "sink \"am\" {\n  resend_interval = 500ms\n}\n",
+	  "sc.conf:2: resend_interval: must be at least 1s, not "
+	  "\"500ms\"" },
+	{ "sink \"am\" {\n  retry_max = 2d\n}\n",
+	  "sc.conf:2: retry_max: must be at most 1d, not \"2d\"" },
+	{ "target \"a\" { uri = \"a.example\" }\n"
+	  "sink \"am\" {\n  type = alertmanager; url = \"http://a\"\n"
+	  "  retry_min = 1m\n  retry_max = 30s\n}\n",
+	  "sc.conf:5: retry_min (60s) must not exceed retry_max "
+	  "(30s)" },
+	{ "sink \"am\" {\n  enabled = maybe\n}\n",
+	  "sc.conf:2: enabled: expected yes or no, not \"maybe\"" },
+	{ "sink \"am\" {\n  type = alertmanager\n"
+	  "  type = webhook\n}\n",
+	  "sc.conf:3: type: set twice (first on line 2)" },
+	/* the alert rule keys */
+	{ "defaults {\n  runbook_url = \"wiki/runbook\"\n}\n",
+	  "sc.conf:2: runbook_url: expected an http:// or https:// "
+	  "URL, not \"wiki/runbook\"" },
+	{ "defaults {\n  for = 0\n}\n",
+	  "sc.conf:2: for: must be at least 1, not \"0\"" },
+	{ "defaults {\n  resolve_after = 101\n}\n",
+	  "sc.conf:2: resolve_after: must be at most 100, not "
+	  "\"101\"" },
+	{ "defaults {\n  flap_window = -1m\n}\n",
+	  "sc.conf:2: flap_window: must be 0 or more, not \"-1m\"" },
+	{ "defaults {\n  reconnect_window = 0\n}\n",
+	  "sc.conf:2: reconnect_window: must be more than 0, not \"0\" "
+	  "(leave it out for the default)" },
+	{ "defaults {\n  reconnect_min_ratio = 1.5\n}\n",
+	  "sc.conf:2: reconnect_min_ratio: expected a number from 0 to "
+	  "1 (as in 0.9), not \"1.5\"" },
+	{ "defaults {\n  reconnect_min_ratio = 90%\n}\n",
+	  "sc.conf:2: reconnect_min_ratio: expected a number from 0 to "
+	  "1 (as in 0.9), not \"90%\"" },
+	{ "runbook_url = \"https://x\"\n",
+	  "sc.conf:1: runbook_url: set it in defaults { } or in a "
+	  "target" },
+};
 
-	(void)state;
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-		expect_error(cases[i].text, cases[i].want);
-}
+static const struct error_table sink_error_table = ERROR_TABLE(sink_errors);
 
 /*
  * Routing keys and tokens: private files only, worded for what they
@@ -1390,56 +1362,29 @@ test_sink_errors(void **state)
 static void
 test_sink_secret_modes(void **state)
 {
-	static const struct {
-		mode_t		 mode;
-		const char	*by;
-	} modes[] = {
+	static const struct secret_mode modes[] = {
 		{ 0600, NULL }, { 0400, NULL },
 		{ 0640, "its group" }, { 0644, "others" },
 	};
-	struct sc_config *c;
-	char		 k[PATH_MAX], text[PATH_MAX + 256], want[3 * PATH_MAX];
-	char		 err[3 * PATH_MAX];
-	size_t		 i;
+	char		 k[PATH_MAX], text[PATH_MAX + 256];
 
 	(void)state;
-	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
-		write_file("pd.key", "R0UT1NGK3Y\n", modes[i].mode, k,
-		    sizeof(k));
-		snprintf(text, sizeof(text), "target \"a\" { uri = "
-		    "\"a.example\" }\nsink \"pd\" {\n  type = pagerduty\n"
-		    "  enabled = no\n  routing_key_file = \"%s\"\n}\n", k);
-		c = config_load_string("sc.conf", text, err, sizeof(err));
-		if (modes[i].by == NULL) {
-			if (c == NULL)
-				fail_msg("mode %o: %s", (unsigned)modes[i].mode,
-				    err);
-			assert_string_equal(c->sinks[0].secret, "R0UT1NGK3Y");
-			config_free(c);
-			continue;
-		}
-		snprintf(want, sizeof(want), "sc.conf:5: routing_key_file: "
-		    "routing key file %s is readable by %s: chmod 600 %s", k,
-		    modes[i].by, k);
-		assert_null(c);
-		assert_string_equal(err, want);
-		assert_null(strstr(err, "R0UT1NGK3Y"));
-	}
-	remove_file("pd.key");
-	assert_null(config_load_string("sc.conf", text, err, sizeof(err)));
-	snprintf(want, sizeof(want), "sc.conf:5: routing_key_file: cannot "
-	    "open routing key file %s: No such file or directory", k);
-	assert_string_equal(err, want);
+	expect_secret_modes(modes, sizeof(modes) / sizeof(modes[0]),
+	    "pd.key", "R0UT1NGK3Y\n", "target \"a\" { uri = \"a.example\" }\n"
+	    "sink \"pd\" {\n  type = pagerduty\n  enabled = no\n"
+	    "  routing_key_file = ", FIRST_SINK, "R0UT1NGK3Y",
+	    "sc.conf:5: routing_key_file: routing key file", text,
+	    sizeof(text), k, sizeof(k));
+	expect_errorf(text, "sc.conf:5: routing_key_file: cannot open "
+	    "routing key file %s: No such file or directory", k);
 
-	write_file("tok", "\n", 0600, k, sizeof(k));
+	unit_write_file("tok", "\n", 0600, k, sizeof(k));
 	snprintf(text, sizeof(text), "target \"a\" { uri = \"a.example\" }\n"
 	    "sink \"w\" {\n  type = webhook\n  url = \"https://h.example/x\"\n"
 	    "  token_file = \"%s\"\n}\n", k);
-	assert_null(config_load_string("sc.conf", text, err, sizeof(err)));
-	snprintf(want, sizeof(want), "sc.conf:5: token_file: token file %s "
-	    "is empty", k);
-	assert_string_equal(err, want);
-	remove_file("tok");
+	expect_errorf(text, "sc.conf:5: token_file: token file %s is empty",
+	    k);
+	unit_remove_file("tok");
 }
 
 /* sink_conf_same(): every setting counts but the line. */
@@ -1478,10 +1423,7 @@ test_sink_same(void **state)
 			snprintf(text, sizeof(text), "target \"t\" { uri = "
 			    "\"t.example\" }\nsink \"am\" { type = "
 			    "alertmanager\n%s }\n", changed[i]);
-		b = expect_ok("sc.conf", text);
-		if (sink_conf_same(&a->sinks[0], &b->sinks[0]))
-			fail_msg("the same after %s", changed[i]);
-		config_free(b);
+		expect_same(a, text, FIRST_SINK, 0, changed[i]);
 	}
 	config_free(a);
 }
@@ -1552,7 +1494,8 @@ main(void)
 		cmocka_unit_test(test_full),
 		cmocka_unit_test(test_builtin_defaults),
 		cmocka_unit_test(test_inheritance),
-		cmocka_unit_test(test_errors),
+		{ "test_errors", test_error_table, NULL, NULL,
+		    (void *)&config_error_table },
 		cmocka_unit_test(test_semicolons),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_password_file_modes),
@@ -1564,7 +1507,8 @@ main(void)
 		cmocka_unit_test(test_parse_ipport),
 		cmocka_unit_test(test_alert_keys),
 		cmocka_unit_test(test_sinks),
-		cmocka_unit_test(test_sink_errors),
+		{ "test_sink_errors", test_error_table, NULL, NULL,
+		    (void *)&sink_error_table },
 		cmocka_unit_test(test_sink_secret_modes),
 		cmocka_unit_test(test_sink_same),
 	};

@@ -213,6 +213,20 @@ test_percentiles_known(void **state)
 	free(v);
 }
 
+/* a and b have the same count, buckets, minimum and maximum. */
+static void
+assert_same_counts(const struct histogram *a, const struct histogram *b)
+{
+	size_t	 i;
+
+	assert_int_equal(histogram_count(a), histogram_count(b));
+	for (i = 0; i < histogram_nbuckets(); i++)
+		assert_int_equal(histogram_bucket_count(a, i),
+		    histogram_bucket_count(b, i));
+	assert_true(histogram_min(a) == histogram_min(b));
+	assert_true(histogram_max(a) == histogram_max(b));
+}
+
 static void
 test_merge(void **state)
 {
@@ -236,12 +250,7 @@ test_merge(void **state)
 	histogram_record(all, 2000);
 	histogram_merge(a, empty);
 	histogram_merge(a, b);
-	assert_int_equal(histogram_count(a), histogram_count(all));
-	for (i = 0; i < histogram_nbuckets(); i++)
-		assert_int_equal(histogram_bucket_count(a, i),
-		    histogram_bucket_count(all, i));
-	assert_true(histogram_min(a) == histogram_min(all));
-	assert_true(histogram_max(a) == histogram_max(all));
+	assert_same_counts(a, all);
 	assert_true(fabs(histogram_sum(a) - histogram_sum(all)) <
 	    1e-9 * histogram_sum(all));
 	assert_true(histogram_percentile(a, 0.5) ==
@@ -285,12 +294,7 @@ test_json_roundtrip(void **state)
 	back = histogram_from_json(j2, err, sizeof(err));
 	if (back == NULL)
 		fail_msg("%s", err);
-	assert_int_equal(histogram_count(back), histogram_count(h));
-	for (i = 0; i < histogram_nbuckets(); i++)
-		assert_int_equal(histogram_bucket_count(back, i),
-		    histogram_bucket_count(h, i));
-	assert_true(histogram_min(back) == histogram_min(h));
-	assert_true(histogram_max(back) == histogram_max(h));
+	assert_same_counts(back, h);
 	assert_true(histogram_sum(back) == histogram_sum(h));
 	assert_true(histogram_percentile(back, 0.9) ==
 	    histogram_percentile(h, 0.9));

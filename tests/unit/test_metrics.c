@@ -21,6 +21,7 @@
 #include <event2/buffer.h>
 
 #include "web/metrics.h"
+#include "unit.h"
 
 #define L(...)	((const char *const []){ __VA_ARGS__ })
 
@@ -29,19 +30,10 @@ static char *
 render(struct metrics *m)
 {
 	struct evbuffer	*b;
-	char		*s;
-	size_t		 len;
 
-	b = evbuffer_new();
-	assert_non_null(b);
+	assert_non_null(b = evbuffer_new());
 	assert_int_equal(metrics_write(m, b), 0);
-	len = evbuffer_get_length(b);
-	s = malloc(len + 1);
-	assert_non_null(s);
-	evbuffer_remove(b, s, len);
-	s[len] = '\0';
-	evbuffer_free(b);
-	return s;
+	return unit_evbuffer_take(b);
 }
 
 static void

@@ -26,46 +26,31 @@
 #include <cmocka.h>
 
 #include "alert/outbox.h"
+#include "unit.h"
 
-static char	 tmpdir[256];
 static char	 dir[300];		/* the state_dir of each test */
-static char	 logged[8][512];	/* what the outbox logged */
-static int	 nlogged;
 
 static void
 logcb(void *arg, int level, const char *msg)
 {
 	(void)arg;
 	(void)level;
-	if (nlogged < 8)
-		snprintf(logged[nlogged++], sizeof(logged[0]), "%s", msg);
+	unit_log_add(msg);
 }
 
+/* A state_dir that does not exist yet: the outbox makes it. */
 static int
 setup(void **state)
 {
-	const char	*t = getenv("TMPDIR");
-	static int	 n;
-
 	(void)state;
-	snprintf(tmpdir, sizeof(tmpdir), "%s/test_outbox.XXXXXX",
-	    t != NULL && *t != '\0' ? t : "/tmp");
-	if (mkdtemp(tmpdir) == NULL)
-		return -1;
-	/* A state_dir that does not exist yet: the outbox makes it. */
-	snprintf(dir, sizeof(dir), "%s/state%d", tmpdir, n++);
-	nlogged = 0;
-	return 0;
+	return unit_tmpdir_state("test_outbox", dir, sizeof(dir));
 }
 
 static int
 teardown(void **state)
 {
-	char	 cmd[600];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
+	return unit_rmtree(unit_tmpdir);
 }
 
 static struct outbox *
@@ -84,54 +69,45 @@ static struct outbox_entry *
 append(struct outbox *ob, const char *kind, const char *key,
     const char *body, int supersede)
 {
-	struct outbox_rec rec;
+	struct outbox_rec rec = {
+		.kind = kind, .dedup_key = key,
+		.alertname = "SipcanaryFrontendDown", .target = "voice-prod",
+		.frontend = "10.0.0.7:5061", .vantage = "lab-1",
+		.verdict = "cert_expired", .body = body,
+		.bodylen = strlen(body), .created = 1700000000,
+	};
 	struct outbox_entry *e;
 	char		 err[512];
 	int		 rc;
 
-	memset(&rec, 0, sizeof(rec));
-	rec.kind = kind;
-	rec.dedup_key = key;
-	rec.alertname = "SipcanaryFrontendDown";
-	rec.target = "voice-prod";
-	rec.frontend = "10.0.0.7:5061";
-	rec.vantage = "lab-1";
-	rec.verdict = "cert_expired";
-	rec.body = body;
-	rec.bodylen = strlen(body);
-	rec.created = 1700000000;
 	if ((rc = outbox_append(ob, &rec, supersede, &e, err,
 	    sizeof(err))) != 0)
 		fail_msg("outbox_append: %d %s", rc, err);
 	return e;
 }
 
-/* The whole file at path, malloc'ed. */
-static char *
-slurp(const char *path)
+/* Trigger records k<from> to k<to>, each with its number as body. */
+static void
+append_triggers(struct outbox *ob, int from, int to)
 {
-	FILE	*fp;
-	char	*buf;
-	long	 n;
+	char	 key[16], body[16];
 
-	assert_non_null(fp = fopen(path, "r"));
-	assert_int_equal(fseek(fp, 0, SEEK_END), 0);
-	n = ftell(fp);
-	rewind(fp);
-	assert_non_null(buf = calloc(1, (size_t)n + 1));
-	assert_int_equal(fread(buf, 1, (size_t)n, fp), (size_t)n);
-	fclose(fp);
-	return buf;
+	for (; from <= to; from++) {
+		snprintf(key, sizeof(key), "k%d", from);
+		snprintf(body, sizeof(body), "%d", from);
+		append(ob, "trigger", key, body, 0);
+	}
 }
 
-static int
-count(const char *hay, const char *needle)
+/* The outbox's file holds want. */
+static void
+expect_in_file(struct outbox *ob, const char *want)
 {
-	int	 n = 0;
+	char	*text = unit_slurp(outbox_path(ob));
 
-	for (; (hay = strstr(hay, needle)) != NULL; hay++)
-		n++;
-	return n;
+	if (strstr(text, want) == NULL)
+		fail_msg("%s lacks %s", outbox_path(ob), want);
+	free(text);
 }
 
 /* "1,3,5": the ids pending, in order. */
@@ -176,7 +152,7 @@ test_append_ack_replay(void **state)
 	e1 = append(ob, "trigger", "k1", "[{\"a\":\"one\\n\"}]", 0);
 	assert_int_equal(e1->id, 1);
 	/* In the file before outbox_append() returned. */
-	text = slurp(path);
+	text = unit_slurp(path);
 	assert_non_null(strstr(text, "\"op\":\"add\",\"id\":1,"));
 	assert_non_null(strstr(text, "\"body\":\"[{\\\"a\\\":\\\"one\\\\n\\\"}]\""));
 	assert_non_null(strstr(text, "\"alert\":{\"alertname\":"
@@ -191,7 +167,7 @@ test_append_ack_replay(void **state)
 	expect_ids(ob, "1,2,3");
 	assert_int_equal(outbox_ack(ob, e2), 0);
 	expect_ids(ob, "1,3");
-	text = slurp(path);
+	text = unit_slurp(path);
 	assert_non_null(strstr(text, "{\"op\":\"ack\",\"id\":2}\n"));
 	free(text);
 	outbox_free(ob);
@@ -218,7 +194,7 @@ test_append_ack_replay(void **state)
 	assert_string_equal(e->kind, "resolve");
 	assert_string_equal(e->body, "three");
 	assert_int_equal(outbox_dropped(ob), 0);
-	assert_int_equal(nlogged, 0);
+	assert_int_equal(unit_nlogs, 0);
 	e = append(ob, "trigger", "k3", "four", 0);
 	assert_int_equal(e->id, 4);
 	outbox_ack(ob, outbox_first(ob));
@@ -258,23 +234,23 @@ test_torn_line(void **state)
 
 	ob = open_ok(1000);
 	expect_ids(ob, "1,2");
-	assert_int_equal(nlogged, 1);
-	if (strstr(logged[0], "torn last record") == NULL ||
-	    strstr(logged[0], path) == NULL)
-		fail_msg("logged: %s", logged[0]);
+	assert_int_equal(unit_nlogs, 1);
+	if (strstr(unit_logs[0], "torn last record") == NULL ||
+	    strstr(unit_logs[0], path) == NULL)
+		fail_msg("logged: %s", unit_logs[0]);
 	/* Cut off: the next record starts on a line of its own. */
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_size, size);
 	assert_int_equal(append(ob, "trigger", "k3", "three", 0)->id, 3);
 	outbox_free(ob);
-	nlogged = 0;
+	unit_log_clear();
 	ob = open_ok(1000);
 	expect_ids(ob, "1,2,3");
-	assert_int_equal(nlogged, 0);
+	assert_int_equal(unit_nlogs, 0);
 	outbox_free(ob);
 
 	/* An unreadable whole line in the middle: skipped, logged. */
-	text = slurp(path);
+	text = unit_slurp(path);
 	assert_non_null(fp = fopen(path, "w"));
 	fprintf(fp, "%.*sgarbage\n{\"op\":\"ack\"}\n%s",
 	    (int)(strstr(text, "\n") - text + 1), text,
@@ -283,9 +259,9 @@ test_torn_line(void **state)
 	free(text);
 	ob = open_ok(1000);
 	expect_ids(ob, "1,2,3");
-	assert_int_equal(nlogged, 2);
-	assert_non_null(strstr(logged[0], ":2: unreadable record"));
-	assert_non_null(strstr(logged[1], ":3: unreadable record"));
+	assert_int_equal(unit_nlogs, 2);
+	assert_non_null(strstr(unit_logs[0], ":2: unreadable record"));
+	assert_non_null(strstr(unit_logs[1], ":3: unreadable record"));
 	outbox_free(ob);
 }
 
@@ -306,16 +282,16 @@ test_compaction(void **state)
 	/* Acks of 1..90: compaction when finished records outnumber. */
 	for (i = 0; i < 90; i++)
 		outbox_ack(ob, outbox_first(ob));
-	text = slurp(outbox_path(ob));
-	assert_true(count(text, "\"op\":\"add\"") <= 100);
-	assert_int_equal(count(text, "\"op\":\"open\""), 1);
+	text = unit_slurp(outbox_path(ob));
+	assert_true(unit_count(text, "\"op\":\"add\"") <= 100);
+	assert_int_equal(unit_count(text, "\"op\":\"open\""), 1);
 	free(text);
 	assert_int_equal(outbox_compact(ob, body, sizeof(body)), 0);
-	text = slurp(outbox_path(ob));
+	text = unit_slurp(outbox_path(ob));
 	/* Only the header and the ten pending. */
-	assert_int_equal(count(text, "\n"), 11);
-	assert_int_equal(count(text, "\"op\":\"add\""), 10);
-	assert_int_equal(count(text, "\"op\":\"ack\""), 0);
+	assert_int_equal(unit_count(text, "\n"), 11);
+	assert_int_equal(unit_count(text, "\"op\":\"add\""), 10);
+	assert_int_equal(unit_count(text, "\"op\":\"ack\""), 0);
 	assert_non_null(strstr(text, "\"next\":101"));
 	free(text);
 	outbox_free(ob);
@@ -335,7 +311,7 @@ test_compaction(void **state)
 	assert_int_equal(outbox_next_id(ob), 101);
 	assert_string_equal(outbox_epoch(ob), epoch);
 	outbox_free(ob);
-	assert_int_equal(nlogged, 0);
+	assert_int_equal(unit_nlogs, 0);
 }
 
 /* Beyond max pending: the oldest go first, counted, recorded. */
@@ -343,26 +319,20 @@ static void
 test_bound(void **state)
 {
 	struct outbox	*ob;
-	char		*text;
 
 	(void)state;
 	ob = open_ok(3);
-	append(ob, "trigger", "k1", "1", 0);
-	append(ob, "trigger", "k2", "2", 0);
-	append(ob, "trigger", "k3", "3", 0);
+	append_triggers(ob, 1, 3);
 	assert_int_equal(outbox_dropped(ob), 0);
-	append(ob, "trigger", "k4", "4", 0);
-	append(ob, "trigger", "k5", "5", 0);
+	append_triggers(ob, 4, 5);
 	expect_ids(ob, "3,4,5");
 	assert_int_equal(outbox_depth(ob), 3);
 	assert_int_equal(outbox_dropped(ob), 2);
-	assert_int_equal(nlogged, 2);
-	assert_non_null(strstr(logged[0], "dropped notification 1 "));
-	assert_non_null(strstr(logged[1], "dropped notification 2 "));
-	text = slurp(outbox_path(ob));
-	assert_non_null(strstr(text, "{\"op\":\"drop\",\"id\":1}\n"));
-	assert_non_null(strstr(text, "{\"op\":\"drop\",\"id\":2}\n"));
-	free(text);
+	assert_int_equal(unit_nlogs, 2);
+	assert_non_null(strstr(unit_logs[0], "dropped notification 1 "));
+	assert_non_null(strstr(unit_logs[1], "dropped notification 2 "));
+	expect_in_file(ob, "{\"op\":\"drop\",\"id\":1}\n");
+	expect_in_file(ob, "{\"op\":\"drop\",\"id\":2}\n");
 
 	/* The entry in flight is never dropped: the next oldest is. */
 	outbox_first(ob)->inflight = 1;
@@ -391,7 +361,6 @@ test_supersede(void **state)
 {
 	struct outbox	*ob;
 	struct outbox_entry *e;
-	char		*text;
 
 	(void)state;
 	ob = open_ok(1000);
@@ -407,9 +376,7 @@ test_supersede(void **state)
 	expect_ids(ob, "1,3,4,5");
 	e->inflight = 0;
 	assert_int_equal(outbox_dropped(ob), 0);
-	text = slurp(outbox_path(ob));
-	assert_non_null(strstr(text, "{\"op\":\"skip\",\"id\":2}\n"));
-	free(text);
+	expect_in_file(ob, "{\"op\":\"skip\",\"id\":2}\n");
 	outbox_free(ob);
 	ob = open_ok(1000);
 	expect_ids(ob, "1,3,4,5");
@@ -498,7 +465,7 @@ test_write_failure(void **state)
 	outbox_free(ob);
 	ob = open_ok(10);
 	expect_ids(ob, "1,3");
-	assert_int_equal(nlogged, 0);
+	assert_int_equal(unit_nlogs, 0);
 	outbox_free(ob);
 
 	/* Too big a body is refused outright. */

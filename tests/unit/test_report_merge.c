@@ -29,6 +29,7 @@
 #include "drill/histogram.h"
 #include "drill/report_html.h"
 #include "drill/report_merge.h"
+#include "unit.h"
 
 static json_t *
 fixture(const char *name)
@@ -288,6 +289,27 @@ test_merge_timeline(void **state)
 	json_decref(m);
 }
 
+/* Sets settings.max_failure_ratio of the report r. */
+static void
+set_ratio(json_t *r, double ratio)
+{
+	json_object_set_new(json_object_get(r, "settings"),
+	    "max_failure_ratio", json_real(ratio));
+}
+
+/* summary.key of the report r is true, or false, as want says. */
+static void
+assert_summary(const json_t *r, const char *key, int want)
+{
+	const json_t	*v = json_object_get(json_object_get(r, "summary"),
+			    key);
+
+	if (want)
+		assert_true(json_is_true(v));
+	else
+		assert_true(json_is_false(v));
+}
+
 static void
 test_merge_verdict_recomputed(void **state)
 {
@@ -298,35 +320,27 @@ test_merge_verdict_recomputed(void **state)
 	char		 err[256];
 
 	/* 5/547 = 0.91% fails a 0.5% threshold, though each shard says ok */
-	json_object_set_new(json_object_get(a, "settings"),
-	    "max_failure_ratio", json_real(0.005));
-	json_object_set_new(json_object_get(b, "settings"),
-	    "max_failure_ratio", json_real(0.005));
+	set_ratio(a, 0.005);
+	set_ratio(b, 0.005);
 	assert_non_null(m = report_merge(in, 2, err, sizeof(err)));
-	assert_true(json_is_false(json_object_get(json_object_get(m,
-	    "summary"), "passed")));
+	assert_summary(m, "passed", 0);
 	json_decref(m);
 
 	/* thresholds differ: the strictest holds */
-	json_object_set_new(json_object_get(a, "settings"),
-	    "max_failure_ratio", json_real(0.5));
+	set_ratio(a, 0.5);
 	json_object_set_new(json_object_get(b, "summary"), "interrupted",
 	    json_true());
 	assert_non_null(m = report_merge(in, 2, err, sizeof(err)));
 	assert_true(json_real_value(json_object_get(json_object_get(m,
 	    "settings"), "max_failure_ratio")) == 0.005);
-	assert_true(json_is_false(json_object_get(json_object_get(m,
-	    "summary"), "passed")));
-	assert_true(json_is_true(json_object_get(json_object_get(m,
-	    "summary"), "interrupted")));
+	assert_summary(m, "passed", 0);
+	assert_summary(m, "interrupted", 1);
 	json_decref(m);
 
 	/* within the threshold but interrupted: not passed (as a shard) */
-	json_object_set_new(json_object_get(b, "settings"),
-	    "max_failure_ratio", json_real(0.5));
+	set_ratio(b, 0.5);
 	assert_non_null(m = report_merge(in, 2, err, sizeof(err)));
-	assert_true(json_is_false(json_object_get(json_object_get(m,
-	    "summary"), "passed")));
+	assert_summary(m, "passed", 0);
 	json_decref(m);
 	json_decref(a);
 	json_decref(b);
@@ -503,19 +517,35 @@ render(json_t *r)
 	return buf;
 }
 
-static size_t
-count_of(const char *hay, const char *needle)
+/* Each of the NULL-terminated strs is in hay, or none is, as in says. */
+static void
+expect_strs(const char *hay, const char *const *strs, int in)
 {
-	size_t n = 0;
-
-	for (; (hay = strstr(hay, needle)) != NULL; hay++)
-		n++;
-	return n;
+	for (; *strs != NULL; strs++)
+		if ((strstr(hay, *strs) != NULL) != in)
+			fail_msg("\"%s\" %s", *strs, in ? "missing" : "found");
 }
 
 static void
 test_html_escaped(void **state)
 {
+	static const char *const escaped[] = {
+		"&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; "
+		"&#39;q&#39;",
+		"storm&lt;b&gt;",
+		"reg&lt;img src=x onerror=alert(1)&gt;",
+		/* the hooks the browser test relies on */
+		"<p id=\"summary\"", "id=\"chart-latency\"",
+		"id=\"chart-timeline\"", "id=\"chart-reconnect\"",
+		"</html>\n",
+		NULL
+	};
+	static const char *const unescaped[] = {
+		"<script", "<img", "storm<b>",
+		/* self-contained: nothing to fetch */
+		"src=\"http", "href=\"http", "@import",
+		NULL
+	};
 	struct fx	*fx = *state;
 	json_t		*a = json_deep_copy(fx->a);
 	char		*html, err[256];
@@ -528,25 +558,9 @@ test_html_escaped(void **state)
 	json_object_set_new((json_t *)step(a, 1), "label",
 	    json_string("reg<img src=x onerror=alert(1)>"));
 	html = render(a);
-	assert_null(strstr(html, "<script"));
-	assert_null(strstr(html, "<img"));
-	assert_null(strstr(html, "storm<b>"));
-	assert_non_null(strstr(html, "&lt;script&gt;alert(&quot;x&quot;)"
-	    "&lt;/script&gt; &amp; &#39;q&#39;"));
-	assert_non_null(strstr(html, "storm&lt;b&gt;"));
-	assert_non_null(strstr(html, "reg&lt;img src=x onerror=alert(1)"
-	    "&gt;"));
-	/* the hooks the browser test relies on */
-	assert_non_null(strstr(html, "<p id=\"summary\""));
-	assert_non_null(strstr(html, "id=\"chart-latency\""));
-	assert_non_null(strstr(html, "id=\"chart-timeline\""));
-	assert_non_null(strstr(html, "id=\"chart-reconnect\""));
-	assert_int_equal(count_of(html, "<tr class=\"step\""), 7);
-	assert_non_null(strstr(html, "</html>\n"));
-	/* self-contained: nothing to fetch */
-	assert_null(strstr(html, "src=\"http"));
-	assert_null(strstr(html, "href=\"http"));
-	assert_null(strstr(html, "@import"));
+	expect_strs(html, escaped, 1);
+	expect_strs(html, unescaped, 0);
+	assert_int_equal(unit_count(html, "<tr class=\"step\""), 7);
 	free(html);
 
 	/* a report that is not one is refused, and nothing is written */
@@ -570,6 +584,14 @@ test_html_escaped(void **state)
 static void
 test_html_summary(void **state)
 {
+	static const char *const summary[] = {
+		"Passed.", "80 clients", "2 shards",
+		"worst step was step 4, <b>reconnect</b>",
+		"3 of 79 attempts failed",
+		"The most common failure was <code>tls_handshake_failed</code>",
+		"3 of 5 failures", "75 reconnects",
+		NULL
+	};
 	struct fx	*fx = *state;
 	json_t		*in[2] = { fx->a, fx->b }, *m, *r;
 	char		*html, *p, *end, err[256];
@@ -579,15 +601,7 @@ test_html_summary(void **state)
 	assert_non_null(p = strstr(html, "<p id=\"summary\""));
 	assert_non_null(end = strstr(p, "</p>"));
 	*end = '\0';
-	assert_non_null(strstr(p, "Passed."));
-	assert_non_null(strstr(p, "80 clients"));
-	assert_non_null(strstr(p, "2 shards"));
-	assert_non_null(strstr(p, "worst step was step 4, <b>reconnect</b>"));
-	assert_non_null(strstr(p, "3 of 79 attempts failed"));
-	assert_non_null(strstr(p, "The most common failure was <code>"
-	    "tls_handshake_failed</code>"));
-	assert_non_null(strstr(p, "3 of 5 failures"));
-	assert_non_null(strstr(p, "75 reconnects"));
+	expect_strs(p, summary, 1);
 	assert_non_null(strstr(end + 1, "keep-alive RTT p99"));
 	free(html);
 	json_decref(m);

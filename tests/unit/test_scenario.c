@@ -7,7 +7,8 @@
  *
  * The shipped scenarios are found in $SRCDIR/scenarios, or else in the
  * SRCDIR the test was compiled with (-DSRCDIR="..."), or else in
- * ./scenarios.
+ * ./scenarios.  Temporary files go into a fresh directory under $TMPDIR
+ * or /tmp.
  */
 #include "config.h"
 
@@ -25,18 +26,11 @@
 
 #include "sipcanary.h"
 #include "conf/scenario.h"
+#include "unit.h"
 
 #ifndef SRCDIR
 #define SRCDIR "."
 #endif
-
-static const char *
-srcdir(void)
-{
-	const char	*s = getenv("SRCDIR");
-
-	return s != NULL && *s != '\0' ? s : SRCDIR;
-}
 
 static struct sc_scenario *
 load_shipped(const char *name)
@@ -44,40 +38,28 @@ load_shipped(const char *name)
 	struct sc_scenario *sc;
 	char		 path[PATH_MAX], err[512];
 
-	snprintf(path, sizeof(path), "%s/scenarios/%s.scn", srcdir(), name);
+	snprintf(path, sizeof(path), "%s/scenarios/%s.scn",
+	    unit_srcdir(SRCDIR), name);
 	if ((sc = scenario_load(path, err, sizeof(err))) == NULL)
 		fail_msg("%s", err);
 	return sc;
 }
 
+/* The parser under test: the one place that names its API. */
+UNIT_PARSER(scn_parser, scenario_load_string, scenario_load,
+    scenario_free);
+
 /* Loads text that must fail, and checks the whole message. */
 static void
 expect_error(const char *text, const char *want)
 {
-	struct sc_scenario *sc;
-	char		 err[512];
-
-	memset(err, 'x', sizeof(err));
-	sc = scenario_load_string("storm.scn", text, err, sizeof(err));
-	if (sc != NULL) {
-		scenario_free(sc);
-		fail_msg("loaded, but wanted: %s\n--- text:\n%s", want, text);
-	}
-	if (strcmp(err, want) != 0)
-		fail_msg("\n got: %s\nwant: %s\n--- text:\n%s", err, want,
-		    text);
+	unit_expect_error(&scn_parser, "storm.scn", text, want);
 }
 
 static struct sc_scenario *
 expect_ok(const char *text)
 {
-	struct sc_scenario *sc;
-	char		 err[512];
-
-	if ((sc = scenario_load_string("dir/storm.scn", text, err,
-	    sizeof(err))) == NULL)
-		fail_msg("%s\n--- text:\n%s", err, text);
-	return sc;
+	return unit_expect_ok(&scn_parser, "dir/storm.scn", text);
 }
 
 static void
@@ -106,7 +88,8 @@ test_shipped_all(void **state)
 	FILE		*fp;
 
 	(void)state;
-	snprintf(pat, sizeof(pat), "%s/scenarios/*.scn", srcdir());
+	snprintf(pat, sizeof(pat), "%s/scenarios/*.scn",
+	    unit_srcdir(SRCDIR));
 	if (glob(pat, 0, NULL, &g) != 0)
 		fail_msg("no scenarios at %s (set SRCDIR)", pat);
 	for (i = 0; i < g.gl_pathc; i++) {
@@ -451,10 +434,7 @@ test_lines_after_comments(void **state)
 static void
 test_errors(void **state)
 {
-	static const struct {
-		const char	*text;
-		const char	*want;
-	} cases[] = {
+	static const struct unit_error_case cases[] = {
 		/* the examples of the brief */
 		{ "step connect { }\n\n\n\n\n\n\n\n\n\n\n"
 		  "step register { expect = 2000 }\n",
@@ -809,11 +789,10 @@ test_errors(void **state)
 		  "connect, register, reregister, unregister, options, "
 		  "keepalive, hold, break, reconnect, wait, repeat, maintain)" },
 	};
-	size_t	 i;
 
 	(void)state;
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-		expect_error(cases[i].text, cases[i].want);
+	unit_expect_errors(&scn_parser, "storm.scn", cases,
+	    sizeof(cases) / sizeof(cases[0]));
 }
 
 static void
@@ -849,67 +828,36 @@ test_load_file(void **state)
 {
 	static const char withnul[] = "step connect { }\n\0step regster { }\n";
 	struct sc_scenario *sc;
-	char		 dir[] = "/tmp/test_scenario.XXXXXX", path[256],
-			 err[512], want[512];
-	FILE		*fp;
+	char		 path[PATH_MAX], err[512], want[PATH_MAX + 64];
 
 	(void)state;
-	assert_non_null(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/my-drill.scn", dir);
-	assert_non_null(fp = fopen(path, "w"));
-	fputs("# a drill\npassword_file = \"secret.pw\"\n"
-	    "step connect { }\n", fp);
-	fclose(fp);
+	assert_int_equal(unit_tmpdir_make("test_scenario"), 0);
+	unit_write_file("my-drill.scn", "# a drill\npassword_file = "
+	    "\"secret.pw\"\nstep connect { }\n", 0644, path, sizeof(path));
 	assert_non_null(sc = scenario_load(path, err, sizeof(err)));
 	assert_string_equal(sc->name, "my-drill");
-	snprintf(want, sizeof(want), "%s/secret.pw", dir);
+	snprintf(want, sizeof(want), "%s/secret.pw", unit_tmpdir);
 	assert_string_equal(sc->password_file, want);
 	scenario_free(sc);
 
 	/* An absolute password_file stays as it is. */
-	assert_non_null(fp = fopen(path, "w"));
-	fputs("password_file = \"/etc/pw\"\nstep connect { }\n", fp);
-	fclose(fp);
+	unit_write_file("my-drill.scn", "password_file = \"/etc/pw\"\n"
+	    "step connect { }\n", 0644, path, sizeof(path));
 	assert_non_null(sc = scenario_load(path, err, sizeof(err)));
 	assert_string_equal(sc->password_file, "/etc/pw");
 	scenario_free(sc);
 
 	/* The path as given is the FILE of the messages. */
-	assert_non_null(fp = fopen(path, "w"));
-	fputs("step connect { }\n\nstep regster { }\n", fp);
-	fclose(fp);
+	unit_write_file("my-drill.scn", "step connect { }\n\nstep regster "
+	    "{ }\n", 0644, path, sizeof(path));
 	assert_null(scenario_load(path, err, sizeof(err)));
 	snprintf(want, sizeof(want), "%s:3: unknown step kind", path);
 	assert_memory_equal(err, want, strlen(want));
 
-	/* A NUL byte would end libconfuse's reading early. */
-	assert_non_null(fp = fopen(path, "w"));
-	fwrite(withnul, 1, sizeof(withnul) - 1, fp);
-	fclose(fp);
-	assert_null(scenario_load(path, err, sizeof(err)));
-	snprintf(want, sizeof(want), "%s:2: unexpected NUL byte", path);
-	assert_string_equal(err, want);
-
-	/* Too big. */
-	assert_non_null(fp = fopen(path, "w"));
-	assert_int_equal(fseek(fp, SCENARIO_MAX_FILE, SEEK_SET), 0);
-	fputs("\n", fp);
-	fclose(fp);
-	assert_null(scenario_load(path, err, sizeof(err)));
-	snprintf(want, sizeof(want), "%s: larger than %d bytes", path,
-	    SCENARIO_MAX_FILE);
-	assert_string_equal(err, want);
-	assert_int_equal(unlink(path), 0);
-
-	/* Missing, and a directory. */
-	assert_null(scenario_load(path, err, sizeof(err)));
-	snprintf(want, sizeof(want), "%s: cannot open: No such file or "
-	    "directory", path);
-	assert_string_equal(err, want);
-	assert_null(scenario_load(dir, err, sizeof(err)));
-	snprintf(want, sizeof(want), "%s: not a regular file", dir);
-	assert_string_equal(err, want);
-	assert_int_equal(rmdir(dir), 0);
+	/* A NUL byte, too big, missing, and a directory. */
+	unit_expect_file_errors(&scn_parser, path, withnul,
+	    sizeof(withnul) - 1, SCENARIO_MAX_FILE, unit_tmpdir);
+	assert_int_equal(rmdir(unit_tmpdir), 0);
 }
 
 static void
@@ -926,44 +874,46 @@ test_small_err_buffer(void **state)
 	assert_null(scenario_load_string("storm.scn", NULL, err, sizeof(err)));
 }
 
+/* The user of each client: a scenario, a client, a buffer's size. */
 static void
 test_user(void **state)
 {
+#define PROBE_USERS \
+	"users = \"probe%04d\"\nclients = 100\nstep connect { }\n"
+	static const struct {
+		const char	*text;
+		unsigned	 index;
+		size_t		 len;
+		int		 rc;
+		const char	*want;		/* NULL: not looked at */
+	} cases[] = {
+		{ PROBE_USERS, 0, 64, 0, "probe0001" },
+		{ PROBE_USERS, 41, 64, 0, "probe0042" },
+		{ PROBE_USERS, 99999, 64, 0, "probe100000" },
+		{ PROBE_USERS, 0, 9, -1, NULL },
+		{ PROBE_USERS, 0, 10, 0, NULL },
+		{ PROBE_USERS, 0x7fffffff, 64, -1, NULL },
+		{ "users = \"u%u.x\"\nuser_first = 0\nstep connect { }\n", 7,
+		  64, 0, "u7.x" },
+		{ "users = \"%12d\"\nstep connect { }\n", 0, 64, 0,
+		  "000000000001" },
+		{ "user = \"alice\"\nstep connect { }\n", 12, 64, 0, "alice" },
+		{ "step connect { }\n", 0, 64, -1, NULL },
+	};
+#undef PROBE_USERS
 	struct sc_scenario *sc;
 	char		 buf[64];
+	size_t		 i;
 
 	(void)state;
-	sc = expect_ok("users = \"probe%04d\"\nclients = 100\n"
-	    "step connect { }\n");
-	assert_int_equal(scenario_user(sc, 0, buf, sizeof(buf)), 0);
-	assert_string_equal(buf, "probe0001");
-	assert_int_equal(scenario_user(sc, 41, buf, sizeof(buf)), 0);
-	assert_string_equal(buf, "probe0042");
-	assert_int_equal(scenario_user(sc, 99999, buf, sizeof(buf)), 0);
-	assert_string_equal(buf, "probe100000");
-	assert_int_equal(scenario_user(sc, 0, buf, 9), -1);
-	assert_int_equal(scenario_user(sc, 0, buf, 10), 0);
-	assert_int_equal(scenario_user(sc, 0x7fffffff, buf, sizeof(buf)), -1);
-	scenario_free(sc);
-
-	sc = expect_ok("users = \"u%u.x\"\nuser_first = 0\nstep connect { }\n");
-	assert_int_equal(scenario_user(sc, 7, buf, sizeof(buf)), 0);
-	assert_string_equal(buf, "u7.x");
-	scenario_free(sc);
-
-	sc = expect_ok("users = \"%12d\"\nstep connect { }\n");
-	assert_int_equal(scenario_user(sc, 0, buf, sizeof(buf)), 0);
-	assert_string_equal(buf, "000000000001");
-	scenario_free(sc);
-
-	sc = expect_ok("user = \"alice\"\nstep connect { }\n");
-	assert_int_equal(scenario_user(sc, 12, buf, sizeof(buf)), 0);
-	assert_string_equal(buf, "alice");
-	scenario_free(sc);
-
-	sc = expect_ok("step connect { }\n");
-	assert_int_equal(scenario_user(sc, 0, buf, sizeof(buf)), -1);
-	scenario_free(sc);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		sc = expect_ok(cases[i].text);
+		assert_int_equal(scenario_user(sc, cases[i].index, buf,
+		    cases[i].len), cases[i].rc);
+		if (cases[i].want != NULL)
+			assert_string_equal(buf, cases[i].want);
+		scenario_free(sc);
+	}
 	assert_int_equal(scenario_user(NULL, 0, buf, sizeof(buf)), -1);
 }
 

@@ -35,6 +35,7 @@
 #include "alert/httpc.h"
 #include "common/log.h"
 #include "alert/sink.h"
+#include "unit.h"
 
 #define NOW		1764003600	/* 2025-11-24T17:00:00Z */
 #define STARTS		1764000000	/* 2025-11-24T16:00:00Z */
@@ -43,13 +44,9 @@
 #define PD_KEY		"R0UTINGKEY0123456789abcdefABCDEF"
 #define TOKEN		"s3cr3t-t0ken"
 
-static char	 tmpdir[256];
 static char	 statedir[300];
 
-/* What the sinks logged. */
-static char	 logs[64][1100];
-static int	 nlogs;
-
+/* What the sinks logged goes to unit_logs. */
 static void
 logcb(void *arg, int level, const char *target, const char *frontend,
     const char *verdict, const char *msg)
@@ -59,19 +56,7 @@ logcb(void *arg, int level, const char *target, const char *frontend,
 	(void)target;
 	(void)frontend;
 	(void)verdict;
-	if (nlogs < 64)
-		snprintf(logs[nlogs++], sizeof(logs[0]), "%s", msg);
-}
-
-static int
-logged(const char *s)
-{
-	int	 i, n = 0;
-
-	for (i = 0; i < nlogs; i++)
-		if (strstr(logs[i], s) != NULL)
-			n++;
-	return n;
+	unit_log_add(msg);
 }
 
 /* --------------------------------------------------------------------- */
@@ -213,28 +198,16 @@ nreq_at_least(void *arg)
 static int
 setup(void **state)
 {
-	const char	*t = getenv("TMPDIR");
-	static int	 n;
-
 	(void)state;
-	snprintf(tmpdir, sizeof(tmpdir), "%s/test_sink.XXXXXX",
-	    t != NULL && *t != '\0' ? t : "/tmp");
-	if (mkdtemp(tmpdir) == NULL)
-		return -1;
-	snprintf(statedir, sizeof(statedir), "%s/state%d", tmpdir, n++);
-	nlogs = 0;
 	sink_set_log(logcb, NULL);
-	return 0;
+	return unit_tmpdir_state("test_sink", statedir, sizeof(statedir));
 }
 
 static int
 teardown(void **state)
 {
-	char	 cmd[600];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
+	return unit_rmtree(unit_tmpdir);
 }
 
 /* The alert of the incident, at the frontend level. */
@@ -327,15 +300,25 @@ test_dedup_key(void **state)
 	assert_string_equal(sink_result_str(SINK_DROPPED), "dropped");
 }
 
+/* A resolved target-level alert, as Alertmanager gets it. */
+#define AM_RESOLVED(ends_at)						\
+	"[{\"labels\":{\"alertname\":\"SipcanaryCertInvalid\","		\
+	"\"severity\":\"critical\",\"target\":\"voice-prod\","		\
+	"\"vantage\":\"lab-1\"},\"annotations\":{\"summary\":\"new TLS " \
+	"connections to 10.0.0.7:5061 fail: certificate expired 2 h "	\
+	"ago\",\"verdict\":\"cert_expired\"},\"startsAt\":"		\
+	"\"2025-11-24T16:00:00Z\",\"endsAt\":\"" ends_at "\"}]"
+
 static void
 test_payload_alertmanager(void **state)
 {
 	struct sink_conf c = conf_of(SINK_ALERTMANAGER, "am",
 	    "http://127.0.0.1:9093");
 	struct alert	 a = alert_fe();
+	const char	*firing;
 
 	(void)state;
-	expect_payload(&c, &a, NOTIFY_TRIGGER,
+	firing =
 	    "[{\"labels\":{\"alertname\":\"SipcanaryCertInvalid\","
 	    "\"severity\":\"critical\",\"target\":\"voice-prod\","
 	    "\"frontend\":\"10.0.0.7:5061\",\"vantage\":\"lab-1\","
@@ -346,20 +329,10 @@ test_payload_alertmanager(void **state)
 	    "\"fingerprint_sha256\":\"ab:cd\",\"not_after\":"
 	    "\"2025-11-24T15:00:00Z\",\"runbook_url\":"
 	    "\"https://wiki.example/rb?a=1&b=<2>\"},\"startsAt\":"
-	    "\"2025-11-24T16:00:00Z\",\"endsAt\":\"2025-11-24T17:04:00Z\"}]");
+	    "\"2025-11-24T16:00:00Z\",\"endsAt\":\"2025-11-24T17:04:00Z\"}]";
+	expect_payload(&c, &a, NOTIFY_TRIGGER, firing);
 	/* A refresh is the same alert, kept active a while longer. */
-	expect_payload(&c, &a, NOTIFY_REFRESH,
-	    "[{\"labels\":{\"alertname\":\"SipcanaryCertInvalid\","
-	    "\"severity\":\"critical\",\"target\":\"voice-prod\","
-	    "\"frontend\":\"10.0.0.7:5061\",\"vantage\":\"lab-1\","
-	    "\"owner\":\"voice-sre\"},\"annotations\":{\"summary\":\"new TLS "
-	    "connections to 10.0.0.7:5061 fail: certificate expired 2 h "
-	    "ago\",\"description\":\"notAfter 2025-11-24T15:00:00Z; existing "
-	    "registrations are still up\",\"verdict\":\"cert_expired\","
-	    "\"fingerprint_sha256\":\"ab:cd\",\"not_after\":"
-	    "\"2025-11-24T15:00:00Z\",\"runbook_url\":"
-	    "\"https://wiki.example/rb?a=1&b=<2>\"},\"startsAt\":"
-	    "\"2025-11-24T16:00:00Z\",\"endsAt\":\"2025-11-24T17:04:00Z\"}]");
+	expect_payload(&c, &a, NOTIFY_REFRESH, firing);
 	/* Resolved: endsAt is when; a target-level alert has no frontend. */
 	a.ends_at = NOW + 3600;
 	a.firing = 0;
@@ -370,20 +343,10 @@ test_payload_alertmanager(void **state)
 	a.runbook_url = NULL;
 	a.description = NULL;
 	expect_payload(&c, &a, NOTIFY_RESOLVE,
-	    "[{\"labels\":{\"alertname\":\"SipcanaryCertInvalid\","
-	    "\"severity\":\"critical\",\"target\":\"voice-prod\","
-	    "\"vantage\":\"lab-1\"},\"annotations\":{\"summary\":\"new TLS "
-	    "connections to 10.0.0.7:5061 fail: certificate expired 2 h "
-	    "ago\",\"verdict\":\"cert_expired\"},\"startsAt\":"
-	    "\"2025-11-24T16:00:00Z\",\"endsAt\":\"2025-11-24T18:00:00Z\"}]");
+	    AM_RESOLVED("2025-11-24T18:00:00Z"));
 	a.ends_at = 0;
 	expect_payload(&c, &a, NOTIFY_RESOLVE,
-	    "[{\"labels\":{\"alertname\":\"SipcanaryCertInvalid\","
-	    "\"severity\":\"critical\",\"target\":\"voice-prod\","
-	    "\"vantage\":\"lab-1\"},\"annotations\":{\"summary\":\"new TLS "
-	    "connections to 10.0.0.7:5061 fail: certificate expired 2 h "
-	    "ago\",\"verdict\":\"cert_expired\"},\"startsAt\":"
-	    "\"2025-11-24T16:00:00Z\",\"endsAt\":\"2025-11-24T17:00:00Z\"}]");
+	    AM_RESOLVED("2025-11-24T17:00:00Z"));
 }
 
 static void
@@ -469,6 +432,21 @@ test_payload_pagerduty(void **state)
 	free(got);
 }
 
+/* The webhook JSON of the incident's alert; ends: ends_at and firing. */
+#define WEBHOOK_FE(kind, owner, ends)					\
+	"{\"id\":\"0011223344556677-9\",\"kind\":\"" kind "\","		\
+	"\"dedup_key\":\"" KEY_FE "\",\"alert\":{\"alertname\":" \
+	"\"SipcanaryCertInvalid\",\"severity\":\"critical\",\"target\":" \
+	"\"voice-prod\",\"frontend\":\"10.0.0.7:5061\",\"vantage\":"	\
+	"\"lab-1\",\"owner\":\"" owner "\",\"summary\":\"new TLS " \
+	"connections to 10.0.0.7:5061 fail: certificate expired 2 h "	\
+	"ago\",\"description\":\"notAfter 2025-11-24T15:00:00Z; existing " \
+	"registrations are still up\",\"verdict\":\"cert_expired\"," \
+	"\"fingerprint_sha256\":\"ab:cd\",\"not_after\":" \
+	"\"2025-11-24T15:00:00Z\",\"runbook_url\":" \
+	"\"https://wiki.example/rb?a=1&b=<2>\",\"starts_at\":"		\
+	"\"2025-11-24T16:00:00Z\",\"ends_at\":" ends "}}"
+
 static void
 test_payload_webhook(void **state)
 {
@@ -479,36 +457,13 @@ test_payload_webhook(void **state)
 
 	(void)state;
 	c.secret = TOKEN;
-	expect_payload(&c, &a, NOTIFY_TRIGGER,
-	    "{\"id\":\"0011223344556677-9\",\"kind\":\"trigger\","
-	    "\"dedup_key\":\"" KEY_FE "\",\"alert\":{\"alertname\":"
-	    "\"SipcanaryCertInvalid\",\"severity\":\"critical\",\"target\":"
-	    "\"voice-prod\",\"frontend\":\"10.0.0.7:5061\",\"vantage\":"
-	    "\"lab-1\",\"owner\":\"voice-sre\",\"summary\":\"new TLS "
-	    "connections to 10.0.0.7:5061 fail: certificate expired 2 h "
-	    "ago\",\"description\":\"notAfter 2025-11-24T15:00:00Z; existing "
-	    "registrations are still up\",\"verdict\":\"cert_expired\","
-	    "\"fingerprint_sha256\":\"ab:cd\",\"not_after\":"
-	    "\"2025-11-24T15:00:00Z\",\"runbook_url\":"
-	    "\"https://wiki.example/rb?a=1&b=<2>\",\"starts_at\":"
-	    "\"2025-11-24T16:00:00Z\",\"ends_at\":null,\"firing\":true}}");
+	expect_payload(&c, &a, NOTIFY_TRIGGER, WEBHOOK_FE("trigger",
+	    "voice-sre", "null,\"firing\":true"));
 	expect_payload(&c, &a, NOTIFY_REFRESH, NULL);
 	a.ends_at = NOW;
 	a.owner = NULL;
-	expect_payload(&c, &a, NOTIFY_RESOLVE,
-	    "{\"id\":\"0011223344556677-9\",\"kind\":\"resolve\","
-	    "\"dedup_key\":\"" KEY_FE "\",\"alert\":{\"alertname\":"
-	    "\"SipcanaryCertInvalid\",\"severity\":\"critical\",\"target\":"
-	    "\"voice-prod\",\"frontend\":\"10.0.0.7:5061\",\"vantage\":"
-	    "\"lab-1\",\"owner\":\"\",\"summary\":\"new TLS "
-	    "connections to 10.0.0.7:5061 fail: certificate expired 2 h "
-	    "ago\",\"description\":\"notAfter 2025-11-24T15:00:00Z; existing "
-	    "registrations are still up\",\"verdict\":\"cert_expired\","
-	    "\"fingerprint_sha256\":\"ab:cd\",\"not_after\":"
-	    "\"2025-11-24T15:00:00Z\",\"runbook_url\":"
-	    "\"https://wiki.example/rb?a=1&b=<2>\",\"starts_at\":"
-	    "\"2025-11-24T16:00:00Z\",\"ends_at\":\"2025-11-24T17:00:00Z\","
-	    "\"firing\":false}}");
+	expect_payload(&c, &a, NOTIFY_RESOLVE, WEBHOOK_FE("resolve", "",
+	    "\"2025-11-24T17:00:00Z\",\"firing\":false"));
 
 	c.format = SINK_FORMAT_SLACK;
 	a = alert_fe();
@@ -597,6 +552,20 @@ fx_stop(struct fixture *fx)
 	event_base_free(fx->base);
 }
 
+/* Another sink of c, called name, on fx's loop: the one drained() sees. */
+static struct sink *
+fx_other(struct fixture *fx, struct sink_conf *c, const char *name)
+{
+	struct sink	*s;
+	char		 err[512];
+
+	c->name = (char *)name;
+	if ((s = sink_new(fx->base, c, statedir, err, sizeof(err))) == NULL)
+		fail_msg("sink_new: %s", err);
+	cur_sink = s;
+	return s;
+}
+
 /* 500, 503, then 200: delivered once, after three attempts. */
 static void
 test_retry_until_2xx(void **state)
@@ -623,9 +592,9 @@ test_retry_until_2xx(void **state)
 	assert_int_equal(sink_notifications(fx.sink, SINK_SENT), 1);
 	assert_int_equal(sink_notifications(fx.sink, SINK_FAILED), 2);
 	assert_int_equal(sink_notifications(fx.sink, SINK_DROPPED), 0);
-	assert_int_equal(logged("HTTP 500"), 1);
-	assert_int_equal(logged("HTTP 503"), 1);
-	assert_int_equal(logged("delivered trigger of SipcanaryCertInvalid "
+	assert_int_equal(unit_logged("HTTP 500"), 1);
+	assert_int_equal(unit_logged("HTTP 503"), 1);
+	assert_int_equal(unit_logged("delivered trigger of SipcanaryCertInvalid "
 	    "(notification 1, HTTP 200, attempt 3"), 1);
 	/* Nothing more is sent. */
 	run_until(fx.base, nreq_at_least, &fx.rx, 0.3);
@@ -734,11 +703,11 @@ test_4xx_holds_one_alert(void **state)
 	assert_int_equal(sent_b, 2);
 	assert_int_equal(resolve_a, -1);	/* never before its trigger */
 	assert_int_equal(sink_depth(fx.sink), 2);
-	assert_true(logged("HTTP 400 (the receiver refuses it") >= 1);
+	assert_true(unit_logged("HTTP 400 (the receiver refuses it") >= 1);
 	/* The receiver's echo of the secrets is blanked in the log. */
-	for (i = 0; i < nlogs; i++)
-		assert_null(strstr(logs[i], TOKEN));
-	assert_true(logged("************") >= 1);
+	for (i = 0; i < unit_nlogs; i++)
+		assert_null(strstr(unit_logs[i], TOKEN));
+	assert_true(unit_logged("************") >= 1);
 	/* Fixed: the trigger, then the resolve. */
 	fx.rx.poison = NULL;
 	assert_true(run_until(fx.base, drained, NULL, 5));
@@ -763,7 +732,7 @@ test_timeout(void **state)
 	assert_int_equal(sink_notify(fx.sink, &a, NOTIFY_TRIGGER), 1);
 	assert_true(run_until(fx.base, drained, NULL, 5));
 	assert_int_equal(fx.rx.n, 2);
-	assert_int_equal(logged("timed out after 0.2s waiting for the "
+	assert_int_equal(unit_logged("timed out after 0.2s waiting for the "
 	    "response"), 1);
 	fx_stop(&fx);
 }
@@ -775,8 +744,7 @@ test_restart_replay(void **state)
 	struct sink_conf c = conf_of(SINK_PAGERDUTY, "pd", NULL);
 	struct fixture	 fx;
 	struct alert	 a = alert_fe();
-	char		 err[512], path[400], *text = NULL;
-	FILE		*fp;
+	char		 err[512], path[400], *text;
 	long		 n;
 
 	(void)state;
@@ -796,13 +764,7 @@ test_restart_replay(void **state)
 	    "\",\"event_action\":\"trigger\""));
 	assert_string_equal(fx.rx.path[0], "/v2/enqueue");
 	snprintf(path, sizeof(path), "%s/outbox-pd.log", statedir);
-	assert_non_null(fp = fopen(path, "r"));
-	fseek(fp, 0, SEEK_END);
-	n = ftell(fp);
-	rewind(fp);
-	assert_non_null(text = calloc(1, (size_t)n + 1));
-	assert_int_equal(fread(text, 1, (size_t)n, fp), (size_t)n);
-	fclose(fp);
+	text = unit_slurp(path);
 	assert_null(strstr(text, PD_KEY));
 	assert_non_null(strstr(text, "\\\"event_action\\\":\\\"resolve\\\""));
 	free(text);
@@ -815,14 +777,14 @@ test_restart_replay(void **state)
 	    sizeof(err)));
 	cur_sink = fx.sink;
 	assert_int_equal(sink_depth(fx.sink), 2);
-	assert_int_equal(logged("2 notifications pending from before"), 1);
+	assert_int_equal(unit_logged("2 notifications pending from before"), 1);
 	assert_true(run_until(fx.base, drained, NULL, 5));
 	assert_int_equal(fx.rx.n, 2);
 	assert_non_null(strstr(fx.rx.body[0], "\"event_action\":\"trigger\""));
 	assert_string_equal(fx.rx.body[1], "{\"routing_key\":\"" PD_KEY
 	    "\",\"event_action\":\"resolve\",\"dedup_key\":\"" KEY_FE "\"}");
-	for (n = 0; n < nlogs; n++)
-		assert_null(strstr(logs[n], PD_KEY));
+	for (n = 0; n < unit_nlogs; n++)
+		assert_null(strstr(unit_logs[n], PD_KEY));
 	fx_stop(&fx);
 
 	/* Two sinks on one outbox file: refused. */
@@ -927,7 +889,7 @@ test_transport(void **state)
 	struct sink_conf c = conf_of(SINK_ALERTMANAGER, "am", NULL);
 	struct fixture	 fx;
 	struct alert	 a = alert_fe();
-	char		 err[512], url[128];
+	char		 url[128];
 	struct sink	*s;
 	int		 fd;
 	struct sockaddr_in sin;
@@ -944,42 +906,33 @@ test_transport(void **state)
 	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
 	snprintf(url, sizeof(url), "http://127.0.0.1:%u/secret-path",
 	    ntohs(sin.sin_port));
-	c.name = "refused";
 	c.url = url;
-	assert_non_null(s = sink_new(fx.base, &c, statedir, err,
-	    sizeof(err)));
-	cur_sink = s;
+	s = fx_other(&fx, &c, "refused");
 	assert_int_equal(sink_notify(s, &a, NOTIFY_TRIGGER), 1);
 	run_until(fx.base, drained, NULL, 0.3);
-	assert_true(logged("connect: Connection refused") >= 1);
-	assert_int_equal(logged("secret-path"), 0);
-	assert_true(logged("http://127.0.0.1:") >= 1);
+	assert_true(unit_logged("connect: Connection refused") >= 1);
+	assert_int_equal(unit_logged("secret-path"), 0);
+	assert_true(unit_logged("http://127.0.0.1:") >= 1);
 	sink_free(s);
 	close(fd);
 
 	/* https to a plain HTTP server: a TLS error, no request. */
 	snprintf(url, sizeof(url), "https://127.0.0.1:%u/", fx.rx.port);
-	c.name = "tls";
-	assert_non_null(s = sink_new(fx.base, &c, statedir, err,
-	    sizeof(err)));
-	cur_sink = s;
-	nlogs = 0;
+	s = fx_other(&fx, &c, "tls");
+	unit_log_clear();
 	assert_int_equal(sink_notify(s, &a, NOTIFY_TRIGGER), 1);
 	run_until(fx.base, drained, NULL, 0.3);
-	assert_true(logged("TLS: ") >= 1);
+	assert_true(unit_logged("TLS: ") >= 1);
 	assert_int_equal(fx.rx.n, 0);
 	sink_free(s);
 
 	/* A name: resolved by evdns (from /etc/hosts), not getaddrinfo. */
 	snprintf(url, sizeof(url), "http://localhost:%u/", fx.rx.port);
-	c.name = "byname";
-	assert_non_null(s = sink_new(fx.base, &c, statedir, err,
-	    sizeof(err)));
-	cur_sink = s;
+	s = fx_other(&fx, &c, "byname");
 	assert_int_equal(sink_notify(s, &a, NOTIFY_TRIGGER), 1);
 	if (!run_until(fx.base, drained, NULL, 5))
-		fail_msg("not delivered by name: %s", nlogs ? logs[nlogs - 1] :
-		    "(no log)");
+		fail_msg("not delivered by name: %s", unit_nlogs ?
+		    unit_logs[unit_nlogs - 1] : "(no log)");
 	sink_free(s);
 	cur_sink = fx.sink;
 	fx_stop(&fx);

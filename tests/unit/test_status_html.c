@@ -24,6 +24,7 @@
 #include <event2/buffer.h>
 
 #include "web/status_html.h"
+#include "unit.h"
 
 #define NOW	((time_t)1767225600)	/* 2026-01-01 00:00:00 UTC */
 #define HOSTILE	"<script>alert(1)</script>\"x' &"
@@ -78,31 +79,10 @@ static char *
 render(const struct status_view *v)
 {
 	struct evbuffer	*b;
-	char		*s;
-	size_t		 len;
 
-	b = evbuffer_new();
-	assert_non_null(b);
+	assert_non_null(b = evbuffer_new());
 	status_html_write(b, v);
-	len = evbuffer_get_length(b);
-	s = malloc(len + 1);
-	assert_non_null(s);
-	evbuffer_remove(b, s, len);
-	s[len] = '\0';
-	evbuffer_free(b);
-	return s;
-}
-
-static size_t
-count(const char *hay, const char *needle)
-{
-	size_t	n = 0;
-
-	while ((hay = strstr(hay, needle)) != NULL) {
-		n++;
-		hay += strlen(needle);
-	}
-	return n;
+	return unit_evbuffer_take(b);
 }
 
 static void
@@ -128,11 +108,11 @@ test_structure(void **state)
 	assert_has(p, "version 0.1.0");
 	assert_has(p, "up 3 d 2 h");
 	assert_has(p, "2026-01-01 00:00:00 UTC");
-	assert_int_equal(count(p, "<section class=\"target "), 4);
-	assert_int_equal(count(p, "</section>"), 5);	/* + alerts */
-	assert_int_equal(count(p, "<tr class=\"frontend\""), 4);
-	assert_int_equal(count(p, "<svg class=\"strip\""), 4);
-	assert_int_equal(count(p, "<table"), count(p, "</table>"));
+	assert_int_equal(unit_count(p, "<section class=\"target "), 4);
+	assert_int_equal(unit_count(p, "</section>"), 5);	/* + alerts */
+	assert_int_equal(unit_count(p, "<tr class=\"frontend\""), 4);
+	assert_int_equal(unit_count(p, "<svg class=\"strip\""), 4);
+	assert_int_equal(unit_count(p, "<table"), unit_count(p, "</table>"));
 	assert_has(p, "<section class=\"target s-critical\" "
 	    "id=\"target-voice-prod\" data-target=\"voice-prod\" "
 	    "data-state=\"critical\">");
@@ -163,18 +143,18 @@ test_detector(void **state)
 
 	(void)state;
 	p = render(&view);
-	assert_int_equal(count(p, "class=\"outage\""), 1);
+	assert_int_equal(unit_count(p, "class=\"outage\""), 1);
 	assert_has(p, "<div class=\"outage\" role=\"alert\" "
 	    "id=\"outage-voice-prod\"><strong>New connections fail while "
 	    "existing flows are up.</strong>");
-	assert_int_equal(count(p, "new_connection_outage: not firing"), 3);
+	assert_int_equal(unit_count(p, "new_connection_outage: not firing"), 3);
 	/* The banner is inside its own target's section. */
 	prod = strstr(p, "data-target=\"voice-prod\"");
 	stage = strstr(p, "data-target=\"voice stage\"");
 	assert_true(prod < strstr(p, "id=\"outage-voice-prod\""));
 	assert_true(strstr(p, "id=\"outage-voice-prod\"") < stage);
 	/* The insecure notice only for the insecure target. */
-	assert_int_equal(count(p, "<p class=\"insecure\">"), 1);
+	assert_int_equal(unit_count(p, "<p class=\"insecure\">"), 1);
 	assert_true(strstr(p, "<p class=\"insecure\">") > stage);
 	assert_has(p, "insecure_skip_verify = yes");
 	free(p);
@@ -248,7 +228,7 @@ test_strip(void **state)
 	assert_has(p, want);
 	assert_has(p, "<rect class=\"c0\" x=\"0\" y=\"6\" width=\"419\" "
 	    "height=\"4\"/><path class=\"gaps\"");
-	assert_int_equal(count(p, "<path class=\"gaps\""), 4);
+	assert_int_equal(unit_count(p, "<path class=\"gaps\""), 4);
 	/* The legend shows the same cells, with words. */
 	assert_has(p, "<div class=\"legend\">Last 60 probes, oldest left:");
 	assert_has(p, "<rect class=\"c3\" y=\"0\" width=\"10\" "
