@@ -82,7 +82,10 @@ static const struct {
 #define SINK_NLABELS	6
 #define SINK_NFIELDS	(sizeof(sink_fields) / sizeof(sink_fields[0]))
 
-/* The string of a called name among the first n fields; "" for NULL. */
+/*
+ * The field of a called name, looked for among the first n of
+ * sink_fields: "" when a has none, NULL when no such field.
+ */
 static const char *
 sink_field(const struct alert *a, const char *name, size_t n)
 {
@@ -104,11 +107,11 @@ sink_match(const struct sink_conf *c, const struct alert *a)
 	const char	*v;
 	size_t		 i;
 
-	for (i = 0; i < c->nmatch; i++)
-		if ((v = sink_field(a, c->match[i].label, SINK_NLABELS)) ==
-		    NULL ||
-		    strcmp(v, c->match[i].value) != 0)
+	for (i = 0; i < c->nmatch; i++) {
+		v = sink_field(a, c->match[i].label, SINK_NLABELS);
+		if (v == NULL || strcmp(v, c->match[i].value) != 0)
 			return 0;
+	}
 	return 1;
 }
 
@@ -125,8 +128,8 @@ sink_set_nonempty(json_t *o, const char *key, const char *s)
 }
 
 /*
- * An object of the non-empty fields of a called names (NULL-terminated),
- * in that order.  NULL when out of memory.
+ * A JSON object of the fields of a that names lists (NULL-terminated),
+ * in that order, the empty ones left out.  NULL when out of memory.
  */
 static json_t *
 sink_object(const struct alert *a, const char *const names[])
@@ -159,6 +162,7 @@ sink_string_cut(const char *s, size_t max)
 	return json_stringn(s, n);
 }
 
+/* What of an alert each body carries where, in the body's order. */
 static const char *const sink_am_labels[] = {
 	"alertname", "severity", "target", "frontend", "vantage", "owner",
 	NULL
