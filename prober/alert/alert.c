@@ -275,87 +275,107 @@ alert_details(struct alert_state *a, const struct alert_eval *ev)
 	    ev->not_after != NULL ? ev->not_after : "");
 }
 
+/* A bad result for a: fires, escalates or stops flapping.  1 if changed. */
+static int
+alerts_bad(struct alerts *al, struct alert_state *a,
+    const struct alert_eval *ev, time_t now)
+{
+	unsigned		 for_n = ev->for_n > 0 ? ev->for_n : 1;
+	int			 changed = 0;
+
+	a->good = 0;
+	a->bad++;
+	if (a->firing && ev->severity != NULL &&
+	    strcmp(a->severity, ev->severity) != 0) {
+		/* warning -> critical: page again at the new level. */
+		snprintf(a->severity, sizeof(a->severity), "%s",
+		    ev->severity);
+		alert_details(a, ev);
+		if (!a->flapping) {
+			a->paged = 1;
+			al->notify(a, ALERT_TRIGGER, al->arg);
+		}
+		changed = 1;
+	} else if (a->firing)
+		alert_details(a, ev);
+	/*
+	 * Flapping, then down for a whole window: no longer a flap but an
+	 * outage, and it pages.
+	 */
+	if (a->firing && a->flapping && !a->paged &&
+	    difftime(now, a->starts_at) >= ev->flap_window) {
+		a->flapping = 0;
+		a->paged = 1;
+		al->notify(a, ALERT_TRIGGER, al->arg);
+		changed = 1;
+	}
+	if (!a->firing && a->bad >= for_n) {
+		a->firing = 1;
+		a->starts_at = now;
+		snprintf(a->severity, sizeof(a->severity), "%s",
+		    ev->severity != NULL ? ev->severity : "critical");
+		alert_details(a, ev);
+		/* Fired again soon after resolving: do not page. */
+		a->flapping = a->resolved_at != 0 &&
+		    difftime(now, a->resolved_at) < ev->flap_window;
+		if (a->flapping)
+			log_event(LOG_WARN, a->target, a->frontend, a->verdict,
+			    "%s fires again within the flap window: "
+			    "flapping, not paged again", a->alertname);
+		else {
+			a->paged = 1;
+			al->notify(a, ALERT_TRIGGER, al->arg);
+		}
+		changed = 1;
+	}
+	return changed;
+}
+
+/* A good result for a: resolves, or ends a flap.  1 if changed. */
+static int
+alerts_good(struct alerts *al, struct alert_state *a,
+    const struct alert_eval *ev, time_t now)
+{
+	unsigned		 res_n = ev->resolve_after > 0 ?
+				    ev->resolve_after : 1;
+
+	a->bad = 0;
+	a->good++;
+	if (a->firing && a->good >= res_n) {
+		a->firing = 0;
+		a->resolved_at = now;
+		if (a->paged && !a->flapping)
+			al->notify(a, ALERT_RESOLVE, al->arg);
+		if (!a->flapping)
+			a->paged = 0;
+		return 1;
+	}
+	if (!a->firing && a->flapping && a->resolved_at != 0 &&
+	    difftime(now, a->resolved_at) >= ev->flap_window) {
+		/* Quiet for a whole window: a page was resolved. */
+		if (a->paged)
+			al->notify(a, ALERT_RESOLVE, al->arg);
+		a->flapping = 0;
+		a->paged = 0;
+		return 1;
+	}
+	return 0;
+}
+
 void
 alerts_eval(struct alerts *al, const struct alert_eval *ev)
 {
 	struct alert_state	*a;
 	time_t			 now = time(NULL);
-	int			 changed = 0;
-	unsigned		 for_n = ev->for_n > 0 ? ev->for_n : 1;
-	unsigned		 res_n = ev->resolve_after > 0 ?
-				    ev->resolve_after : 1;
+	int			 changed;
 
 	a = alerts_find(al, ev->alertname, ev->target, ev->frontend, ev->bad);
 	if (a == NULL)
 		return;		/* never bad: nothing to track */
-	if (ev->bad) {
-		a->good = 0;
-		a->bad++;
-		if (a->firing && ev->severity != NULL &&
-		    strcmp(a->severity, ev->severity) != 0) {
-			/* warning -> critical: page again at the new level. */
-			snprintf(a->severity, sizeof(a->severity), "%s",
-			    ev->severity);
-			alert_details(a, ev);
-			if (!a->flapping) {
-				a->paged = 1;
-				al->notify(a, ALERT_TRIGGER, al->arg);
-			}
-			changed = 1;
-		} else if (a->firing)
-			alert_details(a, ev);
-		/*
-		 * Flapping, then down for a whole window: no longer a flap
-		 * but an outage, and it pages.
-		 */
-		if (a->firing && a->flapping && !a->paged &&
-		    difftime(now, a->starts_at) >= ev->flap_window) {
-			a->flapping = 0;
-			a->paged = 1;
-			al->notify(a, ALERT_TRIGGER, al->arg);
-			changed = 1;
-		}
-		if (!a->firing && a->bad >= for_n) {
-			a->firing = 1;
-			a->starts_at = now;
-			snprintf(a->severity, sizeof(a->severity), "%s",
-			    ev->severity != NULL ? ev->severity : "critical");
-			alert_details(a, ev);
-			/* Fired again soon after resolving: do not page. */
-			a->flapping = a->resolved_at != 0 &&
-			    difftime(now, a->resolved_at) < ev->flap_window;
-			if (a->flapping)
-				log_event(LOG_WARN, a->target, a->frontend,
-				    a->verdict, "%s fires again within the "
-				    "flap window: flapping, not paged again",
-				    a->alertname);
-			else {
-				a->paged = 1;
-				al->notify(a, ALERT_TRIGGER, al->arg);
-			}
-			changed = 1;
-		}
-	} else {
-		a->bad = 0;
-		a->good++;
-		if (a->firing && a->good >= res_n) {
-			a->firing = 0;
-			a->resolved_at = now;
-			if (a->paged && !a->flapping)
-				al->notify(a, ALERT_RESOLVE, al->arg);
-			if (!a->flapping)
-				a->paged = 0;
-			changed = 1;
-		} else if (!a->firing && a->flapping && a->resolved_at != 0 &&
-		    difftime(now, a->resolved_at) >= ev->flap_window) {
-			/* Quiet for a whole window: a page was resolved. */
-			if (a->paged)
-				al->notify(a, ALERT_RESOLVE, al->arg);
-			a->flapping = 0;
-			a->paged = 0;
-			changed = 1;
-		}
-	}
+	if (ev->bad)
+		changed = alerts_bad(al, a, ev, now);
+	else
+		changed = alerts_good(al, a, ev, now);
 	if (changed)
 		(void)alerts_save(al);
 }

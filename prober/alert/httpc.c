@@ -58,6 +58,7 @@
 #include <openssl/x509v3.h>
 
 #include "alert/httpc.h"
+#include "common/timer.h"
 
 #define HTTPC_MAX_HEAD		16384		/* status line and headers */
 #define HTTPC_MAX_BODY		(1024 * 1024)	/* read, then stop */
@@ -393,14 +394,13 @@ httpc_fail(struct httpc_req *r, const char *fmt, ...)
 static void __attribute__((format(printf, 2, 3)))
 httpc_fail_later(struct httpc_req *r, const char *fmt, ...)
 {
-	struct timeval	 tv = { 0, 0 };
 	va_list		 ap;
 
 	va_start(ap, fmt);
 	vsnprintf(r->error, sizeof(r->error), fmt, ap);
 	va_end(ap);
 	r->failed = 1;
-	evtimer_add(r->timer, &tv);
+	timer_arm(r->timer, 0);
 }
 
 static const char *
@@ -507,130 +507,194 @@ httpc_line(struct httpc_req *r, struct evbuffer *in, size_t max,
 }
 
 /*
+ * The steps of httpc_parse(), one per state: HTTPC_DONE when the
+ * response is complete, HTTPC_MORE when more is needed, HTTPC_ERROR on
+ * an error (in r->error), HTTPC_NEXT to go on with the new state.
+ */
+enum {
+	HTTPC_ERROR = -1,
+	HTTPC_MORE = 0,
+	HTTPC_DONE = 1,
+	HTTPC_NEXT = 2
+};
+
+/* httpc_line() found no line: more to come, or an error. */
+static int
+httpc_no_line(const struct httpc_req *r)
+{
+	return r->error[0] != '\0' ? HTTPC_ERROR : HTTPC_MORE;
+}
+
+static int
+httpc_status_line(struct httpc_req *r, const char *line)
+{
+	int		 major, minor, status;
+
+	if (sscanf(line, "HTTP/%d.%d %3d", &major, &minor, &status) != 3 ||
+	    major != 1 || status < 100 || status > 599) {
+		snprintf(r->error, sizeof(r->error), "not an HTTP/1 response");
+		return HTTPC_ERROR;
+	}
+	r->status = status;
+	return HTTPC_NEXT;
+}
+
+/* The empty line after the headers: what the body is, if any. */
+static int
+httpc_head_end(struct httpc_req *r)
+{
+	if (r->status < 200) {
+		/* An interim response: the real one follows. */
+		r->status = 0;
+		r->have_len = r->chunked = 0;
+		return HTTPC_NEXT;
+	}
+	if (r->status == 204 || r->status == 304)
+		return HTTPC_DONE;
+	if (r->chunked)
+		r->state = RQ_CHUNK_SIZE;
+	else if (r->have_len) {
+		if (r->remain == 0)
+			return HTTPC_DONE;
+		r->state = RQ_BODY_LEN;
+	} else
+		r->state = RQ_BODY_EOF;
+	return HTTPC_NEXT;
+}
+
+/* One line of the head: the status line, a header or the end. */
+static int
+httpc_parse_head(struct httpc_req *r, struct evbuffer *in)
+{
+	char		*line;
+	size_t		 len;
+	int		 rc;
+
+	if ((line = httpc_line(r, in, HTTPC_MAX_HEAD - r->headbytes,
+	    &len)) == NULL)
+		return httpc_no_line(r);
+	r->headbytes += len + 2;
+	if (r->headbytes > HTTPC_MAX_HEAD) {
+		free(line);
+		snprintf(r->error, sizeof(r->error), "response headers longer "
+		    "than %d bytes", HTTPC_MAX_HEAD);
+		return HTTPC_ERROR;
+	}
+	if (r->status == 0)
+		rc = httpc_status_line(r, line);
+	else if (len > 0)
+		rc = httpc_header(r, line) == -1 ? HTTPC_ERROR : HTTPC_NEXT;
+	else
+		rc = httpc_head_end(r);
+	free(line);
+	return rc;
+}
+
+/* Content-Length bytes, or a chunk's data. */
+static int
+httpc_parse_data(struct httpc_req *r, struct evbuffer *in)
+{
+	size_t		 n;
+
+	if ((n = evbuffer_get_length(in)) == 0)
+		return HTTPC_MORE;
+	if (n > r->remain)
+		n = (size_t)r->remain;
+	httpc_take(r, in, n);
+	r->remain -= n;
+	if (r->bodybytes > HTTPC_MAX_BODY)
+		return HTTPC_DONE;
+	if (r->remain > 0)
+		return HTTPC_MORE;
+	if (r->state == RQ_BODY_LEN)
+		return HTTPC_DONE;
+	r->state = RQ_CHUNK_CRLF;
+	return HTTPC_NEXT;
+}
+
+static int
+httpc_parse_chunk_size(struct httpc_req *r, struct evbuffer *in)
+{
+	char		*line, *end;
+	size_t		 len;
+	unsigned long long sz;
+
+	if ((line = httpc_line(r, in, HTTPC_MAX_LINE, &len)) == NULL)
+		return httpc_no_line(r);
+	sz = strtoull(line, &end, 16);
+	if (end == line || (*end != '\0' && *end != ';' && *end != ' ' &&
+	    *end != '\t')) {
+		free(line);
+		snprintf(r->error, sizeof(r->error), "bad chunk size in the "
+		    "response");
+		return HTTPC_ERROR;
+	}
+	free(line);
+	r->remain = sz;
+	r->state = sz == 0 ? RQ_TRAILER : RQ_CHUNK_DATA;
+	return HTTPC_NEXT;
+}
+
+/* The CRLF after a chunk's data, or a trailer line (empty: the end). */
+static int
+httpc_parse_skip_line(struct httpc_req *r, struct evbuffer *in)
+{
+	char		*line;
+	size_t		 len;
+
+	if ((line = httpc_line(r, in, HTTPC_MAX_LINE, &len)) == NULL)
+		return httpc_no_line(r);
+	free(line);
+	if (r->state == RQ_CHUNK_CRLF) {
+		r->state = RQ_CHUNK_SIZE;
+		return HTTPC_NEXT;
+	}
+	return len == 0 ? HTTPC_DONE : HTTPC_NEXT;
+}
+
+/*
  * Parses what has arrived: 1 when the response is complete, 0 when more
  * is needed, -1 on an error (in r->error).
  */
 static int
 httpc_parse(struct httpc_req *r, struct evbuffer *in)
 {
-	char		*line, *end;
-	size_t		 len, n;
-	unsigned long long sz;
-	int		 major, minor, status;
+	size_t		 n;
+	int		 rc = HTTPC_NEXT;
 
 	r->error[0] = '\0';
-	for (;;) {
+	while (rc == HTTPC_NEXT) {
 		switch (r->state) {
 		case RQ_RESOLVING:
 		case RQ_CONNECTING:
 			r->state = RQ_HEAD;
 			break;
 		case RQ_HEAD:
-			line = httpc_line(r, in, HTTPC_MAX_HEAD - r->headbytes,
-			    &len);
-			if (line == NULL)
-				return r->error[0] != '\0' ? -1 : 0;
-			r->headbytes += len + 2;
-			if (r->headbytes > HTTPC_MAX_HEAD) {
-				free(line);
-				snprintf(r->error, sizeof(r->error), "response "
-				    "headers longer than %d bytes",
-				    HTTPC_MAX_HEAD);
-				return -1;
-			}
-			if (r->status == 0) {
-				if (sscanf(line, "HTTP/%d.%d %3d", &major,
-				    &minor, &status) != 3 || major != 1 ||
-				    status < 100 || status > 599) {
-					free(line);
-					snprintf(r->error, sizeof(r->error),
-					    "not an HTTP/1 response");
-					return -1;
-				}
-				r->status = status;
-				free(line);
-				break;
-			}
-			if (len > 0) {
-				status = httpc_header(r, line);
-				free(line);
-				if (status == -1)
-					return -1;
-				break;
-			}
-			free(line);
-			if (r->status < 200) {
-				/* An interim response: the real one follows. */
-				r->status = 0;
-				r->have_len = r->chunked = 0;
-				break;
-			}
-			if (r->status == 204 || r->status == 304)
-				return 1;
-			if (r->chunked)
-				r->state = RQ_CHUNK_SIZE;
-			else if (r->have_len) {
-				if (r->remain == 0)
-					return 1;
-				r->state = RQ_BODY_LEN;
-			} else
-				r->state = RQ_BODY_EOF;
+			rc = httpc_parse_head(r, in);
 			break;
 		case RQ_BODY_LEN:
 		case RQ_CHUNK_DATA:
-			if ((n = evbuffer_get_length(in)) == 0)
-				return 0;
-			if (n > r->remain)
-				n = (size_t)r->remain;
-			httpc_take(r, in, n);
-			r->remain -= n;
-			if (r->bodybytes > HTTPC_MAX_BODY)
-				return 1;
-			if (r->remain > 0)
-				return 0;
-			if (r->state == RQ_BODY_LEN)
-				return 1;
-			r->state = RQ_CHUNK_CRLF;
+			rc = httpc_parse_data(r, in);
 			break;
 		case RQ_BODY_EOF:
 			if ((n = evbuffer_get_length(in)) > 0)
 				httpc_take(r, in, n);
-			return r->bodybytes > HTTPC_MAX_BODY ? 1 : 0;
+			rc = r->bodybytes > HTTPC_MAX_BODY ? HTTPC_DONE :
+			    HTTPC_MORE;
+			break;
 		case RQ_CHUNK_SIZE:
-			if ((line = httpc_line(r, in, HTTPC_MAX_LINE,
-			    &len)) == NULL)
-				return r->error[0] != '\0' ? -1 : 0;
-			sz = strtoull(line, &end, 16);
-			if (end == line || (*end != '\0' && *end != ';' &&
-			    *end != ' ' && *end != '\t')) {
-				free(line);
-				snprintf(r->error, sizeof(r->error), "bad chunk "
-				    "size in the response");
-				return -1;
-			}
-			free(line);
-			r->remain = sz;
-			r->state = sz == 0 ? RQ_TRAILER : RQ_CHUNK_DATA;
+			rc = httpc_parse_chunk_size(r, in);
 			break;
 		case RQ_CHUNK_CRLF:
-			if ((line = httpc_line(r, in, HTTPC_MAX_LINE,
-			    &len)) == NULL)
-				return r->error[0] != '\0' ? -1 : 0;
-			free(line);
-			r->state = RQ_CHUNK_SIZE;
-			break;
 		case RQ_TRAILER:
-			if ((line = httpc_line(r, in, HTTPC_MAX_LINE,
-			    &len)) == NULL)
-				return r->error[0] != '\0' ? -1 : 0;
-			free(line);
-			if (len == 0)
-				return 1;
+			rc = httpc_parse_skip_line(r, in);
 			break;
 		case RQ_DONE:
-			return 1;
+			rc = HTTPC_DONE;
+			break;
 		}
 	}
+	return rc;
 }
 
 static void
@@ -803,18 +867,92 @@ httpc_header_ok(const char *h)
 	    h[0] != ':' && h[0] != ' ';
 }
 
+/* The request, into r->out; the default port is left out of Host. */
+static int
+httpc_request(struct httpc_req *r, const char *const *headers,
+    const char *body, size_t len)
+{
+	char		 hostport[HTTPC_HOST_MAX + 16];
+	int		 i, v6 = strchr(r->url.host, ':') != NULL;
+
+	if (r->url.port == (r->url.tls ? 443u : 80u))
+		snprintf(hostport, sizeof(hostport), "%s%s%s", v6 ? "[" : "",
+		    r->url.host, v6 ? "]" : "");
+	else
+		snprintf(hostport, sizeof(hostport), "%s%s%s:%u",
+		    v6 ? "[" : "", r->url.host, v6 ? "]" : "", r->url.port);
+	if (evbuffer_add_printf(r->out, "POST %s HTTP/1.1\r\n"
+	    "Host: %s\r\n"
+	    "User-Agent: sipcanary/%s\r\n"
+	    "Content-Type: application/json\r\n"
+	    "Content-Length: %zu\r\n"
+	    "Connection: close\r\n", r->url.path, hostport, PACKAGE_VERSION,
+	    len) == -1)
+		return -1;
+	for (i = 0; headers != NULL && headers[i] != NULL; i++)
+		if (evbuffer_add_printf(r->out, "%s\r\n", headers[i]) == -1)
+			return -1;
+	if (evbuffer_add(r->out, "\r\n", 2) == -1 ||
+	    (len > 0 && evbuffer_add(r->out, body, len) == -1))
+		return -1;
+	return 0;
+}
+
+/* An IP literal: no lookup. */
+static void
+httpc_connect_literal(struct httpc_req *r)
+{
+	struct sockaddr_storage ss;
+	char		 hostport[HTTPC_HOST_MAX + 16];
+	int		 sslen, v6 = strchr(r->url.host, ':') != NULL;
+
+	snprintf(hostport, sizeof(hostport), "%s%s%s:%u", v6 ? "[" : "",
+	    r->url.host, v6 ? "]" : "", r->url.port);
+	sslen = sizeof(ss);
+	if (evutil_parse_sockaddr_port(hostport, (struct sockaddr *)&ss,
+	    &sslen) == -1)
+		httpc_fail_later(r, "bad address %s", hostport);
+	else
+		httpc_connect(r, (struct sockaddr *)&ss, sslen);
+}
+
+/* A name: looked up with evdns, then connected (httpc_dnscb()). */
+static void
+httpc_resolve(struct httpc_req *r)
+{
+	struct httpc	*c = r->c;
+	struct evutil_addrinfo hints;
+	struct evdns_getaddrinfo_request *dr;
+	char		 port[8];
+
+	if (c->dns == NULL && (c->dns = evdns_base_new(c->base,
+	    EVDNS_BASE_INITIALIZE_NAMESERVERS |
+	    EVDNS_BASE_DISABLE_WHEN_INACTIVE)) == NULL) {
+		httpc_fail_later(r, "cannot resolve %s: no resolver",
+		    r->url.host);
+		return;
+	}
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_protocol = IPPROTO_TCP;
+	hints.ai_flags = EVUTIL_AI_ADDRCONFIG;
+	snprintf(port, sizeof(port), "%u", r->url.port);
+	/* The callback may run before evdns_getaddrinfo() returns. */
+	r->resolving = 1;
+	dr = evdns_getaddrinfo(c->dns, r->url.host, port, &hints, httpc_dnscb,
+	    r);
+	if (r->resolving)
+		r->dnsreq = dr;
+}
+
 struct httpc_req *
 httpc_post(struct httpc *c, const struct httpc_url *url,
     const char *const *headers, const char *body, size_t len,
     double timeout, httpc_cb cb, void *arg)
 {
 	struct httpc_req *r;
-	struct evutil_addrinfo hints;
-	struct sockaddr_storage ss;
-	struct timeval	 tv;
-	struct evdns_getaddrinfo_request *dr;
-	char		 hostport[HTTPC_HOST_MAX + 16], port[8];
-	int		 sslen, i, v6;
+	int		 i;
 
 	if (c == NULL || url == NULL || cb == NULL || timeout <= 0 ||
 	    (body == NULL && len > 0))
@@ -837,63 +975,13 @@ httpc_post(struct httpc *c, const struct httpc_url *url,
 	    (r->out = evbuffer_new()) == NULL)
 		goto fail;
 
-	/* The request; the default port is left out of Host. */
-	v6 = strchr(url->host, ':') != NULL;
-	if (url->port == (url->tls ? 443u : 80u))
-		snprintf(hostport, sizeof(hostport), "%s%s%s", v6 ? "[" : "",
-		    url->host, v6 ? "]" : "");
+	if (httpc_request(r, headers, body, len) == -1)
+		goto fail;
+	timer_arm(r->timer, timeout);
+	if (r->url.literal)
+		httpc_connect_literal(r);
 	else
-		snprintf(hostport, sizeof(hostport), "%s%s%s:%u",
-		    v6 ? "[" : "", url->host, v6 ? "]" : "", url->port);
-	if (evbuffer_add_printf(r->out, "POST %s HTTP/1.1\r\n"
-	    "Host: %s\r\n"
-	    "User-Agent: sipcanary/%s\r\n"
-	    "Content-Type: application/json\r\n"
-	    "Content-Length: %zu\r\n"
-	    "Connection: close\r\n", url->path, hostport, PACKAGE_VERSION,
-	    len) == -1)
-		goto fail;
-	for (i = 0; headers != NULL && headers[i] != NULL; i++)
-		if (evbuffer_add_printf(r->out, "%s\r\n", headers[i]) == -1)
-			goto fail;
-	if (evbuffer_add(r->out, "\r\n", 2) == -1 ||
-	    (len > 0 && evbuffer_add(r->out, body, len) == -1))
-		goto fail;
-
-	tv.tv_sec = (time_t)timeout;
-	tv.tv_usec = (suseconds_t)((timeout - (double)tv.tv_sec) * 1e6);
-	evtimer_add(r->timer, &tv);
-
-	if (url->literal) {
-		snprintf(hostport, sizeof(hostport), "%s%s%s:%u",
-		    v6 ? "[" : "", url->host, v6 ? "]" : "", url->port);
-		sslen = sizeof(ss);
-		if (evutil_parse_sockaddr_port(hostport, (struct sockaddr *)&ss,
-		    &sslen) == -1)
-			httpc_fail_later(r, "bad address %s", hostport);
-		else
-			httpc_connect(r, (struct sockaddr *)&ss, sslen);
-		return r;
-	}
-	if (c->dns == NULL && (c->dns = evdns_base_new(c->base,
-	    EVDNS_BASE_INITIALIZE_NAMESERVERS |
-	    EVDNS_BASE_DISABLE_WHEN_INACTIVE)) == NULL) {
-		httpc_fail_later(r, "cannot resolve %s: no resolver",
-		    url->host);
-		return r;
-	}
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_protocol = IPPROTO_TCP;
-	hints.ai_flags = EVUTIL_AI_ADDRCONFIG;
-	snprintf(port, sizeof(port), "%u", url->port);
-	/* The callback may run before evdns_getaddrinfo() returns. */
-	r->resolving = 1;
-	dr = evdns_getaddrinfo(c->dns, url->host, port, &hints, httpc_dnscb,
-	    r);
-	if (r->resolving)
-		r->dnsreq = dr;
+		httpc_resolve(r);
 	return r;
 
 fail:

@@ -486,15 +486,108 @@ outbox_oldest(struct outbox *ob)
 	return NULL;
 }
 
+/*
+ * Makes dir if it is missing, and opens and locks ob->path in it; *created
+ * says whether the file is new.  -1 with err.
+ */
+static int
+outbox_open_file(struct outbox *ob, const char *dir, int *created,
+    char *err, size_t errlen)
+{
+	struct stat	 st;
+
+	*created = 0;
+	if (mkdir(dir, 0700) == 0) {
+		/* The new directory's entry must be durable too. */
+		if (outbox_fsync_parent(dir) == -1)
+			outbox_log(ob, LOG_WARN, "cannot sync the directory "
+			    "above %s: %s", dir, strerror(errno));
+	} else if (errno != EEXIST) {
+		snprintf(err, errlen, "cannot make %s: %s", dir,
+		    strerror(errno));
+		return -1;
+	}
+	if (stat(ob->path, &st) == -1) {
+		if (errno != ENOENT) {
+			snprintf(err, errlen, "%s: %s", ob->path,
+			    strerror(errno));
+			return -1;
+		}
+		*created = 1;
+	} else if (!S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s is not a regular file", ob->path);
+		return -1;
+	}
+	if ((ob->fd = open(ob->path, O_WRONLY | O_APPEND | O_CREAT |
+	    O_CLOEXEC | O_NOFOLLOW, 0600)) == -1) {
+		snprintf(err, errlen, "cannot open %s: %s", ob->path,
+		    strerror(errno));
+		return -1;
+	}
+	return outbox_lock(ob->fd, ob->path, err, errlen);
+}
+
+/*
+ * A new file, or one whose first record was lost: a new epoch, and the
+ * file started over with it.  -1 with err.
+ */
+static int
+outbox_start_over(struct outbox *ob, int created, char *err, size_t errlen)
+{
+	char		*line;
+	size_t		 len;
+
+	if (outbox_new_epoch(ob, err, errlen) == -1)
+		return -1;
+	if (!created || ob->depth > 0)
+		return outbox_compact(ob, err, errlen);
+	if ((line = outbox_open_line(ob, &len)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (outbox_write(ob, line, len, err, errlen) == -1) {
+		free(line);
+		return -1;
+	}
+	free(line);
+	if (outbox_fsync_dir(ob->dir) == -1) {
+		snprintf(err, errlen, "cannot sync %s: %s", ob->dir,
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* A smaller bound than before: the oldest go.  -1 with err. */
+static int
+outbox_shrink(struct outbox *ob, char *err, size_t errlen)
+{
+	struct outbox_entry *e;
+	char		*line = NULL;
+	size_t		 len;
+
+	while (ob->depth > ob->max && (e = outbox_oldest(ob)) != NULL) {
+		if ((line = outbox_op_line("drop", e->id, &len)) == NULL ||
+		    outbox_write(ob, line, len, err, errlen) == -1) {
+			free(line);
+			return -1;
+		}
+		free(line);
+		outbox_log(ob, LOG_WARN, "%s: dropped notification %llu "
+		    "(%s %s): more than %zu pending", ob->path,
+		    (unsigned long long)e->id, e->kind, e->alertname,
+		    ob->max);
+		outbox_remove(ob, e);
+		ob->dropped++;
+	}
+	return 0;
+}
+
 struct outbox *
 outbox_open(const char *dir, const char *name, size_t max, outbox_log_fn log,
     void *arg, char *err, size_t errlen)
 {
 	struct outbox	*ob;
-	struct outbox_entry *e;
-	struct stat	 st;
-	char		*line = NULL;
-	size_t		 len;
 	int		 created = 0;
 
 	if ((ob = calloc(1, sizeof(*ob))) == NULL) {
@@ -513,78 +606,15 @@ outbox_open(const char *dir, const char *name, size_t max, outbox_log_fn log,
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
-	if (mkdir(dir, 0700) == 0) {
-		/* The new directory's entry must be durable too. */
-		if (outbox_fsync_parent(dir) == -1)
-			outbox_log(ob, LOG_WARN, "cannot sync the directory "
-			    "above %s: %s", dir, strerror(errno));
-	} else if (errno != EEXIST) {
-		snprintf(err, errlen, "cannot make %s: %s", dir,
-		    strerror(errno));
-		goto fail;
-	}
-	if (stat(ob->path, &st) == -1) {
-		if (errno != ENOENT) {
-			snprintf(err, errlen, "%s: %s", ob->path,
-			    strerror(errno));
-			goto fail;
-		}
-		created = 1;
-	} else if (!S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "%s is not a regular file", ob->path);
-		goto fail;
-	}
-	if ((ob->fd = open(ob->path, O_WRONLY | O_APPEND | O_CREAT |
-	    O_CLOEXEC | O_NOFOLLOW, 0600)) == -1) {
-		snprintf(err, errlen, "cannot open %s: %s", ob->path,
-		    strerror(errno));
-		goto fail;
-	}
-	if (outbox_lock(ob->fd, ob->path, err, errlen) == -1)
+	if (outbox_open_file(ob, dir, &created, err, errlen) == -1)
 		goto fail;
 	if (!created && outbox_replay(ob, err, errlen) == -1)
 		goto fail;
-
-	if (ob->epoch[0] == '\0' || created) {
-		/* New, or its first record was lost: start it over. */
-		if (outbox_new_epoch(ob, err, errlen) == -1)
-			goto fail;
-		if (!created || ob->depth > 0) {
-			if (outbox_compact(ob, err, errlen) == -1)
-				goto fail;
-		} else {
-			if ((line = outbox_open_line(ob, &len)) == NULL) {
-				snprintf(err, errlen, "out of memory");
-				goto fail;
-			}
-			if (outbox_write(ob, line, len, err, errlen) == -1) {
-				free(line);
-				goto fail;
-			}
-			free(line);
-			if (outbox_fsync_dir(dir) == -1) {
-				snprintf(err, errlen, "cannot sync %s: %s",
-				    dir, strerror(errno));
-				goto fail;
-			}
-		}
-	}
-
-	/* A smaller bound than before: the oldest go. */
-	while (ob->depth > ob->max && (e = outbox_oldest(ob)) != NULL) {
-		if ((line = outbox_op_line("drop", e->id, &len)) == NULL ||
-		    outbox_write(ob, line, len, err, errlen) == -1) {
-			free(line);
-			goto fail;
-		}
-		free(line);
-		outbox_log(ob, LOG_WARN, "%s: dropped notification %llu "
-		    "(%s %s): more than %zu pending", ob->path,
-		    (unsigned long long)e->id, e->kind, e->alertname,
-		    ob->max);
-		outbox_remove(ob, e);
-		ob->dropped++;
-	}
+	if ((ob->epoch[0] == '\0' || created) &&
+	    outbox_start_over(ob, created, err, errlen) == -1)
+		goto fail;
+	if (outbox_shrink(ob, err, errlen) == -1)
+		goto fail;
 	if (ob->finished >= OUTBOX_COMPACT_MIN &&
 	    ob->finished > ob->depth && outbox_compact(ob, err, errlen) == -1)
 		goto fail;
@@ -682,13 +712,99 @@ fail:
 	return -1;
 }
 
+/* The records of one write. */
+struct outbox_buf {
+	char		*p;
+	size_t		 len;
+};
+
+/* Adds line (len bytes; freed) to b.  -1 if line is NULL or out of memory. */
+static int
+outbox_buf_add(struct outbox_buf *b, char *line, size_t len)
+{
+	char		*tmp;
+
+	if (line == NULL || (tmp = realloc(b->p, b->len + len + 1)) == NULL) {
+		free(line);
+		return -1;
+	}
+	b->p = tmp;
+	memcpy(b->p + b->len, line, len + 1);
+	b->len += len;
+	free(line);
+	return 0;
+}
+
+/*
+ * What appending e does, as records in b: the entries it supersedes
+ * ("skip", marked superseded), the one dropped to keep max ("drop", in
+ * *dropp, or NULL), then its own "add".  -1 when out of memory or a
+ * record cannot be encoded.
+ */
+static int
+outbox_plan(struct outbox *ob, struct outbox_entry *e, int supersede,
+    struct outbox_buf *b, struct outbox_entry **dropp)
+{
+	struct outbox_entry *x, *drop = NULL;
+	char		*line;
+	size_t		 len, nsuper = 0;
+
+	*dropp = NULL;
+	TAILQ_FOREACH(x, &ob->pending, entry) {
+		x->superseded = supersede && !x->inflight &&
+		    strcmp(x->kind, e->kind) == 0 &&
+		    strcmp(x->dedup_key, e->dedup_key) == 0;
+		if (x->superseded) {
+			nsuper++;
+			line = outbox_op_line("skip", x->id, &len);
+			if (outbox_buf_add(b, line, len) == -1)
+				return -1;
+		} else if (drop == NULL && !x->inflight)
+			drop = x;
+	}
+	if (ob->depth - nsuper >= ob->max && drop != NULL) {
+		line = outbox_op_line("drop", drop->id, &len);
+		if (outbox_buf_add(b, line, len) == -1)
+			return -1;
+	} else
+		drop = NULL;
+	line = outbox_add_line(e, &len);
+	if (outbox_buf_add(b, line, len) == -1)
+		return -1;
+	*dropp = drop;
+	return 0;
+}
+
+/* After the write: the superseded and the dropped go, e is pending. */
+static void
+outbox_apply(struct outbox *ob, struct outbox_entry *e,
+    struct outbox_entry *drop)
+{
+	struct outbox_entry *x, *nx;
+
+	for (x = TAILQ_FIRST(&ob->pending); x != NULL; x = nx) {
+		nx = TAILQ_NEXT(x, entry);
+		if (x->superseded)
+			outbox_remove(ob, x);
+	}
+	if (drop != NULL) {
+		outbox_log(ob, LOG_WARN, "%s: dropped notification %llu (%s "
+		    "%s %s): more than %zu pending", ob->path,
+		    (unsigned long long)drop->id, drop->kind,
+		    drop->alertname, drop->target, ob->max);
+		outbox_remove(ob, drop);
+		ob->dropped++;
+	}
+	TAILQ_INSERT_TAIL(&ob->pending, e, entry);
+	ob->depth++;
+}
+
 int
 outbox_append(struct outbox *ob, const struct outbox_rec *rec, int supersede,
     struct outbox_entry **ep, char *err, size_t errlen)
 {
-	struct outbox_entry *e, *x, *nx, *drop = NULL;
-	char		*buf = NULL, *line, *tmp;
-	size_t		 len, blen = 0, nsuper = 0;
+	struct outbox_entry *e, *x, *drop;
+	struct outbox_buf buf = { NULL, 0 };
 	int		 rc = 0;
 
 	*ep = NULL;
@@ -708,77 +824,27 @@ outbox_append(struct outbox *ob, const struct outbox_rec *rec, int supersede,
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-
-	/*
-	 * One write for everything this append does: the superseded, the
-	 * dropped, then the new record.
-	 */
-#define OUTBOX_ADD(l, n)						\
-	do {								\
-		if ((l) == NULL ||					\
-		    (tmp = realloc(buf, blen + (n) + 1)) == NULL) {	\
-			free(l);					\
-			goto nomem;					\
-		}							\
-		buf = tmp;						\
-		memcpy(buf + blen, (l), (n) + 1);			\
-		blen += (n);						\
-		free(l);						\
-	} while (0)
-	TAILQ_FOREACH(x, &ob->pending, entry) {
-		x->superseded = supersede && !x->inflight &&
-		    strcmp(x->kind, e->kind) == 0 &&
-		    strcmp(x->dedup_key, e->dedup_key) == 0;
-		if (x->superseded) {
-			nsuper++;
-			line = outbox_op_line("skip", x->id, &len);
-			OUTBOX_ADD(line, len);
-		} else if (drop == NULL && !x->inflight)
-			drop = x;
+	/* One write for everything this append does. */
+	if (outbox_plan(ob, e, supersede, &buf, &drop) == -1) {
+		free(buf.p);
+		TAILQ_FOREACH(x, &ob->pending, entry)
+			x->superseded = 0;
+		outbox_entry_free(e);
+		/* jansson refuses strings that are not UTF-8, too. */
+		snprintf(err, errlen, "cannot encode the record (out of "
+		    "memory, or a name that is not UTF-8)");
+		return -1;
 	}
-	if (ob->depth - nsuper >= ob->max && drop != NULL) {
-		line = outbox_op_line("drop", drop->id, &len);
-		OUTBOX_ADD(line, len);
-	} else
-		drop = NULL;
-	line = outbox_add_line(e, &len);
-	OUTBOX_ADD(line, len);
-#undef OUTBOX_ADD
-
-	if (outbox_write(ob, buf, blen, err, errlen) == -1) {
+	if (outbox_write(ob, buf.p, buf.len, err, errlen) == -1) {
 		/* Kept and sent from memory: better than no page. */
 		e->durable = 0;
 		rc = 1;
 	}
-	free(buf);
+	free(buf.p);
 	ob->next_id++;
-	for (x = TAILQ_FIRST(&ob->pending); x != NULL; x = nx) {
-		nx = TAILQ_NEXT(x, entry);
-		if (x->superseded)
-			outbox_remove(ob, x);
-	}
-	if (drop != NULL) {
-		outbox_log(ob, LOG_WARN, "%s: dropped notification %llu (%s "
-		    "%s %s): more than %zu pending", ob->path,
-		    (unsigned long long)drop->id, drop->kind,
-		    drop->alertname, drop->target, ob->max);
-		outbox_remove(ob, drop);
-		ob->dropped++;
-	}
-	TAILQ_INSERT_TAIL(&ob->pending, e, entry);
-	ob->depth++;
+	outbox_apply(ob, e, drop);
 	*ep = e;
 	return rc;
-
-nomem:
-	free(buf);
-	TAILQ_FOREACH(x, &ob->pending, entry)
-		x->superseded = 0;
-	outbox_entry_free(e);
-	/* jansson refuses strings that are not UTF-8, too. */
-	snprintf(err, errlen, "cannot encode the record (out of memory, or "
-	    "a name that is not UTF-8)");
-	return -1;
 }
 
 int

@@ -404,49 +404,59 @@ httpd_set_basic_auth(struct httpd *h, const char *user, const char *hash)
 	return httpd_user_add(&h->users, &h->nusers, user, hash);
 }
 
-int
-httpd_load_basic_auth(struct httpd *h, const char *path, char *err,
-    size_t errlen)
+/*
+ * The contents of the auth file path, open on fd: a malloc'ed string,
+ * or NULL with err.  Refused if it is not a regular file, if its group
+ * or others may write it, or if it is larger than HTTPD_AUTH_FILE_MAX.
+ */
+static char *
+httpd_read_auth(int fd, const char *path, char *err, size_t errlen)
 {
-	struct httpd_user	*users = NULL;
 	struct stat		 st;
-	char			*buf = NULL, *line, *next, *colon;
-	size_t			 nusers = 0, lineno = 0;
+	char			*buf;
 	ssize_t			 len;
-	int			 fd, rc = -1;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1) {
-		snprintf(err, errlen, "cannot open auth file %s: %s", path,
-		    strerror(errno));
-		return -1;
-	}
 	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
 		snprintf(err, errlen, "auth file %s is not a regular file",
 		    path);
-		goto done;
+		return NULL;
 	}
 	/* Whoever can write it can let themselves in. */
 	if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
 		snprintf(err, errlen, "auth file %s is writable by %s: "
 		    "chmod go-w %s", path, (st.st_mode & S_IWOTH) ? "others" :
 		    "its group", path);
-		goto done;
+		return NULL;
 	}
 	if ((buf = malloc(HTTPD_AUTH_FILE_MAX + 1)) == NULL) {
 		snprintf(err, errlen, "out of memory");
-		goto done;
+		return NULL;
 	}
-	if ((len = read(fd, buf, HTTPD_AUTH_FILE_MAX + 1)) < 0) {
+	if ((len = read(fd, buf, HTTPD_AUTH_FILE_MAX + 1)) < 0)
 		snprintf(err, errlen, "cannot read auth file %s: %s", path,
 		    strerror(errno));
-		goto done;
-	}
-	if (len > HTTPD_AUTH_FILE_MAX) {
+	else if (len > HTTPD_AUTH_FILE_MAX)
 		snprintf(err, errlen, "auth file %s is larger than %d bytes",
 		    path, HTTPD_AUTH_FILE_MAX);
-		goto done;
+	else {
+		buf[len] = '\0';
+		return buf;
 	}
-	buf[len] = '\0';
+	free(buf);
+	return NULL;
+}
+
+/*
+ * The user:hash lines of buf (the file path) added to *users; blank
+ * lines and # comments skipped.  -1 with err (FILE:LINE: why).
+ */
+static int
+httpd_parse_auth(char *buf, const char *path, struct httpd_user **users,
+    size_t *nusers, char *err, size_t errlen)
+{
+	char			*line, *next, *colon;
+	size_t			 lineno = 0;
+
 	for (line = buf; line != NULL; line = next) {
 		lineno++;
 		if ((next = strchr(line, '\n')) != NULL)
@@ -458,16 +468,39 @@ httpd_load_basic_auth(struct httpd *h, const char *path, char *err,
 		if ((colon = strchr(line, ':')) == NULL) {
 			snprintf(err, errlen, "%s:%zu: expected user:hash",
 			    path, lineno);
-			goto done;
+			return -1;
 		}
 		*colon = '\0';
-		if (httpd_user_add(&users, &nusers, line, colon + 1) == -1) {
+		if (httpd_user_add(users, nusers, line, colon + 1) == -1) {
 			snprintf(err, errlen, "%s:%zu: %s", path, lineno,
 			    errno == EINVAL ? "expected a bcrypt ($2b$) or "
 			    "SHA-256-crypt ($5$) hash" : strerror(errno));
-			goto done;
+			return -1;
 		}
 	}
+	return 0;
+}
+
+int
+httpd_load_basic_auth(struct httpd *h, const char *path, char *err,
+    size_t errlen)
+{
+	struct httpd_user	*users = NULL;
+	char			*buf;
+	size_t			 nusers = 0;
+	int			 fd, rc = -1;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1) {
+		snprintf(err, errlen, "cannot open auth file %s: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	buf = httpd_read_auth(fd, path, err, errlen);
+	close(fd);
+	if (buf == NULL)
+		return -1;
+	if (httpd_parse_auth(buf, path, &users, &nusers, err, errlen) == -1)
+		goto done;
 	if (nusers == 0) {
 		snprintf(err, errlen, "auth file %s has no users", path);
 		goto done;
@@ -481,7 +514,6 @@ httpd_load_basic_auth(struct httpd *h, const char *path, char *err,
 done:
 	httpd_users_free(users, nusers);
 	free(buf);
-	close(fd);
 	return rc;
 }
 

@@ -1,10 +1,10 @@
 /*
- * metrics.c - the Prometheus metrics registry and its text exposition
- * format 0.0.4.
+ * metrics.c - the Prometheus metrics registry; its text exposition
+ * format 0.0.4 is metrics_expo.c's.
  *
  * Owns: families and their series, the label-value hash used to find a
  * series, the per-family series limit and its self-metric
- * (sipcanary_metrics_series_dropped_total{family}), and the writer.
+ * (sipcanary_metrics_series_dropped_total{family}).
  *
  * Layout: a series is one allocation holding the struct, the histogram
  * bucket counts and the label values.  A family keeps its series twice:
@@ -32,66 +32,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <event2/buffer.h>
-
+#include "common/utf8.h"
 #include "web/metrics.h"
+#include "web/metrics_internal.h"
 
 #define METRICS_HASH_INITIAL	16
 #define METRICS_DROPPED_HELP	"Updates refused because they would " \
 				"create a series beyond the family's limit."
 #define METRICS_DROPPED_LABEL	"family"
-/* Integers below this are written in full; 1e15 < 2^53 keeps them exact. */
-#define METRICS_INTEGER_MAX	1e15
-
-struct metrics_series {
-	struct metrics_family	*fam;
-	struct metrics_series	*hnext;		/* hash chain */
-	uint64_t		 hash;
-	size_t			 index;		/* in fam->vec */
-	double			 value;		/* counter, gauge; hist sum */
-	uint64_t		 count;		/* histogram */
-	uint64_t		*buckets;	/* histogram: nbounds + 1 */
-	char			**values;	/* nlabels */
-};
-
-struct metrics_family {
-	struct metrics		*m;
-	enum metrics_type	 type;
-	char			*name;
-	char			*help;
-	char			**labels;
-	size_t			 nlabels;
-	double			*bounds;
-	size_t			 nbounds;
-	struct metrics_series	**vec;
-	size_t			 nvec;
-	size_t			 capvec;
-	int			 sorted;
-	struct metrics_series	**table;
-	size_t			 ntable;	/* a power of two */
-	struct metrics_series	*dropped;	/* in m->self */
-	int			 full;		/* on_full told already */
-};
-
-struct metrics {
-	struct metrics_family	**fams;
-	size_t			 nfams;
-	size_t			 capfams;
-	struct metrics_family	*self;		/* written last */
-	char			**cl_names;
-	char			**cl_values;
-	size_t			 ncl;
-	size_t			 limit;
-	void			(*on_full)(const char *family, size_t limit,
-				    void *arg);
-	void			*on_full_arg;
-};
-
-static const char *const	metrics_type_names[] = {
-	[METRICS_COUNTER] = "counter",
-	[METRICS_GAUGE] = "gauge",
-	[METRICS_HISTOGRAM] = "histogram",
-};
 
 /* The series names a histogram adds to its family name. */
 static const char *const	metrics_hist_suffixes[] = {
@@ -133,54 +81,6 @@ metrics_valid_label(const char *s)
 	return metrics_valid_name(s, 0) && strncmp(s, "__", 2) != 0;
 }
 
-/*
- * The length of the valid UTF-8 sequence at s, or 0.  Strict, as Go's
- * utf8.ValidString that Prometheus applies: no overlong forms, no
- * surrogates, nothing above U+10FFFF.
- */
-static size_t
-metrics_utf8_len(const unsigned char *s)
-{
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		return (s[1] & 0xc0) == 0x80 ? 2 : 0;
-	if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		if ((s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80)
-			return 0;
-		if (s[0] == 0xe0 && s[1] < 0xa0)
-			return 0;		/* overlong */
-		if (s[0] == 0xed && s[1] >= 0xa0)
-			return 0;		/* surrogate */
-		return 3;
-	}
-	if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		if ((s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80 ||
-		    (s[3] & 0xc0) != 0x80)
-			return 0;
-		if (s[0] == 0xf0 && s[1] < 0x90)
-			return 0;		/* overlong */
-		if (s[0] == 0xf4 && s[1] >= 0x90)
-			return 0;		/* above U+10FFFF */
-		return 4;
-	}
-	return 0;
-}
-
-static int
-metrics_utf8_valid(const char *s)
-{
-	const unsigned char	*p = (const unsigned char *)s;
-	size_t			 n;
-
-	while (*p != '\0') {
-		if ((n = metrics_utf8_len(p)) == 0)
-			return 0;
-		p += n;
-	}
-	return 1;
-}
-
 /* A copy of s with each invalid byte replaced by U+FFFD. */
 static char *
 metrics_utf8_fix(const char *s)
@@ -192,7 +92,7 @@ metrics_utf8_fix(const char *s)
 	if ((out = malloc(strlen(s) * 3 + 1)) == NULL)
 		return NULL;
 	for (q = out; *p != '\0'; ) {
-		if ((n = metrics_utf8_len(p)) == 0) {
+		if ((n = utf8_len(p)) == 0) {
 			memcpy(q, "\xef\xbf\xbd", 3);
 			q += 3;
 			p++;
@@ -291,7 +191,7 @@ metrics_const_label(struct metrics *m, const char *name, const char *value)
 		errno = EINVAL;
 		return -1;
 	}
-	if (metrics_utf8_valid(value))
+	if (utf8_valid(value))
 		v = strdup(value);
 	else
 		v = metrics_utf8_fix(value);
@@ -629,14 +529,14 @@ metrics_values_check(const struct metrics_family *f,
 		}
 	}
 	for (i = 0; i < f->nlabels; i++)
-		if (!metrics_utf8_valid(values[i]))
+		if (!utf8_valid(values[i]))
 			break;
 	if (i == f->nlabels)
 		return values;
 	if ((fx = calloc(f->nlabels, sizeof(*fx))) == NULL)
 		return NULL;
 	for (j = 0; j < f->nlabels; j++) {
-		fx[j] = metrics_utf8_valid(values[j]) ? strdup(values[j]) :
+		fx[j] = utf8_valid(values[j]) ? strdup(values[j]) :
 		    metrics_utf8_fix(values[j]);
 		if (fx[j] == NULL) {
 			while (j-- > 0)
@@ -896,169 +796,3 @@ metrics_remove_matching(struct metrics *m, const char *const match[])
 	return removed;
 }
 
-/* --- exposition ------------------------------------------------------ */
-
-char *
-metrics_format_double(double v, char *buf, size_t bufsz)
-{
-	int	prec;
-
-	if (isnan(v))
-		snprintf(buf, bufsz, "NaN");
-	else if (isinf(v))
-		snprintf(buf, bufsz, "%s", v > 0 ? "+Inf" : "-Inf");
-	else if (v == 0)
-		snprintf(buf, bufsz, "0");	/* also -0 */
-	else if (v == trunc(v) && fabs(v) < METRICS_INTEGER_MAX)
-		snprintf(buf, bufsz, "%.0f", v);
-	else {
-		/* The shortest %g that reads back to the same double. */
-		for (prec = 1; prec < 17; prec++) {
-			snprintf(buf, bufsz, "%.*g", prec, v);
-			if (strtod(buf, NULL) == v)
-				break;
-		}
-		if (prec == 17)
-			snprintf(buf, bufsz, "%.17g", v);
-	}
-	return buf;
-}
-
-/* Writes s with the characters of esc backslash-escaped, \n as "\n". */
-static int
-metrics_write_escaped(struct evbuffer *out, const char *s, const char *esc)
-{
-	const char	*p;
-	int		 rc = 0;
-
-	for (p = s; *p != '\0'; p++) {
-		if (*p != '\n' && strchr(esc, *p) == NULL)
-			continue;
-		if (p > s)
-			rc |= evbuffer_add(out, s, p - s);
-		rc |= evbuffer_add(out, *p == '\n' ? "\\n" : "\\", *p == '\n' ?
-		    2 : 1);
-		if (*p != '\n')
-			rc |= evbuffer_add(out, p, 1);
-		s = p + 1;
-	}
-	if (p > s)
-		rc |= evbuffer_add(out, s, p - s);
-	return rc;
-}
-
-static int
-metrics_write_label(struct evbuffer *out, int *first, const char *name,
-    const char *value)
-{
-	int	rc = 0;
-
-	rc |= evbuffer_add_printf(out, "%s%s=\"", *first ? "{" : ",",
-	    name) < 0;
-	rc |= metrics_write_escaped(out, value, "\\\"");
-	rc |= evbuffer_add(out, "\"", 1);
-	*first = 0;
-	return rc;
-}
-
-/*
- * One sample line: the name, its suffix, the labels (constant, then the
- * family's, then le when given) and the value.
- */
-static int
-metrics_write_sample(struct evbuffer *out, const struct metrics_series *s,
-    const char *suffix, const char *le, double v)
-{
-	const struct metrics_family	*f = s->fam;
-	const struct metrics		*m = f->m;
-	char				 num[32];
-	size_t				 i;
-	int				 first = 1, rc = 0;
-
-	rc |= evbuffer_add_printf(out, "%s%s", f->name, suffix) < 0;
-	for (i = 0; i < m->ncl; i++)
-		rc |= metrics_write_label(out, &first, m->cl_names[i],
-		    m->cl_values[i]);
-	for (i = 0; i < f->nlabels; i++)
-		rc |= metrics_write_label(out, &first, f->labels[i],
-		    s->values[i]);
-	if (le != NULL)
-		rc |= metrics_write_label(out, &first, "le", le);
-	if (!first)
-		rc |= evbuffer_add(out, "}", 1);
-	rc |= evbuffer_add_printf(out, " %s\n",
-	    metrics_format_double(v, num, sizeof(num))) < 0;
-	return rc;
-}
-
-static int
-metrics_series_cmp(const void *a, const void *b)
-{
-	const struct metrics_series	*x, *y;
-	size_t				 i;
-	int				 c;
-
-	x = *(const struct metrics_series *const *)a;
-	y = *(const struct metrics_series *const *)b;
-	for (i = 0; i < x->fam->nlabels; i++)
-		if ((c = strcmp(x->values[i], y->values[i])) != 0)
-			return c;
-	return 0;
-}
-
-static int
-metrics_family_write(struct metrics_family *f, struct evbuffer *out)
-{
-	const struct metrics_series	*s;
-	char				 le[32];
-	uint64_t			 cum;
-	size_t				 i, b;
-	int				 rc = 0;
-
-	if (f->nvec == 0)
-		return 0;
-	if (!f->sorted) {
-		qsort(f->vec, f->nvec, sizeof(*f->vec), metrics_series_cmp);
-		for (i = 0; i < f->nvec; i++)
-			f->vec[i]->index = i;
-		f->sorted = 1;
-	}
-	if (*f->help != '\0') {
-		rc |= evbuffer_add_printf(out, "# HELP %s ", f->name) < 0;
-		rc |= metrics_write_escaped(out, f->help, "\\");
-		rc |= evbuffer_add(out, "\n", 1);
-	}
-	rc |= evbuffer_add_printf(out, "# TYPE %s %s\n", f->name,
-	    metrics_type_names[f->type]) < 0;
-	for (i = 0; i < f->nvec; i++) {
-		s = f->vec[i];
-		if (f->type != METRICS_HISTOGRAM) {
-			rc |= metrics_write_sample(out, s, "", NULL, s->value);
-			continue;
-		}
-		for (b = 0, cum = 0; b < f->nbounds; b++) {
-			cum += s->buckets[b];
-			rc |= metrics_write_sample(out, s, "_bucket",
-			    metrics_format_double(f->bounds[b], le,
-			    sizeof(le)), (double)cum);
-		}
-		rc |= metrics_write_sample(out, s, "_bucket", "+Inf",
-		    (double)s->count);
-		rc |= metrics_write_sample(out, s, "_sum", NULL, s->value);
-		rc |= metrics_write_sample(out, s, "_count", NULL,
-		    (double)s->count);
-	}
-	return rc;
-}
-
-int
-metrics_write(struct metrics *m, struct evbuffer *out)
-{
-	size_t	i;
-	int	rc = 0;
-
-	for (i = 0; i < m->nfams; i++)
-		rc |= metrics_family_write(m->fams[i], out);
-	rc |= metrics_family_write(m->self, out);
-	return rc ? -1 : 0;
-}

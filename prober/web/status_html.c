@@ -31,6 +31,7 @@
 
 #include "web/status_html.h"
 #include "common/html.h"
+#include "common/timefmt.h"
 
 /* Strip geometry, SVG user units: a cell is SH_CELL wide plus a gap. */
 #define SH_CELL		6
@@ -165,10 +166,10 @@ sh_time_utc(char *buf, size_t bufsz, time_t t, int iso)
 	struct tm	tm;
 	size_t		n;
 
-	if (gmtime_r(&t, &tm) == NULL)
+	if (iso)
+		n = timefmt_rfc3339(t, buf, bufsz);
+	else if (gmtime_r(&t, &tm) == NULL)
 		n = 0;
-	else if (iso)
-		n = strftime(buf, bufsz, "%Y-%m-%dT%H:%M:%SZ", &tm);
 	else
 		n = strftime(buf, bufsz, "%Y-%m-%d %H:%M:%S UTC", &tm);
 	if (n == 0)
