@@ -47,19 +47,6 @@ daemon_jitter(double seconds)
 	return seconds * (0.9 + 0.2 * daemon_random());
 }
 
-/* Arms the timer ev to fire in seconds (at once if negative). */
-void
-daemon_arm(struct event *ev, double seconds)
-{
-	double		whole;
-	struct timeval	tv;
-
-	tv.tv_usec = (suseconds_t)(modf(seconds > 0 ? seconds : 0, &whole) *
-	    1e6);
-	tv.tv_sec = (time_t)whole;
-	evtimer_add(ev, &tv);
-}
-
 /* Frees the retired targets whose flows have unregistered. */
 static void
 daemon_reap(struct daemon *d)
@@ -122,7 +109,7 @@ daemon_stop(evutil_socket_t sig, short what, void *arg)
 	    "stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
 	for (i = 0; i < d->ntargets; i++)
 		dtarget_stop(d->targets[i]);
-	daemon_arm(d->ev_grace, SHUTDOWN_GRACE);
+	timer_arm(d->ev_grace, SHUTDOWN_GRACE);
 	daemon_check_stopped(d);
 }
 

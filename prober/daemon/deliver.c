@@ -93,7 +93,7 @@ daemon_refresh_pace(struct daemon *d, const struct sc_config *conf)
 	if (every < 0.1)
 		every = 0.1;
 	event_del(d->ev_refresh);
-	daemon_arm(d->ev_refresh, every);
+	timer_arm(d->ev_refresh, every);
 }
 
 /* The sinks log through the daemon's log. */

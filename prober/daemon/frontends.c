@@ -75,8 +75,8 @@ dfront_new(struct dtarget *t, const struct sc_frontend *fe)
 	}
 	for (i = 0; i < f->nflows; i++)
 		dfront_flow_set(f, i, 0);
-	daemon_arm(f->timer, dfront_first_delay(f));
-	daemon_arm(f->flows_ev, dfront_first_delay(f));
+	timer_arm(f->timer, dfront_first_delay(f));
+	timer_arm(f->flows_ev, dfront_first_delay(f));
 	return f;
 }
 

@@ -21,6 +21,7 @@
 #include "alert/sink.h"
 #include "conf/conf.h"
 #include "common/log.h"
+#include "common/timer.h"
 #include "conf/target.h"
 #include "sipcanary.h"
 #include "web/metrics.h"
@@ -122,7 +123,6 @@ struct daemon {
 /* daemon.c: the life cycle, and timers. */
 double	daemon_random(void);
 double	daemon_jitter(double);
-void	daemon_arm(struct event *, double);
 void	daemon_check_stopped(struct daemon *);
 
 /* statedir.c: the state directory and the privilege drop. */

@@ -89,7 +89,7 @@ dfront_probe_done(struct sc_result *r, void *arg)
 	dtarget_detect(t, 1);
 	dfront_reconnect_eval(f);
 	if (!d->stopping && !t->retiring)
-		daemon_arm(f->timer, daemon_jitter(t->conf.interval));
+		timer_arm(f->timer, daemon_jitter(t->conf.interval));
 }
 
 /*
@@ -134,7 +134,7 @@ dfront_probe_start(struct dfront *f)
 	    == NULL) {
 		log_event(LOG_ERROR, t->conf.name, f->address,
 		    "internal_error", "cannot start a probe: out of memory");
-		daemon_arm(f->timer, t->conf.interval);
+		timer_arm(f->timer, t->conf.interval);
 	}
 }
 

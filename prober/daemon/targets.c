@@ -93,7 +93,7 @@ dtarget_located_apply(struct dtarget *t, enum sc_verdict v, const char *why,
 	if (v != SC_OK) {
 		log_event(LOG_WARN, t->conf.name, NULL, sc_verdict_str(v),
 		    "cannot locate frontends (keeping %zu): %s", t->nfe, why);
-		daemon_arm(t->relocate, RELOCATE_RETRY);
+		timer_arm(t->relocate, RELOCATE_RETRY);
 		return;
 	}
 	for (i = 0; i < t->nfe; i++)
@@ -139,7 +139,7 @@ dtarget_located_apply(struct dtarget *t, enum sc_verdict v, const char *why,
 	if (!literal) {
 		if (ttl < RELOCATE_MIN)
 			ttl = RELOCATE_MIN;
-		daemon_arm(t->relocate, ttl);
+		timer_arm(t->relocate, ttl);
 	}
 }
 
@@ -184,7 +184,7 @@ dtarget_locate(struct dtarget *t)
 	    err, sizeof(err))) == NULL) {
 		log_event(LOG_ERROR, t->conf.name, NULL, "internal_error",
 		    "cannot start DNS: %s", err);
-		daemon_arm(t->relocate, RELOCATE_RETRY);
+		timer_arm(t->relocate, RELOCATE_RETRY);
 	}
 }
 
