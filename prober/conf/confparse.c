@@ -84,6 +84,12 @@ confparse_current(void)
 	return confparse_cur;
 }
 
+void *
+confparse_owner(void)
+{
+	return confparse_cur != NULL ? confparse_cur->owner : NULL;
+}
+
 int
 confparse_verror(struct confparse *cp, int line, const char *fmt, va_list ap)
 {
@@ -643,6 +649,30 @@ confparse_word(const char *value, const char *const *words, size_t n)
 		if (strcmp(value, words[i]) == 0)
 			return (int)i;
 	return -1;
+}
+
+int
+confparse_lookup(const char *name, const void *table, size_t n, size_t size)
+{
+	const char	*entry = table;
+	const char	*ename;
+	size_t		 i;
+
+	for (i = 0; i < n; i++, entry += size) {
+		memcpy(&ename, entry, sizeof(ename));
+		if (strcmp(ename, name) == 0)
+			return (int)i;
+	}
+	return -1;
+}
+
+void
+confparse_list_add(char *buf, size_t len, size_t *o, const char *word)
+{
+	if (*o >= len)
+		return;
+	*o += (size_t)snprintf(buf + *o, len - *o, "%s%s", *o ? ", " : "",
+	    word);
 }
 
 int
