@@ -272,6 +272,74 @@ confparse_parse(struct confparse *cp, cfg_t *cfg, const char *text)
 }
 
 /*
+ * The quoted string that starts at *sp: *sp moves to its closing quote,
+ * and *line past the newlines in it.  0, or -1 with the error recorded
+ * (never closed, or "${" in a double-quoted string).
+ */
+static int
+confparse_strip_string(struct confparse *cp, char **sp, int *line)
+{
+	char	*s = *sp, q = *s;
+	int	 start = *line;
+
+	for (s++; *s != q; s++) {
+		if (*s == '\0')
+			return confparse_error(cp, start, "unterminated string "
+			    "(no closing %c)", q);
+		if (*s == '\\' && s[1] != '\0') {
+			if (*++s == '\n')
+				(*line)++;
+			continue;
+		}
+		if (*s == '\n')
+			(*line)++;
+		if (q == '"' && s[0] == '$' && s[1] == '{')
+			return confparse_error(cp, *line, "%s", cp->envmsg);
+	}
+	*sp = s;
+	return 0;
+}
+
+/* A # or // comment at *sp, blanked out up to its newline. */
+static void
+confparse_blank_line(char **sp)
+{
+	char	*s = *sp;
+
+	while (s[1] != '\0' && s[1] != '\n')
+		*s++ = ' ';
+	*s = ' ';
+	*sp = s;
+}
+
+/*
+ * A C comment at *sp, blanked out but for its newlines (counted in
+ * *line).  0, or -1 with the error recorded if it is never closed.
+ */
+static int
+confparse_blank_block(struct confparse *cp, char **sp, int *line)
+{
+	char	*s = *sp;
+	int	 start = *line;
+
+	*s++ = ' ';
+	*s = ' ';
+	for (s++; !(s[0] == '*' && s[1] == '/'); s++) {
+		if (*s == '\0')
+			return confparse_error(cp, start, "unterminated comment "
+			    "(no closing */)");
+		if (*s == '\n')
+			(*line)++;
+		else
+			*s = ' ';
+	}
+	*s++ = ' ';
+	*s = ' ';
+	*sp = s;
+	return 0;
+}
+
+/*
  * libconfuse 3.3 counts two lines too many for every # or // comment and
  * one too many for every C comment, so it must never see one.  This
  * follows its lexer: # starts a comment anywhere outside quotes, // and
@@ -281,13 +349,15 @@ confparse_parse(struct confparse *cp, cfg_t *cfg, const char *text)
  * a SIP header or a log) and drop a stray '*'.  With cp->semicolons, a
  * ';' outside quotes separates settings, as in a { b = 1; c = 2 }; the
  * lexer would take it for part of the value.
+ *
+ * The switch follows the lexer character by character, hence its length.
  */
 char *
 confparse_strip(struct confparse *cp, const char *text)
 {
-	char	*out, *s, q;
+	char	*out, *s;
 	int	 open[CONFPARSE_BRACES];	/* lines of the open braces */
-	int	 line = 1, start, word = 0, depth = 0;
+	int	 line = 1, word = 0, depth = 0;
 
 	if ((out = strdup(text)) == NULL) {
 		confparse_error(cp, 0, "out of memory");
@@ -301,56 +371,20 @@ confparse_strip(struct confparse *cp, const char *text)
 			break;
 		case '"':
 		case '\'':
-			q = *s;
-			start = line;
-			for (s++; *s != q; s++) {
-				if (*s == '\0') {
-					confparse_error(cp, start,
-					    "unterminated string (no closing "
-					    "%c)", q);
-					goto fail;
-				}
-				if (*s == '\\' && s[1] != '\0') {
-					if (*++s == '\n')
-						line++;
-					continue;
-				}
-				if (*s == '\n')
-					line++;
-				if (q == '"' && s[0] == '$' && s[1] == '{')
-					goto envvar;
-			}
+			if (confparse_strip_string(cp, &s, &line) == -1)
+				goto fail;
 			word = 0;
 			break;
 		case '#':
-			while (s[1] != '\0' && s[1] != '\n')
-				*s++ = ' ';
-			*s = ' ';
+			confparse_blank_line(&s);
 			word = 0;
 			break;
 		case '/':
-			if (!word && s[1] == '/') {
-				while (s[1] != '\0' && s[1] != '\n')
-					*s++ = ' ';
-				*s = ' ';
-			} else if (!word && s[1] == '*') {
-				start = line;
-				*s++ = ' ';
-				*s = ' ';
-				for (s++; !(s[0] == '*' && s[1] == '/'); s++) {
-					if (*s == '\0') {
-						confparse_error(cp, start,
-						    "unterminated comment (no "
-						    "closing */)");
-						goto fail;
-					}
-					if (*s == '\n')
-						line++;
-					else
-						*s = ' ';
-				}
-				*s++ = ' ';
-				*s = ' ';
+			if (!word && s[1] == '/')
+				confparse_blank_line(&s);
+			else if (!word && s[1] == '*') {
+				if (confparse_blank_block(cp, &s, &line) == -1)
+					goto fail;
 			} else
 				word = 1;
 			break;
@@ -358,8 +392,10 @@ confparse_strip(struct confparse *cp, const char *text)
 			confparse_error(cp, line, "unexpected \"*\"");
 			goto fail;
 		case '$':
-			if (s[1] == '{')
-				goto envvar;
+			if (s[1] == '{') {
+				confparse_error(cp, line, "%s", cp->envmsg);
+				goto fail;
+			}
 			word = 1;
 			break;
 		case ';':
@@ -380,18 +416,9 @@ confparse_strip(struct confparse *cp, const char *text)
 				depth--;
 			word = 0;
 			break;
-		case ' ':
-		case '\t':
-		case '\r':
-		case '=':
-		case '(':
-		case ')':
-		case '+':
-		case ',':
-			word = 0;
-			break;
 		default:
-			word = 1;
+			/* A separator, or a character of a word. */
+			word = strchr(" \t\r=()+,", *s) == NULL;
 			break;
 		}
 	}
@@ -405,8 +432,6 @@ confparse_strip(struct confparse *cp, const char *text)
 	}
 	return out;
 
-envvar:
-	confparse_error(cp, line, "%s", cp->envmsg);
 fail:
 	free(out);
 	return NULL;
