@@ -41,6 +41,7 @@
 
 #include <confuse.h>
 
+#include "common/hostport.h"
 #include "conf/conf_internal.h"
 #include "conf/confparse.h"
 #include "conf/conf.h"
@@ -385,44 +386,21 @@ config_parse_ipport(const char *s, unsigned defport, char *host,
     size_t hostlen, unsigned *port)
 {
 	unsigned char	 addr[sizeof(struct in6_addr)];
-	const char	*end, *ps;
 	char		 buf[INET6_ADDRSTRLEN];
-	size_t		 hlen;
-	unsigned long	 v;
-	int		 af;
+	struct hostport	 hp;
 
-	if (s[0] == '[') {
-		if ((end = strchr(s, ']')) == NULL)
-			return -1;
-		s++;
-		hlen = (size_t)(end - s);
-		ps = end + 1;
-		af = AF_INET6;
-	} else {
-		hlen = strcspn(s, ":");
-		ps = s + hlen;
-		af = AF_INET;
-	}
-	if (hlen == 0 || hlen >= sizeof(buf) || hlen >= hostlen)
+	if (hostport_parse(s, strlen(s), 0, &hp) != HOSTPORT_OK ||
+	    hp.hostlen == 0 || hp.hostlen >= sizeof(buf) ||
+	    hp.hostlen >= hostlen)
 		return -1;
-	memcpy(buf, s, hlen);
-	buf[hlen] = '\0';
-	if (inet_pton(af, buf, addr) != 1)
+	memcpy(buf, hp.host, hp.hostlen);
+	buf[hp.hostlen] = '\0';
+	/* Addresses only; brackets for IPv6, and only for it. */
+	if (inet_pton(hp.bracketed ? AF_INET6 : AF_INET, buf, addr) != 1)
 		return -1;
-	if (*ps == '\0') {
-		if (defport == 0)
-			return -1;
-		v = defport;
-	} else {
-		/* Digits only: strtoul() would take a sign and spaces. */
-		if (*ps++ != ':' || *ps == '\0' || strlen(ps) > 5 ||
-		    strspn(ps, "0123456789") != strlen(ps))
-			return -1;
-		v = strtoul(ps, NULL, 10);
-		if (v == 0 || v > 65535)
-			return -1;
-	}
-	memcpy(host, buf, hlen + 1);
-	*port = (unsigned)v;
+	if (!hp.has_port && defport == 0)
+		return -1;
+	memcpy(host, buf, hp.hostlen + 1);
+	*port = hp.has_port ? hp.port : defport;
 	return 0;
 }

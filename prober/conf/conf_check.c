@@ -15,7 +15,7 @@
 #include "conf/conf_internal.h"
 #include "conf/confparse.h"
 #include "conf/defaults.h"
-#include "alert/httpc.h"
+#include "common/url.h"
 #include "conf/secret.h"
 #include "sipcanary.h"
 
@@ -162,7 +162,7 @@ cf_sink_secret(struct cf_parse *p, struct sink_conf *sk, int line,
 static int
 cf_sink_finish(struct cf_parse *p, struct sink_conf *sk, const int *l)
 {
-	struct httpc_url u;
+	struct url	 u;
 	char		 e[256];
 	const char	*tname;
 
@@ -193,14 +193,14 @@ cf_sink_finish(struct cf_parse *p, struct sink_conf *sk, const int *l)
 	if (sk->url == NULL &&
 	    cf_strdup(p, sk->line, &sk->url, CONFIG_PAGERDUTY_URL) == -1)
 		return -1;
-	if (httpc_url_parse(sk->url, &u, e, sizeof(e)) == -1)
+	if (url_parse(sk->url, &u, e, sizeof(e)) == -1)
 		return cf_error(p, l[KEY_URL], "url: %s", e);
 	if (sk->type != SINK_WEBHOOK && strchr(u.path, '?') != NULL)
 		return cf_error(p, l[KEY_URL], "url: no query (?...) for %s "
 		    "sinks: give the base URL; the API path is appended",
 		    tname);
 	/* A secret in clear text on a network is a leaked secret. */
-	if (sk->secret_file != NULL && !u.tls && !httpc_url_loopback(&u))
+	if (sk->secret_file != NULL && !u.tls && !url_loopback(&u))
 		return cf_error(p, l[KEY_URL] != 0 ? l[KEY_URL] : sk->line,
 		    "url: http:// would send the %s in clear text: use "
 		    "https:// (http:// is for loopback only)",

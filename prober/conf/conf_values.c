@@ -23,7 +23,7 @@
 #include "conf/confparse.h"
 #include "conf/defaults.h"
 #include "conf/duration.h"
-#include "alert/httpc.h"
+#include "common/url.h"
 #include "sipcanary.h"
 #include "conf/target.h"
 
@@ -464,7 +464,7 @@ cf_sink_delivery(struct cf_parse *p, int id, int line, const char *value,
     struct sink_conf *sk)
 {
 	const char	*name = cf_keys[id].name;
-	struct httpc_url u;
+	struct url	 u;
 	char		 q[CONFPARSE_QUOTE], e[256];
 	int		 w;
 
@@ -482,7 +482,7 @@ cf_sink_delivery(struct cf_parse *p, int id, int line, const char *value,
 		if (confparse_text(&p->cp, line, name, value,
 		    CONFIG_URL_MAX) == -1)
 			return -1;
-		if (httpc_url_parse(value, &u, e, sizeof(e)) == -1)
+		if (url_parse(value, &u, e, sizeof(e)) == -1)
 			return cf_error(p, line, "url: %s", e);
 		return cf_strdup(p, line, &sk->url, value);
 	case KEY_ROUTING_KEY_FILE:
