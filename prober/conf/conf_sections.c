@@ -253,8 +253,8 @@ cf_reword_section(struct cf_parse *p, int line, enum confparse_msg msg,
 		return 1;
 	}
 	if (strcmp(arg, "target") == 0)
-		cf_error(p, line, "target: expected \"{\" after the name, as in "
-		    "target \"voice-prod\" { }");
+		cf_error(p, line, "target: expected \"{\" after the name, "
+		    "as in target \"voice-prod\" { }");
 	else if (strcmp(arg, "sink") == 0)
 		cf_error(p, line, "sink: expected \"{\" after the name, as in "
 		    "sink \"am\" { type = \"alertmanager\" }");

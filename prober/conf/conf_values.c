@@ -28,7 +28,7 @@
 #include "conf/target.h"
 
 /* What a group of keys returns for a key of another group. */
-#define CF_OTHER	1
+#define CF_OTHER_GROUP	1
 
 static const char *const cf_sink_formats[] = {
 	[SINK_FORMAT_JSON] = "json",
@@ -148,7 +148,7 @@ cf_top_value(struct cf_parse *p, int id, int line, const char *value)
 		if (config_parse_ipport(value, 0, host, sizeof(host),
 		    &port) == -1)
 			return cf_error(p, line, "listen: expected IP:PORT (as "
-			    "in 127.0.0.1:9464 or [::1]:9464), not \"%s\"", q);
+			    "in " CF_LISTEN " or [::1]:9464), not \"%s\"", q);
 		return cf_strdup(p, line, &c->listen, value);
 	case KEY_STATE_DIR:
 		if (confparse_text(&p->cp, line, "state_dir", value,
@@ -196,7 +196,10 @@ cf_top_value(struct cf_parse *p, int id, int line, const char *value)
 	return cf_error(p, line, "%s: internal error", cf_keys[id].name);
 }
 
-/* A target's URI, credentials and how to reach it, into tc. CF_OTHER for another key. */
+/*
+ * A target's URI, credentials and how to reach it, into tc; or
+ * CF_OTHER_GROUP.
+ */
 static int
 cf_target_reach(struct cf_parse *p, int id, int line, const char *value,
     struct target_conf *tc)
@@ -255,10 +258,13 @@ cf_target_reach(struct cf_parse *p, int id, int line, const char *value,
 			    "\"1.3\", not \"%s\"", q);
 		return 0;
 	}
-	return CF_OTHER;
+	return CF_OTHER_GROUP;
 }
 
-/* A target's timings, flows, thresholds and switches, into tc. CF_OTHER for another key. */
+/*
+ * A target's timings, flows, thresholds and switches, into tc; or
+ * CF_OTHER_GROUP.
+ */
 static int
 cf_target_timing(struct cf_parse *p, int id, int line, const char *value,
     struct target_conf *tc)
@@ -326,10 +332,10 @@ cf_target_timing(struct cf_parse *p, int id, int line, const char *value,
 		    &tc->allow_mixed_certs) = v;
 		return 0;
 	}
-	return CF_OTHER;
+	return CF_OTHER_GROUP;
 }
 
-/* A target's alert rule settings, into tc. CF_OTHER for another key. */
+/* A target's alert rule settings, into tc; or CF_OTHER_GROUP. */
 static int
 cf_target_alert(struct cf_parse *p, int id, int line, const char *value,
     struct target_conf *tc)
@@ -375,7 +381,7 @@ cf_target_alert(struct cf_parse *p, int id, int line, const char *value,
 		tc->reconnect_min_ratio = d;
 		return 0;
 	}
-	return CF_OTHER;
+	return CF_OTHER_GROUP;
 }
 
 /* A value of a target or of defaults, into tc. */
@@ -385,9 +391,9 @@ cf_target_value(struct cf_parse *p, int id, int line, const char *value,
 {
 	int	 rc;
 
-	if ((rc = cf_target_reach(p, id, line, value, tc)) != CF_OTHER ||
-	    (rc = cf_target_timing(p, id, line, value, tc)) != CF_OTHER ||
-	    (rc = cf_target_alert(p, id, line, value, tc)) != CF_OTHER)
+	if ((rc = cf_target_reach(p, id, line, value, tc)) != CF_OTHER_GROUP ||
+	    (rc = cf_target_timing(p, id, line, value, tc)) != CF_OTHER_GROUP ||
+	    (rc = cf_target_alert(p, id, line, value, tc)) != CF_OTHER_GROUP)
 		return rc;
 	return cf_error(p, line, "%s: internal error", cf_keys[id].name);
 }
@@ -458,7 +464,7 @@ done:
 	return rc;
 }
 
-/* Where and how a sink delivers, into sk. CF_OTHER for another key. */
+/* Where and how a sink delivers, into sk; or CF_OTHER_GROUP. */
 static int
 cf_sink_delivery(struct cf_parse *p, int id, int line, const char *value,
     struct sink_conf *sk)
@@ -504,10 +510,10 @@ cf_sink_delivery(struct cf_parse *p, int id, int line, const char *value,
 	case KEY_MATCH:
 		return cf_match(p, line, value, sk);
 	}
-	return CF_OTHER;
+	return CF_OTHER_GROUP;
 }
 
-/* A sink's timeouts, outbox and retries, into sk. CF_OTHER for another key. */
+/* A sink's timeouts, outbox and retries, into sk; or CF_OTHER_GROUP. */
 static int
 cf_sink_timing(struct cf_parse *p, int id, int line, const char *value,
     struct sink_conf *sk)
@@ -557,7 +563,7 @@ cf_sink_timing(struct cf_parse *p, int id, int line, const char *value,
 		sk->enabled = w;
 		return 0;
 	}
-	return CF_OTHER;
+	return CF_OTHER_GROUP;
 }
 
 /* A value of a sink, into sk. */
@@ -567,8 +573,8 @@ cf_sink_value(struct cf_parse *p, int id, int line, const char *value,
 {
 	int	 rc;
 
-	if ((rc = cf_sink_delivery(p, id, line, value, sk)) != CF_OTHER ||
-	    (rc = cf_sink_timing(p, id, line, value, sk)) != CF_OTHER)
+	if ((rc = cf_sink_delivery(p, id, line, value, sk)) != CF_OTHER_GROUP ||
+	    (rc = cf_sink_timing(p, id, line, value, sk)) != CF_OTHER_GROUP)
 		return rc;
 	return cf_error(p, line, "%s: internal error", cf_keys[id].name);
 }

@@ -326,8 +326,8 @@ confparse_blank_block(struct confparse *cp, char **sp, int *line)
 	*s = ' ';
 	for (s++; !(s[0] == '*' && s[1] == '/'); s++) {
 		if (*s == '\0')
-			return confparse_error(cp, start, "unterminated comment "
-			    "(no closing */)");
+			return confparse_error(cp, start, "unterminated "
+			    "comment (no closing */)");
 		if (*s == '\n')
 			(*line)++;
 		else

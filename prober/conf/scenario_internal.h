@@ -20,8 +20,6 @@
 #define SCN_QUOTE	CONFPARSE_QUOTE
 #define SCN_LABEL_MAX	64
 #define SCN_TEXT_MAX	1000	/* description */
-#define SCN_BACKOFF_BASE 30	/* RFC 5626 section 4.5 base-time */
-#define SCN_BACKOFF_MAX	1800	/* RFC 5626 section 4.5 max-time */
 
 #define K(k)		(1u << (k))
 #define K_SIP		(K(SC_STEP_REGISTER) | K(SC_STEP_REREGISTER) | \

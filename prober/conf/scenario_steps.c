@@ -18,6 +18,7 @@
 #include <confuse.h>
 
 #include "conf/confparse.h"
+#include "conf/defaults.h"
 #include "conf/scenario.h"
 #include "conf/scenario_internal.h"
 
@@ -188,9 +189,9 @@ scn_step_rules(struct scn_parse *p, int kind, int line, const int *l,
 		if (st->backoff != SC_BACKOFF_RFC5626)
 			break;
 		if (l[OPT_BASE] == 0)
-			st->backoff_base = SCN_BACKOFF_BASE;
+			st->backoff_base = CF_SCN_BACKOFF_BASE;
 		if (l[OPT_MAX] == 0)
-			st->backoff_max = SCN_BACKOFF_MAX;
+			st->backoff_max = CF_SCN_BACKOFF_MAX;
 		if (st->backoff_base > st->backoff_max)
 			return scn_error(p, l[OPT_BASE] ? l[OPT_BASE] : line,
 			    "step \"reconnect\": base (%gs) is more than max "
@@ -510,7 +511,8 @@ scn_scenario(struct scn_parse *p, cfg_t *cfg, const char *text)
 	if ((s = scn_gets(cfg, l, OPT_DESCRIPTION)) != NULL &&
 	    (sc->description = strdup(s)) == NULL)
 		goto oom;
-	sc->clients = (unsigned)scn_geti(cfg, l, OPT_CLIENTS, 1);
+	sc->clients = (unsigned)scn_geti(cfg, l, OPT_CLIENTS,
+	    CF_SCN_CLIENTS);
 	sc->ramp = scn_getf(cfg, l, OPT_RAMP, 0);
 	sc->duration = scn_getf(cfg, l, OPT_DURATION, 0);
 	if ((s = scn_gets(cfg, l, OPT_USER)) != NULL &&
@@ -519,7 +521,8 @@ scn_scenario(struct scn_parse *p, cfg_t *cfg, const char *text)
 	if ((s = scn_gets(cfg, l, OPT_USERS)) != NULL &&
 	    (sc->user_template = strdup(s)) == NULL)
 		goto oom;
-	sc->user_first = (unsigned)scn_geti(cfg, l, OPT_USER_FIRST, 1);
+	sc->user_first = (unsigned)scn_geti(cfg, l, OPT_USER_FIRST,
+	    CF_SCN_USER_FIRST);
 	if ((s = scn_gets(cfg, l, OPT_PASSWORD_FILE)) != NULL &&
 	    (sc->password_file = confparse_path(p->cp.file, s)) == NULL)
 		goto oom;

@@ -14,6 +14,7 @@
 #include <sofia-sip/url.h>
 
 #include "common/hostport.h"
+#include "conf/defaults.h"
 #include "conf/target.h"
 
 int
@@ -100,7 +101,7 @@ target_parse_hostport(const char *s, char **host, unsigned *port, char *err,
 	const char	*shown = s[0] == '[' ? s + 1 : s;
 
 	*host = NULL;
-	*port = TARGET_PORT;
+	*port = CF_CONNECT_PORT;
 	e = hostport_parse(s, strlen(s), 0, &hp);
 	if (e == HOSTPORT_NO_BRACKET) {
 		snprintf(err, errlen, "bad address \"%s\": missing ]", s);
