@@ -29,7 +29,8 @@
  * loopback.
  *
  * This file owns loading, freeing and comparing configs, the key table
- * and libconfuse's option tables.
+ * and libconfuse's option tables; config_parse_ipport() checks the
+ * addresses of listen and dns_server (common/hostport.c splits them).
  */
 #include "config.h"
 

@@ -24,7 +24,7 @@
  *  - Sections with the same title are merged, the second replacing the
  *    first.  The parsers take each titled section out of the tree in the
  *    validate callback that runs when it closes, so that no two titles
- *    ever meet (see scenario.c and conf.c).
+ *    ever meet (see scenario_steps.c and conf_sections.c).
  *
  * Its callbacks carry no user pointer, so the parse in progress is a
  * file-static; the lexer is itself global, so parsing was never
@@ -389,24 +389,22 @@ confparse_strip(struct confparse *cp, const char *text)
 				word = 1;
 			break;
 		case '*':
-			confparse_error(cp, line, "unexpected \"*\"");
-			goto fail;
 		case '$':
-			if (s[1] == '{') {
-				confparse_error(cp, line, "%s", cp->envmsg);
+			/* What the lexer would drop or expand silently. */
+			if (*s == '*' || s[1] == '{') {
+				confparse_error(cp, line, "%s", *s == '*' ?
+				    "unexpected \"*\"" : cp->envmsg);
 				goto fail;
 			}
 			word = 1;
 			break;
 		case ';':
-			if (cp->semicolons) {
+			if (cp->semicolons)
 				*s = ' ';
-				word = 0;
-			} else
-				word = 1;
+			word = !cp->semicolons;
 			break;
 		case '{':
-			if ((size_t)depth < sizeof(open) / sizeof(open[0]))
+			if (depth < CONFPARSE_BRACES)
 				open[depth] = line;
 			depth++;
 			word = 0;
@@ -424,9 +422,8 @@ confparse_strip(struct confparse *cp, const char *text)
 	}
 	/* libconfuse 3.3 takes the end of the file for a closing brace. */
 	if (depth > 0) {
-		if ((size_t)depth > sizeof(open) / sizeof(open[0]))
-			depth = sizeof(open) / sizeof(open[0]);
-		confparse_error(cp, open[depth - 1], "this \"{\" is never "
+		confparse_error(cp, open[(depth > CONFPARSE_BRACES ?
+		    CONFPARSE_BRACES : depth) - 1], "this \"{\" is never "
 		    "closed (a \"}\" is missing)");
 		goto fail;
 	}
