@@ -28,11 +28,6 @@
 #define IN_TARGET	0x4
 #define IN_SINK		0x8
 
-#define IN_TOP		0x1
-#define IN_DEFAULTS	0x2
-#define IN_TARGET	0x4
-#define IN_SINK		0x8
-
 enum cf_key {
 	KEY_VANTAGE = 0,
 	KEY_LISTEN,
@@ -103,6 +98,7 @@ struct cf_frame {
 	struct sink_conf sk;
 };
 
+/* One parse of a config file: what is built, and what is remembered. */
 struct cf_parse {
 	struct confparse cp;
 	cfg_t		*root;
@@ -120,6 +116,7 @@ struct cf_parse {
 	cfg_opt_t	 target_opts[KEY_NUM + 2];
 	cfg_opt_t	 sink_opts[KEY_NUM + 2];
 };
+
 /* confparse_error() for this parse: the first error only, with its line. */
 #define cf_error(p, ...)	confparse_error(&(p)->cp, __VA_ARGS__)
 

@@ -55,7 +55,6 @@ enum scn_optid {
 	OPT_NUM
 };
 
-
 /*
  * Every option: its libconfuse type and the step kinds it applies to.
  * The order of the step options is the order of "X takes ..." in
@@ -82,6 +81,7 @@ struct scn_frame {
 	size_t		 capsteps;
 };
 
+/* One parse of a scenario file. */
 struct scn_parse {
 	struct confparse cp;
 	struct scn_frame frames[SCENARIO_MAX_DEPTH + 1];
