@@ -2,7 +2,7 @@
  * httpc.c - the HTTP client of the alert sinks: one POST per connection
  * ("Connection: close"), http or https, on the daemon's event_base.
  *
- * Owns: URL parsing for sinks, the client SSL_CTX (verification against
+ * Owns: the client SSL_CTX (verification against
  * ca_file or the system store, TLS 1.2 at least), the asynchronous name
  * lookups (libevent's evdns: never a blocking getaddrinfo() on the loop
  * the probes are timed on), each request's connection, its total timer,
@@ -86,7 +86,7 @@ struct httpc_req {
 	struct evdns_getaddrinfo_request *dnsreq;
 	struct evbuffer	*out;		/* the request, until connected */
 	SSL		*ssl;		/* owned by bev once it exists */
-	struct httpc_url url;
+	struct url	 url;
 	httpc_cb	 cb;
 	void		*arg;
 	enum httpc_state state;
@@ -123,148 +123,6 @@ httpc_now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* -------------------------------------------------------------------- */
-/* URLs */
-
-static int
-httpc_lower_prefix(const char *s, const char *prefix)
-{
-	return strncasecmp(s, prefix, strlen(prefix)) == 0;
-}
-
-int
-httpc_url_parse(const char *url, struct httpc_url *u, char *err,
-    size_t errlen)
-{
-	const char	*s, *auth, *end, *hend, *p;
-	unsigned char	 addr[sizeof(struct in6_addr)];
-	unsigned long	 port;
-	size_t		 alen, hlen;
-
-	memset(u, 0, sizeof(*u));
-	if (httpc_lower_prefix(url, "https://")) {
-		u->tls = 1;
-		u->port = 443;
-		auth = url + 8;
-	} else if (httpc_lower_prefix(url, "http://")) {
-		u->port = 80;
-		auth = url + 7;
-	} else {
-		snprintf(err, errlen, "expected an http:// or https:// URL");
-		return -1;
-	}
-	for (s = url; *s != '\0'; s++)
-		if ((unsigned char)*s <= 0x20 || (unsigned char)*s >= 0x7f) {
-			snprintf(err, errlen, "a URL is printable ASCII "
-			    "without spaces (percent-encode the rest)");
-			return -1;
-		}
-	alen = strcspn(auth, "/?#");
-	end = auth + alen;
-	if (memchr(auth, '@', alen) != NULL) {
-		snprintf(err, errlen, "must not hold credentials "
-		    "(user:password@): URLs are logged; use a token file");
-		return -1;
-	}
-	if (strchr(end, '#') != NULL) {
-		snprintf(err, errlen, "must not have a fragment (#...)");
-		return -1;
-	}
-	if (auth[0] == '[') {
-		if ((hend = memchr(auth, ']', alen)) == NULL) {
-			snprintf(err, errlen, "no \"]\" after the IPv6 "
-			    "address");
-			return -1;
-		}
-		hlen = (size_t)(hend - auth - 1);
-		if (hlen == 0 || hlen > HTTPC_HOST_MAX) {
-			snprintf(err, errlen, "bad IPv6 address");
-			return -1;
-		}
-		memcpy(u->host, auth + 1, hlen);
-		u->host[hlen] = '\0';
-		if (inet_pton(AF_INET6, u->host, addr) != 1) {
-			snprintf(err, errlen, "bad IPv6 address");
-			return -1;
-		}
-		u->literal = 1;
-		p = hend + 1;
-	} else {
-		hend = memchr(auth, ':', alen);
-		if (hend != NULL && memchr(hend + 1, ':',
-		    (size_t)(end - hend - 1)) != NULL) {
-			snprintf(err, errlen, "IPv6 addresses go in brackets, "
-			    "as in http://[::1]:9093");
-			return -1;
-		}
-		hlen = hend != NULL ? (size_t)(hend - auth) : alen;
-		if (hlen == 0) {
-			snprintf(err, errlen, "no host");
-			return -1;
-		}
-		if (hlen > HTTPC_HOST_MAX - 1) {
-			snprintf(err, errlen, "host name too long");
-			return -1;
-		}
-		memcpy(u->host, auth, hlen);
-		u->host[hlen] = '\0';
-		if (strspn(u->host, "abcdefghijklmnopqrstuvwxyz"
-		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.") != hlen ||
-		    u->host[0] == '.' || u->host[0] == '-' ||
-		    strstr(u->host, "..") != NULL) {
-			snprintf(err, errlen, "bad host name (IPv6 addresses "
-			    "go in brackets)");
-			return -1;
-		}
-		u->literal = inet_pton(AF_INET, u->host, addr) == 1;
-		p = auth + hlen;
-	}
-	if (p < end) {
-		if (*p != ':' || p + 1 == end ||
-		    (size_t)(end - p - 1) > 5 ||
-		    strspn(p + 1, "0123456789") < (size_t)(end - p - 1)) {
-			snprintf(err, errlen, "bad port (1-65535)");
-			return -1;
-		}
-		port = strtoul(p + 1, NULL, 10);
-		if (port == 0 || port > 65535) {
-			snprintf(err, errlen, "bad port (1-65535)");
-			return -1;
-		}
-		u->port = (unsigned)port;
-	}
-	if (*end == '\0')
-		snprintf(u->path, sizeof(u->path), "/");
-	else if (*end == '?')
-		snprintf(u->path, sizeof(u->path), "/%s", end);
-	else
-		snprintf(u->path, sizeof(u->path), "%s", end);
-	if (strlen(end) + 1 > HTTPC_PATH_MAX) {
-		snprintf(err, errlen, "path longer than %d bytes",
-		    HTTPC_PATH_MAX - 1);
-		return -1;
-	}
-	snprintf(u->origin, sizeof(u->origin), "%s://%s%s%s:%u",
-	    u->tls ? "https" : "http", strchr(u->host, ':') ? "[" : "",
-	    u->host, strchr(u->host, ':') ? "]" : "", u->port);
-	return 0;
-}
-
-int
-httpc_url_loopback(const struct httpc_url *u)
-{
-	struct in_addr	 a4;
-	struct in6_addr	 a6;
-
-	if (strcasecmp(u->host, "localhost") == 0)
-		return 1;
-	if (inet_pton(AF_INET, u->host, &a4) == 1)
-		return (ntohl(a4.s_addr) >> 24) == 127;
-	if (inet_pton(AF_INET6, u->host, &a6) == 1)
-		return IN6_IS_ADDR_LOOPBACK(&a6);
-	return 0;
 }
 
 /* -------------------------------------------------------------------- */
@@ -947,7 +805,7 @@ httpc_resolve(struct httpc_req *r)
 }
 
 struct httpc_req *
-httpc_post(struct httpc *c, const struct httpc_url *url,
+httpc_post(struct httpc *c, const struct url *url,
     const char *const *headers, const char *body, size_t len,
     double timeout, httpc_cb cb, void *arg)
 {

@@ -9,42 +9,14 @@
 
 #include <stddef.h>
 
+#include "common/url.h"
+
 struct event_base;
 struct httpc;
 struct httpc_req;
 
-#define HTTPC_HOST_MAX		254	/* a DNS name, or an IP address */
-#define HTTPC_PATH_MAX		2048	/* path and query, as sent */
-#define HTTPC_ORIGIN_MAX	(HTTPC_HOST_MAX + 20)
+#define HTTPC_HOST_MAX		URL_HOST_MAX
 #define HTTPC_KEEP_BODY		512	/* bytes of a response kept for logs */
-
-/* An http(s) URL, split. */
-struct httpc_url {
-	int		 tls;		/* 1: https */
-	int		 literal;	/* host is an IP address: no DNS, and
-					   the certificate must name the IP */
-	char		 host[HTTPC_HOST_MAX + 1];	/* no brackets */
-	unsigned	 port;		/* 80 or 443 unless given */
-	char		 path[HTTPC_PATH_MAX + 1];	/* "/" at least */
-	char		 origin[HTTPC_ORIGIN_MAX];	/* scheme://host:port,
-					   for logs: the path is left out, as
-					   it may be a secret (chat webhooks
-					   carry their token in it) */
-};
-
-/*
- * Parses an absolute http:// or https:// URL: a host name, an IPv4
- * address or an IPv6 address in brackets, an optional port, and a path
- * with an optional query, in printable ASCII without spaces.  Refused:
- * credentials in the URL (user:password@, which would end up in logs)
- * and fragments.  0, or -1 with the reason in err (the URL is not
- * repeated there).
- */
-int		 httpc_url_parse(const char *url, struct httpc_url *,
-		    char *err, size_t errlen);
-
-/* 1 if the URL's host is loopback (127.0.0.0/8, ::1 or "localhost"). */
-int		 httpc_url_loopback(const struct httpc_url *);
 
 /* What a request came to; valid during the callback only. */
 struct httpc_result {
@@ -81,7 +53,7 @@ void		 httpc_free(struct httpc *);
  * whole request: DNS, connect, TLS, sending and the response.  NULL
  * only when out of memory or for a bad argument.
  */
-struct httpc_req *httpc_post(struct httpc *, const struct httpc_url *url,
+struct httpc_req *httpc_post(struct httpc *, const struct url *url,
 		    const char *const *headers, const char *body, size_t len,
 		    double timeout, httpc_cb cb, void *arg);
 

@@ -68,7 +68,7 @@ struct sink {
 	int		 type;
 	int		 format;
 	int		 enabled;
-	struct httpc_url url;		/* the path of the endpoint joined */
+	struct url	 url;		/* the path of the endpoint joined */
 	char		*secret;	/* routing key or token, or NULL */
 	struct sink_conf conf;		/* for sink_payload() and match:
 					   name, type, format, match,
@@ -353,7 +353,7 @@ sink_pump(struct sink *s)
 /* the sink */
 
 static int
-sink_join(struct httpc_url *u, const char *suffix, char *err, size_t errlen)
+sink_join(struct url *u, const char *suffix, char *err, size_t errlen)
 {
 	size_t	 n = strlen(u->path);
 
@@ -422,7 +422,7 @@ sink_new(struct event_base *base, const struct sink_conf *c,
 	if (!s->enabled)
 		return s;
 
-	if (httpc_url_parse(c->url != NULL ? c->url : "", &s->url, e,
+	if (url_parse(c->url != NULL ? c->url : "", &s->url, e,
 	    sizeof(e)) == -1) {
 		snprintf(err, errlen, "sink %s: url: %s", s->name, e);
 		goto fail;

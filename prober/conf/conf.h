@@ -206,8 +206,9 @@ int		 config_password_env(const char *name, char *buf, size_t len);
 
 /*
  * Parses "IPv4:port" or "[IPv6]:port" (addresses only: no host names),
- * or the address alone when defport is not 0.  Writes the address
- * without brackets into host.  0, or -1 if s is not one.
+ * or the address alone when defport is not 0, by the rules of
+ * hostport_parse() (port 0 is refused).  Writes the address without
+ * brackets into host.  0, or -1 if s is not one.
  */
 int		 config_parse_ipport(const char *s, unsigned defport,
 		    char *host, size_t hostlen, unsigned *port);

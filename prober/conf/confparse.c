@@ -24,7 +24,7 @@
  *  - Sections with the same title are merged, the second replacing the
  *    first.  The parsers take each titled section out of the tree in the
  *    validate callback that runs when it closes, so that no two titles
- *    ever meet (see scenario.c and conf.c).
+ *    ever meet (see scenario_steps.c and conf_sections.c).
  *
  * Its callbacks carry no user pointer, so the parse in progress is a
  * file-static; the lexer is itself global, so parsing was never
@@ -82,6 +82,12 @@ struct confparse *
 confparse_current(void)
 {
 	return confparse_cur;
+}
+
+void *
+confparse_owner(void)
+{
+	return confparse_cur != NULL ? confparse_cur->owner : NULL;
 }
 
 int
@@ -266,6 +272,74 @@ confparse_parse(struct confparse *cp, cfg_t *cfg, const char *text)
 }
 
 /*
+ * The quoted string that starts at *sp: *sp moves to its closing quote,
+ * and *line past the newlines in it.  0, or -1 with the error recorded
+ * (never closed, or "${" in a double-quoted string).
+ */
+static int
+confparse_strip_string(struct confparse *cp, char **sp, int *line)
+{
+	char	*s = *sp, q = *s;
+	int	 start = *line;
+
+	for (s++; *s != q; s++) {
+		if (*s == '\0')
+			return confparse_error(cp, start, "unterminated string "
+			    "(no closing %c)", q);
+		if (*s == '\\' && s[1] != '\0') {
+			if (*++s == '\n')
+				(*line)++;
+			continue;
+		}
+		if (*s == '\n')
+			(*line)++;
+		if (q == '"' && s[0] == '$' && s[1] == '{')
+			return confparse_error(cp, *line, "%s", cp->envmsg);
+	}
+	*sp = s;
+	return 0;
+}
+
+/* A # or // comment at *sp, blanked out up to its newline. */
+static void
+confparse_blank_line(char **sp)
+{
+	char	*s = *sp;
+
+	while (s[1] != '\0' && s[1] != '\n')
+		*s++ = ' ';
+	*s = ' ';
+	*sp = s;
+}
+
+/*
+ * A C comment at *sp, blanked out but for its newlines (counted in
+ * *line).  0, or -1 with the error recorded if it is never closed.
+ */
+static int
+confparse_blank_block(struct confparse *cp, char **sp, int *line)
+{
+	char	*s = *sp;
+	int	 start = *line;
+
+	*s++ = ' ';
+	*s = ' ';
+	for (s++; !(s[0] == '*' && s[1] == '/'); s++) {
+		if (*s == '\0')
+			return confparse_error(cp, start, "unterminated "
+			    "comment (no closing */)");
+		if (*s == '\n')
+			(*line)++;
+		else
+			*s = ' ';
+	}
+	*s++ = ' ';
+	*s = ' ';
+	*sp = s;
+	return 0;
+}
+
+/*
  * libconfuse 3.3 counts two lines too many for every # or // comment and
  * one too many for every C comment, so it must never see one.  This
  * follows its lexer: # starts a comment anywhere outside quotes, // and
@@ -275,13 +349,15 @@ confparse_parse(struct confparse *cp, cfg_t *cfg, const char *text)
  * a SIP header or a log) and drop a stray '*'.  With cp->semicolons, a
  * ';' outside quotes separates settings, as in a { b = 1; c = 2 }; the
  * lexer would take it for part of the value.
+ *
+ * The switch follows the lexer character by character, hence its length.
  */
 char *
 confparse_strip(struct confparse *cp, const char *text)
 {
-	char	*out, *s, q;
+	char	*out, *s;
 	int	 open[CONFPARSE_BRACES];	/* lines of the open braces */
-	int	 line = 1, start, word = 0, depth = 0;
+	int	 line = 1, word = 0, depth = 0;
 
 	if ((out = strdup(text)) == NULL) {
 		confparse_error(cp, 0, "out of memory");
@@ -295,76 +371,40 @@ confparse_strip(struct confparse *cp, const char *text)
 			break;
 		case '"':
 		case '\'':
-			q = *s;
-			start = line;
-			for (s++; *s != q; s++) {
-				if (*s == '\0') {
-					confparse_error(cp, start,
-					    "unterminated string (no closing "
-					    "%c)", q);
-					goto fail;
-				}
-				if (*s == '\\' && s[1] != '\0') {
-					if (*++s == '\n')
-						line++;
-					continue;
-				}
-				if (*s == '\n')
-					line++;
-				if (q == '"' && s[0] == '$' && s[1] == '{')
-					goto envvar;
-			}
+			if (confparse_strip_string(cp, &s, &line) == -1)
+				goto fail;
 			word = 0;
 			break;
 		case '#':
-			while (s[1] != '\0' && s[1] != '\n')
-				*s++ = ' ';
-			*s = ' ';
+			confparse_blank_line(&s);
 			word = 0;
 			break;
 		case '/':
-			if (!word && s[1] == '/') {
-				while (s[1] != '\0' && s[1] != '\n')
-					*s++ = ' ';
-				*s = ' ';
-			} else if (!word && s[1] == '*') {
-				start = line;
-				*s++ = ' ';
-				*s = ' ';
-				for (s++; !(s[0] == '*' && s[1] == '/'); s++) {
-					if (*s == '\0') {
-						confparse_error(cp, start,
-						    "unterminated comment (no "
-						    "closing */)");
-						goto fail;
-					}
-					if (*s == '\n')
-						line++;
-					else
-						*s = ' ';
-				}
-				*s++ = ' ';
-				*s = ' ';
+			if (!word && s[1] == '/')
+				confparse_blank_line(&s);
+			else if (!word && s[1] == '*') {
+				if (confparse_blank_block(cp, &s, &line) == -1)
+					goto fail;
 			} else
 				word = 1;
 			break;
 		case '*':
-			confparse_error(cp, line, "unexpected \"*\"");
-			goto fail;
 		case '$':
-			if (s[1] == '{')
-				goto envvar;
+			/* What the lexer would drop or expand silently. */
+			if (*s == '*' || s[1] == '{') {
+				confparse_error(cp, line, "%s", *s == '*' ?
+				    "unexpected \"*\"" : cp->envmsg);
+				goto fail;
+			}
 			word = 1;
 			break;
 		case ';':
-			if (cp->semicolons) {
+			if (cp->semicolons)
 				*s = ' ';
-				word = 0;
-			} else
-				word = 1;
+			word = !cp->semicolons;
 			break;
 		case '{':
-			if ((size_t)depth < sizeof(open) / sizeof(open[0]))
+			if (depth < CONFPARSE_BRACES)
 				open[depth] = line;
 			depth++;
 			word = 0;
@@ -374,33 +414,21 @@ confparse_strip(struct confparse *cp, const char *text)
 				depth--;
 			word = 0;
 			break;
-		case ' ':
-		case '\t':
-		case '\r':
-		case '=':
-		case '(':
-		case ')':
-		case '+':
-		case ',':
-			word = 0;
-			break;
 		default:
-			word = 1;
+			/* A separator, or a character of a word. */
+			word = strchr(" \t\r=()+,", *s) == NULL;
 			break;
 		}
 	}
 	/* libconfuse 3.3 takes the end of the file for a closing brace. */
 	if (depth > 0) {
-		if ((size_t)depth > sizeof(open) / sizeof(open[0]))
-			depth = sizeof(open) / sizeof(open[0]);
-		confparse_error(cp, open[depth - 1], "this \"{\" is never "
+		confparse_error(cp, open[(depth > CONFPARSE_BRACES ?
+		    CONFPARSE_BRACES : depth) - 1], "this \"{\" is never "
 		    "closed (a \"}\" is missing)");
 		goto fail;
 	}
 	return out;
 
-envvar:
-	confparse_error(cp, line, "%s", cp->envmsg);
 fail:
 	free(out);
 	return NULL;
@@ -643,6 +671,30 @@ confparse_word(const char *value, const char *const *words, size_t n)
 		if (strcmp(value, words[i]) == 0)
 			return (int)i;
 	return -1;
+}
+
+int
+confparse_lookup(const char *name, const void *table, size_t n, size_t size)
+{
+	const char	*entry = table;
+	const char	*ename;
+	size_t		 i;
+
+	for (i = 0; i < n; i++, entry += size) {
+		memcpy(&ename, entry, sizeof(ename));
+		if (strcmp(ename, name) == 0)
+			return (int)i;
+	}
+	return -1;
+}
+
+void
+confparse_list_add(char *buf, size_t len, size_t *o, const char *word)
+{
+	if (*o >= len)
+		return;
+	*o += (size_t)snprintf(buf + *o, len - *o, "%s%s", *o ? ", " : "",
+	    word);
 }
 
 int

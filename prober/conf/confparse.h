@@ -68,6 +68,9 @@ void		 confparse_end(struct confparse *);
 /* The parse in progress, for libconfuse callbacks; or NULL. */
 struct confparse *confparse_current(void);
 
+/* The owner of the parse in progress (its parser's state); or NULL. */
+void		*confparse_owner(void);
+
 /*
  * Records "FILE:LINE: message" (or "FILE: message" when line is 0) and
  * returns -1.  Only the first error is kept: the later ones are usually
@@ -180,6 +183,21 @@ int		 confparse_text(struct confparse *, int line, const char *name,
 /* The index of value in words[n], or -1. */
 int		 confparse_word(const char *value, const char *const *words,
 		    size_t n);
+
+/*
+ * The index in table[n] of the entry called name, or -1: each entry is
+ * size bytes long and starts with its name, a const char *.  For the
+ * parsers' tables of keys.
+ */
+int		 confparse_lookup(const char *name, const void *table,
+		    size_t n, size_t size);
+
+/*
+ * Appends word to the list "a, b, c" in buf[len], of which *o bytes are
+ * used; once the list is cut short, nothing more is added.
+ */
+void		 confparse_list_add(char *buf, size_t len, size_t *o,
+		    const char *word);
 
 /* The characters RFC 3261 allows unescaped in the user part of a URI. */
 #define CONFPARSE_USER_CHARS \

@@ -1,7 +1,8 @@
 /*
  * defaults.h - every built-in default of the program, in one place: the
- * config file (sipcanary.conf(5)) and the command line (sipcanary(1))
- * take theirs from here, and the man pages document these values.  The
+ * config file (sipcanary.conf(5)), scenario files
+ * (sipcanary-scenario(5)) and the command line (sipcanary(1)) take
+ * theirs from here, and the man pages document these values.  The
  * certificate windows are the library's own (sipcanary.h), so that a
  * probe without options and a configured one agree.
  */
@@ -34,5 +35,13 @@
 #define CF_RETRY_MIN		1
 #define CF_RETRY_MAX		300
 #define CF_RETRY_LIMIT		86400	/* the longest retry_max */
+#define CF_CONNECT_PORT		5061	/* connect = and --connect without
+					   a port: SIP over TLS */
+
+/* Scenario files (sipcanary-scenario(5)). */
+#define CF_SCN_CLIENTS		1
+#define CF_SCN_USER_FIRST	1
+#define CF_SCN_BACKOFF_BASE	30	/* RFC 5626 section 4.5 base-time */
+#define CF_SCN_BACKOFF_MAX	1800	/* RFC 5626 section 4.5 max-time */
 
 #endif /* SC_DEFAULTS_H */

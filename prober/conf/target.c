@@ -1,7 +1,7 @@
 /*
  * target.c - parsing what the user names: a SIP URI through Sofia-SIP's
  * URL parser (so that odd but legal URIs are handled as a SIP stack would),
- * and host:port pairs for --connect.
+ * and host:port pairs for --connect (common/hostport.c).
  */
 #include "config.h"
 
@@ -13,22 +13,9 @@
 #include <sofia-sip/su_alloc.h>
 #include <sofia-sip/url.h>
 
+#include "common/hostport.h"
+#include "conf/defaults.h"
 #include "conf/target.h"
-
-static int
-target_port(const char *s, unsigned *port)
-{
-	char		*end;
-	unsigned long	 v;
-
-	if (s == NULL || *s == '\0')
-		return -1;
-	v = strtoul(s, &end, 10);
-	if (*end != '\0' || v == 0 || v > 65535)
-		return -1;
-	*port = (unsigned)v;
-	return 0;
-}
 
 int
 target_parse_uri(struct target *t, const char *uri, char *err, size_t errlen)
@@ -79,8 +66,8 @@ target_parse_uri(struct target *t, const char *uri, char *err, size_t errlen)
 		    "(sips:%s) and the user with --user", uri, url->url_host);
 		goto done;
 	}
-	if (url->url_port != NULL && target_port(url->url_port,
-	    &t->uri_port) == -1) {
+	if (url->url_port != NULL && hostport_port(url->url_port,
+	    strlen(url->url_port), 0, &t->uri_port) == -1) {
 		snprintf(err, errlen, "bad port in \"%s\"", uri);
 		goto done;
 	}
@@ -108,42 +95,38 @@ int
 target_parse_hostport(const char *s, char **host, unsigned *port, char *err,
     size_t errlen)
 {
-	const char	*p, *colon;
-	size_t		 hlen;
+	struct hostport	 hp;
+	enum hostport_err e;
+	/* Bracketed, the messages have always shown it from the address. */
+	const char	*shown = s[0] == '[' ? s + 1 : s;
 
 	*host = NULL;
-	*port = 5061;
-	if (s[0] == '[') {
-		if ((p = strchr(s, ']')) == NULL) {
-			snprintf(err, errlen, "bad address \"%s\": missing ]",
-			    s);
-			return -1;
-		}
-		hlen = (size_t)(p - s - 1);
-		s++;
-		colon = p[1] == ':' ? p + 1 : NULL;
-		if (p[1] != '\0' && p[1] != ':') {
-			snprintf(err, errlen, "bad address \"%s\"", s - 1);
-			return -1;
-		}
-	} else {
-		colon = strrchr(s, ':');
-		if (colon != NULL && strchr(s, ':') != colon) {
-			snprintf(err, errlen, "bad address \"%s\": put an IPv6 "
-			    "address in brackets, [::1]:5061", s);
-			return -1;
-		}
-		hlen = colon != NULL ? (size_t)(colon - s) : strlen(s);
-	}
-	if (hlen == 0) {
-		snprintf(err, errlen, "bad address \"%s\": no host", s);
+	*port = CF_CONNECT_PORT;
+	e = hostport_parse(s, strlen(s), 0, &hp);
+	if (e == HOSTPORT_NO_BRACKET) {
+		snprintf(err, errlen, "bad address \"%s\": missing ]", s);
 		return -1;
 	}
-	if (colon != NULL && target_port(colon + 1, port) == -1) {
-		snprintf(err, errlen, "bad port in \"%s\" (1-65535)", s);
+	if (e == HOSTPORT_AFTER_BRACKET) {
+		snprintf(err, errlen, "bad address \"%s\"", s);
 		return -1;
 	}
-	if ((*host = strndup(s, hlen)) == NULL) {
+	if (e == HOSTPORT_BARE_V6) {
+		snprintf(err, errlen, "bad address \"%s\": put an IPv6 "
+		    "address in brackets, [::1]:5061", s);
+		return -1;
+	}
+	if (hp.hostlen == 0) {
+		snprintf(err, errlen, "bad address \"%s\": no host", shown);
+		return -1;
+	}
+	if (e == HOSTPORT_BAD_PORT) {
+		snprintf(err, errlen, "bad port in \"%s\" (1-65535)", shown);
+		return -1;
+	}
+	if (hp.has_port)
+		*port = hp.port;
+	if ((*host = strndup(hp.host, hp.hostlen)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}

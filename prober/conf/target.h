@@ -19,7 +19,10 @@ struct target {
 int	target_parse_uri(struct target *, const char *uri, char *err,
 	    size_t errlen);
 
-/* Parses "host:port", "[v6]:port" or "host" (port 5061).  -1 with err. */
+/*
+ * Parses "host:port", "[v6]:port" or "host" (port CF_CONNECT_PORT), by
+ * the rules of hostport_parse(): port 0 is refused.  -1 with err.
+ */
 int	target_parse_hostport(const char *s, char **host, unsigned *port,
 	    char *err, size_t errlen);
 

@@ -54,6 +54,7 @@
 #include <openssl/rand.h>
 #include <openssl/ssl.h>
 
+#include "common/hostport.h"
 #include "web/httpd.h"
 
 #define HTTPD_MAX_HEADERS	8192
@@ -697,29 +698,21 @@ fail:
 
 /* --- the socket ------------------------------------------------------ */
 
-/* Splits "host:port" / "[v6]:port" into its parts, in place. */
+/*
+ * Splits "host:port" / "[v6]:port" into its parts, in place, by the
+ * rules of hostport_parse(); port 0 binds any free port.
+ */
 static int
 httpd_parse_listen(char *s, char **host, char **port)
 {
-	char	*c;
+	struct hostport	 hp;
 
-	if (*s == '[') {
-		if ((c = strchr(s, ']')) == NULL || c[1] != ':')
-			return -1;
-		*c = '\0';
-		*host = s + 1;
-		*port = c + 2;
-	} else {
-		if ((c = strrchr(s, ':')) == NULL || strchr(s, ':') != c)
-			return -1;
-		*c = '\0';
-		*host = s;
-		*port = c + 1;
-	}
-	if (**host == '\0' || **port == '\0' ||
-	    strspn(*port, "0123456789") != strlen(*port) || strlen(*port) > 5 ||
-	    atoi(*port) > 65535)
+	if (hostport_parse(s, strlen(s), HOSTPORT_PORT0, &hp) != HOSTPORT_OK ||
+	    hp.hostlen == 0 || !hp.has_port)
 		return -1;
+	*host = s + (hp.host - s);
+	*port = *host + hp.hostlen + (hp.bracketed ? 2 : 1);
+	(*host)[hp.hostlen] = '\0';
 	return 0;
 }
 

@@ -59,8 +59,12 @@ sources() {
 	case "$1" in
 	fuzz_stream) echo "sip/framer.c sip/reg.c sip/digest.c" ;;
 	fuzz_digest) echo "sip/digest.c" ;;
-	fuzz_config) echo "prober/conf/conf.c prober/conf/confparse.c prober/conf/duration.c" ;;
-	fuzz_scenario) echo "prober/conf/scenario.c prober/conf/confparse.c prober/conf/duration.c" ;;
+	fuzz_config) echo "prober/conf/conf.c prober/conf/conf_values.c" \
+	    "prober/conf/conf_sections.c prober/conf/conf_check.c" \
+	    "prober/conf/confparse.c prober/conf/duration.c" \
+	    "prober/common/hostport.c prober/common/url.c" ;;
+	fuzz_scenario) echo "prober/conf/scenario.c prober/conf/scenario_steps.c" \
+	    "prober/conf/confparse.c prober/conf/duration.c" ;;
 	fuzz_dns) echo "sip/locate.c" ;;
 	esac
 }

@@ -204,7 +204,8 @@ build() {
 	"${CC:-cc}" $cflags "$@" -o "$TB/testd" "$TB/testd.c" "$src/web/httpd.c" \
 		"$src/web/metrics.c" "$src/web/metrics_expo.c" \
 		"$src/web/status_html.c" "$src/common/html.c" \
-		"$src/common/timefmt.c" "$src/common/utf8.c" $libs 2>"$TB/build.log"
+		"$src/common/timefmt.c" "$src/common/utf8.c" \
+		"$src/common/hostport.c" $libs 2>"$TB/build.log"
 }
 if build -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
 	-fno-sanitize-recover=all; then

@@ -942,11 +942,11 @@ test_transport(void **state)
 static void
 test_url(void **state)
 {
-	struct httpc_url u;
+	struct url	 u;
 	char		 err[256];
 
 	(void)state;
-	assert_int_equal(httpc_url_parse("HTTPS://Hooks.Example/a/b?c=d", &u,
+	assert_int_equal(url_parse("HTTPS://Hooks.Example/a/b?c=d", &u,
 	    err, sizeof(err)), 0);
 	assert_true(u.tls);
 	assert_false(u.literal);
@@ -954,37 +954,37 @@ test_url(void **state)
 	assert_int_equal(u.port, 443);
 	assert_string_equal(u.path, "/a/b?c=d");
 	assert_string_equal(u.origin, "https://Hooks.Example:443");
-	assert_int_equal(httpc_url_parse("http://[::1]:9093", &u, err,
+	assert_int_equal(url_parse("http://[::1]:9093", &u, err,
 	    sizeof(err)), 0);
 	assert_true(u.literal);
 	assert_string_equal(u.host, "::1");
 	assert_string_equal(u.path, "/");
 	assert_string_equal(u.origin, "http://[::1]:9093");
-	assert_true(httpc_url_loopback(&u));
-	assert_int_equal(httpc_url_parse("http://10.1.2.3?x", &u, err,
+	assert_true(url_loopback(&u));
+	assert_int_equal(url_parse("http://10.1.2.3?x", &u, err,
 	    sizeof(err)), 0);
 	assert_string_equal(u.path, "/?x");
 	assert_int_equal(u.port, 80);
-	assert_false(httpc_url_loopback(&u));
-	assert_int_equal(httpc_url_parse("http://127.9.9.9:1", &u, err,
+	assert_false(url_loopback(&u));
+	assert_int_equal(url_parse("http://127.9.9.9:1", &u, err,
 	    sizeof(err)), 0);
-	assert_true(httpc_url_loopback(&u));
-	assert_int_equal(httpc_url_parse("http://localhost", &u, err,
+	assert_true(url_loopback(&u));
+	assert_int_equal(url_parse("http://localhost", &u, err,
 	    sizeof(err)), 0);
-	assert_true(httpc_url_loopback(&u));
-	assert_int_equal(httpc_url_parse("http://a:65536/", &u, err,
+	assert_true(url_loopback(&u));
+	assert_int_equal(url_parse("http://a:65536/", &u, err,
 	    sizeof(err)), -1);
-	assert_int_equal(httpc_url_parse("http://a:/", &u, err,
+	assert_int_equal(url_parse("http://a:/", &u, err,
 	    sizeof(err)), -1);
-	assert_int_equal(httpc_url_parse("http:///x", &u, err,
+	assert_int_equal(url_parse("http:///x", &u, err,
 	    sizeof(err)), -1);
 	assert_string_equal(err, "no host");
-	assert_int_equal(httpc_url_parse("http://-a/", &u, err,
+	assert_int_equal(url_parse("http://-a/", &u, err,
 	    sizeof(err)), -1);
-	assert_int_equal(httpc_url_parse("http://[zz]/", &u, err,
+	assert_int_equal(url_parse("http://[zz]/", &u, err,
 	    sizeof(err)), -1);
 	assert_string_equal(err, "bad IPv6 address");
-	assert_int_equal(httpc_url_parse("http://a/\xc3\xa9", &u, err,
+	assert_int_equal(url_parse("http://a/\xc3\xa9", &u, err,
 	    sizeof(err)), -1);
 }
 

@@ -1,0 +1,148 @@
+/*
+ * conf_internal.h - what the files of the sipcanary.conf(5) parser share,
+ * and nothing else includes: the keys and where each may be set, the
+ * state of a parse, and the steps that conf.c calls in turn.
+ *
+ *   conf.c		loading, freeing and comparing configs; the key
+ *			table and libconfuse's option tables
+ *   conf_values.c	the parse callback of every key: each value checked
+ *			and converted while the lexer is on its line
+ *   conf_sections.c	the sections (defaults, target, sink) as they close,
+ *			and the wording of libconfuse's messages
+ *   conf_check.c	once the file is read: inheritance from defaults and
+ *			the built-in defaults, the rules between keys, secrets
+ */
+#ifndef SC_CONF_INTERNAL_H
+#define SC_CONF_INTERNAL_H
+
+#include <stddef.h>
+
+#include <confuse.h>
+
+#include "conf/conf.h"
+#include "conf/confparse.h"
+
+/* Where a key may be set. */
+#define IN_TOP		0x1
+#define IN_DEFAULTS	0x2
+#define IN_TARGET	0x4
+#define IN_SINK		0x8
+
+enum cf_key {
+	KEY_VANTAGE = 0,
+	KEY_LISTEN,
+	KEY_STATE_DIR,
+	KEY_LOG_FORMAT,
+	KEY_URI,
+	KEY_USER,
+	KEY_PASSWORD_FILE,
+	KEY_OWNER,
+	KEY_CONNECT,
+	KEY_DNS_SERVER,
+	KEY_INTERVAL,
+	KEY_TIMEOUT,
+	KEY_FLOWS,
+	KEY_KEEPALIVE,
+	KEY_RECONNECT_EVERY,
+	KEY_EXPIRES,
+	KEY_WARN_DAYS,
+	KEY_CRIT_DAYS,
+	KEY_CA_FILE,
+	KEY_TLS_MIN,
+	KEY_ALLOW_MIXED_CERTS,
+	KEY_ENABLED,
+	KEY_RUNBOOK_URL,
+	KEY_FOR,
+	KEY_RESOLVE_AFTER,
+	KEY_FLAP_WINDOW,
+	KEY_RECONNECT_MIN_RATIO,
+	KEY_RECONNECT_WINDOW,
+	KEY_TYPE,
+	KEY_URL,
+	KEY_ROUTING_KEY_FILE,
+	KEY_TOKEN_FILE,
+	KEY_FORMAT,
+	KEY_MATCH,
+	KEY_OUTBOX_MAX,
+	KEY_RESEND_INTERVAL,
+	KEY_RETRY_MIN,
+	KEY_RETRY_MAX,
+	KEY_HTTP_AUTH_FILE,
+	KEY_HTTP_TLS_CERT,
+	KEY_HTTP_TLS_KEY,
+	KEY_INSECURE_SKIP_VERIFY,
+	KEY_METRICS_SERIES_LIMIT,
+	KEY_NUM
+};
+
+struct cf_keydef {
+	const char	*name;
+	unsigned	 in;		/* IN_* */
+};
+
+/* The order is that of the lists in messages and of sipcanary.conf(5). */
+extern const struct cf_keydef cf_keys[KEY_NUM];
+
+/* Indexed by enum sink_type. */
+extern const char *const cf_sink_types[SINK_WEBHOOK + 1];
+
+/*
+ * The keys set in one section (or at the top level) and where: the
+ * values of a target or of defaults go into tc, those of a sink into sk,
+ * those of the top level straight into the config.
+ */
+struct cf_frame {
+	cfg_t		*cfg;		/* the section being read, or NULL */
+	int		 line[KEY_NUM];	/* 0: not set */
+	struct target_conf tc;
+	struct sink_conf sk;
+};
+
+/* One parse of a config file: what is built, and what is remembered. */
+struct cf_parse {
+	struct confparse cp;
+	cfg_t		*root;
+	struct sc_config *conf;
+	struct cf_frame	 top;
+	struct cf_frame	 sec;		/* the section being read */
+	struct cf_frame	 defaults;	/* once read */
+	int		 defaults_line;	/* its "{", 0 if there is none */
+	int		(*tlines)[KEY_NUM]; /* the keys each target set */
+	size_t		 cap;		/* of conf->targets and tlines */
+	int		(*slines)[KEY_NUM]; /* the keys each sink set */
+	size_t		 scap;		/* of conf->sinks and slines */
+	cfg_opt_t	 top_opts[KEY_NUM + 4];
+	cfg_opt_t	 defaults_opts[KEY_NUM + 2];
+	cfg_opt_t	 target_opts[KEY_NUM + 2];
+	cfg_opt_t	 sink_opts[KEY_NUM + 2];
+};
+
+/* confparse_error() for this parse: the first error only, with its line. */
+#define cf_error(p, ...)	confparse_error(&(p)->cp, __VA_ARGS__)
+
+/* conf.c */
+int		 cf_keyid(const char *name);
+void		 cf_target_clear(struct target_conf *);
+void		 cf_sink_clear(struct sink_conf *);
+
+/* conf_values.c */
+int		 cf_key_cb(cfg_t *cfg, cfg_opt_t *opt, const char *value,
+		    void *result);
+int		 cf_strdup(struct cf_parse *, int line, char **dst,
+		    const char *s);
+int		 cf_label(struct cf_parse *, int line, const char *what,
+		    const char *value);
+
+/* conf_sections.c */
+unsigned	 cf_where(struct cf_parse *, cfg_t *cfg);
+void		 cf_frame_clear(struct cf_frame *);
+int		 cf_defaults_end(cfg_t *parent, cfg_opt_t *opt);
+int		 cf_target_end(cfg_t *parent, cfg_opt_t *opt);
+int		 cf_sink_end(cfg_t *parent, cfg_opt_t *opt);
+int		 cf_reword(struct confparse *, cfg_t *cfg, int line,
+		    enum confparse_msg, const char *arg);
+
+/* conf_check.c */
+int		 cf_finish(struct cf_parse *);
+
+#endif /* SC_CONF_INTERNAL_H */

@@ -1,0 +1,349 @@
+/*
+ * conf_sections.c - the sections of sipcanary.conf(5) (defaults { },
+ * target "NAME" { }, sink "NAME" { }) as they close: each becomes a
+ * struct target_conf or sink_conf, or the defaults, and leaves
+ * libconfuse's tree at once, so that a second section of the same name
+ * is an error instead of a silent merge.  Also the wording of
+ * libconfuse's messages about keys and sections for this file.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <confuse.h>
+
+#include "conf/conf_internal.h"
+#include "conf/confparse.h"
+
+/* The keys of a sink, in the order of sipcanary.conf(5). */
+static const char cf_sink_keys[] = "type, url, routing_key_file, "
+    "token_file, format, match, timeout, ca_file, outbox_max, "
+    "resend_interval, retry_min, retry_max, enabled";
+
+/* Where cfg is: IN_TOP, IN_DEFAULTS, IN_TARGET or IN_SINK. */
+unsigned
+cf_where(struct cf_parse *p, cfg_t *cfg)
+{
+	if (cfg == p->root)
+		return IN_TOP;
+	if (cfg->name != NULL && strcmp(cfg->name, "defaults") == 0)
+		return IN_DEFAULTS;
+	if (cfg->name != NULL && strcmp(cfg->name, "sink") == 0)
+		return IN_SINK;
+	return IN_TARGET;
+}
+
+/* "uri, user, ..., enabled": the keys that may be set in where. */
+static const char *
+cf_key_list(unsigned where, char *buf, size_t len)
+{
+	size_t	 o = 0;
+	int	 i;
+
+	if (where == IN_SINK) {
+		snprintf(buf, len, "%s", cf_sink_keys);
+		return buf;
+	}
+	buf[0] = '\0';
+	for (i = 0; i < KEY_NUM; i++)
+		if (cf_keys[i].in & where)
+			confparse_list_add(buf, len, &o, cf_keys[i].name);
+	return buf;
+}
+void
+cf_frame_clear(struct cf_frame *f)
+{
+	cf_target_clear(&f->tc);
+	cf_sink_clear(&f->sk);
+	memset(f, 0, sizeof(*f));
+}
+
+/*
+ * The last section of opt, which has just closed: *n sections with it,
+ * the line of its "{" and its title ("" if none).  NULL with the error.
+ */
+static cfg_t *
+cf_closed(struct cf_parse *p, cfg_t *parent, cfg_opt_t *opt, unsigned *n,
+    int *line, const char **title)
+{
+	cfg_t	*sec;
+
+	if ((*n = cfg_opt_size(opt)) == 0 ||
+	    (sec = cfg_opt_getnsec(opt, *n - 1)) == NULL) {
+		cf_error(p, parent->line, "internal error: lost a section");
+		return NULL;
+	}
+	/* A section with no keys never met the parse callback. */
+	if (p->sec.cfg != NULL && p->sec.cfg != sec) {
+		cf_error(p, parent->line, "internal error: two sections open");
+		return NULL;
+	}
+	*line = confparse_at_line(sec);
+	*title = cfg_title(sec) != NULL ? cfg_title(sec) : "";
+	return sec;
+}
+
+/*
+ * Room for entry n of a vector (of targets or sinks, each size bytes, at
+ * *vp) and of its key lines: both grow together, first entries at first.
+ */
+static int
+cf_grow(struct cf_parse *p, int line, void *vp, size_t size,
+    int (**lines)[KEY_NUM], size_t n, size_t *cap, size_t first)
+{
+	void		*v;
+	int		(*lv)[KEY_NUM];
+	size_t		 ncap;
+
+	if (n < *cap)
+		return 0;
+	ncap = *cap ? *cap * 2 : first;
+	memcpy(&v, vp, sizeof(v));
+	if ((v = reallocarray(v, ncap, size)) == NULL)
+		return cf_error(p, line, "out of memory");
+	memcpy(vp, &v, sizeof(v));
+	if ((lv = reallocarray(*lines, ncap, sizeof(*lv))) == NULL)
+		return cf_error(p, line, "out of memory");
+	*lines = lv;
+	*cap = ncap;
+	return 0;
+}
+
+/* The validate callback of "defaults": it has just closed. */
+int
+cf_defaults_end(cfg_t *parent, cfg_opt_t *opt)
+{
+	struct cf_parse	*p = confparse_owner();
+	const char	*title;
+	unsigned	 n;
+	int		 line;
+
+	if (p == NULL || cf_closed(p, parent, opt, &n, &line, &title) == NULL)
+		return -1;
+	if (p->defaults_line != 0)
+		return cf_error(p, line, "defaults: given twice (first on line "
+		    "%d); put all the defaults in one section",
+		    p->defaults_line);
+	p->defaults_line = line;
+	p->defaults = p->sec;
+	memset(&p->sec, 0, sizeof(p->sec));
+	cfg_opt_rmnsec(opt, n - 1);
+	return 0;
+}
+
+/*
+ * The validate callback of "target": a target section has just closed.
+ * It becomes a struct target_conf and leaves the tree.
+ */
+int
+cf_target_end(cfg_t *parent, cfg_opt_t *opt)
+{
+	struct cf_parse	*p = confparse_owner();
+	struct sc_config *c;
+	struct target_conf *tc;
+	const char	*title;
+	char		 q[CONFPARSE_QUOTE];
+	size_t		 i;
+	unsigned	 n;
+	int		 line;
+
+	if (p == NULL || cf_closed(p, parent, opt, &n, &line, &title) == NULL)
+		return -1;
+	c = p->conf;
+	if (cf_label(p, line, "target name", title) == -1)
+		return -1;
+	for (i = 0; i < c->ntargets; i++)
+		if (strcmp(c->targets[i].name, title) == 0)
+			return cf_error(p, line, "target \"%s\": defined twice "
+			    "(first on line %d)",
+			    confparse_quote(title, q, sizeof(q)),
+			    c->targets[i].line);
+	if (cf_grow(p, line, &c->targets, sizeof(*c->targets), &p->tlines,
+	    c->ntargets, &p->cap, 8) == -1)
+		return -1;
+	tc = &c->targets[c->ntargets];
+	*tc = p->sec.tc;
+	memcpy(p->tlines[c->ntargets], p->sec.line, sizeof(p->sec.line));
+	memset(&p->sec, 0, sizeof(p->sec));
+	c->ntargets++;
+	tc->line = line;
+	if ((tc->name = strdup(title)) == NULL)
+		return cf_error(p, line, "out of memory");
+	cfg_opt_rmnsec(opt, n - 1);
+	return 0;
+}
+
+/*
+ * A sink name: the "sink" label value and part of a file name in
+ * state_dir, so letters, digits, '_', '.' and '-' only.
+ */
+static int
+cf_sink_name(struct cf_parse *p, int line, const char *name)
+{
+	char	 q[CONFPARSE_QUOTE];
+	size_t	 n = strlen(name);
+
+	confparse_quote(name, q, sizeof(q));
+	if (n == 0)
+		return cf_error(p, line, "sink name: must not be empty");
+	if (n > CONFIG_SINK_NAME_MAX)
+		return cf_error(p, line, "sink name: \"%s\" is longer than %d "
+		    "characters", q, CONFIG_SINK_NAME_MAX);
+	if (strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789_.-") != n || name[0] == '.' || name[0] == '-')
+		return cf_error(p, line, "sink name: \"%s\": only letters, "
+		    "digits, '_', '.' and '-', not first '.' or '-' (it names "
+		    "a file in state_dir)", confparse_quote_ascii(name, q,
+		    sizeof(q)));
+	return 0;
+}
+
+/* The validate callback of "sink": a sink section has just closed. */
+int
+cf_sink_end(cfg_t *parent, cfg_opt_t *opt)
+{
+	struct cf_parse	*p = confparse_owner();
+	struct sc_config *c;
+	struct sink_conf *sk;
+	const char	*title;
+	size_t		 i;
+	unsigned	 n;
+	int		 line;
+
+	if (p == NULL || cf_closed(p, parent, opt, &n, &line, &title) == NULL)
+		return -1;
+	c = p->conf;
+	if (cf_sink_name(p, line, title) == -1)
+		return -1;
+	for (i = 0; i < c->nsinks; i++)
+		if (strcmp(c->sinks[i].name, title) == 0)
+			return cf_error(p, line, "sink \"%s\": defined twice "
+			    "(first on line %d)", title, c->sinks[i].line);
+	if (cf_grow(p, line, &c->sinks, sizeof(*c->sinks), &p->slines,
+	    c->nsinks, &p->scap, 4) == -1)
+		return -1;
+	sk = &c->sinks[c->nsinks];
+	*sk = p->sec.sk;
+	memcpy(p->slines[c->nsinks], p->sec.line, sizeof(p->sec.line));
+	/* A target's or defaults' half of the frame is empty here. */
+	cf_target_clear(&p->sec.tc);
+	memset(&p->sec, 0, sizeof(p->sec));
+	c->nsinks++;
+	sk->line = line;
+	if ((sk->name = strdup(title)) == NULL)
+		return cf_error(p, line, "out of memory");
+	cfg_opt_rmnsec(opt, n - 1);
+	return 0;
+}
+
+/* A section without its title, or without its "{". 1 if worded here. */
+static int
+cf_reword_section(struct cf_parse *p, int line, enum confparse_msg msg,
+    const char *arg)
+{
+	if (msg == CONFPARSE_NO_TITLE) {
+		if (strcmp(arg, "sink") == 0)
+			cf_error(p, line, "sink: expected a name, as in sink "
+			    "\"am\" { type = \"alertmanager\" }");
+		else
+			cf_error(p, line, "target: expected a name, as in "
+			    "target \"voice-prod\" { }");
+		return 1;
+	}
+	if (strcmp(arg, "target") == 0)
+		cf_error(p, line, "target: expected \"{\" after the name, "
+		    "as in target \"voice-prod\" { }");
+	else if (strcmp(arg, "sink") == 0)
+		cf_error(p, line, "sink: expected \"{\" after the name, as in "
+		    "sink \"am\" { type = \"alertmanager\" }");
+	else if (strcmp(arg, "defaults") == 0)
+		cf_error(p, line, "defaults: expected \"{\", as in defaults "
+		    "{ interval = 30s }");
+	else
+		return 0;
+	return 1;
+}
+
+/* A known key where it cannot be set (keyin: where it can). */
+static void
+cf_reword_misplaced(struct cf_parse *p, int line, unsigned where,
+    const char *in, const char *arg, unsigned keyin)
+{
+	if (where == IN_TOP)
+		cf_error(p, line, "%s: set it in %s", arg,
+		    keyin == IN_SINK ? "a sink" :
+		    (keyin & IN_SINK) ? "defaults { }, in a target "
+		    "or in a sink" :
+		    (keyin & IN_DEFAULTS) ? "defaults { } or in a "
+		    "target" : "a target");
+	else if (keyin & IN_TOP)
+		cf_error(p, line, "%s%s can only be set at the top level", in,
+		    arg);
+	else if (keyin == IN_SINK)
+		cf_error(p, line, "%s%s can only be set in a sink", in, arg);
+	else if (where == IN_SINK && (keyin & IN_DEFAULTS))
+		cf_error(p, line, "%s%s can only be set in defaults { } or in "
+		    "a target", in, arg);
+	else
+		cf_error(p, line, "%s%s can only be set in a target", in, arg);
+}
+
+/* A word that is no key: told with the keys that may be set there. */
+static void
+cf_reword_unknown(struct cf_parse *p, int line, unsigned where,
+    const char *in, const char *arg)
+{
+	char	 q[CONFPARSE_QUOTE], list[400];
+
+	confparse_quote(arg, q, sizeof(q));
+	if (where == IN_TOP)
+		cf_error(p, line, "unknown key \"%s\" (expected vantage, "
+		    "listen, state_dir, log_format, user, http_auth_file, "
+		    "http_tls_cert, http_tls_key, metrics_series_limit, "
+		    "defaults, target or sink)",
+		    q);
+	else if (strcmp(arg, "target") == 0 || strcmp(arg, "defaults") == 0 ||
+	    strcmp(arg, "sink") == 0)
+		cf_error(p, line, "%s%s { } can only be at the top level", in,
+		    arg);
+	else
+		cf_error(p, line, "%sunknown key \"%s\" (%s takes %s)", in, q,
+		    where == IN_TARGET ? "a target" : where == IN_SINK ?
+		    "a sink" : "defaults",
+		    cf_key_list(where, list, sizeof(list)));
+}
+
+/*
+ * Words libconfuse's messages about keys and sections for this file: an
+ * unknown key is told with the keys that may be set there, and a known
+ * key in the wrong place with where it belongs.
+ */
+int
+cf_reword(struct confparse *cp, cfg_t *cfg, int line, enum confparse_msg msg,
+    const char *arg)
+{
+	struct cf_parse	*p = cp->owner;
+	char		 t[CONFPARSE_QUOTE], in[CONFPARSE_QUOTE + 16];
+	unsigned	 where;
+	int		 id;
+
+	if (msg != CONFPARSE_UNKNOWN)
+		return cf_reword_section(p, line, msg, arg);
+	where = cfg != NULL ? cf_where(p, cfg) : IN_TOP;
+	/* The section it is in, to begin the message with. */
+	if (where == IN_TARGET || where == IN_SINK)
+		snprintf(in, sizeof(in), "%s \"%s\": ", where == IN_SINK ?
+		    "sink" : "target", confparse_quote(cfg_title(cfg) != NULL ?
+		    cfg_title(cfg) : "", t, sizeof(t)));
+	else if (where == IN_DEFAULTS)
+		snprintf(in, sizeof(in), "defaults: ");
+	else
+		in[0] = '\0';
+	if ((id = cf_keyid(arg)) >= 0 && id < KEY_NUM)
+		cf_reword_misplaced(p, line, where, in, arg, cf_keys[id].in);
+	else
+		cf_reword_unknown(p, line, where, in, arg);
+	return 1;
+}
