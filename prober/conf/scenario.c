@@ -533,8 +533,8 @@ scn_opts_init(struct scn_parse *p)
 	o[i] = (cfg_opt_t)CFG_END();
 }
 
-struct sc_scenario *
-scenario_load_string(const char *name, const char *text, char *err,
+static struct sc_scenario *
+scn_load_text(const char *name, const char *text, int loop, char *err,
     size_t errlen)
 {
 	struct scn_parse *p = NULL;
@@ -562,6 +562,7 @@ scenario_load_string(const char *name, const char *text, char *err,
 	    "scenario files";
 	p->cp.reword = scn_reword;
 	p->cp.owner = p;
+	p->loop = loop;
 	scn_opts_init(p);
 	if ((cfg = confparse_init(&p->cp, p->root_opts)) == NULL)
 		goto done;
@@ -583,6 +584,20 @@ done:
 	confparse_end(&p->cp);
 	free(p);
 	return sc;
+}
+
+struct sc_scenario *
+scenario_load_string(const char *name, const char *text, char *err,
+    size_t errlen)
+{
+	return scn_load_text(name, text, 0, err, errlen);
+}
+
+struct sc_scenario *
+scenario_load_flow_string(const char *name, const char *text, char *err,
+    size_t errlen)
+{
+	return scn_load_text(name, text, 1, err, errlen);
 }
 
 struct sc_scenario *

@@ -34,6 +34,15 @@ struct sc_scenario *scenario_load(const char *path, char *err,
 struct sc_scenario *scenario_load_string(const char *name, const char *text,
 		    char *err, size_t errlen);
 
+/*
+ * As scenario_load_string(), for a persistent flow: the daemon runs its
+ * steps again and again, each pass right after the one before.  So the
+ * steps must end with a break, and the flow is checked from there: a
+ * pass may begin with a reconnect.
+ */
+struct sc_scenario *scenario_load_flow_string(const char *name,
+		    const char *text, char *err, size_t errlen);
+
 /* Frees a scenario and everything in it; accepts NULL. */
 void		 scenario_free(struct sc_scenario *);
 

@@ -88,6 +88,8 @@ struct scn_parse {
 	int		 nframes;
 	cfg_opt_t	 root_opts[OPT_NUM + 2];
 	cfg_opt_t	 step_opts[SCENARIO_MAX_DEPTH][OPT_NUM + 3];
+	int		 loop;		/* a persistent flow: the steps run
+					   again and again */
 };
 
 /* confparse_error() for this parse: the first error only, with its line. */

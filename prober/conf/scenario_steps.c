@@ -474,6 +474,25 @@ scn_flow(struct scn_parse *p, const struct sc_step *v, size_t n,
 	return 0;
 }
 
+/*
+ * A persistent flow runs its steps again and again: each pass starts
+ * where the one before ended, which must be a break so that no pass
+ * inherits a connection (or a registration) it did not make.
+ */
+static int
+scn_flow_loop(struct scn_parse *p, const struct sc_scenario *sc,
+    struct scn_flow *fl)
+{
+	const struct sc_step *last = &sc->steps[sc->nsteps - 1];
+
+	if (last->kind != SC_STEP_BREAK)
+		return scn_error(p, last->line, "step \"%s\": a persistent "
+		    "flow must end with a break step, as each pass starts "
+		    "again from the first step", sc_step_kind_str(last->kind));
+	fl->broken = last->line;
+	return 0;
+}
+
 /* The scenario's name: the file's last component without ".scn". */
 static char *
 scn_name(const char *file)
@@ -545,6 +564,8 @@ scn_scenario(struct scn_parse *p, cfg_t *cfg, const char *text)
 		goto fail;
 	}
 	memset(&fl, 0, sizeof(fl));
+	if (p->loop && scn_flow_loop(p, sc, &fl) == -1)
+		goto fail;
 	if (scn_flow(p, sc->steps, sc->nsteps, &fl) == -1)
 		goto fail;
 	return sc;

@@ -9,44 +9,54 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "conf/scenario.h"
 #include "daemon/internal.h"
+#include "persistent-flow.h"
 
-#define FLOW_BACKOFF_BASE	1.0
-#define FLOW_BACKOFF_MAX	60.0
 
 /*
- * The persistent flow: a built-in scenario run in loop mode, with the
- * target's timeout, expires, keepalive and (jittered) reconnect_every.
- * It is built here, not loaded from a scenario file: its first step is
- * a reconnect, as every pass of the loop begins with one, and
- * sipcanary-scenario(5) refuses a reconnect with no connect and break
- * before it.
+ * The persistent flow: the shipped scenarios/persistent-flow.scn, built
+ * into the program (persistent-flow.h) and run in loop mode.  The file
+ * says what a pass does; the target's config fills in what the file
+ * leaves unset: each step's deadline (timeout), the registration
+ * lifetime (expires), the keep-alive interval (keepalive), how long a
+ * pass stays registered (reconnect_every, jittered so that the flows of
+ * many targets do not break in step), the clients (flows) and the user.
  */
-void
-dtarget_flow_scenario(struct dtarget *t)
+int
+dtarget_flow_scenario(struct dtarget *t, char *err, size_t errlen)
 {
 	const struct target_conf *c = &t->conf;
+	struct sc_scenario	*sc;
+	struct sc_step		*st;
+	size_t			 i;
 
-	t->flow_steps[0] = (struct sc_step){ .kind = SC_STEP_RECONNECT,
-	    .label = "reconnect", .expect_verdict = -1,
-	    .backoff = SC_BACKOFF_RFC5626, .backoff_base = FLOW_BACKOFF_BASE,
-	    .backoff_max = FLOW_BACKOFF_MAX, .within = c->timeout };
-	t->flow_steps[1] = (struct sc_step){ .kind = SC_STEP_REGISTER,
-	    .label = "register", .expect_verdict = -1, .within = c->timeout,
-	    .expires = c->expires };
-	t->flow_steps[2] = (struct sc_step){ .kind = SC_STEP_MAINTAIN,
-	    .label = "maintain", .expect_verdict = -1, .within = c->timeout,
-	    .every = c->keepalive, .expires = c->expires,
-	    .duration = c->reconnect_every > 0 ?
-	    daemon_jitter(c->reconnect_every) : 0 };
-	t->flow_steps[3] = (struct sc_step){ .kind = SC_STEP_BREAK,
-	    .label = "deliberate-break", .expect_verdict = -1,
-	    .how = SC_BREAK_RST };
-	t->flow_sc.name = (char *)"persistent-flow";
-	t->flow_sc.clients = c->flows;
-	t->flow_sc.user = t->conf.user;
-	t->flow_sc.steps = t->flow_steps;
-	t->flow_sc.nsteps = 4;
+	if ((sc = scenario_load_flow_string("persistent-flow.scn",
+	    persistent_flow_scn, err, errlen)) == NULL)
+		return -1;
+	for (i = 0; i < sc->nsteps; i++) {
+		st = &sc->steps[i];
+		if (st->within == 0 && st->kind != SC_STEP_BREAK &&
+		    st->kind != SC_STEP_WAIT && st->kind != SC_STEP_REPEAT)
+			st->within = c->timeout;
+		if (st->expires == 0 && (st->kind == SC_STEP_REGISTER ||
+		    st->kind == SC_STEP_REREGISTER ||
+		    st->kind == SC_STEP_MAINTAIN))
+			st->expires = c->expires;
+		if (st->kind == SC_STEP_MAINTAIN && st->every == 0)
+			st->every = c->keepalive;
+		if (st->kind == SC_STEP_MAINTAIN && st->duration == 0 &&
+		    c->reconnect_every > 0)
+			st->duration = daemon_jitter(c->reconnect_every);
+	}
+	sc->clients = c->flows;
+	if (c->user != NULL && (sc->user = strdup(c->user)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		scenario_free(sc);
+		return -1;
+	}
+	t->flow_sc = sc;
+	return 0;
 }
 
 /* The flow_up series of one flow. */
@@ -192,7 +202,7 @@ dfront_flows_start(struct dfront *f)
 	if (t->conf.flows == 0 || t->conf.user == NULL)
 		return;		/* no credentials: nothing to stay registered */
 	memset(&eo, 0, sizeof(eo));
-	eo.scenario = &t->flow_sc;
+	eo.scenario = t->flow_sc;
 	eo.uri = t->uri.uri;
 	eo.domain = t->uri.domain;
 	eo.frontends = &f->fe;

@@ -86,8 +86,7 @@ struct dtarget {
 	int			 outage;
 	enum sc_verdict		 dns_verdict;	/* of the last location */
 	char			 dns_error[600];
-	struct sc_step		 flow_steps[4];
-	struct sc_scenario	 flow_sc;
+	struct sc_scenario	*flow_sc;	/* persistent-flow.scn, filled */
 	int			 retiring;
 	int			 live_engines;
 };
@@ -150,7 +149,7 @@ void	dfront_timer(evutil_socket_t, short, void *);
 void	dfront_probe_cut(struct dfront *);
 
 /* flows.c: persistent flows. */
-void	dtarget_flow_scenario(struct dtarget *);
+int	dtarget_flow_scenario(struct dtarget *, char *err, size_t errlen);
 void	dfront_flow_set(struct dfront *, unsigned, int);
 void	dfront_flows_cb(evutil_socket_t, short, void *);
 

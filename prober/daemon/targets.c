@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conf/scenario.h"
 #include "daemon/internal.h"
 
 #define RELOCATE_MIN		30.0
@@ -249,7 +250,11 @@ dtarget_new(struct daemon *d, const struct target_conf *c,
 	if ((t->relocate = evtimer_new(d->base, dtarget_relocate_cb, t)) ==
 	    NULL)
 		goto fail;
-	dtarget_flow_scenario(t);
+	if (dtarget_flow_scenario(t, err, sizeof(err)) == -1) {
+		log_event(LOG_ERROR, c->name, NULL, "internal_error", "the "
+		    "persistent flow: %s", err);
+		goto fail;
+	}
 	t->dns_verdict = SC_OK;
 	if (c->insecure_skip_verify)
 		log_event(LOG_WARN, c->name, NULL, NULL, "insecure_skip_verify "
@@ -292,6 +297,7 @@ dtarget_free(struct dtarget *t)
 	if (t->relocate != NULL)
 		event_free(t->relocate);
 	sc_tls_ctx_free(t->tls_ctx);
+	scenario_free(t->flow_sc);
 	target_clear(&t->uri);
 	tconf_clear(&t->conf);
 	free(t);

@@ -71,6 +71,66 @@ assert_step(const struct sc_step *st, enum sc_step_kind kind, int line,
 	assert_string_equal(st->label, label);
 }
 
+/* A persistent flow file, loaded as the daemon loads its own. */
+static struct sc_scenario *
+load_flow(const char *path, char *err, size_t errlen)
+{
+	struct sc_scenario *sc;
+	char		*text = unit_slurp(path);
+
+	sc = scenario_load_flow_string(strrchr(path, '/') + 1, text, err,
+	    errlen);
+	free(text);
+	return sc;
+}
+
+/*
+ * persistent-flow is the daemon's flow: these four steps, labelled as the
+ * daemon's logs name them, with every timing left to the target's config.
+ * A flow must end with a break; as a drill scenario it cannot run.
+ */
+static void
+test_shipped_persistent_flow(void **state)
+{
+	struct sc_scenario *sc;
+	const struct sc_step *s;
+	char		 path[PATH_MAX], err[512];
+	size_t		 i;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/scenarios/persistent-flow.scn",
+	    unit_srcdir(SRCDIR));
+	if ((sc = load_flow(path, err, sizeof(err))) == NULL)
+		fail_msg("%s", err);
+	s = sc->steps;
+	assert_string_equal(sc->name, "persistent-flow");
+	assert_int_equal(sc->nsteps, 4);
+	assert_int_equal(s[0].kind, SC_STEP_RECONNECT);
+	assert_string_equal(s[0].label, "reconnect");
+	assert_int_equal(s[0].backoff, SC_BACKOFF_RFC5626);
+	assert_true(s[0].backoff_base == 1 && s[0].backoff_max == 60);
+	assert_int_equal(s[1].kind, SC_STEP_REGISTER);
+	assert_string_equal(s[1].label, "register");
+	assert_int_equal(s[2].kind, SC_STEP_MAINTAIN);
+	assert_string_equal(s[2].label, "maintain");
+	assert_int_equal(s[3].kind, SC_STEP_BREAK);
+	assert_string_equal(s[3].label, "deliberate-break");
+	assert_int_equal(s[3].how, SC_BREAK_RST);
+	for (i = 0; i < sc->nsteps; i++) {
+		assert_int_equal(s[i].expect_verdict, -1);
+		assert_true(s[i].within == 0 && s[i].expires == 0 &&
+		    s[i].every == 0 && s[i].duration == 0);
+	}
+	scenario_free(sc);
+	assert_null(scenario_load(path, err, sizeof(err)));
+	assert_non_null(strstr(err, "nothing to reconnect"));
+	assert_null(scenario_load_flow_string("f.scn",
+	    "step connect { }\nstep register { }\n", err, sizeof(err)));
+	assert_string_equal(err, "f.scn:2: step \"register\": a persistent "
+	    "flow must end with a break step, as each pass starts again "
+	    "from the first step");
+}
+
 /* Every file in scenarios/ loads, and the six promised ones are there. */
 static void
 test_shipped_all(void **state)
@@ -93,10 +153,11 @@ test_shipped_all(void **state)
 	if (glob(pat, 0, NULL, &g) != 0)
 		fail_msg("no scenarios at %s (set SRCDIR)", pat);
 	for (i = 0; i < g.gl_pathc; i++) {
-		if ((sc = scenario_load(g.gl_pathv[i], err,
-		    sizeof(err))) == NULL)
-			fail_msg("%s", err);
 		base = strrchr(g.gl_pathv[i], '/') + 1;
+		if ((sc = strcmp(base, "persistent-flow.scn") == 0 ?
+		    load_flow(g.gl_pathv[i], err, sizeof(err)) :
+		    scenario_load(g.gl_pathv[i], err, sizeof(err))) == NULL)
+			fail_msg("%s", err);
 		assert_int_equal(strlen(sc->name) + 4, strlen(base));
 		assert_memory_equal(sc->name, base, strlen(sc->name));
 		assert_non_null(sc->description);
@@ -944,6 +1005,7 @@ main(void)
 		cmocka_unit_test(test_shipped_all),
 		cmocka_unit_test(test_shipped_register_fresh),
 		cmocka_unit_test(test_shipped_reconnect_storm),
+		cmocka_unit_test(test_shipped_persistent_flow),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_every_option),
 		cmocka_unit_test(test_same_kind_in_order),
