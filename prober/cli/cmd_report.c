@@ -24,6 +24,7 @@
 #include <jansson.h>
 
 #include "cli/cli.h"
+#include "cli/options.h"
 #include "drill/report_html.h"
 #include "drill/report_merge.h"
 
