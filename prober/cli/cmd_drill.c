@@ -170,7 +170,8 @@ drill_sources(const char *arg, struct sockaddr_storage *out, size_t *n)
 		return -1;
 	snprintf(a, sizeof(a), "%.*s", (int)(dash - arg), arg);
 	snprintf(b, sizeof(b), "%s", dash + 1);
-	if (inet_pton(AF_INET, a, &lo) != 1 || inet_pton(AF_INET, b, &hi) != 1 ||
+	if (inet_pton(AF_INET, a, &lo) != 1 ||
+	    inet_pton(AF_INET, b, &hi) != 1 ||
 	    ntohl(hi.s_addr) < ntohl(lo.s_addr) ||
 	    ntohl(hi.s_addr) - ntohl(lo.s_addr) >= DRILL_MAX_SOURCES)
 		return -1;
@@ -210,9 +211,10 @@ drill_nofile(const struct sc_scenario *sc, unsigned clients, char *err,
     size_t errlen)
 {
 	struct rlimit	rl;
-	rlim_t		per = drill_has_silent_drop(sc->steps, sc->nsteps) ? 2 : 1;
-	rlim_t		need = (rlim_t)clients * per + DRILL_FD_RESERVE;
+	rlim_t		per, need;
 
+	per = drill_has_silent_drop(sc->steps, sc->nsteps) ? 2 : 1;
+	need = (rlim_t)clients * per + DRILL_FD_RESERVE;
 	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
 		return 0;
 	if (rl.rlim_cur < rl.rlim_max) {

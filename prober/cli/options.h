@@ -30,7 +30,7 @@ struct common_opts {
 	int			 crit_days;
 	int			 verbose;
 	int			 parallel;	/* probes at once */
-	int			 allow_mixed;	/* different leaf certs are ok */
+	int			 allow_mixed;	/* different leaf certs ok */
 	char			 dns_servers[512]; /* "ip:port,..." or "" */
 	enum output_format	 format;
 };
@@ -132,8 +132,8 @@ struct cli_command {
 	const char		*usage;		/* the usage line after it */
 	int			 usage_code;	/* exit code of a usage error */
 	const struct option	*longopts;
-	const int		*refused;	/* common options it does not
-						   take, 0-terminated, or NULL */
+	const int		*refused;	/* common options it does
+						   not take, 0-ended, or NULL */
 };
 
 /*
