@@ -438,40 +438,48 @@ rm_merge_latency(json_t **reports, size_t n, const char *section,
 	return out;
 }
 
+/*
+ * Adds the counts of the object counts ("name": N) into sum, leaving out
+ * zero counts when skip_zero.  sum may be NULL (out of memory): *bad.
+ */
+static void
+rm_add_counts(json_t *sum, const json_t *counts, int skip_zero, int *bad)
+{
+	const json_t	*cnt;
+	const char	*name;
+	json_int_t	 a;
+
+	json_object_foreach((json_t *)counts, name, cnt) {
+		if (skip_zero && json_integer_value(cnt) == 0)
+			continue;
+		a = json_integer_value(json_object_get(sum, name)) +
+		    json_integer_value(cnt);
+		rm_set(sum, name, json_integer(a), bad);
+	}
+}
+
+/* Step idx of every report, added up.  NULL with err. */
 static json_t *
 rm_merge_step(json_t **reports, size_t n, size_t idx, char *err,
     size_t errlen)
 {
-	const json_t	*st, *first, *cnt;
-	json_t		*out = NULL, *verdicts = NULL, *statuses = NULL, *cur;
-	json_int_t	 attempts = 0, ok = 0, failed = 0, a;
-	const char	*name;
+	const json_t	*st, *first;
+	json_t		*out, *verdicts, *statuses, *lat;
+	json_int_t	 attempts = 0, ok = 0, failed = 0;
 	size_t		 i;
 	int		 bad = 0;
 
 	first = json_array_get(json_object_get(reports[0], "steps"), idx);
-	if ((out = json_object()) == NULL || (verdicts = json_object()) ==
-	    NULL || (statuses = json_object()) == NULL)
-		goto fail;
+	out = json_object();
+	verdicts = json_object();
+	statuses = json_object();
 	for (i = 0; i < n; i++) {
 		st = json_array_get(json_object_get(reports[i], "steps"), idx);
 		attempts += rm_int(st, "attempts");
 		ok += rm_int(st, "ok");
 		failed += rm_int(st, "failed");
-		json_object_foreach((json_t *)json_object_get(st, "verdicts"),
-		    name, cnt) {
-			if (json_integer_value(cnt) == 0)
-				continue;
-			cur = json_object_get(verdicts, name);
-			a = json_integer_value(cur) + json_integer_value(cnt);
-			rm_set(verdicts, name, json_integer(a), &bad);
-		}
-		json_object_foreach((json_t *)json_object_get(st, "statuses"),
-		    name, cnt) {
-			cur = json_object_get(statuses, name);
-			a = json_integer_value(cur) + json_integer_value(cnt);
-			rm_set(statuses, name, json_integer(a), &bad);
-		}
+		rm_add_counts(verdicts, json_object_get(st, "verdicts"), 1, &bad);
+		rm_add_counts(statuses, json_object_get(st, "statuses"), 0, &bad);
 	}
 	rm_set(out, "index", json_integer((json_int_t)idx), &bad);
 	rm_set(out, "kind", json_incref(json_object_get(first, "kind")), &bad);
@@ -488,23 +496,18 @@ rm_merge_step(json_t **reports, size_t n, size_t idx, char *err,
 	rm_set(out, "failed", json_integer(failed), &bad);
 	rm_set(out, "success_ratio", rm_ratio(ok, attempts), &bad);
 	rm_set(out, "verdicts", verdicts, &bad);
-	verdicts = NULL;
 	rm_set(out, "statuses", statuses, &bad);
-	statuses = NULL;
 	if (bad)
-		goto fail;
-	if ((cur = rm_merge_latency(reports, n, NULL, idx, err, errlen))
+		goto nomem;
+	if ((lat = rm_merge_latency(reports, n, NULL, idx, err, errlen))
 	    == NULL)
-		goto fail_msg;
-	rm_set(out, "latency", cur, &bad);
-	if (bad)
 		goto fail;
-	return out;
- fail:
+	rm_set(out, "latency", lat, &bad);
+	if (!bad)
+		return out;
+ nomem:
 	snprintf(err, errlen, "out of memory");
- fail_msg:
-	json_decref(verdicts);
-	json_decref(statuses);
+ fail:
 	json_decref(out);
 	return NULL;
 }
