@@ -63,11 +63,11 @@ static const struct cli_command certs_command = {
 
 /* certs' own options: CLI_CONTINUE or the exit code. */
 static int
-certs_option(void *arg, int ch, const char *optarg)
+certs_option(void *arg, int ch, const char *value)
 {
 	struct common_opts *co = arg;
 
-	(void)optarg;
+	(void)value;
 	switch (ch) {
 	case 'c':
 		co->format = FMT_CSV;

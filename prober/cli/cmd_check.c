@@ -81,7 +81,7 @@ struct check_args {
 
 /* check's own options: CLI_CONTINUE or the exit code. */
 static int
-check_option(void *arg, int ch, const char *optarg)
+check_option(void *arg, int ch, const char *value)
 {
 	struct check_args	*a = arg;
 	unsigned long		 expires;
@@ -89,11 +89,11 @@ check_option(void *arg, int ch, const char *optarg)
 
 	switch (ch) {
 	case 'e':
-		expires = strtoul(optarg, &end, 10);
-		if (*optarg == '\0' || *end != '\0' || expires < 1 ||
+		expires = strtoul(value, &end, 10);
+		if (*value == '\0' || *end != '\0' || expires < 1 ||
 		    expires > 86400 * 30)
 			return check_bad("--expires takes whole seconds, not "
-			    "\"%s\"", optarg);
+			    "\"%s\"", value);
 		a->po.expires = (unsigned)expires;
 		break;
 	case 'N':

@@ -443,54 +443,54 @@ drill_write_reports(json_t *doc, const char *json_path, const char *html_path)
 
 /* drill's own options: CLI_CONTINUE or the exit code. */
 static int
-drill_option(void *arg, int ch, const char *optarg)
+drill_option(void *arg, int ch, const char *value)
 {
 	struct drill_args *a = arg;
 
 	switch (ch) {
 	case 'T':
-		a->uri = optarg;
+		a->uri = value;
 		break;
 	case 'n':
-		if (common_number(optarg, 1, SCENARIO_MAX_CLIENTS,
+		if (common_number(value, 1, SCENARIO_MAX_CLIENTS,
 		    &a->clients) == -1 || a->clients != (unsigned)a->clients)
 			return drill_bad("--clients takes a whole number from "
 			    "1 to %u, not \"%s\"", SCENARIO_MAX_CLIENTS,
-			    optarg);
+			    value);
 		break;
 	case 'r':
-		if (common_number(optarg, 0, 1e6, &a->ramp) == -1)
+		if (common_number(value, 0, 1e6, &a->ramp) == -1)
 			return drill_bad("--ramp takes clients per second (0: "
-			    "all at once), not \"%s\"", optarg);
+			    "all at once), not \"%s\"", value);
 		break;
 	case 'd':
-		if (common_number(optarg, 0.001, 86400 * 7, &a->duration) == -1)
+		if (common_number(value, 0.001, 86400 * 7, &a->duration) == -1)
 			return drill_bad("--duration takes seconds, not "
-			    "\"%s\"", optarg);
+			    "\"%s\"", value);
 		break;
 	case 's':
-		if (sscanf(optarg, "%u/%u", &a->shard_i, &a->shard_n) != 2 ||
+		if (sscanf(value, "%u/%u", &a->shard_i, &a->shard_n) != 2 ||
 		    a->shard_n == 0 || a->shard_i >= a->shard_n ||
 		    a->shard_n > 100000)
 			return drill_bad("--shard takes I/N with 0 <= I < N, "
-			    "not \"%s\"", optarg);
+			    "not \"%s\"", value);
 		break;
 	case 'S':
-		if (drill_sources(optarg, a->sources, &a->nsources) == -1)
+		if (drill_sources(value, a->sources, &a->nsources) == -1)
 			return drill_bad("--source-addresses takes an address "
 			    "or an IPv4 range A-B of at most %d addresses, not "
-			    "\"%s\"", DRILL_MAX_SOURCES, optarg);
+			    "\"%s\"", DRILL_MAX_SOURCES, value);
 		break;
 	case 'm':
-		if (common_number(optarg, 0, 1, &a->max_ratio) == -1)
+		if (common_number(value, 0, 1, &a->max_ratio) == -1)
 			return drill_bad("--max-failure-ratio takes a ratio "
-			    "from 0 to 1, not \"%s\"", optarg);
+			    "from 0 to 1, not \"%s\"", value);
 		break;
 	case 'J':
-		a->json_path = optarg;
+		a->json_path = value;
 		break;
 	case 'H':
-		a->html_path = optarg;
+		a->html_path = value;
 		break;
 	case 'h':
 		drill_usage(stdout);

@@ -145,7 +145,11 @@ common_checked_option(struct common_opts *co, int ch, const char *arg,
 	return 0;
 }
 
-int
+/*
+ * Handles one getopt_long result if it is a common option: 1 handled,
+ * 0 not a common option, -1 bad value (reason in err).
+ */
+static int
 common_option(struct common_opts *co, int ch, const char *arg, char *err,
     size_t errlen)
 {
@@ -174,7 +178,11 @@ common_option(struct common_opts *co, int ch, const char *arg, char *err,
 	return 1;
 }
 
-int
+/*
+ * Handles a CREDENTIAL_LONGOPTS result: 1 handled, 0 not one, -1 refused
+ * (a password on the command line), with the reason in err.
+ */
+static int
 credentials_option(struct credentials *cr, int ch, const char *arg,
     char *err, size_t errlen)
 {
@@ -230,7 +238,11 @@ common_validate(const struct common_opts *co, char *err, size_t errlen)
 	return 0;
 }
 
-int
+/*
+ * A common option or, when cred is not NULL, a credential one: 1
+ * handled, 0 neither, -1 bad value or refused (reason in err).
+ */
+static int
 cli_option(struct common_opts *co, struct credentials *cred, int ch,
     const char *arg, char *err, size_t errlen)
 {

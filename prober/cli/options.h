@@ -69,13 +69,6 @@ void	 common_defaults(struct common_opts *);
 /* A number in [lo, hi] with nothing after it; -1 otherwise. */
 int	 common_number(const char *, double lo, double hi, double *out);
 
-/*
- * Handles one getopt_long result if it is a common option: 1 handled,
- * 0 not a common option, -1 bad value (reason in err).
- */
-int	 common_option(struct common_opts *, int ch, const char *arg,
-	    char *err, size_t errlen);
-
 /* Checks the options together (crit below warn...); -1 with err. */
 int	 common_validate(const struct common_opts *, char *err,
 	    size_t errlen);
@@ -105,26 +98,11 @@ struct credentials {
 };
 
 /*
- * Handles a CREDENTIAL_LONGOPTS result: 1 handled, 0 not one, -1 refused
- * (a password on the command line), with the reason in err.
- */
-int	 credentials_option(struct credentials *, int ch, const char *arg,
-	    char *err, size_t errlen);
-
-/*
  * The password: from the file (fallback_file when none was given), else
  * SIPCANARY_PASSWORD.  *out is NULL when there is none.  -1 with err.
  */
 int	 credentials_password(const struct credentials *,
 	    const char *fallback_file, char **out, char *err, size_t errlen);
-
-/*
- * Handles one getopt_long result if it is a common option or, when cred
- * is not NULL, a credential one: 1 handled, 0 neither, -1 bad value or
- * refused (reason in err).
- */
-int	 cli_option(struct common_opts *, struct credentials *cred, int ch,
-	    const char *arg, char *err, size_t errlen);
 
 /* A command that takes the common options, for cli_parse(). */
 struct cli_command {
@@ -137,10 +115,11 @@ struct cli_command {
 };
 
 /*
- * Handles one option of the command's own: CLI_CONTINUE, or the exit
- * code (after printing why, or the help).
+ * Handles one option of the command's own (value: its argument, or
+ * NULL): CLI_CONTINUE, or the exit code (after printing why, or the
+ * help).
  */
-typedef int	(*cli_own_option)(void *arg, int ch, const char *optarg);
+typedef int	(*cli_own_option)(void *arg, int ch, const char *value);
 
 /*
  * Reads the options of argv (getopt_long, from optind 1): the common ones
