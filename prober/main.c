@@ -6,7 +6,6 @@
 #include "git-version.h"
 
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -16,21 +15,6 @@
 #ifndef SC_VERSION_GIT
 #define SC_VERSION_GIT "unknown"
 #endif
-
-int
-cli_usage_error(const char *cmd, const char *usage, int code,
-    const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "sipcanary %s: ", cmd);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\nusage: sipcanary %s %s (try 'sipcanary %s "
-	    "--help')\n", cmd, usage, cmd);
-	return code;
-}
 
 static void
 usage(FILE *fp)

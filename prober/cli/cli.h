@@ -15,13 +15,6 @@
 #define NAGIOS_CRITICAL		2
 #define NAGIOS_UNKNOWN		3
 
-/*
- * Prints "sipcanary CMD: message" and the usage line on stderr, and
- * returns code, so that a command can `return cli_usage_error(...)`.
- */
-int	cli_usage_error(const char *cmd, const char *usage, int code,
-	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
 int	cmd_check(int argc, char **argv);
 int	cmd_certs(int argc, char **argv);
 int	cmd_drill(int argc, char **argv);

@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "cli/cli.h"
+#include "cli/options.h"
 #include "probe/runner.h"
 
 static void
@@ -45,8 +46,9 @@ certs_usage(FILE *fp)
 "  sipcanary certs --csv --owner voice-sre sips:a.example sips:b.example\n");
 }
 
+#define CERTS_USAGE	"[OPTIONS] sips:DOMAIN..."
 #define certs_bad(...) \
-	cli_usage_error("certs", "[OPTIONS] sips:DOMAIN...", EXIT_USAGE, __VA_ARGS__)
+	cli_usage_error("certs", CERTS_USAGE, EXIT_USAGE, __VA_ARGS__)
 
 static const struct option certs_longopts[] = {
 	COMMON_LONGOPTS,
@@ -55,59 +57,82 @@ static const struct option certs_longopts[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
+static const struct cli_command certs_command = {
+	"certs", CERTS_USAGE, EXIT_USAGE, certs_longopts, NULL
+};
+
+/* certs' own options: CLI_CONTINUE or the exit code. */
+static int
+certs_option(void *arg, int ch, const char *value)
+{
+	struct common_opts *co = arg;
+
+	(void)value;
+	switch (ch) {
+	case 'c':
+		co->format = FMT_CSV;
+		break;
+	case 'h':
+		certs_usage(stdout);
+		return 0;
+	default:
+		return certs_bad("bad option");
+	}
+	return CLI_CONTINUE;
+}
+
+/* One target's inventory in the chosen format (JSON: into all, if any). */
+static void
+certs_print(const struct check_report *report, enum output_format format,
+    json_t *all)
+{
+	switch (format) {
+	case FMT_JSON:
+		if (all != NULL)
+			json_array_append_new(all, report_json_doc(report));
+		else
+			report_json(stdout, report);
+		break;
+	case FMT_CSV:
+		report_csv(stdout, report);
+		break;
+	default:
+		report_certs_text(stdout, report);
+		break;
+	}
+}
+
 int
 cmd_certs(int argc, char **argv)
 {
 	struct common_opts	 co;
+	struct runner_opts	 ro;
 	struct sc_probe_opts	 po;
 	struct check_report	 report;
 	json_t			*all = NULL;
 	char			 err[256];
-	int			 ch, i, failed = 0, ntargets;
+	int			 i, rc, failed = 0;
 
 	common_defaults(&co);
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "vh", certs_longopts, NULL))
-	    != -1) {
-		switch (common_option(&co, ch, optarg, err, sizeof(err))) {
-		case 1:
-			continue;
-		case -1:
-			return certs_bad("%s", err);
-		}
-		switch (ch) {
-		case 'c':
-			co.format = FMT_CSV;
-			break;
-		case 'h':
-			certs_usage(stdout);
-			return 0;
-		default:
-			return certs_bad("bad option");
-		}
-	}
+	if ((rc = cli_parse(&certs_command, argc, argv, &co, NULL,
+	    certs_option, &co)) != CLI_CONTINUE)
+		return rc;
 	if (optind >= argc)
 		return certs_bad("no target given (expected sips:DOMAIN)");
 	if (common_validate(&co, err, sizeof(err)) == -1)
 		return certs_bad("%s", err);
-	ntargets = argc - optind;
 	/* With --connect, several domains served by one frontend (an SBC). */
-
 	memset(&po, 0, sizeof(po));
 	po.tls_only = 1;
-	po.timeout = co.timeout;
-	po.tls_min = co.tls_min;
-	po.warn_days = co.warn_days;
-	po.crit_days = co.crit_days;
-	if ((po.tls_ctx = sc_tls_ctx_new(co.ca_file, co.tls_min, 0, err,
-	    sizeof(err))) == NULL)
+	if (common_probe_opts(&co, &po, err, sizeof(err)) == -1)
 		return certs_bad("%s", err);
-	if (co.format == FMT_JSON && ntargets > 1)
+	common_runner_opts(&co, &ro);
+	if (co.format == FMT_JSON && argc - optind > 1)
 		all = json_array();
 	if (co.format == FMT_CSV)
 		report_csv_header(stdout);
 	for (i = optind; i < argc; i++) {
-		if (runner_target(argv[i], &co, &po, &report, err,
+		if (runner_target(argv[i], &ro, &po, &report, err,
 		    sizeof(err)) == -1) {
 			runner_report_clear(&report);
 			json_decref(all);
@@ -116,21 +141,7 @@ cmd_certs(int argc, char **argv)
 		}
 		if (report.verdict != SC_OK)
 			failed = 1;
-		switch (co.format) {
-		case FMT_JSON:
-			if (all != NULL)
-				json_array_append_new(all,
-				    report_json_doc(&report));
-			else
-				report_json(stdout, &report);
-			break;
-		case FMT_CSV:
-			report_csv(stdout, &report);
-			break;
-		default:
-			report_certs_text(stdout, &report);
-			break;
-		}
+		certs_print(&report, co.format, all);
 		runner_report_clear(&report);
 	}
 	if (all != NULL) {

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/options.h"
 #include "probe/runner.h"
 #include "conf/secret.h"
 
@@ -53,8 +54,9 @@ check_usage(FILE *fp)
 "      --connect 192.0.2.10:5061 --ca-file ca.pem sips:example.com\n");
 }
 
+#define CHECK_USAGE	"[OPTIONS] sips:DOMAIN"
 #define check_bad(...) \
-	cli_usage_error("check", "[OPTIONS] sips:DOMAIN", NAGIOS_UNKNOWN, __VA_ARGS__)
+	cli_usage_error("check", CHECK_USAGE, NAGIOS_UNKNOWN, __VA_ARGS__)
 
 static const struct option check_longopts[] = {
 	COMMON_LONGOPTS,
@@ -66,103 +68,142 @@ static const struct option check_longopts[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
-int
-cmd_check(int argc, char **argv)
-{
-	struct common_opts	 co;
-	struct sc_probe_opts	 po;
-	struct check_report	 report;
-	struct credentials	 cred;
-	char			*password = NULL, err[256], *end;
-	unsigned long		 expires = 300;
-	int			 ch, rc;
+static const struct cli_command check_command = {
+	"check", CHECK_USAGE, NAGIOS_UNKNOWN, check_longopts, NULL
+};
 
-	common_defaults(&co);
-	memset(&cred, 0, sizeof(cred));
-	memset(&po, 0, sizeof(po));
-	po.unregister = 1;
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "vh", check_longopts, NULL))
-	    != -1) {
-		rc = common_option(&co, ch, optarg, err, sizeof(err));
-		if (rc == 0)
-			rc = credentials_option(&cred, ch, optarg, err,
-			    sizeof(err));
-		if (rc == 1)
-			continue;
-		if (rc == -1)
-			return check_bad("%s", err);
-		switch (ch) {
-		case 'e':
-			expires = strtoul(optarg, &end, 10);
-			if (*optarg == '\0' || *end != '\0' || expires < 1 ||
-			    expires > 86400 * 30)
-				return check_bad("--expires takes whole "
-				    "seconds, not \"%s\"", optarg);
-			break;
-		case 'N':
-			po.unregister = 0;
-			break;
-		case 'n':
-			co.format = FMT_NAGIOS;
-			break;
-		case 'h':
-			check_usage(stdout);
-			return NAGIOS_OK;
-		default:
-			return check_bad("bad option");
-		}
+/* What the command line asks of one check. */
+struct check_args {
+	struct common_opts	 co;
+	struct credentials	 cred;
+	struct sc_probe_opts	 po;
+};
+
+/* check's own options: CLI_CONTINUE or the exit code. */
+static int
+check_option(void *arg, int ch, const char *value)
+{
+	struct check_args	*a = arg;
+	unsigned long		 expires;
+	char			*end;
+
+	switch (ch) {
+	case 'e':
+		expires = strtoul(value, &end, 10);
+		if (*value == '\0' || *end != '\0' || expires < 1 ||
+		    expires > 86400 * 30)
+			return check_bad("--expires takes whole seconds, not "
+			    "\"%s\"", value);
+		a->po.expires = (unsigned)expires;
+		break;
+	case 'N':
+		a->po.unregister = 0;
+		break;
+	case 'n':
+		a->co.format = FMT_NAGIOS;
+		break;
+	case 'h':
+		check_usage(stdout);
+		return NAGIOS_OK;
+	default:
+		return check_bad("bad option");
 	}
+	return CLI_CONTINUE;
+}
+
+/* The command line into a; CLI_CONTINUE with the target at argv[optind]. */
+static int
+check_parse(struct check_args *a, int argc, char **argv)
+{
+	char	err[256];
+	int	rc;
+
+	common_defaults(&a->co);
+	memset(&a->cred, 0, sizeof(a->cred));
+	memset(&a->po, 0, sizeof(a->po));
+	a->po.unregister = 1;
+	a->po.expires = 300;
+	if ((rc = cli_parse(&check_command, argc, argv, &a->co, &a->cred,
+	    check_option, a)) != CLI_CONTINUE)
+		return rc;
 	if (optind != argc - 1)
 		return check_bad("%s", optind >= argc ? "no target given "
 		    "(expected sips:DOMAIN)" : "give exactly one target");
-	if (common_validate(&co, err, sizeof(err)) == -1)
+	if (common_validate(&a->co, err, sizeof(err)) == -1)
 		return check_bad("%s", err);
+	return CLI_CONTINUE;
+}
 
-	po.user = cred.user;
-	if (credentials_password(&cred, NULL, &password, err, sizeof(err)) ==
-	    -1)
+/*
+ * The password, when a user was given (both or neither): CLI_CONTINUE
+ * with *password set (or NULL), or the exit code.
+ */
+static int
+check_password(const struct check_args *a, char **password)
+{
+	char err[256];
+
+	if (credentials_password(&a->cred, NULL, password, err, sizeof(err))
+	    == -1)
 		return check_bad("%s", err);
-	if (po.user != NULL && password == NULL)
+	if (a->cred.user != NULL && *password == NULL)
 		return check_bad("--user needs a password: --password-file "
 		    "FILE or SIPCANARY_PASSWORD");
-	if (password != NULL && po.user == NULL) {
-		secret_free(password);
+	if (*password != NULL && a->cred.user == NULL) {
+		secret_free(*password);
+		*password = NULL;
 		return check_bad("a password was given without --user");
 	}
+	return CLI_CONTINUE;
+}
 
-	po.password = password;
-	po.expires = (unsigned)expires;
-	po.timeout = co.timeout;
-	po.tls_min = co.tls_min;
-	po.warn_days = co.warn_days;
-	po.crit_days = co.crit_days;
-	po.trace = co.verbose ? stderr : NULL;
-	if ((po.tls_ctx = sc_tls_ctx_new(co.ca_file, co.tls_min, 0, err,
-	    sizeof(err))) == NULL) {
+static void
+check_print(const struct check_report *report, enum output_format format)
+{
+	switch (format) {
+	case FMT_JSON:
+		report_json(stdout, report);
+		break;
+	case FMT_NAGIOS:
+		report_nagios(stdout, report);
+		break;
+	default:
+		report_text(stdout, report);
+		break;
+	}
+	fflush(stdout);
+}
+
+int
+cmd_check(int argc, char **argv)
+{
+	struct check_args	 a;
+	struct runner_opts	 ro;
+	struct check_report	 report;
+	char			*password = NULL, err[256];
+	int			 rc;
+
+	if ((rc = check_parse(&a, argc, argv)) != CLI_CONTINUE ||
+	    (rc = check_password(&a, &password)) != CLI_CONTINUE)
+		return rc;
+	a.po.user = a.cred.user;
+	a.po.password = password;
+	a.po.trace = a.co.verbose ? stderr : NULL;
+	if (common_probe_opts(&a.co, &a.po, err, sizeof(err)) == -1) {
 		secret_free(password);
 		return check_bad("%s", err);
 	}
-	rc = runner_target(argv[optind], &co, &po, &report, err, sizeof(err));
-	sc_tls_ctx_free(po.tls_ctx);
+	common_runner_opts(&a.co, &ro);
+	rc = runner_target(argv[optind], &ro, &a.po, &report, err,
+	    sizeof(err));
+	sc_tls_ctx_free(a.po.tls_ctx);
 	secret_free(password);
 	if (rc == -1) {
 		runner_report_clear(&report);
 		return check_bad("%s", err);
 	}
 	report.sip = 1;
-	switch (co.format) {
-	case FMT_JSON:
-		report_json(stdout, &report);
-		break;
-	case FMT_NAGIOS:
-		report_nagios(stdout, &report);
-		break;
-	default:
-		report_text(stdout, &report);
-		break;
-	}
-	fflush(stdout);
+	check_print(&report, a.co.format);
 	rc = (int)report.severity;
 	runner_report_clear(&report);
 	return rc;

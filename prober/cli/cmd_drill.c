@@ -22,6 +22,7 @@
 #include "cli/cli.h"
 #include "drill/drill.h"
 #include "drill/report_html.h"
+#include "cli/options.h"
 #include "probe/runner.h"
 #include "conf/scenario.h"
 #include "conf/secret.h"
@@ -30,9 +31,27 @@
 #define DRILL_MAX_SOURCES	256
 #define DRILL_FD_RESERVE	64	/* DNS, logs, reports, stdio */
 
+#define DRILL_USAGE	"SCENARIO --target URI [OPTIONS]"
 #define drill_bad(...) \
-	cli_usage_error("drill", "SCENARIO --target URI [OPTIONS]", \
-	    EXIT_USAGE, __VA_ARGS__)
+	cli_usage_error("drill", DRILL_USAGE, EXIT_USAGE, __VA_ARGS__)
+
+/* What the command line asks of a drill. */
+struct drill_args {
+	struct common_opts	 co;
+	struct credentials	 cred;
+	const char		*scenario_file;
+	const char		*uri;
+	const char		*json_path;
+	const char		*html_path;
+	double			 clients;	/* 0: the scenario's */
+	double			 ramp;		/* < 0: the scenario's */
+	double			 duration;	/* 0: the scenario's */
+	double			 max_ratio;
+	unsigned		 shard_i;
+	unsigned		 shard_n;
+	struct sockaddr_storage	 sources[DRILL_MAX_SOURCES];
+	size_t			 nsources;
+};
 
 struct drill_run {
 	struct event_base	*base;
@@ -45,6 +64,9 @@ struct drill_run {
 	struct event		*progress;
 	struct event		*sigint;
 	struct event		*sigterm;
+	struct target		 target;
+	char			*password;
+	unsigned		 total;		/* clients of all shards */
 	int			 tty;
 	int			 located_ok;
 	char			 error[600];
@@ -110,6 +132,16 @@ static const struct option drill_longopts[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
+/* Common options that make no sense for a drill. */
+static const int drill_refused[] = {
+	COMMON_OPT_OWNER, COMMON_OPT_JSON, COMMON_OPT_PARALLEL,
+	COMMON_OPT_ALLOW_MIXED, 0
+};
+
+static const struct cli_command drill_command = {
+	"drill", DRILL_USAGE, EXIT_USAGE, drill_longopts, drill_refused
+};
+
 /* "127.0.0.1-127.0.0.8", "127.0.0.1", or "::1". */
 static int
 drill_sources(const char *arg, struct sockaddr_storage *out, size_t *n)
@@ -138,7 +170,8 @@ drill_sources(const char *arg, struct sockaddr_storage *out, size_t *n)
 		return -1;
 	snprintf(a, sizeof(a), "%.*s", (int)(dash - arg), arg);
 	snprintf(b, sizeof(b), "%s", dash + 1);
-	if (inet_pton(AF_INET, a, &lo) != 1 || inet_pton(AF_INET, b, &hi) != 1 ||
+	if (inet_pton(AF_INET, a, &lo) != 1 ||
+	    inet_pton(AF_INET, b, &hi) != 1 ||
 	    ntohl(hi.s_addr) < ntohl(lo.s_addr) ||
 	    ntohl(hi.s_addr) - ntohl(lo.s_addr) >= DRILL_MAX_SOURCES)
 		return -1;
@@ -178,9 +211,10 @@ drill_nofile(const struct sc_scenario *sc, unsigned clients, char *err,
     size_t errlen)
 {
 	struct rlimit	rl;
-	rlim_t		per = drill_has_silent_drop(sc->steps, sc->nsteps) ? 2 : 1;
-	rlim_t		need = (rlim_t)clients * per + DRILL_FD_RESERVE;
+	rlim_t		per, need;
 
+	per = drill_has_silent_drop(sc->steps, sc->nsteps) ? 2 : 1;
+	need = (rlim_t)clients * per + DRILL_FD_RESERVE;
 	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
 		return 0;
 	if (rl.rlim_cur < rl.rlim_max) {
@@ -407,269 +441,310 @@ drill_write_reports(json_t *doc, const char *json_path, const char *html_path)
 	return rc;
 }
 
-int
-cmd_drill(int argc, char **argv)
+/* drill's own options: CLI_CONTINUE or the exit code. */
+static int
+drill_option(void *arg, int ch, const char *value)
 {
-	struct common_opts	 co;
-	struct drill_run	 r;
-	struct drill_settings	 ds;
-	struct target		 t;
-	struct sc_locate_opts	 lo;
-	struct sockaddr_storage	 sources[DRILL_MAX_SOURCES];
-	size_t			 nsources = 0;
-	struct credentials	 cred;
-	const char		*uri = NULL;
-	const char		*json_path = NULL, *html_path = NULL;
-	char			*password = NULL, err[600];
-	double			 v, clients = 0, ramp = -1, duration = 0;
-	double			 max_ratio = 0;
-	unsigned		 shard_i = 0, shard_n = 1, total, first;
-	int			 ch, rc = EXIT_USAGE;
-	json_t			*doc = NULL;
+	struct drill_args *a = arg;
 
-	common_defaults(&co);
-	memset(&cred, 0, sizeof(cred));
-	memset(&r, 0, sizeof(r));
-	memset(&t, 0, sizeof(t));
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "vh", drill_longopts, NULL))
-	    != -1) {
-		switch (credentials_option(&cred, ch, optarg, err,
-		    sizeof(err))) {
-		case 1:
-			continue;
-		case -1:
-			return drill_bad("%s", err);
-		}
-		switch (common_option(&co, ch, optarg, err, sizeof(err))) {
-		case 1:
-			if (ch == COMMON_OPT_BASE + 6 ||
-			    ch == COMMON_OPT_BASE + 7 ||
-			    ch == COMMON_OPT_BASE + 9 ||
-			    ch == COMMON_OPT_BASE + 10)
-				return drill_bad("%s is not a drill option",
-				    argv[optind - 1]);
-			continue;
-		case -1:
-			return drill_bad("%s", err);
-		}
-		switch (ch) {
-		case 'T':
-			uri = optarg;
-			break;
-		case 'n':
-			if (common_number(optarg, 1, SCENARIO_MAX_CLIENTS,
-			    &clients) == -1 || clients != (unsigned)clients)
-				return drill_bad("--clients takes a whole "
-				    "number from 1 to %u, not \"%s\"",
-				    SCENARIO_MAX_CLIENTS, optarg);
-			break;
-		case 'r':
-			if (common_number(optarg, 0, 1e6, &ramp) == -1)
-				return drill_bad("--ramp takes clients per "
-				    "second (0: all at once), not \"%s\"",
-				    optarg);
-			break;
-		case 'd':
-			if (common_number(optarg, 0.001, 86400 * 7, &duration)
-			    == -1)
-				return drill_bad("--duration takes seconds, "
-				    "not \"%s\"", optarg);
-			break;
-		case 's':
-			if (sscanf(optarg, "%u/%u", &shard_i, &shard_n) != 2 ||
-			    shard_n == 0 || shard_i >= shard_n ||
-			    shard_n > 100000)
-				return drill_bad("--shard takes I/N with 0 <= I "
-				    "< N, not \"%s\"", optarg);
-			break;
-		case 'S':
-			if (drill_sources(optarg, sources, &nsources) == -1)
-				return drill_bad("--source-addresses takes an "
-				    "address or an IPv4 range A-B of at most "
-				    "%d addresses, not \"%s\"",
-				    DRILL_MAX_SOURCES, optarg);
-			break;
-		case 'm':
-			if (common_number(optarg, 0, 1, &v) == -1)
-				return drill_bad("--max-failure-ratio takes a "
-				    "ratio from 0 to 1, not \"%s\"", optarg);
-			max_ratio = v;
-			break;
-		case 'J':
-			json_path = optarg;
-			break;
-		case 'H':
-			html_path = optarg;
-			break;
-		case 'h':
-			drill_usage(stdout);
-			return 0;
-		default:
-			return drill_bad("bad option");
-		}
+	switch (ch) {
+	case 'T':
+		a->uri = value;
+		break;
+	case 'n':
+		if (common_number(value, 1, SCENARIO_MAX_CLIENTS,
+		    &a->clients) == -1 || a->clients != (unsigned)a->clients)
+			return drill_bad("--clients takes a whole number from "
+			    "1 to %u, not \"%s\"", SCENARIO_MAX_CLIENTS,
+			    value);
+		break;
+	case 'r':
+		if (common_number(value, 0, 1e6, &a->ramp) == -1)
+			return drill_bad("--ramp takes clients per second (0: "
+			    "all at once), not \"%s\"", value);
+		break;
+	case 'd':
+		if (common_number(value, 0.001, 86400 * 7, &a->duration) == -1)
+			return drill_bad("--duration takes seconds, not "
+			    "\"%s\"", value);
+		break;
+	case 's':
+		if (sscanf(value, "%u/%u", &a->shard_i, &a->shard_n) != 2 ||
+		    a->shard_n == 0 || a->shard_i >= a->shard_n ||
+		    a->shard_n > 100000)
+			return drill_bad("--shard takes I/N with 0 <= I < N, "
+			    "not \"%s\"", value);
+		break;
+	case 'S':
+		if (drill_sources(value, a->sources, &a->nsources) == -1)
+			return drill_bad("--source-addresses takes an address "
+			    "or an IPv4 range A-B of at most %d addresses, not "
+			    "\"%s\"", DRILL_MAX_SOURCES, value);
+		break;
+	case 'm':
+		if (common_number(value, 0, 1, &a->max_ratio) == -1)
+			return drill_bad("--max-failure-ratio takes a ratio "
+			    "from 0 to 1, not \"%s\"", value);
+		break;
+	case 'J':
+		a->json_path = value;
+		break;
+	case 'H':
+		a->html_path = value;
+		break;
+	case 'h':
+		drill_usage(stdout);
+		return 0;
+	default:
+		return drill_bad("bad option");
 	}
+	return CLI_CONTINUE;
+}
+
+/* The command line into a: CLI_CONTINUE or the exit code. */
+static int
+drill_parse(struct drill_args *a, int argc, char **argv)
+{
+	char	err[256];
+	int	rc;
+
+	memset(a, 0, sizeof(*a));
+	common_defaults(&a->co);
+	a->ramp = -1;
+	a->shard_n = 1;
+	if ((rc = cli_parse(&drill_command, argc, argv, &a->co, &a->cred,
+	    drill_option, a)) != CLI_CONTINUE)
+		return rc;
 	if (optind != argc - 1)
 		return drill_bad("%s", optind >= argc ? "no scenario file given"
 		    : "give exactly one scenario file");
-	if (uri == NULL)
+	if (a->uri == NULL)
 		return drill_bad("--target sips:DOMAIN is needed: the domain "
 		    "the certificates must name and the clients register in");
-	if (common_validate(&co, err, sizeof(err)) == -1)
+	if (common_validate(&a->co, err, sizeof(err)) == -1)
 		return drill_bad("%s", err);
+	a->scenario_file = argv[optind];
+	return CLI_CONTINUE;
+}
 
-	if ((r.scenario = scenario_load(argv[optind], err, sizeof(err))) ==
-	    NULL) {
+static int
+drill_nomem(void)
+{
+	fprintf(stderr, "sipcanary drill: out of memory\n");
+	return EXIT_PROBE_FAILED;
+}
+
+/*
+ * The scenario, with --user over its user, and the password:
+ * CLI_CONTINUE or the exit code.
+ */
+static int
+drill_load(struct drill_run *r, const struct drill_args *a)
+{
+	char err[600];
+
+	if ((r->scenario = scenario_load(a->scenario_file, err, sizeof(err)))
+	    == NULL) {
 		fprintf(stderr, "sipcanary drill: %s\n", err);
 		return EXIT_USAGE;
 	}
-	if (cred.user != NULL) {
-		free(r.scenario->user);
-		free(r.scenario->user_template);
-		r.scenario->user_template = NULL;
-		if ((r.scenario->user = strdup(cred.user)) == NULL)
-			goto nomem;
+	if (a->cred.user != NULL) {
+		free(r->scenario->user);
+		free(r->scenario->user_template);
+		r->scenario->user_template = NULL;
+		if ((r->scenario->user = strdup(a->cred.user)) == NULL)
+			return drill_nomem();
 	}
-	if (credentials_password(&cred, r.scenario->password_file, &password,
-	    err, sizeof(err)) == -1) {
-		rc = drill_bad("%s", err);
-		goto done;
-	}
+	if (credentials_password(&a->cred, r->scenario->password_file,
+	    &r->password, err, sizeof(err)) == -1)
+		return drill_bad("%s", err);
+	return CLI_CONTINUE;
+}
 
-	total = clients > 0 ? (unsigned)clients : r.scenario->clients;
-	if (total == 0)
-		total = 1;
-	/* Shard i takes clients [i*total/N, (i+1)*total/N). */
-	first = (unsigned)((unsigned long long)total * shard_i / shard_n);
-	r.eo.clients = (unsigned)((unsigned long long)total * (shard_i + 1) /
-	    shard_n) - first;
-	if (r.eo.clients == 0) {
+/*
+ * This shard's share of the clients: CLI_CONTINUE, or 0 when it has
+ * none.  Shard i takes clients [i*total/N, (i+1)*total/N).
+ */
+static int
+drill_shard(struct drill_run *r, const struct drill_args *a)
+{
+	unsigned first;
+
+	r->total = a->clients > 0 ? (unsigned)a->clients : r->scenario->clients;
+	if (r->total == 0)
+		r->total = 1;
+	first = (unsigned)((unsigned long long)r->total * a->shard_i /
+	    a->shard_n);
+	r->eo.first_client = first;
+	r->eo.clients = (unsigned)((unsigned long long)r->total *
+	    (a->shard_i + 1) / a->shard_n) - first;
+	if (r->eo.clients == 0) {
 		fprintf(stderr, "sipcanary drill: shard %u/%u has no clients "
-		    "(%u in all)\n", shard_i, shard_n, total);
-		rc = 0;
-		goto done;
+		    "(%u in all)\n", a->shard_i, a->shard_n, r->total);
+		return 0;
 	}
-	if (drill_nofile(r.scenario, r.eo.clients, err, sizeof(err)) ==
-	    -1) {
+	return CLI_CONTINUE;
+}
+
+/*
+ * The descriptors, the target, the event loop, the TLS context and the
+ * engine's options: CLI_CONTINUE or the exit code.
+ */
+static int
+drill_prepare(struct drill_run *r, const struct drill_args *a)
+{
+	char err[600];
+
+	if (drill_nofile(r->scenario, r->eo.clients, err, sizeof(err)) == -1) {
 		fprintf(stderr, "sipcanary drill: %s\n", err);
-		goto done;
+		return EXIT_USAGE;
 	}
-	if (target_parse_uri(&t, uri, err, sizeof(err)) == -1 ||
-	    (co.connect != NULL && target_parse_hostport(co.connect,
-	    &t.connect_host, &t.connect_port, err, sizeof(err)) == -1)) {
-		rc = drill_bad("%s", err);
-		goto done;
-	}
-	if ((r.drill = drill_new(r.scenario)) == NULL ||
-	    (r.base = sc_event_base_new()) == NULL)
-		goto nomem;
-	if ((r.eo.tls_ctx = sc_tls_ctx_new(co.ca_file, co.tls_min, 0, err,
-	    sizeof(err))) == NULL) {
-		rc = drill_bad("%s", err);
-		goto done;
-	}
-	r.eo.scenario = r.scenario;
-	r.eo.uri = t.uri;
-	r.eo.domain = t.domain;
-	r.eo.password = password;
-	r.eo.first_client = first;
-	r.eo.ramp = ramp >= 0 ? ramp / shard_n : r.scenario->ramp / shard_n;
-	r.eo.duration = duration;
-	r.eo.timeout = co.timeout;
-	r.eo.warn_days = co.warn_days;
-	r.eo.crit_days = co.crit_days;
-	r.eo.user_name = scenario_user;
-	r.eo.sources = nsources > 0 ? sources : NULL;
-	r.eo.nsources = nsources;
-	r.eo.trace = co.verbose ? stderr : NULL;
-	r.tty = isatty(STDERR_FILENO);
+	if (runner_parse_target(&r->target, a->uri, a->co.connect, err,
+	    sizeof(err)) == -1)
+		return drill_bad("%s", err);
+	if ((r->drill = drill_new(r->scenario)) == NULL ||
+	    (r->base = sc_event_base_new()) == NULL)
+		return drill_nomem();
+	if ((r->eo.tls_ctx = sc_tls_ctx_new(a->co.ca_file, a->co.tls_min, 0,
+	    err, sizeof(err))) == NULL)
+		return drill_bad("%s", err);
+	r->eo.scenario = r->scenario;
+	r->eo.uri = r->target.uri;
+	r->eo.domain = r->target.domain;
+	r->eo.password = r->password;
+	r->eo.ramp = (a->ramp >= 0 ? a->ramp : r->scenario->ramp) /
+	    a->shard_n;
+	r->eo.duration = a->duration;
+	r->eo.timeout = a->co.timeout;
+	r->eo.warn_days = a->co.warn_days;
+	r->eo.crit_days = a->co.crit_days;
+	r->eo.user_name = scenario_user;
+	r->eo.sources = a->nsources > 0 ? a->sources : NULL;
+	r->eo.nsources = a->nsources;
+	r->eo.trace = a->co.verbose ? stderr : NULL;
+	r->tty = isatty(STDERR_FILENO);
+	return CLI_CONTINUE;
+}
 
-	r.progress = event_new(r.base, -1, EV_PERSIST, drill_tick, &r);
-	r.sigint = evsignal_new(r.base, SIGINT, drill_signal, &r);
-	r.sigterm = evsignal_new(r.base, SIGTERM, drill_signal, &r);
-	if (r.progress == NULL || r.sigint == NULL || r.sigterm == NULL)
-		goto nomem;
-	{
-		struct timeval one = { 1, 0 };
+/*
+ * The progress tick, SIGINT and SIGTERM, and the lookup of the frontends
+ * (the engine starts when it is done): CLI_CONTINUE or the exit code.
+ */
+static int
+drill_start(struct drill_run *r, const struct drill_args *a)
+{
+	struct sc_locate_opts	 lo;
+	struct timeval		 one = { 1, 0 };
+	char			 err[600];
 
-		event_add(r.progress, &one);
-		event_add(r.sigint, NULL);
-		event_add(r.sigterm, NULL);
-	}
-	memset(&lo, 0, sizeof(lo));
-	lo.name = t.connect_host != NULL ? t.connect_host : t.domain;
-	lo.port = t.connect_host != NULL ? t.connect_port : t.uri_port;
-	lo.explicit = t.connect_host != NULL || t.uri_port != 0;
-	lo.dns_servers = co.dns_servers[0] != '\0' ? co.dns_servers : NULL;
-	lo.timeout = co.timeout;
-	if ((r.locate = sc_locate_start(r.base, &lo, drill_located, &r, err,
-	    sizeof(err))) == NULL) {
-		rc = drill_bad("%s", err);
-		goto done;
-	}
-	event_base_dispatch(r.base);
-	r.drill->wall_end = time(NULL);
-	if (r.engine != NULL) {
-		struct sc_engine_counts n;
+	r->progress = event_new(r->base, -1, EV_PERSIST, drill_tick, r);
+	r->sigint = evsignal_new(r->base, SIGINT, drill_signal, r);
+	r->sigterm = evsignal_new(r->base, SIGTERM, drill_signal, r);
+	if (r->progress == NULL || r->sigint == NULL || r->sigterm == NULL)
+		return drill_nomem();
+	event_add(r->progress, &one);
+	event_add(r->sigint, NULL);
+	event_add(r->sigterm, NULL);
+	runner_locate_opts(&lo, &r->target, a->co.dns_servers[0] != '\0' ?
+	    a->co.dns_servers : NULL, a->co.timeout);
+	if ((r->locate = sc_locate_start(r->base, &lo, drill_located, r, err,
+	    sizeof(err))) == NULL)
+		return drill_bad("%s", err);
+	return CLI_CONTINUE;
+}
 
-		sc_engine_counts(r.engine, &n);
-		drill_sample(r.drill, n.started, n.active);
-		drill_progress_line(&r, 1);
+/* The verdict line on stderr, after the reports. */
+static void
+drill_say(const struct drill_run *r, int rc, double max_ratio)
+{
+	uint64_t failed, n = drill_expectations(r->drill, &failed);
+
+	fprintf(stderr, "sipcanary drill: %s: %u clients ok, %u failed; "
+	    "%llu of %llu expectations failed (ratio %.4f, allowed %.4f)\n",
+	    rc == 0 ? "PASSED" : "FAILED", r->drill->clients_ok,
+	    r->drill->clients_failed, (unsigned long long)failed,
+	    (unsigned long long)n, drill_failure_ratio(r->drill), max_ratio);
+}
+
+/* After the loop: the last progress line, the reports, the exit code. */
+static int
+drill_finish(struct drill_run *r, const struct drill_args *a)
+{
+	struct sc_engine_counts	 n;
+	struct drill_settings	 ds;
+	json_t			*doc;
+	int			 rc;
+
+	r->drill->wall_end = time(NULL);
+	if (r->engine != NULL) {
+		sc_engine_counts(r->engine, &n);
+		drill_sample(r->drill, n.started, n.active);
+		drill_progress_line(r, 1);
 	}
-	if (!r.located_ok || r.engine == NULL) {
+	if (!r->located_ok || r->engine == NULL) {
 		fprintf(stderr, "sipcanary drill: cannot start: %s\n",
-		    r.error[0] != '\0' ? r.error : "interrupted");
-		rc = EXIT_PROBE_FAILED;
-		goto done;
+		    r->error[0] != '\0' ? r->error : "interrupted");
+		return EXIT_PROBE_FAILED;
 	}
-
 	memset(&ds, 0, sizeof(ds));
-	ds.scenario_file = argv[optind];
-	ds.target = t.uri;
-	ds.connect = co.connect;
-	ds.clients = total;
-	ds.ramp = ramp >= 0 ? ramp : r.scenario->ramp;
-	ds.duration = duration > 0 ? duration : r.scenario->duration;
-	ds.shard_index = shard_i;
-	ds.shard_count = shard_n;
-	ds.max_failure_ratio = max_ratio;
-	if ((doc = drill_report(r.drill, &ds)) == NULL)
-		goto nomem;
+	ds.scenario_file = a->scenario_file;
+	ds.target = r->target.uri;
+	ds.connect = a->co.connect;
+	ds.clients = r->total;
+	ds.ramp = a->ramp >= 0 ? a->ramp : r->scenario->ramp;
+	ds.duration = a->duration > 0 ? a->duration : r->scenario->duration;
+	ds.shard_index = a->shard_i;
+	ds.shard_count = a->shard_n;
+	ds.max_failure_ratio = a->max_ratio;
+	if ((doc = drill_report(r->drill, &ds)) == NULL)
+		return drill_nomem();
 	rc = json_is_true(json_object_get(json_object_get(doc, "summary"),
 	    "passed")) ? 0 : EXIT_PROBE_FAILED;
-	if (drill_write_reports(doc, json_path, html_path) == -1)
+	if (drill_write_reports(doc, a->json_path, a->html_path) == -1)
 		rc = EXIT_PROBE_FAILED;
-	{
-		uint64_t failed, n = drill_expectations(r.drill, &failed);
-
-		fprintf(stderr, "sipcanary drill: %s: %u clients ok, %u failed; "
-		    "%llu of %llu expectations failed (ratio %.4f, allowed "
-		    "%.4f)\n", rc == 0 ? "PASSED" : "FAILED",
-		    r.drill->clients_ok, r.drill->clients_failed,
-		    (unsigned long long)failed, (unsigned long long)n,
-		    drill_failure_ratio(r.drill), max_ratio);
-	}
-	goto done;
-nomem:
-	fprintf(stderr, "sipcanary drill: out of memory\n");
-	rc = EXIT_PROBE_FAILED;
-done:
 	json_decref(doc);
-	sc_engine_free(r.engine);
-	sc_locate_free(r.locate);
-	if (r.progress != NULL)
-		event_free(r.progress);
-	if (r.sigint != NULL)
-		event_free(r.sigint);
-	if (r.sigterm != NULL)
-		event_free(r.sigterm);
-	sc_tls_ctx_free(r.eo.tls_ctx);
-	if (r.base != NULL)
-		event_base_free(r.base);
-	drill_free(r.drill);
-	free(r.frontends);
-	scenario_free(r.scenario);
-	secret_free(password);
-	target_clear(&t);
+	drill_say(r, rc, a->max_ratio);
+	return rc;
+}
+
+static void
+drill_run_clear(struct drill_run *r)
+{
+	sc_engine_free(r->engine);
+	sc_locate_free(r->locate);
+	if (r->progress != NULL)
+		event_free(r->progress);
+	if (r->sigint != NULL)
+		event_free(r->sigint);
+	if (r->sigterm != NULL)
+		event_free(r->sigterm);
+	sc_tls_ctx_free(r->eo.tls_ctx);
+	if (r->base != NULL)
+		event_base_free(r->base);
+	drill_free(r->drill);
+	free(r->frontends);
+	scenario_free(r->scenario);
+	secret_free(r->password);
+	target_clear(&r->target);
+}
+
+int
+cmd_drill(int argc, char **argv)
+{
+	struct drill_args	 a;
+	struct drill_run	 r;
+	int			 rc;
+
+	if ((rc = drill_parse(&a, argc, argv)) != CLI_CONTINUE)
+		return rc;
+	memset(&r, 0, sizeof(r));
+	if ((rc = drill_load(&r, &a)) == CLI_CONTINUE &&
+	    (rc = drill_shard(&r, &a)) == CLI_CONTINUE &&
+	    (rc = drill_prepare(&r, &a)) == CLI_CONTINUE &&
+	    (rc = drill_start(&r, &a)) == CLI_CONTINUE) {
+		event_base_dispatch(r.base);
+		rc = drill_finish(&r, &a);
+	}
+	drill_run_clear(&r);
 	return rc;
 }

@@ -24,6 +24,7 @@
 #include <jansson.h>
 
 #include "cli/cli.h"
+#include "cli/options.h"
 #include "drill/report_html.h"
 #include "drill/report_merge.h"
 
@@ -230,43 +231,32 @@ report_say(FILE *fp, json_t *doc, size_t n)
 	    "FAILED");
 }
 
-int
-cmd_report(int argc, char **argv)
+/* What the command line asks of `sipcanary report`. */
+struct report_args {
+	int		 merge;		/* merge, else html */
+	const char	*json_out;
+	const char	*html_out;
+	char		**files;
+	int		 nfiles;
+};
+
+/* The options after the subcommand: CLI_CONTINUE or the exit code. */
+static int
+report_options(struct report_args *a, int argc, char **argv)
 {
-	const char	 *sub, *json_out = NULL, *html_out = NULL;
-	json_t		**docs = NULL, *merged = NULL;
-	char		  err[512];
-	size_t		  n = 0, i;
-	int		  ch, rc = EXIT_USAGE, merge;
+	int ch;
 
-	if (argc < 2)
-		return report_bad("say merge or html");
-	sub = argv[1];
-	if (strcmp(sub, "-h") == 0 || strcmp(sub, "--help") == 0) {
-		report_usage(stdout);
-		return 0;
-	}
-	if (strcmp(sub, "merge") == 0)
-		merge = 1;
-	else if (strcmp(sub, "html") == 0)
-		merge = 0;
-	else
-		return report_bad("unknown report command \"%s\" (merge or "
-		    "html)", sub);
-
-	/* options after the subcommand; getopt sees "merge" as argv[0] */
-	argc--;
-	argv++;
+	/* getopt sees the subcommand as argv[0] */
 	optind = 1;
 	opterr = 0;	/* getopt would say "merge: ..." */
 	while ((ch = getopt_long(argc, argv, ":h", report_longopts, NULL))
 	    != -1) {
 		switch (ch) {
 		case 'j':
-			json_out = optarg;
+			a->json_out = optarg;
 			break;
 		case 'H':
-			html_out = optarg;
+			a->html_out = optarg;
 			break;
 		case 'h':
 			report_usage(stdout);
@@ -279,61 +269,106 @@ cmd_report(int argc, char **argv)
 			    argv[optind - 1]);
 		}
 	}
-	argc -= optind;
-	argv += optind;
+	a->files = argv + optind;
+	a->nfiles = argc - optind;
+	return CLI_CONTINUE;
+}
 
-	if (merge) {
-		if (argc < 1)
+/* The subcommand, options and files: CLI_CONTINUE or the exit code. */
+static int
+report_parse(struct report_args *a, int argc, char **argv)
+{
+	int rc;
+
+	memset(a, 0, sizeof(*a));
+	if (argc < 2)
+		return report_bad("say merge or html");
+	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
+		report_usage(stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "merge") == 0)
+		a->merge = 1;
+	else if (strcmp(argv[1], "html") != 0)
+		return report_bad("unknown report command \"%s\" (merge or "
+		    "html)", argv[1]);
+	if ((rc = report_options(a, argc - 1, argv + 1)) != CLI_CONTINUE)
+		return rc;
+	if (a->merge) {
+		if (a->nfiles < 1)
 			return report_bad("merge: give the shard reports "
 			    "to merge");
-		if (json_out == NULL && html_out == NULL)
+		if (a->json_out == NULL && a->html_out == NULL)
 			return report_bad("merge: give --report-json and/or "
 			    "--report-html");
 	} else {
-		if (argc != 1)
+		if (a->nfiles != 1)
 			return report_bad("html: give exactly one report "
-			    "(got %d)", argc);
-		if (json_out != NULL)
+			    "(got %d)", a->nfiles);
+		if (a->json_out != NULL)
 			return report_bad("html: --report-json is for merge");
-		if (html_out == NULL)
+		if (a->html_out == NULL)
 			return report_bad("html: give --report-html FILE");
 	}
-	if (json_out != NULL && html_out != NULL &&
-	    strcmp(json_out, html_out) == 0)
+	if (a->json_out != NULL && a->html_out != NULL &&
+	    strcmp(a->json_out, a->html_out) == 0)
 		return report_bad("--report-json and --report-html are both "
-		    "\"%s\"", json_out);
+		    "\"%s\"", a->json_out);
+	return CLI_CONTINUE;
+}
 
-	if ((docs = calloc((size_t)argc, sizeof(*docs))) == NULL) {
-		fprintf(stderr, "sipcanary report: out of memory\n");
+/* Merges the n loaded docs and writes the outputs: the exit code. */
+static int
+report_merge_out(const struct report_args *a, json_t **docs, size_t n)
+{
+	json_t	*merged;
+	char	 err[512];
+	int	 rc = EXIT_USAGE;
+
+	if ((merged = report_merge(docs, n, err, sizeof(err))) == NULL) {
+		report_merge_error(err, a->files, n);
 		return EXIT_USAGE;
 	}
-	for (i = 0; i < (size_t)argc; i++, n++)
-		if ((docs[i] = report_load(argv[i], i ? docs[0] : NULL,
-		    argv[0])) == NULL)
-			goto done;
-
-	if (!merge) {
-		if (report_output(html_out, docs[0], 1) == 0)
-			rc = 0;
+	if (a->json_out != NULL && report_output(a->json_out, merged, 0) == -1)
 		goto done;
-	}
-	if ((merged = report_merge(docs, n, err, sizeof(err))) == NULL) {
-		report_merge_error(err, argv, n);
+	if (a->html_out != NULL && report_output(a->html_out, merged, 1) == -1)
 		goto done;
-	}
-	if (json_out != NULL && report_output(json_out, merged, 0) == -1)
-		goto done;
-	if (html_out != NULL && report_output(html_out, merged, 1) == -1)
-		goto done;
-	report_say((json_out && strcmp(json_out, "-") == 0) ||
-	    (html_out && strcmp(html_out, "-") == 0) ? stderr : stdout,
+	report_say((a->json_out && strcmp(a->json_out, "-") == 0) ||
+	    (a->html_out && strcmp(a->html_out, "-") == 0) ? stderr : stdout,
 	    merged, n);
 	rc = json_is_true(json_object_get(json_object_get(merged, "summary"),
 	    "passed")) ? 0 : EXIT_PROBE_FAILED;
  done:
+	json_decref(merged);
+	return rc;
+}
+
+int
+cmd_report(int argc, char **argv)
+{
+	struct report_args	  a;
+	json_t			**docs;
+	size_t			  n = 0, i;
+	int			  rc;
+
+	if ((rc = report_parse(&a, argc, argv)) != CLI_CONTINUE)
+		return rc;
+	if ((docs = calloc((size_t)a.nfiles, sizeof(*docs))) == NULL) {
+		fprintf(stderr, "sipcanary report: out of memory\n");
+		return EXIT_USAGE;
+	}
+	rc = EXIT_USAGE;
+	for (i = 0; i < (size_t)a.nfiles; i++, n++)
+		if ((docs[i] = report_load(a.files[i], i ? docs[0] : NULL,
+		    a.files[0])) == NULL)
+			goto done;
+	if (a.merge)
+		rc = report_merge_out(&a, docs, n);
+	else if (report_output(a.html_out, docs[0], 1) == 0)
+		rc = 0;
+ done:
 	for (i = 0; i < n; i++)
 		json_decref(docs[i]);
 	free(docs);
-	json_decref(merged);
 	return rc;
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/options.h"
 #include "conf/conf.h"
 #include "daemon/daemon.h"
 #include "common/log.h"

@@ -252,50 +252,44 @@ drill_statuses_json(const struct drill_step *ds)
 	return o;
 }
 
-json_t *
-drill_report(const struct drill *d, const struct drill_settings *s)
+/* One step's row: counts, verdicts, statuses and latency. */
+static json_t *
+drill_step_json(const struct drill_step *ds, size_t i)
 {
-	json_t		*doc, *steps, *tl, *verdicts;
-	uint64_t	 failed, n = drill_expectations(d, &failed);
-	double		 ratio = drill_failure_ratio(d);
-	char		 host[256], version[128];
-	size_t		 i;
-	int		 k;
+	json_t	*verdicts;
+	int	 k;
 
-	if (gethostname(host, sizeof(host)) == -1)
-		snprintf(host, sizeof(host), "unknown");
-	host[sizeof(host) - 1] = '\0';
-	snprintf(version, sizeof(version), "%s (%s)", PACKAGE_VERSION,
-	    SC_VERSION_GIT);
-	steps = json_array();
-	for (i = 0; i < d->nsteps; i++) {
-		const struct drill_step *ds = &d->steps[i];
+	verdicts = json_object();
+	for (k = 0; k < SC_VERDICT_COUNT; k++)
+		if (ds->verdicts[k] > 0)
+			json_object_set_new(verdicts,
+			    sc_verdict_str((enum sc_verdict)k),
+			    json_integer((json_int_t)ds->verdicts[k]));
+	return json_pack("{s:i, s:s, s:s, s:i, s:o, s:I, s:I, s:I, s:f, s:o, "
+	    "s:o, s:o}",
+	    "index", (int)i,
+	    "kind", sc_step_kind_str(ds->step->kind),
+	    "label", ds->step->label != NULL ? ds->step->label :
+	    sc_step_kind_str(ds->step->kind),
+	    "line", ds->step->line,
+	    "expect", drill_expect_json(ds->step),
+	    "attempts", (json_int_t)ds->attempts,
+	    "ok", (json_int_t)ds->ok,
+	    "failed", (json_int_t)ds->failed,
+	    "success_ratio", ds->attempts > 0 ?
+	    (double)ds->ok / (double)ds->attempts : 0.0,
+	    "verdicts", verdicts,
+	    "statuses", drill_statuses_json(ds),
+	    "latency", histogram_to_json(ds->latency));
+}
 
-		verdicts = json_object();
-		for (k = 0; k < SC_VERDICT_COUNT; k++)
-			if (ds->verdicts[k] > 0)
-				json_object_set_new(verdicts,
-				    sc_verdict_str((enum sc_verdict)k),
-				    json_integer((json_int_t)ds->verdicts[k]));
-		json_array_append_new(steps, json_pack(
-		    "{s:i, s:s, s:s, s:i, s:o, s:I, s:I, s:I, s:f, s:o, s:o, "
-		    "s:o}",
-		    "index", (int)i,
-		    "kind", sc_step_kind_str(ds->step->kind),
-		    "label", ds->step->label != NULL ? ds->step->label :
-		    sc_step_kind_str(ds->step->kind),
-		    "line", ds->step->line,
-		    "expect", drill_expect_json(ds->step),
-		    "attempts", (json_int_t)ds->attempts,
-		    "ok", (json_int_t)ds->ok,
-		    "failed", (json_int_t)ds->failed,
-		    "success_ratio", ds->attempts > 0 ?
-		    (double)ds->ok / (double)ds->attempts : 0.0,
-		    "verdicts", verdicts,
-		    "statuses", drill_statuses_json(ds),
-		    "latency", histogram_to_json(ds->latency)));
-	}
-	tl = json_array();
+/* The per-second timeline. */
+static json_t *
+drill_timeline_json(const struct drill *d)
+{
+	json_t	*tl = json_array();
+	size_t	 i;
+
 	for (i = 0; i < d->nseconds; i++)
 		json_array_append_new(tl, json_pack("{s:i, s:I, s:I, s:I, s:i}",
 		    "second", (int)i,
@@ -303,15 +297,13 @@ drill_report(const struct drill *d, const struct drill_settings *s)
 		    "ok", (json_int_t)d->timeline[i].ok,
 		    "failed", (json_int_t)d->timeline[i].failed,
 		    "active", (int)d->timeline[i].active));
-	doc = json_pack("{s:i, s:{s:s, s:s, s:o}}",
-	    "sipcanary_report", 1,
-	    "scenario",
-	    "name", d->scenario->name != NULL ? d->scenario->name : "",
-	    "file", s->scenario_file != NULL ? s->scenario_file : "",
-	    "description", d->scenario->description != NULL ?
-	    json_string(d->scenario->description) : json_null());
-	json_object_set_new(doc, "settings", json_pack(
-	    "{s:s, s:o, s:i, s:f, s:o, s:{s:i, s:i}, s:f}",
+	return tl;
+}
+
+static json_t *
+drill_settings_json(const struct drill_settings *s)
+{
+	return json_pack("{s:s, s:o, s:i, s:f, s:o, s:{s:i, s:i}, s:f}",
 	    "target", s->target,
 	    "connect", s->connect != NULL ? json_string(s->connect) :
 	    json_null(),
@@ -321,17 +313,36 @@ drill_report(const struct drill *d, const struct drill_settings *s)
 	    json_null(),
 	    "shard", "index", (int)s->shard_index, "count",
 	    (int)s->shard_count,
-	    "max_failure_ratio", s->max_failure_ratio));
-	json_object_set_new(doc, "environment", json_pack(
-	    "{s:s, s:s, s:o, s:o, s:i}",
+	    "max_failure_ratio", s->max_failure_ratio);
+}
+
+/* Which sipcanary ran where, and when. */
+static json_t *
+drill_environment_json(const struct drill *d)
+{
+	char host[256], version[128];
+
+	if (gethostname(host, sizeof(host)) == -1)
+		snprintf(host, sizeof(host), "unknown");
+	host[sizeof(host) - 1] = '\0';
+	snprintf(version, sizeof(version), "%s (%s)", PACKAGE_VERSION,
+	    SC_VERSION_GIT);
+	return json_pack("{s:s, s:s, s:o, s:o, s:i}",
 	    "version", version,
 	    "host", host,
 	    "started", drill_json_time(d->wall_start),
 	    "ended", drill_json_time(d->wall_end != 0 ? d->wall_end :
 	    time(NULL)),
-	    "shards", 1));
-	json_object_set_new(doc, "summary", json_pack(
-	    "{s:i, s:i, s:i, s:I, s:I, s:f, s:b, s:b}",
+	    "shards", 1);
+}
+
+static json_t *
+drill_summary_json(const struct drill *d, const struct drill_settings *s)
+{
+	uint64_t	 failed, n = drill_expectations(d, &failed);
+	double		 ratio = drill_failure_ratio(d);
+
+	return json_pack("{s:i, s:i, s:i, s:I, s:I, s:f, s:b, s:b}",
 	    "clients", (int)(d->clients_ok + d->clients_failed),
 	    "clients_ok", (int)d->clients_ok,
 	    "clients_failed", (int)d->clients_failed,
@@ -339,14 +350,40 @@ drill_report(const struct drill *d, const struct drill_settings *s)
 	    "expectations_failed", (json_int_t)failed,
 	    "failure_ratio", ratio,
 	    "passed", ratio <= s->max_failure_ratio && !d->interrupted,
-	    "interrupted", d->interrupted));
+	    "interrupted", d->interrupted);
+}
+
+/* A {"count": N, "latency": <LATENCY>} section. */
+static json_t *
+drill_section_json(const struct histogram *h)
+{
+	return json_pack("{s:I, s:o}",
+	    "count", (json_int_t)histogram_count(h),
+	    "latency", histogram_to_json(h));
+}
+
+json_t *
+drill_report(const struct drill *d, const struct drill_settings *s)
+{
+	json_t	*doc, *steps;
+	size_t	 i;
+
+	steps = json_array();
+	for (i = 0; i < d->nsteps; i++)
+		json_array_append_new(steps, drill_step_json(&d->steps[i], i));
+	doc = json_pack("{s:i, s:{s:s, s:s, s:o}}",
+	    "sipcanary_report", 1,
+	    "scenario",
+	    "name", d->scenario->name != NULL ? d->scenario->name : "",
+	    "file", s->scenario_file != NULL ? s->scenario_file : "",
+	    "description", d->scenario->description != NULL ?
+	    json_string(d->scenario->description) : json_null());
+	json_object_set_new(doc, "settings", drill_settings_json(s));
+	json_object_set_new(doc, "environment", drill_environment_json(d));
+	json_object_set_new(doc, "summary", drill_summary_json(d, s));
 	json_object_set_new(doc, "steps", steps);
-	json_object_set_new(doc, "timeline", tl);
-	json_object_set_new(doc, "reconnect", json_pack("{s:I, s:o}",
-	    "count", (json_int_t)histogram_count(d->reconnect),
-	    "latency", histogram_to_json(d->reconnect)));
-	json_object_set_new(doc, "keepalive", json_pack("{s:I, s:o}",
-	    "count", (json_int_t)histogram_count(d->keepalive),
-	    "latency", histogram_to_json(d->keepalive)));
+	json_object_set_new(doc, "timeline", drill_timeline_json(d));
+	json_object_set_new(doc, "reconnect", drill_section_json(d->reconnect));
+	json_object_set_new(doc, "keepalive", drill_section_json(d->keepalive));
 	return doc;
 }

@@ -384,37 +384,28 @@ hist_json_duration(const json_t *v, double *out)
 }
 
 /*
- * Reads a <LATENCY> object back.  The percentiles in it are ignored
- * (they are recomputed from the buckets); the buckets, count and max
- * must agree with each other.  Returns NULL with a message in err on
- * any inconsistency: an unknown scheme, a bound not in the table,
- * bounds not strictly increasing, a negative or non-integer count, a
- * total that is not "count", a max outside the highest bucket.
+ * The envelope of a <LATENCY>: its "count" and the histogram's buckets
+ * array, of the one scheme this code reads.  -1 with err.
  */
-struct histogram *
-histogram_from_json(const json_t *j, char *err, size_t errlen)
+static int
+hist_json_envelope(const json_t *j, json_int_t *total,
+    const json_t **buckets, char *err, size_t errlen)
 {
-	struct histogram	*h = NULL;
-	const json_t		*hj, *scheme, *buckets, *b, *ub, *cnt, *v;
-	json_int_t		 total;
-	uint64_t		 sum = 0;
-	long			 idx, last = -1, first = -1;
-	size_t			 i;
-	double			 d;
+	const json_t *hj, *scheme, *cnt;
 
 	if (!json_is_object(j)) {
 		snprintf(err, errlen, "latency is not an object");
-		goto fail;
+		return -1;
 	}
 	if (!json_is_integer(cnt = json_object_get(j, "count")) ||
-	    (total = json_integer_value(cnt)) < 0) {
+	    (*total = json_integer_value(cnt)) < 0) {
 		snprintf(err, errlen, "latency \"count\" is not a "
 		    "non-negative integer");
-		goto fail;
+		return -1;
 	}
 	if (!json_is_object(hj = json_object_get(j, "histogram"))) {
 		snprintf(err, errlen, "latency has no \"histogram\" object");
-		goto fail;
+		return -1;
 	}
 	scheme = json_object_get(hj, "scheme");
 	if (!json_is_string(scheme) ||
@@ -422,21 +413,34 @@ histogram_from_json(const json_t *j, char *err, size_t errlen)
 		snprintf(err, errlen, "unknown histogram scheme \"%s\" "
 		    "(this sipcanary reads \"%s\")", json_is_string(scheme) ?
 		    json_string_value(scheme) : "(missing)", HISTOGRAM_SCHEME);
-		goto fail;
+		return -1;
 	}
-	if (!json_is_array(buckets = json_object_get(hj, "buckets"))) {
+	if (!json_is_array(*buckets = json_object_get(hj, "buckets"))) {
 		snprintf(err, errlen, "histogram has no \"buckets\" array");
-		goto fail;
+		return -1;
 	}
-	if ((h = histogram_new()) == NULL) {
-		snprintf(err, errlen, "out of memory");
-		goto fail;
-	}
+	return 0;
+}
+
+/*
+ * The [upper_bound, count] pairs into h's counts and h->count, with the
+ * table index of the first non-empty bucket and of the last one listed
+ * (-1 when none).  -1 with err.
+ */
+static int
+hist_json_buckets(struct histogram *h, const json_t *buckets, long *first,
+    long *last, char *err, size_t errlen)
+{
+	const json_t	*b, *ub, *cnt;
+	long		 idx;
+	size_t		 i;
+
+	*first = *last = -1;
 	json_array_foreach(buckets, i, b) {
 		if (!json_is_array(b) || json_array_size(b) != 2) {
 			snprintf(err, errlen, "bucket %zu is not "
 			    "[upper_bound, count]", i);
-			goto fail;
+			return -1;
 		}
 		ub = json_array_get(b, 0);
 		cnt = json_array_get(b, 1);
@@ -446,55 +450,59 @@ histogram_from_json(const json_t *j, char *err, size_t errlen)
 		    (idx = hist_bound_lookup(json_number_value(ub))) == -1) {
 			snprintf(err, errlen, "bucket %zu: upper bound is not "
 			    "one of the %s bounds", i, HISTOGRAM_SCHEME);
-			goto fail;
+			return -1;
 		}
-		if (idx <= last) {
+		if (idx <= *last) {
 			snprintf(err, errlen, "bucket %zu: upper bounds are "
 			    "not strictly increasing", i);
-			goto fail;
+			return -1;
 		}
 		if (!json_is_integer(cnt) || json_integer_value(cnt) < 0) {
 			snprintf(err, errlen, "bucket %zu: count is not a "
 			    "non-negative integer", i);
-			goto fail;
+			return -1;
 		}
-		last = idx;
+		*last = idx;
 		if (json_integer_value(cnt) == 0)
 			continue;
-		if (first == -1)
-			first = idx;
+		if (*first == -1)
+			*first = idx;
 		h->counts[idx] = (uint64_t)json_integer_value(cnt);
-		if (sum + h->counts[idx] < sum) {
+		if (h->count + h->counts[idx] < h->count) {
 			snprintf(err, errlen, "bucket counts overflow");
-			goto fail;
+			return -1;
 		}
-		sum += h->counts[idx];
+		h->count += h->counts[idx];
 	}
-	if (sum != (uint64_t)total) {
-		snprintf(err, errlen, "bucket counts add up to %llu, "
-		    "\"count\" says %lld", (unsigned long long)sum,
-		    (long long)total);
-		goto fail;
-	}
-	h->count = sum;
-	if (sum == 0)
-		return h;
+	return 0;
+}
 
-	/* max is exact and needed (percentiles are clamped to it) */
+/*
+ * max, min and sum of a histogram that is not empty: max is exact and
+ * needed (percentiles are clamped to it); min and sum are optional and
+ * estimated from the buckets.  -1 with err.
+ */
+static int
+hist_json_extremes(struct histogram *h, const json_t *j, long first,
+    long last, char *err, size_t errlen)
+{
+	const json_t	*v;
+	double		 d;
+	size_t		 i;
+
 	if (hist_json_duration(json_object_get(j, "max"), &h->max) == -1 ||
 	    !hist_in_bucket(h->max, (size_t)last)) {
 		snprintf(err, errlen, "latency \"max\" is missing or not in "
 		    "the highest non-empty bucket");
-		goto fail;
+		return -1;
 	}
-	/* min and sum are optional: estimate them from the buckets */
 	v = json_object_get(j, "min");
 	if (v != NULL && !json_is_null(v)) {
 		if (hist_json_duration(v, &h->min) == -1 ||
 		    !hist_in_bucket(h->min, (size_t)first) || h->min > h->max) {
 			snprintf(err, errlen, "latency \"min\" is not in the "
 			    "lowest non-empty bucket");
-			goto fail;
+			return -1;
 		}
 	} else {
 		h->min = histogram_bucket_lower((size_t)first);
@@ -506,18 +514,54 @@ histogram_from_json(const json_t *j, char *err, size_t errlen)
 		if (hist_json_duration(v, &h->sum) == -1) {
 			snprintf(err, errlen, "latency \"sum\" is not a "
 			    "non-negative number");
-			goto fail;
+			return -1;
 		}
-	} else {
-		for (i = 0; i < HIST_NBUCKETS; i++) {
-			if (h->counts[i] == 0)
-				continue;
-			d = i < HIST_NBOUNDS ? hist_bound[i] : h->max;
-			if (d > h->max)
-				d = h->max;
-			h->sum += d * (double)h->counts[i];
-		}
+		return 0;
 	}
+	for (i = 0; i < HIST_NBUCKETS; i++) {
+		if (h->counts[i] == 0)
+			continue;
+		d = i < HIST_NBOUNDS ? hist_bound[i] : h->max;
+		if (d > h->max)
+			d = h->max;
+		h->sum += d * (double)h->counts[i];
+	}
+	return 0;
+}
+
+/*
+ * Reads a <LATENCY> object back.  The percentiles in it are ignored
+ * (they are recomputed from the buckets); the buckets, count and max
+ * must agree with each other.  Returns NULL with a message in err on
+ * any inconsistency: an unknown scheme, a bound not in the table,
+ * bounds not strictly increasing, a negative or non-integer count, a
+ * total that is not "count", a max outside the highest bucket.
+ */
+struct histogram *
+histogram_from_json(const json_t *j, char *err, size_t errlen)
+{
+	struct histogram	*h;
+	const json_t		*buckets;
+	json_int_t		 total;
+	long			 first, last;
+
+	if (hist_json_envelope(j, &total, &buckets, err, errlen) == -1)
+		return NULL;
+	if ((h = histogram_new()) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (hist_json_buckets(h, buckets, &first, &last, err, errlen) == -1)
+		goto fail;
+	if (h->count != (uint64_t)total) {
+		snprintf(err, errlen, "bucket counts add up to %llu, "
+		    "\"count\" says %lld", (unsigned long long)h->count,
+		    (long long)total);
+		goto fail;
+	}
+	if (h->count > 0 &&
+	    hist_json_extremes(h, j, first, last, err, errlen) == -1)
+		goto fail;
 	return h;
  fail:
 	histogram_free(h);

@@ -2,11 +2,10 @@
  * report_html.c - the drill report as one self-contained HTML page, for
  * the people in the incident channel.
  *
- * Owns: the page (summary paragraph for on-call, key figures, verdict
- * breakdown per step, settings) and its three inline SVG charts:
- * latency distribution per step (CDF on a log time axis), completed
- * steps per second (ok/failed stacked, active clients as a line), and
- * the distribution of reconnect times.
+ * Owns: reading the report into the rendering state (internal.h) and
+ * the page: summary paragraph for on-call, key figures, verdict
+ * breakdown per step, settings.  Its three inline SVG charts are drawn
+ * by report_charts.c.
  *
  * Why so plain: the page is attached to tickets and opened years later,
  * offline, from mail.  No scripts, fonts, images or links to fetch; CSS
@@ -29,58 +28,14 @@
 
 #include <jansson.h>
 
-#include "drill/histogram.h"
-#include "drill/report_html.h"
 #include "common/html.h"
+#include "drill/histogram.h"
+#include "drill/internal.h"
+#include "drill/report_html.h"
 #include "drill/report_merge.h"
 #include "sipcanary.h"
 
-/* Chart geometry (SVG user units; the page scales them). */
-#define RH_W		960
-#define RH_H		320
-#define RH_LEFT		64
-#define RH_RIGHT	24
-#define RH_TOP		36
-#define RH_BOTTOM	44
-#define RH_LEGEND	200	/* the latency chart's legend column */
-#define RH_MAXBARS	240	/* timeline bars before binning */
-#define RH_LABEL_MAX	28	/* characters of a label in a chart */
-
-#define RH_OK_COLOR	"#2e7d32"
-#define RH_FAIL_COLOR	"#c62828"
-#define RH_ACTIVE_COLOR	"#1f5fa8"
-
-/* Okabe-Ito, readable with the common colour blindnesses. */
-static const char *rh_palette[] = {
-	"#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00",
-	"#6b6b6b", "#000000",
-};
-#define RH_NPALETTE	(sizeof(rh_palette) / sizeof(rh_palette[0]))
-
-/* One verdict code and how often it was seen. */
-struct rh_verdict {
-	const char	*name;
-	json_int_t	 count;
-};
-
-/* One rendering. */
-struct rh {
-	FILE			*out;
-	json_t			*r;
-	const json_t		*steps;
-	size_t			 nsteps;
-	struct histogram	**lat;		/* per step */
-	struct histogram	*recon;		/* NULL: no reconnects */
-	struct histogram	*keepalive;	/* NULL: no keep-alives */
-	struct rh_verdict	*verdicts;	/* all codes, "ok" first */
-	size_t			 nverdicts;
-	json_int_t		 failures;	/* non-ok verdicts, all */
-	json_int_t		 failed;	/* failed attempts, all */
-	time_t			 started;
-	time_t			 ended;
-};
-
-static json_int_t
+json_int_t
 rh_int(const json_t *o, const char *key)
 {
 	return json_integer_value(json_object_get(o, key));
@@ -95,7 +50,7 @@ rh_num(const json_t *o, const char *key)
 	return json_is_number(v) ? json_number_value(v) : -1;
 }
 
-static const char *
+const char *
 rh_str(const json_t *o, const char *key)
 {
 	const char *s = json_string_value(json_object_get(o, key));
@@ -129,37 +84,8 @@ rh_esc_wbr(FILE *out, const char *s)
 	}
 }
 
-/*
- * Like html_escape_file(), but at most max characters (UTF-8 code
- * points), with an ellipsis when cut: chart labels must not run into each
- * other.
- */
-static void
-rh_esc_short(FILE *out, const char *s, size_t max)
-{
-	char	 buf[4 * RH_LABEL_MAX + 8];
-	size_t	 i = 0, chars = 0;
-
-	if (max > RH_LABEL_MAX)
-		max = RH_LABEL_MAX;
-	while (s[i] != '\0' && chars < max) {
-		i++;
-		while ((s[i] & 0xc0) == 0x80)	/* continuation bytes */
-			i++;
-		chars++;
-	}
-	if (s[i] == '\0') {
-		html_escape_file(out, s);
-		return;
-	}
-	memcpy(buf, s, i);
-	buf[i] = '\0';
-	html_escape_file(out, buf);
-	fputs("\xe2\x80\xa6", out);	/* U+2026 */
-}
-
 /* A duration for people: "87 µs", "4.21 ms", "612 ms", "2.00 s". */
-static const char *
+const char *
 rh_dur(double s, char *buf, size_t len)
 {
 	if (s < 0 || isnan(s))
@@ -178,19 +104,6 @@ rh_dur(double s, char *buf, size_t len)
 		snprintf(buf, len, "%.2f s", s);
 	else
 		snprintf(buf, len, "%.0f s", s);
-	return buf;
-}
-
-/* A round duration for an axis: "200 ms", "5 s". */
-static const char *
-rh_dur_tick(double s, char *buf, size_t len)
-{
-	if (s < 1e-3)
-		snprintf(buf, len, "%.3g \xc2\xb5s", s * 1e6);
-	else if (s < 1)
-		snprintf(buf, len, "%.3g ms", s * 1e3);
-	else
-		snprintf(buf, len, "%.3g s", s);
 	return buf;
 }
 
@@ -250,24 +163,6 @@ rh_step_name(struct rh *rh, const json_t *st)
 		html_escape_file(rh->out, rh_str(st, "kind"));
 		fputs(")", rh->out);
 	}
-}
-
-/* A 1-2-5 step giving at most maxticks ticks up to maxv. */
-static double
-rh_nice_step(double maxv, int maxticks)
-{
-	static const double m[] = { 1, 2, 5, 10 };
-	double	 raw, mag;
-	size_t	 i;
-
-	if (maxv <= 0)
-		return 1;
-	raw = maxv / maxticks;
-	mag = pow(10, floor(log10(raw)));
-	for (i = 0; i < sizeof(m) / sizeof(m[0]); i++)
-		if (m[i] * mag >= raw)
-			return m[i] * mag;
-	return 10 * mag;
 }
 
 /* --- gathering ----------------------------------------------------------- */
@@ -491,26 +386,21 @@ rh_header(struct rh *rh, int passed, int interrupted)
 	fputs("</p>\n</header>\n", rh->out);
 }
 
-/* The paragraph for on-call: what happened, where, how bad, how slow. */
+/* The first sentences: which drill ran, where, when, how it ended. */
 static void
-rh_summary(struct rh *rh, int passed, int interrupted)
+rh_summary_run(struct rh *rh, int passed, int interrupted)
 {
 	const json_t	*sum = json_object_get(rh->r, "summary");
 	const json_t	*set = json_object_get(rh->r, "settings");
-	const json_t	*env = json_object_get(rh->r, "environment");
-	const json_t	*st;
+	json_int_t	 shards = rh_int(json_object_get(rh->r, "environment"),
+			    "shards");
 	FILE		*out = rh->out;
 	struct tm	 tm;
 	char		 b1[32], b2[32], b3[32], day[16];
-	long		 w;
-	size_t		 i;
-	json_int_t	 shards = rh_int(env, "shards");
-	const char	*text;
 
-	fprintf(out, "<p id=\"summary\" class=\"%s\"><b>%s.</b> ",
-	    passed ? "pass" : "fail", passed ? "Passed" : "Failed");
 	fputs("The drill <q>", out);
-	html_escape_file(out, rh_str(json_object_get(rh->r, "scenario"), "name"));
+	html_escape_file(out, rh_str(json_object_get(rh->r, "scenario"),
+	    "name"));
 	fprintf(out, "</q> ran %lld client%s", (long long)rh_int(sum,
 	    "clients"), rh_int(sum, "clients") == 1 ? "" : "s");
 	if (*rh_str(set, "target") != '\0') {
@@ -539,6 +429,48 @@ rh_summary(struct rh *rh, int passed, int interrupted)
 	if (interrupted)
 		fputs(" <b>The drill was interrupted before it finished</b>: "
 		    "the numbers cover only what ran.", out);
+}
+
+/*
+ * The most common verdict other than ok.  Sorted: the first non-ok code
+ * is the most common.  A step may expect a non-ok verdict (a drill of an
+ * expired certificate); when the non-ok verdicts are not exactly the
+ * failures, do not call them that.
+ */
+static void
+rh_summary_verdict(struct rh *rh)
+{
+	FILE		*out = rh->out;
+	const char	*text;
+	size_t		 i;
+
+	for (i = 0; i < rh->nverdicts; i++)
+		if (strcmp(rh->verdicts[i].name, "ok") != 0)
+			break;
+	if (i == rh->nverdicts)
+		return;
+	fprintf(out, " The most common %s was <code>",
+	    rh->failures == rh->failed ? "failure" : "verdict other than ok");
+	html_escape_file(out, rh->verdicts[i].name);
+	fputs("</code>", out);
+	if ((text = rh_verdict_text(rh->verdicts[i].name)) != NULL) {
+		fputs(" (", out);
+		html_escape_file(out, text);
+		fputs(")", out);
+	}
+	fprintf(out, ", %lld of %lld%s.", (long long)rh->verdicts[i].count,
+	    (long long)rh->failures,
+	    rh->failures == rh->failed ? " failures" : "");
+}
+
+/* The worst step and the most common failure, or the slowest step. */
+static void
+rh_summary_steps(struct rh *rh)
+{
+	FILE		*out = rh->out;
+	const json_t	*st;
+	char		 b1[32], b2[32];
+	long		 w;
 
 	if ((w = rh_worst_step(rh)) != -1) {
 		st = json_array_get(rh->steps, (size_t)w);
@@ -550,38 +482,26 @@ rh_summary(struct rh *rh, int passed, int interrupted)
 		    rh_pct(rh_num(st, "success_ratio"), b1, sizeof(b1)),
 		    rh_dur(histogram_percentile(rh->lat[w], 0.99), b2,
 		    sizeof(b2)));
-		for (i = 0; i < rh->nverdicts; i++) {
-			if (strcmp(rh->verdicts[i].name, "ok") == 0)
-				continue;
-			/*
-			 * Sorted: the first non-ok code is the most common.
-			 * A step may expect a non-ok verdict (a drill of an
-			 * expired certificate); when the non-ok verdicts are
-			 * not exactly the failures, do not call them that.
-			 */
-			fprintf(out, " The most common %s was <code>",
-			    rh->failures == rh->failed ? "failure" :
-			    "verdict other than ok");
-			html_escape_file(out, rh->verdicts[i].name);
-			fputs("</code>", out);
-			if ((text = rh_verdict_text(rh->verdicts[i].name))
-			    != NULL) {
-				fputs(" (", out);
-				html_escape_file(out, text);
-				fputs(")", out);
-			}
-			fprintf(out, ", %lld of %lld%s.",
-			    (long long)rh->verdicts[i].count,
-			    (long long)rh->failures,
-			    rh->failures == rh->failed ? " failures" : "");
-			break;
-		}
+		rh_summary_verdict(rh);
 	} else if ((w = rh_slowest_step(rh)) != -1) {
 		fputs(" No step failed; the slowest by p99 was ", out);
 		rh_step_name(rh, json_array_get(rh->steps, (size_t)w));
 		fprintf(out, " (p99 %s).", rh_dur(histogram_percentile(
 		    rh->lat[w], 0.99), b1, sizeof(b1)));
 	}
+}
+
+/* The paragraph for on-call: what happened, where, how bad, how slow. */
+static void
+rh_summary(struct rh *rh, int passed, int interrupted)
+{
+	FILE	*out = rh->out;
+	char	 b1[32], b2[32], b3[32];
+
+	fprintf(out, "<p id=\"summary\" class=\"%s\"><b>%s.</b> ",
+	    passed ? "pass" : "fail", passed ? "Passed" : "Failed");
+	rh_summary_run(rh, passed, interrupted);
+	rh_summary_steps(rh);
 	if (rh->recon != NULL && histogram_count(rh->recon) > 0)
 		fprintf(out, " %llu reconnect%s (break to registered again): "
 		    "p50 %s, p99 %s, slowest %s.",
@@ -645,7 +565,6 @@ rh_figures(struct rh *rh)
 	fputs("</section>\n", rh->out);
 }
 
-/* The verdict breakdown: one row per step, one column per verdict code. */
 /* "200 ×490, 403 ×10": the final SIP statuses a step got. */
 static void
 rh_statuses(FILE *out, const json_t *statuses)
@@ -665,15 +584,13 @@ rh_statuses(FILE *out, const json_t *statuses)
 	}
 }
 
+/* The table's head: the fixed columns, then one per verdict code. */
 static void
-rh_table(struct rh *rh)
+rh_table_head(struct rh *rh)
 {
 	FILE		*out = rh->out;
-	const json_t	*st, *vs;
 	const char	*text;
-	char		 b[32];
-	json_int_t	 n;
-	size_t		 i, j;
+	size_t		 i;
 
 	fputs("<h2>Verdicts by step</h2>\n<div class=\"scroll\">\n"
 	    "<table id=\"verdicts\">\n<thead><tr><th>#</th>"
@@ -694,543 +611,67 @@ rh_table(struct rh *rh)
 	}
 	fputs("<th class=\"l\" title=\"final SIP responses\">SIP "
 	    "status</th></tr></thead>\n<tbody>\n", out);
-	json_array_foreach(rh->steps, i, st) {
-		fprintf(out, "<tr class=\"step\" id=\"step-%zu\" "
-		    "data-kind=\"", i);
-		html_escape_file(out, rh_str(st, "kind"));
-		fprintf(out, "\"><td>%zu</td><td class=\"l\">", i);
-		html_escape_file(out, rh_str(st, "label"));
-		if (strcmp(rh_str(st, "label"), rh_str(st, "kind")) != 0) {
-			fputs(" <span class=\"kind\">", out);
-			html_escape_file(out, rh_str(st, "kind"));
-			fputs("</span>", out);
-		}
-		fputs("</td><td>", out);
-		if (json_is_integer(json_object_get(st, "line")))
-			fprintf(out, "%lld", (long long)rh_int(st, "line"));
-		fputs("</td><td class=\"expect\">", out);
-		html_escape_file(out, rh_str(st, "expect"));
-		fprintf(out, "</td><td>%lld</td>", (long long)rh_int(st,
-		    "attempts"));
-		fprintf(out, "<td%s>%s</td>", rh_int(st, "failed") ?
-		    " class=\"bad\"" : "", rh_pct(rh_num(st, "success_ratio"),
-		    b, sizeof(b)));
-		fprintf(out, "<td>%s</td>", rh_dur(histogram_percentile(
-		    rh->lat[i], 0.5), b, sizeof(b)));
-		fprintf(out, "<td>%s</td>", rh_dur(histogram_percentile(
-		    rh->lat[i], 0.9), b, sizeof(b)));
-		fprintf(out, "<td>%s</td>", rh_dur(histogram_percentile(
-		    rh->lat[i], 0.99), b, sizeof(b)));
-		fprintf(out, "<td>%s</td>", rh_dur(histogram_max(rh->lat[i]),
-		    b, sizeof(b)));
-		vs = json_object_get(st, "verdicts");
-		for (j = 0; j < rh->nverdicts; j++) {
-			n = rh_int(vs, rh->verdicts[j].name);
-			fprintf(out, "<td class=\"%s\" data-verdict=\"",
-			    n == 0 ? "zero" : strcmp(rh->verdicts[j].name,
-			    "ok") == 0 ? "ok" : "bad");
-			html_escape_file(out, rh->verdicts[j].name);
-			fprintf(out, "\">%lld</td>", (long long)n);
-		}
-		fputs("<td class=\"l statuses\">", out);
-		rh_statuses(out, json_object_get(st, "statuses"));
-		fputs("</td></tr>\n", out);
-	}
-	fputs("</tbody>\n</table>\n</div>\n", out);
 }
 
-/* --- charts ------------------------------------------------------------ */
-
-/* The log10 x range [*lo, *hi] (whole decades) covering [min, max]. */
+/* Step i's row. */
 static void
-rh_decades(double min, double max, int *lo, int *hi)
-{
-	if (!(min > 1e-6))
-		min = 1e-6;
-	if (!(max > min))
-		max = min;
-	*lo = (int)floor(log10(min) + 1e-9);
-	*hi = (int)ceil(log10(max) - 1e-9);
-	if (*hi <= *lo)
-		*hi = *lo + 1;
-}
-
-static double
-rh_logx(double v, int lo, int hi, double x0, double w)
-{
-	double l;
-
-	if (!(v > 0))
-		return x0;
-	l = (log10(v) - lo) / (hi - lo);
-	if (l < 0)
-		l = 0;
-	if (l > 1)
-		l = 1;
-	return x0 + l * w;
-}
-
-static const char *
-rh_decade_label(int d)
-{
-	static const char *labels[] = {
-		"1 \xc2\xb5s", "10 \xc2\xb5s", "100 \xc2\xb5s", "1 ms",
-		"10 ms", "100 ms", "1 s", "10 s", "100 s", "1000 s",
-		"10\xe2\x81\xb4 s", "10\xe2\x81\xb5 s", "10\xe2\x81\xb6 s",
-	};
-
-	if (d < -6 || d > 6)
-		return "";
-	return labels[d + 6];
-}
-
-/* A log time axis with decade grid lines and 2x/5x minor ticks. */
-static void
-rh_log_axis(FILE *out, int lo, int hi, double x0, double w, double y0,
-    double y1)
-{
-	double	 x;
-	char	 buf[32];
-	int	 d, m;
-
-	for (d = lo; d <= hi; d++) {
-		x = rh_logx(pow(10, d), lo, hi, x0, w);
-		fprintf(out, "<line class=\"grid\" x1=\"%.1f\" y1=\"%.1f\" "
-		    "x2=\"%.1f\" y2=\"%.1f\"/>\n", x, y0, x, y1);
-		fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" "
-		    "text-anchor=\"middle\">%s</text>\n", x, y1 + 18,
-		    rh_decade_label(d));
-		for (m = 2; m <= 5 && d < hi; m += 3) {
-			x = rh_logx(m * pow(10, d), lo, hi, x0, w);
-			fprintf(out, "<line class=\"axis\" x1=\"%.1f\" "
-			    "y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n", x, y1,
-			    x, y1 + 4);
-			/* a short axis has room for 2x and 5x labels */
-			if (hi - lo <= 2)
-				fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" "
-				    "text-anchor=\"middle\" font-size=\"11\">"
-				    "%s</text>\n", x, y1 + 18, rh_dur_tick(m *
-				    pow(10, d), buf, sizeof(buf)));
-		}
-	}
-	fprintf(out, "<line class=\"axis\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" "
-	    "y2=\"%.1f\"/>\n", x0, y1, x0 + w, y1);
-}
-
-static void
-rh_svg_open(FILE *out, const char *id, const char *title, int h)
-{
-	fprintf(out, "<svg id=\"%s\" xmlns=\"http://www.w3.org/2000/svg\" "
-	    "viewBox=\"0 0 %d %d\" role=\"img\" aria-label=\"%s\">\n",
-	    id, RH_W, h, title);
-}
-
-static void
-rh_svg_empty(FILE *out, int h, const char *msg)
-{
-	fprintf(out, "<rect x=\"0.5\" y=\"0.5\" width=\"%d\" height=\"%d\" "
-	    "fill=\"#fafbfc\" stroke=\"#d6d9dd\"/>\n<text class=\"empty\" "
-	    "x=\"%d\" y=\"%d\" text-anchor=\"middle\">%s</text>\n",
-	    RH_W - 1, h - 1, RH_W / 2, h / 2, msg);
-}
-
-/*
- * (a) Latency per step as cumulative distributions on a log time axis:
- * one line per step, so steps compare at a glance, and p50/p90/p99 are
- * where a line crosses the dashed levels.  Within a bucket the line is
- * straight (log-linear interpolation); across empty buckets it is flat.
- */
-static void
-rh_chart_latency(struct rh *rh)
+rh_table_row(struct rh *rh, size_t i, const json_t *st)
 {
 	FILE		*out = rh->out;
-	const json_t	*st;
-	double		 min = INFINITY, max = 0;
-	double		 x0 = RH_LEFT, y0 = RH_TOP;
-	double		 w = RH_W - RH_LEFT - RH_RIGHT - RH_LEGEND;
-	double		 h = RH_H - RH_TOP - RH_BOTTOM, y1 = y0 + h;
-	double		 lower, upper, cum, prev, x, y, p99, lvl;
-	double		 levels[] = { 0.5, 0.9, 0.99 };
-	uint64_t	 n, seen;
-	size_t		 i, b, shown = 0, k;
-	char		 b1[32];
-	int		 lo, hi;
-
-	fputs("<h2>Latency by step</h2>\n<figure>\n", out);
-	rh_svg_open(out, "chart-latency", "Latency distribution per step",
-	    RH_H);
-	for (i = 0; i < rh->nsteps; i++) {
-		if (histogram_count(rh->lat[i]) == 0)
-			continue;
-		if (histogram_min(rh->lat[i]) < min)
-			min = histogram_min(rh->lat[i]);
-		if (histogram_max(rh->lat[i]) > max)
-			max = histogram_max(rh->lat[i]);
-	}
-	if (max == 0 && isinf(min)) {
-		rh_svg_empty(out, RH_H, "No step latency was measured.");
-		fputs("</svg>\n</figure>\n", out);
-		return;
-	}
-	rh_decades(min, max, &lo, &hi);
-	/* y: the share of attempts done within x */
-	for (k = 0; k <= 4; k++) {
-		y = y1 - h * (double)k / 4;
-		fprintf(out, "<line class=\"grid\" x1=\"%.1f\" y1=\"%.1f\" "
-		    "x2=\"%.1f\" y2=\"%.1f\"/>\n<text x=\"%.1f\" y=\"%.1f\" "
-		    "text-anchor=\"end\">%zu%%</text>\n", x0, y, x0 + w, y,
-		    x0 - 6, y + 4, k * 25);
-	}
-	for (k = 0; k < sizeof(levels) / sizeof(levels[0]); k++) {
-		y = y1 - h * levels[k];
-		fprintf(out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" "
-		    "y2=\"%.1f\" stroke=\"#9aa0a6\" stroke-dasharray=\"4 3\"/>"
-		    "\n<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\">p%g"
-		    "</text>\n", x0, y, x0 + w, y, x0 + w + 4, y + 4,
-		    levels[k] * 100);
-	}
-	rh_log_axis(out, lo, hi, x0, w, y0, y1);
-	fprintf(out, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">time "
-	    "to complete the step (log scale)</text>\n", x0 + w / 2, RH_H - 4);
-	fprintf(out, "<text x=\"%.1f\" y=\"%d\">share of attempts done "
-	    "within that time</text>\n", x0, RH_TOP - 14);
-
-	for (i = 0; i < rh->nsteps; i++) {
-		st = json_array_get(rh->steps, i);
-		if ((n = histogram_count(rh->lat[i])) == 0)
-			continue;
-		fprintf(out, "<g class=\"series\" data-step=\"%zu\">"
-		    "<title>step %zu, ", i, i);
-		html_escape_file(out, rh_str(st, "label"));
-		fprintf(out, ": p50 %s", rh_dur(histogram_percentile(
-		    rh->lat[i], 0.5), b1, sizeof(b1)));
-		fprintf(out, ", p99 %s", rh_dur(histogram_percentile(
-		    rh->lat[i], 0.99), b1, sizeof(b1)));
-		fprintf(out, ", max %s (%llu)</title>\n", rh_dur(histogram_max(
-		    rh->lat[i]), b1, sizeof(b1)), (unsigned long long)n);
-		fprintf(out, "<polyline fill=\"none\" stroke=\"%s\" "
-		    "stroke-width=\"2\"%s points=\"", rh_palette[
-		    shown % RH_NPALETTE], shown >= RH_NPALETTE ?
-		    " stroke-dasharray=\"6 3\"" : "");
-		seen = 0;
-		for (b = 0; b < histogram_nbuckets(); b++) {
-			if (histogram_bucket_count(rh->lat[i], b) == 0)
-				continue;
-			lower = histogram_bucket_lower(b);
-			upper = histogram_bucket_upper(b);
-			if (lower < histogram_min(rh->lat[i]))
-				lower = histogram_min(rh->lat[i]);
-			if (upper > histogram_max(rh->lat[i]))
-				upper = histogram_max(rh->lat[i]);
-			prev = (double)seen / (double)n;
-			seen += histogram_bucket_count(rh->lat[i], b);
-			cum = (double)seen / (double)n;
-			fprintf(out, "%s%.1f,%.1f %.1f,%.1f",
-			    prev > 0 ? " " : "",
-			    rh_logx(lower, lo, hi, x0, w), y1 - h * prev,
-			    rh_logx(upper, lo, hi, x0, w), y1 - h * cum);
-		}
-		fprintf(out, " %.1f,%.1f\"/>\n", x0 + w, y0);
-		/* the p99 point, where on-call looks first */
-		p99 = histogram_percentile(rh->lat[i], 0.99);
-		fprintf(out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\" "
-		    "fill=\"%s\"/>\n</g>\n", rh_logx(p99, lo, hi, x0, w),
-		    y1 - h * 0.99, rh_palette[shown % RH_NPALETTE]);
-
-		/* legend */
-		lvl = RH_TOP + 8 + 20.0 * (double)shown;
-		if (lvl < RH_H - 10) {
-			x = RH_W - RH_RIGHT - RH_LEGEND + 40;
-			fprintf(out, "<line x1=\"%.1f\" y1=\"%.1f\" "
-			    "x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" "
-			    "stroke-width=\"3\"%s/>\n<text x=\"%.1f\" "
-			    "y=\"%.1f\">%zu ", x, lvl,
-			    x + 18, lvl, rh_palette[shown % RH_NPALETTE],
-			    shown >= RH_NPALETTE ?
-			    " stroke-dasharray=\"6 3\"" : "", x + 24, lvl + 4,
-			    i);
-			rh_esc_short(out, rh_str(st, "label"),
-			    RH_LABEL_MAX - 4);
-			fputs("</text>\n", out);
-		}
-		shown++;
-	}
-	fputs("</svg>\n<figcaption>Each line is one step: the share of its "
-	    "attempts (ok or failed) that completed within the time on the "
-	    "x axis.  A dot marks the step's p99.  Buckets are 1/20 "
-	    "decade wide, so read times to within 12%.</figcaption>\n"
-	    "</figure>\n", out);
-}
-
-static void
-rh_tick_label(long long s, long long total, char *buf, size_t len)
-{
-	if (total < 120)
-		snprintf(buf, len, "%lld s", s);
-	else if (total < 7200)
-		snprintf(buf, len, "%lld:%02lld", s / 60, s % 60);
-	else
-		snprintf(buf, len, "%lld:%02lld:%02lld", s / 3600,
-		    (s / 60) % 60, s % 60);
-}
-
-/*
- * (b) Completed steps over time: ok and failed stacked per second (or
- * per bin of seconds on long drills), clients active at the end of each
- * bin as a line on its own axis on the right.
- */
-static void
-rh_chart_timeline(struct rh *rh)
-{
-	static const long long tsteps[] = { 1, 2, 5, 10, 15, 30, 60, 120, 300,
-	    600, 900, 1800, 3600, 7200, 14400, 21600, 43200, 86400 };
-	FILE		*out = rh->out;
-	const json_t	*tl = json_object_get(rh->r, "timeline"), *e;
-	json_int_t	*ok = NULL, *failed = NULL, *active = NULL, s;
-	double		 x0 = RH_LEFT, y0 = RH_TOP;
-	double		 w = RH_W - RH_LEFT - 64;
-	double		 h = RH_H - RH_TOP - RH_BOTTOM, y1 = y0 + h;
-	double		 bw, x, ymax = 0, amax = 0, step, v, hf;
-	size_t		 nsec = 0, nbins, bin, i;
-	long long	 tick;
+	const json_t	*vs = json_object_get(st, "verdicts");
 	char		 b[32];
+	json_int_t	 n;
+	size_t		 j;
 
-	fputs("<h2>Over time</h2>\n<figure>\n", out);
-	rh_svg_open(out, "chart-timeline", "Completed steps per second, ok "
-	    "and failed, and active clients", RH_H);
-	json_array_foreach(tl, i, e)
-		if ((size_t)rh_int(e, "second") + 1 > nsec)
-			nsec = (size_t)rh_int(e, "second") + 1;
-	if (nsec == 0) {
-		rh_svg_empty(out, RH_H, "This report has no timeline.");
-		fputs("</svg>\n</figure>\n", out);
-		return;
+	fprintf(out, "<tr class=\"step\" id=\"step-%zu\" data-kind=\"", i);
+	html_escape_file(out, rh_str(st, "kind"));
+	fprintf(out, "\"><td>%zu</td><td class=\"l\">", i);
+	html_escape_file(out, rh_str(st, "label"));
+	if (strcmp(rh_str(st, "label"), rh_str(st, "kind")) != 0) {
+		fputs(" <span class=\"kind\">", out);
+		html_escape_file(out, rh_str(st, "kind"));
+		fputs("</span>", out);
 	}
-	bin = (nsec + RH_MAXBARS - 1) / RH_MAXBARS;
-	nbins = (nsec + bin - 1) / bin;
-	ok = calloc(nbins, sizeof(*ok));
-	failed = calloc(nbins, sizeof(*failed));
-	active = calloc(nbins, sizeof(*active));
-	if (ok == NULL || failed == NULL || active == NULL) {
-		rh_svg_empty(out, RH_H, "Out of memory.");
-		goto done;
+	fputs("</td><td>", out);
+	if (json_is_integer(json_object_get(st, "line")))
+		fprintf(out, "%lld", (long long)rh_int(st, "line"));
+	fputs("</td><td class=\"expect\">", out);
+	html_escape_file(out, rh_str(st, "expect"));
+	fprintf(out, "</td><td>%lld</td>", (long long)rh_int(st, "attempts"));
+	fprintf(out, "<td%s>%s</td>", rh_int(st, "failed") ? " class=\"bad\"" :
+	    "", rh_pct(rh_num(st, "success_ratio"), b, sizeof(b)));
+	fprintf(out, "<td>%s</td>", rh_dur(histogram_percentile(rh->lat[i],
+	    0.5), b, sizeof(b)));
+	fprintf(out, "<td>%s</td>", rh_dur(histogram_percentile(rh->lat[i],
+	    0.9), b, sizeof(b)));
+	fprintf(out, "<td>%s</td>", rh_dur(histogram_percentile(rh->lat[i],
+	    0.99), b, sizeof(b)));
+	fprintf(out, "<td>%s</td>", rh_dur(histogram_max(rh->lat[i]), b,
+	    sizeof(b)));
+	for (j = 0; j < rh->nverdicts; j++) {
+		n = rh_int(vs, rh->verdicts[j].name);
+		fprintf(out, "<td class=\"%s\" data-verdict=\"", n == 0 ?
+		    "zero" : strcmp(rh->verdicts[j].name, "ok") == 0 ? "ok" :
+		    "bad");
+		html_escape_file(out, rh->verdicts[j].name);
+		fprintf(out, "\">%lld</td>", (long long)n);
 	}
-	json_array_foreach(tl, i, e) {
-		s = rh_int(e, "second");
-		ok[s / bin] += rh_int(e, "ok");
-		failed[s / bin] += rh_int(e, "failed");
-		/* at the end of the bin: the last second of it wins */
-		active[s / bin] = rh_int(e, "active");
-	}
-	for (i = 0; i < nbins; i++) {
-		if ((double)(ok[i] + failed[i]) > ymax)
-			ymax = (double)(ok[i] + failed[i]);
-		if ((double)active[i] > amax)
-			amax = (double)active[i];
-	}
-	step = rh_nice_step(ymax, 5);
-	ymax = ymax > 0 ? ceil(ymax / step) * step : 1;
-	for (v = 0; v <= ymax + step / 2; v += step) {
-		x = y1 - h * v / ymax;
-		fprintf(out, "<line class=\"grid\" x1=\"%.1f\" y1=\"%.1f\" "
-		    "x2=\"%.1f\" y2=\"%.1f\"/>\n<text x=\"%.1f\" y=\"%.1f\" "
-		    "text-anchor=\"end\">%g</text>\n", x0, x, x0 + w, x,
-		    x0 - 6, x + 4, v);
-	}
-	if (bin == 1)
-		snprintf(b, sizeof(b), "second");
-	else
-		snprintf(b, sizeof(b), "%zu s", bin);
-	fprintf(out, "<text x=\"%.1f\" y=\"%d\">steps completed per %s</text>"
-	    "\n", x0 - 40, RH_TOP - 14, b);
-
-	bw = w / (double)nbins;
-	for (i = 0; i < nbins; i++) {
-		x = x0 + bw * (double)i;
-		hf = h * (double)failed[i] / ymax;
-		fputs("<g class=\"bin\"><title>", out);
-		rh_tick_label((long long)(i * bin), (long long)nsec, b,
-		    sizeof(b));
-		html_escape_file(out, b);
-		fprintf(out, ": %lld ok, %lld failed, %lld active</title>",
-		    (long long)ok[i], (long long)failed[i],
-		    (long long)active[i]);
-		if (ok[i] > 0)
-			fprintf(out, "<rect class=\"ok\" x=\"%.2f\" y=\"%.2f\" "
-			    "width=\"%.2f\" height=\"%.2f\" fill=\""
-			    RH_OK_COLOR "\"/>", x + bw * 0.1,
-			    y1 - h * (double)ok[i] / ymax, bw * 0.8,
-			    h * (double)ok[i] / ymax);
-		/*
-		 * A few failures among many successes would be a hairline:
-		 * give them 3 units at least and, where there is room,
-		 * their number above the bar.
-		 */
-		if (failed[i] > 0) {
-			fprintf(out, "<rect class=\"failed\" x=\"%.2f\" "
-			    "y=\"%.2f\" width=\"%.2f\" height=\"%.2f\" fill=\""
-			    RH_FAIL_COLOR "\"/>", x + bw * 0.1,
-			    y1 - h * (double)ok[i] / ymax - (hf < 3 ? 3 : hf),
-			    bw * 0.8, hf < 3 ? 3 : hf);
-			if (bw >= 14)
-				fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" "
-				    "text-anchor=\"middle\" font-size=\"11\" "
-				    "style=\"fill:" RH_FAIL_COLOR "\">%lld"
-				    "</text>",
-				    x + bw / 2, y1 - h * (double)(ok[i] +
-				    failed[i]) / ymax - (hf < 3 ? 3 : 0) - 4,
-				    (long long)failed[i]);
-		}
-		fputs("</g>\n", out);
-	}
-
-	/* active clients: a step line on the right-hand axis */
-	if (amax > 0) {
-		step = rh_nice_step(amax, 5);
-		amax = ceil(amax / step) * step;
-		for (v = 0; v <= amax + step / 2; v += step)
-			fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" fill=\""
-			    RH_ACTIVE_COLOR "\" style=\"fill:" RH_ACTIVE_COLOR
-			    "\">%g</text>\n", x0 + w + 6, y1 - h * v / amax + 4,
-			    v);
-		fprintf(out, "<polyline class=\"active\" fill=\"none\" "
-		    "stroke=\"" RH_ACTIVE_COLOR "\" stroke-width=\"2\" "
-		    "points=\"%.1f,%.1f", x0, y1);
-		for (i = 0; i < nbins; i++) {
-			x = x0 + bw * (double)i;
-			v = y1 - h * (double)active[i] / amax;
-			fprintf(out, " %.1f,%.1f %.1f,%.1f", x, v, x + bw, v);
-		}
-		fputs("\"/>\n", out);
-	}
-
-	/* time axis */
-	for (i = 0; i < sizeof(tsteps) / sizeof(tsteps[0]) - 1 &&
-	    (long long)nsec / tsteps[i] > 10; i++)
-		;
-	for (tick = 0; tick <= (long long)nsec; tick += tsteps[i]) {
-		x = x0 + w * (double)tick / (double)(nbins * bin);
-		rh_tick_label(tick, (long long)nsec, b, sizeof(b));
-		fprintf(out, "<line class=\"axis\" x1=\"%.1f\" y1=\"%.1f\" "
-		    "x2=\"%.1f\" y2=\"%.1f\"/>\n<text x=\"%.1f\" y=\"%.1f\" "
-		    "text-anchor=\"middle\">", x, y1, x, y1 + 4, x, y1 + 18);
-		html_escape_file(out, b);
-		fputs("</text>\n", out);
-	}
-	fprintf(out, "<line class=\"axis\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" "
-	    "y2=\"%.1f\"/>\n", x0, y1, x0 + w, y1);
-	fprintf(out, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">time "
-	    "since the start</text>\n", x0 + w / 2, RH_H - 4);
-
-	/* legend */
-	x = x0 + w - 330;
-	fprintf(out, "<rect x=\"%.1f\" y=\"%d\" width=\"12\" height=\"12\" "
-	    "fill=\"" RH_OK_COLOR "\"/><text x=\"%.1f\" y=\"%d\">ok</text>\n"
-	    "<rect x=\"%.1f\" y=\"%d\" width=\"12\" height=\"12\" fill=\""
-	    RH_FAIL_COLOR "\"/><text x=\"%.1f\" y=\"%d\">failed</text>\n"
-	    "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\""
-	    RH_ACTIVE_COLOR "\" stroke-width=\"2\"/><text x=\"%.1f\" "
-	    "y=\"%d\">active clients (right axis)</text>\n",
-	    x, RH_TOP - 25, x + 16, RH_TOP - 14,
-	    x + 60, RH_TOP - 25, x + 76, RH_TOP - 14,
-	    x + 135, RH_TOP - 19, x + 155, RH_TOP - 19, x + 160,
-	    RH_TOP - 14);
- done:
-	fprintf(out, "</svg>\n<figcaption>Steps that completed in each %s, "
-	    "stacked: ok below, failed above (with their number where there "
-	    "is room).  The line is the number of clients still running at "
-	    "the end of the %s.</figcaption>\n</figure>\n",
-	    bin == 1 ? "second" : "bar's seconds",
-	    bin == 1 ? "second" : "bar");
-	free(ok);
-	free(failed);
-	free(active);
+	fputs("<td class=\"l statuses\">", out);
+	rh_statuses(out, json_object_get(st, "statuses"));
+	fputs("</td></tr>\n", out);
 }
 
-/*
- * (c) Reconnect times (break to registered again) as a histogram on a
- * log time axis: every bucket the same width, so the shape of the storm
- * (a backoff spike, a tail of slow frontends) shows directly.
- */
+/* The verdict breakdown: one row per step, one column per verdict code. */
 static void
-rh_chart_reconnect(struct rh *rh)
+rh_table(struct rh *rh)
 {
-	FILE		*out = rh->out;
-	struct histogram *hg = rh->recon;
-	double		 x0 = RH_LEFT, y0 = RH_TOP;
-	double		 w = RH_W - RH_LEFT - RH_RIGHT;
-	double		 h = RH_H - RH_TOP - RH_BOTTOM, y1 = y0 + h;
-	double		 lower, upper, xl, xu, ymax = 0, step, v, p;
-	const double	 marks[] = { 0.5, 0.99 };
-	const char	*names[] = { "p50", "p99" };
-	uint64_t	 c;
-	size_t		 b, k;
-	char		 b1[32];
-	int		 lo, hi;
+	const json_t	*st;
+	size_t		 i;
 
-	fputs("<h2>Reconnect times</h2>\n<figure>\n", out);
-	rh_svg_open(out, "chart-reconnect", "Distribution of reconnect times",
-	    RH_H);
-	if (hg == NULL || histogram_count(hg) == 0) {
-		rh_svg_empty(out, RH_H, hg == NULL ? "This scenario measures "
-		    "no reconnects." : "No client reconnected.");
-		fputs("</svg>\n</figure>\n", out);
-		return;
-	}
-	rh_decades(histogram_min(hg), histogram_max(hg), &lo, &hi);
-	for (b = 0; b < histogram_nbuckets(); b++)
-		if ((double)histogram_bucket_count(hg, b) > ymax)
-			ymax = (double)histogram_bucket_count(hg, b);
-	step = rh_nice_step(ymax, 5);
-	if (step < 1)
-		step = 1;
-	ymax = ceil(ymax / step) * step;
-	for (v = 0; v <= ymax + step / 2; v += step) {
-		p = y1 - h * v / ymax;
-		fprintf(out, "<line class=\"grid\" x1=\"%.1f\" y1=\"%.1f\" "
-		    "x2=\"%.1f\" y2=\"%.1f\"/>\n<text x=\"%.1f\" y=\"%.1f\" "
-		    "text-anchor=\"end\">%g</text>\n", x0, p, x0 + w, p,
-		    x0 - 6, p + 4, v);
-	}
-	rh_log_axis(out, lo, hi, x0, w, y0, y1);
-	fprintf(out, "<text x=\"%.1f\" y=\"%d\">clients</text>\n<text "
-	    "x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">from the break to "
-	    "registered again (log scale)</text>\n", x0 - 40, RH_TOP - 14,
-	    x0 + w / 2, RH_H - 4);
-	for (b = 0; b < histogram_nbuckets(); b++) {
-		if ((c = histogram_bucket_count(hg, b)) == 0)
-			continue;
-		lower = histogram_bucket_lower(b);
-		upper = histogram_bucket_upper(b);
-		if (isinf(upper))
-			upper = histogram_max(hg);
-		xl = rh_logx(lower > 0 ? lower : pow(10, lo), lo, hi, x0, w);
-		xu = rh_logx(upper, lo, hi, x0, w);
-		fprintf(out, "<rect class=\"bucket\" x=\"%.2f\" y=\"%.2f\" "
-		    "width=\"%.2f\" height=\"%.2f\" fill=\"#1f5fa8\" "
-		    "fill-opacity=\"0.8\"><title>", xl + 0.5,
-		    y1 - h * (double)c / ymax, xu - xl - 1 > 1 ? xu - xl - 1 :
-		    1, h * (double)c / ymax);
-		html_escape_file(out, rh_dur(lower, b1, sizeof(b1)));
-		fputs(" \xe2\x80\x93 ", out);
-		html_escape_file(out, rh_dur(upper, b1, sizeof(b1)));
-		fprintf(out, ": %llu</title></rect>\n", (unsigned long long)c);
-	}
-	for (k = 0; k < sizeof(marks) / sizeof(marks[0]); k++) {
-		p = rh_logx(histogram_percentile(hg, marks[k]), lo, hi, x0, w);
-		fprintf(out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" "
-		    "y2=\"%.1f\" stroke=\"" RH_FAIL_COLOR "\" "
-		    "stroke-dasharray=\"5 3\"/>\n<text x=\"%.1f\" y=\"%.1f\" "
-		    "stroke=\"#fff\" stroke-width=\"3\" paint-order=\"stroke\" "
-		    "style=\"fill:" RH_FAIL_COLOR "\">%s %s</text>\n",
-		    p, y0, p, y1, p + 4, y0 + 12 + 14.0 * (double)k, names[k],
-		    rh_dur(histogram_percentile(hg, marks[k]), b1,
-		    sizeof(b1)));
-	}
-	fprintf(out, "</svg>\n<figcaption>%llu reconnects; each bar is one "
-	    "1/20-decade bucket, dashed lines mark p50 and p99."
-	    "</figcaption>\n</figure>\n",
-	    (unsigned long long)histogram_count(hg));
+	rh_table_head(rh);
+	json_array_foreach(rh->steps, i, st)
+		rh_table_row(rh, i, st);
+	fputs("</tbody>\n</table>\n</div>\n", rh->out);
 }
 
 static void

@@ -226,15 +226,16 @@ rm_check_timeline(const json_t *tl, char *err, size_t errlen)
 	return 0;
 }
 
-int
-report_check(const json_t *r, const json_t *ref, char *err, size_t errlen)
+/*
+ * The top of a report: the version, the scenario's name, the settings,
+ * the times and the summary counts.
+ */
+static int
+rm_check_head(const json_t *r, char *err, size_t errlen)
 {
-	const json_t	*v, *steps, *rsteps, *o, *st, *rst;
-	const char	*name, *rname;
-	char		 what[64];
+	const json_t	*v, *o;
 	json_int_t	 n;
 	time_t		 t;
-	size_t		 i;
 
 	if (!json_is_object(r)) {
 		snprintf(err, errlen, "not a JSON object");
@@ -254,7 +255,7 @@ report_check(const json_t *r, const json_t *ref, char *err, size_t errlen)
 		    REPORT_DRILL_VERSION);
 		return -1;
 	}
-	if ((name = rm_str(json_object_get(r, "scenario"), "name")) == NULL) {
+	if (rm_str(json_object_get(r, "scenario"), "name") == NULL) {
 		snprintf(err, errlen, "no scenario name");
 		return -1;
 	}
@@ -282,16 +283,18 @@ report_check(const json_t *r, const json_t *ref, char *err, size_t errlen)
 		    "non-negative integers");
 		return -1;
 	}
-	if (!json_is_array(steps = json_object_get(r, "steps"))) {
-		snprintf(err, errlen, "\"steps\" is not an array");
-		return -1;
-	}
-	json_array_foreach(steps, i, st)
-		if (rm_check_step(st, i, err, errlen) == -1)
-			return -1;
-	if (rm_check_timeline(json_object_get(r, "timeline"), err,
-	    errlen) == -1)
-		return -1;
+	return 0;
+}
+
+/* The optional top-level sections: {"count": N, "latency": ...}. */
+static int
+rm_check_sections(const json_t *r, char *err, size_t errlen)
+{
+	const json_t	*o;
+	char		 what[64];
+	json_int_t	 n;
+	size_t		 i;
+
 	for (i = 0; i < RM_NSECTIONS; i++) {
 		o = json_object_get(r, rm_sections[i]);
 		if (o == NULL || json_is_null(o))
@@ -306,16 +309,25 @@ report_check(const json_t *r, const json_t *ref, char *err, size_t errlen)
 		    errlen) == -1)
 			return -1;
 	}
-	if (ref == NULL)
-		return 0;
+	return 0;
+}
 
-	/* the same drill: scenario name and step list */
+/* Whether r and ref (both checked) are of one drill: scenario and steps. */
+static int
+rm_check_same(const json_t *r, const json_t *ref, char *err, size_t errlen)
+{
+	const json_t	*steps, *rsteps, *st, *rst;
+	const char	*name, *rname;
+	size_t		 i;
+
+	name = rm_str(json_object_get(r, "scenario"), "name");
 	rname = rm_str(json_object_get(ref, "scenario"), "name");
 	if (rname == NULL || strcmp(name, rname) != 0) {
 		snprintf(err, errlen, "scenario is \"%s\", the first report's "
 		    "is \"%s\"", name, rname ? rname : "");
 		return -1;
 	}
+	steps = json_object_get(r, "steps");
 	rsteps = json_object_get(ref, "steps");
 	if (json_array_size(steps) != json_array_size(rsteps)) {
 		snprintf(err, errlen, "%zu steps, the first report has %zu",
@@ -336,12 +348,46 @@ report_check(const json_t *r, const json_t *ref, char *err, size_t errlen)
 	return 0;
 }
 
+int
+report_check(const json_t *r, const json_t *ref, char *err, size_t errlen)
+{
+	const json_t	*steps, *st;
+	size_t		 i;
+
+	if (rm_check_head(r, err, errlen) == -1)
+		return -1;
+	if (!json_is_array(steps = json_object_get(r, "steps"))) {
+		snprintf(err, errlen, "\"steps\" is not an array");
+		return -1;
+	}
+	json_array_foreach(steps, i, st)
+		if (rm_check_step(st, i, err, errlen) == -1)
+			return -1;
+	if (rm_check_timeline(json_object_get(r, "timeline"), err,
+	    errlen) == -1 || rm_check_sections(r, err, errlen) == -1)
+		return -1;
+	if (ref == NULL)
+		return 0;
+	return rm_check_same(r, ref, err, errlen);
+}
+
 /* Sets o[key] = v (stolen); remembers a failure in *bad. */
 static void
 rm_set(json_t *o, const char *key, json_t *v, int *bad)
 {
 	if (v == NULL || json_object_set_new(o, key, v) == -1)
 		*bad = 1;
+}
+
+/* o when every rm_set() on it worked, else NULL (o released). */
+static json_t *
+rm_built(json_t *o, int bad)
+{
+	if (bad) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
 }
 
 static json_t *
@@ -392,40 +438,48 @@ rm_merge_latency(json_t **reports, size_t n, const char *section,
 	return out;
 }
 
+/*
+ * Adds the counts of the object counts ("name": N) into sum, leaving out
+ * zero counts when skip_zero.  sum may be NULL (out of memory): *bad.
+ */
+static void
+rm_add_counts(json_t *sum, const json_t *counts, int skip_zero, int *bad)
+{
+	const json_t	*cnt;
+	const char	*name;
+	json_int_t	 a;
+
+	json_object_foreach((json_t *)counts, name, cnt) {
+		if (skip_zero && json_integer_value(cnt) == 0)
+			continue;
+		a = json_integer_value(json_object_get(sum, name)) +
+		    json_integer_value(cnt);
+		rm_set(sum, name, json_integer(a), bad);
+	}
+}
+
+/* Step idx of every report, added up.  NULL with err. */
 static json_t *
 rm_merge_step(json_t **reports, size_t n, size_t idx, char *err,
     size_t errlen)
 {
-	const json_t	*st, *first, *cnt;
-	json_t		*out = NULL, *verdicts = NULL, *statuses = NULL, *cur;
-	json_int_t	 attempts = 0, ok = 0, failed = 0, a;
-	const char	*name;
+	const json_t	*st, *first;
+	json_t		*out, *verdicts, *statuses, *lat;
+	json_int_t	 attempts = 0, ok = 0, failed = 0;
 	size_t		 i;
 	int		 bad = 0;
 
 	first = json_array_get(json_object_get(reports[0], "steps"), idx);
-	if ((out = json_object()) == NULL || (verdicts = json_object()) ==
-	    NULL || (statuses = json_object()) == NULL)
-		goto fail;
+	out = json_object();
+	verdicts = json_object();
+	statuses = json_object();
 	for (i = 0; i < n; i++) {
 		st = json_array_get(json_object_get(reports[i], "steps"), idx);
 		attempts += rm_int(st, "attempts");
 		ok += rm_int(st, "ok");
 		failed += rm_int(st, "failed");
-		json_object_foreach((json_t *)json_object_get(st, "verdicts"),
-		    name, cnt) {
-			if (json_integer_value(cnt) == 0)
-				continue;
-			cur = json_object_get(verdicts, name);
-			a = json_integer_value(cur) + json_integer_value(cnt);
-			rm_set(verdicts, name, json_integer(a), &bad);
-		}
-		json_object_foreach((json_t *)json_object_get(st, "statuses"),
-		    name, cnt) {
-			cur = json_object_get(statuses, name);
-			a = json_integer_value(cur) + json_integer_value(cnt);
-			rm_set(statuses, name, json_integer(a), &bad);
-		}
+		rm_add_counts(verdicts, json_object_get(st, "verdicts"), 1, &bad);
+		rm_add_counts(statuses, json_object_get(st, "statuses"), 0, &bad);
 	}
 	rm_set(out, "index", json_integer((json_int_t)idx), &bad);
 	rm_set(out, "kind", json_incref(json_object_get(first, "kind")), &bad);
@@ -442,23 +496,18 @@ rm_merge_step(json_t **reports, size_t n, size_t idx, char *err,
 	rm_set(out, "failed", json_integer(failed), &bad);
 	rm_set(out, "success_ratio", rm_ratio(ok, attempts), &bad);
 	rm_set(out, "verdicts", verdicts, &bad);
-	verdicts = NULL;
 	rm_set(out, "statuses", statuses, &bad);
-	statuses = NULL;
 	if (bad)
-		goto fail;
-	if ((cur = rm_merge_latency(reports, n, NULL, idx, err, errlen))
+		goto nomem;
+	if ((lat = rm_merge_latency(reports, n, NULL, idx, err, errlen))
 	    == NULL)
-		goto fail_msg;
-	rm_set(out, "latency", cur, &bad);
-	if (bad)
 		goto fail;
-	return out;
- fail:
+	rm_set(out, "latency", lat, &bad);
+	if (!bad)
+		return out;
+ nomem:
 	snprintf(err, errlen, "out of memory");
- fail_msg:
-	json_decref(verdicts);
-	json_decref(statuses);
+ fail:
 	json_decref(out);
 	return NULL;
 }
@@ -570,32 +619,20 @@ rm_join(const json_t *a)
 	return out;
 }
 
-json_t *
-report_merge(json_t **reports, size_t n, char *err, size_t errlen)
+/* Refuses inputs that are not reports, or one shard given twice. */
+static int
+rm_check_all(json_t **reports, size_t n, char *err, size_t errlen)
 {
-	json_t		*out = NULL, *settings = NULL, *env = NULL;
-	json_t		*sum = NULL;
-	json_t		*steps = NULL, *shardlist = NULL, *v, *o;
-	json_t		*versions = NULL, *hosts = NULL;
-	const json_t	*r, *shard, *other;
-	char		 cerr[256], tbuf[32];
-	json_int_t	 c, clients = 0, cok = 0, cfail = 0, exps = 0;
-	json_int_t	 expfail = 0, shards = 0, scount = 0, count;
-	double		 mfr = 0, ratio;
-	time_t		 t = 0, started = 0, ended = 0, last_start = 0;
-	size_t		 i, j, nsteps, first = 0, last = 0;
-	int		 bad = 0, interrupted = 0, have;
+	const json_t	*shard, *other;
+	char		 cerr[256];
+	size_t		 i, j;
 
-	if (n == 0) {
-		snprintf(err, errlen, "no reports to merge");
-		return NULL;
-	}
 	for (i = 0; i < n; i++) {
 		if (report_check(reports[i], i ? reports[0] : NULL, cerr,
 		    sizeof(cerr)) == -1) {
 			snprintf(err, errlen, "report %zu of %zu: %s", i + 1, n,
 			    cerr);
-			return NULL;
+			return -1;
 		}
 		/* merging one shard twice would double its counts */
 		shard = json_object_get(json_object_get(reports[i], "settings"),
@@ -615,132 +652,222 @@ report_merge(json_t **reports, size_t n, char *err, size_t errlen)
 				    json_integer_value(json_object_get(shard,
 				    "index")), (long long)json_integer_value(
 				    json_object_get(shard, "count")), j + 1);
-				return NULL;
+				return -1;
 			}
 		}
 	}
+	return 0;
+}
 
-	if ((shardlist = json_array()) == NULL ||
-	    (versions = json_array()) == NULL || (hosts = json_array()) == NULL)
-		goto fail;
-	for (i = 0; i < n; i++) {
-		r = reports[i];
-		o = json_object_get(r, "summary");
-		clients += rm_int(o, "clients");
-		cok += rm_int(o, "clients_ok");
-		cfail += rm_int(o, "clients_failed");
-		exps += rm_int(o, "expectations");
-		expfail += rm_int(o, "expectations_failed");
-		interrupted |= json_is_true(json_object_get(o, "interrupted"));
+/* What a merge adds up over the reports. */
+struct rm_totals {
+	json_int_t	 clients;
+	json_int_t	 clients_ok;
+	json_int_t	 clients_failed;
+	json_int_t	 expectations;
+	json_int_t	 expectations_failed;
+	json_int_t	 shards;	/* an earlier merge counts its own */
+	json_int_t	 shard_count;	/* the largest settings.shard.count */
+	double		 max_ratio;	/* the strictest one */
+	time_t		 started;	/* the earliest start */
+	time_t		 last_start;
+	time_t		 ended;		/* the latest end */
+	size_t		 first;		/* the report that started first */
+	size_t		 last;		/* and the one that started last */
+	int		 interrupted;
+	json_t		*shardlist;	/* the shard indexes merged */
+	json_t		*versions;	/* distinct sipcanary versions */
+	json_t		*hosts;		/* distinct hosts */
+};
 
-		/* different thresholds: the strictest one holds */
-		ratio = json_number_value(json_object_get(json_object_get(r,
-		    "settings"), "max_failure_ratio"));
-		if (i == 0 || ratio < mfr)
-			mfr = ratio;
+static void
+rm_totals_clear(struct rm_totals *tt)
+{
+	json_decref(tt->shardlist);
+	json_decref(tt->versions);
+	json_decref(tt->hosts);
+}
 
-		o = json_object_get(r, "environment");
-		report_time_parse(rm_str(o, "started"), &t);
-		if (i == 0 || t < started) {
-			started = t;
-			first = i;
-		}
-		if (i == 0 || t > last_start) {
-			last_start = t;
-			last = i;
-		}
-		report_time_parse(rm_str(o, "ended"), &t);
-		if (i == 0 || t > ended)
-			ended = t;
-		/* a report without "shards" is one shard */
-		shards += rm_int(o, "shards") > 0 ? rm_int(o, "shards") : 1;
-		if (rm_distinct_add(versions, rm_str(o, "version")) == -1 ||
-		    rm_distinct_add(hosts, rm_str(o, "host")) == -1)
-			goto fail;
+/* Adds report i, r, to tt; -1 when out of memory. */
+static int
+rm_totals_add(struct rm_totals *tt, const json_t *r, size_t i)
+{
+	const json_t	*o, *shard;
+	double		 ratio;
+	json_int_t	 c;
+	time_t		 t = 0;
 
-		shard = json_object_get(json_object_get(r, "settings"),
-		    "shard");
-		/* which shards are in: plain ones, or an earlier merge's */
-		if (json_is_integer(json_object_get(shard, "index")))
-			json_array_append(shardlist,
-			    json_object_get(shard, "index"));
-		else if (json_is_array(json_object_get(shard, "merged")))
-			json_array_extend(shardlist,
-			    json_object_get(shard, "merged"));
-		c = json_integer_value(json_object_get(shard, "count"));
-		if (c > scount)
-			scount = c;
+	o = json_object_get(r, "summary");
+	tt->clients += rm_int(o, "clients");
+	tt->clients_ok += rm_int(o, "clients_ok");
+	tt->clients_failed += rm_int(o, "clients_failed");
+	tt->expectations += rm_int(o, "expectations");
+	tt->expectations_failed += rm_int(o, "expectations_failed");
+	tt->interrupted |= json_is_true(json_object_get(o, "interrupted"));
+
+	/* different thresholds: the strictest one holds */
+	ratio = json_number_value(json_object_get(json_object_get(r,
+	    "settings"), "max_failure_ratio"));
+	if (i == 0 || ratio < tt->max_ratio)
+		tt->max_ratio = ratio;
+
+	o = json_object_get(r, "environment");
+	report_time_parse(rm_str(o, "started"), &t);
+	if (i == 0 || t < tt->started) {
+		tt->started = t;
+		tt->first = i;
 	}
+	if (i == 0 || t > tt->last_start) {
+		tt->last_start = t;
+		tt->last = i;
+	}
+	report_time_parse(rm_str(o, "ended"), &t);
+	if (i == 0 || t > tt->ended)
+		tt->ended = t;
+	/* a report without "shards" is one shard */
+	tt->shards += rm_int(o, "shards") > 0 ? rm_int(o, "shards") : 1;
+	if (rm_distinct_add(tt->versions, rm_str(o, "version")) == -1 ||
+	    rm_distinct_add(tt->hosts, rm_str(o, "host")) == -1)
+		return -1;
 
-	if (last_start - started > RM_START_SPREAD_MAX) {
+	shard = json_object_get(json_object_get(r, "settings"), "shard");
+	/* which shards are in: plain ones, or an earlier merge's */
+	if (json_is_integer(json_object_get(shard, "index")))
+		json_array_append(tt->shardlist, json_object_get(shard,
+		    "index"));
+	else if (json_is_array(json_object_get(shard, "merged")))
+		json_array_extend(tt->shardlist, json_object_get(shard,
+		    "merged"));
+	c = json_integer_value(json_object_get(shard, "count"));
+	if (c > tt->shard_count)
+		tt->shard_count = c;
+	return 0;
+}
+
+/* Adds up the (checked) reports into tt; -1 with err. */
+static int
+rm_totals_sum(struct rm_totals *tt, json_t **reports, size_t n, char *err,
+    size_t errlen)
+{
+	size_t i;
+
+	memset(tt, 0, sizeof(*tt));
+	if ((tt->shardlist = json_array()) == NULL ||
+	    (tt->versions = json_array()) == NULL ||
+	    (tt->hosts = json_array()) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (i = 0; i < n; i++)
+		if (rm_totals_add(tt, reports[i], i) == -1) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+	if (tt->last_start - tt->started > RM_START_SPREAD_MAX) {
 		snprintf(err, errlen, "report %zu of %zu: started %lld s after "
-		    "report %zu: not a shard of the same drill?", last + 1, n,
-		    (long long)(last_start - started), first + 1);
-		goto fail_msg;
+		    "report %zu: not a shard of the same drill?", tt->last + 1,
+		    n, (long long)(tt->last_start - tt->started),
+		    tt->first + 1);
+		return -1;
 	}
-	if ((out = json_object()) == NULL)
-		goto fail;
-	rm_set(out, "sipcanary_report", json_integer(REPORT_DRILL_VERSION),
-	    &bad);
-	rm_set(out, "scenario", json_deep_copy(json_object_get(reports[0],
-	    "scenario")), &bad);
+	return 0;
+}
 
-	/* the drill's settings are the first shard's, but for the shard */
-	if ((settings = json_deep_copy(json_object_get(reports[0],
-	    "settings"))) == NULL)
-		goto fail;
-	rm_set(settings, "max_failure_ratio", json_real(mfr), &bad);
+/* The drill's settings are the first shard's, but for the shard. */
+static json_t *
+rm_settings(const json_t *first, const struct rm_totals *tt, size_t n)
+{
+	json_t	*settings;
+	int	 bad = 0;
+
+	if ((settings = json_deep_copy(json_object_get(first, "settings")))
+	    == NULL)
+		return NULL;
+	rm_set(settings, "max_failure_ratio", json_real(tt->max_ratio), &bad);
 	rm_set(settings, "shard", json_pack("{snsIsO}", "index",
-	    "count", scount > 0 ? scount : (json_int_t)n, "merged",
-	    shardlist), &bad);
-	rm_set(out, "settings", settings, &bad);
-	settings = NULL;
+	    "count", tt->shard_count > 0 ? tt->shard_count : (json_int_t)n,
+	    "merged", tt->shardlist), &bad);
+	return rm_built(settings, bad);
+}
+
+static json_t *
+rm_environment(const struct rm_totals *tt)
+{
+	json_t	*env;
+	char	 tbuf[32];
+	int	 bad = 0;
 
 	if ((env = json_object()) == NULL)
-		goto fail;
-	rm_set(env, "version", rm_join(versions), &bad);
-	rm_set(env, "host", rm_join(hosts), &bad);
-	rm_time_iso(started, tbuf, sizeof(tbuf));
+		return NULL;
+	rm_set(env, "version", rm_join(tt->versions), &bad);
+	rm_set(env, "host", rm_join(tt->hosts), &bad);
+	rm_time_iso(tt->started, tbuf, sizeof(tbuf));
 	rm_set(env, "started", json_string(tbuf), &bad);
-	rm_time_iso(ended, tbuf, sizeof(tbuf));
+	rm_time_iso(tt->ended, tbuf, sizeof(tbuf));
 	rm_set(env, "ended", json_string(tbuf), &bad);
-	rm_set(env, "shards", json_integer(shards), &bad);
-	rm_set(out, "environment", env, &bad);
-	env = NULL;
+	rm_set(env, "shards", json_integer(tt->shards), &bad);
+	return rm_built(env, bad);
+}
 
-	ratio = exps > 0 ? (double)expfail / (double)exps : 0;
+static json_t *
+rm_summary(const struct rm_totals *tt)
+{
+	json_t	*sum;
+	double	 ratio;
+	int	 bad = 0;
+
+	ratio = tt->expectations > 0 ? (double)tt->expectations_failed /
+	    (double)tt->expectations : 0;
 	if ((sum = json_object()) == NULL)
-		goto fail;
-	rm_set(sum, "clients", json_integer(clients), &bad);
-	rm_set(sum, "clients_ok", json_integer(cok), &bad);
-	rm_set(sum, "clients_failed", json_integer(cfail), &bad);
-	rm_set(sum, "expectations", json_integer(exps), &bad);
-	rm_set(sum, "expectations_failed", json_integer(expfail), &bad);
+		return NULL;
+	rm_set(sum, "clients", json_integer(tt->clients), &bad);
+	rm_set(sum, "clients_ok", json_integer(tt->clients_ok), &bad);
+	rm_set(sum, "clients_failed", json_integer(tt->clients_failed), &bad);
+	rm_set(sum, "expectations", json_integer(tt->expectations), &bad);
+	rm_set(sum, "expectations_failed",
+	    json_integer(tt->expectations_failed), &bad);
 	rm_set(sum, "failure_ratio", json_real(ratio), &bad);
 	/* like the engine: an interrupted drill did not pass */
-	rm_set(sum, "passed", json_boolean(ratio <= mfr && !interrupted),
-	    &bad);
-	rm_set(sum, "interrupted", json_boolean(interrupted), &bad);
-	rm_set(out, "summary", sum, &bad);
-	sum = NULL;
-	if (bad)
-		goto fail;
+	rm_set(sum, "passed", json_boolean(ratio <= tt->max_ratio &&
+	    !tt->interrupted), &bad);
+	rm_set(sum, "interrupted", json_boolean(tt->interrupted), &bad);
+	return rm_built(sum, bad);
+}
+
+/* The steps, merged index by index; NULL with err. */
+static json_t *
+rm_merge_steps(json_t **reports, size_t n, char *err, size_t errlen)
+{
+	json_t	*steps, *v;
+	size_t	 i, nsteps;
 
 	if ((steps = json_array()) == NULL)
-		goto fail;
+		goto nomem;
 	nsteps = json_array_size(json_object_get(reports[0], "steps"));
 	for (i = 0; i < nsteps; i++) {
 		if ((v = rm_merge_step(reports, n, i, err, errlen)) == NULL)
-			goto fail_msg;
-		if (json_array_append_new(steps, v) == -1)
 			goto fail;
+		if (json_array_append_new(steps, v) == -1)
+			goto nomem;
 	}
-	rm_set(out, "steps", steps, &bad);
-	steps = NULL;
+	return steps;
+ nomem:
+	snprintf(err, errlen, "out of memory");
+ fail:
+	json_decref(steps);
+	return NULL;
+}
 
-	if ((v = rm_merge_timeline(reports, n, started, err, errlen)) == NULL)
-		goto fail_msg;
-	rm_set(out, "timeline", v, &bad);
+/* The top-level sections that any report has, merged into out. */
+static int
+rm_merge_sections(json_t *out, json_t **reports, size_t n, int *bad,
+    char *err, size_t errlen)
+{
+	const json_t	*o;
+	json_t		*v;
+	json_int_t	 count;
+	size_t		 i, j;
+	int		 have;
 
 	for (j = 0; j < RM_NSECTIONS; j++) {
 		for (i = 0, have = 0, count = 0; i < n; i++) {
@@ -754,26 +881,56 @@ report_merge(json_t **reports, size_t n, char *err, size_t errlen)
 			continue;
 		if ((v = rm_merge_latency(reports, n, rm_sections[j], 0, err,
 		    errlen)) == NULL)
-			goto fail_msg;
+			return -1;
 		rm_set(out, rm_sections[j], json_pack("{sIso}", "count", count,
-		    "latency", v), &bad);
+		    "latency", v), bad);
 	}
-	if (bad)
+	return 0;
+}
+
+json_t *
+report_merge(json_t **reports, size_t n, char *err, size_t errlen)
+{
+	struct rm_totals	 tt;
+	json_t			*out = NULL, *v;
+	int			 bad = 0;
+
+	if (n == 0) {
+		snprintf(err, errlen, "no reports to merge");
+		return NULL;
+	}
+	if (rm_check_all(reports, n, err, errlen) == -1)
+		return NULL;
+	if (rm_totals_sum(&tt, reports, n, err, errlen) == -1)
 		goto fail;
-	json_decref(shardlist);
-	json_decref(versions);
-	json_decref(hosts);
+	if ((out = json_object()) == NULL)
+		goto nomem;
+	rm_set(out, "sipcanary_report", json_integer(REPORT_DRILL_VERSION),
+	    &bad);
+	rm_set(out, "scenario", json_deep_copy(json_object_get(reports[0],
+	    "scenario")), &bad);
+	rm_set(out, "settings", rm_settings(reports[0], &tt, n), &bad);
+	rm_set(out, "environment", rm_environment(&tt), &bad);
+	rm_set(out, "summary", rm_summary(&tt), &bad);
+	if (bad)
+		goto nomem;
+	if ((v = rm_merge_steps(reports, n, err, errlen)) == NULL)
+		goto fail;
+	rm_set(out, "steps", v, &bad);
+	if ((v = rm_merge_timeline(reports, n, tt.started, err, errlen))
+	    == NULL)
+		goto fail;
+	rm_set(out, "timeline", v, &bad);
+	if (rm_merge_sections(out, reports, n, &bad, err, errlen) == -1)
+		goto fail;
+	if (bad)
+		goto nomem;
+	rm_totals_clear(&tt);
 	return out;
- fail:
+ nomem:
 	snprintf(err, errlen, "out of memory");
- fail_msg:
-	json_decref(shardlist);
-	json_decref(settings);
-	json_decref(env);
-	json_decref(sum);
-	json_decref(steps);
+ fail:
+	rm_totals_clear(&tt);
 	json_decref(out);
-	json_decref(versions);
-	json_decref(hosts);
 	return NULL;
 }

@@ -61,8 +61,8 @@ consistency_check(const struct sc_result *r, size_t n, int allow_mixed,
 	c->ok = 1;
 	if (c->leaf.ngroups > 1 && !allow_mixed) {
 		c->ok = 0;
-		snprintf(c->why, sizeof(c->why), "frontends serve %zu different "
-		    "leaf certificates", c->leaf.ngroups);
+		snprintf(c->why, sizeof(c->why), "frontends serve %zu "
+		    "different leaf certificates", c->leaf.ngroups);
 	} else if (c->version.ngroups > 1) {
 		c->ok = 0;
 		snprintf(c->why, sizeof(c->why), "frontends negotiate %zu "

@@ -1,12 +1,10 @@
 /*
- * runner.c - options common to check and certs, and one round of probes:
- * locate the frontends of a target, probe them all concurrently on one
- * event loop, and collect the results into a report.
+ * runner.c - one round of probes: locate the frontends of a target, probe
+ * them all concurrently on one event loop, and collect the results into
+ * a report.
  */
 #include "config.h"
 
-#include <arpa/inet.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,188 +12,6 @@
 #include <event2/event.h>
 
 #include "probe/runner.h"
-#include "conf/secret.h"
-#include "conf/defaults.h"
-
-void
-common_defaults(struct common_opts *co)
-{
-	memset(co, 0, sizeof(*co));
-	co->timeout = 10;
-	co->warn_days = CF_WARN_DAYS;
-	co->crit_days = CF_CRIT_DAYS;
-	co->parallel = 16;
-	co->format = FMT_TEXT;
-}
-
-/* Appends one --dns-server, checked, in c-ares' "ip:port,..." syntax. */
-static int
-common_dns_server(struct common_opts *co, const char *arg, char *err,
-    size_t errlen)
-{
-	struct in6_addr	 a6;
-	char		*host = NULL, one[80];
-	size_t		 len = strlen(co->dns_servers);
-	unsigned	 port;
-	int		 v6;
-
-	if (target_parse_hostport(arg, &host, &port, err, errlen) == -1)
-		return -1;
-	v6 = inet_pton(AF_INET6, host, &a6) == 1;
-	if (!v6 && inet_pton(AF_INET, host, &a6) != 1) {
-		snprintf(err, errlen, "--dns-server takes an IP address "
-		    "(IP[:PORT] or [IPv6]:PORT), not \"%s\"", arg);
-		free(host);
-		return -1;
-	}
-	if (strchr(arg, ':') == NULL || (arg[0] != '[' && v6))
-		port = 53;
-	snprintf(one, sizeof(one), v6 ? "[%s]:%u" : "%s:%u", host, port);
-	free(host);
-	if (len + strlen(one) + 2 > sizeof(co->dns_servers)) {
-		snprintf(err, errlen, "too many --dns-server options");
-		return -1;
-	}
-	snprintf(co->dns_servers + len, sizeof(co->dns_servers) - len, "%s%s",
-	    len > 0 ? "," : "", one);
-	return 0;
-}
-
-int
-common_number(const char *s, double lo, double hi, double *out)
-{
-	char	*end;
-	double	 v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno != 0 || end == s || *end != '\0' || !(v >= lo) || v > hi)
-		return -1;
-	*out = v;
-	return 0;
-}
-
-int
-common_option(struct common_opts *co, int ch, const char *arg, char *err,
-    size_t errlen)
-{
-	double v;
-
-	switch (ch) {
-	case COMMON_OPT_BASE + 0:
-		co->connect = arg;
-		return 1;
-	case COMMON_OPT_BASE + 1:
-		co->ca_file = arg;
-		return 1;
-	case COMMON_OPT_BASE + 2:
-		if (common_number(arg, 0.001, 86400, &co->timeout) == -1) {
-			snprintf(err, errlen, "--timeout takes seconds between "
-			    "0 and 86400, not \"%s\"", arg);
-			return -1;
-		}
-		return 1;
-	case COMMON_OPT_BASE + 3:
-		if ((co->tls_min = sc_tls_parse_version(arg)) == 0) {
-			snprintf(err, errlen, "--tls-min takes 1.2 or 1.3, not "
-			    "\"%s\"", arg);
-			return -1;
-		}
-		return 1;
-	case COMMON_OPT_BASE + 4:
-	case COMMON_OPT_BASE + 5:
-		if (common_number(arg, 1, 3650, &v) == -1 || v != (int)v) {
-			snprintf(err, errlen, "--%s takes whole days from 1 to "
-			    "3650, not \"%s\"", ch == COMMON_OPT_BASE + 4 ?
-			    "warn-days" : "crit-days", arg);
-			return -1;
-		}
-		if (ch == COMMON_OPT_BASE + 4)
-			co->warn_days = (int)v;
-		else
-			co->crit_days = (int)v;
-		return 1;
-	case COMMON_OPT_BASE + 6:
-		co->owner = arg;
-		return 1;
-	case COMMON_OPT_BASE + 7:
-		co->format = FMT_JSON;
-		return 1;
-	case COMMON_OPT_BASE + 8:
-		return common_dns_server(co, arg, err, errlen) == -1 ? -1 : 1;
-	case COMMON_OPT_BASE + 9:
-		if (common_number(arg, 1, 4096, &v) == -1 || v != (int)v) {
-			snprintf(err, errlen, "--parallel takes a whole number "
-			    "from 1 to 4096, not \"%s\"", arg);
-			return -1;
-		}
-		co->parallel = (int)v;
-		return 1;
-	case COMMON_OPT_BASE + 10:
-		co->allow_mixed = 1;
-		return 1;
-	case 'v':
-		co->verbose = 1;
-		return 1;
-	}
-	return 0;
-}
-
-int
-credentials_option(struct credentials *cr, int ch, const char *arg,
-    char *err, size_t errlen)
-{
-	switch (ch) {
-	case 'u':
-		cr->user = arg;
-		return 1;
-	case 'p':
-		cr->password_file = arg;
-		return 1;
-	case 'I':
-		cr->insecure = 1;
-		return 1;
-	case 'P':
-		snprintf(err, errlen, "passwords are not accepted on the "
-		    "command line (other users can read it); use "
-		    "--password-file FILE or SIPCANARY_PASSWORD");
-		return -1;
-	}
-	return 0;
-}
-
-int
-credentials_password(const struct credentials *cr, const char *fallback_file,
-    char **out, char *err, size_t errlen)
-{
-	const char *file = cr->password_file != NULL ? cr->password_file :
-	    fallback_file, *env;
-
-	*out = NULL;
-	if (file != NULL) {
-		if ((*out = secret_read_file(file, cr->insecure, err, errlen))
-		    == NULL)
-			return -1;
-		return 0;
-	}
-	if ((env = getenv("SIPCANARY_PASSWORD")) != NULL && env[0] != '\0' &&
-	    (*out = strdup(env)) == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	return 0;
-}
-
-int
-common_validate(const struct common_opts *co, char *err, size_t errlen)
-{
-	if (co->crit_days > co->warn_days) {
-		snprintf(err, errlen, "--crit-days (%d) must not exceed "
-		    "--warn-days (%d)", co->crit_days, co->warn_days);
-		return -1;
-	}
-	return 0;
-}
 
 /* One round of probes of one target. */
 struct run {
@@ -367,7 +183,33 @@ run_summarize(struct check_report *cr, int allow_mixed)
 }
 
 int
-runner_target(const char *uri, const struct common_opts *co,
+runner_parse_target(struct target *t, const char *uri, const char *connect,
+    char *err, size_t errlen)
+{
+	if (target_parse_uri(t, uri, err, errlen) == -1)
+		return -1;
+	if (connect != NULL && target_parse_hostport(connect,
+	    &t->connect_host, &t->connect_port, err, errlen) == -1) {
+		target_clear(t);
+		return -1;
+	}
+	return 0;
+}
+
+void
+runner_locate_opts(struct sc_locate_opts *lo, const struct target *t,
+    const char *dns_servers, double timeout)
+{
+	memset(lo, 0, sizeof(*lo));
+	lo->name = t->connect_host != NULL ? t->connect_host : t->domain;
+	lo->port = t->connect_host != NULL ? t->connect_port : t->uri_port;
+	lo->explicit = t->connect_host != NULL || t->uri_port != 0;
+	lo->dns_servers = dns_servers;
+	lo->timeout = timeout;
+}
+
+int
+runner_target(const char *uri, const struct runner_opts *ro,
     const struct sc_probe_opts *po, struct check_report *out, char *err,
     size_t errlen)
 {
@@ -381,19 +223,16 @@ runner_target(const char *uri, const struct common_opts *co,
 	memset(out, 0, sizeof(*out));
 	out->dns_seconds = -1;
 	out->verdict = SC_INTERNAL_ERROR;
-	if (target_parse_uri(&t, uri, err, errlen) == -1)
+	if (runner_parse_target(&t, uri, ro->connect, err, errlen) == -1)
 		return -1;
-	if (co->connect != NULL && target_parse_hostport(co->connect,
-	    &t.connect_host, &t.connect_port, err, errlen) == -1)
-		goto done;
 	if ((out->target = strdup(t.uri)) == NULL ||
-	    (co->owner != NULL && (out->owner = strdup(co->owner)) == NULL)) {
+	    (ro->owner != NULL && (out->owner = strdup(ro->owner)) == NULL)) {
 		snprintf(err, errlen, "out of memory");
 		goto done;
 	}
 	run.report = out;
 	run.po = *po;
-	run.parallel = co->parallel > 0 ? (size_t)co->parallel : 16;
+	run.parallel = ro->parallel > 0 ? ro->parallel : 16;
 	run.deadline = sc_clock_now() + po->timeout;
 	run.po.uri = t.uri;
 	run.po.domain = t.domain;
@@ -401,18 +240,13 @@ runner_target(const char *uri, const struct common_opts *co,
 		snprintf(err, errlen, "cannot create the event loop");
 		goto done;
 	}
-	memset(&lo, 0, sizeof(lo));
-	lo.name = t.connect_host != NULL ? t.connect_host : t.domain;
-	lo.port = t.connect_host != NULL ? t.connect_port : t.uri_port;
-	lo.explicit = t.connect_host != NULL || t.uri_port != 0;
-	lo.dns_servers = co->dns_servers[0] != '\0' ? co->dns_servers : NULL;
-	lo.timeout = po->timeout;
+	runner_locate_opts(&lo, &t, ro->dns_servers, po->timeout);
 	run.locate = sc_locate_start(run.base, &lo, run_located, &run, err,
 	    errlen);
 	if (run.locate == NULL)
 		goto done;
 	event_base_dispatch(run.base);
-	run_summarize(out, co->allow_mixed);
+	run_summarize(out, ro->allow_mixed);
 	rc = 0;
 done:
 	for (i = 0; run.slots != NULL && i < out->nresults; i++)

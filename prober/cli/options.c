@@ -1,0 +1,320 @@
+/*
+ * options.c - the command line that check, certs and drill share: the
+ * common options and their checks, the digest credentials, and the usage
+ * error every command prints.
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/options.h"
+#include "conf/defaults.h"
+#include "conf/secret.h"
+#include "conf/target.h"
+
+int
+cli_usage_error(const char *cmd, const char *usage, int code,
+    const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "sipcanary %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nusage: sipcanary %s %s (try 'sipcanary %s "
+	    "--help')\n", cmd, usage, cmd);
+	return code;
+}
+
+void
+common_defaults(struct common_opts *co)
+{
+	memset(co, 0, sizeof(*co));
+	co->timeout = 10;
+	co->warn_days = CF_WARN_DAYS;
+	co->crit_days = CF_CRIT_DAYS;
+	co->parallel = 16;
+	co->format = FMT_TEXT;
+}
+
+/* Appends one --dns-server, checked, in c-ares' "ip:port,..." syntax. */
+static int
+common_dns_server(struct common_opts *co, const char *arg, char *err,
+    size_t errlen)
+{
+	struct in6_addr	 a6;
+	char		*host = NULL, one[80];
+	size_t		 len = strlen(co->dns_servers);
+	unsigned	 port;
+	int		 v6;
+
+	if (target_parse_hostport(arg, &host, &port, err, errlen) == -1)
+		return -1;
+	v6 = inet_pton(AF_INET6, host, &a6) == 1;
+	if (!v6 && inet_pton(AF_INET, host, &a6) != 1) {
+		snprintf(err, errlen, "--dns-server takes an IP address "
+		    "(IP[:PORT] or [IPv6]:PORT), not \"%s\"", arg);
+		free(host);
+		return -1;
+	}
+	if (strchr(arg, ':') == NULL || (arg[0] != '[' && v6))
+		port = 53;
+	snprintf(one, sizeof(one), v6 ? "[%s]:%u" : "%s:%u", host, port);
+	free(host);
+	if (len + strlen(one) + 2 > sizeof(co->dns_servers)) {
+		snprintf(err, errlen, "too many --dns-server options");
+		return -1;
+	}
+	snprintf(co->dns_servers + len, sizeof(co->dns_servers) - len, "%s%s",
+	    len > 0 ? "," : "", one);
+	return 0;
+}
+
+int
+common_number(const char *s, double lo, double hi, double *out)
+{
+	char	*end;
+	double	 v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno != 0 || end == s || *end != '\0' || !(v >= lo) || v > hi)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* A whole number in [lo, hi]; -1 otherwise. */
+static int
+common_whole(const char *s, int lo, int hi, int *out)
+{
+	double v;
+
+	if (common_number(s, lo, hi, &v) == -1 || v != (int)v)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+/* The common options whose value is checked: as common_option(). */
+static int
+common_checked_option(struct common_opts *co, int ch, const char *arg,
+    char *err, size_t errlen)
+{
+	switch (ch) {
+	case COMMON_OPT_TIMEOUT:
+		if (common_number(arg, 0.001, 86400, &co->timeout) == -1) {
+			snprintf(err, errlen, "--timeout takes seconds between "
+			    "0 and 86400, not \"%s\"", arg);
+			return -1;
+		}
+		return 1;
+	case COMMON_OPT_TLS_MIN:
+		if ((co->tls_min = sc_tls_parse_version(arg)) == 0) {
+			snprintf(err, errlen, "--tls-min takes 1.2 or 1.3, not "
+			    "\"%s\"", arg);
+			return -1;
+		}
+		return 1;
+	case COMMON_OPT_WARN_DAYS:
+	case COMMON_OPT_CRIT_DAYS:
+		if (common_whole(arg, 1, 3650, ch == COMMON_OPT_WARN_DAYS ?
+		    &co->warn_days : &co->crit_days) == -1) {
+			snprintf(err, errlen, "--%s takes whole days from 1 to "
+			    "3650, not \"%s\"", ch == COMMON_OPT_WARN_DAYS ?
+			    "warn-days" : "crit-days", arg);
+			return -1;
+		}
+		return 1;
+	case COMMON_OPT_DNS_SERVER:
+		return common_dns_server(co, arg, err, errlen) == -1 ? -1 : 1;
+	case COMMON_OPT_PARALLEL:
+		if (common_whole(arg, 1, 4096, &co->parallel) == -1) {
+			snprintf(err, errlen, "--parallel takes a whole number "
+			    "from 1 to 4096, not \"%s\"", arg);
+			return -1;
+		}
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * Handles one getopt_long result if it is a common option: 1 handled,
+ * 0 not a common option, -1 bad value (reason in err).
+ */
+static int
+common_option(struct common_opts *co, int ch, const char *arg, char *err,
+    size_t errlen)
+{
+	switch (ch) {
+	case COMMON_OPT_CONNECT:
+		co->connect = arg;
+		break;
+	case COMMON_OPT_CA_FILE:
+		co->ca_file = arg;
+		break;
+	case COMMON_OPT_OWNER:
+		co->owner = arg;
+		break;
+	case COMMON_OPT_JSON:
+		co->format = FMT_JSON;
+		break;
+	case COMMON_OPT_ALLOW_MIXED:
+		co->allow_mixed = 1;
+		break;
+	case 'v':
+		co->verbose = 1;
+		break;
+	default:
+		return common_checked_option(co, ch, arg, err, errlen);
+	}
+	return 1;
+}
+
+/*
+ * Handles a CREDENTIAL_LONGOPTS result: 1 handled, 0 not one, -1 refused
+ * (a password on the command line), with the reason in err.
+ */
+static int
+credentials_option(struct credentials *cr, int ch, const char *arg,
+    char *err, size_t errlen)
+{
+	switch (ch) {
+	case 'u':
+		cr->user = arg;
+		return 1;
+	case 'p':
+		cr->password_file = arg;
+		return 1;
+	case 'I':
+		cr->insecure = 1;
+		return 1;
+	case 'P':
+		snprintf(err, errlen, "passwords are not accepted on the "
+		    "command line (other users can read it); use "
+		    "--password-file FILE or SIPCANARY_PASSWORD");
+		return -1;
+	}
+	return 0;
+}
+
+int
+credentials_password(const struct credentials *cr, const char *fallback_file,
+    char **out, char *err, size_t errlen)
+{
+	const char *file = cr->password_file != NULL ? cr->password_file :
+	    fallback_file, *env;
+
+	*out = NULL;
+	if (file != NULL) {
+		if ((*out = secret_read_file(file, cr->insecure, err, errlen))
+		    == NULL)
+			return -1;
+		return 0;
+	}
+	if ((env = getenv("SIPCANARY_PASSWORD")) != NULL && env[0] != '\0' &&
+	    (*out = strdup(env)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+int
+common_validate(const struct common_opts *co, char *err, size_t errlen)
+{
+	if (co->crit_days > co->warn_days) {
+		snprintf(err, errlen, "--crit-days (%d) must not exceed "
+		    "--warn-days (%d)", co->crit_days, co->warn_days);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * A common option or, when cred is not NULL, a credential one: 1
+ * handled, 0 neither, -1 bad value or refused (reason in err).
+ */
+static int
+cli_option(struct common_opts *co, struct credentials *cred, int ch,
+    const char *arg, char *err, size_t errlen)
+{
+	int rc;
+
+	rc = common_option(co, ch, arg, err, errlen);
+	if (rc == 0 && cred != NULL)
+		rc = credentials_option(cred, ch, arg, err, errlen);
+	return rc;
+}
+
+/* Whether cmd refuses the common option ch. */
+static int
+cli_refused(const struct cli_command *cmd, int ch)
+{
+	const int *r;
+
+	for (r = cmd->refused; r != NULL && *r != 0; r++)
+		if (*r == ch)
+			return 1;
+	return 0;
+}
+
+int
+cli_parse(const struct cli_command *cmd, int argc, char **argv,
+    struct common_opts *co, struct credentials *cred, cli_own_option own,
+    void *arg)
+{
+	char	 err[600];
+	int	 ch, rc;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "vh", cmd->longopts, NULL))
+	    != -1) {
+		switch (cli_option(co, cred, ch, optarg, err, sizeof(err))) {
+		case -1:
+			return cli_usage_error(cmd->name, cmd->usage,
+			    cmd->usage_code, "%s", err);
+		case 1:
+			if (cli_refused(cmd, ch))
+				return cli_usage_error(cmd->name, cmd->usage,
+				    cmd->usage_code, "%s is not a %s option",
+				    argv[optind - 1], cmd->name);
+			break;
+		default:
+			if ((rc = own(arg, ch, optarg)) != CLI_CONTINUE)
+				return rc;
+			break;
+		}
+	}
+	return CLI_CONTINUE;
+}
+
+void
+common_runner_opts(const struct common_opts *co, struct runner_opts *ro)
+{
+	memset(ro, 0, sizeof(*ro));
+	ro->connect = co->connect;
+	ro->owner = co->owner;
+	ro->dns_servers = co->dns_servers[0] != '\0' ? co->dns_servers : NULL;
+	ro->parallel = co->parallel > 0 ? (size_t)co->parallel : 0;
+	ro->allow_mixed = co->allow_mixed;
+}
+
+int
+common_probe_opts(const struct common_opts *co, struct sc_probe_opts *po,
+    char *err, size_t errlen)
+{
+	po->timeout = co->timeout;
+	po->tls_min = co->tls_min;
+	po->warn_days = co->warn_days;
+	po->crit_days = co->crit_days;
+	po->tls_ctx = sc_tls_ctx_new(co->ca_file, co->tls_min, 0, err, errlen);
+	return po->tls_ctx == NULL ? -1 : 0;
+}

@@ -1,0 +1,141 @@
+/*
+ * options.h - the command-line options that check, certs and drill share
+ * (their getopt_long table and how their values are checked), the digest
+ * credentials, and how a command reports a usage error.
+ */
+#ifndef SC_CLI_OPTIONS_H
+#define SC_CLI_OPTIONS_H
+
+#include <getopt.h>
+#include <stddef.h>
+
+#include "probe/runner.h"
+#include "sipcanary.h"
+
+/*
+ * What a step of a command's option parsing returns to say "go on"; any
+ * other value is the exit code, the reason already printed.
+ */
+#define CLI_CONTINUE	(-1)
+
+enum output_format { FMT_TEXT, FMT_JSON, FMT_NAGIOS, FMT_CSV };
+
+struct common_opts {
+	const char		*connect;
+	const char		*ca_file;
+	const char		*owner;
+	double			 timeout;
+	int			 tls_min;
+	int			 warn_days;
+	int			 crit_days;
+	int			 verbose;
+	int			 parallel;	/* probes at once */
+	int			 allow_mixed;	/* different leaf certs ok */
+	char			 dns_servers[512]; /* "ip:port,..." or "" */
+	enum output_format	 format;
+};
+
+/* The getopt_long codes of the common options. */
+enum common_opt {
+	COMMON_OPT_CONNECT = 1000,
+	COMMON_OPT_CA_FILE,
+	COMMON_OPT_TIMEOUT,
+	COMMON_OPT_TLS_MIN,
+	COMMON_OPT_WARN_DAYS,
+	COMMON_OPT_CRIT_DAYS,
+	COMMON_OPT_OWNER,
+	COMMON_OPT_JSON,
+	COMMON_OPT_DNS_SERVER,
+	COMMON_OPT_PARALLEL,
+	COMMON_OPT_ALLOW_MIXED
+};
+
+#define COMMON_LONGOPTS							\
+	{ "connect",	required_argument, NULL, COMMON_OPT_CONNECT },	\
+	{ "ca-file",	required_argument, NULL, COMMON_OPT_CA_FILE },	\
+	{ "timeout",	required_argument, NULL, COMMON_OPT_TIMEOUT },	\
+	{ "tls-min",	required_argument, NULL, COMMON_OPT_TLS_MIN },	\
+	{ "warn-days",	required_argument, NULL, COMMON_OPT_WARN_DAYS }, \
+	{ "crit-days",	required_argument, NULL, COMMON_OPT_CRIT_DAYS }, \
+	{ "owner",	required_argument, NULL, COMMON_OPT_OWNER },	\
+	{ "json",	no_argument,	   NULL, COMMON_OPT_JSON },	\
+	{ "dns-server",	required_argument, NULL, COMMON_OPT_DNS_SERVER }, \
+	{ "parallel",	required_argument, NULL, COMMON_OPT_PARALLEL },	\
+	{ "allow-mixed-certs", no_argument, NULL, COMMON_OPT_ALLOW_MIXED }, \
+	{ "verbose",	no_argument,	   NULL, 'v' }
+
+void	 common_defaults(struct common_opts *);
+
+/* A number in [lo, hi] with nothing after it; -1 otherwise. */
+int	 common_number(const char *, double lo, double hi, double *out);
+
+/* Checks the options together (crit below warn...); -1 with err. */
+int	 common_validate(const struct common_opts *, char *err,
+	    size_t errlen);
+
+/* What a round of probes (runner_target) takes from the options. */
+void	 common_runner_opts(const struct common_opts *,
+	    struct runner_opts *);
+
+/*
+ * Fills the probe options that come from the common ones (timeout, TLS
+ * version, expiry windows) and the TLS context; -1 with err.
+ */
+int	 common_probe_opts(const struct common_opts *, struct sc_probe_opts *,
+	    char *err, size_t errlen);
+
+/* The options naming a digest user and where the password comes from. */
+#define CREDENTIAL_LONGOPTS						\
+	{ "user",		required_argument, NULL, 'u' },		\
+	{ "password-file",	required_argument, NULL, 'p' },		\
+	{ "insecure-password-file", no_argument,   NULL, 'I' },		\
+	{ "password",		required_argument, NULL, 'P' }
+
+struct credentials {
+	const char	*user;
+	const char	*password_file;
+	int		 insecure;
+};
+
+/*
+ * The password: from the file (fallback_file when none was given), else
+ * SIPCANARY_PASSWORD.  *out is NULL when there is none.  -1 with err.
+ */
+int	 credentials_password(const struct credentials *,
+	    const char *fallback_file, char **out, char *err, size_t errlen);
+
+/* A command that takes the common options, for cli_parse(). */
+struct cli_command {
+	const char		*name;		/* "check" */
+	const char		*usage;		/* the usage line after it */
+	int			 usage_code;	/* exit code of a usage error */
+	const struct option	*longopts;
+	const int		*refused;	/* common options it does
+						   not take, 0-ended, or NULL */
+};
+
+/*
+ * Handles one option of the command's own (value: its argument, or
+ * NULL): CLI_CONTINUE, or the exit code (after printing why, or the
+ * help).
+ */
+typedef int	(*cli_own_option)(void *arg, int ch, const char *value);
+
+/*
+ * Reads the options of argv (getopt_long, from optind 1): the common ones
+ * into co, the credential ones into cred when it is not NULL, the others
+ * through own.  Returns CLI_CONTINUE with optind at the first operand,
+ * or the exit code after a usage error or what own returned.
+ */
+int	 cli_parse(const struct cli_command *, int argc, char **argv,
+	    struct common_opts *co, struct credentials *cred,
+	    cli_own_option own, void *arg);
+
+/*
+ * Prints "sipcanary CMD: message" and the usage line on stderr, and
+ * returns code, so that a command can `return cli_usage_error(...)`.
+ */
+int	 cli_usage_error(const char *cmd, const char *usage, int code,
+	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+#endif /* SC_CLI_OPTIONS_H */
