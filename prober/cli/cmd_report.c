@@ -118,27 +118,58 @@ report_write_json(FILE *fp, json_t *doc, char *err, size_t errlen)
 }
 
 /*
- * Writes doc to path ("-": stdout) as JSON (html == 0) or HTML.
- * Returns 0, or -1 after saying why.
+ * Writes doc to an open stream (standard output, a device, a FIFO) as
+ * JSON or HTML; name is for the message.  Returns 0, or -1 after saying
+ * why.
+ */
+static int
+report_output_stream(FILE *fp, const char *name, json_t *doc, int html)
+{
+	char	 err[256];
+	int	 rc;
+
+	rc = html ? report_html_write(fp, doc, err, sizeof(err)) :
+	    report_write_json(fp, doc, err, sizeof(err));
+	if (rc == 0 && fflush(fp) == EOF) {
+		snprintf(err, sizeof(err), "%s", strerror(errno));
+		rc = -1;
+	}
+	if (rc == -1)
+		fprintf(stderr, "sipcanary report: %s: %s\n", name, err);
+	return rc;
+}
+
+/*
+ * Writes doc to path ("-": stdout) as JSON (html == 0) or HTML.  A file
+ * is written beside its place and renamed into it, so that a failed run
+ * never leaves half a report; anything else that exists there (a
+ * device such as /dev/null, a FIFO) is written to as it is, never
+ * replaced.  Returns 0, or -1 after saying why.
  */
 static int
 report_output(const char *path, json_t *doc, int html)
 {
-	FILE	*fp = NULL;
-	char	*tmp = NULL, err[256];
-	int	 fd = -1, rc;
-	mode_t	 um;
+	FILE		*fp = NULL;
+	char		*tmp = NULL, err[256];
+	int		 fd = -1, rc;
+	mode_t		 um;
+	struct stat	 st;
 
-	if (strcmp(path, "-") == 0) {
-		rc = html ? report_html_write(stdout, doc, err, sizeof(err)) :
-		    report_write_json(stdout, doc, err, sizeof(err));
-		if (rc == 0 && fflush(stdout) == EOF) {
-			snprintf(err, sizeof(err), "%s", strerror(errno));
+	if (strcmp(path, "-") == 0)
+		return report_output_stream(stdout, "standard output", doc,
+		    html);
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		if ((fp = fopen(path, "w")) == NULL) {
+			fprintf(stderr, "sipcanary report: %s: %s\n", path,
+			    strerror(errno));
+			return -1;
+		}
+		rc = report_output_stream(fp, path, doc, html);
+		if (fclose(fp) == EOF && rc == 0) {
+			fprintf(stderr, "sipcanary report: %s: %s\n", path,
+			    strerror(errno));
 			rc = -1;
 		}
-		if (rc == -1)
-			fprintf(stderr, "sipcanary report: standard output: "
-			    "%s\n", err);
 		return rc;
 	}
 	if (asprintf(&tmp, "%s.XXXXXX", path) == -1) {
