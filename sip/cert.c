@@ -137,10 +137,10 @@ cert_future(SSL *ssl, int days, struct sc_future *f)
 	f->depth = bad_depth;
 	snprintf(f->error, sizeof(f->error), "%s",
 	    X509_verify_cert_error_string(X509_V_ERR_CERT_HAS_EXPIRED));
-	dn = certinfo_dn(X509_get_subject_name(bad));
+	dn = sc_certinfo_dn(X509_get_subject_name(bad));
 	snprintf(f->subject, sizeof(f->subject), "%s", dn != NULL ? dn : "?");
 	free(dn);
-	f->not_after = certinfo_time(X509_get0_notAfter(bad));
+	f->not_after = sc_certinfo_time(X509_get0_notAfter(bad));
 }
 
 static const struct sc_cert *
@@ -165,18 +165,18 @@ cert_fail(struct sc_certreport *r, enum sc_verdict v)
 }
 
 enum sc_verdict
-cert_evaluate(SSL *ssl, const char *domain, int warn_days, int crit_days,
+sc_cert_evaluate(SSL *ssl, const char *domain, int warn_days, int crit_days,
     struct sc_certreport *r, enum sc_severity *sev)
 {
-	struct tls_verify	*tv = tlsctx_verify(ssl);
+	struct tls_verify	*tv = sc_tlsctx_verify(ssl);
 	const struct sc_cert	*weak;
 	X509			*leaf;
 	char			 date[32];
 	int			 id;
 
 	*sev = SC_SEV_CRITICAL;
-	cert_report_clear(r);
-	if (certinfo_fill_stack(SSL_get_peer_cert_chain(ssl), &r->chain,
+	sc_cert_report_clear(r);
+	if (sc_certinfo_fill_stack(SSL_get_peer_cert_chain(ssl), &r->chain,
 	    &r->nchain) == -1) {
 		snprintf(r->error, sizeof(r->error), "out of memory");
 		return cert_fail(r, SC_INTERNAL_ERROR);
@@ -184,13 +184,13 @@ cert_evaluate(SSL *ssl, const char *domain, int warn_days, int crit_days,
 	r->verify_error = tv != NULL ? tv->first_error :
 	    SSL_get_verify_result(ssl);
 	r->verify_depth = tv != NULL ? tv->first_depth : 0;
-	if (r->verify_error == X509_V_OK && certinfo_fill_stack(
+	if (r->verify_error == X509_V_OK && sc_certinfo_fill_stack(
 	    SSL_get0_verified_chain(ssl), &r->verified, &r->nverified) == -1) {
 		snprintf(r->error, sizeof(r->error), "out of memory");
 		return cert_fail(r, SC_INTERNAL_ERROR);
 	}
 	cert_expiry(r);
-	ocsp_evaluate(ssl, &r->ocsp);
+	sc_ocsp_evaluate(ssl, &r->ocsp);
 
 	if ((leaf = SSL_get0_peer_certificate(ssl)) == NULL) {
 		snprintf(r->error, sizeof(r->error),
@@ -198,7 +198,7 @@ cert_evaluate(SSL *ssl, const char *domain, int warn_days, int crit_days,
 		return cert_fail(r, SC_CERT_UNTRUSTED);
 	}
 	/* Identity is reported even when the chain failed. */
-	if ((id = identity_check(leaf, domain, r)) == -1) {
+	if ((id = sc_identity_check(leaf, domain, r)) == -1) {
 		snprintf(r->error, sizeof(r->error), "out of memory");
 		return cert_fail(r, SC_INTERNAL_ERROR);
 	}
@@ -265,12 +265,12 @@ cert_evaluate(SSL *ssl, const char *domain, int warn_days, int crit_days,
 }
 
 void
-cert_report_clear(struct sc_certreport *r)
+sc_cert_report_clear(struct sc_certreport *r)
 {
 	if (r == NULL)
 		return;
-	certinfo_free(r->chain, r->nchain);
-	certinfo_free(r->verified, r->nverified);
-	identity_clear(r);
+	sc_certinfo_free(r->chain, r->nchain);
+	sc_certinfo_free(r->verified, r->nverified);
+	sc_identity_clear(r);
 	memset(r, 0, sizeof(*r));
 }

@@ -155,7 +155,7 @@ client_trace(struct client *c, const char *dir, const char *text)
 	if (fp == NULL)
 		return;
 	fprintf(fp, "%s %s client %u %.3fs\n%s\n", dir, c->res.address,
-	    c->idx + c->e->o.first_client, clock_now() - c->e->t_start, text);
+	    c->idx + c->e->o.first_client, sc_clock_now() - c->e->t_start, text);
 	fflush(fp);
 }
 
@@ -167,7 +167,7 @@ client_trace(struct client *c, const char *dir, const char *text)
 static void
 client_timer_add(struct client *c, struct event *ev, double after)
 {
-	struct timeval tv = clock_tv(after);
+	struct timeval tv = sc_clock_tv(after);
 
 	event_base_update_cache_time(c->e->base);
 	evtimer_add(ev, &tv);
@@ -177,7 +177,7 @@ client_timer_add(struct client *c, struct event *ev, double after)
 static void
 client_arm(struct client *c, double after)
 {
-	double		left = c->deadline - clock_now();
+	double		left = c->deadline - sc_clock_now();
 
 	/* Remember the cut: the timer then ends the step, not its course. */
 	c->capped = c->deadline > 0 && after > left;
@@ -210,7 +210,7 @@ client_flow_down(struct client *c, enum sc_verdict why)
 static void
 client_drop_flow(struct client *c)
 {
-	flow_free(c->flow);
+	sc_flow_free(c->flow);
 	c->flow = NULL;
 	c->up = 0;
 }
@@ -220,7 +220,7 @@ static void
 client_broken(struct client *c, int deliberate, enum sc_verdict why)
 {
 	if (c->t_broken <= 0) {
-		c->t_broken = clock_now();
+		c->t_broken = sc_clock_now();
 		c->deliberate = deliberate;
 	}
 	client_flow_down(c, why);
@@ -242,7 +242,7 @@ client_send(struct client *c, char *wire, size_t len, char *redacted)
 	int rc;
 
 	client_trace(c, "-->", redacted != NULL ? redacted : "");
-	rc = c->flow != NULL ? flow_send(c->flow, wire, len) : -1;
+	rc = c->flow != NULL ? sc_flow_send(c->flow, wire, len) : -1;
 	explicit_bzero(wire, len);
 	free(wire);
 	free(redacted);
@@ -262,7 +262,7 @@ client_new_reg(struct client *c)
 	char			 ip[64];
 	unsigned		 port;
 
-	if (c->flow == NULL || flow_local(c->flow, ip, sizeof(ip), &port) ==
+	if (c->flow == NULL || sc_flow_local(c->flow, ip, sizeof(ip), &port) ==
 	    -1)
 		return NULL;
 	memset(&rp, 0, sizeof(rp));
@@ -274,7 +274,7 @@ client_new_reg(struct client *c)
 	rp.user_agent = "sipcanary/" PACKAGE_VERSION;
 	/* A client that reconnects keeps one binding, as a phone does. */
 	rp.contact_token = c->e->o.loop ? c->token : NULL;
-	return reg_new(&rp);
+	return sc_reg_new(&rp);
 }
 
 /* Sends the current SIP step's request (again, after a challenge). */
@@ -287,17 +287,17 @@ client_sip_send(struct client *c)
 	unsigned		 exp;
 
 	if (s->kind == SC_STEP_OPTIONS)
-		wire = reg_build_options(c->opt, &len, &red, err, sizeof(err));
+		wire = sc_reg_build_options(c->opt, &len, &red, err, sizeof(err));
 	else if (s->kind == SC_STEP_UNREGISTER && s->all)
-		wire = reg_build_remove_all(c->reg, &len, &red, err,
+		wire = sc_reg_build_remove_all(c->reg, &len, &red, err,
 		    sizeof(err));
 	else {
 		exp = s->kind == SC_STEP_UNREGISTER ? 0 :
 		    s->expires > 0 ? s->expires : ENGINE_EXPIRES;
 		/* After a 423 the binding asks for its raised expiry. */
-		if (s->kind != SC_STEP_UNREGISTER && reg_expires(c->reg) > exp)
-			exp = reg_expires(c->reg);
-		wire = reg_build(c->reg, exp, &len, &red, err, sizeof(err));
+		if (s->kind != SC_STEP_UNREGISTER && sc_reg_expires(c->reg) > exp)
+			exp = sc_reg_expires(c->reg);
+		wire = sc_reg_build(c->reg, exp, &len, &red, err, sizeof(err));
 	}
 	if (wire == NULL) {
 		client_step_end(c, SC_INTERNAL_ERROR, 0, err);
@@ -317,10 +317,10 @@ client_sip_begin(struct client *c)
 		return;
 	}
 	if (s->kind == SC_STEP_OPTIONS) {
-		reg_free(c->opt);
+		sc_reg_free(c->opt);
 		c->opt = client_new_reg(c);
 	} else if (s->kind == SC_STEP_REGISTER || c->reg == NULL) {
-		reg_free(c->reg);
+		sc_reg_free(c->reg);
 		c->reg = client_new_reg(c);
 	}
 	if ((s->kind == SC_STEP_OPTIONS ? c->opt : c->reg) == NULL) {
@@ -328,7 +328,7 @@ client_sip_begin(struct client *c)
 		    "cannot start the transaction");
 		return;
 	}
-	c->t_req = clock_now();
+	c->t_req = sc_clock_now();
 	/* Timer F bounds a non-INVITE transaction whatever `within` says. */
 	client_arm(c, fmin(client_within(c, s), ENGINE_TIMER_F));
 	client_sip_send(c);
@@ -341,7 +341,7 @@ client_on_response(struct client *c, msg_t *msg)
 	struct reg		*r;
 	enum sc_verdict		 v = SC_INTERNAL_ERROR;
 	char			 why[256];
-	double			 now = clock_now();
+	double			 now = sc_clock_now();
 	int			 first;
 
 	if (s != NULL && s->kind == SC_STEP_MAINTAIN &&
@@ -355,7 +355,7 @@ client_on_response(struct client *c, msg_t *msg)
 		return;		/* late or unsolicited: not part of a step */
 	r = s->kind == SC_STEP_OPTIONS ? c->opt : c->reg;
 	first = s->kind == SC_STEP_REGISTER && !c->first_register_done;
-	switch (reg_response(r, msg, &v, why, sizeof(why))) {
+	switch (sc_reg_response(r, msg, &v, why, sizeof(why))) {
 	case REG_IGNORE:
 		break;
 	case REG_PROVISIONAL:
@@ -371,14 +371,14 @@ client_on_response(struct client *c, msg_t *msg)
 		if (first) {
 			if (c->res.t.first_response < 0)
 				c->res.t.first_response = now - c->t_req;
-			c->res.final_status = reg_final_status(r);
-			if (reg_auth_algorithm(r) != NULL)
+			c->res.final_status = sc_reg_final_status(r);
+			if (sc_reg_auth_algorithm(r) != NULL)
 				snprintf(c->res.auth_algorithm,
 				    sizeof(c->res.auth_algorithm), "%s",
-				    reg_auth_algorithm(r));
+				    sc_reg_auth_algorithm(r));
 			if (v == SC_OK) {
 				c->res.t.registered = now - c->t_req;
-				c->res.expires = reg_granted(r);
+				c->res.expires = sc_reg_granted(r);
 			}
 		}
 		if (v == SC_OK && s->kind != SC_STEP_OPTIONS &&
@@ -399,7 +399,7 @@ client_on_response(struct client *c, msg_t *msg)
 		}
 		if (v == SC_OK && s->kind == SC_STEP_UNREGISTER)
 			client_flow_down(c, SC_OK);
-		client_step_end(c, v, reg_final_status(r), why);
+		client_step_end(c, v, sc_reg_final_status(r), why);
 		break;
 	}
 }
@@ -410,7 +410,7 @@ static void
 client_on_tcp(void *arg)
 {
 	struct client *c = arg;
-	double now = clock_now();
+	double now = sc_clock_now();
 
 	if (!c->first_connect_done)
 		c->res.t.tcp_connect = now - c->t_phase;
@@ -448,11 +448,11 @@ client_on_tls(void *arg)
 {
 	struct client		*c = arg;
 	struct sc_engine	*e = c->e;
-	SSL			*ssl = flow_ssl(c->flow);
+	SSL			*ssl = sc_flow_ssl(c->flow);
 	struct sc_certreport	 scratch, *cr;
 	enum sc_severity	 sev;
 	enum sc_verdict		 v;
-	double			 now = clock_now();
+	double			 now = sc_clock_now();
 	int			 first = !c->first_connect_done;
 
 	if (first) {
@@ -462,7 +462,7 @@ client_on_tls(void *arg)
 	/* Drills keep no chains: 10,000 clients would hold 10,000 copies. */
 	memset(&scratch, 0, sizeof(scratch));
 	cr = first || e->o.keep_certs ? &c->res.cert : &scratch;
-	v = cert_evaluate(ssl, e->o.domain, e->o.warn_days, e->o.crit_days,
+	v = sc_cert_evaluate(ssl, e->o.domain, e->o.warn_days, e->o.crit_days,
 	    cr, &sev);
 	if (first && v == SC_CERT_EXPIRING)
 		c->res.severity = sev;
@@ -471,7 +471,7 @@ client_on_tls(void *arg)
 		char		err[sizeof(cr->error)];
 
 		memcpy(err, cr->error, sizeof(err));
-		cert_report_clear(cr);
+		sc_cert_report_clear(cr);
 		cr->verdict = cv;
 		memcpy(cr->error, err, sizeof(err));
 	}
@@ -516,7 +516,7 @@ client_on_pong(void *arg)
 
 	if (c->ping_sent <= 0)
 		return;		/* servers may answer twice; not our ping */
-	rtt = clock_now() - c->ping_sent;
+	rtt = sc_clock_now() - c->ping_sent;
 	c->ping_sent = 0;
 	c->pong_due = 0;
 	c->pongs++;
@@ -573,7 +573,7 @@ client_on_error(enum sc_verdict v, const char *why, void *arg)
 			double delay = client_backoff(c->step, ++c->attempts);
 
 			/* Retry while the step's deadline allows. */
-			if (clock_now() + delay < c->t_within +
+			if (sc_clock_now() + delay < c->t_within +
 			    client_within(c, c->step)) {
 				c->retry_verdict = v;
 				snprintf(c->retry_error,
@@ -643,40 +643,40 @@ client_connect_now(struct client *c)
 	char			 why[256];
 
 	client_drop_flow(c);
-	reg_free(c->reg);
+	sc_reg_free(c->reg);
 	c->reg = NULL;
-	reg_free(c->opt);
+	sc_reg_free(c->opt);
 	c->opt = NULL;
 	c->tls_phase = 0;
-	c->t_phase = clock_now();
+	c->t_phase = sc_clock_now();
 	if (client_sockaddr(f, &ss, &sslen) == -1) {
 		snprintf(why, sizeof(why), "not an IP address: %s", f->host);
 		client_step_end(c, SC_INTERNAL_ERROR, 0, why);
 		return;
 	}
-	util_addr_str((struct sockaddr *)&ss, c->res.address,
+	sc_util_addr_str((struct sockaddr *)&ss, c->res.address,
 	    sizeof(c->res.address));
-	c->flow = flow_new(e->base, e->o.tls_ctx, e->o.domain, ENGINE_MAXMSG,
+	c->flow = sc_flow_new(e->base, e->o.tls_ctx, e->o.domain, ENGINE_MAXMSG,
 	    &client_flow_cbs, c);
 	if (c->flow == NULL) {
 		client_step_end(c, SC_INTERNAL_ERROR, 0, "out of memory");
 		return;
 	}
 	if (c->step->resume)
-		flow_resume(c->flow, &c->session);
+		sc_flow_resume(c->flow, &c->session);
 	if (e->o.nsources > 0) {
 		const struct sockaddr_storage *src =
 		    &e->o.sources[c->idx % e->o.nsources];
 
 		if (src->ss_family == ss.ss_family)
-			flow_source(c->flow, (const struct sockaddr *)src,
+			sc_flow_source(c->flow, (const struct sockaddr *)src,
 			    src->ss_family == AF_INET6 ?
 			    sizeof(struct sockaddr_in6) :
 			    sizeof(struct sockaddr_in));
 	}
 	/* The deadline covers every attempt of a reconnect. */
-	client_arm(c, c->t_within + client_within(c, c->step) - clock_now());
-	if (flow_connect(c->flow, (struct sockaddr *)&ss, sslen, &v, why,
+	client_arm(c, c->t_within + client_within(c, c->step) - sc_clock_now());
+	if (sc_flow_connect(c->flow, (struct sockaddr *)&ss, sslen, &v, why,
 	    sizeof(why)) == -1)
 		client_on_error(v, why, c);
 }
@@ -692,17 +692,17 @@ client_tick(evutil_socket_t fd, short what, void *arg)
 	(void)fd; (void)what;
 	if (c->ping_sent > 0) {
 		snprintf(why, sizeof(why), "no keep-alive pong within %.1f s",
-		    clock_now() - c->ping_sent);
+		    sc_clock_now() - c->ping_sent);
 		client_drop_flow(c);
 		client_broken(c, 0, SC_FLOW_DEAD);
 		client_step_end(c, SC_FLOW_DEAD, 0, why);
 		return;
 	}
-	if (c->flow == NULL || flow_send(c->flow, "\r\n\r\n", 4) == -1) {
+	if (c->flow == NULL || sc_flow_send(c->flow, "\r\n\r\n", 4) == -1) {
 		client_step_end(c, SC_FLOW_DEAD, 0, "the connection is gone");
 		return;
 	}
-	c->ping_sent = clock_now();
+	c->ping_sent = sc_clock_now();
 	c->pings++;
 }
 
@@ -726,7 +726,7 @@ client_keepalive_begin(struct client *c, double every, double duration)
 	if (c->done || c->step == NULL)
 		return;
 	if (duration > 0) {
-		c->step_until = clock_now() + duration;
+		c->step_until = sc_clock_now() + duration;
 		client_arm(c, duration);
 	} else
 		client_arm(c, client_within(c, c->step));
@@ -738,7 +738,7 @@ client_keepalive_begin(struct client *c, double every, double duration)
 static double
 client_refresh_in(const struct client *c)
 {
-	double half = (double)reg_granted(c->reg) / 2;
+	double half = (double)sc_reg_granted(c->reg) / 2;
 
 	/* RFC 3261 §10.2.4 lets a client refresh any time before expiry. */
 	return half < 5 ? 5 : half;
@@ -747,7 +747,7 @@ client_refresh_in(const struct client *c)
 static void
 client_maintain_arm(struct client *c)
 {
-	double		next = c->ping_due, now = clock_now();
+	double		next = c->ping_due, now = sc_clock_now();
 
 	if (c->pong_due > 0 && c->pong_due < next)
 		next = c->pong_due;
@@ -768,9 +768,9 @@ client_maintain_refresh(struct client *c)
 	unsigned		 exp = s->expires > 0 ? s->expires :
 				    ENGINE_EXPIRES;
 
-	if (reg_expires(c->reg) > exp)
-		exp = reg_expires(c->reg);
-	if ((wire = reg_build(c->reg, exp, &len, &red, err, sizeof(err))) ==
+	if (sc_reg_expires(c->reg) > exp)
+		exp = sc_reg_expires(c->reg);
+	if ((wire = sc_reg_build(c->reg, exp, &len, &red, err, sizeof(err))) ==
 	    NULL) {
 		client_step_end(c, SC_INTERNAL_ERROR, 0, err);
 		return;
@@ -778,7 +778,7 @@ client_maintain_refresh(struct client *c)
 	if (client_send(c, wire, len, red) == -1)
 		return;
 	if (c->refresh_deadline <= 0)
-		c->refresh_deadline = clock_now() +
+		c->refresh_deadline = sc_clock_now() +
 		    fmin(client_within(c, s), ENGINE_TIMER_F);
 }
 
@@ -788,7 +788,7 @@ client_maintain_response(struct client *c, msg_t *msg)
 	enum sc_verdict	v = SC_INTERNAL_ERROR;
 	char		why[256];
 
-	switch (reg_response(c->reg, msg, &v, why, sizeof(why))) {
+	switch (sc_reg_response(c->reg, msg, &v, why, sizeof(why))) {
 	case REG_IGNORE:
 	case REG_PROVISIONAL:
 		return;
@@ -802,10 +802,10 @@ client_maintain_response(struct client *c, msg_t *msg)
 	if (v != SC_OK) {
 		/* A binding the registrar would not refresh will lapse. */
 		client_flow_down(c, v);
-		client_step_end(c, v, reg_final_status(c->reg), why);
+		client_step_end(c, v, sc_reg_final_status(c->reg), why);
 		return;
 	}
-	c->refresh_due = clock_now() + client_refresh_in(c);
+	c->refresh_due = sc_clock_now() + client_refresh_in(c);
 	event_del(c->tick);
 	client_maintain_arm(c);
 }
@@ -814,7 +814,7 @@ static void
 client_maintain_tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct client	*c = arg;
-	double		 now = clock_now();
+	double		 now = sc_clock_now();
 	char		 why[160];
 
 	(void)fd; (void)what;
@@ -836,7 +836,7 @@ client_maintain_tick(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	if (now >= c->ping_due - 1e-6 && c->pong_due <= 0) {
-		if (c->flow == NULL || flow_send(c->flow, "\r\n\r\n", 4) == -1) {
+		if (c->flow == NULL || sc_flow_send(c->flow, "\r\n\r\n", 4) == -1) {
 			client_broken(c, 0, SC_FLOW_DEAD);
 			client_step_end(c, SC_FLOW_DEAD, 0,
 			    "the connection is gone");
@@ -861,7 +861,7 @@ static void
 client_maintain_begin(struct client *c)
 {
 	const struct sc_step	*s = c->step;
-	double			 now = clock_now();
+	double			 now = sc_clock_now();
 
 	if (c->flow == NULL || !c->up || c->reg == NULL || !c->registered) {
 		client_step_end(c, SC_FLOW_DEAD, 0,
@@ -904,7 +904,7 @@ static void
 client_begin(struct client *c, const struct sc_step *s)
 {
 	c->step = s;
-	c->t_step = clock_now();
+	c->t_step = sc_clock_now();
 	c->t_within = c->t_step;
 	c->step_until = 0;
 	c->attempts = 0;
@@ -944,9 +944,9 @@ client_begin(struct client *c, const struct sc_step *s)
 			    "no connection to break");
 			break;
 		}
-		flow_break(c->flow, s->how);
+		sc_flow_break(c->flow, s->how);
 		if (s->how == SC_BREAK_SILENT_DROP) {
-			flow_free(c->zombie);
+			sc_flow_free(c->zombie);
 			c->zombie = c->flow;
 			c->flow = NULL;
 			c->up = 0;
@@ -960,7 +960,7 @@ client_begin(struct client *c, const struct sc_step *s)
 		client_maintain_begin(c);
 		break;
 	case SC_STEP_WAIT:
-		c->step_until = clock_now() + s->duration;
+		c->step_until = sc_clock_now() + s->duration;
 		client_arm(c, s->duration);
 		break;
 	default:
@@ -976,7 +976,7 @@ client_timer(evutil_socket_t fd, short what, void *arg)
 	struct client		*c = arg;
 	const struct sc_step	*s = c->step;
 	char			 why[160];
-	double			 now = clock_now();
+	double			 now = sc_clock_now();
 
 	(void)fd; (void)what;
 	if (c->next_pending) {
@@ -1096,7 +1096,7 @@ client_step_end(struct client *c, enum sc_verdict v, int status,
 	struct sc_engine	*e = c->e;
 	const struct sc_step	*s = c->step;
 	struct sc_step_event	 ev;
-	double			 now = clock_now();
+	double			 now = sc_clock_now();
 
 	if (s == NULL || c->done)
 		return;
@@ -1198,11 +1198,11 @@ client_next(struct client *c)
 			f->pc -= 2;	/* the step before the break, again */
 			continue;
 		}
-		if (c->deadline > 0 && clock_now() >= c->deadline) {
+		if (c->deadline > 0 && sc_clock_now() >= c->deadline) {
 			char why[128];
 
 			c->step = s;
-			c->t_step = clock_now();
+			c->t_step = sc_clock_now();
 			snprintf(why, sizeof(why), "not started: the run's "
 			    "%.1f s were over when the step came", c->e->duration);
 			client_step_end(c, client_late_verdict(s), 0, why);
@@ -1231,11 +1231,11 @@ client_finish(struct client *c)
 	event_del(c->timer);
 	client_stop_ticks(c);
 	client_drop_flow(c);
-	flow_free(c->zombie);
+	sc_flow_free(c->zombie);
 	c->zombie = NULL;
-	reg_free(c->reg);
+	sc_reg_free(c->reg);
 	c->reg = NULL;
-	reg_free(c->opt);
+	sc_reg_free(c->opt);
 	c->opt = NULL;
 	if (!c->failed) {
 		c->res.verdict = SC_OK;
@@ -1299,7 +1299,7 @@ engine_start_client(struct sc_engine *e)
 	c->idx = e->started++;
 	if (e->cbs.on_start != NULL)
 		e->cbs.on_start(c->idx + e->o.first_client, e->arg);
-	util_token(c->token, sizeof(c->token), 16);
+	sc_util_token(c->token, sizeof(c->token), 16);
 	e->active++;
 	sc_result_init(&c->res);
 	c->fe = c->idx % e->o.nfrontends;
@@ -1333,7 +1333,7 @@ engine_ramp(evutil_socket_t fd, short what, void *arg)
 	if (e->ramp <= 0)
 		target = e->nclients;
 	else {
-		due = (clock_now() - e->t_start) * e->ramp + 1;
+		due = (sc_clock_now() - e->t_start) * e->ramp + 1;
 		target = due >= e->nclients ? e->nclients : (unsigned)due;
 	}
 	while (e->started < target && !e->stopping)
@@ -1382,7 +1382,7 @@ sc_engine_start(struct event_base *base, const struct sc_engine_opts *o,
 	    NULL || (e->done_ev = event_new(base, -1, 0, engine_done_cb, e))
 	    == NULL)
 		goto nomem;
-	e->t_start = clock_now();
+	e->t_start = sc_clock_now();
 	if (e->duration > 0) {
 		/*
 		 * Well after the clients' own deadlines, which give the verdict
@@ -1391,10 +1391,10 @@ sc_engine_start(struct event_base *base, const struct sc_engine_opts *o,
 		if ((e->stop_ev = evtimer_new(base, engine_duration_cb, e)) ==
 		    NULL)
 			goto nomem;
-		tv = clock_tv(e->duration + 1.0);
+		tv = sc_clock_tv(e->duration + 1.0);
 		evtimer_add(e->stop_ev, &tv);
 	}
-	tv = clock_tv(ENGINE_RAMP_TICK);
+	tv = sc_clock_tv(ENGINE_RAMP_TICK);
 	event_add(e->ramp_ev, &tv);
 	event_active(e->ramp_ev, EV_TIMEOUT, 0);
 	return e;
@@ -1512,10 +1512,10 @@ sc_engine_free(struct sc_engine *e)
 	for (i = 0; e->clients != NULL && i < e->nclients; i++) {
 		struct client *c = &e->clients[i];
 
-		flow_free(c->flow);
-		flow_free(c->zombie);
-		reg_free(c->reg);
-		reg_free(c->opt);
+		sc_flow_free(c->flow);
+		sc_flow_free(c->zombie);
+		sc_reg_free(c->reg);
+		sc_reg_free(c->opt);
 		if (c->session != NULL)
 			SSL_SESSION_free(c->session);
 		if (c->timer != NULL)

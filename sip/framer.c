@@ -31,7 +31,7 @@ struct framer {
 };
 
 struct framer *
-framer_new(size_t maxsize)
+sc_framer_new(size_t maxsize)
 {
 	struct framer *fr;
 
@@ -42,7 +42,7 @@ framer_new(size_t maxsize)
 }
 
 void
-framer_free(struct framer *fr)
+sc_framer_free(struct framer *fr)
 {
 	if (fr == NULL)
 		return;
@@ -52,13 +52,13 @@ framer_free(struct framer *fr)
 }
 
 const char *
-framer_error(const struct framer *fr)
+sc_framer_error(const struct framer *fr)
 {
 	return fr->error;
 }
 
 size_t
-framer_pending(const struct framer *fr)
+sc_framer_pending(const struct framer *fr)
 {
 	return fr->fed;
 }
@@ -144,7 +144,7 @@ framer_in_headers(msg_t *msg)
 }
 
 enum framer_status
-framer_parse(struct framer *fr, const char *buf, size_t len, size_t *used,
+sc_framer_parse(struct framer *fr, const char *buf, size_t len, size_t *used,
     msg_t **out)
 {
 	msg_t		*next;

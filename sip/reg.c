@@ -59,14 +59,14 @@ reg_strdup(const char *s)
 }
 
 struct reg *
-reg_new(const struct reg_params *p)
+sc_reg_new(const struct reg_params *p)
 {
 	struct reg	*r;
 	char		 host[80];
 
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		goto fail;
-	util_host_uri(p->local_ip, host, sizeof(host));
+	sc_util_host_uri(p->local_ip, host, sizeof(host));
 	r->domain = reg_strdup(p->domain);
 	r->user = reg_strdup(p->user != NULL ? p->user : "sipcanary");
 	r->password = reg_strdup(p->password != NULL ? p->password : "");
@@ -80,22 +80,22 @@ reg_new(const struct reg_params *p)
 	if (r->domain == NULL || r->user == NULL || r->password == NULL ||
 	    r->local_host == NULL || r->user_agent == NULL)
 		goto fail;
-	if ((r->digest = digest_new()) == NULL)
+	if ((r->digest = sc_digest_new()) == NULL)
 		goto fail;
-	util_token(r->call_id, sizeof(r->call_id), 32);
-	util_token(r->from_tag, sizeof(r->from_tag), 16);
+	sc_util_token(r->call_id, sizeof(r->call_id), 32);
+	sc_util_token(r->from_tag, sizeof(r->from_tag), 16);
 	return r;
 fail:
-	reg_free(r);
+	sc_reg_free(r);
 	return NULL;
 }
 
 void
-reg_free(struct reg *r)
+sc_reg_free(struct reg *r)
 {
 	if (r == NULL)
 		return;
-	digest_free(r->digest);
+	sc_digest_free(r->digest);
 	free(r->domain);
 	free(r->user);
 	if (r->password != NULL) {
@@ -130,7 +130,7 @@ reg_request(struct reg *r, sip_method_t method, unsigned expires,
 
 	r->method = method;
 	r->cseq++;
-	util_token(tok, sizeof(tok), 20);
+	sc_util_token(tok, sizeof(tok), 20);
 	snprintf(r->branch, sizeof(r->branch), "z9hG4bK%s", tok);
 	snprintf(ruri, sizeof(ruri), "sips:%s", r->domain);
 	snprintf(rline, sizeof(rline), "%s %s SIP/2.0", mname, ruri);
@@ -177,8 +177,8 @@ reg_request(struct reg *r, sip_method_t method, unsigned expires,
 	sip_from_tag(msg_home(msg), sip->sip_from, r->from_tag);
 	r->sent_credentials = 0;
 	if (r->have_challenge) {
-		if (digest_authorize(r->digest, msg, sip, r->user, r->password,
-		    mname, ruri, err, errlen) == -1)
+		if (sc_digest_authorize(r->digest, msg, sip, r->user,
+		    r->password, mname, ruri, err, errlen) == -1)
 			goto fail;
 		r->sent_credentials = 1;
 	}
@@ -190,7 +190,8 @@ reg_request(struct reg *r, sip_method_t method, unsigned expires,
 		goto nomem;
 	memcpy(wire, s, n + 1);
 	*len = n;
-	if (redacted != NULL && (*redacted = util_redact_auth(wire, n)) == NULL)
+	if (redacted != NULL &&
+	    (*redacted = sc_util_redact_auth(wire, n)) == NULL)
 		goto nomem;
 	msg_destroy(msg);
 	return wire;
@@ -203,7 +204,7 @@ fail:
 }
 
 char *
-reg_build(struct reg *r, unsigned expires, size_t *len, char **redacted,
+sc_reg_build(struct reg *r, unsigned expires, size_t *len, char **redacted,
     char *err, size_t errlen)
 {
 	return reg_request(r, sip_method_register, expires, len, redacted, err,
@@ -211,7 +212,7 @@ reg_build(struct reg *r, unsigned expires, size_t *len, char **redacted,
 }
 
 char *
-reg_build_remove_all(struct reg *r, size_t *len, char **redacted, char *err,
+sc_reg_build_remove_all(struct reg *r, size_t *len, char **redacted, char *err,
     size_t errlen)
 {
 	char *w;
@@ -223,7 +224,7 @@ reg_build_remove_all(struct reg *r, size_t *len, char **redacted, char *err,
 }
 
 char *
-reg_build_options(struct reg *r, size_t *len, char **redacted, char *err,
+sc_reg_build_options(struct reg *r, size_t *len, char **redacted, char *err,
     size_t errlen)
 {
 	return reg_request(r, sip_method_options, 0, len, redacted, err,
@@ -274,7 +275,7 @@ reg_granted_from(const struct reg *r, const sip_t *sip)
 }
 
 enum reg_action
-reg_response(struct reg *r, msg_t *msg, enum sc_verdict *verdict, char *why,
+sc_reg_response(struct reg *r, msg_t *msg, enum sc_verdict *verdict, char *why,
     size_t whylen)
 {
 	sip_t	*sip = sip_object(msg);
@@ -305,7 +306,7 @@ reg_response(struct reg *r, msg_t *msg, enum sc_verdict *verdict, char *why,
 			*verdict = SC_SIP_AUTH_REJECTED;
 			return REG_DONE;
 		}
-		if (digest_challenge(r->digest, sip, why, whylen) == -1) {
+		if (sc_digest_challenge(r->digest, sip, why, whylen) == -1) {
 			*verdict = SC_SIP_AUTH_REJECTED;
 			return REG_DONE;
 		}
@@ -359,31 +360,31 @@ reg_response(struct reg *r, msg_t *msg, enum sc_verdict *verdict, char *why,
 }
 
 unsigned
-reg_expires(const struct reg *r)
+sc_reg_expires(const struct reg *r)
 {
 	return r->expires;
 }
 
 int
-reg_final_status(const struct reg *r)
+sc_reg_final_status(const struct reg *r)
 {
 	return r->final_status;
 }
 
 unsigned
-reg_granted(const struct reg *r)
+sc_reg_granted(const struct reg *r)
 {
 	return r->granted;
 }
 
 const char *
-reg_auth_algorithm(const struct reg *r)
+sc_reg_auth_algorithm(const struct reg *r)
 {
-	return r->sent_credentials ? digest_algorithm(r->digest) : NULL;
+	return r->sent_credentials ? sc_digest_algorithm(r->digest) : NULL;
 }
 
 unsigned
-reg_unmatched(const struct reg *r)
+sc_reg_unmatched(const struct reg *r)
 {
 	return r->unmatched;
 }

@@ -4,6 +4,12 @@
  *
  * Everything a probe learns is data in struct sc_result; nothing in the
  * library prints, exits, or reads the environment.
+ *
+ * Names: every symbol the library exports starts with sc_.  The public
+ * interface is this header; what the library's files share among
+ * themselves is named sc_<file>_ (sc_reg_new() in reg.c, declared in
+ * reg.h) and is no part of the interface.  File-local names carry the
+ * file's prefix without sc_.
  */
 #ifndef SIPCANARY_H
 #define SIPCANARY_H

@@ -17,6 +17,7 @@
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
 
+#include "sipcanary.h"
 #include "tlsctx.h"
 
 static int	tlsctx_ex_index = -1;
@@ -37,7 +38,7 @@ tlsctx_verify_cb(int ok, X509_STORE_CTX *ctx)
 
 	ssl = X509_STORE_CTX_get_ex_data(ctx,
 	    SSL_get_ex_data_X509_STORE_CTX_idx());
-	if (ssl == NULL || (tv = tlsctx_verify(ssl)) == NULL)
+	if (ssl == NULL || (tv = sc_tlsctx_verify(ssl)) == NULL)
 		return ok;
 	if (!ok) {
 		if (tv->errors++ == 0) {
@@ -73,7 +74,7 @@ tlsctx_system_store(SSL_CTX *ctx)
 static int
 tlsctx_new_session(SSL *ssl, SSL_SESSION *sess)
 {
-	struct tls_verify *tv = tlsctx_verify(ssl);
+	struct tls_verify *tv = sc_tlsctx_verify(ssl);
 
 	if (tv == NULL || tv->keep == NULL)
 		return 0;	/* not kept: OpenSSL frees it */
@@ -83,9 +84,9 @@ tlsctx_new_session(SSL *ssl, SSL_SESSION *sess)
 }
 
 int
-tlsctx_ssl_resume(SSL *ssl, SSL_SESSION **slot)
+sc_tlsctx_ssl_resume(SSL *ssl, SSL_SESSION **slot)
 {
-	struct tls_verify *tv = tlsctx_verify(ssl);
+	struct tls_verify *tv = sc_tlsctx_verify(ssl);
 
 	if (tv == NULL)
 		return -1;
@@ -97,7 +98,7 @@ tlsctx_ssl_resume(SSL *ssl, SSL_SESSION **slot)
 }
 
 SSL_CTX *
-tlsctx_new(const char *ca_file, int min_version, int max_version, char *err,
+sc_tlsctx_new(const char *ca_file, int min_version, int max_version, char *err,
     size_t errlen)
 {
 	SSL_CTX *ctx;
@@ -134,7 +135,7 @@ tlsctx_new(const char *ca_file, int min_version, int max_version, char *err,
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, tlsctx_verify_cb);
 	/*
 	 * No session is ever offered unless a connection asks for it with
-	 * tlsctx_ssl_resume(): fresh probes must do full handshakes.  Those
+	 * sc_tlsctx_ssl_resume(): fresh probes must do full handshakes.  Those
 	 * that ask keep their sessions themselves, never in a shared cache.
 	 */
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT |
@@ -150,7 +151,7 @@ fail:
 }
 
 SSL *
-tlsctx_ssl_new(SSL_CTX *ctx, const char *sni)
+sc_tlsctx_ssl_new(SSL_CTX *ctx, const char *sni)
 {
 	SSL			*ssl;
 	struct tls_verify	*tv = NULL;
@@ -176,7 +177,7 @@ fail:
 }
 
 struct tls_verify *
-tlsctx_verify(SSL *ssl)
+sc_tlsctx_verify(SSL *ssl)
 {
 	if (tlsctx_ex_index == -1)
 		return NULL;
@@ -184,7 +185,7 @@ tlsctx_verify(SSL *ssl)
 }
 
 int
-tlsctx_parse_version(const char *s)
+sc_tls_parse_version(const char *s)
 {
 	if (s == NULL)
 		return 0;
