@@ -7,7 +7,7 @@
  * sc_framer_parse() (sip/framer.c) is called on all of it until it wants
  * more, bytes it did not take stay for the next read, and every complete
  * message goes to sc_reg_response() (sip/reg.c) of the transaction in
- * flight, as sip/engine.c does.  The client side follows engine.c too:
+ * flight, as sip/client_sip.c does.  The client side follows it too:
  * REGISTER, refresh, OPTIONS, unregister, round and round, resending
  * after a challenge or a 423 with sc_reg_build()/sc_reg_build_options(), so
  * that matching, status handling, digest challenges and the
@@ -60,7 +60,7 @@
 #include "fuzz_common.h"
 
 #define FUZZ_PASSWORD	"Pw-fuzz-7c1e"
-#define ENGINE_MAXMSG	65536		/* as sip/engine.c */
+#define ENGINE_MAXMSG	65536		/* as sip/client_conn.c */
 #define ENGINE_EXPIRES	3600		/* a plausible step expiry */
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
@@ -136,7 +136,7 @@ check_request(const char *wire, size_t len, const char *red)
 	msg_destroy(m);
 }
 
-/* As engine.c's client_sip_send(). */
+/* As client_sip.c's client_sip_send(). */
 static void
 client_send(struct client *c)
 {
@@ -158,7 +158,7 @@ client_send(struct client *c)
 		if (verbose())
 			fprintf(stderr, "step %d: build failed: %s\n",
 			    (int)c->step, err);
-		/* engine.c ends the step with internal_error. */
+		/* client_sip.c ends the step with internal_error. */
 		FUZZ_CHECK(err[0] != '\0', "build failed without a reason");
 		FUZZ_CHECK(red == NULL, "redacted copy of nothing");
 		return;
@@ -168,7 +168,7 @@ client_send(struct client *c)
 	free(wire);
 }
 
-/* The next step begins: new transactions as engine.c's client_sip_begin(). */
+/* The next step begins: new transactions as sc_client_sip_begin(). */
 static void
 client_begin(struct client *c, enum step s)
 {
@@ -185,7 +185,7 @@ client_begin(struct client *c, enum step s)
 	client_send(c);
 }
 
-/* As engine.c's client_on_response(). */
+/* As client_sip.c's sc_client_on_response(). */
 static void
 client_on_msg(struct client *c, msg_t *msg)
 {
