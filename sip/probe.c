@@ -32,27 +32,6 @@ struct sc_probe {
 	struct sc_result	 res;
 };
 
-void *
-sc_tls_ctx_new(const char *ca_file, int tls_min, int tls_max, char *err,
-    size_t errlen)
-{
-	return sc_tlsctx_new(ca_file, tls_min, tls_max, err, errlen);
-}
-
-void *
-sc_tls_ctx_ref(void *ctx)
-{
-	if (ctx != NULL)
-		SSL_CTX_up_ref(ctx);
-	return ctx;
-}
-
-void
-sc_tls_ctx_free(void *ctx)
-{
-	SSL_CTX_free(ctx);
-}
-
 static void
 probe_on_step(const struct sc_step_event *ev, void *arg)
 {

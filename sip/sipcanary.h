@@ -212,10 +212,31 @@ struct sc_probe_opts {
 #define SC_CERT_WARN_DAYS_DEFAULT	30
 #define SC_CERT_CRIT_DAYS_DEFAULT	7
 
+/* What sc_tls_client_ctx_new() could not do; each caller words it. */
+enum sc_tls_ctx_fail {
+	SC_TLS_CTX_NOMEM = 1,		/* no context */
+	SC_TLS_CTX_VERSION,		/* min_version unsupported */
+	SC_TLS_CTX_CA_FILE,		/* ca_file unreadable, or no PEM */
+	SC_TLS_CTX_SYSTEM_STORE		/* the system trust store */
+};
+
+/*
+ * A client SSL_CTX that verifies servers (SSL_VERIFY_PEER) against
+ * ca_file, or the system trust store when ca_file is NULL, and speaks TLS
+ * min_version at least (0: TLS 1.2).  The caller adds its own policy: a
+ * verify callback, session caching, the name each connection checks.
+ * NULL on failure, with *why set and OpenSSL's error queue holding the
+ * detail, for the caller to read and clear.  Freed with SSL_CTX_free().
+ */
+void		*sc_tls_client_ctx_new(const char *ca_file, int min_version,
+		    enum sc_tls_ctx_fail *why);
+
 /*
  * A client TLS context for probes that share one trust store: loading a
  * CA bundle per probe would dominate a probe's CPU.  NULL with a reason in
- * err.  Freed with sc_tls_ctx_free().
+ * err.  Built on sc_tls_client_ctx_new(); a failed certificate check
+ * does not abort the handshake, but is recorded for the probe's report.
+ * Freed with sc_tls_ctx_free().
  */
 void		*sc_tls_ctx_new(const char *ca_file, int tls_min, int tls_max,
 		    char *err, size_t errlen);

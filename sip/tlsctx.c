@@ -1,5 +1,7 @@
 /*
- * tlsctx.c - client SSL_CTX setup and the recording verify callback.
+ * tlsctx.c - client SSL_CTX setup: the verifying client context the
+ * library offers its callers (sc_tls_client_ctx_new), and the probes'
+ * context built on it, with the recording verify callback.
  *
  * The callback always lets the handshake finish: a prober must be able to
  * say *why* a chain is bad and show it, which an aborted handshake hides.
@@ -97,41 +99,88 @@ sc_tlsctx_ssl_resume(SSL *ssl, SSL_SESSION **slot)
 	return 0;
 }
 
-SSL_CTX *
-sc_tlsctx_new(const char *ca_file, int min_version, int max_version, char *err,
-    size_t errlen)
+void *
+sc_tls_client_ctx_new(const char *ca_file, int min_version,
+    enum sc_tls_ctx_fail *why)
 {
 	SSL_CTX *ctx;
 
-	if (tlsctx_ex_index == -1)
-		tlsctx_ex_index = SSL_get_ex_new_index(0, NULL, NULL, NULL,
-		    tlsctx_ex_free);
 	if ((ctx = SSL_CTX_new(TLS_client_method())) == NULL) {
-		snprintf(err, errlen, "SSL_CTX_new failed");
+		*why = SC_TLS_CTX_NOMEM;
 		goto fail;
 	}
 	if (min_version == 0)
 		min_version = TLS1_2_VERSION;
-	if (!SSL_CTX_set_min_proto_version(ctx, min_version) ||
-	    (max_version != 0 &&
-	    !SSL_CTX_set_max_proto_version(ctx, max_version))) {
-		snprintf(err, errlen, "unsupported TLS version bounds");
+	if (!SSL_CTX_set_min_proto_version(ctx, min_version)) {
+		*why = SC_TLS_CTX_VERSION;
 		goto fail;
 	}
 	if (ca_file != NULL) {
 		if (!SSL_CTX_load_verify_locations(ctx, ca_file, NULL)) {
-			unsigned long e = ERR_peek_last_error();
-
-			snprintf(err, errlen, "cannot load CA file %s: %s",
-			    ca_file, ERR_reason_error_string(e) ?
-			    ERR_reason_error_string(e) : "unreadable");
-			ERR_clear_error();
+			*why = SC_TLS_CTX_CA_FILE;
 			goto fail;
 		}
 	} else if (!tlsctx_system_store(ctx)) {
-		snprintf(err, errlen, "cannot load the system trust store");
+		*why = SC_TLS_CTX_SYSTEM_STORE;
 		goto fail;
 	}
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+	return ctx;
+fail:
+	SSL_CTX_free(ctx);
+	return NULL;
+}
+
+/* The probes' wording of what sc_tls_client_ctx_new() could not do. */
+static void
+tlsctx_why(enum sc_tls_ctx_fail why, const char *ca_file, char *err,
+    size_t errlen)
+{
+	unsigned long	 e;
+	const char	*reason;
+
+	switch (why) {
+	case SC_TLS_CTX_NOMEM:
+		snprintf(err, errlen, "SSL_CTX_new failed");
+		break;
+	case SC_TLS_CTX_VERSION:
+		snprintf(err, errlen, "unsupported TLS version bounds");
+		break;
+	case SC_TLS_CTX_CA_FILE:
+		e = ERR_peek_last_error();
+		reason = ERR_reason_error_string(e);
+		snprintf(err, errlen, "cannot load CA file %s: %s", ca_file,
+		    reason != NULL ? reason : "unreadable");
+		ERR_clear_error();
+		break;
+	case SC_TLS_CTX_SYSTEM_STORE:
+		snprintf(err, errlen, "cannot load the system trust store");
+		break;
+	}
+}
+
+SSL_CTX *
+sc_tlsctx_new(const char *ca_file, int min_version, int max_version,
+    char *err, size_t errlen)
+{
+	SSL_CTX			*ctx;
+	enum sc_tls_ctx_fail	 why;
+
+	if (tlsctx_ex_index == -1)
+		tlsctx_ex_index = SSL_get_ex_new_index(0, NULL, NULL, NULL,
+		    tlsctx_ex_free);
+	if ((ctx = sc_tls_client_ctx_new(ca_file, min_version, &why)) ==
+	    NULL) {
+		tlsctx_why(why, ca_file, err, errlen);
+		return NULL;
+	}
+	if (max_version != 0 &&
+	    !SSL_CTX_set_max_proto_version(ctx, max_version)) {
+		snprintf(err, errlen, "unsupported TLS version bounds");
+		SSL_CTX_free(ctx);
+		return NULL;
+	}
+	/* Verify errors are recorded, never fatal: see the top comment. */
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, tlsctx_verify_cb);
 	/*
 	 * No session is ever offered unless a connection asks for it with
@@ -145,9 +194,6 @@ sc_tlsctx_new(const char *ca_file, int min_version, int max_version, char *err,
 	/* Idle flows hold no 16 kB buffers (GUIDE: ~15 kB per connection). */
 	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
 	return ctx;
-fail:
-	SSL_CTX_free(ctx);
-	return NULL;
 }
 
 SSL *
@@ -194,4 +240,25 @@ sc_tls_parse_version(const char *s)
 	if (strcmp(s, "1.3") == 0)
 		return TLS1_3_VERSION;
 	return 0;
+}
+
+void *
+sc_tls_ctx_new(const char *ca_file, int tls_min, int tls_max, char *err,
+    size_t errlen)
+{
+	return sc_tlsctx_new(ca_file, tls_min, tls_max, err, errlen);
+}
+
+void *
+sc_tls_ctx_ref(void *ctx)
+{
+	if (ctx != NULL)
+		SSL_CTX_up_ref(ctx);
+	return ctx;
+}
+
+void
+sc_tls_ctx_free(void *ctx)
+{
+	SSL_CTX_free(ctx);
 }
