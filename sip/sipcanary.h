@@ -23,6 +23,12 @@ struct event_base;
 /*
  * Verdict codes.  The strings are stable: they become metric label values
  * and alert names.  Append new codes; never rename or reorder the strings.
+ *
+ * Two codes are never set by the library, only by its caller, which
+ * compares probes or schedules them: SC_CERT_INCONSISTENT (frontends of
+ * one domain serve different certificates) and SC_NOT_PROBED (a frontend
+ * the caller had no time left to probe).  They are here so that every
+ * verdict has one string, description and severity.
  */
 enum sc_verdict {
 	SC_OK = 0,
@@ -44,7 +50,7 @@ enum sc_verdict {
 	SC_CERT_WEAK,
 	SC_CERT_REVOKED,
 	SC_CERT_EXPIRING,
-	SC_CERT_INCONSISTENT,
+	SC_CERT_INCONSISTENT,		/* set by the caller */
 	SC_SIP_TIMEOUT,
 	SC_SIP_CONNECTION_CLOSED,
 	SC_SIP_MALFORMED,
@@ -55,7 +61,7 @@ enum sc_verdict {
 	SC_SIP_6XX,
 	SC_FLOW_DEAD,
 	SC_INTERNAL_ERROR,
-	SC_NOT_PROBED,
+	SC_NOT_PROBED,			/* set by the caller */
 	SC_VERDICT_COUNT
 };
 
@@ -258,7 +264,7 @@ typedef void	(*sc_probe_cb)(struct sc_result *, void *);
 struct sc_probe	*sc_probe_start(struct event_base *, const struct sc_probe_opts *,
 		    sc_probe_cb, void *);
 /*
- * Cuts a probe short (the daemon stopping or reloading): a binding it
+ * Cuts a probe short (its caller stopping or reloading): a binding it
  * holds, or is being granted, is removed first (REGISTER with Expires: 0,
  * bounded by the probe's timeout).  cb still runs once, later.
  */
@@ -447,11 +453,11 @@ struct sc_engine_opts {
 	 */
 	int			 loop;
 	/*
-	 * Asked before a break step of a client that is up: 1 postpones the
-	 * break, and the client runs the step before it (a maintain or hold)
-	 * again.  The daemon postpones its deliberate breaks while fresh
-	 * probes of the frontend fail: a reconnect would then fail too, and
-	 * take down the very flows that show the outage.
+	 * Asked before a break step of a client that is registered: 1
+	 * postpones the break, and the client runs the step before it (a
+	 * maintain or hold) again, then asks again.  It lets the caller hold
+	 * deliberate breaks back while it judges a break unwise; NULL never
+	 * postpones.
 	 */
 	int			(*defer_break)(unsigned client, void *arg);
 	void			*defer_arg;
