@@ -443,59 +443,83 @@ digest_sofia_challenge(struct digest_ch *ch, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * RFC 7616 §3.7: takes into ch the first challenge of resp we can
+ * answer, WWW-Authenticate first.  -1 with the reason in err if none.
+ */
+static int
+digest_pick(struct digest_ch *ch, const sip_t *resp, char *err,
+    size_t errlen)
+{
+	const msg_auth_t	*au;
+	char			 offered[256];
+	int			 status, pass, any = 0;
+
+	offered[0] = '\0';
+	for (pass = 0; pass < 2; pass++) {
+		au = pass == 0 ? resp->sip_www_authenticate :
+		    resp->sip_proxy_authenticate;
+		for (; au != NULL; au = au->au_next) {
+			any = 1;
+			if (digest_take(ch, au, pass == 1, offered,
+			    sizeof(offered)) == 0)
+				return 0;
+		}
+	}
+	status = resp->sip_status ? resp->sip_status->st_status : 0;
+	if (any)
+		digest_err(err, errlen,
+		    "no supported digest challenge (offered: %s)", offered);
+	else if (status == 401)
+		digest_err(err, errlen, "401 without WWW-Authenticate");
+	else if (status == 407)
+		digest_err(err, errlen, "407 without Proxy-Authenticate");
+	else if (status != 0)
+		digest_err(err, errlen, "%d response without a challenge",
+		    status);
+	else
+		digest_err(err, errlen, "message without a challenge");
+	return -1;
+}
+
+/*
+ * Readies a new challenge for answers: Sofia's state for MD5, our own
+ * cnonce for SHA-256.
+ */
+static int
+digest_prepare(struct digest_ch *ch, char *err, size_t errlen)
+{
+	unsigned char	rnd[DIGEST_CNONCE];
+	size_t		i;
+
+	if (ch->alg == DIGEST_ALG_MD5 || ch->alg == DIGEST_ALG_MD5_SESS)
+		return digest_sofia_challenge(ch, err, errlen);
+	if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
+		digest_err(err, errlen, "no randomness for a cnonce");
+		return -1;
+	}
+	for (i = 0; i < sizeof(rnd); i++)
+		(void)snprintf(ch->cnonce + 2 * i, 3, "%02x", rnd[i]);
+	return 0;
+}
+
 int
 sc_digest_challenge(struct digest *d, const sip_t *resp, char *err,
     size_t errlen)
 {
 	struct digest_ch	 ch;
-	unsigned char		 rnd[DIGEST_CNONCE];
-	char			 offered[256];
-	const msg_auth_t	*au;
-	int			 status, pass, any = 0, found = 0;
-	size_t			 i;
 
 	memset(&ch, 0, sizeof(ch));
-	offered[0] = '\0';
 	if (d == NULL || resp == NULL) {
 		digest_err(err, errlen, "no response to take a challenge from");
 		goto fail;
 	}
-	status = resp->sip_status ? resp->sip_status->st_status : 0;
 	if ((ch.home = su_home_new(sizeof(*ch.home))) == NULL) {
 		digest_err(err, errlen, "out of memory");
 		goto fail;
 	}
-
-	/* RFC 7616 §3.7: the first challenge we can answer, in order. */
-	for (pass = 0; pass < 2 && !found; pass++) {
-		au = pass == 0 ? resp->sip_www_authenticate :
-		    resp->sip_proxy_authenticate;
-		for (; au != NULL; au = au->au_next) {
-			any = 1;
-			if (digest_take(&ch, au, pass == 1, offered,
-			    sizeof(offered)) == 0) {
-				found = 1;
-				break;
-			}
-		}
-	}
-	if (!found) {
-		if (any)
-			digest_err(err, errlen,
-			    "no supported digest challenge (offered: %s)",
-			    offered);
-		else if (status == 401)
-			digest_err(err, errlen, "401 without WWW-Authenticate");
-		else if (status == 407)
-			digest_err(err, errlen,
-			    "407 without Proxy-Authenticate");
-		else if (status != 0)
-			digest_err(err, errlen,
-			    "%d response without a challenge", status);
-		else
-			digest_err(err, errlen, "message without a challenge");
+	if (digest_pick(&ch, resp, err, errlen) == -1)
 		goto fail;
-	}
 
 	/*
 	 * The same nonce again (a repeated 401, or stale=true naming the
@@ -507,18 +531,8 @@ sc_digest_challenge(struct digest *d, const sip_t *resp, char *err,
 		su_home_unref(ch.home);
 		return 0;
 	}
-
-	if (ch.alg == DIGEST_ALG_MD5 || ch.alg == DIGEST_ALG_MD5_SESS) {
-		if (digest_sofia_challenge(&ch, err, errlen) == -1)
-			goto fail;
-	} else {
-		if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
-			digest_err(err, errlen, "no randomness for a cnonce");
-			goto fail;
-		}
-		for (i = 0; i < sizeof(rnd); i++)
-			(void)snprintf(ch.cnonce + 2 * i, 3, "%02x", rnd[i]);
-	}
+	if (digest_prepare(&ch, err, errlen) == -1)
+		goto fail;
 
 	digest_forget(d);
 	d->ch = ch;

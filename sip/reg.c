@@ -109,61 +109,100 @@ sc_reg_free(struct reg *r)
 }
 
 /* Builds method (REGISTER or OPTIONS) for the binding's AOR. */
+/* The header values of a request: a new branch, the next CSeq. */
+struct reg_lines {
+	char	 ruri[300], rline[340], via[200], aor[600], contact[400];
+	char	 cseq[40], exp[16];
+};
+
+static void
+reg_lines(struct reg *r, const char *mname, unsigned expires,
+    struct reg_lines *l)
+{
+	char	tok[24];
+
+	r->cseq++;
+	sc_util_token(tok, sizeof(tok), 20);
+	snprintf(r->branch, sizeof(r->branch), "z9hG4bK%s", tok);
+	snprintf(l->ruri, sizeof(l->ruri), "sips:%s", r->domain);
+	snprintf(l->rline, sizeof(l->rline), "%s %s SIP/2.0", mname, l->ruri);
+	snprintf(l->via, sizeof(l->via), "SIP/2.0/TLS %s:%u;branch=%s;rport",
+	    r->local_host, r->local_port, r->branch);
+	snprintf(l->aor, sizeof(l->aor), "<sips:%s@%s>", r->user, r->domain);
+	if (r->contact_token != NULL)
+		snprintf(l->contact, sizeof(l->contact),
+		    "<sip:%s@%s;transport=tls;sc=%s>", r->user, r->local_host,
+		    r->contact_token);
+	else
+		snprintf(l->contact, sizeof(l->contact),
+		    "<sip:%s@%s:%u;transport=tls>", r->user, r->local_host,
+		    r->local_port);
+	if (r->star)
+		snprintf(l->contact, sizeof(l->contact), "*");
+	snprintf(l->cseq, sizeof(l->cseq), "%u %s", r->cseq, mname);
+	snprintf(l->exp, sizeof(l->exp), "%u", expires);
+}
+
+/*
+ * The finished message as a string of *len bytes that the caller frees,
+ * and a copy with credentials redacted when asked.  NULL when out of
+ * memory.
+ */
+static char *
+reg_serialize(msg_t *msg, sip_t *sip, size_t *len, char **redacted)
+{
+	char	*wire, *s;
+	size_t	 n;
+
+	if (sip_complete_message(msg) < 0 ||
+	    msg_serialize(msg, (msg_pub_t *)sip) < 0 ||
+	    (s = msg_as_string(msg_home(msg), msg, NULL, 0, &n)) == NULL)
+		return NULL;
+	if ((wire = malloc(n + 1)) == NULL)
+		return NULL;
+	memcpy(wire, s, n + 1);
+	*len = n;
+	if (redacted != NULL &&
+	    (*redacted = sc_util_redact_auth(wire, n)) == NULL) {
+		free(wire);
+		return NULL;
+	}
+	return wire;
+}
+
 static char *
 reg_request(struct reg *r, sip_method_t method, unsigned expires,
     size_t *len, char **redacted, char *err, size_t errlen)
 {
-	msg_t		*msg = NULL;
-	sip_t		*sip;
-	char		*wire = NULL, *s;
-	char		 ruri[300], rline[340], via[200], aor[600], contact[400];
-	char		 cseq[40], exp[16], tok[24];
-	size_t		 n;
-
-	const char	*mname = method == sip_method_options ? "OPTIONS" :
-			    "REGISTER";
+	msg_t			*msg = NULL;
+	sip_t			*sip;
+	char			*wire;
+	struct reg_lines	 l;
+	const char		*mname = method == sip_method_options ?
+				    "OPTIONS" : "REGISTER";
 
 	if (redacted != NULL)
 		*redacted = NULL;
 	if (method == sip_method_register)
 		r->expires = expires;
-
 	r->method = method;
-	r->cseq++;
-	sc_util_token(tok, sizeof(tok), 20);
-	snprintf(r->branch, sizeof(r->branch), "z9hG4bK%s", tok);
-	snprintf(ruri, sizeof(ruri), "sips:%s", r->domain);
-	snprintf(rline, sizeof(rline), "%s %s SIP/2.0", mname, ruri);
-	snprintf(via, sizeof(via), "SIP/2.0/TLS %s:%u;branch=%s;rport",
-	    r->local_host, r->local_port, r->branch);
-	snprintf(aor, sizeof(aor), "<sips:%s@%s>", r->user, r->domain);
-	if (r->contact_token != NULL)
-		snprintf(contact, sizeof(contact),
-		    "<sip:%s@%s;transport=tls;sc=%s>", r->user, r->local_host,
-		    r->contact_token);
-	else
-		snprintf(contact, sizeof(contact),
-		    "<sip:%s@%s:%u;transport=tls>", r->user, r->local_host,
-		    r->local_port);
-	if (r->star)
-		snprintf(contact, sizeof(contact), "*");
-	snprintf(cseq, sizeof(cseq), "%u %s", r->cseq, mname);
-	snprintf(exp, sizeof(exp), "%u", expires);
+	reg_lines(r, mname, expires, &l);
 
 	if ((msg = msg_create(sip_default_mclass(), 0)) == NULL)
 		goto nomem;
 	sip = sip_object(msg);
 	if (sip_add_tl(msg, sip,
-	    SIPTAG_REQUEST_STR(rline),
-	    SIPTAG_VIA_STR(via),
+	    SIPTAG_REQUEST_STR(l.rline),
+	    SIPTAG_VIA_STR(l.via),
 	    SIPTAG_MAX_FORWARDS_STR("70"),
-	    SIPTAG_FROM_STR(aor),
-	    SIPTAG_TO_STR(aor),
+	    SIPTAG_FROM_STR(l.aor),
+	    SIPTAG_TO_STR(l.aor),
 	    SIPTAG_CALL_ID_STR(r->call_id),
-	    SIPTAG_CSEQ_STR(cseq),
+	    SIPTAG_CSEQ_STR(l.cseq),
 	    SIPTAG_USER_AGENT_STR(r->user_agent),
-	    TAG_IF(method == sip_method_register, SIPTAG_CONTACT_STR(contact)),
-	    TAG_IF(method == sip_method_register, SIPTAG_EXPIRES_STR(exp)),
+	    TAG_IF(method == sip_method_register,
+	    SIPTAG_CONTACT_STR(l.contact)),
+	    TAG_IF(method == sip_method_register, SIPTAG_EXPIRES_STR(l.exp)),
 	    TAG_END()) < 0)
 		goto nomem;
 	/* sip_add_tl() does not say which tag failed; check what we need. */
@@ -178,27 +217,17 @@ reg_request(struct reg *r, sip_method_t method, unsigned expires,
 	r->sent_credentials = 0;
 	if (r->have_challenge) {
 		if (sc_digest_authorize(r->digest, msg, sip, r->user,
-		    r->password, mname, ruri, err, errlen) == -1)
+		    r->password, mname, l.ruri, err, errlen) == -1)
 			goto fail;
 		r->sent_credentials = 1;
 	}
-	if (sip_complete_message(msg) < 0 ||
-	    msg_serialize(msg, (msg_pub_t *)sip) < 0 ||
-	    (s = msg_as_string(msg_home(msg), msg, NULL, 0, &n)) == NULL)
-		goto nomem;
-	if ((wire = malloc(n + 1)) == NULL)
-		goto nomem;
-	memcpy(wire, s, n + 1);
-	*len = n;
-	if (redacted != NULL &&
-	    (*redacted = sc_util_redact_auth(wire, n)) == NULL)
+	if ((wire = reg_serialize(msg, sip, len, redacted)) == NULL)
 		goto nomem;
 	msg_destroy(msg);
 	return wire;
 nomem:
 	snprintf(err, errlen, "out of memory building %s", mname);
 fail:
-	free(wire);
 	msg_destroy(msg);
 	return NULL;
 }
@@ -274,6 +303,66 @@ reg_granted_from(const struct reg *r, const sip_t *sip)
 	return r->expires;
 }
 
+/*
+ * A 401 or 407: answer the challenge (REG_RESEND), unless there are no
+ * credentials, or the registrar rejected those already sent.
+ */
+static enum reg_action
+reg_challenged(struct reg *r, const sip_t *sip, int st,
+    enum sc_verdict *verdict, char *why, size_t whylen)
+{
+	const msg_auth_t	*au = st == 401 ? sip->sip_www_authenticate :
+				    sip->sip_proxy_authenticate;
+	const char		*sv;
+	int			 stale;
+
+	if (r->password[0] == '\0') {
+		snprintf(why, whylen, "%d: the registrar requires "
+		    "authentication and no credentials were given", st);
+		*verdict = SC_SIP_AUTH_REJECTED;
+		return REG_DONE;
+	}
+	if (sc_digest_challenge(r->digest, sip, why, whylen) == -1) {
+		*verdict = SC_SIP_AUTH_REJECTED;
+		return REG_DONE;
+	}
+	/* A stale nonce is no rejection of the credentials (RFC 2617). */
+	sv = au != NULL ? msg_params_find(au->au_params, "stale=") : NULL;
+	stale = sv != NULL && strncasecmp(sv, "true", 4) == 0;
+	if ((r->sent_credentials && !stale) ||
+	    ++r->challenges > REG_MAX_CHALLENGES) {
+		snprintf(why, whylen, "%d: the registrar rejected the "
+		    "credentials (challenged again)", st);
+		*verdict = SC_SIP_AUTH_REJECTED;
+		return REG_DONE;
+	}
+	r->have_challenge = 1;
+	return REG_RESEND;
+}
+
+/* A 423 to a REGISTER: ask again once, for Min-Expires. */
+static enum reg_action
+reg_too_brief(struct reg *r, const sip_t *sip, enum sc_verdict *verdict,
+    char *why, size_t whylen)
+{
+	if (sip->sip_min_expires == NULL) {
+		snprintf(why, whylen, "423 Interval Too Brief without "
+		    "Min-Expires");
+		*verdict = SC_SIP_4XX;
+		return REG_DONE;
+	}
+	if (r->raised_423 || sip->sip_min_expires->me_delta <= r->expires) {
+		snprintf(why, whylen, "423 Interval Too Brief again "
+		    "(Min-Expires %lu)",
+		    (unsigned long)sip->sip_min_expires->me_delta);
+		*verdict = SC_SIP_4XX;
+		return REG_DONE;
+	}
+	r->raised_423 = 1;
+	r->expires = (unsigned)sip->sip_min_expires->me_delta;
+	return REG_RESEND;
+}
+
 enum reg_action
 sc_reg_response(struct reg *r, msg_t *msg, enum sc_verdict *verdict, char *why,
     size_t whylen)
@@ -297,62 +386,15 @@ sc_reg_response(struct reg *r, msg_t *msg, enum sc_verdict *verdict, char *why,
 		*verdict = SC_OK;
 		return REG_DONE;
 	}
-	if (st == 401 || st == 407) {
-		int stale = 0;
-
-		if (r->password[0] == '\0') {
-			snprintf(why, whylen, "%d: the registrar requires "
-			    "authentication and no credentials were given", st);
-			*verdict = SC_SIP_AUTH_REJECTED;
-			return REG_DONE;
-		}
-		if (sc_digest_challenge(r->digest, sip, why, whylen) == -1) {
-			*verdict = SC_SIP_AUTH_REJECTED;
-			return REG_DONE;
-		}
-		{
-			const msg_auth_t *au = st == 401 ?
-			    sip->sip_www_authenticate :
-			    sip->sip_proxy_authenticate;
-			const char *sv = au != NULL ?
-			    msg_params_find(au->au_params, "stale=") : NULL;
-
-			stale = sv != NULL && strncasecmp(sv, "true", 4) == 0;
-		}
-		if ((r->sent_credentials && !stale) ||
-		    ++r->challenges > REG_MAX_CHALLENGES) {
-			snprintf(why, whylen, "%d: the registrar rejected the "
-			    "credentials (challenged again)", st);
-			*verdict = SC_SIP_AUTH_REJECTED;
-			return REG_DONE;
-		}
-		r->have_challenge = 1;
-		return REG_RESEND;
-	}
+	if (st == 401 || st == 407)
+		return reg_challenged(r, sip, st, verdict, why, whylen);
 	if (st == 403) {
 		snprintf(why, whylen, "403 %s", sip->sip_status->st_phrase);
 		*verdict = SC_SIP_AUTH_REJECTED;
 		return REG_DONE;
 	}
-	if (st == 423 && r->method == sip_method_register) {
-		if (sip->sip_min_expires == NULL) {
-			snprintf(why, whylen, "423 Interval Too Brief without "
-			    "Min-Expires");
-			*verdict = SC_SIP_4XX;
-			return REG_DONE;
-		}
-		if (r->raised_423 || sip->sip_min_expires->me_delta <=
-		    r->expires) {
-			snprintf(why, whylen, "423 Interval Too Brief again "
-			    "(Min-Expires %lu)",
-			    (unsigned long)sip->sip_min_expires->me_delta);
-			*verdict = SC_SIP_4XX;
-			return REG_DONE;
-		}
-		r->raised_423 = 1;
-		r->expires = (unsigned)sip->sip_min_expires->me_delta;
-		return REG_RESEND;
-	}
+	if (st == 423 && r->method == sip_method_register)
+		return reg_too_brief(r, sip, verdict, why, whylen);
 	snprintf(why, whylen, "%d %s", st, sip->sip_status->st_phrase ?
 	    sip->sip_status->st_phrase : "");
 	*verdict = sc_verdict_from_status(st);
