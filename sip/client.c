@@ -126,12 +126,12 @@ sc_client_begin(struct client *c, const struct sc_step *s)
 		sc_client_connect_now(c);
 		break;
 	case SC_STEP_RECONNECT:
-		if (sc_client_loop_delay(c, s) > 0) {
+		if (sc_client_reconnect_delay(c, s) > 0) {
 			sc_client_drop_flow(c);
 			c->attempts = 0;
 			c->tls_phase = 0;
 			c->retry_verdict = SC_OK;
-			sc_client_arm(c, sc_client_loop_delay(c, s));
+			sc_client_arm(c, sc_client_reconnect_delay(c, s));
 		} else
 			sc_client_connect_now(c);
 		break;

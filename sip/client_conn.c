@@ -325,7 +325,7 @@ sc_client_connect_now(struct client *c)
  * failures in a row of the persistent flow count.
  */
 double
-sc_client_loop_delay(const struct client *c, const struct sc_step *s)
+sc_client_reconnect_delay(const struct client *c, const struct sc_step *s)
 {
 	if (!c->e->o.loop)
 		return s->backoff == SC_BACKOFF_FIXED ?

@@ -129,7 +129,8 @@ void	 sc_client_rewind(struct client *);
 
 /* client_conn.c */
 void	 sc_client_connect_now(struct client *);
-double	 sc_client_loop_delay(const struct client *, const struct sc_step *);
+double	 sc_client_reconnect_delay(const struct client *,
+	    const struct sc_step *);
 
 /* client_sip.c */
 void	 sc_client_sip_begin(struct client *);

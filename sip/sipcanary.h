@@ -8,7 +8,8 @@
  * Names: every symbol the library exports starts with sc_.  The public
  * interface is this header; what the library's files share among
  * themselves is named sc_<file>_ (sc_reg_new() in reg.c, declared in
- * reg.h) and is no part of the interface.  File-local names carry the
+ * reg.h; sc_client_ for the engine's client*.c files, declared in
+ * engine.h) and is no part of the interface.  File-local names carry the
  * file's prefix without sc_.
  */
 #ifndef SIPCANARY_H
