@@ -137,10 +137,10 @@ cert_future(SSL *ssl, int days, struct sc_future *f)
 	f->depth = bad_depth;
 	snprintf(f->error, sizeof(f->error), "%s",
 	    X509_verify_cert_error_string(X509_V_ERR_CERT_HAS_EXPIRED));
-	dn = certinfo_dn(X509_get_subject_name(bad));
+	dn = sc_certinfo_dn(X509_get_subject_name(bad));
 	snprintf(f->subject, sizeof(f->subject), "%s", dn != NULL ? dn : "?");
 	free(dn);
-	f->not_after = certinfo_time(X509_get0_notAfter(bad));
+	f->not_after = sc_certinfo_time(X509_get0_notAfter(bad));
 }
 
 static const struct sc_cert *
@@ -164,66 +164,110 @@ cert_fail(struct sc_certreport *r, enum sc_verdict v)
 	return v;
 }
 
-enum sc_verdict
-cert_evaluate(SSL *ssl, const char *domain, int warn_days, int crit_days,
-    struct sc_certreport *r, enum sc_severity *sev)
+/*
+ * Fills r with what the handshake brought: the chain as sent, the chain
+ * as verified (when it was), the earliest expiry and the OCSP staple.
+ * -1 when out of memory.
+ */
+static int
+cert_collect(SSL *ssl, const struct tls_verify *tv, struct sc_certreport *r)
 {
-	struct tls_verify	*tv = tlsctx_verify(ssl);
-	const struct sc_cert	*weak;
-	X509			*leaf;
-	char			 date[32];
-	int			 id;
-
-	*sev = SC_SEV_CRITICAL;
-	cert_report_clear(r);
-	if (certinfo_fill_stack(SSL_get_peer_cert_chain(ssl), &r->chain,
-	    &r->nchain) == -1) {
-		snprintf(r->error, sizeof(r->error), "out of memory");
-		return cert_fail(r, SC_INTERNAL_ERROR);
-	}
+	if (sc_certinfo_fill_stack(SSL_get_peer_cert_chain(ssl), &r->chain,
+	    &r->nchain) == -1)
+		return -1;
 	r->verify_error = tv != NULL ? tv->first_error :
 	    SSL_get_verify_result(ssl);
 	r->verify_depth = tv != NULL ? tv->first_depth : 0;
-	if (r->verify_error == X509_V_OK && certinfo_fill_stack(
-	    SSL_get0_verified_chain(ssl), &r->verified, &r->nverified) == -1) {
+	if (r->verify_error == X509_V_OK && sc_certinfo_fill_stack(
+	    SSL_get0_verified_chain(ssl), &r->verified, &r->nverified) == -1)
+		return -1;
+	cert_expiry(r);
+	sc_ocsp_evaluate(ssl, &r->ocsp);
+	return 0;
+}
+
+/* The chain did not verify: which verdict, and why. */
+static enum sc_verdict
+cert_chain_failed(SSL *ssl, const struct tls_verify *tv,
+    struct sc_certreport *r)
+{
+	enum sc_verdict		 v = cert_classify(r->verify_error,
+				    tv != NULL && tv->first_is_ca);
+	const struct sc_cert	*c = (size_t)r->verify_depth < r->nchain ?
+				    &r->chain[r->verify_depth] : NULL;
+
+	/*
+	 * "Incomplete" claims an intermediate is missing.  If the server
+	 * did send the failing certificate's issuer, OpenSSL refused it for
+	 * another reason (an unparseable extension, say): that chain is
+	 * untrusted, not incomplete.
+	 */
+	if (v == SC_CERT_CHAIN_INCOMPLETE &&
+	    cert_issuer_sent(ssl, r->verify_depth))
+		v = SC_CERT_UNTRUSTED;
+	snprintf(r->error, sizeof(r->error),
+	    "certificate at depth %d%s%s: %s", r->verify_depth,
+	    c != NULL ? " " : "", c != NULL ? c->subject : "",
+	    X509_verify_cert_error_string(r->verify_error));
+	return cert_fail(r, v);
+}
+
+/*
+ * The chain verified again crit_days and warn_days from now: SC_OK, or
+ * SC_CERT_EXPIRING with *sev saying which window it falls in.
+ */
+static enum sc_verdict
+cert_expiring(SSL *ssl, int warn_days, int crit_days,
+    struct sc_certreport *r, enum sc_severity *sev)
+{
+	const struct sc_future	*f;
+	struct tm		 tm;
+	char			 date[32];
+
+	cert_future(ssl, crit_days, &r->future_crit);
+	cert_future(ssl, warn_days, &r->future_warn);
+	if (r->future_crit.checked && !r->future_crit.ok)
+		f = &r->future_crit;
+	else if (r->future_warn.checked && !r->future_warn.ok)
+		f = &r->future_warn;
+	else
+		return SC_OK;
+	gmtime_r(&f->not_after, &tm);
+	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	snprintf(r->error, sizeof(r->error), "certificate at depth %d %s "
+	    "expires %s, within %d days", f->depth, f->subject, date,
+	    f->days);
+	*sev = f == &r->future_crit ? SC_SEV_CRITICAL : SC_SEV_WARNING;
+	return cert_fail(r, SC_CERT_EXPIRING);
+}
+
+enum sc_verdict
+sc_cert_evaluate(SSL *ssl, const char *domain, int warn_days, int crit_days,
+    struct sc_certreport *r, enum sc_severity *sev)
+{
+	struct tls_verify	*tv = sc_tlsctx_verify(ssl);
+	const struct sc_cert	*weak;
+	X509			*leaf;
+	int			 id;
+
+	*sev = SC_SEV_CRITICAL;
+	sc_cert_report_clear(r);
+	if (cert_collect(ssl, tv, r) == -1) {
 		snprintf(r->error, sizeof(r->error), "out of memory");
 		return cert_fail(r, SC_INTERNAL_ERROR);
 	}
-	cert_expiry(r);
-	ocsp_evaluate(ssl, &r->ocsp);
-
 	if ((leaf = SSL_get0_peer_certificate(ssl)) == NULL) {
 		snprintf(r->error, sizeof(r->error),
 		    "the server sent no certificate");
 		return cert_fail(r, SC_CERT_UNTRUSTED);
 	}
 	/* Identity is reported even when the chain failed. */
-	if ((id = identity_check(leaf, domain, r)) == -1) {
+	if ((id = sc_identity_check(leaf, domain, r)) == -1) {
 		snprintf(r->error, sizeof(r->error), "out of memory");
 		return cert_fail(r, SC_INTERNAL_ERROR);
 	}
-	if (r->verify_error != X509_V_OK) {
-		enum sc_verdict v = cert_classify(r->verify_error,
-		    tv != NULL && tv->first_is_ca);
-
-		/*
-		 * "Incomplete" claims an intermediate is missing.  If the
-		 * server did send the failing certificate's issuer, OpenSSL
-		 * refused it for another reason (an unparseable extension,
-		 * say): that chain is untrusted, not incomplete.
-		 */
-		if (v == SC_CERT_CHAIN_INCOMPLETE &&
-		    cert_issuer_sent(ssl, r->verify_depth))
-			v = SC_CERT_UNTRUSTED;
-		const struct sc_cert *c = (size_t)r->verify_depth < r->nchain ?
-		    &r->chain[r->verify_depth] : NULL;
-
-		snprintf(r->error, sizeof(r->error),
-		    "certificate at depth %d%s%s: %s", r->verify_depth,
-		    c != NULL ? " " : "", c != NULL ? c->subject : "",
-		    X509_verify_cert_error_string(r->verify_error));
-		return cert_fail(r, v);
-	}
+	if (r->verify_error != X509_V_OK)
+		return cert_chain_failed(ssl, tv, r);
 	if (id == 0) {
 		snprintf(r->error, sizeof(r->error), "the certificate does not "
 		    "identify the SIP domain %s (RFC 5922 §7.1: %zu "
@@ -242,35 +286,20 @@ cert_evaluate(SSL *ssl, const char *domain, int warn_days, int crit_days,
 		    "response says the certificate is revoked");
 		return cert_fail(r, SC_CERT_REVOKED);
 	}
-
-	cert_future(ssl, crit_days, &r->future_crit);
-	cert_future(ssl, warn_days, &r->future_warn);
-	if ((r->future_crit.checked && !r->future_crit.ok) ||
-	    (r->future_warn.checked && !r->future_warn.ok)) {
-		const struct sc_future *f = r->future_crit.checked &&
-		    !r->future_crit.ok ? &r->future_crit : &r->future_warn;
-		struct tm tm;
-
-		gmtime_r(&f->not_after, &tm);
-		strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", &tm);
-		snprintf(r->error, sizeof(r->error), "certificate at depth %d "
-		    "%s expires %s, within %d days", f->depth, f->subject,
-		    date, f->days);
-		*sev = f == &r->future_crit ? SC_SEV_CRITICAL : SC_SEV_WARNING;
-		return cert_fail(r, SC_CERT_EXPIRING);
-	}
+	if (cert_expiring(ssl, warn_days, crit_days, r, sev) != SC_OK)
+		return SC_CERT_EXPIRING;
 	*sev = SC_SEV_OK;
 	r->verdict = SC_OK;
 	return SC_OK;
 }
 
 void
-cert_report_clear(struct sc_certreport *r)
+sc_cert_report_clear(struct sc_certreport *r)
 {
 	if (r == NULL)
 		return;
-	certinfo_free(r->chain, r->nchain);
-	certinfo_free(r->verified, r->nverified);
-	identity_clear(r);
+	sc_certinfo_free(r->chain, r->nchain);
+	sc_certinfo_free(r->verified, r->nverified);
+	sc_identity_clear(r);
 	memset(r, 0, sizeof(*r));
 }

@@ -16,10 +16,10 @@
  * weak algorithms, OCSP revocation, future expiry), with its reason in
  * r->error and its severity in *sev.  r is filled in every case.
  */
-enum sc_verdict	 cert_evaluate(SSL *, const char *domain, int warn_days,
+enum sc_verdict	 sc_cert_evaluate(SSL *, const char *domain, int warn_days,
 		    int crit_days, struct sc_certreport *r,
 		    enum sc_severity *sev);
 
-void		 cert_report_clear(struct sc_certreport *);
+void		 sc_cert_report_clear(struct sc_certreport *);
 
 #endif /* SC_CERT_H */

@@ -23,21 +23,21 @@
 #define OID_SIP_DOMAIN	"1.3.6.1.5.5.7.3.20"	/* RFC 5924 */
 
 int
-strlist_add(struct sc_strlist *l, const char *s, size_t len)
+sc_strlist_add(struct sc_strlist *l, const char *s, size_t len)
 {
 	char **v;
 
 	if ((v = realloc(l->v, (l->n + 1) * sizeof(*v))) == NULL)
 		return -1;
 	l->v = v;
-	if ((v[l->n] = util_printable(s, len)) == NULL)
+	if ((v[l->n] = sc_util_printable(s, len)) == NULL)
 		return -1;
 	l->n++;
 	return 0;
 }
 
 void
-strlist_clear(struct sc_strlist *l)
+sc_strlist_clear(struct sc_strlist *l)
 {
 	size_t i;
 
@@ -49,7 +49,7 @@ strlist_clear(struct sc_strlist *l)
 }
 
 char *
-certinfo_dn(const X509_NAME *name)
+sc_certinfo_dn(const X509_NAME *name)
 {
 	BIO	*bio;
 	char	*s = NULL, *p;
@@ -68,7 +68,7 @@ certinfo_dn(const X509_NAME *name)
 }
 
 time_t
-certinfo_time(const ASN1_TIME *t)
+sc_certinfo_time(const ASN1_TIME *t)
 {
 	struct tm tm;
 
@@ -130,19 +130,19 @@ certinfo_sans(X509 *x, struct sc_cert *c)
 		switch (g->type) {
 		case GEN_DNS:
 			s = g->d.dNSName;
-			rc = strlist_add(&c->san_dns,
+			rc = sc_strlist_add(&c->san_dns,
 			    (const char *)ASN1_STRING_get0_data(s),
 			    (size_t)ASN1_STRING_length(s));
 			break;
 		case GEN_URI:
 			s = g->d.uniformResourceIdentifier;
-			rc = strlist_add(&c->san_uri,
+			rc = sc_strlist_add(&c->san_uri,
 			    (const char *)ASN1_STRING_get0_data(s),
 			    (size_t)ASN1_STRING_length(s));
 			break;
 		case GEN_EMAIL:
 			s = g->d.rfc822Name;
-			rc = strlist_add(&c->san_email,
+			rc = sc_strlist_add(&c->san_email,
 			    (const char *)ASN1_STRING_get0_data(s),
 			    (size_t)ASN1_STRING_length(s));
 			break;
@@ -153,7 +153,7 @@ certinfo_sans(X509 *x, struct sc_cert *c)
 				inet_ntop(ASN1_STRING_length(s) == 4 ?
 				    AF_INET : AF_INET6,
 				    ASN1_STRING_get0_data(s), ip, sizeof(ip));
-				rc = strlist_add(&c->san_ip, ip, strlen(ip));
+				rc = sc_strlist_add(&c->san_ip, ip, strlen(ip));
 			}
 			break;
 		}
@@ -182,14 +182,14 @@ certinfo_eku(X509 *x, struct sc_cert *c)
 			name = "sipDomain";
 		} else
 			name = nid != NID_undef ? OBJ_nid2sn(nid) : oid;
-		rc = strlist_add(&c->eku, name, strlen(name));
+		rc = sc_strlist_add(&c->eku, name, strlen(name));
 	}
 	EXTENDED_KEY_USAGE_free(eku);
 	return rc;
 }
 
 int
-certinfo_fill(X509 *x, int depth, struct sc_cert *c)
+sc_certinfo_fill(X509 *x, int depth, struct sc_cert *c)
 {
 	unsigned char	 md[EVP_MAX_MD_SIZE];
 	unsigned int	 mdlen = 0, i;
@@ -197,8 +197,8 @@ certinfo_fill(X509 *x, int depth, struct sc_cert *c)
 
 	memset(c, 0, sizeof(*c));
 	c->depth = depth;
-	c->subject = certinfo_dn(X509_get_subject_name(x));
-	c->issuer = certinfo_dn(X509_get_issuer_name(x));
+	c->subject = sc_certinfo_dn(X509_get_subject_name(x));
+	c->issuer = sc_certinfo_dn(X509_get_issuer_name(x));
 	if ((bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL))
 	    != NULL) {
 		char *hex = BN_bn2hex(bn);
@@ -213,8 +213,8 @@ certinfo_fill(X509 *x, int depth, struct sc_cert *c)
 		for (i = 0; i < mdlen && i < 32; i++)
 			snprintf(c->fingerprint_sha256 + 2 * i, 3, "%02x",
 			    md[i]);
-	c->not_before = certinfo_time(X509_get0_notBefore(x));
-	c->not_after = certinfo_time(X509_get0_notAfter(x));
+	c->not_before = sc_certinfo_time(X509_get0_notBefore(x));
+	c->not_after = sc_certinfo_time(X509_get0_notAfter(x));
 	c->days_left = difftime(c->not_after, time(NULL)) / 86400.0;
 	/*
 	 * X509_check_issued() also wants keyCertSign: a leaf would fail.
@@ -232,7 +232,7 @@ certinfo_fill(X509 *x, int depth, struct sc_cert *c)
 }
 
 int
-certinfo_fill_stack(STACK_OF(X509) *sk, struct sc_cert **out, size_t *n)
+sc_certinfo_fill_stack(STACK_OF(X509) *sk, struct sc_cert **out, size_t *n)
 {
 	int i, num = sk != NULL ? sk_X509_num(sk) : 0;
 
@@ -244,14 +244,14 @@ certinfo_fill_stack(STACK_OF(X509) *sk, struct sc_cert **out, size_t *n)
 		return -1;
 	for (i = 0; i < num; i++) {
 		*n = (size_t)i + 1;
-		if (certinfo_fill(sk_X509_value(sk, i), i, &(*out)[i]) == -1)
+		if (sc_certinfo_fill(sk_X509_value(sk, i), i, &(*out)[i]) == -1)
 			return -1;
 	}
 	return 0;
 }
 
 void
-certinfo_free(struct sc_cert *chain, size_t n)
+sc_certinfo_free(struct sc_cert *chain, size_t n)
 {
 	size_t i;
 
@@ -261,11 +261,11 @@ certinfo_free(struct sc_cert *chain, size_t n)
 		free(chain[i].subject);
 		free(chain[i].issuer);
 		free(chain[i].serial);
-		strlist_clear(&chain[i].san_dns);
-		strlist_clear(&chain[i].san_uri);
-		strlist_clear(&chain[i].san_ip);
-		strlist_clear(&chain[i].san_email);
-		strlist_clear(&chain[i].eku);
+		sc_strlist_clear(&chain[i].san_dns);
+		sc_strlist_clear(&chain[i].san_uri);
+		sc_strlist_clear(&chain[i].san_ip);
+		sc_strlist_clear(&chain[i].san_email);
+		sc_strlist_clear(&chain[i].eku);
 	}
 	free(chain);
 }

@@ -10,22 +10,22 @@
 #include "sipcanary.h"
 
 /* Fills c from x; -1 on allocation failure (c is then still freeable). */
-int	 certinfo_fill(X509 *x, int depth, struct sc_cert *c);
+int	 sc_certinfo_fill(X509 *x, int depth, struct sc_cert *c);
 
 /* Fills *out with n certificates of sk; -1 on allocation failure. */
-int	 certinfo_fill_stack(STACK_OF(X509) *sk, struct sc_cert **out,
+int	 sc_certinfo_fill_stack(STACK_OF(X509) *sk, struct sc_cert **out,
 	    size_t *n);
 
-void	 certinfo_free(struct sc_cert *, size_t);
+void	 sc_certinfo_free(struct sc_cert *, size_t);
 
 /* An ASN.1 time as time_t; 0 for NULL or unparseable. */
-time_t	 certinfo_time(const ASN1_TIME *);
+time_t	 sc_certinfo_time(const ASN1_TIME *);
 
 /* A distinguished name in RFC 2253 form, malloc'ed; NULL on failure. */
-char	*certinfo_dn(const X509_NAME *);
+char	*sc_certinfo_dn(const X509_NAME *);
 
 /* Appends a copy of s; -1 on allocation failure. */
-int	 strlist_add(struct sc_strlist *, const char *s, size_t len);
-void	 strlist_clear(struct sc_strlist *);
+int	 sc_strlist_add(struct sc_strlist *, const char *s, size_t len);
+void	 sc_strlist_clear(struct sc_strlist *);
 
 #endif /* SC_CERTINFO_H */

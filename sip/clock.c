@@ -12,7 +12,7 @@
 #include "sipcanary.h"
 
 double
-clock_now(void)
+sc_clock_now(void)
 {
 	struct timespec ts;
 
@@ -21,7 +21,7 @@ clock_now(void)
 }
 
 struct timeval
-clock_tv(double s)
+sc_clock_tv(double s)
 {
 	struct timeval tv;
 
@@ -30,12 +30,6 @@ clock_tv(double s)
 	tv.tv_sec = (time_t)s;
 	tv.tv_usec = (suseconds_t)((s - (double)tv.tv_sec) * 1e6);
 	return tv;
-}
-
-double
-sc_clock_now(void)
-{
-	return clock_now();
 }
 
 struct event_base *

@@ -6,10 +6,9 @@
 
 #include <sys/time.h>
 
-/* Seconds on CLOCK_MONOTONIC. */
-double	 clock_now(void);
+/* sc_clock_now(), in sipcanary.h: seconds on CLOCK_MONOTONIC. */
 
 /* Seconds -> struct timeval, for libevent timers. */
-struct timeval clock_tv(double);
+struct timeval sc_clock_tv(double);
 
 #endif /* SC_CLOCK_H */

@@ -8,7 +8,7 @@
  * nothing newer, so SHA-256 and SHA-512-256 (RFC 7616, RFC 8760) and their
  * -sess forms are computed here with OpenSSL EVP.  Nothing here keeps a
  * password; Sofia keeps its own copy for the MD5 family until the next
- * challenge or digest_free().
+ * challenge or sc_digest_free().
  */
 #include "config.h"
 
@@ -110,7 +110,7 @@ digest_err(char *err, size_t errlen, const char *fmt, ...)
 }
 
 const char *
-digest_alg_name(enum digest_alg alg)
+sc_digest_alg_name(enum digest_alg alg)
 {
 	/* The cast keeps an out-of-range value from indexing the table. */
 	if ((unsigned)alg >= DIGEST_ALG_UNSUPPORTED)
@@ -119,7 +119,7 @@ digest_alg_name(enum digest_alg alg)
 }
 
 enum digest_alg
-digest_alg_parse(const char *s)
+sc_digest_alg_parse(const char *s)
 {
 	unsigned	i;
 
@@ -176,7 +176,7 @@ done:
 }
 
 int
-digest_response(enum digest_alg alg, const char *user, const char *realm,
+sc_digest_response(enum digest_alg alg, const char *user, const char *realm,
     const char *password, const char *method, const char *uri,
     const char *nonce, const char *nc, const char *cnonce, const char *qop,
     char *out, size_t outlen)
@@ -231,13 +231,13 @@ done:
 }
 
 struct digest *
-digest_new(void)
+sc_digest_new(void)
 {
 	return calloc(1, sizeof(struct digest));
 }
 
 void
-digest_free(struct digest *d)
+sc_digest_free(struct digest *d)
 {
 	if (d == NULL)
 		return;
@@ -246,11 +246,11 @@ digest_free(struct digest *d)
 }
 
 const char *
-digest_algorithm(const struct digest *d)
+sc_digest_algorithm(const struct digest *d)
 {
 	if (d == NULL || !d->taken)
 		return NULL;
-	return digest_alg_name(d->ch.alg);
+	return sc_digest_alg_name(d->ch.alg);
 }
 
 static void
@@ -358,7 +358,7 @@ digest_take(struct digest_ch *ch, const msg_auth_t *au, int proxy,
 	}
 	alg = digest_param(ch->home, au, "algorithm");
 	label = alg != NULL && *alg != '\0' ? alg : "MD5";
-	if ((a = digest_alg_parse(alg)) == DIGEST_ALG_UNSUPPORTED) {
+	if ((a = sc_digest_alg_parse(alg)) == DIGEST_ALG_UNSUPPORTED) {
 		digest_offer(offered, offlen, label, NULL);
 		return -1;
 	}
@@ -427,75 +427,99 @@ digest_sofia_challenge(struct digest_ch *ch, char *err, size_t errlen)
 	    "Digest realm=\"%s\", nonce=\"%s\"%s%s%s, algorithm=%s%s",
 	    ch->realm, ch->nonce,
 	    ch->opaque ? ", opaque=\"" : "", ch->opaque ? ch->opaque : "",
-	    ch->opaque ? "\"" : "", digest_alg_name(ch->alg),
+	    ch->opaque ? "\"" : "", sc_digest_alg_name(ch->alg),
 	    ch->qop ? ", qop=\"auth\"" : "");
 	if (h == NULL) {
 		digest_err(err, errlen, "cannot restate the %s challenge",
-		    digest_alg_name(ch->alg));
+		    sc_digest_alg_name(ch->alg));
 		return -1;
 	}
 	if (auc_challenge(&ch->auc, ch->home, (msg_auth_t *)h, cr) < 1 ||
 	    ch->auc == NULL) {
 		digest_err(err, errlen, "Sofia-SIP refused the %s challenge",
-		    digest_alg_name(ch->alg));
+		    sc_digest_alg_name(ch->alg));
 		return -1;
 	}
 	return 0;
 }
 
-int
-digest_challenge(struct digest *d, const sip_t *resp, char *err,
+/*
+ * RFC 7616 §3.7: takes into ch the first challenge of resp we can
+ * answer, WWW-Authenticate first.  -1 with the reason in err if none.
+ */
+static int
+digest_pick(struct digest_ch *ch, const sip_t *resp, char *err,
     size_t errlen)
 {
-	struct digest_ch	 ch;
-	unsigned char		 rnd[DIGEST_CNONCE];
-	char			 offered[256];
 	const msg_auth_t	*au;
-	int			 status, pass, any = 0, found = 0;
-	size_t			 i;
+	char			 offered[256];
+	int			 status, pass, any = 0;
 
-	memset(&ch, 0, sizeof(ch));
 	offered[0] = '\0';
-	if (d == NULL || resp == NULL) {
-		digest_err(err, errlen, "no response to take a challenge from");
-		goto fail;
-	}
-	status = resp->sip_status ? resp->sip_status->st_status : 0;
-	if ((ch.home = su_home_new(sizeof(*ch.home))) == NULL) {
-		digest_err(err, errlen, "out of memory");
-		goto fail;
-	}
-
-	/* RFC 7616 §3.7: the first challenge we can answer, in order. */
-	for (pass = 0; pass < 2 && !found; pass++) {
+	for (pass = 0; pass < 2; pass++) {
 		au = pass == 0 ? resp->sip_www_authenticate :
 		    resp->sip_proxy_authenticate;
 		for (; au != NULL; au = au->au_next) {
 			any = 1;
-			if (digest_take(&ch, au, pass == 1, offered,
-			    sizeof(offered)) == 0) {
-				found = 1;
-				break;
-			}
+			if (digest_take(ch, au, pass == 1, offered,
+			    sizeof(offered)) == 0)
+				return 0;
 		}
 	}
-	if (!found) {
-		if (any)
-			digest_err(err, errlen,
-			    "no supported digest challenge (offered: %s)",
-			    offered);
-		else if (status == 401)
-			digest_err(err, errlen, "401 without WWW-Authenticate");
-		else if (status == 407)
-			digest_err(err, errlen,
-			    "407 without Proxy-Authenticate");
-		else if (status != 0)
-			digest_err(err, errlen,
-			    "%d response without a challenge", status);
-		else
-			digest_err(err, errlen, "message without a challenge");
+	status = resp->sip_status ? resp->sip_status->st_status : 0;
+	if (any)
+		digest_err(err, errlen,
+		    "no supported digest challenge (offered: %s)", offered);
+	else if (status == 401)
+		digest_err(err, errlen, "401 without WWW-Authenticate");
+	else if (status == 407)
+		digest_err(err, errlen, "407 without Proxy-Authenticate");
+	else if (status != 0)
+		digest_err(err, errlen, "%d response without a challenge",
+		    status);
+	else
+		digest_err(err, errlen, "message without a challenge");
+	return -1;
+}
+
+/*
+ * Readies a new challenge for answers: Sofia's state for MD5, our own
+ * cnonce for SHA-256.
+ */
+static int
+digest_prepare(struct digest_ch *ch, char *err, size_t errlen)
+{
+	unsigned char	rnd[DIGEST_CNONCE];
+	size_t		i;
+
+	if (ch->alg == DIGEST_ALG_MD5 || ch->alg == DIGEST_ALG_MD5_SESS)
+		return digest_sofia_challenge(ch, err, errlen);
+	if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
+		digest_err(err, errlen, "no randomness for a cnonce");
+		return -1;
+	}
+	for (i = 0; i < sizeof(rnd); i++)
+		(void)snprintf(ch->cnonce + 2 * i, 3, "%02x", rnd[i]);
+	return 0;
+}
+
+int
+sc_digest_challenge(struct digest *d, const sip_t *resp, char *err,
+    size_t errlen)
+{
+	struct digest_ch	 ch;
+
+	memset(&ch, 0, sizeof(ch));
+	if (d == NULL || resp == NULL) {
+		digest_err(err, errlen, "no response to take a challenge from");
 		goto fail;
 	}
+	if ((ch.home = su_home_new(sizeof(*ch.home))) == NULL) {
+		digest_err(err, errlen, "out of memory");
+		goto fail;
+	}
+	if (digest_pick(&ch, resp, err, errlen) == -1)
+		goto fail;
 
 	/*
 	 * The same nonce again (a repeated 401, or stale=true naming the
@@ -507,18 +531,8 @@ digest_challenge(struct digest *d, const sip_t *resp, char *err,
 		su_home_unref(ch.home);
 		return 0;
 	}
-
-	if (ch.alg == DIGEST_ALG_MD5 || ch.alg == DIGEST_ALG_MD5_SESS) {
-		if (digest_sofia_challenge(&ch, err, errlen) == -1)
-			goto fail;
-	} else {
-		if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
-			digest_err(err, errlen, "no randomness for a cnonce");
-			goto fail;
-		}
-		for (i = 0; i < sizeof(rnd); i++)
-			(void)snprintf(ch.cnonce + 2 * i, 3, "%02x", rnd[i]);
-	}
+	if (digest_prepare(&ch, err, errlen) == -1)
+		goto fail;
 
 	digest_forget(d);
 	d->ch = ch;
@@ -581,7 +595,7 @@ digest_authorize_sofia(struct digest *d, msg_t *req, sip_t *sip,
 	    password) < 0 || !auc_has_authorization(&d->ch.auc)) {
 		digest_err(err, errlen,
 		    "Sofia-SIP took no credentials for the %s challenge",
-		    digest_alg_name(d->ch.alg));
+		    sc_digest_alg_name(d->ch.alg));
 		goto done;
 	}
 	if (auc_authorization(&d->ch.auc, req, (msg_pub_t *)sip, method, url,
@@ -615,11 +629,11 @@ digest_authorize_sha(struct digest *d, msg_t *req, sip_t *sip,
 	/* RFC 7616 §3.4: nc counts our requests under this nonce. */
 	ch->nc++;
 	(void)snprintf(nc, sizeof(nc), "%08lx", ch->nc);
-	if (digest_response(ch->alg, user, ch->realm, password, method, uri,
+	if (sc_digest_response(ch->alg, user, ch->realm, password, method, uri,
 	    ch->nonce, ch->qop ? nc : NULL, ch->qop ? ch->cnonce : NULL,
 	    ch->qop ? "auth" : NULL, resp, sizeof(resp)) == -1) {
 		digest_err(err, errlen, "cannot compute the %s response",
-		    digest_alg_name(ch->alg));
+		    sc_digest_alg_name(ch->alg));
 		return -1;
 	}
 	if ((tmp = su_home_new(sizeof(*tmp))) == NULL) {
@@ -629,7 +643,7 @@ digest_authorize_sha(struct digest *d, msg_t *req, sip_t *sip,
 	hdr = su_sprintf(tmp, "Digest username=\"%s\", realm=\"%s\", "
 	    "nonce=\"%s\", uri=\"%s\", response=\"%s\", algorithm=%s"
 	    "%s%s%s%s%s%s%s",
-	    user, ch->realm, ch->nonce, uri, resp, digest_alg_name(ch->alg),
+	    user, ch->realm, ch->nonce, uri, resp, sc_digest_alg_name(ch->alg),
 	    ch->qop ? ", cnonce=\"" : "", ch->qop ? ch->cnonce : "",
 	    ch->qop ? "\", qop=auth, nc=" : "", ch->qop ? nc : "",
 	    ch->opaque ? ", opaque=\"" : "", ch->opaque ? ch->opaque : "",
@@ -664,7 +678,7 @@ done:
 }
 
 int
-digest_authorize(struct digest *d, msg_t *req, sip_t *reqsip,
+sc_digest_authorize(struct digest *d, msg_t *req, sip_t *reqsip,
     const char *user, const char *password, const char *method,
     const char *uri, char *err, size_t errlen)
 {

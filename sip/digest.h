@@ -22,41 +22,41 @@ enum digest_alg {
 };
 
 /* "MD5", "SHA-256-sess", ...; NULL or "" parses as MD5 (RFC 7616 §3.3). */
-const char	*digest_alg_name(enum digest_alg);
-enum digest_alg	 digest_alg_parse(const char *);
+const char	*sc_digest_alg_name(enum digest_alg);
+enum digest_alg	 sc_digest_alg_parse(const char *);
 
 /*
  * The RFC 7616 §3.4.1 response for qop "auth" (or no qop when qop is NULL
  * or "").  Writes lowercase hex into out (outlen >= 129).  Returns 0, or -1
  * for an unsupported algorithm or a short buffer.
  */
-int	 digest_response(enum digest_alg alg, const char *user,
+int	 sc_digest_response(enum digest_alg alg, const char *user,
 	    const char *realm, const char *password, const char *method,
 	    const char *uri, const char *nonce, const char *nc,
 	    const char *cnonce, const char *qop, char *out, size_t outlen);
 
 struct digest;
 
-struct digest	*digest_new(void);
-void		 digest_free(struct digest *);
+struct digest	*sc_digest_new(void);
+void		 sc_digest_free(struct digest *);
 
 /*
  * Reads the WWW-Authenticate and Proxy-Authenticate challenges of a 401/407
  * response, in order, and keeps the first Digest challenge whose algorithm
  * is supported.  Returns 0, or -1 with a reason in err when there is none.
  */
-int	 digest_challenge(struct digest *, const sip_t *resp,
+int	 sc_digest_challenge(struct digest *, const sip_t *resp,
 	    char *err, size_t errlen);
 
 /*
  * Adds the matching Authorization or Proxy-Authorization header to req for
  * the request line method/uri.  Returns 0, or -1 with a reason in err.
  */
-int	 digest_authorize(struct digest *, msg_t *req, sip_t *reqsip,
+int	 sc_digest_authorize(struct digest *, msg_t *req, sip_t *reqsip,
 	    const char *user, const char *password, const char *method,
 	    const char *uri, char *err, size_t errlen);
 
 /* The chosen algorithm's name, or NULL before a challenge was taken. */
-const char	*digest_algorithm(const struct digest *);
+const char	*sc_digest_algorithm(const struct digest *);
 
 #endif /* SC_DIGEST_H */

@@ -40,7 +40,7 @@ dns_io(evutil_socket_t fd, short what, void *arg)
 	ares_process_fd(d->channel,
 	    (what & EV_READ) ? (ares_socket_t)fd : ARES_SOCKET_BAD,
 	    (what & EV_WRITE) ? (ares_socket_t)fd : ARES_SOCKET_BAD);
-	dns_kick(d);
+	sc_dns_kick(d);
 }
 
 static void
@@ -50,7 +50,7 @@ dns_tick(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd; (void)what;
 	ares_process_fd(d->channel, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
-	dns_kick(d);
+	sc_dns_kick(d);
 }
 
 static void
@@ -86,7 +86,7 @@ dns_sock_state(void *arg, ares_socket_t fd, int readable, int writable)
 }
 
 void
-dns_kick(struct dns *d)
+sc_dns_kick(struct dns *d)
 {
 	struct timeval tv, *tvp;
 
@@ -97,7 +97,7 @@ dns_kick(struct dns *d)
 }
 
 struct dns *
-dns_new(struct event_base *base, const char *servers, double timeout,
+sc_dns_new(struct event_base *base, const char *servers, double timeout,
     char *err, size_t errlen)
 {
 	struct dns		*d;
@@ -147,12 +147,12 @@ dns_new(struct event_base *base, const char *servers, double timeout,
 	}
 	return d;
 fail:
-	dns_free(d);
+	sc_dns_free(d);
 	return NULL;
 }
 
 void
-dns_free(struct dns *d)
+sc_dns_free(struct dns *d)
 {
 	int i;
 
@@ -171,7 +171,7 @@ dns_free(struct dns *d)
 }
 
 ares_channel
-dns_channel(struct dns *d)
+sc_dns_channel(struct dns *d)
 {
 	return d->channel;
 }

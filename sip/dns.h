@@ -13,12 +13,12 @@ struct dns;
  * servers: "ip[:port],..." or NULL for the system configuration.
  * timeout: seconds per try.  NULL with a reason in err.
  */
-struct dns	*dns_new(struct event_base *, const char *servers,
+struct dns	*sc_dns_new(struct event_base *, const char *servers,
 		    double timeout, char *err, size_t errlen);
-void		 dns_free(struct dns *);
-ares_channel	 dns_channel(struct dns *);
+void		 sc_dns_free(struct dns *);
+ares_channel	 sc_dns_channel(struct dns *);
 
 /* Re-arms the retransmission timer; call after starting queries. */
-void		 dns_kick(struct dns *);
+void		 sc_dns_kick(struct dns *);
 
 #endif /* SC_DNS_H */

@@ -41,7 +41,7 @@ struct flow {
 	struct event		*connect_ev;
 	struct bufferevent	*bev;
 	int			 tls_up;
-	int			 broken;	/* flow_break() was called */
+	int			 broken;	/* sc_flow_break() was called */
 	SSL_SESSION		**resume;	/* session slot, or NULL */
 	struct sockaddr_storage	 source;
 	socklen_t		 sourcelen;
@@ -52,7 +52,7 @@ struct flow {
 static void	flow_destroy(struct flow *);
 
 struct flow *
-flow_new(struct event_base *base, SSL_CTX *ctx, const char *sni,
+sc_flow_new(struct event_base *base, SSL_CTX *ctx, const char *sni,
     size_t maxmsg, const struct flow_cbs *cbs, void *arg)
 {
 	struct flow *fl;
@@ -66,7 +66,7 @@ flow_new(struct event_base *base, SSL_CTX *ctx, const char *sni,
 	fl->arg = arg;
 	if (sni != NULL && (fl->sni = strdup(sni)) == NULL)
 		goto fail;
-	if ((fl->framer = framer_new(maxmsg)) == NULL)
+	if ((fl->framer = sc_framer_new(maxmsg)) == NULL)
 		goto fail;
 	return fl;
 fail:
@@ -85,13 +85,13 @@ flow_destroy(struct flow *fl)
 		bufferevent_free(fl->bev);	/* closes fd, frees SSL */
 	else if (fl->fd != -1)
 		close(fl->fd);
-	framer_free(fl->framer);
+	sc_framer_free(fl->framer);
 	free(fl->sni);
 	free(fl);
 }
 
 void
-flow_free(struct flow *fl)
+sc_flow_free(struct flow *fl)
 {
 	if (fl == NULL)
 		return;
@@ -148,7 +148,7 @@ flow_readcb(struct bufferevent *bev, void *arg)
 		if (len == 0)
 			return;
 		p = (const char *)evbuffer_pullup(in, -1);
-		st = framer_parse(fl->framer, p, len, &used, &m);
+		st = sc_framer_parse(fl->framer, p, len, &used, &m);
 		evbuffer_drain(in, used);
 		switch (st) {
 		case FRAMER_MSG:
@@ -164,7 +164,8 @@ flow_readcb(struct bufferevent *bev, void *arg)
 			}
 			break;
 		case FRAMER_ERROR:
-			flow_fail(fl, SC_SIP_MALFORMED, framer_error(fl->framer));
+			flow_fail(fl, SC_SIP_MALFORMED,
+			    sc_framer_error(fl->framer));
 			return;
 		case FRAMER_MORE:
 			return;
@@ -288,8 +289,9 @@ flow_connected(evutil_socket_t fd, short what, void *arg)
 	if (!flow_alive(fl))
 		return;
 
-	if ((ssl = tlsctx_ssl_new(fl->ctx, fl->sni)) == NULL ||
-	    (fl->resume != NULL && tlsctx_ssl_resume(ssl, fl->resume) == -1)) {
+	if ((ssl = sc_tlsctx_ssl_new(fl->ctx, fl->sni)) == NULL ||
+	    (fl->resume != NULL &&
+	    sc_tlsctx_ssl_resume(ssl, fl->resume) == -1)) {
 		SSL_free(ssl);
 		flow_fail(fl, SC_INTERNAL_ERROR, "cannot create an SSL object");
 		return;
@@ -309,7 +311,7 @@ flow_connected(evutil_socket_t fd, short what, void *arg)
 }
 
 int
-flow_connect(struct flow *fl, const struct sockaddr *sa, socklen_t salen,
+sc_flow_connect(struct flow *fl, const struct sockaddr *sa, socklen_t salen,
     enum sc_verdict *v, char *why, size_t whylen)
 {
 	int one = 1;
@@ -350,13 +352,13 @@ flow_connect(struct flow *fl, const struct sockaddr *sa, socklen_t salen,
 }
 
 void
-flow_resume(struct flow *fl, SSL_SESSION **slot)
+sc_flow_resume(struct flow *fl, SSL_SESSION **slot)
 {
 	fl->resume = slot;
 }
 
 void
-flow_source(struct flow *fl, const struct sockaddr *sa, socklen_t len)
+sc_flow_source(struct flow *fl, const struct sockaddr *sa, socklen_t len)
 {
 	if (sa == NULL || len > sizeof(fl->source)) {
 		fl->sourcelen = 0;
@@ -367,7 +369,7 @@ flow_source(struct flow *fl, const struct sockaddr *sa, socklen_t len)
 }
 
 void
-flow_break(struct flow *fl, enum sc_break_how how)
+sc_flow_break(struct flow *fl, enum sc_break_how how)
 {
 	struct linger	 lg = { 1, 0 };
 	SSL		*ssl;
@@ -401,7 +403,7 @@ flow_break(struct flow *fl, enum sc_break_how how)
 }
 
 int
-flow_send(struct flow *fl, const char *buf, size_t len)
+sc_flow_send(struct flow *fl, const char *buf, size_t len)
 {
 	if (fl->bev == NULL || !fl->tls_up || fl->doomed || fl->broken)
 		return -1;
@@ -409,13 +411,13 @@ flow_send(struct flow *fl, const char *buf, size_t len)
 }
 
 SSL *
-flow_ssl(struct flow *fl)
+sc_flow_ssl(struct flow *fl)
 {
 	return fl->bev != NULL ? bufferevent_openssl_get_ssl(fl->bev) : NULL;
 }
 
 int
-flow_local(struct flow *fl, char *ip, size_t iplen, unsigned *port)
+sc_flow_local(struct flow *fl, char *ip, size_t iplen, unsigned *port)
 {
 	struct sockaddr_storage	ss;
 	socklen_t		len = sizeof(ss);

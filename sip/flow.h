@@ -17,7 +17,7 @@ struct event_base;
 struct flow;
 
 /*
- * Callbacks run from the event loop.  They may call flow_free() on the
+ * Callbacks run from the event loop.  They may call sc_flow_free() on the
  * flow; the flow notices and stops touching itself.
  */
 struct flow_cbs {
@@ -29,37 +29,38 @@ struct flow_cbs {
 	void	(*on_error)(enum sc_verdict v, const char *why, void *arg);
 };
 
-struct flow	*flow_new(struct event_base *, SSL_CTX *, const char *sni,
+struct flow	*sc_flow_new(struct event_base *, SSL_CTX *, const char *sni,
 		    size_t maxmsg, const struct flow_cbs *, void *arg);
 
 /* Starts connecting; 0, or -1 with the failure already in *v and why. */
-int		 flow_connect(struct flow *, const struct sockaddr *, socklen_t,
-		    enum sc_verdict *v, char *why, size_t whylen);
+int		 sc_flow_connect(struct flow *, const struct sockaddr *,
+		    socklen_t, enum sc_verdict *v, char *why, size_t whylen);
 
 /*
- * Offer and keep TLS sessions in *slot (see tlsctx_ssl_resume); call
- * before flow_connect().  *slot outlives the flow.
+ * Offer and keep TLS sessions in *slot (see sc_tlsctx_ssl_resume); call
+ * before sc_flow_connect().  *slot outlives the flow.
  */
-void		 flow_resume(struct flow *, SSL_SESSION **slot);
+void		 sc_flow_resume(struct flow *, SSL_SESSION **slot);
 
 /* Binds the socket to a local address before connecting (NULL: any). */
-void		 flow_source(struct flow *, const struct sockaddr *, socklen_t);
+void		 sc_flow_source(struct flow *, const struct sockaddr *,
+		    socklen_t);
 
-int		 flow_send(struct flow *, const char *, size_t);
+int		 sc_flow_send(struct flow *, const char *, size_t);
 
 /*
  * Ends the connection the way a broken network or peer would: a TCP
  * reset, a TLS close_notify then FIN, or a silent drop where the
  * connection is just no longer used (the descriptor stays open until
- * flow_free, as a dead NAT binding would leave it).  No callback follows.
+ * sc_flow_free, as a dead NAT binding would leave it).  No callback follows.
  */
-void		 flow_break(struct flow *, enum sc_break_how);
-SSL		*flow_ssl(struct flow *);
+void		 sc_flow_break(struct flow *, enum sc_break_how);
+SSL		*sc_flow_ssl(struct flow *);
 
 /* Local address for Via and Contact: "ip" and port. */
-int		 flow_local(struct flow *, char *ip, size_t iplen,
+int		 sc_flow_local(struct flow *, char *ip, size_t iplen,
 		    unsigned *port);
 
-void		 flow_free(struct flow *);
+void		 sc_flow_free(struct flow *);
 
 #endif /* SC_FLOW_H */

@@ -31,7 +31,7 @@ struct framer {
 };
 
 struct framer *
-framer_new(size_t maxsize)
+sc_framer_new(size_t maxsize)
 {
 	struct framer *fr;
 
@@ -42,7 +42,7 @@ framer_new(size_t maxsize)
 }
 
 void
-framer_free(struct framer *fr)
+sc_framer_free(struct framer *fr)
 {
 	if (fr == NULL)
 		return;
@@ -52,13 +52,13 @@ framer_free(struct framer *fr)
 }
 
 const char *
-framer_error(const struct framer *fr)
+sc_framer_error(const struct framer *fr)
 {
 	return fr->error;
 }
 
 size_t
-framer_pending(const struct framer *fr)
+sc_framer_pending(const struct framer *fr)
 {
 	return fr->fed;
 }
@@ -143,36 +143,95 @@ framer_in_headers(msg_t *msg)
 	return sip == NULL || sip->sip_separator == NULL;
 }
 
-enum framer_status
-framer_parse(struct framer *fr, const char *buf, size_t len, size_t *used,
-    msg_t **out)
+/*
+ * At a message boundary a CRLF is an RFC 5626 pong, not a message.
+ * Returns 1 with *st set when buf starts with a pong (or may: a lone CR),
+ * 0 when it starts a message.
+ */
+static int
+framer_pong(struct framer *fr, const char *buf, size_t len, size_t *used,
+    enum framer_status *st)
+{
+	if (len == 0) {
+		*st = FRAMER_MORE;
+		return 1;
+	}
+	if (buf[0] != '\r' && buf[0] != '\n')
+		return 0;
+	if (buf[0] == '\n') {
+		*used = 1;
+		*st = FRAMER_PONG;
+	} else if (len < 2)
+		*st = FRAMER_MORE;
+	else if (buf[1] != '\n')
+		*st = framer_fail(fr, "stray CR between SIP messages");
+	else {
+		*used = 2;
+		*st = FRAMER_PONG;
+	}
+	return 1;
+}
+
+/*
+ * Sofia has not found the message's end in what it holds: feed more,
+ * unless the message can never end well.
+ */
+static enum framer_status
+framer_unfinished(struct framer *fr, size_t take, size_t *used)
+{
+	sip_t *sip = sip_object(fr->msg);
+
+	/* Sofia would read a body without length until EOF. */
+	if (sip != NULL && sip->sip_separator != NULL &&
+	    sip->sip_content_length == NULL)
+		return framer_fail(fr,
+		    "SIP message without Content-Length on a stream");
+	if (fr->fed > fr->maxsize)
+		return framer_too_big(fr);
+	*used = take;
+	return FRAMER_MORE;
+}
+
+/*
+ * The message is complete: give back the bytes Sofia moved to its
+ * successor, validate it and hand it over.
+ */
+static enum framer_status
+framer_complete(struct framer *fr, size_t take, size_t *used, msg_t **out)
 {
 	msg_t		*next;
 	const char	*why;
-	size_t		 take, left;
-	int		 rc;
+	size_t		 left = 0;
+
+	if ((next = msg_next(fr->msg)) != NULL) {
+		left = msg_buf_committed(next);
+		msg_destroy(next);
+	}
+	if (left > take)
+		return framer_fail(fr, "internal framing error");
+	*used = take - left;
+
+	if ((why = framer_validate(fr->msg)) != NULL)
+		return framer_fail(fr, why);
+
+	*out = fr->msg;
+	fr->msg = NULL;
+	fr->fed = 0;
+	return FRAMER_MSG;
+}
+
+enum framer_status
+sc_framer_parse(struct framer *fr, const char *buf, size_t len, size_t *used,
+    msg_t **out)
+{
+	enum framer_status	 st;
+	size_t			 take;
+	int			 rc;
 
 	*used = 0;
 	*out = NULL;
-
-	/* At a message boundary a CRLF is an RFC 5626 pong, not a message. */
-	if (fr->fed == 0) {
-		if (len == 0)
-			return FRAMER_MORE;
-		if (buf[0] == '\r' || buf[0] == '\n') {
-			if (buf[0] == '\n') {
-				*used = 1;
-				return FRAMER_PONG;
-			}
-			if (len < 2)
-				return FRAMER_MORE;
-			if (buf[1] != '\n')
-				return framer_fail(fr,
-				    "stray CR between SIP messages");
-			*used = 2;
-			return FRAMER_PONG;
-		}
-	}
+	if (fr->fed == 0 && framer_pong(fr, buf, len, used, &st))
+		return st;
 	if (len == 0)
 		return FRAMER_MORE;
 
@@ -212,35 +271,7 @@ framer_parse(struct framer *fr, const char *buf, size_t len, size_t *used,
 			return framer_too_big(fr);
 		return framer_fail(fr, "unparseable SIP message");
 	}
-	if (rc == 0) {
-		sip_t *sip = sip_object(fr->msg);
-
-		/* Sofia would read a body without length until EOF. */
-		if (sip != NULL && sip->sip_separator != NULL &&
-		    sip->sip_content_length == NULL)
-			return framer_fail(fr,
-			    "SIP message without Content-Length on a stream");
-		if (fr->fed > fr->maxsize)
-			return framer_too_big(fr);
-		*used = take;
-		return FRAMER_MORE;
-	}
-
-	/* Complete: give back what Sofia moved to the successor. */
-	left = 0;
-	if ((next = msg_next(fr->msg)) != NULL) {
-		left = msg_buf_committed(next);
-		msg_destroy(next);
-	}
-	if (left > take)
-		return framer_fail(fr, "internal framing error");
-	*used = take - left;
-
-	if ((why = framer_validate(fr->msg)) != NULL)
-		return framer_fail(fr, why);
-
-	*out = fr->msg;
-	fr->msg = NULL;
-	fr->fed = 0;
-	return FRAMER_MSG;
+	if (rc == 0)
+		return framer_unfinished(fr, take, used);
+	return framer_complete(fr, take, used, out);
 }

@@ -13,13 +13,13 @@ enum framer_status {
 	FRAMER_MORE = 0,	/* every byte taken; feed more */
 	FRAMER_MSG,		/* *out holds a complete message */
 	FRAMER_PONG,		/* a CRLF keep-alive pong was taken */
-	FRAMER_ERROR		/* the stream is unusable: framer_error() */
+	FRAMER_ERROR		/* the stream is unusable: sc_framer_error() */
 };
 
 struct framer;
 
-struct framer	*framer_new(size_t maxsize);
-void		 framer_free(struct framer *);
+struct framer	*sc_framer_new(size_t maxsize);
+void		 sc_framer_free(struct framer *);
 
 /*
  * Parses from buf[0..len) and sets *used to the bytes taken.  Bytes not
@@ -27,12 +27,12 @@ void		 framer_free(struct framer *);
  * A returned message belongs to the caller (msg_destroy()).  After
  * FRAMER_ERROR the framer must not be fed again.
  */
-enum framer_status framer_parse(struct framer *, const char *buf, size_t len,
+enum framer_status sc_framer_parse(struct framer *, const char *buf, size_t len,
 		    size_t *used, msg_t **out);
 
-const char	*framer_error(const struct framer *);
+const char	*sc_framer_error(const struct framer *);
 
 /* Bytes of a message received so far but not yet complete. */
-size_t		 framer_pending(const struct framer *);
+size_t		 sc_framer_pending(const struct framer *);
 
 #endif /* SC_FRAMER_H */

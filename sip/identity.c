@@ -29,7 +29,7 @@ identity_record(struct sc_certreport *r, const char *name, size_t len,
 	if ((v = realloc(r->checked, (r->nchecked + 1) * sizeof(*v))) == NULL)
 		return -1;
 	r->checked = v;
-	if ((v[r->nchecked].name = util_printable(name, len)) == NULL)
+	if ((v[r->nchecked].name = sc_util_printable(name, len)) == NULL)
 		return -1;
 	v[r->nchecked].source = source;
 	r->nchecked++;
@@ -82,14 +82,14 @@ identity_match(struct sc_certreport *r, const char *name, size_t len,
 }
 
 int
-identity_check(X509 *x, const char *domain, struct sc_certreport *r)
+sc_identity_check(X509 *x, const char *domain, struct sc_certreport *r)
 {
 	GENERAL_NAMES	*gens;
 	int		 i, n, nuri = 0, hit = 0, rc = 0;
 	const char	*s, *host;
 	size_t		 len, hostlen;
 
-	identity_clear(r);
+	sc_identity_clear(r);
 	gens = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
 	n = gens != NULL ? sk_GENERAL_NAME_num(gens) : 0;
 
@@ -151,7 +151,7 @@ identity_check(X509 *x, const char *domain, struct sc_certreport *r)
 }
 
 void
-identity_clear(struct sc_certreport *r)
+sc_identity_clear(struct sc_certreport *r)
 {
 	size_t i;
 

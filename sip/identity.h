@@ -16,8 +16,8 @@
  * at in r->checked and the match in r->identity/identity_source.
  * Returns 1 on a match, 0 on none, -1 on allocation failure.
  */
-int	 identity_check(X509 *, const char *domain, struct sc_certreport *r);
+int	 sc_identity_check(X509 *, const char *domain, struct sc_certreport *r);
 
-void	 identity_clear(struct sc_certreport *);
+void	 sc_identity_clear(struct sc_certreport *);
 
 #endif /* SC_IDENTITY_H */

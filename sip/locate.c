@@ -92,7 +92,7 @@ locate_finish_cb(evutil_socket_t fd, short what, void *arg)
 	struct sc_locate *l = arg;
 
 	(void)fd; (void)what;
-	l->cb(l->verdict, l->why, l->fe, l->nfe, clock_now() - l->t_start,
+	l->cb(l->verdict, l->why, l->fe, l->nfe, sc_clock_now() - l->t_start,
 	    l->arg);
 }
 
@@ -156,7 +156,7 @@ locate_add(struct sc_locate *l, const struct locate_host *h, int family,
 	f->port = h->port;
 	f->family = family == AF_INET6 ? 6 : 4;
 	f->ttl = ttl;
-	f->dns_seconds = clock_now() - l->t_start;
+	f->dns_seconds = sc_clock_now() - l->t_start;
 	f->has_srv = h->has_srv;
 	if (h->has_srv) {
 		snprintf(f->srv_target, sizeof(f->srv_target), "%s", h->name);
@@ -276,7 +276,7 @@ locate_hosts_file(struct sc_locate *l, const struct locate_host *h)
 
 	for (i = 0; i < 2; i++) {
 		he = NULL;
-		if (ares_gethostbyname_file(dns_channel(l->dns), h->name,
+		if (ares_gethostbyname_file(sc_dns_channel(l->dns), h->name,
 		    fams[i], &he) != ARES_SUCCESS || he == NULL)
 			continue;
 		for (j = 0; he->h_addr_list[j] != NULL; j++, found++)
@@ -300,7 +300,7 @@ locate_query(struct sc_locate *l, size_t host, int aaaa)
 	q->host = host;
 	q->aaaa = aaaa;
 	l->pending++;
-	ares_query(dns_channel(l->dns), l->hosts[host].name, ns_c_in,
+	ares_query(sc_dns_channel(l->dns), l->hosts[host].name, ns_c_in,
 	    aaaa ? ns_t_aaaa : ns_t_a, locate_addr_answer, q);
 }
 
@@ -316,7 +316,7 @@ locate_addresses(struct sc_locate *l)
 		locate_query(l, i, 0);
 		locate_query(l, i, 1);
 	}
-	dns_kick(l->dns);
+	sc_dns_kick(l->dns);
 	if (--l->pending == 0)
 		locate_conclude(l);
 }
@@ -389,9 +389,9 @@ locate_srv(struct sc_locate *l, char names[][256], size_t n)
 
 	l->pending = (int)n;
 	for (i = 0; i < n; i++)
-		ares_query(dns_channel(l->dns), names[i], ns_c_in, ns_t_srv,
+		ares_query(sc_dns_channel(l->dns), names[i], ns_c_in, ns_t_srv,
 		    locate_srv_answer, l);
-	dns_kick(l->dns);
+	sc_dns_kick(l->dns);
 }
 
 static int
@@ -474,7 +474,7 @@ locate_timeout(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	snprintf(why, sizeof(why), "no DNS answer locating %s within %.1f s",
-	    l->name, clock_now() - l->t_start);
+	    l->name, sc_clock_now() - l->t_start);
 	locate_done(l, SC_DNS_TIMEOUT, why);
 }
 
@@ -496,7 +496,7 @@ sc_locate_start(struct event_base *base, const struct sc_locate_opts *o,
 	l->cb = cb;
 	l->arg = arg;
 	l->port = o->port != 0 ? o->port : 5061;
-	l->t_start = clock_now();
+	l->t_start = sc_clock_now();
 	l->use_hosts = o->dns_servers == NULL;
 	if ((l->name = strdup(o->name)) == NULL ||
 	    (l->timer = evtimer_new(base, locate_timeout, l)) == NULL ||
@@ -505,7 +505,7 @@ sc_locate_start(struct event_base *base, const struct sc_locate_opts *o,
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
-	tv = clock_tv(timeout);
+	tv = sc_clock_tv(timeout);
 	event_add(l->timer, &tv);
 	locate_host_self(l);
 
@@ -521,7 +521,7 @@ sc_locate_start(struct event_base *base, const struct sc_locate_opts *o,
 		locate_done(l, SC_OK, NULL);
 		return l;
 	}
-	if ((l->dns = dns_new(base, o->dns_servers, timeout, err, errlen)) ==
+	if ((l->dns = sc_dns_new(base, o->dns_servers, timeout, err, errlen)) ==
 	    NULL)
 		goto fail;
 	if (o->explicit) {
@@ -529,9 +529,9 @@ sc_locate_start(struct event_base *base, const struct sc_locate_opts *o,
 		return l;
 	}
 	l->nhosts = 0;
-	ares_query(dns_channel(l->dns), l->name, ns_c_in, ns_t_naptr,
+	ares_query(sc_dns_channel(l->dns), l->name, ns_c_in, ns_t_naptr,
 	    locate_naptr_answer, l);
-	dns_kick(l->dns);
+	sc_dns_kick(l->dns);
 	return l;
 fail:
 	sc_locate_free(l);
@@ -543,7 +543,7 @@ sc_locate_free(struct sc_locate *l)
 {
 	if (l == NULL)
 		return;
-	dns_free(l->dns);	/* cancels queries: callbacks free their q */
+	sc_dns_free(l->dns);	/* cancels queries: callbacks free their q */
 	if (l->timer != NULL)
 		event_free(l->timer);
 	if (l->finish != NULL)

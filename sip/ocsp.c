@@ -39,7 +39,7 @@ ocsp_issuer(SSL *ssl, X509 *leaf)
 }
 
 void
-ocsp_evaluate(SSL *ssl, struct sc_ocsp *o)
+sc_ocsp_evaluate(SSL *ssl, struct sc_ocsp *o)
 {
 	const unsigned char	*der = NULL;
 	long			 len;
@@ -97,9 +97,9 @@ ocsp_evaluate(SSL *ssl, struct sc_ocsp *o)
 	}
 	o->status = status == V_OCSP_CERTSTATUS_GOOD ? "good" :
 	    status == V_OCSP_CERTSTATUS_REVOKED ? "revoked" : "unknown";
-	o->this_update = certinfo_time(thisupd);
-	o->next_update = certinfo_time(nextupd);
-	o->revoked_at = certinfo_time(rev);
+	o->this_update = sc_certinfo_time(thisupd);
+	o->next_update = sc_certinfo_time(nextupd);
+	o->revoked_at = sc_certinfo_time(rev);
 	if (o->verified && !OCSP_check_validity(thisupd, nextupd,
 	    OCSP_CLOCK_SKEW, -1)) {
 		snprintf(o->error, sizeof(o->error),

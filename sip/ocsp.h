@@ -14,6 +14,6 @@
  * leaf, its validity window, and whether it verifies against the issuer.
  * A garbage staple is reported in o->error, never fatal.
  */
-void	 ocsp_evaluate(SSL *, struct sc_ocsp *o);
+void	 sc_ocsp_evaluate(SSL *, struct sc_ocsp *o);
 
 #endif /* SC_OCSP_H */

@@ -32,33 +32,6 @@ struct sc_probe {
 	struct sc_result	 res;
 };
 
-void *
-sc_tls_ctx_new(const char *ca_file, int tls_min, int tls_max, char *err,
-    size_t errlen)
-{
-	return tlsctx_new(ca_file, tls_min, tls_max, err, errlen);
-}
-
-void *
-sc_tls_ctx_ref(void *ctx)
-{
-	if (ctx != NULL)
-		SSL_CTX_up_ref(ctx);
-	return ctx;
-}
-
-void
-sc_tls_ctx_free(void *ctx)
-{
-	SSL_CTX_free(ctx);
-}
-
-int
-sc_tls_parse_version(const char *s)
-{
-	return tlsctx_parse_version(s);
-}
-
 static void
 probe_on_step(const struct sc_step_event *ev, void *arg)
 {
@@ -151,8 +124,8 @@ sc_probe_start(struct event_base *base, const struct sc_probe_opts *o,
 	p->scenario.nsteps = n;
 
 	if (o->tls_ctx == NULL) {
-		p->own_ctx = tlsctx_new(o->ca_file, o->tls_min, o->tls_max, err,
-		    sizeof(err));
+		p->own_ctx = sc_tlsctx_new(o->ca_file, o->tls_min, o->tls_max,
+		    err, sizeof(err));
 		if (p->own_ctx == NULL) {
 			p->res.verdict = SC_INTERNAL_ERROR;
 			snprintf(p->res.error, sizeof(p->res.error), "%s", err);

@@ -59,14 +59,14 @@ reg_strdup(const char *s)
 }
 
 struct reg *
-reg_new(const struct reg_params *p)
+sc_reg_new(const struct reg_params *p)
 {
 	struct reg	*r;
 	char		 host[80];
 
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		goto fail;
-	util_host_uri(p->local_ip, host, sizeof(host));
+	sc_util_host_uri(p->local_ip, host, sizeof(host));
 	r->domain = reg_strdup(p->domain);
 	r->user = reg_strdup(p->user != NULL ? p->user : "sipcanary");
 	r->password = reg_strdup(p->password != NULL ? p->password : "");
@@ -80,22 +80,22 @@ reg_new(const struct reg_params *p)
 	if (r->domain == NULL || r->user == NULL || r->password == NULL ||
 	    r->local_host == NULL || r->user_agent == NULL)
 		goto fail;
-	if ((r->digest = digest_new()) == NULL)
+	if ((r->digest = sc_digest_new()) == NULL)
 		goto fail;
-	util_token(r->call_id, sizeof(r->call_id), 32);
-	util_token(r->from_tag, sizeof(r->from_tag), 16);
+	sc_util_token(r->call_id, sizeof(r->call_id), 32);
+	sc_util_token(r->from_tag, sizeof(r->from_tag), 16);
 	return r;
 fail:
-	reg_free(r);
+	sc_reg_free(r);
 	return NULL;
 }
 
 void
-reg_free(struct reg *r)
+sc_reg_free(struct reg *r)
 {
 	if (r == NULL)
 		return;
-	digest_free(r->digest);
+	sc_digest_free(r->digest);
 	free(r->domain);
 	free(r->user);
 	if (r->password != NULL) {
@@ -109,61 +109,100 @@ reg_free(struct reg *r)
 }
 
 /* Builds method (REGISTER or OPTIONS) for the binding's AOR. */
+/* The header values of a request: a new branch, the next CSeq. */
+struct reg_lines {
+	char	 ruri[300], rline[340], via[200], aor[600], contact[400];
+	char	 cseq[40], exp[16];
+};
+
+static void
+reg_lines(struct reg *r, const char *mname, unsigned expires,
+    struct reg_lines *l)
+{
+	char	tok[24];
+
+	r->cseq++;
+	sc_util_token(tok, sizeof(tok), 20);
+	snprintf(r->branch, sizeof(r->branch), "z9hG4bK%s", tok);
+	snprintf(l->ruri, sizeof(l->ruri), "sips:%s", r->domain);
+	snprintf(l->rline, sizeof(l->rline), "%s %s SIP/2.0", mname, l->ruri);
+	snprintf(l->via, sizeof(l->via), "SIP/2.0/TLS %s:%u;branch=%s;rport",
+	    r->local_host, r->local_port, r->branch);
+	snprintf(l->aor, sizeof(l->aor), "<sips:%s@%s>", r->user, r->domain);
+	if (r->contact_token != NULL)
+		snprintf(l->contact, sizeof(l->contact),
+		    "<sip:%s@%s;transport=tls;sc=%s>", r->user, r->local_host,
+		    r->contact_token);
+	else
+		snprintf(l->contact, sizeof(l->contact),
+		    "<sip:%s@%s:%u;transport=tls>", r->user, r->local_host,
+		    r->local_port);
+	if (r->star)
+		snprintf(l->contact, sizeof(l->contact), "*");
+	snprintf(l->cseq, sizeof(l->cseq), "%u %s", r->cseq, mname);
+	snprintf(l->exp, sizeof(l->exp), "%u", expires);
+}
+
+/*
+ * The finished message as a string of *len bytes that the caller frees,
+ * and a copy with credentials redacted when asked.  NULL when out of
+ * memory.
+ */
+static char *
+reg_serialize(msg_t *msg, sip_t *sip, size_t *len, char **redacted)
+{
+	char	*wire, *s;
+	size_t	 n;
+
+	if (sip_complete_message(msg) < 0 ||
+	    msg_serialize(msg, (msg_pub_t *)sip) < 0 ||
+	    (s = msg_as_string(msg_home(msg), msg, NULL, 0, &n)) == NULL)
+		return NULL;
+	if ((wire = malloc(n + 1)) == NULL)
+		return NULL;
+	memcpy(wire, s, n + 1);
+	*len = n;
+	if (redacted != NULL &&
+	    (*redacted = sc_util_redact_auth(wire, n)) == NULL) {
+		free(wire);
+		return NULL;
+	}
+	return wire;
+}
+
 static char *
 reg_request(struct reg *r, sip_method_t method, unsigned expires,
     size_t *len, char **redacted, char *err, size_t errlen)
 {
-	msg_t		*msg = NULL;
-	sip_t		*sip;
-	char		*wire = NULL, *s;
-	char		 ruri[300], rline[340], via[200], aor[600], contact[400];
-	char		 cseq[40], exp[16], tok[24];
-	size_t		 n;
-
-	const char	*mname = method == sip_method_options ? "OPTIONS" :
-			    "REGISTER";
+	msg_t			*msg = NULL;
+	sip_t			*sip;
+	char			*wire;
+	struct reg_lines	 l;
+	const char		*mname = method == sip_method_options ?
+				    "OPTIONS" : "REGISTER";
 
 	if (redacted != NULL)
 		*redacted = NULL;
 	if (method == sip_method_register)
 		r->expires = expires;
-
 	r->method = method;
-	r->cseq++;
-	util_token(tok, sizeof(tok), 20);
-	snprintf(r->branch, sizeof(r->branch), "z9hG4bK%s", tok);
-	snprintf(ruri, sizeof(ruri), "sips:%s", r->domain);
-	snprintf(rline, sizeof(rline), "%s %s SIP/2.0", mname, ruri);
-	snprintf(via, sizeof(via), "SIP/2.0/TLS %s:%u;branch=%s;rport",
-	    r->local_host, r->local_port, r->branch);
-	snprintf(aor, sizeof(aor), "<sips:%s@%s>", r->user, r->domain);
-	if (r->contact_token != NULL)
-		snprintf(contact, sizeof(contact),
-		    "<sip:%s@%s;transport=tls;sc=%s>", r->user, r->local_host,
-		    r->contact_token);
-	else
-		snprintf(contact, sizeof(contact),
-		    "<sip:%s@%s:%u;transport=tls>", r->user, r->local_host,
-		    r->local_port);
-	if (r->star)
-		snprintf(contact, sizeof(contact), "*");
-	snprintf(cseq, sizeof(cseq), "%u %s", r->cseq, mname);
-	snprintf(exp, sizeof(exp), "%u", expires);
+	reg_lines(r, mname, expires, &l);
 
 	if ((msg = msg_create(sip_default_mclass(), 0)) == NULL)
 		goto nomem;
 	sip = sip_object(msg);
 	if (sip_add_tl(msg, sip,
-	    SIPTAG_REQUEST_STR(rline),
-	    SIPTAG_VIA_STR(via),
+	    SIPTAG_REQUEST_STR(l.rline),
+	    SIPTAG_VIA_STR(l.via),
 	    SIPTAG_MAX_FORWARDS_STR("70"),
-	    SIPTAG_FROM_STR(aor),
-	    SIPTAG_TO_STR(aor),
+	    SIPTAG_FROM_STR(l.aor),
+	    SIPTAG_TO_STR(l.aor),
 	    SIPTAG_CALL_ID_STR(r->call_id),
-	    SIPTAG_CSEQ_STR(cseq),
+	    SIPTAG_CSEQ_STR(l.cseq),
 	    SIPTAG_USER_AGENT_STR(r->user_agent),
-	    TAG_IF(method == sip_method_register, SIPTAG_CONTACT_STR(contact)),
-	    TAG_IF(method == sip_method_register, SIPTAG_EXPIRES_STR(exp)),
+	    TAG_IF(method == sip_method_register,
+	    SIPTAG_CONTACT_STR(l.contact)),
+	    TAG_IF(method == sip_method_register, SIPTAG_EXPIRES_STR(l.exp)),
 	    TAG_END()) < 0)
 		goto nomem;
 	/* sip_add_tl() does not say which tag failed; check what we need. */
@@ -177,33 +216,24 @@ reg_request(struct reg *r, sip_method_t method, unsigned expires,
 	sip_from_tag(msg_home(msg), sip->sip_from, r->from_tag);
 	r->sent_credentials = 0;
 	if (r->have_challenge) {
-		if (digest_authorize(r->digest, msg, sip, r->user, r->password,
-		    mname, ruri, err, errlen) == -1)
+		if (sc_digest_authorize(r->digest, msg, sip, r->user,
+		    r->password, mname, l.ruri, err, errlen) == -1)
 			goto fail;
 		r->sent_credentials = 1;
 	}
-	if (sip_complete_message(msg) < 0 ||
-	    msg_serialize(msg, (msg_pub_t *)sip) < 0 ||
-	    (s = msg_as_string(msg_home(msg), msg, NULL, 0, &n)) == NULL)
-		goto nomem;
-	if ((wire = malloc(n + 1)) == NULL)
-		goto nomem;
-	memcpy(wire, s, n + 1);
-	*len = n;
-	if (redacted != NULL && (*redacted = util_redact_auth(wire, n)) == NULL)
+	if ((wire = reg_serialize(msg, sip, len, redacted)) == NULL)
 		goto nomem;
 	msg_destroy(msg);
 	return wire;
 nomem:
 	snprintf(err, errlen, "out of memory building %s", mname);
 fail:
-	free(wire);
 	msg_destroy(msg);
 	return NULL;
 }
 
 char *
-reg_build(struct reg *r, unsigned expires, size_t *len, char **redacted,
+sc_reg_build(struct reg *r, unsigned expires, size_t *len, char **redacted,
     char *err, size_t errlen)
 {
 	return reg_request(r, sip_method_register, expires, len, redacted, err,
@@ -211,7 +241,7 @@ reg_build(struct reg *r, unsigned expires, size_t *len, char **redacted,
 }
 
 char *
-reg_build_remove_all(struct reg *r, size_t *len, char **redacted, char *err,
+sc_reg_build_remove_all(struct reg *r, size_t *len, char **redacted, char *err,
     size_t errlen)
 {
 	char *w;
@@ -223,7 +253,7 @@ reg_build_remove_all(struct reg *r, size_t *len, char **redacted, char *err,
 }
 
 char *
-reg_build_options(struct reg *r, size_t *len, char **redacted, char *err,
+sc_reg_build_options(struct reg *r, size_t *len, char **redacted, char *err,
     size_t errlen)
 {
 	return reg_request(r, sip_method_options, 0, len, redacted, err,
@@ -273,8 +303,68 @@ reg_granted_from(const struct reg *r, const sip_t *sip)
 	return r->expires;
 }
 
+/*
+ * A 401 or 407: answer the challenge (REG_RESEND), unless there are no
+ * credentials, or the registrar rejected those already sent.
+ */
+static enum reg_action
+reg_challenged(struct reg *r, const sip_t *sip, int st,
+    enum sc_verdict *verdict, char *why, size_t whylen)
+{
+	const msg_auth_t	*au = st == 401 ? sip->sip_www_authenticate :
+				    sip->sip_proxy_authenticate;
+	const char		*sv;
+	int			 stale;
+
+	if (r->password[0] == '\0') {
+		snprintf(why, whylen, "%d: the registrar requires "
+		    "authentication and no credentials were given", st);
+		*verdict = SC_SIP_AUTH_REJECTED;
+		return REG_DONE;
+	}
+	if (sc_digest_challenge(r->digest, sip, why, whylen) == -1) {
+		*verdict = SC_SIP_AUTH_REJECTED;
+		return REG_DONE;
+	}
+	/* A stale nonce is no rejection of the credentials (RFC 2617). */
+	sv = au != NULL ? msg_params_find(au->au_params, "stale=") : NULL;
+	stale = sv != NULL && strncasecmp(sv, "true", 4) == 0;
+	if ((r->sent_credentials && !stale) ||
+	    ++r->challenges > REG_MAX_CHALLENGES) {
+		snprintf(why, whylen, "%d: the registrar rejected the "
+		    "credentials (challenged again)", st);
+		*verdict = SC_SIP_AUTH_REJECTED;
+		return REG_DONE;
+	}
+	r->have_challenge = 1;
+	return REG_RESEND;
+}
+
+/* A 423 to a REGISTER: ask again once, for Min-Expires. */
+static enum reg_action
+reg_too_brief(struct reg *r, const sip_t *sip, enum sc_verdict *verdict,
+    char *why, size_t whylen)
+{
+	if (sip->sip_min_expires == NULL) {
+		snprintf(why, whylen, "423 Interval Too Brief without "
+		    "Min-Expires");
+		*verdict = SC_SIP_4XX;
+		return REG_DONE;
+	}
+	if (r->raised_423 || sip->sip_min_expires->me_delta <= r->expires) {
+		snprintf(why, whylen, "423 Interval Too Brief again "
+		    "(Min-Expires %lu)",
+		    (unsigned long)sip->sip_min_expires->me_delta);
+		*verdict = SC_SIP_4XX;
+		return REG_DONE;
+	}
+	r->raised_423 = 1;
+	r->expires = (unsigned)sip->sip_min_expires->me_delta;
+	return REG_RESEND;
+}
+
 enum reg_action
-reg_response(struct reg *r, msg_t *msg, enum sc_verdict *verdict, char *why,
+sc_reg_response(struct reg *r, msg_t *msg, enum sc_verdict *verdict, char *why,
     size_t whylen)
 {
 	sip_t	*sip = sip_object(msg);
@@ -296,62 +386,15 @@ reg_response(struct reg *r, msg_t *msg, enum sc_verdict *verdict, char *why,
 		*verdict = SC_OK;
 		return REG_DONE;
 	}
-	if (st == 401 || st == 407) {
-		int stale = 0;
-
-		if (r->password[0] == '\0') {
-			snprintf(why, whylen, "%d: the registrar requires "
-			    "authentication and no credentials were given", st);
-			*verdict = SC_SIP_AUTH_REJECTED;
-			return REG_DONE;
-		}
-		if (digest_challenge(r->digest, sip, why, whylen) == -1) {
-			*verdict = SC_SIP_AUTH_REJECTED;
-			return REG_DONE;
-		}
-		{
-			const msg_auth_t *au = st == 401 ?
-			    sip->sip_www_authenticate :
-			    sip->sip_proxy_authenticate;
-			const char *sv = au != NULL ?
-			    msg_params_find(au->au_params, "stale=") : NULL;
-
-			stale = sv != NULL && strncasecmp(sv, "true", 4) == 0;
-		}
-		if ((r->sent_credentials && !stale) ||
-		    ++r->challenges > REG_MAX_CHALLENGES) {
-			snprintf(why, whylen, "%d: the registrar rejected the "
-			    "credentials (challenged again)", st);
-			*verdict = SC_SIP_AUTH_REJECTED;
-			return REG_DONE;
-		}
-		r->have_challenge = 1;
-		return REG_RESEND;
-	}
+	if (st == 401 || st == 407)
+		return reg_challenged(r, sip, st, verdict, why, whylen);
 	if (st == 403) {
 		snprintf(why, whylen, "403 %s", sip->sip_status->st_phrase);
 		*verdict = SC_SIP_AUTH_REJECTED;
 		return REG_DONE;
 	}
-	if (st == 423 && r->method == sip_method_register) {
-		if (sip->sip_min_expires == NULL) {
-			snprintf(why, whylen, "423 Interval Too Brief without "
-			    "Min-Expires");
-			*verdict = SC_SIP_4XX;
-			return REG_DONE;
-		}
-		if (r->raised_423 || sip->sip_min_expires->me_delta <=
-		    r->expires) {
-			snprintf(why, whylen, "423 Interval Too Brief again "
-			    "(Min-Expires %lu)",
-			    (unsigned long)sip->sip_min_expires->me_delta);
-			*verdict = SC_SIP_4XX;
-			return REG_DONE;
-		}
-		r->raised_423 = 1;
-		r->expires = (unsigned)sip->sip_min_expires->me_delta;
-		return REG_RESEND;
-	}
+	if (st == 423 && r->method == sip_method_register)
+		return reg_too_brief(r, sip, verdict, why, whylen);
 	snprintf(why, whylen, "%d %s", st, sip->sip_status->st_phrase ?
 	    sip->sip_status->st_phrase : "");
 	*verdict = sc_verdict_from_status(st);
@@ -359,31 +402,31 @@ reg_response(struct reg *r, msg_t *msg, enum sc_verdict *verdict, char *why,
 }
 
 unsigned
-reg_expires(const struct reg *r)
+sc_reg_expires(const struct reg *r)
 {
 	return r->expires;
 }
 
 int
-reg_final_status(const struct reg *r)
+sc_reg_final_status(const struct reg *r)
 {
 	return r->final_status;
 }
 
 unsigned
-reg_granted(const struct reg *r)
+sc_reg_granted(const struct reg *r)
 {
 	return r->granted;
 }
 
 const char *
-reg_auth_algorithm(const struct reg *r)
+sc_reg_auth_algorithm(const struct reg *r)
 {
-	return r->sent_credentials ? digest_algorithm(r->digest) : NULL;
+	return r->sent_credentials ? sc_digest_algorithm(r->digest) : NULL;
 }
 
 unsigned
-reg_unmatched(const struct reg *r)
+sc_reg_unmatched(const struct reg *r)
 {
 	return r->unmatched;
 }

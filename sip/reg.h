@@ -2,7 +2,7 @@
  * reg.h - a REGISTER client binding (RFC 3261 §10): builds each REGISTER
  * and interprets each response, with digest challenges and 423
  * Min-Expires handled.  No I/O and no timers: the caller sends what
- * reg_build() returns and feeds back what arrives, which keeps this state
+ * sc_reg_build() returns and feeds back what arrives, which keeps this state
  * machine testable on its own.  Internal to the sip/ library.
  */
 #ifndef SC_REG_H
@@ -33,14 +33,14 @@ struct reg_params {
 enum reg_action {
 	REG_IGNORE = 0,		/* not ours: discard (RFC 3261 §8.1.3.3) */
 	REG_PROVISIONAL,	/* 1xx for the current request */
-	REG_RESEND,		/* send reg_build() again (auth, 423) */
+	REG_RESEND,		/* send sc_reg_build() again (auth, 423) */
 	REG_DONE		/* final: see *verdict */
 };
 
 struct reg;
 
-struct reg	*reg_new(const struct reg_params *);
-void		 reg_free(struct reg *);
+struct reg	*sc_reg_new(const struct reg_params *);
+void		 sc_reg_free(struct reg *);
 
 /*
  * The next REGISTER for expires seconds: a new branch, CSeq + 1, and
@@ -48,35 +48,35 @@ void		 reg_free(struct reg *);
  * when redacted is not NULL, a copy safe to trace (digest response and
  * nonce-derived values blanked).  NULL with a reason in err.
  */
-char		*reg_build(struct reg *, unsigned expires, size_t *len,
+char		*sc_reg_build(struct reg *, unsigned expires, size_t *len,
 		    char **redacted, char *err, size_t errlen);
 
 /*
  * REGISTER with Contact: * and Expires: 0: removes every binding of the
  * AOR, including those other connections left (RFC 3261 §10.2.2).
  */
-char		*reg_build_remove_all(struct reg *, size_t *len,
+char		*sc_reg_build_remove_all(struct reg *, size_t *len,
 		    char **redacted, char *err, size_t errlen);
 
 /*
  * An OPTIONS with the binding's AOR in From and To, answered through
- * reg_response() like a REGISTER (credentials included when challenged).
+ * sc_reg_response() like a REGISTER (credentials included when challenged).
  */
-char		*reg_build_options(struct reg *, size_t *len, char **redacted,
-		    char *err, size_t errlen);
+char		*sc_reg_build_options(struct reg *, size_t *len,
+		    char **redacted, char *err, size_t errlen);
 
 /*
  * Interprets a response.  For REG_DONE, *verdict and why say how the
  * registration ended.  The message stays the caller's.
  */
-enum reg_action	 reg_response(struct reg *, msg_t *, enum sc_verdict *verdict,
-		    char *why, size_t whylen);
+enum reg_action	 sc_reg_response(struct reg *, msg_t *,
+		    enum sc_verdict *verdict, char *why, size_t whylen);
 
 /* The expiry the current request asks for (after any 423 raise). */
-unsigned	 reg_expires(const struct reg *);
-int		 reg_final_status(const struct reg *);
-unsigned	 reg_granted(const struct reg *);	/* seconds granted */
-const char	*reg_auth_algorithm(const struct reg *);
-unsigned	 reg_unmatched(const struct reg *);	/* responses ignored */
+unsigned	 sc_reg_expires(const struct reg *);
+int		 sc_reg_final_status(const struct reg *);
+unsigned	 sc_reg_granted(const struct reg *);	/* seconds granted */
+const char	*sc_reg_auth_algorithm(const struct reg *);
+unsigned	 sc_reg_unmatched(const struct reg *);	/* responses ignored */
 
 #endif /* SC_REG_H */

@@ -29,7 +29,7 @@ sc_result_clear(struct sc_result *r)
 {
 	if (r == NULL)
 		return;
-	cert_report_clear(&r->cert);
+	sc_cert_report_clear(&r->cert);
 	sc_result_init(r);
 }
 

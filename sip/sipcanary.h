@@ -4,6 +4,13 @@
  *
  * Everything a probe learns is data in struct sc_result; nothing in the
  * library prints, exits, or reads the environment.
+ *
+ * Names: every symbol the library exports starts with sc_.  The public
+ * interface is this header; what the library's files share among
+ * themselves is named sc_<file>_ (sc_reg_new() in reg.c, declared in
+ * reg.h; sc_client_ for the engine's client*.c files, declared in
+ * engine.h) and is no part of the interface.  File-local names carry the
+ * file's prefix without sc_.
  */
 #ifndef SIPCANARY_H
 #define SIPCANARY_H
@@ -17,6 +24,12 @@ struct event_base;
 /*
  * Verdict codes.  The strings are stable: they become metric label values
  * and alert names.  Append new codes; never rename or reorder the strings.
+ *
+ * Two codes are never set by the library, only by its caller, which
+ * compares probes or schedules them: SC_CERT_INCONSISTENT (frontends of
+ * one domain serve different certificates) and SC_NOT_PROBED (a frontend
+ * the caller had no time left to probe).  They are here so that every
+ * verdict has one string, description and severity.
  */
 enum sc_verdict {
 	SC_OK = 0,
@@ -38,7 +51,7 @@ enum sc_verdict {
 	SC_CERT_WEAK,
 	SC_CERT_REVOKED,
 	SC_CERT_EXPIRING,
-	SC_CERT_INCONSISTENT,
+	SC_CERT_INCONSISTENT,		/* set by the caller */
 	SC_SIP_TIMEOUT,
 	SC_SIP_CONNECTION_CLOSED,
 	SC_SIP_MALFORMED,
@@ -49,7 +62,7 @@ enum sc_verdict {
 	SC_SIP_6XX,
 	SC_FLOW_DEAD,
 	SC_INTERNAL_ERROR,
-	SC_NOT_PROBED,
+	SC_NOT_PROBED,			/* set by the caller */
 	SC_VERDICT_COUNT
 };
 
@@ -206,10 +219,31 @@ struct sc_probe_opts {
 #define SC_CERT_WARN_DAYS_DEFAULT	30
 #define SC_CERT_CRIT_DAYS_DEFAULT	7
 
+/* What sc_tls_client_ctx_new() could not do; each caller words it. */
+enum sc_tls_ctx_fail {
+	SC_TLS_CTX_NOMEM = 1,		/* no context */
+	SC_TLS_CTX_VERSION,		/* min_version unsupported */
+	SC_TLS_CTX_CA_FILE,		/* ca_file unreadable, or no PEM */
+	SC_TLS_CTX_SYSTEM_STORE		/* the system trust store */
+};
+
+/*
+ * A client SSL_CTX that verifies servers (SSL_VERIFY_PEER) against
+ * ca_file, or the system trust store when ca_file is NULL, and speaks TLS
+ * min_version at least (0: TLS 1.2).  The caller adds its own policy: a
+ * verify callback, session caching, the name each connection checks.
+ * NULL on failure, with *why set and OpenSSL's error queue holding the
+ * detail, for the caller to read and clear.  Freed with SSL_CTX_free().
+ */
+void		*sc_tls_client_ctx_new(const char *ca_file, int min_version,
+		    enum sc_tls_ctx_fail *why);
+
 /*
  * A client TLS context for probes that share one trust store: loading a
  * CA bundle per probe would dominate a probe's CPU.  NULL with a reason in
- * err.  Freed with sc_tls_ctx_free().
+ * err.  Built on sc_tls_client_ctx_new(); a failed certificate check
+ * does not abort the handshake, but is recorded for the probe's report.
+ * Freed with sc_tls_ctx_free().
  */
 void		*sc_tls_ctx_new(const char *ca_file, int tls_min, int tls_max,
 		    char *err, size_t errlen);
@@ -231,7 +265,7 @@ typedef void	(*sc_probe_cb)(struct sc_result *, void *);
 struct sc_probe	*sc_probe_start(struct event_base *, const struct sc_probe_opts *,
 		    sc_probe_cb, void *);
 /*
- * Cuts a probe short (the daemon stopping or reloading): a binding it
+ * Cuts a probe short (its caller stopping or reloading): a binding it
  * holds, or is being granted, is removed first (REGISTER with Expires: 0,
  * bounded by the probe's timeout).  cb still runs once, later.
  */
@@ -420,11 +454,11 @@ struct sc_engine_opts {
 	 */
 	int			 loop;
 	/*
-	 * Asked before a break step of a client that is up: 1 postpones the
-	 * break, and the client runs the step before it (a maintain or hold)
-	 * again.  The daemon postpones its deliberate breaks while fresh
-	 * probes of the frontend fail: a reconnect would then fail too, and
-	 * take down the very flows that show the outage.
+	 * Asked before a break step of a client that is registered: 1
+	 * postpones the break, and the client runs the step before it (a
+	 * maintain or hold) again, then asks again.  It lets the caller hold
+	 * deliberate breaks back while it judges a break unwise; NULL never
+	 * postpones.
 	 */
 	int			(*defer_break)(unsigned client, void *arg);
 	void			*defer_arg;

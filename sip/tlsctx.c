@@ -1,5 +1,7 @@
 /*
- * tlsctx.c - client SSL_CTX setup and the recording verify callback.
+ * tlsctx.c - client SSL_CTX setup: the verifying client context the
+ * library offers its callers (sc_tls_client_ctx_new), and the probes'
+ * context built on it, with the recording verify callback.
  *
  * The callback always lets the handshake finish: a prober must be able to
  * say *why* a chain is bad and show it, which an aborted handshake hides.
@@ -17,6 +19,7 @@
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
 
+#include "sipcanary.h"
 #include "tlsctx.h"
 
 static int	tlsctx_ex_index = -1;
@@ -37,7 +40,7 @@ tlsctx_verify_cb(int ok, X509_STORE_CTX *ctx)
 
 	ssl = X509_STORE_CTX_get_ex_data(ctx,
 	    SSL_get_ex_data_X509_STORE_CTX_idx());
-	if (ssl == NULL || (tv = tlsctx_verify(ssl)) == NULL)
+	if (ssl == NULL || (tv = sc_tlsctx_verify(ssl)) == NULL)
 		return ok;
 	if (!ok) {
 		if (tv->errors++ == 0) {
@@ -54,7 +57,9 @@ tlsctx_verify_cb(int ok, X509_STORE_CTX *ctx)
 /*
  * The system trust store.  The hashed directory is looked up lazily, one
  * CA per issuer actually needed; the bundle file would parse every CA on
- * every start (some 40 ms of CPU for Debian's 140 roots).
+ * every start (some 40 ms of CPU for Debian's 140 roots).  A bundle named
+ * in SSL_CERT_FILE is OpenSSL's documented way to add CAs: then both are
+ * loaded, as OpenSSL's own default does.
  */
 static int
 tlsctx_system_store(SSL_CTX *ctx)
@@ -62,6 +67,8 @@ tlsctx_system_store(SSL_CTX *ctx)
 	struct stat	 st;
 	const char	*dir = getenv(X509_get_default_cert_dir_env());
 
+	if (getenv(X509_get_default_cert_file_env()) != NULL)
+		return SSL_CTX_set_default_verify_paths(ctx);
 	if (dir == NULL)
 		dir = X509_get_default_cert_dir();
 	if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode) &&
@@ -73,7 +80,7 @@ tlsctx_system_store(SSL_CTX *ctx)
 static int
 tlsctx_new_session(SSL *ssl, SSL_SESSION *sess)
 {
-	struct tls_verify *tv = tlsctx_verify(ssl);
+	struct tls_verify *tv = sc_tlsctx_verify(ssl);
 
 	if (tv == NULL || tv->keep == NULL)
 		return 0;	/* not kept: OpenSSL frees it */
@@ -83,9 +90,9 @@ tlsctx_new_session(SSL *ssl, SSL_SESSION *sess)
 }
 
 int
-tlsctx_ssl_resume(SSL *ssl, SSL_SESSION **slot)
+sc_tlsctx_ssl_resume(SSL *ssl, SSL_SESSION **slot)
 {
-	struct tls_verify *tv = tlsctx_verify(ssl);
+	struct tls_verify *tv = sc_tlsctx_verify(ssl);
 
 	if (tv == NULL)
 		return -1;
@@ -96,45 +103,92 @@ tlsctx_ssl_resume(SSL *ssl, SSL_SESSION **slot)
 	return 0;
 }
 
-SSL_CTX *
-tlsctx_new(const char *ca_file, int min_version, int max_version, char *err,
-    size_t errlen)
+void *
+sc_tls_client_ctx_new(const char *ca_file, int min_version,
+    enum sc_tls_ctx_fail *why)
 {
 	SSL_CTX *ctx;
 
-	if (tlsctx_ex_index == -1)
-		tlsctx_ex_index = SSL_get_ex_new_index(0, NULL, NULL, NULL,
-		    tlsctx_ex_free);
 	if ((ctx = SSL_CTX_new(TLS_client_method())) == NULL) {
-		snprintf(err, errlen, "SSL_CTX_new failed");
+		*why = SC_TLS_CTX_NOMEM;
 		goto fail;
 	}
 	if (min_version == 0)
 		min_version = TLS1_2_VERSION;
-	if (!SSL_CTX_set_min_proto_version(ctx, min_version) ||
-	    (max_version != 0 &&
-	    !SSL_CTX_set_max_proto_version(ctx, max_version))) {
-		snprintf(err, errlen, "unsupported TLS version bounds");
+	if (!SSL_CTX_set_min_proto_version(ctx, min_version)) {
+		*why = SC_TLS_CTX_VERSION;
 		goto fail;
 	}
 	if (ca_file != NULL) {
 		if (!SSL_CTX_load_verify_locations(ctx, ca_file, NULL)) {
-			unsigned long e = ERR_peek_last_error();
-
-			snprintf(err, errlen, "cannot load CA file %s: %s",
-			    ca_file, ERR_reason_error_string(e) ?
-			    ERR_reason_error_string(e) : "unreadable");
-			ERR_clear_error();
+			*why = SC_TLS_CTX_CA_FILE;
 			goto fail;
 		}
 	} else if (!tlsctx_system_store(ctx)) {
-		snprintf(err, errlen, "cannot load the system trust store");
+		*why = SC_TLS_CTX_SYSTEM_STORE;
 		goto fail;
 	}
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+	return ctx;
+fail:
+	SSL_CTX_free(ctx);
+	return NULL;
+}
+
+/* The probes' wording of what sc_tls_client_ctx_new() could not do. */
+static void
+tlsctx_why(enum sc_tls_ctx_fail why, const char *ca_file, char *err,
+    size_t errlen)
+{
+	unsigned long	 e;
+	const char	*reason;
+
+	switch (why) {
+	case SC_TLS_CTX_NOMEM:
+		snprintf(err, errlen, "SSL_CTX_new failed");
+		break;
+	case SC_TLS_CTX_VERSION:
+		snprintf(err, errlen, "unsupported TLS version bounds");
+		break;
+	case SC_TLS_CTX_CA_FILE:
+		e = ERR_peek_last_error();
+		reason = ERR_reason_error_string(e);
+		snprintf(err, errlen, "cannot load CA file %s: %s", ca_file,
+		    reason != NULL ? reason : "unreadable");
+		ERR_clear_error();
+		break;
+	case SC_TLS_CTX_SYSTEM_STORE:
+		snprintf(err, errlen, "cannot load the system trust store");
+		break;
+	}
+}
+
+SSL_CTX *
+sc_tlsctx_new(const char *ca_file, int min_version, int max_version,
+    char *err, size_t errlen)
+{
+	SSL_CTX			*ctx;
+	enum sc_tls_ctx_fail	 why;
+
+	if (tlsctx_ex_index == -1)
+		tlsctx_ex_index = SSL_get_ex_new_index(0, NULL, NULL, NULL,
+		    tlsctx_ex_free);
+	if ((ctx = sc_tls_client_ctx_new(ca_file, min_version, &why)) ==
+	    NULL) {
+		tlsctx_why(why, ca_file, err, errlen);
+		return NULL;
+	}
+	if (max_version != 0 &&
+	    !SSL_CTX_set_max_proto_version(ctx, max_version)) {
+		snprintf(err, errlen, "unsupported TLS version bounds");
+		SSL_CTX_free(ctx);
+		return NULL;
+	}
+	/* Verify errors are recorded, never fatal: see the top comment. */
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, tlsctx_verify_cb);
 	/*
 	 * No session is ever offered unless a connection asks for it with
-	 * tlsctx_ssl_resume(): fresh probes must do full handshakes.  Those
+	 * sc_tlsctx_ssl_resume(): fresh probes must do full handshakes.  Those
 	 * that ask keep their sessions themselves, never in a shared cache.
 	 */
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT |
@@ -144,13 +198,10 @@ tlsctx_new(const char *ca_file, int min_version, int max_version, char *err,
 	/* Idle flows hold no 16 kB buffers (GUIDE: ~15 kB per connection). */
 	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
 	return ctx;
-fail:
-	SSL_CTX_free(ctx);
-	return NULL;
 }
 
 SSL *
-tlsctx_ssl_new(SSL_CTX *ctx, const char *sni)
+sc_tlsctx_ssl_new(SSL_CTX *ctx, const char *sni)
 {
 	SSL			*ssl;
 	struct tls_verify	*tv = NULL;
@@ -176,7 +227,7 @@ fail:
 }
 
 struct tls_verify *
-tlsctx_verify(SSL *ssl)
+sc_tlsctx_verify(SSL *ssl)
 {
 	if (tlsctx_ex_index == -1)
 		return NULL;
@@ -184,7 +235,7 @@ tlsctx_verify(SSL *ssl)
 }
 
 int
-tlsctx_parse_version(const char *s)
+sc_tls_parse_version(const char *s)
 {
 	if (s == NULL)
 		return 0;
@@ -193,4 +244,25 @@ tlsctx_parse_version(const char *s)
 	if (strcmp(s, "1.3") == 0)
 		return TLS1_3_VERSION;
 	return 0;
+}
+
+void *
+sc_tls_ctx_new(const char *ca_file, int tls_min, int tls_max, char *err,
+    size_t errlen)
+{
+	return sc_tlsctx_new(ca_file, tls_min, tls_max, err, errlen);
+}
+
+void *
+sc_tls_ctx_ref(void *ctx)
+{
+	if (ctx != NULL)
+		SSL_CTX_up_ref(ctx);
+	return ctx;
+}
+
+void
+sc_tls_ctx_free(void *ctx)
+{
+	SSL_CTX_free(ctx);
 }

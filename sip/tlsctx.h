@@ -23,22 +23,19 @@ struct tls_verify {
  * tickets are off: a fresh probe must do a full handshake.  Returns NULL
  * with a reason in err.
  */
-SSL_CTX	*tlsctx_new(const char *ca_file, int min_version, int max_version,
+SSL_CTX	*sc_tlsctx_new(const char *ca_file, int min_version, int max_version,
 	    char *err, size_t errlen);
 
 /* A new SSL for one connection, with SNI and a zeroed tls_verify. */
-SSL	*tlsctx_ssl_new(SSL_CTX *, const char *sni);
+SSL	*sc_tlsctx_ssl_new(SSL_CTX *, const char *sni);
 
 /*
  * Makes ssl resumable: offers *slot if set, and keeps every new session
  * the server issues in *slot (the caller frees it with SSL_SESSION_free).
  */
-int	 tlsctx_ssl_resume(SSL *, SSL_SESSION **slot);
+int	 sc_tlsctx_ssl_resume(SSL *, SSL_SESSION **slot);
 
-/* The record for ssl (never NULL for an SSL made by tlsctx_ssl_new). */
-struct tls_verify *tlsctx_verify(SSL *);
-
-/* "1.2" or "1.3" -> TLS1_2_VERSION...; 0 if unknown. */
-int	 tlsctx_parse_version(const char *);
+/* The record for ssl (never NULL for an SSL made by sc_tlsctx_ssl_new). */
+struct tls_verify *sc_tlsctx_verify(SSL *);
 
 #endif /* SC_TLSCTX_H */

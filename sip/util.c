@@ -17,7 +17,7 @@
 #include "util.h"
 
 void
-util_token(char *buf, size_t len, size_t n)
+sc_util_token(char *buf, size_t len, size_t n)
 {
 	unsigned char	raw[64];
 	size_t		i;
@@ -35,7 +35,7 @@ util_token(char *buf, size_t len, size_t n)
 }
 
 void
-util_addr_str(const struct sockaddr *sa, char *buf, size_t len)
+sc_util_addr_str(const struct sockaddr *sa, char *buf, size_t len)
 {
 	char ip[INET6_ADDRSTRLEN];
 
@@ -54,7 +54,7 @@ util_addr_str(const struct sockaddr *sa, char *buf, size_t len)
 }
 
 void
-util_host_uri(const char *ip, char *buf, size_t len)
+sc_util_host_uri(const char *ip, char *buf, size_t len)
 {
 	if (strchr(ip, ':') != NULL)
 		snprintf(buf, len, "[%s]", ip);
@@ -63,7 +63,7 @@ util_host_uri(const char *ip, char *buf, size_t len)
 }
 
 char *
-util_redact_auth(const char *wire, size_t len)
+sc_util_redact_auth(const char *wire, size_t len)
 {
 	char	*out, *line, *end, *p, *q;
 
@@ -93,7 +93,7 @@ util_redact_auth(const char *wire, size_t len)
 }
 
 char *
-util_printable(const char *s, size_t len)
+sc_util_printable(const char *s, size_t len)
 {
 	char	*out, *p;
 	size_t	 i;

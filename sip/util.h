@@ -9,13 +9,13 @@
 #include <sys/socket.h>
 
 /* A random token of n hex characters (n < len). */
-void	 util_token(char *buf, size_t len, size_t n);
+void	 sc_util_token(char *buf, size_t len, size_t n);
 
 /* "1.2.3.4:5061" or "[::1]:5061". */
-void	 util_addr_str(const struct sockaddr *, char *buf, size_t len);
+void	 sc_util_addr_str(const struct sockaddr *, char *buf, size_t len);
 
 /* "1.2.3.4" or "[::1]" for use inside a SIP URI or Via. */
-void	 util_host_uri(const char *ip, char *buf, size_t len);
+void	 sc_util_host_uri(const char *ip, char *buf, size_t len);
 
 
 
@@ -23,12 +23,12 @@ void	 util_host_uri(const char *ip, char *buf, size_t len);
  * A copy of a SIP message with the response= value of every Authorization
  * and Proxy-Authorization header replaced, for traces and logs.
  */
-char	*util_redact_auth(const char *wire, size_t len);
+char	*sc_util_redact_auth(const char *wire, size_t len);
 /*
  * A malloc'ed copy of s[0..len) in which NUL and other control bytes are
  * written \xNN (and a backslash \\): a name with an embedded NUL must not
  * be shown as the name it pretends to be.  NULL on allocation failure.
  */
-char	*util_printable(const char *s, size_t len);
+char	*sc_util_printable(const char *s, size_t len);
 
 #endif /* SC_UTIL_H */

@@ -1,6 +1,10 @@
 /*
  * verdict.c - the verdict codes: their stable strings, a sentence for
  * people, the Nagios severity, and the mapping from SIP status classes.
+ *
+ * cert_inconsistent and not_probed are set by the library's caller, never
+ * by the library (sipcanary.h); they are named here all the same, so that
+ * every verdict has its string, sentence and severity in one table.
  */
 #include "config.h"
 

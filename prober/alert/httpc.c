@@ -59,6 +59,7 @@
 
 #include "alert/httpc.h"
 #include "common/timer.h"
+#include "sipcanary.h"
 
 #define HTTPC_MAX_HEAD		16384		/* status line and headers */
 #define HTTPC_MAX_BODY		(1024 * 1024)	/* read, then stop */
@@ -132,7 +133,8 @@ struct httpc *
 httpc_new(struct event_base *base, const char *ca_file, char *err,
     size_t errlen)
 {
-	struct httpc	*c;
+	struct httpc		*c;
+	enum sc_tls_ctx_fail	 why;
 
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -140,26 +142,20 @@ httpc_new(struct event_base *base, const char *ca_file, char *err,
 	}
 	c->base = base;
 	TAILQ_INIT(&c->reqs);
-	if ((c->ctx = SSL_CTX_new(TLS_client_method())) == NULL) {
-		snprintf(err, errlen, "cannot make a TLS context");
-		goto fail;
-	}
-	SSL_CTX_set_min_proto_version(c->ctx, TLS1_2_VERSION);
-	SSL_CTX_set_verify(c->ctx, SSL_VERIFY_PEER, NULL);
-	SSL_CTX_set_session_cache_mode(c->ctx, SSL_SESS_CACHE_OFF);
-	if (ca_file != NULL) {
-		if (SSL_CTX_load_verify_locations(c->ctx, ca_file,
-		    NULL) != 1) {
+	if ((c->ctx = sc_tls_client_ctx_new(ca_file, TLS1_2_VERSION, &why)) ==
+	    NULL) {
+		if (why == SC_TLS_CTX_CA_FILE)
 			snprintf(err, errlen, "cannot load CA certificates "
 			    "from %s", ca_file);
-			ERR_clear_error();
-			goto fail;
-		}
-	} else if (SSL_CTX_set_default_verify_paths(c->ctx) != 1) {
-		snprintf(err, errlen, "cannot load the system trust store");
+		else if (why == SC_TLS_CTX_SYSTEM_STORE)
+			snprintf(err, errlen, "cannot load the system trust "
+			    "store");
+		else
+			snprintf(err, errlen, "cannot make a TLS context");
 		ERR_clear_error();
 		goto fail;
 	}
+	SSL_CTX_set_session_cache_mode(c->ctx, SSL_SESS_CACHE_OFF);
 	return c;
 
 fail:

@@ -154,7 +154,7 @@ mv "$out/obj/libprober-fuzz.a.new" "$out/obj/libprober-fuzz.a"
 for h in $harnesses; do
 	case "$h" in
 	fuzz_stream)
-		objs="" wrap="-Wl,--wrap=util_token" libs="$out/obj/libsccore-fuzz.a $dep_libs" ;;
+		objs="" wrap="-Wl,--wrap=sc_util_token" libs="$out/obj/libsccore-fuzz.a $dep_libs" ;;
 	fuzz_digest)
 		objs="" wrap="" libs="$out/obj/libsccore-fuzz.a $dep_libs" ;;
 	fuzz_config)

@@ -3,7 +3,7 @@
  *
  * The input is a SIP response as a registrar might send it (normally a
  * 401 or 407); it is parsed with msg_make() and handed to
- * digest_challenge(), and when a challenge was taken, digest_authorize()
+ * sc_digest_challenge(), and when a challenge was taken, sc_digest_authorize()
  * answers it on a REGISTER (or OPTIONS) built the way reg.c builds one.
  * Optionally the same response comes again (a repeated 401, or
  * stale=true: the nonce count must run on) and the request is authorized
@@ -12,14 +12,14 @@
  * Input layout:
  *   byte 0  flags
  *           bits 0-2  the credentials (see creds[] below, including ones
- *                     that digest_authorize() must refuse)
+ *                     that sc_digest_authorize() must refuse)
  *           bit 3     OPTIONS instead of REGISTER
  *           bit 4     take the challenge twice and authorize twice
  *           bit 5     an IPv6 request URI host
  *   rest    the response
  *
  * Invariants checked besides ASan/UBSan/LSan: a failure always says why;
- * digest_algorithm() names a supported algorithm after a challenge was
+ * sc_digest_algorithm() names a supported algorithm after a challenge was
  * taken; the authorized request holds one Authorization or
  * Proxy-Authorization header, never the password (unless the response
  * itself carries those bytes, to be echoed), and still parses
@@ -146,8 +146,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	password = creds[flags & 7].password;
 	rounds = (flags & 0x10) ? 2 : 1;
 
-	d = digest_new();
-	FUZZ_CHECK(d != NULL, "digest_new");
+	d = sc_digest_new();
+	FUZZ_CHECK(d != NULL, "sc_digest_new");
 	req = build_request(flags & 0x08, flags & 0x20, &method, &uri);
 	/* msg_make() takes the bytes as they come, NULs and all. */
 	resp = msg_make(sip_default_mclass(), 0, (const char *)data,
@@ -155,23 +155,23 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	for (i = 0; i < rounds; i++) {
 		err[0] = '\0';
-		rc = digest_challenge(d, resp != NULL ? sip_object(resp) : NULL,
-		    err, sizeof(err));
+		rc = sc_digest_challenge(d,
+		    resp != NULL ? sip_object(resp) : NULL, err, sizeof(err));
 		FUZZ_CHECK(rc == 0 || rc == -1, "rc %d", rc);
 		FUZZ_CHECK(rc == 0 || err[0] != '\0', "failed without a reason");
 		FUZZ_CHECK(memchr(err, '\0', sizeof(err)) != NULL, "err");
-		alg = digest_algorithm(d);
+		alg = sc_digest_algorithm(d);
 		if (rc == -1) {
 			/* A failed challenge forgets the older one. */
 			FUZZ_CHECK(alg == NULL, "kept %s after a failure", alg);
 			break;
 		}
 		FUZZ_CHECK(alg != NULL &&
-		    digest_alg_parse(alg) != DIGEST_ALG_UNSUPPORTED,
+		    sc_digest_alg_parse(alg) != DIGEST_ALG_UNSUPPORTED,
 		    "algorithm %s", alg ? alg : "(null)");
 		err[0] = '\0';
-		rc = digest_authorize(d, req, sip_object(req), user, password,
-		    method, uri, err, sizeof(err));
+		rc = sc_digest_authorize(d, req, sip_object(req), user,
+		    password, method, uri, err, sizeof(err));
 		FUZZ_CHECK(rc == 0 || rc == -1, "rc %d", rc);
 		FUZZ_CHECK(rc == 0 || err[0] != '\0', "failed without a reason");
 		if (rc == 0) {
@@ -186,6 +186,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (resp != NULL)
 		msg_destroy(resp);
 	msg_destroy(req);
-	digest_free(d);
+	sc_digest_free(d);
 	return 0;
 }

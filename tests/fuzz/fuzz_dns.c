@@ -5,7 +5,8 @@
  * sip/locate.c is compiled in unchanged and runs on a real libevent
  * base.  Only the network is replaced:
  *   - sip/dns.c (the c-ares channel) is not linked; the stubs below
- *     stand in for dns_new(), dns_free(), dns_channel() and dns_kick().
+ *     stand in for sc_dns_new(), sc_dns_free(), sc_dns_channel() and
+ *     sc_dns_kick().
  *   - ares_query() is wrapped (-Wl,--wrap=ares_query): the query is
  *     composed with ares_create_query() as c-ares 1.18 does, so a name
  *     c-ares cannot encode fails at once, synchronously, as it would;
@@ -19,7 +20,7 @@
  *     buffers and limits.  Every message is also given to all four
  *     parsers with those same limits (64 address records), whatever was
  *     asked.
- *   - dns_free() ends every query still queued with ARES_EDESTRUCTION,
+ *   - sc_dns_free() ends every query still queued with ARES_EDESTRUCTION,
  *     as ares_destroy() does.
  * What is not modelled: c-ares drops a reply whose ID or question does
  * not match the query, or that is shorter than a DNS header, and retries
@@ -34,7 +35,7 @@
  *                     IPv6 literal (no DNS)
  *           bit 2     at the end of the input, locate's own timer fires
  *                     (otherwise every query left times out, one by one)
- *           bit 3     dns_new() fails
+ *           bit 3     sc_dns_new() fails
  *           bit 4     no DNS server given: the hosts file is consulted
  *                     for each host first, as without --dns-server
  *   then answers, each
@@ -96,7 +97,7 @@ struct dns {
 };
 
 struct dns *
-dns_new(struct event_base *base, const char *servers, double timeout,
+sc_dns_new(struct event_base *base, const char *servers, double timeout,
     char *err, size_t errlen)
 {
 	struct dns *d;
@@ -124,7 +125,7 @@ fuzz_take(size_t i)
 }
 
 void
-dns_free(struct dns *d)
+sc_dns_free(struct dns *d)
 {
 	struct fuzz_query q;
 
@@ -139,14 +140,14 @@ dns_free(struct dns *d)
 }
 
 ares_channel
-dns_channel(struct dns *d)
+sc_dns_channel(struct dns *d)
 {
 	/* Never dereferenced: the wrapped ares_query() ignores it. */
 	return (ares_channel)(void *)d;
 }
 
 void
-dns_kick(struct dns *d)
+sc_dns_kick(struct dns *d)
 {
 	(void)d;
 }

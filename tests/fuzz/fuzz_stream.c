@@ -4,12 +4,12 @@
  * The input is what a registrar sends down one TLS connection.  It is cut
  * into reads at points the fuzzer chooses and handled exactly as
  * sip/flow.c's read callback does: the bytes pile up in a buffer,
- * framer_parse() (sip/framer.c) is called on all of it until it wants
+ * sc_framer_parse() (sip/framer.c) is called on all of it until it wants
  * more, bytes it did not take stay for the next read, and every complete
- * message goes to reg_response() (sip/reg.c) of the transaction in
- * flight, as sip/engine.c does.  The client side follows engine.c too:
+ * message goes to sc_reg_response() (sip/reg.c) of the transaction in
+ * flight, as sip/client_sip.c does.  The client side follows it too:
  * REGISTER, refresh, OPTIONS, unregister, round and round, resending
- * after a challenge or a 423 with reg_build()/reg_build_options(), so
+ * after a challenge or a 423 with sc_reg_build()/sc_reg_build_options(), so
  * that matching, status handling, digest challenges and the
  * Authorization of the retried request all run on server bytes.
  *
@@ -26,15 +26,15 @@
  *   byte 1  seed of the read sizes
  *   rest    the bytes the server sends
  *
- * The Call-ID, From tag and Via branch come from util_token(), which is
- * random; the build wraps it (-Wl,--wrap=util_token) to return the fixed
+ * The Call-ID, From tag and Via branch come from sc_util_token(), which is
+ * random; the build wraps it (-Wl,--wrap=sc_util_token) to return the fixed
  * hex run "0123456789abcdef..." so that a response in the corpus can
  * match the request in flight:
  *   Call-ID  0123456789abcdef0123456789abcdef
  *   branch   z9hG4bK0123456789abcdef0123
  *   CSeq     1 REGISTER, 2 REGISTER, ... (per binding)
  *
- * Invariants checked besides ASan/UBSan/LSan: framer_parse() never
+ * Invariants checked besides ASan/UBSan/LSan: sc_framer_parse() never
  * takes more than it was given, never leaves bytes behind when it asks
  * for more (except a lone CR at a message boundary), never stalls; every
  * verdict is a known code; no request we build carries the password
@@ -60,15 +60,15 @@
 #include "fuzz_common.h"
 
 #define FUZZ_PASSWORD	"Pw-fuzz-7c1e"
-#define ENGINE_MAXMSG	65536		/* as sip/engine.c */
+#define ENGINE_MAXMSG	65536		/* as sip/client_conn.c */
 #define ENGINE_EXPIRES	3600		/* a plausible step expiry */
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
-void	__wrap_util_token(char *, size_t, size_t);
+void	__wrap_sc_util_token(char *, size_t, size_t);
 
 /* Fixed tokens instead of random ones: see the top of the file. */
 void
-__wrap_util_token(char *buf, size_t len, size_t n)
+__wrap_sc_util_token(char *buf, size_t len, size_t n)
 {
 	size_t	 i;
 
@@ -136,7 +136,7 @@ check_request(const char *wire, size_t len, const char *red)
 	msg_destroy(m);
 }
 
-/* As engine.c's client_sip_send(). */
+/* As client_sip.c's client_sip_send(). */
 static void
 client_send(struct client *c)
 {
@@ -146,18 +146,19 @@ client_send(struct client *c)
 
 	err[0] = '\0';
 	if (c->step == STEP_OPTIONS)
-		wire = reg_build_options(c->opt, &len, &red, err, sizeof(err));
+		wire = sc_reg_build_options(c->opt, &len, &red, err,
+		    sizeof(err));
 	else {
 		exp = c->step == STEP_UNREGISTER ? 0 : ENGINE_EXPIRES;
-		if (c->step != STEP_UNREGISTER && reg_expires(c->reg) > exp)
-			exp = reg_expires(c->reg);
-		wire = reg_build(c->reg, exp, &len, &red, err, sizeof(err));
+		if (c->step != STEP_UNREGISTER && sc_reg_expires(c->reg) > exp)
+			exp = sc_reg_expires(c->reg);
+		wire = sc_reg_build(c->reg, exp, &len, &red, err, sizeof(err));
 	}
 	if (wire == NULL) {
 		if (verbose())
 			fprintf(stderr, "step %d: build failed: %s\n",
 			    (int)c->step, err);
-		/* engine.c ends the step with internal_error. */
+		/* client_sip.c ends the step with internal_error. */
 		FUZZ_CHECK(err[0] != '\0', "build failed without a reason");
 		FUZZ_CHECK(red == NULL, "redacted copy of nothing");
 		return;
@@ -167,24 +168,24 @@ client_send(struct client *c)
 	free(wire);
 }
 
-/* The next step begins: new transactions as engine.c's client_sip_begin(). */
+/* The next step begins: new transactions as sc_client_sip_begin(). */
 static void
 client_begin(struct client *c, enum step s)
 {
 	c->step = s;
 	if (s == STEP_OPTIONS) {
-		reg_free(c->opt);
-		c->opt = reg_new(&c->rp);
-		FUZZ_CHECK(c->opt != NULL, "reg_new");
+		sc_reg_free(c->opt);
+		c->opt = sc_reg_new(&c->rp);
+		FUZZ_CHECK(c->opt != NULL, "sc_reg_new");
 	} else if (s == STEP_REGISTER) {
-		reg_free(c->reg);
-		c->reg = reg_new(&c->rp);
-		FUZZ_CHECK(c->reg != NULL, "reg_new");
+		sc_reg_free(c->reg);
+		c->reg = sc_reg_new(&c->rp);
+		FUZZ_CHECK(c->reg != NULL, "sc_reg_new");
 	}
 	client_send(c);
 }
 
-/* As engine.c's client_on_response(). */
+/* As client_sip.c's sc_client_on_response(). */
 static void
 client_on_msg(struct client *c, msg_t *msg)
 {
@@ -198,7 +199,7 @@ client_on_msg(struct client *c, msg_t *msg)
 	const char	*alg;
 
 	memset(why, 'x', sizeof(why));
-	act = reg_response(r, msg, &v, why, sizeof(why));
+	act = sc_reg_response(r, msg, &v, why, sizeof(why));
 	if (verbose())
 		fprintf(stderr, "step %d: %d -> %s%s%s%s\n", (int)c->step,
 		    sip_object(msg)->sip_status ?
@@ -220,13 +221,13 @@ client_on_msg(struct client *c, msg_t *msg)
 		FUZZ_CHECK((unsigned)v < SC_VERDICT_COUNT, "verdict %d", v);
 		FUZZ_CHECK(sc_verdict_parse(sc_verdict_str(v)) == (int)v,
 		    "verdict string");
-		FUZZ_CHECK(v != SC_OK || (reg_final_status(r) >= 200 &&
-		    reg_final_status(r) < 300), "ok for status %d",
-		    reg_final_status(r));
-		alg = reg_auth_algorithm(r);
+		FUZZ_CHECK(v != SC_OK || (sc_reg_final_status(r) >= 200 &&
+		    sc_reg_final_status(r) < 300), "ok for status %d",
+		    sc_reg_final_status(r));
+		alg = sc_reg_auth_algorithm(r);
 		FUZZ_CHECK(alg == NULL || alg[0] != '\0', "empty algorithm");
-		(void)reg_granted(r);
-		(void)reg_unmatched(r);
+		(void)sc_reg_granted(r);
+		(void)sc_reg_unmatched(r);
 		client_begin(c, (enum step)((c->step + 1) % STEP_COUNT));
 		break;
 	default:
@@ -265,14 +266,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	c.rp.local_port = 40000;
 	c.rp.user_agent = "sipcanary/fuzz";
 	c.rp.contact_token = (flags & 0x08) ? "0123456789ab" : NULL;
-	c.reg = reg_new(&c.rp);
-	c.opt = reg_new(&c.rp);
-	FUZZ_CHECK(c.reg != NULL && c.opt != NULL, "reg_new");
+	c.reg = sc_reg_new(&c.rp);
+	c.opt = sc_reg_new(&c.rp);
+	FUZZ_CHECK(c.reg != NULL && c.opt != NULL, "sc_reg_new");
 	c.step = (flags & 0x80) ? STEP_OPTIONS : STEP_REGISTER;
 	client_send(&c);
 
-	fr = framer_new(maxsizes[(flags >> 5) & 3]);
-	FUZZ_CHECK(fr != NULL, "framer_new");
+	fr = sc_framer_new(maxsizes[(flags >> 5) & 3]);
+	FUZZ_CHECK(fr != NULL, "sc_framer_new");
 	/* Reads pile up here, as in the bufferevent's input buffer. */
 	in = malloc(size + 1);
 	FUZZ_CHECK(in != NULL, "malloc");
@@ -287,7 +288,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			msg_t		*m = NULL;
 
 			used = (size_t)-1;
-			st = framer_parse(fr, in, inlen, &used, &m);
+			st = sc_framer_parse(fr, in, inlen, &used, &m);
 			FUZZ_CHECK(used <= inlen, "used %zu of %zu", used,
 			    inlen);
 			memmove(in, in + used, inlen - used);
@@ -299,7 +300,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				FUZZ_CHECK(m == NULL, "message with MORE");
 				/* Only a lone CR may wait for its LF. */
 				FUZZ_CHECK(inlen == 0 || (inlen == 1 &&
-				    in[0] == '\r' && framer_pending(fr) == 0),
+				    in[0] == '\r' &&
+				    sc_framer_pending(fr) == 0),
 				    "MORE left %zu bytes unparsed", inlen);
 				break;
 			}
@@ -309,7 +311,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			}
 			if (st == FRAMER_ERROR) {
 				FUZZ_CHECK(m == NULL, "message with ERROR");
-				FUZZ_CHECK(framer_error(fr)[0] != '\0',
+				FUZZ_CHECK(sc_framer_error(fr)[0] != '\0',
 				    "error without a reason");
 				/* flow.c: sip_malformed, connection closed. */
 				dead = 1;
@@ -325,8 +327,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	/* The connection closes: everything is let go. */
 	free(in);
-	framer_free(fr);
-	reg_free(c.reg);
-	reg_free(c.opt);
+	sc_framer_free(fr);
+	sc_reg_free(c.reg);
+	sc_reg_free(c.opt);
 	return 0;
 }

@@ -22,7 +22,7 @@ import sys
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 FUZZ = os.path.join(TOP, "tests", "fuzz")
 
-# The fixed tokens of fuzz_stream.c (its util_token wrapper).
+# The fixed tokens of fuzz_stream.c (its sc_util_token wrapper).
 CALL_ID = "0123456789abcdef0123456789abcdef"
 FROM_TAG = "0123456789abcdef"
 BRANCH = "z9hG4bK0123456789abcdef0123"

@@ -130,14 +130,14 @@ taken(const char *status, const char *auth)
 	char		 err[256] = "";
 
 	msg = response(status, auth);
-	assert_non_null(d = digest_new());
-	if (digest_challenge(d, sip_object(msg), err, sizeof(err)) != 0)
-		fail_msg("digest_challenge: %s", err);
+	assert_non_null(d = sc_digest_new());
+	if (sc_digest_challenge(d, sip_object(msg), err, sizeof(err)) != 0)
+		fail_msg("sc_digest_challenge: %s", err);
 	msg_destroy(msg);
 	return d;
 }
 
-/* Expects digest_challenge() to fail with exactly want in err. */
+/* Expects sc_digest_challenge() to fail with exactly want in err. */
 static void
 refused(const char *status, const char *auth, const char *want)
 {
@@ -146,12 +146,12 @@ refused(const char *status, const char *auth, const char *want)
 	char		 err[256] = "";
 
 	msg = response(status, auth);
-	assert_non_null(d = digest_new());
-	assert_int_equal(digest_challenge(d, sip_object(msg), err,
+	assert_non_null(d = sc_digest_new());
+	assert_int_equal(sc_digest_challenge(d, sip_object(msg), err,
 	    sizeof(err)), -1);
 	assert_string_equal(err, want);
-	assert_null(digest_algorithm(d));
-	digest_free(d);
+	assert_null(sc_digest_algorithm(d));
+	sc_digest_free(d);
 	msg_destroy(msg);
 }
 
@@ -174,7 +174,7 @@ aparam(su_home_t *home, const msg_auth_t *au, const char *name)
 /*
  * Serializes req, parses the text back, and checks that its one
  * credentials header answers for want_alg: the response must match what
- * digest_response() gives for the header's own nonce, cnonce and nc.
+ * sc_digest_response() gives for the header's own nonce, cnonce and nc.
  * Returns the nc sent, as a number.
  */
 static unsigned long
@@ -215,7 +215,7 @@ check_credentials(msg_t *req, int proxy, enum digest_alg want_alg,
 	assert_string_equal(aparam(home, au, "realm"), realm);
 	assert_string_equal(aparam(home, au, "nonce"), nonce);
 	assert_true(strcasecmp(aparam(home, au, "algorithm"),
-	    digest_alg_name(want_alg)) == 0);
+	    sc_digest_alg_name(want_alg)) == 0);
 	if (opaque != NULL)
 		assert_string_equal(aparam(home, au, "opaque"), opaque);
 	else
@@ -231,7 +231,7 @@ check_credentials(msg_t *req, int proxy, enum digest_alg want_alg,
 	assert_true(strspn(nc, "0123456789abcdef") == 8);
 	assert_true(strlen(cnonce) >= 8);
 
-	assert_int_equal(digest_response(want_alg, USER, realm, PASS,
+	assert_int_equal(sc_digest_response(want_alg, USER, realm, PASS,
 	    "REGISTER", uri, nonce, nc, cnonce, "auth", want, sizeof(want)),
 	    0);
 	assert_string_equal(resp, want);
@@ -251,18 +251,19 @@ test_alg_names(void **state)
 
 	(void)state;
 	for (i = 0; i < DIGEST_ALG_UNSUPPORTED; i++) {
-		assert_string_equal(digest_alg_name(i), names[i]);
-		assert_int_equal(digest_alg_parse(names[i]), i);
+		assert_string_equal(sc_digest_alg_name(i), names[i]);
+		assert_int_equal(sc_digest_alg_parse(names[i]), i);
 	}
-	assert_int_equal(digest_alg_parse(NULL), DIGEST_ALG_MD5);
-	assert_int_equal(digest_alg_parse(""), DIGEST_ALG_MD5);
-	assert_int_equal(digest_alg_parse("sha-256"), DIGEST_ALG_SHA256);
-	assert_int_equal(digest_alg_parse("md5-SESS"), DIGEST_ALG_MD5_SESS);
-	assert_int_equal(digest_alg_parse("SHA-512"), DIGEST_ALG_UNSUPPORTED);
-	assert_int_equal(digest_alg_parse("AKAv1-MD5"),
+	assert_int_equal(sc_digest_alg_parse(NULL), DIGEST_ALG_MD5);
+	assert_int_equal(sc_digest_alg_parse(""), DIGEST_ALG_MD5);
+	assert_int_equal(sc_digest_alg_parse("sha-256"), DIGEST_ALG_SHA256);
+	assert_int_equal(sc_digest_alg_parse("md5-SESS"), DIGEST_ALG_MD5_SESS);
+	assert_int_equal(sc_digest_alg_parse("SHA-512"),
 	    DIGEST_ALG_UNSUPPORTED);
-	assert_null(digest_alg_name(DIGEST_ALG_UNSUPPORTED));
-	assert_null(digest_alg_name((enum digest_alg)-1));
+	assert_int_equal(sc_digest_alg_parse("AKAv1-MD5"),
+	    DIGEST_ALG_UNSUPPORTED);
+	assert_null(sc_digest_alg_name(DIGEST_ALG_UNSUPPORTED));
+	assert_null(sc_digest_alg_name((enum digest_alg)-1));
 }
 
 static void
@@ -271,7 +272,7 @@ test_rfc7616_md5(void **state)
 	char	out[129];
 
 	(void)state;
-	assert_int_equal(digest_response(DIGEST_ALG_MD5, R1_USER, R1_REALM,
+	assert_int_equal(sc_digest_response(DIGEST_ALG_MD5, R1_USER, R1_REALM,
 	    R1_PASS, "GET", R1_URI, R1_NONCE, "00000001", R1_CNONCE, "auth",
 	    out, sizeof(out)), 0);
 	assert_string_equal(out, "8ca523f5e9506fed4657c9700eebdbec");
@@ -283,8 +284,8 @@ test_rfc7616_sha256(void **state)
 	char	out[129];
 
 	(void)state;
-	assert_int_equal(digest_response(DIGEST_ALG_SHA256, R1_USER, R1_REALM,
-	    R1_PASS, "GET", R1_URI, R1_NONCE, "00000001", R1_CNONCE, "auth",
+	assert_int_equal(sc_digest_response(DIGEST_ALG_SHA256, R1_USER,
+	    R1_REALM, R1_PASS, "GET", R1_URI, R1_NONCE, "00000001", R1_CNONCE, "auth",
 	    out, sizeof(out)), 0);
 	assert_string_equal(out, "753927fa0e85d155564e2e272a28d180"
 	    "2ca10daf4496794697cf8db5856cb6c1");
@@ -306,7 +307,7 @@ test_rfc7616_sha512_256(void **state)
 	    out);
 	assert_string_equal(out, "793263caabb707a56211940d90411ea4"
 	    "a575adeccb7e360aeb624ed06ece9b0b");
-	assert_int_equal(digest_response(DIGEST_ALG_SHA512_256,
+	assert_int_equal(sc_digest_response(DIGEST_ALG_SHA512_256,
 	    "J\xc3\xa4s\xc3\xb8n Doe", "api@example.org", "Secret, or not?",
 	    "GET", "/doe.json", "5TsQWLVdgBdmrQ0XsxbDODV+57QdFR34I9HAbC/RVvkK",
 	    "00000001", "NTg6RKcb9boFIAS3KrFK9BGeh+iDa/sm6jUMp2wds69v", "auth",
@@ -322,7 +323,7 @@ test_rfc2617_md5(void **state)
 	char	out[129];
 
 	(void)state;
-	assert_int_equal(digest_response(DIGEST_ALG_MD5, "Mufasa",
+	assert_int_equal(sc_digest_response(DIGEST_ALG_MD5, "Mufasa",
 	    "testrealm@host.com", "Circle Of Life", "GET", "/dir/index.html",
 	    "dcd98b7102dd2f0e8b11d0f600bfb0c093", "00000001", "0a4f113b",
 	    "auth", out, sizeof(out)), 0);
@@ -343,13 +344,13 @@ test_no_qop(void **state)
 	    "dcd98b7102dd2f0e8b11d0f600bfb0c093", ha2);
 	hexh(EVP_md5(), buf, want);
 
-	assert_int_equal(digest_response(DIGEST_ALG_MD5, "Mufasa",
+	assert_int_equal(sc_digest_response(DIGEST_ALG_MD5, "Mufasa",
 	    "testrealm@host.com", "Circle Of Life", "GET", "/dir/index.html",
 	    "dcd98b7102dd2f0e8b11d0f600bfb0c093", NULL, NULL, NULL, out,
 	    sizeof(out)), 0);
 	assert_string_equal(out, want);
 	/* "" is the same as NULL, and nc/cnonce are then ignored. */
-	assert_int_equal(digest_response(DIGEST_ALG_MD5, "Mufasa",
+	assert_int_equal(sc_digest_response(DIGEST_ALG_MD5, "Mufasa",
 	    "testrealm@host.com", "Circle Of Life", "GET", "/dir/index.html",
 	    "dcd98b7102dd2f0e8b11d0f600bfb0c093", "00000001", "x", "", out2,
 	    sizeof(out2)), 0);
@@ -374,14 +375,14 @@ test_sess(void **state)
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		independent(cases[i].md(), 1, R1_USER, R1_REALM, R1_PASS,
 		    "GET", R1_URI, R1_NONCE, "0000000a", R1_CNONCE, want);
-		assert_int_equal(digest_response(cases[i].alg, R1_USER,
+		assert_int_equal(sc_digest_response(cases[i].alg, R1_USER,
 		    R1_REALM, R1_PASS, "GET", R1_URI, R1_NONCE, "0000000a",
 		    R1_CNONCE, "auth", out, sizeof(out)), 0);
 		assert_string_equal(out, want);
 		assert_int_equal(strlen(out), 2 * EVP_MD_get_size(
 		    cases[i].md()));
 		/* -sess must differ from the plain algorithm. */
-		assert_int_equal(digest_response(cases[i].alg - 1, R1_USER,
+		assert_int_equal(sc_digest_response(cases[i].alg - 1, R1_USER,
 		    R1_REALM, R1_PASS, "GET", R1_URI, R1_NONCE, "0000000a",
 		    R1_CNONCE, "auth", plain, sizeof(plain)), 0);
 		assert_string_not_equal(out, plain);
@@ -395,28 +396,28 @@ test_response_errors(void **state)
 
 	(void)state;
 	/* SHA-256 needs 65 bytes; MD5 fits in 33. */
-	assert_int_equal(digest_response(DIGEST_ALG_SHA256, R1_USER, R1_REALM,
-	    R1_PASS, "GET", R1_URI, R1_NONCE, "00000001", R1_CNONCE, "auth",
+	assert_int_equal(sc_digest_response(DIGEST_ALG_SHA256, R1_USER,
+	    R1_REALM, R1_PASS, "GET", R1_URI, R1_NONCE, "00000001", R1_CNONCE, "auth",
 	    out, 64), -1);
-	assert_int_equal(digest_response(DIGEST_ALG_SHA256, R1_USER, R1_REALM,
-	    R1_PASS, "GET", R1_URI, R1_NONCE, "00000001", R1_CNONCE, "auth",
+	assert_int_equal(sc_digest_response(DIGEST_ALG_SHA256, R1_USER,
+	    R1_REALM, R1_PASS, "GET", R1_URI, R1_NONCE, "00000001", R1_CNONCE, "auth",
 	    out, 65), 0);
-	assert_int_equal(digest_response(DIGEST_ALG_MD5, R1_USER, R1_REALM,
+	assert_int_equal(sc_digest_response(DIGEST_ALG_MD5, R1_USER, R1_REALM,
 	    R1_PASS, "GET", R1_URI, R1_NONCE, "00000001", R1_CNONCE, "auth",
 	    out, 33), 0);
-	assert_int_equal(digest_response(DIGEST_ALG_UNSUPPORTED, R1_USER,
+	assert_int_equal(sc_digest_response(DIGEST_ALG_UNSUPPORTED, R1_USER,
 	    R1_REALM, R1_PASS, "GET", R1_URI, R1_NONCE, "00000001", R1_CNONCE,
 	    "auth", out, sizeof(out)), -1);
-	assert_int_equal(digest_response(DIGEST_ALG_MD5, R1_USER, R1_REALM,
+	assert_int_equal(sc_digest_response(DIGEST_ALG_MD5, R1_USER, R1_REALM,
 	    R1_PASS, "GET", R1_URI, R1_NONCE, "00000001", R1_CNONCE,
 	    "auth-int", out, sizeof(out)), -1);
-	assert_int_equal(digest_response(DIGEST_ALG_MD5, R1_USER, R1_REALM,
+	assert_int_equal(sc_digest_response(DIGEST_ALG_MD5, R1_USER, R1_REALM,
 	    R1_PASS, "GET", R1_URI, R1_NONCE, NULL, R1_CNONCE, "auth", out,
 	    sizeof(out)), -1);
-	assert_int_equal(digest_response(DIGEST_ALG_SHA256_SESS, R1_USER,
+	assert_int_equal(sc_digest_response(DIGEST_ALG_SHA256_SESS, R1_USER,
 	    R1_REALM, R1_PASS, "GET", R1_URI, R1_NONCE, NULL, NULL, NULL, out,
 	    sizeof(out)), -1);
-	assert_int_equal(digest_response(DIGEST_ALG_MD5, R1_USER, R1_REALM,
+	assert_int_equal(sc_digest_response(DIGEST_ALG_MD5, R1_USER, R1_REALM,
 	    NULL, "GET", R1_URI, R1_NONCE, "00000001", R1_CNONCE, "auth", out,
 	    sizeof(out)), -1);
 }
@@ -430,8 +431,8 @@ test_challenge_md5_only(void **state)
 	d = taken("401 Unauthorized",
 	    "WWW-Authenticate: Digest realm=\"example.test\", "
 	    "nonce=\"n1\", qop=\"auth\"\r\n");
-	assert_string_equal(digest_algorithm(d), "MD5");
-	digest_free(d);
+	assert_string_equal(sc_digest_algorithm(d), "MD5");
+	sc_digest_free(d);
 }
 
 static void
@@ -445,8 +446,8 @@ test_challenge_sha256_first(void **state)
 	    "nonce=\"n1\", algorithm=SHA-256, qop=\"auth\"\r\n"
 	    "WWW-Authenticate: Digest realm=\"example.test\", "
 	    "nonce=\"n2\", algorithm=MD5, qop=\"auth\"\r\n");
-	assert_string_equal(digest_algorithm(d), "SHA-256");
-	digest_free(d);
+	assert_string_equal(sc_digest_algorithm(d), "SHA-256");
+	sc_digest_free(d);
 }
 
 static void
@@ -461,8 +462,8 @@ test_challenge_unsupported_first(void **state)
 	    "WWW-Authenticate: Basic realm=\"example.test\"\r\n"
 	    "WWW-Authenticate: Digest realm=\"example.test\", "
 	    "nonce=\"n2\", algorithm=MD5, qop=\"auth\"\r\n");
-	assert_string_equal(digest_algorithm(d), "MD5");
-	digest_free(d);
+	assert_string_equal(sc_digest_algorithm(d), "MD5");
+	sc_digest_free(d);
 }
 
 static void
@@ -509,29 +510,29 @@ test_challenge_407(void **state)
 	    "Proxy-Authenticate: Digest realm=\"proxy.test\", "
 	    "nonce=\"pn1\", algorithm=SHA-256, qop=\"auth\", "
 	    "opaque=\"op1\"\r\n");
-	assert_string_equal(digest_algorithm(d), "SHA-256");
+	assert_string_equal(sc_digest_algorithm(d), "SHA-256");
 	req = request();
-	if (digest_authorize(d, req, sip_object(req), USER, PASS, "REGISTER",
+	if (sc_digest_authorize(d, req, sip_object(req), USER, PASS, "REGISTER",
 	    REQ_URI, err, sizeof(err)) != 0)
-		fail_msg("digest_authorize: %s", err);
+		fail_msg("sc_digest_authorize: %s", err);
 	assert_int_equal(check_credentials(req, 1, DIGEST_ALG_SHA256,
 	    "proxy.test", "pn1", "op1"), 1);
 	msg_destroy(req);
-	digest_free(d);
+	sc_digest_free(d);
 
 	/* The same through Sofia. */
 	d = taken("407 Proxy Authentication Required",
 	    "Proxy-Authenticate: Digest realm=\"proxy.test\", "
 	    "nonce=\"pn2\", qop=\"auth\"\r\n");
-	assert_string_equal(digest_algorithm(d), "MD5");
+	assert_string_equal(sc_digest_algorithm(d), "MD5");
 	req = request();
-	if (digest_authorize(d, req, sip_object(req), USER, PASS, "REGISTER",
+	if (sc_digest_authorize(d, req, sip_object(req), USER, PASS, "REGISTER",
 	    REQ_URI, err, sizeof(err)) != 0)
-		fail_msg("digest_authorize: %s", err);
+		fail_msg("sc_digest_authorize: %s", err);
 	assert_int_equal(check_credentials(req, 1, DIGEST_ALG_MD5,
 	    "proxy.test", "pn2", NULL), 1);
 	msg_destroy(req);
-	digest_free(d);
+	sc_digest_free(d);
 }
 
 static void
@@ -550,8 +551,8 @@ test_challenge_auth_int_only(void **state)
 	    "nonce=\"n1\", algorithm=SHA-256, qop=\"auth-int\"\r\n"
 	    "WWW-Authenticate: Digest realm=\"example.test\", "
 	    "nonce=\"n2\", algorithm=MD5, qop=\"auth-int, auth\"\r\n");
-	assert_string_equal(digest_algorithm(d), "MD5");
-	digest_free(d);
+	assert_string_equal(sc_digest_algorithm(d), "MD5");
+	sc_digest_free(d);
 }
 
 /* Quoted, lowercase algorithm and a qop list still pick SHA-256/auth. */
@@ -567,15 +568,15 @@ test_challenge_quoted_params(void **state)
 	    "WWW-Authenticate: Digest realm=\"example.test\", "
 	    "nonce=\"q1\", algorithm=\"sha-256\", qop=\"auth-int,auth\", "
 	    "stale=TRUE\r\n");
-	assert_string_equal(digest_algorithm(d), "SHA-256");
+	assert_string_equal(sc_digest_algorithm(d), "SHA-256");
 	req = request();
-	if (digest_authorize(d, req, NULL, USER, PASS, "REGISTER", REQ_URI,
+	if (sc_digest_authorize(d, req, NULL, USER, PASS, "REGISTER", REQ_URI,
 	    err, sizeof(err)) != 0)
-		fail_msg("digest_authorize: %s", err);
+		fail_msg("sc_digest_authorize: %s", err);
 	assert_int_equal(check_credentials(req, 0, DIGEST_ALG_SHA256,
 	    "example.test", "q1", NULL), 1);
 	msg_destroy(req);
-	digest_free(d);
+	sc_digest_free(d);
 }
 
 static void
@@ -593,27 +594,27 @@ test_authorize_md5_sofia(void **state)
 		snprintf(auth, sizeof(auth), "WWW-Authenticate: Digest "
 		    "realm=\"example.test\", nonce=\"abcdef0123\", "
 		    "opaque=\"xyz\", algorithm=%s, qop=\"auth,auth-int\"\r\n",
-		    digest_alg_name(algs[i]));
+		    sc_digest_alg_name(algs[i]));
 		d = taken("401 Unauthorized", auth);
-		assert_string_equal(digest_algorithm(d),
-		    digest_alg_name(algs[i]));
+		assert_string_equal(sc_digest_algorithm(d),
+		    sc_digest_alg_name(algs[i]));
 
 		/* A response= param shows the quoted realm matched. */
 		req = request();
-		if (digest_authorize(d, req, sip_object(req), USER, PASS,
+		if (sc_digest_authorize(d, req, sip_object(req), USER, PASS,
 		    "REGISTER", REQ_URI, err, sizeof(err)) != 0)
-			fail_msg("digest_authorize: %s", err);
+			fail_msg("sc_digest_authorize: %s", err);
 		assert_int_equal(check_credentials(req, 0, algs[i],
 		    "example.test", "abcdef0123", "xyz"), 1);
 
 		/* Again on the same message: replaced, nc moves on. */
-		if (digest_authorize(d, req, sip_object(req), USER, PASS,
+		if (sc_digest_authorize(d, req, sip_object(req), USER, PASS,
 		    "REGISTER", REQ_URI, err, sizeof(err)) != 0)
-			fail_msg("digest_authorize: %s", err);
+			fail_msg("sc_digest_authorize: %s", err);
 		assert_int_equal(check_credentials(req, 0, algs[i],
 		    "example.test", "abcdef0123", "xyz"), 2);
 		msg_destroy(req);
-		digest_free(d);
+		sc_digest_free(d);
 	}
 }
 
@@ -634,18 +635,18 @@ test_authorize_sha(void **state)
 		snprintf(auth, sizeof(auth), "WWW-Authenticate: Digest "
 		    "realm=\"example.test\", nonce=\"N0nce+/=\", "
 		    "algorithm=%s, qop=\"auth\"\r\n",
-		    digest_alg_name(algs[i]));
+		    sc_digest_alg_name(algs[i]));
 		d = taken("401 Unauthorized", auth);
 		for (n = 1; n <= 3; n++) {
 			req = request();
-			if (digest_authorize(d, req, sip_object(req), USER,
+			if (sc_digest_authorize(d, req, sip_object(req), USER,
 			    PASS, "REGISTER", REQ_URI, err, sizeof(err)) != 0)
-				fail_msg("digest_authorize: %s", err);
+				fail_msg("sc_digest_authorize: %s", err);
 			assert_int_equal(check_credentials(req, 0, algs[i],
 			    "example.test", "N0nce+/=", NULL), n);
 			msg_destroy(req);
 		}
-		digest_free(d);
+		sc_digest_free(d);
 	}
 }
 
@@ -663,16 +664,16 @@ test_rechallenge(void **state)
 	    "realm=\"example.test\", nonce=\"same\", algorithm=SHA-256, "
 	    "qop=\"auth\"\r\n");
 	req = request();
-	assert_int_equal(digest_authorize(d, req, NULL, USER, PASS,
+	assert_int_equal(sc_digest_authorize(d, req, NULL, USER, PASS,
 	    "REGISTER", REQ_URI, err, sizeof(err)), 0);
 
 	resp = response("401 Unauthorized", "WWW-Authenticate: Digest "
 	    "realm=\"example.test\", nonce=\"same\", algorithm=SHA-256, "
 	    "qop=\"auth\"\r\n");
-	assert_int_equal(digest_challenge(d, sip_object(resp), err,
+	assert_int_equal(sc_digest_challenge(d, sip_object(resp), err,
 	    sizeof(err)), 0);
 	msg_destroy(resp);
-	assert_int_equal(digest_authorize(d, req, NULL, USER, PASS,
+	assert_int_equal(sc_digest_authorize(d, req, NULL, USER, PASS,
 	    "REGISTER", REQ_URI, err, sizeof(err)), 0);
 	assert_int_equal(check_credentials(req, 0, DIGEST_ALG_SHA256,
 	    "example.test", "same", NULL), 2);
@@ -680,26 +681,26 @@ test_rechallenge(void **state)
 	resp = response("401 Unauthorized", "WWW-Authenticate: Digest "
 	    "realm=\"example.test\", nonce=\"fresh\", algorithm=SHA-256, "
 	    "qop=\"auth\", stale=true\r\n");
-	assert_int_equal(digest_challenge(d, sip_object(resp), err,
+	assert_int_equal(sc_digest_challenge(d, sip_object(resp), err,
 	    sizeof(err)), 0);
 	msg_destroy(resp);
 	for (i = 0; i < 2; i++)
-		assert_int_equal(digest_authorize(d, req, NULL, USER, PASS,
+		assert_int_equal(sc_digest_authorize(d, req, NULL, USER, PASS,
 		    "REGISTER", REQ_URI, err, sizeof(err)), 0);
 	assert_int_equal(check_credentials(req, 0, DIGEST_ALG_SHA256,
 	    "example.test", "fresh", NULL), 2);
 
 	/* A failed challenge forgets the old one. */
 	resp = response("401 Unauthorized", "");
-	assert_int_equal(digest_challenge(d, sip_object(resp), err,
+	assert_int_equal(sc_digest_challenge(d, sip_object(resp), err,
 	    sizeof(err)), -1);
 	msg_destroy(resp);
-	assert_null(digest_algorithm(d));
-	assert_int_equal(digest_authorize(d, req, NULL, USER, PASS,
+	assert_null(sc_digest_algorithm(d));
+	assert_int_equal(sc_digest_authorize(d, req, NULL, USER, PASS,
 	    "REGISTER", REQ_URI, err, sizeof(err)), -1);
 	assert_string_equal(err, "no digest challenge taken");
 	msg_destroy(req);
-	digest_free(d);
+	sc_digest_free(d);
 }
 
 static void
@@ -711,32 +712,32 @@ test_authorize_errors(void **state)
 	char		 err[256] = "";
 
 	(void)state;
-	assert_non_null(d = digest_new());
+	assert_non_null(d = sc_digest_new());
 	req = request();
-	assert_int_equal(digest_authorize(d, req, NULL, USER, PASS,
+	assert_int_equal(sc_digest_authorize(d, req, NULL, USER, PASS,
 	    "REGISTER", REQ_URI, err, sizeof(err)), -1);
 	assert_string_equal(err, "no digest challenge taken");
-	digest_free(d);
+	sc_digest_free(d);
 
 	d = taken("401 Unauthorized", "WWW-Authenticate: Digest "
 	    "realm=\"example.test\", nonce=\"n\", algorithm=SHA-256, "
 	    "qop=\"auth\"\r\n");
 	sip = sip_object(req);
-	assert_int_equal(digest_authorize(d, req, sip, "al\"ice", PASS,
+	assert_int_equal(sc_digest_authorize(d, req, sip, "al\"ice", PASS,
 	    "REGISTER", REQ_URI, err, sizeof(err)), -1);
 	assert_string_equal(err,
 	    "username holds a quote, backslash or control character");
-	assert_int_equal(digest_authorize(d, req, sip, "alice\r\nX: y", PASS,
+	assert_int_equal(sc_digest_authorize(d, req, sip, "alice\r\nX: y", PASS,
 	    "REGISTER", REQ_URI, err, sizeof(err)), -1);
 	assert_null(sip->sip_authorization);
-	digest_free(d);
+	sc_digest_free(d);
 
 	d = taken("401 Unauthorized", "WWW-Authenticate: Digest "
 	    "realm=\"example.test\", nonce=\"n\", qop=\"auth\"\r\n");
-	assert_int_equal(digest_authorize(d, req, sip, "al\\ice", PASS,
+	assert_int_equal(sc_digest_authorize(d, req, sip, "al\\ice", PASS,
 	    "REGISTER", REQ_URI, err, sizeof(err)), -1);
 	assert_null(sip->sip_authorization);
-	digest_free(d);
+	sc_digest_free(d);
 	msg_destroy(req);
 }
 
@@ -774,14 +775,14 @@ test_sofia_log_quiet(void **state)
 	d = taken("401 Unauthorized", "WWW-Authenticate: Digest "
 	    "realm=\"example.test\", nonce=\"n\", qop=\"auth\"\r\n");
 	req = request();
-	assert_int_equal(digest_authorize(d, req, NULL, USER, PASS,
+	assert_int_equal(sc_digest_authorize(d, req, NULL, USER, PASS,
 	    "REGISTER", REQ_URI, err, sizeof(err)), 0);
 	su_log_set_level(su_log_default, 0);
 	su_log_redirect(su_log_default, NULL, NULL);
 	assert_null(strstr(logged, PASS));
 	assert_null(strstr(logged, ha1));
 	msg_destroy(req);
-	digest_free(d);
+	sc_digest_free(d);
 }
 
 static void
@@ -790,11 +791,11 @@ test_free_null(void **state)
 	struct digest	*d;
 
 	(void)state;
-	digest_free(NULL);
-	assert_null(digest_algorithm(NULL));
-	assert_non_null(d = digest_new());
-	assert_null(digest_algorithm(d));
-	digest_free(d);
+	sc_digest_free(NULL);
+	assert_null(sc_digest_algorithm(NULL));
+	assert_non_null(d = sc_digest_new());
+	assert_null(sc_digest_algorithm(d));
+	sc_digest_free(d);
 }
 
 int

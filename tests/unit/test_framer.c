@@ -55,7 +55,7 @@ static void
 feed(const char *data, size_t len, size_t chunk, size_t maxsize,
     struct tally *t)
 {
-	struct framer	*fr = framer_new(maxsize);
+	struct framer	*fr = sc_framer_new(maxsize);
 	char		*pend = NULL;
 	size_t		 npend = 0, off = 0;
 
@@ -73,7 +73,7 @@ feed(const char *data, size_t len, size_t chunk, size_t maxsize,
 			msg_t	*m;
 			enum framer_status st;
 
-			st = framer_parse(fr, pend, npend, &used, &m);
+			st = sc_framer_parse(fr, pend, npend, &used, &m);
 			memmove(pend, pend + used, npend - used);
 			npend -= used;
 			if (st == FRAMER_MSG) {
@@ -92,14 +92,14 @@ feed(const char *data, size_t len, size_t chunk, size_t maxsize,
 			}
 			if (st == FRAMER_ERROR) {
 				snprintf(t->error, sizeof(t->error), "%s",
-				    framer_error(fr));
+				    sc_framer_error(fr));
 				t->failed = 1;
 			}
 			break;
 		}
 	}
 	free(pend);
-	framer_free(fr);
+	sc_framer_free(fr);
 }
 
 static void
@@ -141,13 +141,13 @@ test_several_messages_and_pongs(void **state)
 static void
 test_body_parsed(void **state)
 {
-	struct framer	*fr = framer_new(65536);
+	struct framer	*fr = sc_framer_new(65536);
 	size_t		 used;
 	msg_t		*m;
 	sip_t		*sip;
 
 	(void)state;
-	assert_int_equal(framer_parse(fr, RESP_BODY, strlen(RESP_BODY),
+	assert_int_equal(sc_framer_parse(fr, RESP_BODY, strlen(RESP_BODY),
 	    &used, &m), FRAMER_MSG);
 	assert_int_equal(used, strlen(RESP_BODY));
 	sip = sip_object(m);
@@ -155,7 +155,7 @@ test_body_parsed(void **state)
 	assert_int_equal(sip->sip_payload->pl_len, 10);
 	assert_memory_equal(sip->sip_payload->pl_data, "0123456789", 10);
 	msg_destroy(m);
-	framer_free(fr);
+	sc_framer_free(fr);
 }
 
 static void

@@ -76,7 +76,7 @@ build(struct reg *r, unsigned expires)
 	char	 err[128], *red, *w;
 	size_t	 len;
 
-	w = reg_build(r, expires, &len, &red, err, sizeof(err));
+	w = sc_reg_build(r, expires, &len, &red, err, sizeof(err));
 	assert_non_null(w);
 	assert_int_equal(strlen(w), len);
 	free(red);
@@ -89,7 +89,7 @@ feed(struct reg *r, const char *req, int status, const char *extra,
 {
 	char		 why[256];
 	msg_t		*m = response(req, status, extra, twist);
-	enum reg_action	 a = reg_response(r, m, v, why, sizeof(why));
+	enum reg_action	 a = sc_reg_response(r, m, v, why, sizeof(why));
 
 	msg_destroy(m);
 	return a;
@@ -101,7 +101,7 @@ feed(struct reg *r, const char *req, int status, const char *extra,
 static void
 test_happy_path(void **state)
 {
-	struct reg	*r = reg_new(&params);
+	struct reg	*r = sc_reg_new(&params);
 	char		*req, *req2;
 	enum sc_verdict	 v = SC_INTERNAL_ERROR;
 
@@ -110,7 +110,7 @@ test_happy_path(void **state)
 	assert_null(strstr(req, "Authorization"));
 	assert_int_equal(feed(r, req, 100, NULL, NULL, &v), REG_PROVISIONAL);
 	assert_int_equal(feed(r, req, 401, CHALLENGE, NULL, &v), REG_RESEND);
-	req2 = build(r, reg_expires(r));
+	req2 = build(r, sc_reg_expires(r));
 	assert_non_null(strstr(req2, "Authorization: Digest"));
 	assert_non_null(strstr(req2, "CSeq: 2 REGISTER"));
 	/* The old request's responses no longer match. */
@@ -119,19 +119,19 @@ test_happy_path(void **state)
 	    "Contact: <sip:alice@127.0.0.1:40000;transport=tls>;expires=120\r\n",
 	    NULL, &v), REG_DONE);
 	assert_int_equal(v, SC_OK);
-	assert_int_equal(reg_granted(r), 120);
-	assert_string_equal(reg_auth_algorithm(r), "MD5");
-	assert_int_equal(reg_unmatched(r), 1);
+	assert_int_equal(sc_reg_granted(r), 120);
+	assert_string_equal(sc_reg_auth_algorithm(r), "MD5");
+	assert_int_equal(sc_reg_unmatched(r), 1);
 	free(req);
 	free(req2);
-	reg_free(r);
+	sc_reg_free(r);
 }
 
 static void
 test_unmatched_ignored(void **state)
 {
 	static const char *twists[] = { "callid", "cseq", "method", "branch" };
-	struct reg	*r = reg_new(&params);
+	struct reg	*r = sc_reg_new(&params);
 	char		*req = build(r, 300);
 	enum sc_verdict	 v;
 	size_t		 i;
@@ -140,15 +140,15 @@ test_unmatched_ignored(void **state)
 	for (i = 0; i < 4; i++)
 		assert_int_equal(feed(r, req, 200, NULL, twists[i], &v),
 		    REG_IGNORE);
-	assert_int_equal(reg_unmatched(r), 4);
+	assert_int_equal(sc_reg_unmatched(r), 4);
 	free(req);
-	reg_free(r);
+	sc_reg_free(r);
 }
 
 static void
 test_second_challenge_rejected(void **state)
 {
-	struct reg	*r = reg_new(&params);
+	struct reg	*r = sc_reg_new(&params);
 	char		*req = build(r, 300), *req2;
 	enum sc_verdict	 v;
 
@@ -159,13 +159,13 @@ test_second_challenge_rejected(void **state)
 	assert_int_equal(v, SC_SIP_AUTH_REJECTED);
 	free(req);
 	free(req2);
-	reg_free(r);
+	sc_reg_free(r);
 }
 
 static void
 test_stale_nonce_retried_once(void **state)
 {
-	struct reg	*r = reg_new(&params);
+	struct reg	*r = sc_reg_new(&params);
 	char		*req = build(r, 300), *req2, *req3;
 	enum sc_verdict	 v;
 
@@ -180,7 +180,7 @@ test_stale_nonce_retried_once(void **state)
 	free(req);
 	free(req2);
 	free(req3);
-	reg_free(r);
+	sc_reg_free(r);
 }
 
 static void
@@ -193,26 +193,26 @@ test_no_credentials(void **state)
 
 	(void)state;
 	p.password = NULL;
-	r = reg_new(&p);
+	r = sc_reg_new(&p);
 	req = build(r, 300);
 	assert_int_equal(feed(r, req, 401, CHALLENGE, NULL, &v), REG_DONE);
 	assert_int_equal(v, SC_SIP_AUTH_REJECTED);
 	free(req);
-	reg_free(r);
+	sc_reg_free(r);
 }
 
 static void
 test_423(void **state)
 {
-	struct reg	*r = reg_new(&params);
+	struct reg	*r = sc_reg_new(&params);
 	char		*req = build(r, 30), *req2;
 	enum sc_verdict	 v;
 
 	(void)state;
 	assert_int_equal(feed(r, req, 423, "Min-Expires: 600\r\n", NULL, &v),
 	    REG_RESEND);
-	assert_int_equal(reg_expires(r), 600);
-	req2 = build(r, reg_expires(r));
+	assert_int_equal(sc_reg_expires(r), 600);
+	req2 = build(r, sc_reg_expires(r));
 	assert_non_null(strstr(req2, "Expires: 600"));
 	/* A second 423 ends it. */
 	assert_int_equal(feed(r, req2, 423, "Min-Expires: 900\r\n", NULL, &v),
@@ -220,14 +220,14 @@ test_423(void **state)
 	assert_int_equal(v, SC_SIP_4XX);
 	free(req);
 	free(req2);
-	reg_free(r);
+	sc_reg_free(r);
 
-	r = reg_new(&params);
+	r = sc_reg_new(&params);
 	req = build(r, 30);
 	assert_int_equal(feed(r, req, 423, NULL, NULL, &v), REG_DONE);
 	assert_int_equal(v, SC_SIP_4XX);
 	free(req);
-	reg_free(r);
+	sc_reg_free(r);
 }
 
 static void
@@ -245,30 +245,30 @@ test_final_classes(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct reg	*r = reg_new(&params);
+		struct reg	*r = sc_reg_new(&params);
 		char		*req = build(r, 300);
 		enum sc_verdict	 v;
 
 		assert_int_equal(feed(r, req, cases[i].status, NULL, NULL, &v),
 		    REG_DONE);
 		assert_int_equal(v, cases[i].v);
-		assert_int_equal(reg_final_status(r), cases[i].status);
+		assert_int_equal(sc_reg_final_status(r), cases[i].status);
 		free(req);
-		reg_free(r);
+		sc_reg_free(r);
 	}
 }
 
 static void
 test_redacted_trace(void **state)
 {
-	struct reg	*r = reg_new(&params);
+	struct reg	*r = sc_reg_new(&params);
 	char		*req = build(r, 300), *w, *red, err[64];
 	size_t		 len;
 	enum sc_verdict	 v;
 
 	(void)state;
 	assert_int_equal(feed(r, req, 401, CHALLENGE, NULL, &v), REG_RESEND);
-	w = reg_build(r, 300, &len, &red, err, sizeof(err));
+	w = sc_reg_build(r, 300, &len, &red, err, sizeof(err));
 	assert_non_null(strstr(w, "response=\""));
 	assert_null(strstr(red, "secret"));
 	{
@@ -279,7 +279,7 @@ test_redacted_trace(void **state)
 	free(w);
 	free(red);
 	free(req);
-	reg_free(r);
+	sc_reg_free(r);
 }
 
 int
@@ -296,6 +296,6 @@ main(void)
 		cmocka_unit_test(test_redacted_trace),
 	};
 
-	reg_free(NULL);
+	sc_reg_free(NULL);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

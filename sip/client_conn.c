@@ -1,0 +1,336 @@
+/*
+ * client_conn.c - a client's connect and reconnect steps (engine.h lists
+ * the files of the engine).
+ *
+ * Owns: opening a flow to the client's frontend (source address, TLS
+ * resumption), the flow's callbacks (TCP up, TLS up with its certificate
+ * checks, messages, pongs, errors), and the reconnect backoff (fixed, or
+ * RFC 5626 §4.5 with jitter).
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+#include <openssl/objects.h>
+#include <openssl/rand.h>
+#include <openssl/ssl.h>
+#include <sofia-sip/msg.h>
+#include <sofia-sip/sip.h>
+#include <sofia-sip/sip_protos.h>
+
+#include "cert.h"
+#include "clock.h"
+#include "engine.h"
+#include "flow.h"
+#include "reg.h"
+#include "util.h"
+
+#define ENGINE_MAXMSG		65536
+
+static double
+engine_jitter(double lo, double hi)
+{
+	unsigned int r = 0;
+
+	if (RAND_bytes((unsigned char *)&r, sizeof(r)) != 1)
+		r = (unsigned int)rand();
+	return lo + (hi - lo) * ((double)r / (double)UINT32_MAX);
+}
+
+static void
+client_on_tcp(void *arg)
+{
+	struct client *c = arg;
+	double now = sc_clock_now();
+
+	if (!c->first_connect_done)
+		c->res.t.tcp_connect = now - c->t_phase;
+	c->t_phase = now;
+	c->tls_phase = 1;
+}
+
+static void
+client_tls_details(SSL *ssl, struct sc_result *r)
+{
+	int		 nid = 0, hash = 0;
+	const char	*name;
+
+	snprintf(r->tls_version, sizeof(r->tls_version), "%s",
+	    SSL_get_version(ssl));
+	snprintf(r->tls_cipher, sizeof(r->tls_cipher), "%s",
+	    SSL_get_cipher_name(ssl));
+	r->tls_resumed = SSL_session_reused(ssl);
+	if ((nid = SSL_get_negotiated_group(ssl)) > 0) {
+		name = SSL_group_to_name(ssl, nid);
+		snprintf(r->tls_group, sizeof(r->tls_group), "%s",
+		    name != NULL ? name : OBJ_nid2sn(nid));
+	}
+	if (SSL_get_peer_signature_type_nid(ssl, &nid) &&
+	    SSL_get_peer_signature_nid(ssl, &hash))
+		snprintf(r->tls_peer_sigalg, sizeof(r->tls_peer_sigalg),
+		    "%s+%s", nid == EVP_PKEY_EC ? "ECDSA" :
+		    nid == EVP_PKEY_RSA ? "RSA-PKCS1" :
+		    nid == EVP_PKEY_RSA_PSS ? "RSA-PSS" : OBJ_nid2sn(nid),
+		    OBJ_nid2sn(hash));
+}
+
+static void
+client_on_tls(void *arg)
+{
+	struct client		*c = arg;
+	struct sc_engine	*e = c->e;
+	SSL			*ssl = sc_flow_ssl(c->flow);
+	struct sc_certreport	 scratch, *cr;
+	enum sc_severity	 sev;
+	enum sc_verdict		 v;
+	double			 now = sc_clock_now();
+	int			 first = !c->first_connect_done;
+
+	if (first) {
+		c->res.t.tls_handshake = now - c->t_phase;
+		client_tls_details(ssl, &c->res);
+	}
+	/* Drills keep no chains: 10,000 clients would hold 10,000 copies. */
+	memset(&scratch, 0, sizeof(scratch));
+	cr = first || e->o.keep_certs ? &c->res.cert : &scratch;
+	v = sc_cert_evaluate(ssl, e->o.domain, e->o.warn_days, e->o.crit_days,
+	    cr, &sev);
+	if (first && v == SC_CERT_EXPIRING)
+		c->res.severity = sev;
+	if (!e->o.keep_certs) {
+		enum sc_verdict	cv = cr->verdict;
+		char		err[sizeof(cr->error)];
+
+		memcpy(err, cr->error, sizeof(err));
+		sc_cert_report_clear(cr);
+		cr->verdict = cv;
+		memcpy(cr->error, err, sizeof(err));
+	}
+	c->first_connect_done = 1;
+	/*
+	 * RFC 5922 §7: never send SIP over an unverified connection, unless
+	 * the operator said insecure_skip_verify, explicitly, per target.
+	 */
+	if (v != SC_OK && v != SC_CERT_EXPIRING && !e->o.insecure) {
+		sc_client_drop_flow(c);
+		sc_client_step_end(c, v, 0, cr->error);
+		return;
+	}
+	c->up = 1;
+	if (e->o.tls_only)
+		sc_client_drop_flow(c);
+	sc_client_step_end(c, SC_OK, 0, NULL);
+}
+
+static void
+client_on_msg(msg_t *msg, void *arg)
+{
+	struct client	*c = arg;
+	sip_t		*sip = sip_object(msg);
+
+	if (c->e->o.trace != NULL) {
+		size_t	 n;
+		char	*s = msg_as_string(msg_home(msg), msg, NULL, 0, &n);
+
+		sc_client_trace(c, "<--", s != NULL ? s : "(unprintable)");
+	}
+	if (sip->sip_status != NULL)
+		sc_client_on_response(c, msg);
+	msg_destroy(msg);
+}
+
+static void
+client_on_pong(void *arg)
+{
+	struct client	*c = arg;
+	double		 rtt;
+
+	if (c->ping_sent <= 0)
+		return;		/* servers may answer twice; not our ping */
+	rtt = sc_clock_now() - c->ping_sent;
+	c->ping_sent = 0;
+	c->pong_due = 0;
+	c->pongs++;
+	if (c->e->cbs.on_keepalive != NULL)
+		c->e->cbs.on_keepalive(c->idx + c->e->o.first_client, rtt,
+		    c->e->arg);
+	/* A keepalive step without "for" is one ping and its pong. */
+	if (c->step != NULL && c->step->kind == SC_STEP_KEEPALIVE &&
+	    c->step->duration <= 0)
+		sc_client_step_end(c, SC_OK, 0, NULL);
+}
+
+static int
+client_connecting(const struct client *c)
+{
+	return c->step != NULL && (c->step->kind == SC_STEP_CONNECT ||
+	    c->step->kind == SC_STEP_RECONNECT) && !c->up;
+}
+
+/* Delay before reconnect attempt n (RFC 5626 §4.5 for rfc5626). */
+static double
+client_backoff(const struct sc_step *s, unsigned n)
+{
+	double base, max, w;
+
+	switch (s->backoff) {
+	case SC_BACKOFF_FIXED:
+		return s->backoff_base > 0 ? s->backoff_base : 1;
+	case SC_BACKOFF_RFC5626:
+		base = s->backoff_base > 0 ? s->backoff_base : 1;
+		max = s->backoff_max > 0 ? s->backoff_max : 30;
+		w = base * pow(2, n < 30 ? n : 30);
+		if (w > max)
+			w = max;
+		/* The RFC's jitter: a uniform draw in [50%, 100%]. */
+		return engine_jitter(w / 2, w);
+	default:
+		return 0;
+	}
+}
+
+static void
+client_on_error(enum sc_verdict v, const char *why, void *arg)
+{
+	struct client *c = arg;
+
+	sc_client_drop_flow(c);
+	if (c->step == NULL || c->done) {
+		sc_client_broken(c, 0, v);
+		return;
+	}
+	if (client_connecting(c)) {
+		if (c->step->kind == SC_STEP_RECONNECT) {
+			double delay = client_backoff(c->step, ++c->attempts);
+
+			/* Retry while the step's deadline allows. */
+			if (sc_clock_now() + delay < c->t_within +
+			    sc_client_within(c, c->step)) {
+				c->retry_verdict = v;
+				snprintf(c->retry_error,
+				    sizeof(c->retry_error), "%s", why);
+				c->tls_phase = 0;
+				sc_client_arm(c, delay);
+				return;
+			}
+		}
+		sc_client_step_end(c, v, 0, why);
+		return;
+	}
+	sc_client_broken(c, 0, SC_FLOW_DEAD);
+	switch (c->step->kind) {
+	case SC_STEP_REGISTER:
+	case SC_STEP_REREGISTER:
+	case SC_STEP_UNREGISTER:
+	case SC_STEP_OPTIONS:
+		sc_client_step_end(c, v == SC_SIP_MALFORMED ? v :
+		    SC_SIP_CONNECTION_CLOSED, 0, why);
+		break;
+	default:
+		sc_client_step_end(c, SC_FLOW_DEAD, 0, why);
+		break;
+	}
+}
+
+static const struct flow_cbs client_flow_cbs = {
+	.on_tcp = client_on_tcp,
+	.on_tls = client_on_tls,
+	.on_msg = client_on_msg,
+	.on_pong = client_on_pong,
+	.on_error = client_on_error,
+};
+
+static int
+client_sockaddr(const struct sc_frontend *f, struct sockaddr_storage *ss,
+    socklen_t *len)
+{
+	struct sockaddr_in	*s4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6	*s6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, f->host, &s4->sin_addr) == 1) {
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons((uint16_t)f->port);
+		*len = sizeof(*s4);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, f->host, &s6->sin6_addr) == 1) {
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons((uint16_t)f->port);
+		*len = sizeof(*s6);
+		return 0;
+	}
+	return -1;
+}
+
+void
+sc_client_connect_now(struct client *c)
+{
+	struct sc_engine	*e = c->e;
+	const struct sc_frontend *f = &e->o.frontends[c->fe];
+	struct sockaddr_storage	 ss;
+	socklen_t		 sslen;
+	enum sc_verdict		 v;
+	char			 why[256];
+
+	sc_client_drop_flow(c);
+	sc_reg_free(c->reg);
+	c->reg = NULL;
+	sc_reg_free(c->opt);
+	c->opt = NULL;
+	c->tls_phase = 0;
+	c->t_phase = sc_clock_now();
+	if (client_sockaddr(f, &ss, &sslen) == -1) {
+		snprintf(why, sizeof(why), "not an IP address: %s", f->host);
+		sc_client_step_end(c, SC_INTERNAL_ERROR, 0, why);
+		return;
+	}
+	sc_util_addr_str((struct sockaddr *)&ss, c->res.address,
+	    sizeof(c->res.address));
+	c->flow = sc_flow_new(e->base, e->o.tls_ctx, e->o.domain, ENGINE_MAXMSG,
+	    &client_flow_cbs, c);
+	if (c->flow == NULL) {
+		sc_client_step_end(c, SC_INTERNAL_ERROR, 0, "out of memory");
+		return;
+	}
+	if (c->step->resume)
+		sc_flow_resume(c->flow, &c->session);
+	if (e->o.nsources > 0) {
+		const struct sockaddr_storage *src =
+		    &e->o.sources[c->idx % e->o.nsources];
+
+		if (src->ss_family == ss.ss_family)
+			sc_flow_source(c->flow, (const struct sockaddr *)src,
+			    src->ss_family == AF_INET6 ?
+			    sizeof(struct sockaddr_in6) :
+			    sizeof(struct sockaddr_in));
+	}
+	/* The deadline covers every attempt of a reconnect. */
+	sc_client_arm(c, c->t_within + sc_client_within(c, c->step) -
+	    sc_clock_now());
+	if (sc_flow_connect(c->flow, (struct sockaddr *)&ss, sslen, &v, why,
+	    sizeof(why)) == -1)
+		client_on_error(v, why, c);
+}
+
+/*
+ * The wait before a reconnect step's first attempt: a fixed delay waits,
+ * RFC 5626 §4.5 forms the new flow at once and backs off only after
+ * failures (attempt n waits per client_backoff(n)).  In loop mode the
+ * failures in a row of the persistent flow count.
+ */
+double
+sc_client_reconnect_delay(const struct client *c, const struct sc_step *s)
+{
+	if (!c->e->o.loop)
+		return s->backoff == SC_BACKOFF_FIXED ?
+		    client_backoff(s, 0) : 0;
+	if (c->consecutive == 0)
+		return 0;
+	return client_backoff(s, c->consecutive - 1);
+}
