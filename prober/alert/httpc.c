@@ -2,8 +2,9 @@
  * httpc.c - the HTTP client of the alert sinks: one POST per connection
  * ("Connection: close"), http or https, on the daemon's event_base.
  *
- * Owns: the client SSL_CTX (verification against
- * ca_file or the system store, TLS 1.2 at least), the asynchronous name
+ * Owns: the client SSL_CTX (built by the library's verifying builder,
+ * sc_tls_client_ctx_new: ca_file or the system store, TLS 1.2 at least,
+ * no session cache), the asynchronous name
  * lookups (libevent's evdns: never a blocking getaddrinfo() on the loop
  * the probes are timed on), each request's connection, its total timer,
  * and reading the response far enough to know its status.
