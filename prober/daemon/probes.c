@@ -26,6 +26,36 @@ dfront_history(struct dfront *f, const struct sc_result *r)
 	f->hist[f->nhist++] = v;
 }
 
+/*
+ * " (tcp 1.2 ms, tls 3.4 ms, register 9.0 ms)" for the log: only the
+ * phases the probe reached (a phase not reached is negative), and
+ * nothing at all when it reached none.
+ */
+static void
+dfront_phases_text(const struct sc_result *r, char *buf, size_t len)
+{
+	const struct { const char *name; double s; } ph[] = {
+		{ "tcp", r->t.tcp_connect },
+		{ "tls", r->t.tls_handshake },
+		{ "register", r->t.registered },
+	};
+	size_t	 i, off = 0;
+	int	 n;
+
+	buf[0] = '\0';
+	for (i = 0; i < sizeof(ph) / sizeof(ph[0]); i++) {
+		if (ph[i].s < 0)
+			continue;
+		n = snprintf(buf + off, len - off, "%s%s %.1f ms",
+		    off == 0 ? " (" : ", ", ph[i].name, ph[i].s * 1000);
+		if (n < 0 || (size_t)n >= len - off)
+			return;
+		off += (size_t)n;
+	}
+	if (off > 0 && off + 1 < len)
+		memcpy(buf + off, ")", 2);
+}
+
 static void
 dfront_probe_done(struct sc_result *r, void *arg)
 {
@@ -38,6 +68,7 @@ dfront_probe_done(struct sc_result *r, void *arg)
 	int		 ok = dverdict_up(r->verdict);
 	enum sc_verdict	 before = f->verdict;
 	int		 was = f->probed;
+	char		 phases[96];
 
 	if (f->probe_cut) {
 		/* Cut short by a stop or reload: its binding is gone. */
@@ -75,11 +106,10 @@ dfront_probe_done(struct sc_result *r, void *arg)
 	}
 	dfront_alerts(f, r);
 	dtarget_alerts(t);
+	dfront_phases_text(r, phases, sizeof(phases));
 	log_event(ok ? LOG_INFO : LOG_WARN, t->conf.name, f->address,
-	    sc_verdict_str(r->verdict), "fresh probe: %s%s%s (tcp %.1f ms, "
-	    "tls %.1f ms, register %.1f ms)", ok ? "ok" : "failed",
-	    r->error[0] ? ": " : "", r->error, r->t.tcp_connect * 1000,
-	    r->t.tls_handshake * 1000, r->t.registered * 1000);
+	    sc_verdict_str(r->verdict), "fresh probe: %s%s%s%s",
+	    ok ? "ok" : "failed", r->error[0] ? ": " : "", r->error, phases);
 	if (was && before != r->verdict)
 		log_event(LOG_WARN, t->conf.name, f->address,
 		    sc_verdict_str(r->verdict), "verdict changed from %s",
