@@ -66,11 +66,13 @@ static int
 certs_option(void *arg, int ch, const char *value)
 {
 	struct common_opts *co = arg;
+	char		 err[128];
 
 	(void)value;
 	switch (ch) {
 	case 'c':
-		co->format = FMT_CSV;
+		if (cli_set_format(co, FMT_CSV, err, sizeof(err)) == -1)
+			return certs_bad("%s", err);
 		break;
 	case 'h':
 		certs_usage(stdout);

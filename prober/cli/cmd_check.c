@@ -85,7 +85,7 @@ check_option(void *arg, int ch, const char *value)
 {
 	struct check_args	*a = arg;
 	unsigned long		 expires;
-	char			*end;
+	char			*end, err[128];
 
 	switch (ch) {
 	case 'e':
@@ -100,7 +100,8 @@ check_option(void *arg, int ch, const char *value)
 		a->po.unregister = 0;
 		break;
 	case 'n':
-		a->co.format = FMT_NAGIOS;
+		if (cli_set_format(&a->co, FMT_NAGIOS, err, sizeof(err)) == -1)
+			return check_bad("%s", err);
 		break;
 	case 'h':
 		check_usage(stdout);

@@ -145,6 +145,29 @@ common_checked_option(struct common_opts *co, int ch, const char *arg,
 	return 0;
 }
 
+static const char *const format_options[] = {
+	[FMT_JSON] = "--json", [FMT_NAGIOS] = "--nagios", [FMT_CSV] = "--csv",
+};
+
+/*
+ * Chooses the output format: one of --json, --nagios, --csv, which
+ * exclude each other (the last one silently winning would hide from a
+ * script that it asked for two).  Returns 1, or -1 with the reason in err.
+ */
+int
+cli_set_format(struct common_opts *co, enum output_format f, char *err,
+    size_t errlen)
+{
+	if (co->format != FMT_TEXT && co->format != f) {
+		snprintf(err, errlen, "%s and %s cannot be used together: "
+		    "choose one output format", format_options[co->format],
+		    format_options[f]);
+		return -1;
+	}
+	co->format = f;
+	return 1;
+}
+
 /*
  * Handles one getopt_long result if it is a common option: 1 handled,
  * 0 not a common option, -1 bad value (reason in err).
@@ -164,8 +187,7 @@ common_option(struct common_opts *co, int ch, const char *arg, char *err,
 		co->owner = arg;
 		break;
 	case COMMON_OPT_JSON:
-		co->format = FMT_JSON;
-		break;
+		return cli_set_format(co, FMT_JSON, err, errlen);
 	case COMMON_OPT_ALLOW_MIXED:
 		co->allow_mixed = 1;
 		break;

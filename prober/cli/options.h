@@ -67,6 +67,12 @@ enum common_opt {
 void	 common_defaults(struct common_opts *);
 
 /* A number in [lo, hi] with nothing after it; -1 otherwise. */
+/*
+ * Sets the output format; --json, --nagios and --csv exclude each other.
+ * Returns 1, or -1 with the reason in err.
+ */
+int	 cli_set_format(struct common_opts *, enum output_format, char *err,
+	    size_t errlen);
 int	 common_number(const char *, double lo, double hi, double *out);
 
 /* Checks the options together (crit below warn...); -1 with err. */
