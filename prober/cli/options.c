@@ -12,24 +12,77 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "cli/options.h"
 #include "conf/defaults.h"
 #include "conf/secret.h"
 #include "conf/target.h"
 
+/*
+ * The machine output the command line asks for, known before its options
+ * are parsed, so that an error during parsing or set-up still gives a
+ * Nagios plugin its one status line and a script its one JSON object.
+ */
+static enum output_format cli_error_format = FMT_TEXT;
+
 int
 cli_usage_error(const char *cmd, const char *usage, int code,
     const char *fmt, ...)
 {
-	va_list ap;
+	va_list	 ap;
+	char	 msg[1024];
+	json_t	*doc;
 
-	fprintf(stderr, "sipcanary %s: ", cmd);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nusage: sipcanary %s %s (try 'sipcanary %s "
-	    "--help')\n", cmd, usage, cmd);
+	fprintf(stderr, "sipcanary %s: %s\nusage: sipcanary %s %s (try "
+	    "'sipcanary %s --help')\n", cmd, msg, cmd, usage, cmd);
+	if (cli_error_format == FMT_NAGIOS)
+		printf("SIPCANARY UNKNOWN - %s: %s\n", cmd, msg);
+	else if (cli_error_format == FMT_JSON &&
+	    (doc = json_pack("{s:s, s:s?}", "command", cmd, "error",
+	    msg)) != NULL) {
+		if (json_dumpf(doc, stdout, JSON_COMPACT | JSON_ENSURE_ASCII)
+		    == 0)
+			putchar('\n');
+		json_decref(doc);
+	}
+	fflush(stdout);
 	return code;
+}
+
+/* Whether cmd takes the long option name (and does not refuse it). */
+static int
+cli_takes(const struct cli_command *cmd, const char *name)
+{
+	const struct option *o;
+	const int	*r;
+
+	for (o = cmd->longopts; o->name != NULL; o++) {
+		if (strcmp(o->name, name) != 0)
+			continue;
+		for (r = cmd->refused; r != NULL && *r != 0; r++)
+			if (*r == o->val)
+				return 0;
+		return 1;
+	}
+	return 0;
+}
+
+/* Sets cli_error_format from argv, before getopt reads it. */
+static void
+cli_error_format_from(const struct cli_command *cmd, int argc, char **argv)
+{
+	int	 i, json = 0, nagios = 0;
+
+	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+		json |= strcmp(argv[i], "--json") == 0;
+		nagios |= strcmp(argv[i], "--nagios") == 0;
+	}
+	cli_error_format = nagios && cli_takes(cmd, "nagios") ? FMT_NAGIOS :
+	    json && cli_takes(cmd, "json") ? FMT_JSON : FMT_TEXT;
 }
 
 void
@@ -276,6 +329,69 @@ cli_option(struct common_opts *co, struct credentials *cred, int ch,
 	return rc;
 }
 
+/* Edit distance of a and b, for "did you mean"; stops counting at 3. */
+static int
+cli_distance(const char *a, const char *b)
+{
+	size_t	 la = strlen(a), lb = strlen(b), i, j;
+	int	 d[64], prev, cur;
+
+	if (la >= sizeof(d) / sizeof(d[0]) || lb >= sizeof(d) / sizeof(d[0]))
+		return 3;
+	for (j = 0; j <= lb; j++)
+		d[j] = (int)j;
+	for (i = 1; i <= la; i++) {
+		prev = d[0];
+		d[0] = (int)i;
+		for (j = 1; j <= lb; j++) {
+			cur = d[j];
+			d[j] = prev + (a[i - 1] != b[j - 1]);
+			if (d[j - 1] + 1 < d[j])
+				d[j] = d[j - 1] + 1;
+			if (cur + 1 < d[j])
+				d[j] = cur + 1;
+			prev = cur;
+		}
+	}
+	return d[lb] < 3 ? d[lb] : 3;
+}
+
+/*
+ * Why getopt refused arg: an option that needs a value and got none, or
+ * an unknown one, with the nearest option the command takes.
+ */
+static void
+cli_unknown(const struct cli_command *cmd, const char *arg, char *err,
+    size_t errlen)
+{
+	const struct option *o, *best = NULL;
+	char		 name[64];
+	int		 d, bestd = 3;
+
+	if (strncmp(arg, "--", 2) != 0) {
+		snprintf(err, errlen, "unknown option %s", arg);
+		return;
+	}
+	snprintf(name, sizeof(name), "%s", arg + 2);
+	name[strcspn(name, "=")] = '\0';
+	for (o = cmd->longopts; o->name != NULL; o++) {
+		if (strcmp(o->name, name) == 0 && cli_takes(cmd, o->name)) {
+			snprintf(err, errlen, "--%s needs a value", name);
+			return;
+		}
+		if (cli_takes(cmd, o->name) &&
+		    (d = cli_distance(name, o->name)) < bestd) {
+			bestd = d;
+			best = o;
+		}
+	}
+	if (best != NULL)
+		snprintf(err, errlen, "unknown option %s (did you mean --%s?)",
+		    arg, best->name);
+	else
+		snprintf(err, errlen, "unknown option %s", arg);
+}
+
 /* Whether cmd refuses the common option ch. */
 static int
 cli_refused(const struct cli_command *cmd, int ch)
@@ -296,9 +412,16 @@ cli_parse(const struct cli_command *cmd, int argc, char **argv,
 	char	 err[600];
 	int	 ch, rc;
 
+	cli_error_format_from(cmd, argc, argv);
 	optind = 1;
+	opterr = 0;	/* one message of ours, not getopt's and ours */
 	while ((ch = getopt_long(argc, argv, "vh", cmd->longopts, NULL))
 	    != -1) {
+		if (ch == '?') {
+			cli_unknown(cmd, argv[optind - 1], err, sizeof(err));
+			return cli_usage_error(cmd->name, cmd->usage,
+			    cmd->usage_code, "%s", err);
+		}
 		switch (cli_option(co, cred, ch, optarg, err, sizeof(err))) {
 		case -1:
 			return cli_usage_error(cmd->name, cmd->usage,
