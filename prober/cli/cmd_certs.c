@@ -33,7 +33,7 @@ certs_usage(FILE *fp)
 "  --warn-days N           cert_expiring (warning) within N days (30)\n"
 "  --crit-days N           cert_expiring (critical) within N days (7)\n"
 "  --owner NAME            who owns the certificates (in every format)\n"
-"  --timeout SECONDS       bound on each target (default 10)\n"
+"  --timeout DURATION      bound on each target (default 10s)\n"
 "  --tls-min 1.2|1.3       lowest TLS version to offer (default 1.2)\n"
 "  --json                  print JSON (an array when several targets)\n"
 "  --csv                   print CSV, one row per certificate\n"

@@ -33,7 +33,7 @@ check_usage(FILE *fp)
 "  --password-file FILE    the password, first line (mode 0600); or set\n"
 "                          SIPCANARY_PASSWORD in the environment\n"
 "  --insecure-password-file  accept a password file others can read\n"
-"  --timeout SECONDS       bound on the whole probe (default 10)\n"
+"  --timeout DURATION      bound on the whole probe (default 10s)\n"
 "  --expires SECONDS       registration lifetime to ask for (default 300)\n"
 "  --no-unregister         leave the registration in place\n"
 "  --tls-min 1.2|1.3       lowest TLS version to offer (default 1.2)\n"

@@ -92,8 +92,8 @@ drill_usage(FILE *fp)
 "  --password-file FILE    the password (mode 0600); or SIPCANARY_PASSWORD\n"
 "  --clients N             clients in the whole drill (default: scenario)\n"
 "  --ramp N                new clients per second (0: all at once)\n"
-"  --duration SECONDS      stop the drill after this long\n"
-"  --timeout SECONDS       default deadline of a step (default 10)\n"
+"  --duration DURATION     stop the drill after this long (90, 90s, 10m)\n"
+"  --timeout DURATION      default deadline of a step (default 10s)\n"
 "  --shard I/N             run shard I (0-based) of N: a share of clients\n"
 "  --source-addresses A-B  spread connections over local addresses\n"
 "                          (e.g. 127.0.0.1-127.0.0.8)\n"
@@ -464,9 +464,10 @@ drill_option(void *arg, int ch, const char *value)
 			    "all at once), not \"%s\"", value);
 		break;
 	case 'd':
-		if (common_number(value, 0.001, 86400 * 7, &a->duration) == -1)
-			return drill_bad("--duration takes seconds, not "
-			    "\"%s\"", value);
+		if (common_duration(value, 86400 * 7, &a->duration) == -1)
+			return drill_bad("--duration takes a duration above 0 "
+			    "and up to 7d (e.g. 90, 90s, 10m), not \"%s\"",
+			    value);
 		break;
 	case 's':
 		if (sscanf(value, "%u/%u", &a->shard_i, &a->shard_n) != 2 ||

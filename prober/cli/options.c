@@ -16,6 +16,7 @@
 
 #include "cli/options.h"
 #include "conf/defaults.h"
+#include "conf/duration.h"
 #include "conf/secret.h"
 #include "conf/target.h"
 
@@ -143,6 +144,21 @@ common_number(const char *s, double lo, double hi, double *out)
 	return 0;
 }
 
+/*
+ * A duration as the config files write them ("10", "5s", "1500ms",
+ * "2m"): above 0 and at most hi seconds.  0, or -1.
+ */
+int
+common_duration(const char *s, double hi, double *out)
+{
+	double v;
+
+	if (duration_parse(s, &v) == -1 || !(v > 0) || v > hi)
+		return -1;
+	*out = v;
+	return 0;
+}
+
 /* A whole number in [lo, hi]; -1 otherwise. */
 static int
 common_whole(const char *s, int lo, int hi, int *out)
@@ -162,9 +178,10 @@ common_checked_option(struct common_opts *co, int ch, const char *arg,
 {
 	switch (ch) {
 	case COMMON_OPT_TIMEOUT:
-		if (common_number(arg, 0.001, 86400, &co->timeout) == -1) {
-			snprintf(err, errlen, "--timeout takes seconds between "
-			    "0 and 86400, not \"%s\"", arg);
+		if (common_duration(arg, 86400, &co->timeout) == -1) {
+			snprintf(err, errlen, "--timeout takes a duration above "
+			    "0 and up to 1d (e.g. 10, 5s, 1500ms), not \"%s\"",
+			    arg);
 			return -1;
 		}
 		return 1;

@@ -74,6 +74,8 @@ void	 common_defaults(struct common_opts *);
 int	 cli_set_format(struct common_opts *, enum output_format, char *err,
 	    size_t errlen);
 int	 common_number(const char *, double lo, double hi, double *out);
+/* A duration with or without a unit, above 0 and up to hi seconds. */
+int	 common_duration(const char *, double hi, double *out);
 
 /* Checks the options together (crit below warn...); -1 with err. */
 int	 common_validate(const struct common_opts *, char *err,
