@@ -15,6 +15,7 @@
 #include <jansson.h>
 
 #include "cli/options.h"
+#include "common/suggest.h"
 #include "conf/defaults.h"
 #include "conf/duration.h"
 #include "conf/secret.h"
@@ -346,33 +347,6 @@ cli_option(struct common_opts *co, struct credentials *cred, int ch,
 	return rc;
 }
 
-/* Edit distance of a and b, for "did you mean"; stops counting at 3. */
-static int
-cli_distance(const char *a, const char *b)
-{
-	size_t	 la = strlen(a), lb = strlen(b), i, j;
-	int	 d[64], prev, cur;
-
-	if (la >= sizeof(d) / sizeof(d[0]) || lb >= sizeof(d) / sizeof(d[0]))
-		return 3;
-	for (j = 0; j <= lb; j++)
-		d[j] = (int)j;
-	for (i = 1; i <= la; i++) {
-		prev = d[0];
-		d[0] = (int)i;
-		for (j = 1; j <= lb; j++) {
-			cur = d[j];
-			d[j] = prev + (a[i - 1] != b[j - 1]);
-			if (d[j - 1] + 1 < d[j])
-				d[j] = d[j - 1] + 1;
-			if (cur + 1 < d[j])
-				d[j] = cur + 1;
-			prev = cur;
-		}
-	}
-	return d[lb] < 3 ? d[lb] : 3;
-}
-
 /*
  * Why getopt refused arg: an option that needs a value and got none, or
  * an unknown one, with the nearest option the command takes.
@@ -383,7 +357,7 @@ cli_unknown(const struct cli_command *cmd, const char *arg, char *err,
 {
 	const struct option *o, *best = NULL;
 	char		 name[64];
-	int		 d, bestd = 3;
+	int		 d, bestd = SUGGEST_FAR;
 
 	if (strncmp(arg, "--", 2) != 0) {
 		snprintf(err, errlen, "unknown option %s", arg);
@@ -396,8 +370,8 @@ cli_unknown(const struct cli_command *cmd, const char *arg, char *err,
 			snprintf(err, errlen, "--%s needs a value", name);
 			return;
 		}
-		if (cli_takes(cmd, o->name) &&
-		    (d = cli_distance(name, o->name)) < bestd) {
+		if (cli_takes(cmd, o->name) && suggest_near(name, o->name) &&
+		    (d = suggest_distance(name, o->name)) < bestd) {
 			bestd = d;
 			best = o;
 		}

@@ -15,6 +15,7 @@
 #include <confuse.h>
 
 #include "conf/conf_internal.h"
+#include "common/suggest.h"
 #include "conf/confparse.h"
 
 /* The keys of a sink, in the order of sipcanary.conf(5). */
@@ -290,29 +291,51 @@ cf_reword_misplaced(struct cf_parse *p, int line, unsigned where,
 		cf_error(p, line, "%s%s can only be set in a target", in, arg);
 }
 
-/* A word that is no key: told with the keys that may be set there. */
+static const char cf_top_keys[] = "vantage, listen, state_dir, log_format, "
+    "user, http_auth_file, http_tls_cert, http_tls_key, "
+    "metrics_series_limit, defaults, target or sink";
+
+/*
+ * A word that is no key: the key it is nearest to when one is near
+ * ("did you mean"), else the keys that may be set there.  A unit after
+ * a space ("interval = 10 s") reads to libconfuse as a key of its own.
+ */
 static void
 cf_reword_unknown(struct cf_parse *p, int line, unsigned where,
     const char *in, const char *arg)
 {
-	char	 q[CONFPARSE_QUOTE], list[400];
+	static const char *const units[] = { "ms", "s", "m", "h", "d" };
+	char		 q[CONFPARSE_QUOTE], list[400], near[64];
+	size_t		 i;
 
 	confparse_quote(arg, q, sizeof(q));
-	if (where == IN_TOP)
-		cf_error(p, line, "unknown key \"%s\" (expected vantage, "
-		    "listen, state_dir, log_format, user, http_auth_file, "
-		    "http_tls_cert, http_tls_key, metrics_series_limit, "
-		    "defaults, target or sink)",
-		    q);
-	else if (strcmp(arg, "target") == 0 || strcmp(arg, "defaults") == 0 ||
-	    strcmp(arg, "sink") == 0)
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (strcmp(arg, units[i]) == 0) {
+			cf_error(p, line, "%s\"%s\" after a value: a duration "
+			    "is written without a space before its unit, as "
+			    "10%s, not 10 %s", in, q, q, q);
+			return;
+		}
+	if (where != IN_TOP && (strcmp(arg, "target") == 0 ||
+	    strcmp(arg, "defaults") == 0 || strcmp(arg, "sink") == 0)) {
 		cf_error(p, line, "%s%s { } can only be at the top level", in,
 		    arg);
+		return;
+	}
+	if (where == IN_TOP)
+		snprintf(list, sizeof(list), "%s", cf_top_keys);
+	else
+		cf_key_list(where, list, sizeof(list));
+	if (suggest_from_list(arg, list, near, sizeof(near)) != NULL)
+		cf_error(p, line, "%sunknown key \"%s\" (did you mean %s?)",
+		    in, q, near);
+	else if (where == IN_TOP)
+		cf_error(p, line, "unknown key \"%s\" (expected %s)", q,
+		    cf_top_keys);
 	else
 		cf_error(p, line, "%sunknown key \"%s\" (%s takes %s)", in, q,
 		    where == IN_TARGET ? "a target" : where == IN_SINK ?
-		    "a sink" : "defaults",
-		    cf_key_list(where, list, sizeof(list)));
+		    "a sink" : "defaults", list);
 }
 
 /*
