@@ -536,6 +536,31 @@ drill_nomem(void)
 }
 
 /*
+ * The scenario a drill names: a path as given, or, for a bare name that
+ * is no file here, NAME or NAME.scn among the installed scenarios
+ * ($SIPCANARY_SCENARIOS_DIR, else the package's folder).
+ */
+static struct sc_scenario *
+drill_scenario_load(const char *name, char *err, size_t errlen)
+{
+	const char	*dir = getenv("SIPCANARY_SCENARIOS_DIR");
+	char		 path[4096];
+	size_t		 n = strlen(name);
+
+	if (strchr(name, '/') != NULL || access(name, F_OK) == 0)
+		return scenario_load(name, err, errlen);
+	if (dir == NULL || *dir == '\0')
+		dir = SC_SCENARIOS_DIR;
+	snprintf(path, sizeof(path), "%s/%s%s", dir, name,
+	    n > 4 && strcmp(name + n - 4, ".scn") == 0 ? "" : ".scn");
+	if (access(path, F_OK) == 0)
+		return scenario_load(path, err, errlen);
+	snprintf(err, errlen, "%.200s: no such scenario file here, nor "
+	    "%.300s among the installed scenarios", name, path);
+	return NULL;
+}
+
+/*
  * The scenario, with --user over its user, and the password:
  * CLI_CONTINUE or the exit code.
  */
@@ -544,8 +569,8 @@ drill_load(struct drill_run *r, const struct drill_args *a)
 {
 	char err[600];
 
-	if ((r->scenario = scenario_load(a->scenario_file, err, sizeof(err)))
-	    == NULL) {
+	if ((r->scenario = drill_scenario_load(a->scenario_file, err,
+	    sizeof(err))) == NULL) {
 		fprintf(stderr, "sipcanary drill: %s\n", err);
 		return EXIT_USAGE;
 	}
