@@ -24,21 +24,41 @@ certs_cell(FILE *fp, const char *s, int width)
 		    s + len - (width - width / 2 - 1));
 }
 
-/* The first RDN of an RFC 2253 name (its CN, usually): enough to tell. */
-static void
-certs_short_dn(const char *dn, char *buf, size_t len)
+/* The length of the RDN at the start of an RFC 2253 name. */
+static size_t
+certs_rdn_len(const char *dn)
 {
 	size_t n;
 
-	for (n = 0; dn[n] != '\0' && n + 1 < len; n++) {
-		if (dn[n] == '\\' && dn[n + 1] != '\0') {
+	for (n = 0; dn[n] != '\0' && dn[n] != ','; n++)
+		if (dn[n] == '\\' && dn[n + 1] != '\0')
 			n++;
-			continue;
+	return n;
+}
+
+/*
+ * A certificate's name for the table: its CN RDN, wherever the subject
+ * puts it, else the first RDN (in RFC 2253 order the most specific).  The
+ * first RDN alone names every leaf of a subject written "/CN=x/O=Org"
+ * by its O, which tells nothing.
+ */
+static void
+certs_short_dn(const char *dn, char *buf, size_t len)
+{
+	const char	*p = dn;
+	size_t		 n;
+
+	for (;;) {
+		n = certs_rdn_len(p);
+		if (strncmp(p, "CN=", 3) == 0) {
+			snprintf(buf, len, "%.*s", (int)n, p);
+			return;
 		}
-		if (dn[n] == ',')
+		if (p[n] == '\0')
 			break;
+		p += n + 1;
 	}
-	snprintf(buf, len, "%.*s", (int)n, dn);
+	snprintf(buf, len, "%.*s", (int)certs_rdn_len(dn), dn);
 }
 
 /* Prints s indented, broken at spaces to fit width columns. */
