@@ -66,13 +66,13 @@ enum common_opt {
 
 void	 common_defaults(struct common_opts *);
 
-/* A number in [lo, hi] with nothing after it; -1 otherwise. */
 /*
  * Sets the output format; --json, --nagios and --csv exclude each other.
  * Returns 1, or -1 with the reason in err.
  */
 int	 cli_set_format(struct common_opts *, enum output_format, char *err,
 	    size_t errlen);
+/* A number in [lo, hi] with nothing after it; -1 otherwise. */
 int	 common_number(const char *, double lo, double hi, double *out);
 /* A duration with or without a unit, above 0 and up to hi seconds. */
 int	 common_duration(const char *, double hi, double *out);
