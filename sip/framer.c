@@ -27,8 +27,20 @@ struct framer {
 	size_t	 maxsize;
 	msg_t	*msg;		/* message being received, or NULL */
 	size_t	 fed;		/* bytes committed into msg */
+	int	 start_ok;	/* START_*: what the first bytes can still be */
 	char	 error[128];
 };
+
+/*
+ * The first bytes of a message can only be "SIP/2.0 " (a response) or a
+ * method token and a space (a request).  Bytes that can be neither are
+ * refused as they arrive: Sofia would wait for a line end (or the whole
+ * timeout) before it said the same.
+ */
+#define START_STATUS	0x1	/* still a prefix of "SIP/2.0 " */
+#define START_REQUEST	0x2	/* still a method token */
+#define START_DONE	0x4	/* checked: a start line began well */
+#define START_TOKEN_MAX	32	/* no method is longer */
 
 struct framer *
 sc_framer_new(size_t maxsize)
@@ -82,6 +94,45 @@ framer_too_big(struct framer *fr)
 	snprintf(why, sizeof(why), "SIP message exceeds the maximum of %zu "
 	    "bytes", fr->maxsize);
 	return framer_fail(fr, why);
+}
+
+/* RFC 3261 token characters (25.1), which a method is made of. */
+static int
+framer_token_char(unsigned char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	    (c >= '0' && c <= '9') || strchr("-.!%*_+`'~", c) != NULL;
+}
+
+/*
+ * Checks the bytes of buf that are the first of a message (fr->fed bytes
+ * came before them): -1 once they can start no SIP message.
+ */
+static int
+framer_start_check(struct framer *fr, const char *buf, size_t len)
+{
+	static const char	 status[] = "SIP/2.0 ";
+	size_t			 i, pos;
+	unsigned char		 c;
+
+	for (i = 0; i < len && !(fr->start_ok & START_DONE); i++) {
+		pos = fr->fed + i;
+		c = (unsigned char)buf[i];
+		if ((fr->start_ok & START_STATUS) && (pos >= sizeof(status) -
+		    1 || c != (unsigned char)status[pos]))
+			fr->start_ok &= ~START_STATUS;
+		else if ((fr->start_ok & START_STATUS) &&
+		    pos == sizeof(status) - 2)
+			fr->start_ok |= START_DONE;
+		if ((fr->start_ok & START_REQUEST) && c == ' ' && pos > 0)
+			fr->start_ok |= START_DONE;
+		else if ((fr->start_ok & START_REQUEST) &&
+		    (!framer_token_char(c) || pos >= START_TOKEN_MAX))
+			fr->start_ok &= ~START_REQUEST;
+		if ((fr->start_ok & (START_STATUS | START_REQUEST)) == 0)
+			return -1;
+	}
+	return 0;
 }
 
 /* Copies len bytes into the message's receive buffer. */
@@ -247,6 +298,11 @@ sc_framer_parse(struct framer *fr, const char *buf, size_t len, size_t *used,
 	take = len;
 	if (fr->fed + take > fr->maxsize + 1)
 		take = fr->maxsize + 1 - fr->fed;
+	if (fr->fed == 0)
+		fr->start_ok = START_STATUS | START_REQUEST;
+	if (framer_start_check(fr, buf, take) == -1)
+		return framer_fail(fr, "malformed SIP message: the bytes "
+		    "received cannot start a request or status line");
 	if (framer_commit(fr, buf, take) == -1)
 		return framer_too_big(fr);
 

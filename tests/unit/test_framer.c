@@ -228,6 +228,47 @@ test_garbage(void **state)
 	assert_int_equal(t.failed, 1);
 }
 
+/*
+ * Bytes that can start no request or status line are refused as they
+ * arrive, before any line end: 4 KiB of noise without one used to wait
+ * for the whole timeout.  Requests and responses still pass, a byte at
+ * a time too (test_every_chunk_size).
+ */
+static void
+test_cannot_start(void **state)
+{
+	static const char *const bad[] = {
+		"\x8f\x02zz", "SIP/3.0 200", "REGISTER\x01", "sip/2.0 200",
+		" SIP/2.0", "ABCDEFGHIJKLMNOPQRSTUVWXYZABCDEFGHIJ sip:x",
+	};
+	struct framer	*fr;
+	char		 noise[4096];
+	size_t		 i, used;
+	msg_t		*m;
+
+	(void)state;
+	srand(20261206);
+	for (i = 0; i < sizeof(noise); i++)
+		do
+			noise[i] = (char)(rand() & 0xff);
+		while (noise[i] == '\r' || noise[i] == '\n' ||
+		    noise[i] == 'S' || (i == 0 && noise[i] >= 'A' &&
+		    noise[i] <= 'z'));
+	assert_non_null(fr = sc_framer_new(65536));
+	assert_int_equal(sc_framer_parse(fr, noise, sizeof(noise), &used, &m),
+	    FRAMER_ERROR);
+	assert_non_null(strstr(sc_framer_error(fr), "cannot start"));
+	sc_framer_free(fr);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct tally t;
+
+		feed(bad[i], strlen(bad[i]), 1, 65536, &t);
+		assert_int_equal(t.msgs, 0);
+		assert_int_equal(t.failed, 1);
+		assert_non_null(strstr(t.error, "cannot start"));
+	}
+}
+
 static void
 test_stray_cr(void **state)
 {
@@ -250,6 +291,7 @@ main(void)
 		cmocka_unit_test(test_missing_content_length),
 		cmocka_unit_test(test_garbage),
 		cmocka_unit_test(test_stray_cr),
+		cmocka_unit_test(test_cannot_start),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
