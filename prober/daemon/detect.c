@@ -145,7 +145,8 @@ dfront_alerts(struct dfront *f, const struct sc_result *r)
 	}
 	dtarget_alert(t, "SipcanaryCertExpiringSoon", f->address,
 	    r->cert.verdict == SC_CERT_EXPIRING,
-	    r->severity == SC_SEV_CRITICAL ? "critical" : "warning", 1,
+	    r->cert.future_crit.checked && !r->cert.future_crit.ok ?
+	    "critical" : "warning", 1,
 	    "cert_expiring", e != NULL ? e->fingerprint_sha256 : NULL, na,
 	    summary, r->cert.error);
 }
