@@ -175,6 +175,7 @@ daemon_reload(evutil_socket_t sig, short what, void *arg)
 	if ((nc = config_load(d->path, err, sizeof(err))) == NULL) {
 		log_event(LOG_ERROR, NULL, NULL, NULL, "reload refused, the "
 		    "running config stays in force: %s", err);
+		daemon_reload_outcome(d, 0, err);
 		return;
 	}
 	if ((nt = calloc(nc->ntargets + 1, sizeof(*nt))) == NULL) {
@@ -201,6 +202,7 @@ daemon_reload(evutil_socket_t sig, short what, void *arg)
 	daemon_refresh_pace(d, nc);
 	config_free(d->conf);
 	d->conf = nc;
+	daemon_reload_outcome(d, 1, NULL);
 	log_event(LOG_INFO, NULL, NULL, NULL, "reloaded %s: %zu targets",
 	    d->path, n);
 	daemon_check_stopped(d);

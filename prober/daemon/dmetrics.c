@@ -156,8 +156,35 @@ dmetrics_late_families(struct daemon *d, struct metrics *m)
 	    "When the last ok fresh probe of the frontend ended", tf_names);
 	d->f_dns_success = metrics_gauge_new(m, "sipcanary_dns_success",
 	    "1 if the last location of the target's frontends succeeded", t);
+	d->f_reload_ok = metrics_gauge_new(m,
+	    "sipcanary_config_last_reload_successful",
+	    "1 if the last configuration load (start or SIGHUP) succeeded",
+	    NULL);
+	d->f_reload_time = metrics_gauge_new(m,
+	    "sipcanary_config_last_reload_success_timestamp_seconds",
+	    "When the configuration in force was loaded", NULL);
 	return d->f_build == NULL || d->f_last_success == NULL ||
-	    d->f_dns_success == NULL ? -1 : 0;
+	    d->f_dns_success == NULL || d->f_reload_ok == NULL ||
+	    d->f_reload_time == NULL ? -1 : 0;
+}
+
+/*
+ * The outcome of a configuration load, as Prometheus and Alertmanager
+ * export theirs: a refused reload leaves the old config in force, which
+ * nothing but these two series and the status page would show.
+ */
+void
+daemon_reload_outcome(struct daemon *d, int ok, const char *why)
+{
+	(void)metrics_set(d->f_reload_ok, NULL, ok ? 1 : 0);
+	if (ok) {
+		(void)metrics_set(d->f_reload_time, NULL, (double)time(NULL));
+		d->reload_error[0] = '\0';
+		d->reload_failed_at = 0;
+	} else {
+		snprintf(d->reload_error, sizeof(d->reload_error), "%s", why);
+		d->reload_failed_at = time(NULL);
+	}
 }
 
 int
@@ -178,6 +205,7 @@ daemon_metrics_new(struct daemon *d)
 		return -1;
 	(void)metrics_set(d->f_build, (const char *const[]){ PACKAGE_VERSION },
 	    1);
+	daemon_reload_outcome(d, 1, NULL);
 	return 0;
 }
 

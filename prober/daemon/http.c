@@ -187,6 +187,10 @@ daemon_http_status(struct evhttp_request *req, void *arg)
 	v.ntargets = d->ntargets;
 	alerts_html = daemon_alerts_html(d);
 	v.alerts_html = alerts_html;
+	if (d->reload_failed_at != 0) {
+		v.reload_error = d->reload_error;
+		v.reload_failed_at = d->reload_failed_at;
+	}
 	status_html_write(b, &v);
 	free(alerts_html);
 	httpd_send(req, 200, "text/html; charset=utf-8", b);

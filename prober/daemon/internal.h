@@ -100,7 +100,8 @@ struct daemon {
 				*f_reconnects, *f_reconnect_dur, *f_rtt,
 				*f_cert_not_after, *f_cert_earliest, *f_cert_ok,
 				*f_outage, *f_frontends, *f_build,
-				*f_last_success, *f_dns_success;
+				*f_last_success, *f_dns_success,
+				*f_reload_ok, *f_reload_time;
 	struct httpd		*http;
 	struct alerts		*alerts;
 	struct sink		**sinks;
@@ -115,6 +116,8 @@ struct daemon {
 	size_t			 nretired;
 	struct event		*ev_hup, *ev_term, *ev_int, *ev_grace;
 	time_t			 started;
+	char			 reload_error[512]; /* the last refusal */
+	time_t			 reload_failed_at;  /* 0: last reload ok */
 	int			 stopping;
 	int			 rc;
 };
@@ -163,6 +166,7 @@ void	dtarget_detect(struct dtarget *, int);
 
 /* dmetrics.c: the daemon's metric families and their updates. */
 int	daemon_metrics_new(struct daemon *);
+void	daemon_reload_outcome(struct daemon *, int ok, const char *why);
 void	daemon_metrics_refresh(struct daemon *);
 void	dfront_phase(struct dfront *, const char *, double);
 void	dfront_cert_metrics(struct dfront *, const struct sc_result *);

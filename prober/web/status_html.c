@@ -73,6 +73,7 @@ static const char	sh_css[] =
 ".outage{margin:8px 0;padding:10px 12px;border-radius:6px;"
 "background:var(--crit);color:#fff;font-size:1.05em}\n"
 "@media (prefers-color-scheme:dark){.outage{color:#131314}}\n"
+".reload-failed{margin:8px 0;padding:6px 10px;border:2px solid var(--crit);}"
 ".insecure{margin:8px 0;padding:6px 10px;border:2px dashed var(--warn);"
 "border-radius:6px}\n"
 ".alerts{border:2px solid var(--crit);border-radius:8px;"
@@ -531,6 +532,22 @@ sh_target(struct evbuffer *out, const struct status_view *v,
 	sh_s(out, "</tbody></table>\n</section>\n");
 }
 
+/* A refused reload: the page must not look as if the new file ran. */
+static void
+sh_reload_failed(struct evbuffer *out, const struct status_view *v)
+{
+	char	 when[32];
+
+	timefmt_rfc3339(v->reload_failed_at, when, sizeof(when));
+	sh_s(out, "<p class=\"reload-failed\"><strong>The last reload was "
+	    "refused</strong> (");
+	html_escape_evbuffer(out, when);
+	sh_s(out, "): ");
+	html_escape_evbuffer(out, v->reload_error);
+	sh_s(out, ". The configuration loaded before it is still in "
+	    "force.</p>\n");
+}
+
 void
 status_html_write(struct evbuffer *out, const struct status_view *v)
 {
@@ -551,6 +568,8 @@ status_html_write(struct evbuffer *out, const struct status_view *v)
 	}
 	sh_head(out, v, counts[0], counts[1]);
 	sh_header(out, v);
+	if (!sh_empty(v->reload_error))
+		sh_reload_failed(out, v);
 	if (!sh_empty(v->alerts_html)) {
 		sh_s(out, "<section class=\"alerts\" id=\"alerts\">"
 		    "<h2>Firing alerts</h2>\n");

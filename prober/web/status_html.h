@@ -60,6 +60,9 @@ struct status_view {
 	size_t				 ntargets;
 	/* Optional pre-rendered block for firing alerts, may be NULL. */
 	const char			*alerts_html;
+	/* Why the last reload was refused, when it was; NULL if it was not. */
+	const char			*reload_error;
+	time_t				 reload_failed_at;
 };
 
 /*
@@ -73,7 +76,8 @@ struct status_view {
  * while the detector fires, p.detector otherwise; p.insecure when TLS
  * verification is off; tr.frontend[data-frontend=ADDR][data-verdict=V];
  * svg.strip[data-history] with one digit (0-3) per result, oldest
- * first; section#alerts.  In ids, whitespace in NAME becomes '_'.
+ * first; section#alerts; p.reload-failed while the last reload was
+ * refused.  In ids, whitespace in NAME becomes '_'.
  * Out of memory, the page is truncated.
  */
 void	status_html_write(struct evbuffer *out, const struct status_view *v);

@@ -60,7 +60,7 @@ static const struct status_target targets[] = {
 
 static const struct status_view view = {
 	"lab-1", "0.1.0", NOW, NOW - 3 * 86400 - 7200, targets, 4,
-	"<ul><li>SipcanaryNewConnectionOutage voice-prod</li></ul>",
+	"<ul><li>SipcanaryNewConnectionOutage voice-prod</li></ul>", NULL, 0,
 };
 
 static void
@@ -268,6 +268,27 @@ test_escaping(void **state)
 	free(p);
 }
 
+/* A refused reload shows, escaped, until a reload succeeds. */
+static void
+test_reload_failed(void **state)
+{
+	struct status_view	 v = view;
+	char			*p;
+
+	(void)state;
+	p = render(&v);
+	assert_null(strstr(p, "class=\"reload-failed\""));
+	free(p);
+	v.reload_error = "sc.conf:3: unknown key \"<b>\"";
+	v.reload_failed_at = NOW - 60;
+	p = render(&v);
+	assert_has(p, "<p class=\"reload-failed\"><strong>The last reload "
+	    "was refused</strong> (");
+	assert_has(p, "sc.conf:3: unknown key &quot;&lt;b&gt;&quot;. The "
+	    "configuration loaded before it is still in force.</p>");
+	free(p);
+}
+
 static void
 test_empty(void **state)
 {
@@ -336,6 +357,7 @@ main(void)
 		cmocka_unit_test(test_frontends),
 		cmocka_unit_test(test_strip),
 		cmocka_unit_test(test_escaping),
+		cmocka_unit_test(test_reload_failed),
 		cmocka_unit_test(test_empty),
 		cmocka_unit_test(test_odd_values),
 	};
