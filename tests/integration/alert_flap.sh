@@ -17,7 +17,7 @@
 #      resolved and no longer flapping (GET /alerts), and what PagerDuty
 #      was told ends resolved for every dedup_key (triggers and resolves
 #      alternate, the last one a resolve).
-# shellcheck disable=SC2317,SC2119  # functions called through dm_until
+# shellcheck disable=SC2317,SC2119  # functions called through tb_until
 set -eu
 # shellcheck source=SCRIPTDIR/../lib/common.sh
 . "$(dirname "$0")/../lib/common.sh"
@@ -46,7 +46,7 @@ flow_up() {
 	dm_scrape && [ "$(dm_value sipcanary_flow_up target=kam frontend="$AL_FE" flow=0)" = 1 ] &&
 		[ "$(dm_value sipcanary_probe_success target=kam frontend="$AL_FE")" = 1 ]
 }
-dm_until 15 flow_up || tb_fail "flow up and probes ok not within 15 s"
+tb_until 15 flow_up || tb_fail "flow up and probes ok not within 15 s"
 tb_ok "steady state: flow up, probes ok"
 
 INV=SipcanaryCertInvalid
@@ -78,7 +78,7 @@ flapped_enough() {
 	fi
 	[ "$(refires)" -ge 3 ]
 }
-dm_until 25 flapped_enough || true
+tb_until 25 flapped_enough || true
 tb_stop "$FLAPPER"
 pki_kamailio_swap expired
 n_re=$(refires)
@@ -100,7 +100,7 @@ tb_ok "GET /alerts showed $INV \"flapping\": true"
 t_down=$(date +%s.%N)
 HOLD=$((WINDOW + 6))
 second_page() { [ "$(triggers "$K_INV")" -ge 2 ]; }
-if dm_until "$HOLD" second_page; then
+if tb_until "$HOLD" second_page; then
 	tb_ok "$INV paged again $(dm_elapsed "$t_down") s after it stopped flapping in the failed state"
 else
 	al_api || true
@@ -114,7 +114,7 @@ pki_kamailio_swap good
 quiet() {
 	al_api && jq -e 'all(.[]; (.firing | not) and (.flapping | not))' "$TB/alerts-api.json" >/dev/null
 }
-dm_until $((WINDOW + 6)) quiet ||
+tb_until $((WINDOW + 6)) quiet ||
 	tb_fail "not all resolved and unflapped $((WINDOW + 6)) s after the restore: $(jq -c '[.[] | {alertname, firing, flapping, paged}]' "$TB/alerts-api.json")"
 tb_ok "all resolved and no longer flapping $(dm_elapsed "$t_up") s after the restore"
 sleep 1

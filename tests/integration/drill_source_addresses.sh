@@ -26,7 +26,7 @@ EOF
 saved0=$(kam_count 'SCSAVED ')
 drill_bg spread --source-addresses 127.0.0.1-127.0.0.4
 all_saved() { [ $(( $(kam_count 'SCSAVED ') - saved0 )) -ge "$N" ]; }
-drill_until 15 all_saved || tb_fail "the clients never registered"
+tb_until 15 all_saved || tb_fail "the clients never registered"
 want=$(printf '      2 127.0.0.%s\n' 1 2 3 4)
 got=$(kam_conns | cut -d: -f1 | sort | uniq -c)
 printf '    Kamailio connections by source:\n%s\n' "$got"

@@ -40,7 +40,7 @@ tb_spawn left perl -e '$SIG{INT} = "DEFAULT"; exec @ARGV or die "exec: $!\n"' \
 	"$(tb_sipcanary)" "${DR_ARGS[@]}"
 DR_BG_PID=$TB_LAST_PID
 all_saved() { [ "$(kam_count 'SCSAVED ')" -ge "$N" ]; }
-drill_until 15 all_saved || tb_fail "the clients never registered"
+tb_until 15 all_saved || tb_fail "the clients never registered"
 kill -INT "$DR_BG_PID"
 drill_bg_wait 10
 drill_jq '.summary.interrupted == true' "the first drill was interrupted"

@@ -34,9 +34,9 @@ P3=$(tb_free_port)
 G1="127.0.0.2:$P1"
 X2="127.0.0.3:$P2"
 G3="[::1]:$P3"
-dns_kamailio_start "$TB/kam" "$PKI/good.chain.pem" "$PKI/good.key" "$G1" "$G3" ||
+tb_kamailio "$TB/kam" "$PKI/good.chain.pem" "$PKI/good.key" "$G1" "$G3" ||
 	tb_fail "kamailio (good) did not start"
-dns_kamailio_start "$TB/kamx" "$PKI/expired.chain.pem" "$PKI/expired.key" "$X2" ||
+tb_kamailio "$TB/kamx" "$PKI/expired.chain.pem" "$PKI/expired.key" "$X2" ||
 	tb_fail "kamailio (expired) did not start"
 
 # shellcheck disable=SC2054  # commas inside dnsmasq options
@@ -45,7 +45,7 @@ HOSTS=(--host-record=g1.example.test,127.0.0.2 --host-record=x2.example.test,127
 srv() { printf -- '--srv-host=_sips._tcp.example.test,%s.example.test,%s,%s,10\n' "$2" "$3" "$1"; }
 
 # --- 1. the expired one shares the top group with a good one ----------------------
-D=$(dns_free_port)
+D=$(tb_free_port udp)
 dns_start "$D" "${HOSTS[@]}" "$(srv 10 g1 "$P1")" "$(srv 10 x2 "$P2")" \
 	"$(srv 20 g3 "$P3")" || tb_fail "dnsmasq (1) did not start"
 dns_sc_check "$D" --json sips:example.test
@@ -78,7 +78,7 @@ dns_expect_frontends "1. certs" "$G1=ok" "$X2=cert_expired" "$G3=ok"
 tb_stop "$DNS_PID"
 
 # --- 2. the expired one is the whole top group --------------------------------------
-D=$(dns_free_port)
+D=$(tb_free_port udp)
 dns_start "$D" "${HOSTS[@]}" "$(srv 10 x2 "$P2")" "$(srv 20 g1 "$P1")" \
 	"$(srv 20 g3 "$P3")" || tb_fail "dnsmasq (2) did not start"
 dns_sc_check "$D" --json sips:example.test

@@ -49,9 +49,9 @@ A2="127.0.0.3:$P2"
 A3="[::1]:$P3"
 A4="127.0.0.3:$P4"
 A5="127.0.0.3:$P5"
-dns_kamailio_start "$TB/kam" "$PKI/good.chain.pem" "$PKI/good.key" "$A1" "$A3" ||
+tb_kamailio "$TB/kam" "$PKI/good.chain.pem" "$PKI/good.key" "$A1" "$A3" ||
 	tb_fail "kamailio (good) did not start"
-dns_kamailio_start "$TB/kam2" "$PKI/good2.chain.pem" "$PKI/good2.key" "$A2" ||
+tb_kamailio "$TB/kam2" "$PKI/good2.chain.pem" "$PKI/good2.key" "$A2" ||
 	tb_fail "kamailio (good2) did not start"
 dns_tls_server 127.0.0.3 "$P4" "$PKI/cnonly.chain.pem" "$PKI/cnonly.key" ||
 	tb_fail "s_server (cnonly) did not start"
@@ -61,7 +61,7 @@ dns_tls_server 127.0.0.3 "$P5" "$PKI/good.chain.pem" "$PKI/good.key" -tls1_2 ||
 # dns_for PORT_OF_FE2 — a dnsmasq whose SRV set is fe1, fe2 (127.0.0.3 on
 # that port), fe3; sets D
 dns_for() {
-	D=$(dns_free_port)
+	D=$(tb_free_port udp)
 	dns_start "$D" \
 		--srv-host="_sips._tcp.example.test,fe1.example.test,$P1,10,10" \
 		--srv-host="_sips._tcp.example.test,fe2.example.test,$1,10,10" \

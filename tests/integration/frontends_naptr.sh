@@ -44,10 +44,10 @@ PD=$(tb_free_port)   # decoy port: nothing listens
 A1="127.0.0.2:$P1"
 A2="127.0.0.3:$P2"
 A3="[::1]:$P3"
-dns_kamailio_start "$TB/kam" "$PKI/good.chain.pem" "$PKI/good.key" "$A1" "$A2" "$A3" ||
+tb_kamailio "$TB/kam" "$PKI/good.chain.pem" "$PKI/good.key" "$A1" "$A2" "$A3" ||
 	tb_fail "kamailio did not start"
 
-D=$(dns_free_port)
+D=$(tb_free_port udp)
 DNS_LISTEN6=1 dns_start "$D" \
 	--naptr-record=example.test,10,10,S,SIPS+D2T,,_sips._tcp.pool.example.test \
 	--naptr-record=example.test,5,10,S,SIP+D2U,,_sip._udp.example.test \
@@ -145,7 +145,7 @@ tb_sc check --dns-server "[::1]:$D" --ca-file "$PKI/ca.pem" --user alice \
 dns_expect_target ok ok 0 "check --dns-server [::1]:PORT"
 tb_jq '.frontends | length == 3' "3 frontends via [::1]"
 
-X=$(dns_free_port)
+X=$(tb_free_port udp)
 dns_dead_start "$X" || tb_fail "silent DNS server did not start"
 dns_sc_check "$D" --dns-server "127.0.0.1:$X" --json sips:example.test
 dns_expect_target ok ok 0 "check with --dns-server given twice"

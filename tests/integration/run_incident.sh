@@ -19,7 +19,7 @@
 # The good certificate is restored (tls.reload): within a couple of
 # intervals the detector is back to 0, the probes are ok again, and the
 # outage block is gone from the page.
-# shellcheck disable=SC2317,SC2119  # functions called through dm_until; dm_scrape with no FILE
+# shellcheck disable=SC2317,SC2119  # functions called through tb_until; dm_scrape with no FILE
 set -eu
 # shellcheck source=SCRIPTDIR/../lib/common.sh
 . "$(dirname "$0")/../lib/common.sh"
@@ -53,7 +53,7 @@ healthy() {
 	dm_scrape && [ "$(dm_value sipcanary_flow_up "${L[@]}" flow=0)" = 1 ] &&
 		[ "$(dm_value sipcanary_probe_success "${L[@]}")" = 1 ]
 }
-dm_until 15 healthy || tb_fail "flow_up and probe_success are not both 1 within 15 s"
+tb_until 15 healthy || tb_fail "flow_up and probe_success are not both 1 within 15 s"
 tb_ok "steady state: flow_up 1, probe_success 1"
 [ "$(dm_value sipcanary_new_connection_outage target=kam)" = 0 ] ||
 	tb_fail "the detector fires before anything broke"
@@ -90,7 +90,7 @@ expired_seen() {
 	tb_fail "cert_expired probes before the swap"
 t_swap=$(date +%s.%N)
 pki_kamailio_swap expired
-if ! dm_until "$WITHIN" expired_seen; then
+if ! tb_until "$WITHIN" expired_seen; then
 	grep -E 'fresh probe|verdict' "$DM_LOG" | tail -n 5
 	tb_fail "no cert_expired probe with probe_success 0 within ${WITHIN}s of the swap"
 fi
@@ -102,7 +102,7 @@ outage_is() {
 	[ "$(dm_value sipcanary_new_connection_outage target=kam)" = "$1" ]
 }
 # the detector is evaluated when the probe ends: it must already be 1
-dm_until 1 outage_is 1 ||
+tb_until 1 outage_is 1 ||
 	tb_fail "sipcanary_new_connection_outage is not 1 while probes fail with the flow up"
 tb_ok "sipcanary_new_connection_outage == 1 ($(dm_elapsed "$t_swap") s after the swap)"
 [ "$(dm_value sipcanary_cert_ok "${L[@]}")" = 0 ] || tb_fail "sipcanary_cert_ok is not 0"
@@ -146,7 +146,7 @@ pki_kamailio_swap good
 restored() {
 	outage_is 0 && [ "$(dm_value sipcanary_probe_success "${L[@]}")" = 1 ]
 }
-if ! dm_until "$WITHIN_RESTORE" restored; then
+if ! tb_until "$WITHIN_RESTORE" restored; then
 	grep -E 'fresh probe|outage' "$DM_LOG" | tail -n 5
 	tb_fail "the detector is not back to 0 with probe_success 1 within ${WITHIN_RESTORE}s of the restore"
 fi

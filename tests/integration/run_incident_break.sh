@@ -5,7 +5,7 @@
 # lose the flow and hide the very signature the detector reports.  The
 # daemon postpones deliberate breaks while fresh probes fail: the flow
 # stays up and new_connection_outage stays 1 for several break periods.
-# shellcheck disable=SC2317,SC2119  # functions called through dm_until
+# shellcheck disable=SC2317,SC2119  # functions called through tb_until
 set -eu
 # shellcheck source=SCRIPTDIR/../lib/common.sh
 . "$(dirname "$0")/../lib/common.sh"
@@ -28,20 +28,20 @@ healthy() {
 	dm_scrape && [ "$(dm_value sipcanary_flow_up "${L[@]}" flow=0)" = 1 ] &&
 		[ "$(dm_value sipcanary_probe_success "${L[@]}")" = 1 ]
 }
-dm_until 15 healthy || tb_fail "not healthy within 15 s"
+tb_until 15 healthy || tb_fail "not healthy within 15 s"
 # Deliberate breaks happen while all is well.
 broke() {
 	dm_scrape && [ "$(dm_value sipcanary_flow_reconnects_total "${L[@]}" \
 		result=success cause=deliberate)" != "" ]
 }
-dm_until 10 broke || tb_fail "no deliberate break within 10 s (reconnect_every 2s)"
+tb_until 10 broke || tb_fail "no deliberate break within 10 s (reconnect_every 2s)"
 tb_ok "deliberate breaks run while the frontend is healthy"
 
 pki_kamailio_swap expired
 outage() {
 	dm_scrape && [ "$(dm_value sipcanary_new_connection_outage target=kam)" = 1 ]
 }
-dm_until 10 outage || tb_fail "the detector did not fire within 10 s"
+tb_until 10 outage || tb_fail "the detector did not fire within 10 s"
 tb_ok "new_connection_outage 1"
 # Three break periods: the flow must stay up and the detector on.
 end=$(awk -v t="$(date +%s.%N)" 'BEGIN{printf "%.3f", t + 6}')

@@ -16,7 +16,7 @@
 #     with a duration that covers the time Kamailio was away;
 #   - the new Kamailio holds the flow's binding under the same contact
 #     (the ;sc= token survives the reconnect) with a new Call-ID.
-# shellcheck disable=SC2317,SC2119  # functions called through dm_until; dm_scrape with no FILE
+# shellcheck disable=SC2317,SC2119  # functions called through tb_until; dm_scrape with no FILE
 set -eu
 # shellcheck source=SCRIPTDIR/../lib/common.sh
 . "$(dirname "$0")/../lib/common.sh"
@@ -53,7 +53,7 @@ no_outage() {
 healthy() {
 	flow_is 1 && [ "$(dm_value sipcanary_probe_success "${L[@]}")" = 1 ]
 }
-dm_until 15 healthy || tb_fail "flow_up and probe_success are not both 1 within 15 s"
+tb_until 15 healthy || tb_fail "flow_up and probe_success are not both 1 within 15 s"
 tb_ok "steady state: flow_up 1, probe_success 1"
 [ "$(dm_series sipcanary_flow_reconnects_total target=kam)" = 0 ] ||
 	tb_fail "a reconnect was counted before the kill"
@@ -80,14 +80,14 @@ gone() {
 rc=0
 {	# (bash's "Killed" job notice goes nowhere)
 	kill -KILL "${kpids[@]}"
-	dm_until 5 gone || rc=1
+	tb_until 5 gone || rc=1
 	wait "$TB_KAM_PID" || true
 } 2>/dev/null
 [ "$rc" = 0 ] || tb_fail "Kamailio processes or its listener still there after SIGKILL"
 tb_ok "SIGKILL to Kamailio (pids ${kpids[*]}): all gone, port $DM_KAM_PORT closed"
 
 down() { flow_is 0 && no_outage; }
-dm_until "$DOWN_WITHIN" down ||
+tb_until "$DOWN_WITHIN" down ||
 	tb_fail "flow_up is not 0 within keepalive + timeout + 2 s = ${DOWN_WITHIN}s of the kill"
 tb_ok "flow_up 0 $(dm_elapsed "$t_kill") s after the kill (bound ${DOWN_WITHIN}s)"
 [ "$(dm_log_count '"msg":"flow 0 is down"')" -ge 1 ] || tb_fail "the daemon did not log the flow down"
@@ -99,7 +99,7 @@ refused() {
 	[ "$(dm_series sipcanary_probes_total "${L[@]}" verdict=tcp_refused)" -ge 1 ] &&
 		[ "$(dm_value sipcanary_probe_success "${L[@]}")" = 0 ]
 }
-dm_until 6 refused || {
+tb_until 6 refused || {
 	grep 'fresh probe' "$DM_LOG" | tail -n 3
 	tb_fail "no tcp_refused fresh probe while Kamailio is down"
 }
@@ -110,7 +110,7 @@ tb_ok "fresh probes: tcp_refused, probe_success 0"
 # the flow has to back off (RFC 5626) and retry more than once
 AWAY=4
 away_long() { awk -v a="$t_kill" -v b="$(date +%s.%N)" -v w="$AWAY" 'BEGIN{exit !(b - a >= w)}'; }
-dm_until $((AWAY + 1)) away_long || true
+tb_until $((AWAY + 1)) away_long || true
 
 # --- start Kamailio again on the same port ------------------------------------
 cp "$DM_KAM/kamailio.log" "$DM_KAM/kamailio.log.killed"
@@ -128,7 +128,7 @@ reconnected() {
 	[ "$(dm_value sipcanary_flow_reconnects_total "${L[@]}" result=success cause=lost)" -ge 1 ] &&
 		[ "$(dm_value sipcanary_flow_reconnect_duration_seconds_count "${L[@]}")" -ge 1 ]
 }
-if ! dm_until 30 reconnected; then
+if ! tb_until 30 reconnected; then
 	grep -E '^sipcanary_(flow_up|flow_reconnect|probes_total)' "$DM_METRICS" | grep -v _bucket
 	echo "--- the flow's reconnect attempts (daemon log) ---"
 	grep '"msg":"flow 0' "$DM_LOG" | jq -r '[.ts, .verdict, .msg] | join("  ")' 2>/dev/null ||
@@ -159,7 +159,7 @@ B1=$(flow_binding)
 [ "${B1%% *}" = "${B0%% *}" ] || tb_fail "the flow's contact changed: '$B0' -> '$B1'"
 [ "${B1#* }" != "${B0#* }" ] || tb_fail "the new registration reuses the old Call-ID"
 tb_ok "the new Kamailio holds the same contact with a new Call-ID: $B1"
-dm_until 6 healthy || tb_fail "fresh probes are not ok again after the restart"
+tb_until 6 healthy || tb_fail "fresh probes are not ok again after the restart"
 [ "$OUTAGE_SEEN" = 0 ] || tb_fail "the detector fired"
 
 dm_stop

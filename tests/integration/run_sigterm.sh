@@ -10,7 +10,7 @@
 #     flow's own Call-ID, and its location table is empty afterwards
 #     (`kamcmd ul.dump` lists no contact and no AoR alice).
 # The same again with SIGINT.
-# shellcheck disable=SC2317,SC2119  # functions called through dm_until; dm_scrape with no FILE
+# shellcheck disable=SC2317,SC2119  # functions called through tb_until; dm_scrape with no FILE
 set -eu
 # shellcheck source=SCRIPTDIR/../lib/common.sh
 . "$(dirname "$0")/../lib/common.sh"
@@ -50,7 +50,7 @@ location_empty() {
 
 for sig in TERM INT; do
 	dm_start "$TB/sc.conf"
-	dm_until 15 ready || {
+	tb_until 15 ready || {
 		dm_kam_contacts
 		tb_fail "SIG$sig: two registered flows (and two bindings in Kamailio) not within 15 s"
 	}
@@ -60,12 +60,12 @@ for sig in TERM INT; do
 
 	# right after a fresh probe ended: the next one is about 2 s away
 	PROBES0=$(probe_lines)
-	dm_until 5 probe_ended || tb_fail "SIG$sig: no fresh probe ended within 5 s"
+	tb_until 5 probe_ended || tb_fail "SIG$sig: no fresh probe ended within 5 s"
 	case $sig in
 	TERM) dm_stop 5 ;;
 	INT)  t0=$(date +%s.%N)
 	      kill -INT "$DM_PID"
-	      dm_until 5 _dm_dead || tb_fail "SIGINT: the daemon still runs 5 s later"
+	      tb_until 5 _dm_dead || tb_fail "SIGINT: the daemon still runs 5 s later"
 	      DM_RC=0; wait "$DM_PID" 2>/dev/null || DM_RC=$?
 	      DM_STOP_SECS=$(dm_elapsed "$t0") ;;
 	esac

@@ -44,7 +44,7 @@ ln "$TB/victim3" "$TB/state/h.log"
 	dm_target voice
 } >"$TB/sc.conf"
 dm_start "$TB/sc.conf"
-dm_until 10 grep -q "running as user $RU" "$DM_LOG" ||
+tb_until 10 grep -q "running as user $RU" "$DM_LOG" ||
 	tb_fail "the daemon does not say it runs as $RU"
 for v in victim victim3; do
 	owner=$(stat -c %U "$TB/$v")

@@ -14,7 +14,7 @@
 #     result ok, the newest in the last cell.
 # And over plain HTTP (curl): GET /healthz 200, GET /nope 404, POST / 405
 # with Allow, GET / is text/html.
-# shellcheck disable=SC2317,SC2119  # functions called through dm_until; dm_scrape with no FILE
+# shellcheck disable=SC2317,SC2119  # functions called through tb_until; dm_scrape with no FILE
 set -eu
 # shellcheck source=SCRIPTDIR/../lib/common.sh
 . "$(dirname "$0")/../lib/common.sh"
@@ -41,7 +41,7 @@ ready() {
 		[ "$(dm_value sipcanary_probes_total "${L[@]}" verdict=ok)" -ge 3 ] &&
 		[ "$(dm_value sipcanary_probe_success "${L[@]}")" = 1 ]
 }
-dm_until 15 ready || tb_fail "flow_up 1 and 3 ok probes not within 15 s"
+tb_until 15 ready || tb_fail "flow_up 1 and 3 ok probes not within 15 s"
 nprobes=$(dm_value sipcanary_probes_total "${L[@]}")
 tb_ok "flow up, $nprobes fresh probes ok"
 

@@ -80,8 +80,8 @@ tb_spawn daemon "$SC" run -v -c "$TB/sc.conf"
 DPID=$TB_LAST_PID
 tb_wait_port "$H" 10 "$DPID" || tb_fail "the daemon does not listen"
 # Let it probe, alert (the broken target), break and reconnect flows.
-sd_until 20 rx_atleast pd 1 || tb_fail "no PagerDuty event within 20 s"
-sd_until 20 rx_atleast wh 1 || tb_fail "no webhook within 20 s"
+tb_until 20 rx_atleast pd 1 || tb_fail "no PagerDuty event within 20 s"
+tb_until 20 rx_atleast wh 1 || tb_fail "no webhook within 20 s"
 sleep 3
 curl -sf "http://127.0.0.1:$H/metrics" >"$TB/out/metrics.txt" || tb_fail "no /metrics"
 curl -sf "http://127.0.0.1:$H/" >"$TB/out/status.html" || tb_fail "no status page"

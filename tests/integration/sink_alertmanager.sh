@@ -24,7 +24,7 @@ tb_spawn am prometheus-alertmanager --config.file="$TB/am.yml" \
 	--storage.path="$TB/am" --web.listen-address="127.0.0.1:$port" \
 	--cluster.listen-address= --log.level=warn
 tb_wait_port "$port" 20 "$TB_LAST_PID" || tb_fail "alertmanager did not start"
-sd_until 10 curl -sf "http://127.0.0.1:$port/-/ready" -o /dev/null ||
+tb_until 10 curl -sf "http://127.0.0.1:$port/-/ready" -o /dev/null ||
 	tb_fail "alertmanager not ready"
 tb_ok "alertmanager on 127.0.0.1:$port"
 
@@ -70,12 +70,12 @@ tb_ok "a refresh keeps it active longer ($ends1 -> $ends2)"
 
 sd_run -c "$TB/sc.conf" -w 20 resolve,SipcanaryCertInvalid,voice-prod,10.0.0.7:5061
 tb_expect_rc 0 "resolve delivered"
-# shellcheck disable=SC2317  # called through sd_until
+# shellcheck disable=SC2317  # called through tb_until
 gone() {
 	alerts && jq -e '[.[] | select(.labels.alertname ==
 		"SipcanaryCertInvalid")] | length == 0' "$TB/alerts.json" >/dev/null
 }
-sd_until 5 gone ||
+tb_until 5 gone ||
 	tb_fail "still active after the resolve: $(cat "$TB/alerts.json")"
 tb_jq '[.[] | select(.labels.alertname == "SipcanaryTargetDown")] | length == 1' \
 	"the other alert stays" "$TB/alerts.json"

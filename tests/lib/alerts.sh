@@ -115,10 +115,7 @@ al_pd_key() {
 al_rx() {
 	local name=$1
 	shift
-	AL_PORT=$(tb_free_port) || tb_fail "no free port"
-	while [ "$AL_PORT" = "$DM_HTTP" ] || [ "$AL_PORT" = "$DM_KAM_PORT" ]; do
-		AL_PORT=$(tb_free_port)
-	done
+	AL_PORT=$(tb_free_port "$DM_HTTP" "$DM_KAM_PORT") || tb_fail "no free port"
 	rx_start "$name" "$AL_PORT" "$@"
 }
 
@@ -135,10 +132,7 @@ al_rx_restart() {
 
 al_am_start() {
 	tb_require prometheus-alertmanager
-	AL_AM_PORT=$(tb_free_port) || tb_fail "no free port"
-	while [ "$AL_AM_PORT" = "$DM_HTTP" ] || [ "$AL_AM_PORT" = "$DM_KAM_PORT" ]; do
-		AL_AM_PORT=$(tb_free_port)
-	done
+	AL_AM_PORT=$(tb_free_port "$DM_HTTP" "$DM_KAM_PORT") || tb_fail "no free port"
 	cat >"$TB/am.yml" <<-'YML'
 	route:
 	  receiver: blackhole
@@ -151,7 +145,7 @@ al_am_start() {
 		--storage.path="$TB/am" --web.listen-address="127.0.0.1:$AL_AM_PORT" \
 		--cluster.listen-address= --log.level=warn
 	tb_wait_port "$AL_AM_PORT" 20 "$TB_LAST_PID" || tb_fail "alertmanager did not start"
-	dm_until 10 curl -sf "http://127.0.0.1:$AL_AM_PORT/-/ready" -o /dev/null ||
+	tb_until 10 curl -sf "http://127.0.0.1:$AL_AM_PORT/-/ready" -o /dev/null ||
 		tb_fail "alertmanager is not ready"
 	tb_ok "alertmanager (pid $TB_LAST_PID) on 127.0.0.1:$AL_AM_PORT"
 }

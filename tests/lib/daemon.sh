@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # tests/lib/daemon.sh — shared helpers of the `sipcanary run` integration
-# tests (tests/integration/run_*.sh, issue 6).
+# tests (tests/integration/run_*.sh; bounded waits: tb_until, proc.sh).
 #
 # Source it after common.sh and pki.sh, then:
 #     tb_init; dm_setup [PKI CASE...]
@@ -34,8 +34,6 @@
 #   dm_get NAME [LABEL=VALUE...]   dm_scrape, then dm_value
 #   dm_cmp NAME OP N [LABEL=VALUE...]  scrape; true if the value exists and
 #                                  VALUE OP N holds (OP: == != > >= < <=)
-#   dm_until SECONDS CMD...        run CMD every 0.2 s until it succeeds
-#                                  (0) or SECONDS pass (1)
 #   dm_http METHOD PATH [FILE]     the HTTP status of METHOD PATH (body to
 #                                  FILE, default /dev/null)
 #   dm_log_count REGEX             lines of the daemon's log matching REGEX
@@ -50,11 +48,10 @@
 #                                  AUTH: 1 with an Authorization header)
 #   dm_elapsed T0                  seconds since T0 (a `date +%s.%N`)
 #
-# Kamailio runs with tcp_children=1: Debian 12's Kamailio 5.6.3 with
-# OpenSSL 3 corrupts its shared memory when two TCP workers run TLS
-# handshakes at once (kamailio/kamailio#3791; see tests/lib/drill.sh),
-# and the ctl binrpc structure limit is raised so that ul.dump can list
-# many bindings.
+# Kamailio runs with one TCP worker (kamailio/kamailio#3791: see
+# tests/lib/kamailio.sh), and the ctl binrpc structure limit is raised so
+# that ul.dump can list many bindings (TB_KAM_RPC_BODY, exported: a
+# restarted Kamailio gets it too).
 
 DM_HTTP=
 DM_PID=
@@ -79,30 +76,14 @@ dm_setup() {
 	mkdir -p "$TB/state"
 	DM_METRICS=$TB/metrics.txt
 	DM_LOG=$TB/daemon.log
-	# Kamailio config lines: the quotes are meant literally
-	# shellcheck disable=SC2089,SC2090
-	TB_KAM_EXTRA="tcp_children=1
-modparam(\"ctl\", \"binrpc_max_body_size\", 1024)
-modparam(\"ctl\", \"binrpc_struct_max_body_size\", 1024)
-${TB_KAM_EXTRA:-}"
+	export TB_KAM_RPC_BODY=1024
 	if [ "${DM_SIPDUMP:-0}" = 1 ]; then
-		mkdir -p "$TB/kam/dump"
-		TB_KAM_EXTRA="$TB_KAM_EXTRA
-loadmodule \"sipdump.so\"
-modparam(\"sipdump\", \"enable\", 1)
-modparam(\"sipdump\", \"mode\", 1)
-modparam(\"sipdump\", \"wait\", 20000)
-modparam(\"sipdump\", \"folder\", \"$TB/kam/dump\")"
+		export TB_KAM_SIPDUMP=$TB/kam/dump
 	fi
-	# shellcheck disable=SC2090
-	export TB_KAM_EXTRA
 	pki_kamailio good
 	DM_KAM=$TB/kam
 	DM_KAM_PORT=$P
-	DM_HTTP=$(tb_free_port) || tb_fail "no free port"
-	# the port must differ from Kamailio's (tb_free_port only sees
-	# sockets that exist)
-	while [ "$DM_HTTP" = "$DM_KAM_PORT" ]; do DM_HTTP=$(tb_free_port); done
+	DM_HTTP=$(tb_free_port "$DM_KAM_PORT") || tb_fail "no free port"
 	tb_ok "Kamailio (pid $TB_KAM_PID) on 127.0.0.1:$DM_KAM_PORT; daemon HTTP port $DM_HTTP"
 }
 
@@ -151,7 +132,7 @@ dm_start() {
 	DM_PID=$TB_LAST_PID
 	tb_wait_port "$DM_HTTP" 10 "$DM_PID" ||
 		tb_fail "the daemon (pid $DM_PID) does not listen on $DM_HTTP"
-	dm_until 10 _dm_healthy ||
+	tb_until 10 _dm_healthy ||
 		tb_fail "the daemon's /healthz did not answer 200 within 10 s"
 	tb_ok "daemon pid $DM_PID: /healthz 200 on 127.0.0.1:$DM_HTTP"
 }
@@ -161,7 +142,7 @@ dm_stop() {
 	local secs=${1:-10} t0
 	t0=$(date +%s.%N)
 	kill -TERM "$DM_PID" 2>/dev/null || true
-	if ! dm_until "$secs" _dm_dead; then
+	if ! tb_until "$secs" _dm_dead; then
 		tb_fail "the daemon (pid $DM_PID) still runs ${secs}s after SIGTERM"
 	fi
 	# shellcheck disable=SC2034  # DM_RC, DM_STOP_SECS: read by the tests
@@ -286,20 +267,6 @@ dm_cmp() {
 		exit 2 }'
 }
 
-# dm_until SECONDS CMD... — see above.
-dm_until() {
-	local secs=$1 end
-	shift
-	end=$(awk -v a="$(date +%s.%N)" -v s="$secs" 'BEGIN{printf "%.3f", a + s}')
-	while :; do
-		if "$@"; then return 0; fi
-		if awk -v a="$(date +%s.%N)" -v e="$end" 'BEGIN{exit !(a >= e)}'; then
-			return 1
-		fi
-		sleep 0.2
-	done
-}
-
 # dm_log_count REGEX — see above.
 dm_log_count() {
 	local n
@@ -307,29 +274,10 @@ dm_log_count() {
 	echo "${n:-0}"
 }
 
-# dm_kam_rpc CMD... — see above.
-dm_kam_rpc() {
-	kamcmd -s "unix:$DM_KAM/kamailio.ctl" "$@"
-}
-
-# dm_kam_contacts — see above.
-dm_kam_contacts() {
-	local out
-	out=$(dm_kam_rpc ul.dump 2>&1) || tb_fail "kamcmd ul.dump failed: $out"
-	case "$out" in *rror*) tb_fail "kamcmd ul.dump failed: $out" ;; esac
-	printf '%s\n' "$out" | awk '
-		$1 == "Address:" { a = $2 }
-		$1 == "Expires:" { e = $2 }
-		$1 == "Call-ID:" { c = $2 }
-		$1 == "CSeq:"    { print a, c, $2, e }'
-}
-
-# dm_kam_count REGEX — see above.
-dm_kam_count() {
-	local n
-	n=$(grep -c -E -- "$1" "$DM_KAM/kamailio.log" 2>/dev/null) || true
-	echo "${n:-0}"
-}
+# dm_kam_rpc CMD..., dm_kam_contacts, dm_kam_count REGEX — see above.
+dm_kam_rpc() { tb_kam_rpc "$DM_KAM" "$@"; }
+dm_kam_contacts() { tb_kam_contacts "$DM_KAM"; }
+dm_kam_count() { tb_kam_count "$DM_KAM" "$1"; }
 
 # dm_kam_registers — see above.
 dm_kam_registers() {

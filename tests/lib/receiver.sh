@@ -17,7 +17,7 @@
 #                                 (a jq boolean over one line; default
 #                                 true)
 #   rx_atleast NAME N [JQ-FILTER] true if at least N requests match (for
-#                                 sd_until)
+#                                 tb_until)
 #   rx_stop NAME                  stop it
 #   sd_require                    skip unless the driver, perl and jq exist
 #   sd_conf FILE SINK-LINES...    write a config: vantage "test-lab",
@@ -26,8 +26,6 @@
 #   sd_run ARGS...                tb_run the driver (TB_OUT, TB_ERR, TB_RC)
 #   sd_spawn NAME ARGS...         start the driver in the background
 #                                 (output $TB/NAME.log); pid in SD_PID
-#   sd_until SECONDS CMD...       run CMD every 0.1 s until it succeeds
-#                                 (0) or SECONDS pass (1)
 
 RX_PL=$TB_LIBDIR/receiver.pl
 # shellcheck disable=SC2034  # read by the tests
@@ -111,15 +109,4 @@ sd_spawn() {
 	tb_spawn "$name" "$(sd_driver)" "$@"
 	# shellcheck disable=SC2034  # read by the tests
 	SD_PID=$TB_LAST_PID
-}
-
-sd_until() {
-	local secs=$1 end
-	shift
-	end=$(( $(date +%s%N) + secs * 1000000000 ))
-	until "$@"; do
-		[ "$(date +%s%N)" -ge "$end" ] && return 1
-		sleep 0.1
-	done
-	return 0
 }
