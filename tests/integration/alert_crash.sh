@@ -23,35 +23,13 @@
 #      alert gets its resolve, and nothing is triggered again.
 # shellcheck disable=SC2317,SC2119  # functions called through tb_until
 set -eu
-# shellcheck source=SCRIPTDIR/../lib/common.sh
-. "$(dirname "$0")/../lib/common.sh"
-# shellcheck source=SCRIPTDIR/../lib/pki.sh
-. "$(dirname "$0")/../lib/pki.sh"
-# shellcheck source=SCRIPTDIR/../lib/daemon.sh
-. "$(dirname "$0")/../lib/daemon.sh"
-# shellcheck source=SCRIPTDIR/../lib/receiver.sh
-. "$(dirname "$0")/../lib/receiver.sh"
 # shellcheck source=SCRIPTDIR/../lib/alerts.sh
 . "$(dirname "$0")/../lib/alerts.sh"
 al_init leaf_expired
 T0=$(date +%s.%N)
-al_pd_key
-al_rx pd --pd-schema
+al_pd_start "flap_window = 0"
 PORT=$AL_PORT
-
-mapfile -t DEF < <(al_fast_defaults "flap_window = 0")
-{
-	dm_config_head "${DEF[@]}"
-	dm_target kam
-	al_sink_pd pd "$PORT"
-} >"$TB/sc.conf"
-dm_start "$TB/sc.conf"
-flow_up() {
-	dm_scrape && [ "$(dm_value sipcanary_flow_up target=kam frontend="$AL_FE" flow=0)" = 1 ] &&
-		[ "$(dm_value sipcanary_probe_success target=kam frontend="$AL_FE")" = 1 ]
-}
-tb_until 15 flow_up || tb_fail "flow up and probes ok not within 15 s"
-tb_ok "steady state: flow up, probes ok"
+al_wait_steady
 
 INV=SipcanaryCertInvalid
 K_INV=$(al_dedup "$INV" kam "$AL_FE")
@@ -119,7 +97,7 @@ bad=$(al_check_order pd action)
 tb_ok "A: every alert resolved after the restart; per dedup_key one trigger, then one resolve ($(al_pd_count pd true) requests)"
 
 # --- B. killed with the triggers pending, the receiver down --------------------------
-tb_until 15 flow_up || tb_fail "B: the flow is not up again within 15 s of the restore"
+tb_until 15 al_flow_ok || tb_fail "B: the flow is not up again within 15 s of the restore"
 rx_stop pd
 [ -z "$(ss -Htln "( sport = :$PORT )")" ] || tb_fail "something still listens on $PORT"
 pki_kamailio_swap expired
@@ -160,7 +138,7 @@ bad=$(al_check_order pd2 action)
 tb_ok "B: per dedup_key one trigger, then one resolve ($(al_pd_count pd2 true) requests)"
 
 # --- C. the outage ends while the daemon is down ---------------------------------
-tb_until 15 flow_up || tb_fail "C: the flow is not up again within 15 s of the restore"
+tb_until 15 al_flow_ok || tb_fail "C: the flow is not up again within 15 s of the restore"
 rx_stop pd2
 rx_start pd3 "$PORT" --pd-schema
 pki_kamailio_swap expired

@@ -19,35 +19,13 @@
 #      alternate, the last one a resolve).
 # shellcheck disable=SC2317,SC2119  # functions called through tb_until
 set -eu
-# shellcheck source=SCRIPTDIR/../lib/common.sh
-. "$(dirname "$0")/../lib/common.sh"
-# shellcheck source=SCRIPTDIR/../lib/pki.sh
-. "$(dirname "$0")/../lib/pki.sh"
-# shellcheck source=SCRIPTDIR/../lib/daemon.sh
-. "$(dirname "$0")/../lib/daemon.sh"
-# shellcheck source=SCRIPTDIR/../lib/receiver.sh
-. "$(dirname "$0")/../lib/receiver.sh"
 # shellcheck source=SCRIPTDIR/../lib/alerts.sh
 . "$(dirname "$0")/../lib/alerts.sh"
 al_init leaf_expired
 T0=$(date +%s.%N)
-al_pd_key
-al_rx pd --pd-schema
 WINDOW=10
-
-mapfile -t DEF < <(al_fast_defaults "flap_window = ${WINDOW}s")
-{
-	dm_config_head "${DEF[@]}"
-	dm_target kam
-	al_sink_pd pd "$AL_PORT"
-} >"$TB/sc.conf"
-dm_start "$TB/sc.conf"
-flow_up() {
-	dm_scrape && [ "$(dm_value sipcanary_flow_up target=kam frontend="$AL_FE" flow=0)" = 1 ] &&
-		[ "$(dm_value sipcanary_probe_success target=kam frontend="$AL_FE")" = 1 ]
-}
-tb_until 15 flow_up || tb_fail "flow up and probes ok not within 15 s"
-tb_ok "steady state: flow up, probes ok"
+al_pd_start "flap_window = ${WINDOW}s"
+al_wait_steady
 
 INV=SipcanaryCertInvalid
 K_INV=$(al_dedup "$INV" kam "$AL_FE")

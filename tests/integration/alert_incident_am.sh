@@ -21,14 +21,6 @@
 # (HTTP 200 from Alertmanager) and Alertmanager no longer lists them.
 # shellcheck disable=SC2317,SC2119  # functions called through tb_until
 set -eu
-# shellcheck source=SCRIPTDIR/../lib/common.sh
-. "$(dirname "$0")/../lib/common.sh"
-# shellcheck source=SCRIPTDIR/../lib/pki.sh
-. "$(dirname "$0")/../lib/pki.sh"
-# shellcheck source=SCRIPTDIR/../lib/daemon.sh
-. "$(dirname "$0")/../lib/daemon.sh"
-# shellcheck source=SCRIPTDIR/../lib/receiver.sh
-. "$(dirname "$0")/../lib/receiver.sh"
 # shellcheck source=SCRIPTDIR/../lib/alerts.sh
 . "$(dirname "$0")/../lib/alerts.sh"
 al_init leaf_expired
@@ -43,11 +35,7 @@ mapfile -t DEF < <(al_fast_defaults)
 } >"$TB/sc.conf"
 dm_start "$TB/sc.conf"
 
-healthy() {
-	dm_scrape && [ "$(dm_value sipcanary_flow_up target=kam frontend="$AL_FE" flow=0)" = 1 ] &&
-		[ "$(dm_value sipcanary_probe_success target=kam frontend="$AL_FE")" = 1 ]
-}
-tb_until 15 healthy || tb_fail "flow_up and probe_success are not both 1 within 15 s"
+tb_until 15 al_flow_ok || tb_fail "flow_up and probe_success are not both 1 within 15 s"
 al_am_get || tb_fail "GET /api/v2/alerts failed"
 [ "$(jq 'length' "$TB/am-alerts.json")" = 0 ] ||
 	tb_fail "Alertmanager has alerts before anything broke: $(cat "$TB/am-alerts.json")"

@@ -19,28 +19,11 @@
 #   - the routing key is in no file of state_dir and not in the log.
 # shellcheck disable=SC2317,SC2119  # functions called through tb_until
 set -eu
-# shellcheck source=SCRIPTDIR/../lib/common.sh
-. "$(dirname "$0")/../lib/common.sh"
-# shellcheck source=SCRIPTDIR/../lib/pki.sh
-. "$(dirname "$0")/../lib/pki.sh"
-# shellcheck source=SCRIPTDIR/../lib/daemon.sh
-. "$(dirname "$0")/../lib/daemon.sh"
-# shellcheck source=SCRIPTDIR/../lib/receiver.sh
-. "$(dirname "$0")/../lib/receiver.sh"
 # shellcheck source=SCRIPTDIR/../lib/alerts.sh
 . "$(dirname "$0")/../lib/alerts.sh"
 al_init leaf_expired
 T0=$(date +%s.%N)
-al_pd_key
-al_rx pd --pd-schema
-
-mapfile -t DEF < <(al_fast_defaults)
-{
-	dm_config_head "${DEF[@]}"
-	dm_target kam
-	al_sink_pd pd "$AL_PORT"
-} >"$TB/sc.conf"
-dm_start "$TB/sc.conf"
+al_pd_start
 tb_until 15 al_probes_since 0 ok || tb_fail "no ok probe within 15 s"
 tb_ok "steady state: probes ok"
 

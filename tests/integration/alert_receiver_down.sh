@@ -15,30 +15,13 @@
 #      whole outage, then started again on its port.
 # shellcheck disable=SC2317,SC2119  # functions called through tb_until
 set -eu
-# shellcheck source=SCRIPTDIR/../lib/common.sh
-. "$(dirname "$0")/../lib/common.sh"
-# shellcheck source=SCRIPTDIR/../lib/pki.sh
-. "$(dirname "$0")/../lib/pki.sh"
-# shellcheck source=SCRIPTDIR/../lib/daemon.sh
-. "$(dirname "$0")/../lib/daemon.sh"
-# shellcheck source=SCRIPTDIR/../lib/receiver.sh
-. "$(dirname "$0")/../lib/receiver.sh"
 # shellcheck source=SCRIPTDIR/../lib/alerts.sh
 . "$(dirname "$0")/../lib/alerts.sh"
 al_init leaf_expired
 T0=$(date +%s.%N)
-al_pd_key
 rx_mode pd 500
-al_rx pd --pd-schema
+al_pd_start "flap_window = 0"
 PORT=$AL_PORT
-
-mapfile -t DEF < <(al_fast_defaults "flap_window = 0")
-{
-	dm_config_head "${DEF[@]}"
-	dm_target kam
-	al_sink_pd pd "$PORT"
-} >"$TB/sc.conf"
-dm_start "$TB/sc.conf"
 tb_until 15 al_probes_since 0 ok || tb_fail "no ok probe within 15 s"
 tb_ok "steady state: probes ok; the receiver answers 500"
 

@@ -12,25 +12,13 @@
 set -eu
 # shellcheck source=SCRIPTDIR/../lib/common.sh
 . "$(dirname "$0")/../lib/common.sh"
-# shellcheck source=SCRIPTDIR/../lib/pki.sh
-. "$(dirname "$0")/../lib/pki.sh"
 # shellcheck source=SCRIPTDIR/../lib/dns.sh
 . "$(dirname "$0")/../lib/dns.sh"
-tb_init
-tb_require kamailio kamcmd openssl jq
-dns_require
-tb_require_sipcanary
-dns_have_ipv6 || tb_skip "::1 is not configured on lo"
-
-PKI=$TB/pki
-{ pki_init "$PKI" && pki_leaf_good "$PKI" good && pki_leaf_expired "$PKI"; } ||
-	tb_fail "could not make certificates"
+dns_test_init ipv6 leaf_expired
 fpg=$(pki_fp "$PKI/good.pem")
 fpx=$(pki_fp "$PKI/expired.pem")
 
-P1=$(tb_free_port)
-P2=$(tb_free_port)
-P3=$(tb_free_port)
+tb_free_ports P1 P2 P3
 G1="127.0.0.2:$P1"
 X2="127.0.0.3:$P2"
 G3="[::1]:$P3"

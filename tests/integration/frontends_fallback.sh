@@ -19,23 +19,11 @@
 set -eu
 # shellcheck source=SCRIPTDIR/../lib/common.sh
 . "$(dirname "$0")/../lib/common.sh"
-# shellcheck source=SCRIPTDIR/../lib/pki.sh
-. "$(dirname "$0")/../lib/pki.sh"
 # shellcheck source=SCRIPTDIR/../lib/dns.sh
 . "$(dirname "$0")/../lib/dns.sh"
-tb_init
-tb_require kamailio kamcmd openssl jq
-dns_require
-tb_require_sipcanary
-dns_have_ipv6 || tb_skip "::1 is not configured on lo"
+dns_test_init ipv6
 
-PKI=$TB/pki
-{ pki_init "$PKI" && pki_leaf_good "$PKI" good; } || tb_fail "could not make certificates"
-
-P1=$(tb_free_port)
-P3=$(tb_free_port)
-P4=$(tb_free_port)
-PD=$(tb_free_port)   # decoy port: nothing listens
+tb_free_ports P1 P3 P4 PD   # PD: decoy port: nothing listens
 A1="127.0.0.2:$P1"
 A3="[::1]:$P3"
 A4="127.0.0.4:$P4"

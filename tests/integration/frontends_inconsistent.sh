@@ -20,30 +20,16 @@
 set -eu
 # shellcheck source=SCRIPTDIR/../lib/common.sh
 . "$(dirname "$0")/../lib/common.sh"
-# shellcheck source=SCRIPTDIR/../lib/pki.sh
-. "$(dirname "$0")/../lib/pki.sh"
 # shellcheck source=SCRIPTDIR/../lib/dns.sh
 . "$(dirname "$0")/../lib/dns.sh"
-tb_init
-tb_require kamailio kamcmd openssl jq
-dns_require
-tb_require_sipcanary
-dns_have_ipv6 || tb_skip "::1 is not configured on lo"
-
-PKI=$TB/pki
-{ pki_init "$PKI" && pki_leaf_good "$PKI" good && pki_leaf_good "$PKI" good2 &&
-	pki_leaf_cn_only "$PKI"; } || tb_fail "could not make certificates"
+dns_test_init ipv6 "leaf_good good2" leaf_cn_only
 fp1=$(pki_fp "$PKI/good.pem")
 fp2=$(pki_fp "$PKI/good2.pem")
 na1=$(pki_not_after "$PKI/good.pem")
 na2=$(pki_not_after "$PKI/good2.pem")
 [ "$fp1" != "$fp2" ] || tb_fail "test bed: good and good2 have the same fingerprint"
 
-P1=$(tb_free_port)
-P2=$(tb_free_port)
-P3=$(tb_free_port)
-P4=$(tb_free_port)
-P5=$(tb_free_port)
+tb_free_ports P1 P2 P3 P4 P5
 A1="127.0.0.2:$P1"
 A2="127.0.0.3:$P2"
 A3="[::1]:$P3"

@@ -35,19 +35,12 @@
 set -eu
 # shellcheck source=SCRIPTDIR/../lib/common.sh
 . "$(dirname "$0")/../lib/common.sh"
-# shellcheck source=SCRIPTDIR/../lib/pki.sh
-. "$(dirname "$0")/../lib/pki.sh"
 # shellcheck source=SCRIPTDIR/../lib/dns.sh
 . "$(dirname "$0")/../lib/dns.sh"
-tb_init
-tb_require kamailio kamcmd openssl jq
-dns_require
-tb_require_sipcanary
+dns_test_init
 
 N=50
 DELAY=0.3
-PKI=$TB/pki
-{ pki_init "$PKI" && pki_leaf_good "$PKI" good; } || tb_fail "could not make certificates"
 
 B=$(tb_free_port)
 tb_kamailio "$TB/kam" "$PKI/good.chain.pem" "$PKI/good.key" "127.0.0.1:$B" ||

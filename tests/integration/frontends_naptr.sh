@@ -22,25 +22,13 @@
 set -eu
 # shellcheck source=SCRIPTDIR/../lib/common.sh
 . "$(dirname "$0")/../lib/common.sh"
-# shellcheck source=SCRIPTDIR/../lib/pki.sh
-. "$(dirname "$0")/../lib/pki.sh"
 # shellcheck source=SCRIPTDIR/../lib/dns.sh
 . "$(dirname "$0")/../lib/dns.sh"
-tb_init
-tb_require kamailio kamcmd openssl jq
-dns_require
-tb_require_sipcanary
-dns_have_ipv6 || tb_skip "::1 is not configured on lo"
-
-PKI=$TB/pki
-{ pki_init "$PKI" && pki_leaf_good "$PKI" good; } || tb_fail "could not make certificates"
+dns_test_init ipv6
 fp=$(pki_fp "$PKI/good.pem")
 na=$(pki_not_after "$PKI/good.pem")
 
-P1=$(tb_free_port)
-P2=$(tb_free_port)
-P3=$(tb_free_port)
-PD=$(tb_free_port)   # decoy port: nothing listens
+tb_free_ports P1 P2 P3 PD   # PD: decoy port: nothing listens
 A1="127.0.0.2:$P1"
 A2="127.0.0.3:$P2"
 A3="[::1]:$P3"

@@ -1,5 +1,5 @@
 #!/bin/bash
-# sink_alertmanager.sh — issue 7: a real Alertmanager (Debian's
+# sink_alertmanager.sh — a real Alertmanager (Debian's
 # prometheus-alertmanager, on a loopback port, no cluster, storage in
 # the test's directory) takes the sink's POST /api/v2/alerts: the alert
 # is listed active by GET /api/v2/alerts with its labels and
@@ -9,23 +9,9 @@
 . "$(dirname "$0")/../lib/receiver.sh"
 tb_init
 sd_require
-tb_require prometheus-alertmanager
 
 port=$(tb_free_port)
-cat >"$TB/am.yml" <<'YML'
-route:
-  receiver: blackhole
-  group_wait: 1h
-receivers:
-  - name: blackhole
-YML
-mkdir -p "$TB/am"
-tb_spawn am prometheus-alertmanager --config.file="$TB/am.yml" \
-	--storage.path="$TB/am" --web.listen-address="127.0.0.1:$port" \
-	--cluster.listen-address= --log.level=warn
-tb_wait_port "$port" 20 "$TB_LAST_PID" || tb_fail "alertmanager did not start"
-tb_until 10 curl -sf "http://127.0.0.1:$port/-/ready" -o /dev/null ||
-	tb_fail "alertmanager not ready"
+rx_am_start "$port"
 tb_ok "alertmanager on 127.0.0.1:$port"
 
 sd_conf "$TB/sc.conf" "sink \"am\" {

@@ -1,11 +1,21 @@
 # shellcheck shell=bash
 # tests/lib/alerts.sh — shared helpers of the alert engine tests
-# (tests/integration/alert_*.sh, issue 7): `sipcanary run` against a real
+# (tests/integration/alert_*.sh): `sipcanary run` against a real
 # Kamailio, evaluating its alert rules and delivering them to a real
 # Alertmanager or to the test receiver (tests/lib/receiver.pl).
 #
-# Source it after common.sh, pki.sh, daemon.sh and receiver.sh, then:
+# Source it alone (it sources common.sh, pki.sh, daemon.sh and
+# receiver.sh), then:
 #     al_init [PKI CASE...]          tb_init, requirements, dm_setup
+#
+#   al_pd_start [DEFAULTS LINES...] al_pd_key, al_rx pd --pd-schema, and
+#                                   `sipcanary run` (dm_start) on
+#                                   $TB/sc.conf: al_fast_defaults LINES,
+#                                   target "kam", PagerDuty sink "pd"
+#   al_flow_ok                      scrape; true once flow 0 of target
+#                                   "kam" at $AL_FE is up and its last
+#                                   probe succeeded
+#   al_wait_steady                  wait (15 s) for al_flow_ok, or fail
 #
 #   al_fast_defaults [LINES...]     print the defaults lines every alert test
 #                                   uses (interval 1s, timeout 900ms,
@@ -63,6 +73,16 @@
 #                                   none was delivered twice; prints the
 #                                   offenders (empty: fine)
 
+AL_LIBDIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=SCRIPTDIR/common.sh
+. "$AL_LIBDIR/common.sh"
+# shellcheck source=SCRIPTDIR/pki.sh
+. "$AL_LIBDIR/pki.sh"
+# shellcheck source=SCRIPTDIR/daemon.sh
+. "$AL_LIBDIR/daemon.sh"
+# shellcheck source=SCRIPTDIR/receiver.sh
+. "$AL_LIBDIR/receiver.sh"
+
 # shellcheck disable=SC2034  # read by the tests
 AL_RUNBOOK=https://wiki.example/runbooks/sipcanary-new-connections
 AL_PD_KEYFILE=
@@ -76,6 +96,29 @@ al_init() {
 	tb_require jq perl curl sha256sum
 	dm_setup "$@"
 	AL_FE=127.0.0.1:$DM_KAM_PORT
+}
+
+al_pd_start() {
+	local def
+	al_pd_key
+	al_rx pd --pd-schema
+	mapfile -t def < <(al_fast_defaults "$@")
+	{
+		dm_config_head "${def[@]}"
+		dm_target kam
+		al_sink_pd pd "$AL_PORT"
+	} >"$TB/sc.conf"
+	dm_start "$TB/sc.conf"
+}
+
+al_flow_ok() {
+	dm_scrape && [ "$(dm_value sipcanary_flow_up target=kam frontend="$AL_FE" flow=0)" = 1 ] &&
+		[ "$(dm_value sipcanary_probe_success target=kam frontend="$AL_FE")" = 1 ]
+}
+
+al_wait_steady() {
+	tb_until 15 al_flow_ok || tb_fail "flow up and probes ok not within 15 s"
+	tb_ok "steady state: flow up, probes ok"
 }
 
 al_fast_defaults() {
@@ -131,22 +174,8 @@ al_rx_restart() {
 }
 
 al_am_start() {
-	tb_require prometheus-alertmanager
 	AL_AM_PORT=$(tb_free_port "$DM_HTTP" "$DM_KAM_PORT") || tb_fail "no free port"
-	cat >"$TB/am.yml" <<-'YML'
-	route:
-	  receiver: blackhole
-	  group_wait: 1h
-	receivers:
-	  - name: blackhole
-	YML
-	mkdir -p "$TB/am"
-	tb_spawn am prometheus-alertmanager --config.file="$TB/am.yml" \
-		--storage.path="$TB/am" --web.listen-address="127.0.0.1:$AL_AM_PORT" \
-		--cluster.listen-address= --log.level=warn
-	tb_wait_port "$AL_AM_PORT" 20 "$TB_LAST_PID" || tb_fail "alertmanager did not start"
-	tb_until 10 curl -sf "http://127.0.0.1:$AL_AM_PORT/-/ready" -o /dev/null ||
-		tb_fail "alertmanager is not ready"
+	rx_am_start "$AL_AM_PORT"
 	tb_ok "alertmanager (pid $TB_LAST_PID) on 127.0.0.1:$AL_AM_PORT"
 }
 

@@ -6,13 +6,19 @@
 # ::1), and a delaying TCP relay that counts how many connections are
 # open at once.
 #
-# Source it after common.sh (and pki.sh if you use pki_* certificates):
+# Source it after common.sh (it sources pki.sh itself):
 #     . "$(dirname "$0")/../lib/common.sh"; . "$(dirname "$0")/../lib/dns.sh"
 #
 # Nothing here sends a packet anywhere but loopback.  Linux routes all of
 # 127.0.0.0/8 to lo, so 127.0.0.2, 127.0.1.17 ... need no setup.
 #
 # Functions:
+#   dns_test_init [ipv6] [CASE...]
+#                                 start a frontends test: tb_init; skip
+#                                 unless kamailio, kamcmd, openssl, jq,
+#                                 dnsmasq, perl, ss and the binary exist
+#                                 (ipv6: and ::1 is on lo); PKI=$TB/pki
+#                                 with leaf "good" and the pki_make CASEs
 #   dns_require                   skip the test unless dnsmasq, perl, ss exist
 #   dns_dnsmasq                   print the dnsmasq binary (PATH, then sbin)
 #   dns_have_ipv6                 true if ::1 is configured on lo
@@ -72,6 +78,27 @@
 #                                 exit status and target verdict/severity
 #   dns_expect_frontends WHAT ADDR=VERDICT...
 #                                 exactly these frontends, these verdicts
+
+# shellcheck source=SCRIPTDIR/pki.sh
+. "$(dirname "${BASH_SOURCE[0]}")/pki.sh"
+
+# dns_test_init [ipv6] [CASE...] — see the header.
+dns_test_init() {
+	local v6=0
+	if [ "${1:-}" = ipv6 ]; then
+		v6=1
+		shift
+	fi
+	tb_init
+	tb_require kamailio kamcmd openssl jq
+	dns_require
+	tb_require_sipcanary
+	if [ "$v6" = 1 ]; then
+		dns_have_ipv6 || tb_skip "::1 is not configured on lo"
+	fi
+	PKI=$TB/pki
+	pki_make "leaf_good good" "$@"
+}
 
 # _dns_script NAME TEXT — write TEXT to $TB/NAME.pl once (so that logs and
 # ps show "perl $TB/NAME.pl ARGS", not the whole script).

@@ -11,6 +11,8 @@
 #                                 too; "udp+N": so is P+N (sipp's media);
 #                                 P is none of the PORTs given (ports
 #                                 picked before but not listened on yet)
+#   tb_free_ports VAR...          set each VAR to a free TCP port, all
+#                                 different
 #   tb_wait_port PORT [SECONDS] [PID]
 #                                 wait (default 10 s) for a TCP listener on
 #                                 PORT, any address
@@ -102,6 +104,15 @@ tb_free_port() {
 	done
 	echo "tb_free_port: no free port found" >&2
 	return 1
+}
+
+# tb_free_ports VAR... — see above.
+tb_free_ports() {
+	local v taken=()
+	for v in "$@"; do
+		printf -v "$v" '%s' "$(tb_free_port "${taken[@]}")" || return 1
+		taken+=("${!v}")
+	done
 }
 
 # _tb_is_ours PID — true if PID or one of its ancestors is in TB_PIDS.

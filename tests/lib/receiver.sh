@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # tests/lib/receiver.sh — shared helpers of the alert sink tests
-# (tests/integration/sink_*.sh, issue 7): the test HTTP receiver
+# (tests/integration/sink_*.sh): the test HTTP receiver
 # (tests/lib/receiver.pl) and the sink test driver (tests/unit/
 # sink_driver.c, built with the unit tests).
 #
@@ -19,6 +19,11 @@
 #   rx_atleast NAME N [JQ-FILTER] true if at least N requests match (for
 #                                 tb_until)
 #   rx_stop NAME                  stop it
+#   rx_am_start PORT              a real Alertmanager (Debian's
+#                                 prometheus-alertmanager) on
+#                                 127.0.0.1:PORT, no cluster, storage in
+#                                 $TB/am, every alert to a blackhole
+#                                 receiver; waited until ready
 #   sd_require                    skip unless the driver, perl and jq exist
 #   sd_conf FILE SINK-LINES...    write a config: vantage "test-lab",
 #                                 state_dir $TB/state, one target and
@@ -88,6 +93,25 @@ rx_stop() {
 	local v="RX_PID_$1"
 	[ -n "${!v:-}" ] && tb_stop "${!v}"
 	printf -v "RX_PID_$1" '%s' ""
+}
+
+rx_am_start() {
+	local port=$1
+	tb_require prometheus-alertmanager
+	cat >"$TB/am.yml" <<-'YML'
+	route:
+	  receiver: blackhole
+	  group_wait: 1h
+	receivers:
+	  - name: blackhole
+	YML
+	mkdir -p "$TB/am"
+	tb_spawn am prometheus-alertmanager --config.file="$TB/am.yml" \
+		--storage.path="$TB/am" --web.listen-address="127.0.0.1:$port" \
+		--cluster.listen-address= --log.level=warn
+	tb_wait_port "$port" 20 "$TB_LAST_PID" || tb_fail "alertmanager did not start"
+	tb_until 10 curl -sf "http://127.0.0.1:$port/-/ready" -o /dev/null ||
+		tb_fail "alertmanager is not ready"
 }
 
 sd_conf() {
