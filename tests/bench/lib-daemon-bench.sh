@@ -69,48 +69,11 @@ db_mb() { awk -v k="$1" 'BEGIN { printf "%.1f\n", k / 1024 }'; }
 # db_loadavg — see above.
 db_loadavg() { cut -d' ' -f1 /proc/loadavg; }
 
-# _db_parse — awk program: for every sample line of the metric NAME,
-# fills lab[] with its labels and calls the action below.
-# shellcheck disable=SC2016  # awk code, not shell
-_DB_PARSE='
-function parse(line,    b, sp, rest, eq, k, v, c) {
-	delete lab
-	b = index(line, "{")
-	sp = index(line, " ")
-	if (b > 0 && b < sp) {
-		mname = substr(line, 1, b - 1)
-		rest = substr(line, b + 1)
-	} else {
-		mname = substr(line, 1, sp - 1)
-		rest = "}" substr(line, sp)
-	}
-	while (substr(rest, 1, 1) != "}" && length(rest) > 0) {
-		if (substr(rest, 1, 1) == ",") { rest = substr(rest, 2); continue }
-		eq = index(rest, "=")
-		k = substr(rest, 1, eq - 1)
-		rest = substr(rest, eq + 2)
-		v = ""
-		while (length(rest) > 0) {
-			c = substr(rest, 1, 1)
-			if (c == "\\") { v = v substr(rest, 2, 1); rest = substr(rest, 3); continue }
-			if (c == "\"") { rest = substr(rest, 2); break }
-			v = v c
-			rest = substr(rest, 2)
-		}
-		lab[k] = v
-	}
-	rest = substr(rest, 2)
-	sub(/^ +/, "", rest)
-	split(rest, parts, " ")
-	mval = parts[1]
-	if (mval == "+Inf") mval = 1e308
-}'
-
 # db_series FILE NAME LABEL... — see above.
 db_series() {
 	local f=$1 name=$2
 	shift 2
-	awk -v name="$name" -v want="$*" "$_DB_PARSE"'
+	awk -v name="$name" -v want="$*" "$_DM_PARSE"'
 	BEGIN { nw = split(want, w, " ") }
 	/^#/ || NF == 0 { next }
 	{
@@ -120,31 +83,15 @@ db_series() {
 		for (i = 1; i <= nw; i++)
 			out = out ((w[i] in lab) ? lab[w[i]] : "-") "\t"
 		print out mval
-	}' <(grep -E "^$name(\\{| )" "$f")
+	}' <(_dm_samples "$f" "$name")
 }
 
-# db_sum FILE NAME [LABEL=VALUE...] — see above.
+# db_sum FILE NAME [LABEL=VALUE...] — see above (_dm_match on FILE).
 db_sum() {
-	local f=$1 name=$2
-	shift 2
-	awk -v name="$name" -v want="$(printf '%s\n' "$@")" "$_DB_PARSE"'
-	BEGIN {
-		nw = split(want, w, "\n")
-		for (i = 1; i <= nw; i++) {
-			if (w[i] == "") continue
-			k = substr(w[i], 1, index(w[i], "=") - 1)
-			wk[k] = substr(w[i], index(w[i], "=") + 1)
-		}
-	}
-	/^#/ || NF == 0 { next }
-	{
-		parse($0)
-		if (mname != name) next
-		for (k in wk)
-			if (!(k in lab) || lab[k] != wk[k]) next
-		sum += mval
-	}
-	END { printf "%.15g\n", sum + 0 }' <(grep -E "^$name(\\{| )" "$f")
+	local f=$1 r
+	shift
+	r=$(DM_METRICS=$f _dm_match "$@")
+	awk -v v="${r#* }" 'BEGIN { printf "%.15g\n", v + 0 }'
 }
 
 # db_scrape FILE — see above.

@@ -67,7 +67,7 @@ dm_start "$TB/sc.conf"
 tb_until 15 al_probes_since 3 cert_expired ||
 	tb_fail "A: fewer than 4 cert_expired probes within 15 s of the restart"
 tb_ok "A: restarted on the same state_dir; 4 failing probes in $(dm_elapsed "$t_restart") s"
-sleep 0.5
+al_settle
 for k in "${KEYS[@]}"; do
 	c=$(n pd trigger "$k")
 	[ "$c" = 1 ] || tb_fail "A: dedup_key ${k:0:12}: $c triggers sent (1 before the kill), want 1: $(summary pd)"
@@ -90,14 +90,14 @@ pki_kamailio_swap good
 resolved_all() { all pd resolve; }
 tb_until 15 resolved_all || tb_fail "A: not every alert resolved within 15 s of the restore: $(summary pd)"
 tb_until 5 depth0 || tb_fail "A: the outbox is not empty after the resolves"
-sleep 0.5
+al_settle
 bad=$(al_check_order pd action)
 [ -z "$bad" ] || tb_fail "A: per dedup_key, not one trigger then one resolve: $bad"
 [ "$(al_pd_count pd '.ok | not')" = 0 ] || tb_fail "A: requests not accepted: $(summary pd)"
 tb_ok "A: every alert resolved after the restart; per dedup_key one trigger, then one resolve ($(al_pd_count pd true) requests)"
 
 # --- B. killed with the triggers pending, the receiver down --------------------------
-tb_until 15 al_flow_ok || tb_fail "B: the flow is not up again within 15 s of the restore"
+tb_until 15 dm_flow_ok || tb_fail "B: the flow is not up again within 15 s of the restore"
 rx_stop pd
 [ -z "$(ss -Htln "( sport = :$PORT )")" ] || tb_fail "something still listens on $PORT"
 pki_kamailio_swap expired
@@ -132,13 +132,13 @@ pki_kamailio_swap good
 resolved_all2() { all pd2 resolve; }
 tb_until 15 resolved_all2 || tb_fail "B: not every alert resolved within 15 s of the restore: $(summary pd2)"
 tb_until 5 depth0 || tb_fail "B: the outbox is not empty"
-sleep 0.5
+al_settle
 bad=$(al_check_order pd2 action)
 [ -z "$bad" ] || tb_fail "B: per dedup_key, not one trigger then one resolve: $bad"
 tb_ok "B: per dedup_key one trigger, then one resolve ($(al_pd_count pd2 true) requests)"
 
 # --- C. the outage ends while the daemon is down ---------------------------------
-tb_until 15 al_flow_ok || tb_fail "C: the flow is not up again within 15 s of the restore"
+tb_until 15 dm_flow_ok || tb_fail "C: the flow is not up again within 15 s of the restore"
 rx_stop pd2
 rx_start pd3 "$PORT" --pd-schema
 pki_kamailio_swap expired
@@ -152,7 +152,7 @@ dm_start "$TB/sc.conf"
 tb_until 15 all pd3 resolve || tb_fail "C: the resolves did not arrive within 15 s of the restart: $(summary pd3)"
 tb_ok "C: the 4 resolves arrived $(dm_elapsed "$t_restart") s after the restart"
 tb_until 5 depth0 || tb_fail "C: the outbox is not empty"
-sleep 0.5
+al_settle
 bad=$(al_check_order pd3 action)
 [ -z "$bad" ] || tb_fail "C: per dedup_key, not one trigger then one resolve: $bad"
 [ "$(al_pd_count pd3 '.action == "trigger"')" = 4 ] || tb_fail "C: triggers sent again after the restart: $(summary pd3)"

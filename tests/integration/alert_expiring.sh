@@ -35,7 +35,7 @@ EXP=SipcanaryCertExpiringSoon
 KEY=$(al_dedup "$EXP" kam "$AL_FE")
 ok_probes() { al_probes_since "${1:-0}" ok; }
 tb_until 15 ok_probes || tb_fail "no ok probe within 15 s"
-sleep 1
+al_settle
 [ "$(al_hook_count hook true)" = 0 ] ||
 	tb_fail "notifications before anything changed: $(al_hook hook true)"
 tb_ok "steady state: probes ok, no notification"
@@ -108,7 +108,7 @@ pki_kamailio_swap good
 tb_until 10 got resolve critical ||
 	tb_fail "no resolve within 10 s of serving the good leaf: $(al_hook hook true)"
 tb_ok "resolve delivered $(dm_elapsed "$t3") s after tls.reload"
-sleep 1
+al_settle
 seq=$(al_hook hook '.ok' | jq -r '"\(.kind):\(.alert.alertname):\(.alert.severity):\(.dedup_key == "'"$KEY"'")"' | tr '\n' ' ')
 [ "$seq" = "trigger:$EXP:warning:true trigger:$EXP:critical:true resolve:$EXP:critical:true " ] ||
 	tb_fail "delivered: $seq (want the warning trigger, the critical trigger and the resolve, one dedup_key)"

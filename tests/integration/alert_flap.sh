@@ -63,7 +63,7 @@ n_re=$(refires)
 [ "$n_re" -ge 1 ] ||
 	tb_fail "$INV never fired again within the flap window in $(dm_elapsed "$t_flap") s of flapping (nothing flapped: $(dm_log_count "alert $INV (firing|resolved)") transitions)"
 tb_ok "flapped for $(dm_elapsed "$t_flap") s: $INV fired (paged) $(dm_log_count "alert $INV firing") time(s), resolve notified $(dm_log_count "alert $INV resolved") time(s), re-fired within the window (not paged) $n_re times"
-sleep 0.5
+al_settle
 [ "$(triggers "$K_INV")" = 1 ] ||
 	tb_fail "$INV: $(triggers "$K_INV") triggers while flapping, want exactly 1: $(summary)"
 multi=$(al_pd pd '.action == "trigger"' | jq -r '.dedup_key' | sort | uniq -c | awk '$1 > 1')
@@ -95,7 +95,7 @@ quiet() {
 tb_until $((WINDOW + 6)) quiet ||
 	tb_fail "not all resolved and unflapped $((WINDOW + 6)) s after the restore: $(jq -c '[.[] | {alertname, firing, flapping, paged}]' "$TB/alerts-api.json")"
 tb_ok "all resolved and no longer flapping $(dm_elapsed "$t_up") s after the restore"
-sleep 1
+al_settle
 bad=$(al_check_order pd action)
 [ -z "$bad" ] || tb_fail "per dedup_key, triggers and resolves do not alternate: $bad"
 open=$(al_pd pd '.ok' | jq -rs 'group_by(.dedup_key)[] | select(.[-1].action != "resolve") | .[0].dedup_key[0:12]')

@@ -35,7 +35,7 @@ mapfile -t DEF < <(al_fast_defaults)
 } >"$TB/sc.conf"
 dm_start "$TB/sc.conf"
 
-tb_until 15 al_flow_ok || tb_fail "flow_up and probe_success are not both 1 within 15 s"
+tb_until 15 dm_flow_ok || tb_fail "flow_up and probe_success are not both 1 within 15 s"
 al_am_get || tb_fail "GET /api/v2/alerts failed"
 [ "$(jq 'length' "$TB/am-alerts.json")" = 0 ] ||
 	tb_fail "Alertmanager has alerts before anything broke: $(cat "$TB/am-alerts.json")"
@@ -148,8 +148,9 @@ tb_ok "Alertmanager lists neither any more (resolved: endsAt passed)"
 al_api || tb_fail "GET /alerts failed"
 tb_jq "[.[] | select(.alertname == \"$OUT\" or .alertname == \"$INV\") | select(.firing)] | length == 0" \
 	"the daemon's /alerts shows both resolved" "$TB/alerts-api.json"
-# stays resolved: nothing re-fires them in the next seconds
-sleep 3
+# stays resolved: nothing re-fires them in the next probes (3 s, longer
+# than resend_interval)
+al_settle 3
 none_active || tb_fail "active again after the resolve: $(jq -c '[.[].labels.alertname]' "$TB/am-alerts.json")"
 
 dm_stop

@@ -95,7 +95,7 @@ all_resolved() {
 tb_until 15 all_resolved ||
 	tb_fail "not every alert was resolved within 15 s: $(al_pd pd true | jq -c '[.status, .action, .dedup_key[0:8], .errors]')"
 tb_ok "4 resolves delivered (202) $(dm_elapsed "$t_restore") s after tls.reload"
-sleep 1
+al_settle
 al_pd pd ".action == \"resolve\" and .dedup_key == \"${KEY[$INV]}\"" | head -n 1 >"$TB/resolve.json"
 tb_jq ".body == {routing_key: \"$AL_PD_KEY\", event_action: \"resolve\", dedup_key: \"${KEY[$INV]}\"}" \
 	"resolve: routing_key, event_action resolve and the trigger's dedup_key, nothing else" "$TB/resolve.json"

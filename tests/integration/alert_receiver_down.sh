@@ -87,7 +87,7 @@ t_up=$(date +%s.%N)
 rx_mode pd 200
 tb_until 10 delivered 8 || tb_fail "round 1: not delivered within 10 s of the receiver's recovery: $(al_pd pd '.ok' | jq -c '[.action, .dedup_key[0:8]]')"
 tb_ok "round 1: all delivered $(dm_elapsed "$t_up") s after the receiver came back"
-sleep 1.5	# retries that should not come
+al_settle	# retries that should not come
 check 1 8
 
 # --- 2. the receiver is stopped ---------------------------------------------------------
@@ -98,7 +98,7 @@ t_up=$(date +%s.%N)
 al_rx_restart pd "$PORT" --pd-schema
 tb_until 10 delivered 16 || tb_fail "round 2: not delivered within 10 s of the receiver's restart: $(al_pd pd '.ok' | jq -c '[.action, .dedup_key[0:8]]')"
 tb_ok "round 2: all delivered $(dm_elapsed "$t_up") s after the receiver came back"
-sleep 1.5
+al_settle
 check 2 16
 
 dm_stop

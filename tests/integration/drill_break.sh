@@ -18,8 +18,7 @@ set -eu
 . "$(dirname "$0")/../lib/common.sh"
 # shellcheck source=SCRIPTDIR/../lib/drill.sh
 . "$(dirname "$0")/../lib/drill.sh"
-tb_init
-drill_setup
+drill_init
 
 # new_binding OLD_IDS — the "ADDRESS CALL-ID ..." line of the binding whose
 # Call-ID is not in OLD_IDS (true once the drill's register is saved).

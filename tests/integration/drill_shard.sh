@@ -16,8 +16,7 @@ set -eu
 . "$(dirname "$0")/../lib/common.sh"
 # shellcheck source=SCRIPTDIR/../lib/drill.sh
 . "$(dirname "$0")/../lib/drill.sh"
-tb_init
-drill_setup sipdump
+drill_init sipdump
 DR_USER=	# the users come from the scenario's template
 
 drill_scn shard <<'EOF'

@@ -39,21 +39,13 @@ WITHIN=$(awk -v i=$INTERVAL -v t=$TIMEOUT 'BEGIN{print 1.1 * i + t + 2}')
 # two more probes after the restore
 WITHIN_RESTORE=$(awk -v i=$INTERVAL -v t=$TIMEOUT 'BEGIN{print 2 * (1.1 * i + t) + 2}')
 
-{
-	dm_config_head "interval = ${INTERVAL}s" "timeout = ${TIMEOUT}s" \
-		"keepalive = 1s" "reconnect_every = 0" "flows = 1"
-	dm_target kam
-} >"$TB/sc.conf"
-dm_start "$TB/sc.conf"
+dm_start_kam "interval = ${INTERVAL}s" "timeout = ${TIMEOUT}s" \
+	"keepalive = 1s" "reconnect_every = 0" "flows = 1"
 FE=127.0.0.1:$DM_KAM_PORT
 L=(target=kam frontend="$FE")
 
 # --- steady state ----------------------------------------------------------
-healthy() {
-	dm_scrape && [ "$(dm_value sipcanary_flow_up "${L[@]}" flow=0)" = 1 ] &&
-		[ "$(dm_value sipcanary_probe_success "${L[@]}")" = 1 ]
-}
-tb_until 15 healthy || tb_fail "flow_up and probe_success are not both 1 within 15 s"
+tb_until 15 dm_flow_ok || tb_fail "flow_up and probe_success are not both 1 within 15 s"
 tb_ok "steady state: flow_up 1, probe_success 1"
 [ "$(dm_value sipcanary_new_connection_outage target=kam)" = 0 ] ||
 	tb_fail "the detector fires before anything broke"

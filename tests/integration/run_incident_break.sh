@@ -15,20 +15,12 @@ set -eu
 . "$(dirname "$0")/../lib/daemon.sh"
 tb_init
 dm_setup leaf_expired
-{
-	dm_config_head "interval = 1s" "timeout = 900ms" "keepalive = 1s" \
-		"reconnect_every = 2s" "flows = 1"
-	dm_target kam
-} >"$TB/sc.conf"
-dm_start "$TB/sc.conf"
+dm_start_kam "interval = 1s" "timeout = 900ms" "keepalive = 1s" \
+	"reconnect_every = 2s" "flows = 1"
 FE=127.0.0.1:$DM_KAM_PORT
 L=(target=kam frontend="$FE")
 
-healthy() {
-	dm_scrape && [ "$(dm_value sipcanary_flow_up "${L[@]}" flow=0)" = 1 ] &&
-		[ "$(dm_value sipcanary_probe_success "${L[@]}")" = 1 ]
-}
-tb_until 15 healthy || tb_fail "not healthy within 15 s"
+tb_until 15 dm_flow_ok || tb_fail "not healthy within 15 s"
 # Deliberate breaks happen while all is well.
 broke() {
 	dm_scrape && [ "$(dm_value sipcanary_flow_reconnects_total "${L[@]}" \

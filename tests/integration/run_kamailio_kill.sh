@@ -32,12 +32,8 @@ KEEPALIVE=1	# s
 TIMEOUT=1	# s
 DOWN_WITHIN=$((KEEPALIVE + TIMEOUT + 2))
 
-{
-	dm_config_head "interval = 2s" "timeout = ${TIMEOUT}s" \
-		"keepalive = ${KEEPALIVE}s" "reconnect_every = 0" "flows = 1"
-	dm_target kam
-} >"$TB/sc.conf"
-dm_start "$TB/sc.conf"
+dm_start_kam "interval = 2s" "timeout = ${TIMEOUT}s" \
+	"keepalive = ${KEEPALIVE}s" "reconnect_every = 0" "flows = 1"
 FE=127.0.0.1:$DM_KAM_PORT
 L=(target=kam frontend="$FE")
 
@@ -50,10 +46,7 @@ no_outage() {
 		OUTAGE_SEEN=1
 	fi
 }
-healthy() {
-	flow_is 1 && [ "$(dm_value sipcanary_probe_success "${L[@]}")" = 1 ]
-}
-tb_until 15 healthy || tb_fail "flow_up and probe_success are not both 1 within 15 s"
+tb_until 15 dm_flow_ok || tb_fail "flow_up and probe_success are not both 1 within 15 s"
 tb_ok "steady state: flow_up 1, probe_success 1"
 [ "$(dm_series sipcanary_flow_reconnects_total target=kam)" = 0 ] ||
 	tb_fail "a reconnect was counted before the kill"
@@ -159,7 +152,7 @@ B1=$(flow_binding)
 [ "${B1%% *}" = "${B0%% *}" ] || tb_fail "the flow's contact changed: '$B0' -> '$B1'"
 [ "${B1#* }" != "${B0#* }" ] || tb_fail "the new registration reuses the old Call-ID"
 tb_ok "the new Kamailio holds the same contact with a new Call-ID: $B1"
-tb_until 6 healthy || tb_fail "fresh probes are not ok again after the restart"
+tb_until 6 dm_flow_ok || tb_fail "fresh probes are not ok again after the restart"
 [ "$OUTAGE_SEEN" = 0 ] || tb_fail "the detector fired"
 
 dm_stop

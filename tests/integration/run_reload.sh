@@ -164,7 +164,7 @@ n=$(dm_log_count '"target":"kam".*"msg":"flow 0 is registered"')
 [ "$(dm_log_count '"target":"kam".*target changed or removed')" = 0 ] ||
 	tb_fail "the daemon retired the unchanged target kam"
 
-sleep 0.3	# sipdump writes every 20 ms
+tb_kamailio_mark "$DM_KAM" "127.0.0.1:$DM_KAM_PORT" || tb_fail "test bed: no later OPTIONS in the sipdump"
 TOKS=$(dm_kam_registers | awk '$3 != "-" { print $3 }' | sort -u)
 [ "$(printf '%s\n' "$TOKS" | wc -l)" = 2 ] || tb_fail "expected 2 flow tokens (kam, kam2), got: $TOKS"
 regs=$(flow_regs "$TOK")

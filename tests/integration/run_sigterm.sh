@@ -25,11 +25,8 @@ T0=$(date +%s.%N)
 FE=127.0.0.1:$DM_KAM_PORT
 L=(target=kam frontend="$FE")
 
-{
-	dm_config_head "interval = 2s" "timeout = 1s" "keepalive = 1s" \
-		"reconnect_every = 0" "flows = 2"
-	dm_target kam
-} >"$TB/sc.conf"
+dm_conf_kam "interval = 2s" "timeout = 1s" "keepalive = 1s" \
+	"reconnect_every = 0" "flows = 2"
 
 # flow_bindings — the flow bindings (;sc=) in Kamailio's location table
 flow_bindings() {
@@ -80,7 +77,7 @@ for sig in TERM INT; do
 	fi
 
 	# Kamailio saw the unregisters, and has nothing left
-	sleep 0.3	# sipdump writes every 20 ms
+	tb_kamailio_mark "$DM_KAM" "127.0.0.1:$DM_KAM_PORT" || tb_fail "test bed: no later OPTIONS in the sipdump"
 	for c in $CIDS; do
 		dm_kam_registers | awk -v c="$c" '$2 == c && $5 == "0" { f = 1 } END { exit !f }' || {
 			dm_kam_registers | awk -v c="$c" '$2 == c'

@@ -21,10 +21,7 @@ tb_init
 dm_setup
 
 RU=scstate$$
-useradd --system --no-create-home --shell /usr/sbin/nologin "$RU" ||
-	tb_fail "cannot create user $RU"
-trap '_rc=$?; [ ${#TB_PIDS[@]} -gt 0 ] && _tb_stop_pids "${TB_PIDS[@]}"; userdel "$RU" 2>/dev/null || true; (exit $_rc); _tb_cleanup' EXIT
-chmod 0755 "$TB"
+dm_service_user "$RU"
 chown "$RU" "$TB/pw"
 
 # state_dir as a first run leaves it: the service user's.

@@ -29,12 +29,8 @@ T0=$(date +%s.%N)
 FE=127.0.0.1:$DM_KAM_PORT
 L=(target=kam frontend="$FE")
 
-{
-	dm_config_head "interval = 1s" "timeout = 900ms" "keepalive = 2s" \
-		"reconnect_every = 0" "flows = 1"
-	dm_target kam
-} >"$TB/sc.conf"
-dm_start "$TB/sc.conf"
+dm_start_kam "interval = 1s" "timeout = 900ms" "keepalive = 2s" \
+	"reconnect_every = 0" "flows = 1"
 
 ready() {
 	dm_scrape && [ "$(dm_value sipcanary_flow_up "${L[@]}" flow=0)" = 1 ] &&

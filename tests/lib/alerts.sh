@@ -12,10 +12,15 @@
 #                                   `sipcanary run` (dm_start) on
 #                                   $TB/sc.conf: al_fast_defaults LINES,
 #                                   target "kam", PagerDuty sink "pd"
-#   al_flow_ok                      scrape; true once flow 0 of target
-#                                   "kam" at $AL_FE is up and its last
-#                                   probe succeeded
-#   al_wait_steady                  wait (15 s) for al_flow_ok, or fail
+#   al_wait_steady                  wait (15 s) for dm_flow_ok, or fail
+#   al_settle [N]                   a later event instead of a pause,
+#                                   before checking that something did
+#                                   NOT happen: wait until the daemon has
+#                                   finished N (default 2) more probes of
+#                                   target "kam" than now and every sink's
+#                                   outbox is empty, so that whatever the
+#                                   evaluations up to then send has been
+#                                   sent
 #
 #   al_fast_defaults [LINES...]     print the defaults lines every alert test
 #                                   uses (interval 1s, timeout 900ms,
@@ -111,14 +116,27 @@ al_pd_start() {
 	dm_start "$TB/sc.conf"
 }
 
-al_flow_ok() {
-	dm_scrape && [ "$(dm_value sipcanary_flow_up target=kam frontend="$AL_FE" flow=0)" = 1 ] &&
-		[ "$(dm_value sipcanary_probe_success target=kam frontend="$AL_FE")" = 1 ]
+al_wait_steady() {
+	tb_until 15 dm_flow_ok || tb_fail "flow up and probes ok not within 15 s"
+	tb_ok "steady state: flow up, probes ok"
 }
 
-al_wait_steady() {
-	tb_until 15 al_flow_ok || tb_fail "flow up and probes ok not within 15 s"
-	tb_ok "steady state: flow up, probes ok"
+al_settle() {
+	local n
+	n=$(dm_get sipcanary_probes_total target=kam frontend="$AL_FE") || n=0
+	tb_until 15 _al_probed_more $((n + ${1:-2} - 1)) ||
+		tb_fail "the daemon did not finish ${1:-2} more probes within 15 s"
+	tb_until 10 _al_outboxes_empty || tb_fail "the outbox is not empty 10 s after"
+}
+_al_probed_more() {
+	local v
+	v=$(dm_get sipcanary_probes_total target=kam frontend="$AL_FE") && [ "$v" -gt "$1" ]
+}
+_al_outboxes_empty() {
+	local v
+	dm_scrape || return 1
+	v=$(dm_value sipcanary_alert_outbox_depth) || v=0
+	[ "$v" = 0 ]
 }
 
 al_fast_defaults() {

@@ -29,6 +29,7 @@ TB_WALL=
 TB_RUN_PID=
 TB_OUT=
 TB_ERR=
+TB_CHECK=()
 
 # shellcheck source=SCRIPTDIR/proc.sh
 . "$TB_LIBDIR/proc.sh"
@@ -212,6 +213,31 @@ tb_pki() {
 		rm -f ./*.csr
 		chmod 600 ./*.key
 	) || { tb_log "tb_pki: openssl failed in $d"; return 1; }
+}
+
+# tb_check_init [LEAF] — the start of a check_*.sh test: tb_init; skip
+# unless kamailio, kamcmd, openssl, jq and the binary exist; the PKI of
+# tb_pki in $TB/pki; alice's password file $TB/pw (secret).  With LEAF
+# (example.test or other.test): Kamailio ($TB/kam, 127.0.0.1:$P) serving
+# LEAF, and TB_CHECK (tb_check_args $P).
+tb_check_init() {
+	tb_init
+	tb_require kamailio kamcmd openssl jq
+	tb_require_sipcanary
+	tb_pki "$TB/pki" || tb_fail "could not make certificates"
+	tb_password_file "$TB/pw" secret
+	[ -n "${1:-}" ] || return 0
+	P=$(tb_free_port)
+	tb_kamailio_start "$TB/kam" "$P" "$TB/pki/$1.pem" "$TB/pki/$1.key" ||
+		tb_fail "kamailio did not start"
+	tb_check_args "$P"
+}
+
+# tb_check_args PORT — TB_CHECK: the words of `sipcanary check` against
+# 127.0.0.1:PORT with the test CA, alice and $TB/pw, --timeout 10.
+tb_check_args() {
+	TB_CHECK=(check --connect "127.0.0.1:$1" --ca-file "$TB/pki/ca.pem"
+		--user alice --password-file "$TB/pw" --timeout 10)
 }
 
 # tb_password_file FILE [PASSWORD] — write a mode-0600 password file

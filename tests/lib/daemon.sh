@@ -18,6 +18,16 @@
 #   dm_target NAME [LINES...]      print a target section: sips:example.test,
 #                                  user alice, password_file $TB/pw, connect
 #                                  127.0.0.1:$DM_KAM_PORT, owner, LINES
+#   dm_conf_kam [DEFAULTS LINES...] write $TB/sc.conf: dm_config_head
+#                                  LINES and dm_target kam
+#   dm_start_kam [DEFAULTS LINES...] the same, then dm_start it
+#   dm_flow_ok                     scrape; true once flow 0 of target
+#                                  "kam" at 127.0.0.1:$DM_KAM_PORT is up
+#                                  and its last probe succeeded
+#   dm_service_user NAME           (root) a system account NAME for the
+#                                  daemon to drop to, removed at exit
+#                                  (after the test's processes); $TB
+#                                  made world-searchable
 #   dm_start CONF [ARGS...]        start `sipcanary run -c CONF ARGS` (log
 #                                  $DM_LOG = $TB/daemon.log, pid $DM_PID),
 #                                  wait (10 s) until GET /healthz is 200
@@ -62,6 +72,7 @@ DM_KAM=
 DM_KAM_PORT=
 DM_METRICS=
 DM_VANTAGE=test-lab
+DM_USER=
 
 # dm_setup [PKI CASE...] — see above.  DM_SIPDUMP=1: Kamailio also
 # writes every SIP message it receives or sends to $DM_KAM/dump (the
@@ -137,6 +148,36 @@ dm_start() {
 	tb_ok "daemon pid $DM_PID: /healthz 200 on 127.0.0.1:$DM_HTTP"
 }
 
+# dm_conf_kam, dm_start_kam [DEFAULTS LINES...] — see above.
+dm_conf_kam() {
+	{
+		dm_config_head "$@"
+		dm_target kam
+	} >"$TB/sc.conf"
+}
+
+dm_start_kam() {
+	dm_conf_kam "$@"
+	dm_start "$TB/sc.conf"
+}
+
+dm_flow_ok() {
+	local l=(target=kam frontend="127.0.0.1:$DM_KAM_PORT")
+	dm_scrape && [ "$(dm_value sipcanary_flow_up "${l[@]}" flow=0)" = 1 ] &&
+		[ "$(dm_value sipcanary_probe_success "${l[@]}")" = 1 ]
+}
+
+# dm_service_user NAME — see above.  Its processes go first (userdel
+# refuses a user still running), and the test's own status survives the
+# clean-up.
+dm_service_user() {
+	DM_USER=$1
+	useradd --system --no-create-home --shell /usr/sbin/nologin "$DM_USER" ||
+		tb_fail "cannot create user $DM_USER"
+	trap '_rc=$?; [ ${#TB_PIDS[@]} -gt 0 ] && _tb_stop_pids "${TB_PIDS[@]}"; userdel "$DM_USER" 2>/dev/null || true; (exit $_rc); _tb_cleanup' EXIT
+	chmod 0755 "$TB"
+}
+
 # dm_stop [SECONDS] — see above.
 dm_stop() {
 	local secs=${1:-10} t0
@@ -172,12 +213,52 @@ dm_scrape() {
 	mv "$f.tmp" "$f"
 }
 
-# _dm_match NAME [LABEL=VALUE...] — awk over the last scrape: prints
-# "COUNT SUM" of the matching series.
+# _DM_PARSE — awk: parse(LINE) sets mname, lab[] (the labels) and mval
+# (+Inf as 1e308) from one sample line of a /metrics scrape.
+# shellcheck disable=SC2016  # awk code, not shell
+_DM_PARSE='
+function parse(line,    b, sp, rest, eq, k, v, c) {
+	delete lab
+	b = index(line, "{")
+	sp = index(line, " ")
+	if (b > 0 && b < sp) {
+		mname = substr(line, 1, b - 1)
+		rest = substr(line, b + 1)
+	} else {
+		mname = substr(line, 1, sp - 1)
+		rest = "}" substr(line, sp)
+	}
+	while (substr(rest, 1, 1) != "}" && length(rest) > 0) {
+		if (substr(rest, 1, 1) == ",") { rest = substr(rest, 2); continue }
+		eq = index(rest, "=")
+		k = substr(rest, 1, eq - 1)
+		rest = substr(rest, eq + 2)	# past ="
+		v = ""
+		while (length(rest) > 0) {
+			c = substr(rest, 1, 1)
+			if (c == "\\") { v = v substr(rest, 2, 1); rest = substr(rest, 3); continue }
+			if (c == "\"") { rest = substr(rest, 2); break }
+			v = v c
+			rest = substr(rest, 2)
+		}
+		lab[k] = v
+	}
+	rest = substr(rest, 2)
+	sub(/^ +/, "", rest)
+	split(rest, parts, " ")
+	mval = parts[1]
+	if (mval == "+Inf") mval = 1e308
+}'
+
+# _dm_samples FILE NAME — the sample lines of NAME in FILE.
+_dm_samples() { grep -E "^$2(\\{| )" "$1" 2>/dev/null; }
+
+# _dm_match NAME [LABEL=VALUE...] — awk over the last scrape ($DM_METRICS):
+# prints "COUNT SUM" of the matching series.
 _dm_match() {
 	local name=$1
 	shift
-	awk -v name="$name" -v want="$(printf '%s\n' "$@")" '
+	awk -v name="$name" -v want="$(printf '%s\n' "$@")" "$_DM_PARSE"'
 	BEGIN {
 		nw = split(want, w, "\n")
 		for (i = 1; i <= nw; i++) {
@@ -188,45 +269,14 @@ _dm_match() {
 	}
 	/^#/ || NF == 0 { next }
 	{
-		line = $0
-		b = index(line, "{")
-		sp = index(line, " ")
-		if (b > 0 && b < sp) {
-			n = substr(line, 1, b - 1)
-			rest = substr(line, b + 1)
-		} else {
-			n = substr(line, 1, sp - 1)
-			rest = "}" substr(line, sp)
-		}
-		if (n != name) next
-		# parse k="v",... up to the closing brace
-		delete got
-		while (substr(rest, 1, 1) != "}") {
-			if (substr(rest, 1, 1) == ",") { rest = substr(rest, 2); continue }
-			eq = index(rest, "=")
-			k = substr(rest, 1, eq - 1)
-			rest = substr(rest, eq + 2)	# past ="
-			v = ""
-			while (length(rest) > 0) {
-				c = substr(rest, 1, 1)
-				if (c == "\\") { v = v substr(rest, 2, 1); rest = substr(rest, 3); continue }
-				if (c == "\"") { rest = substr(rest, 2); break }
-				v = v c
-				rest = substr(rest, 2)
-			}
-			got[k] = v
-		}
-		rest = substr(rest, 2)
-		sub(/^ +/, "", rest)
-		split(rest, parts, " ")
+		parse($0)
+		if (mname != name) next
 		for (k in wk)
-			if (!(k in got) || got[k] != wk[k]) next
+			if (!(k in lab) || lab[k] != wk[k]) next
 		cnt++
-		val = parts[1]
-		if (val == "+Inf") val = 1e308
-		sum += val
+		sum += mval
 	}
-	END { printf "%d %.17g\n", cnt, sum }' "$DM_METRICS"
+	END { printf "%d %.17g\n", cnt, sum }' <(_dm_samples "$DM_METRICS" "$name")
 }
 
 # dm_value NAME [LABEL=VALUE...] — see above.

@@ -4,7 +4,7 @@
 #
 # Source it after common.sh and tb_init:
 #     . "$(dirname "$0")/../lib/common.sh"; . "$(dirname "$0")/../lib/drill.sh"
-#     tb_init; drill_setup
+#     drill_init            (tb_init; drill_setup)
 # drill_setup makes the test PKI and password file and starts a real
 # Kamailio registrar (tb_kamailio_start) on a free loopback port.  Then:
 #
@@ -15,6 +15,12 @@
 #                                    log $TB/NAME.log, pid $DR_BG_PID)
 #   drill_bg_wait SECONDS            wait for it; exit status in $TB_RC
 #   drill_jq FILTER WHAT [FILE]      tb_jq on the last report (or FILE)
+#   drill_check FILTER WHAT          the same, but a failure is only noted
+#                                    (drill_defer) and the test goes on
+#   drill_defer SAID [NOTED]         print "NOT OK: SAID", note NOTED (or
+#                                    SAID) for drill_done
+#   drill_done MSG                   fail with every noted failure, or
+#                                    pass with MSG
 #   kam_log                          Kamailio's log file
 #   kam_count REGEX                  lines of Kamailio's log matching REGEX
 #   kam_rpc CMD...                   kamcmd on the test Kamailio
@@ -43,6 +49,13 @@ DR_KAM=
 DR_JSON=
 DR_BG_PID=
 DR_USER=alice
+DR_FAILED=()
+
+# drill_init [sipdump] — tb_init, then drill_setup.
+drill_init() {
+	tb_init
+	drill_setup "$@"
+}
 
 # drill_setup [sipdump] — PKI, password file ($TB/pw, the password of
 # $TB_KAM_PASSWORD or "secret"), Kamailio on 127.0.0.1:$DR_PORT, dir $DR_KAM;
@@ -82,14 +95,18 @@ _drill_args() {
 	if [ -n "$DR_USER" ]; then DR_ARGS+=(--user "$DR_USER"); fi
 }
 
+# _drill_prepare NAME — DR_ARGS for $TB/NAME.scn, DR_JSON, no old report.
+_drill_prepare() {
+	_drill_args "$1"
+	DR_JSON=$TB/$1.json
+	rm -f "$DR_JSON"
+}
+
 # drill NAME [ARGS...] — run the drill of $TB/NAME.scn (bounded by
 # TB_CMD_TIMEOUT); report $TB/NAME.json.  Never fails (see tb_run).
 drill() {
-	local name=$1
+	_drill_prepare "$1"
 	shift
-	_drill_args "$name"
-	DR_JSON=$TB/$name.json
-	rm -f "$DR_JSON"
 	tb_sc "${DR_ARGS[@]}" "$@"
 }
 
@@ -97,10 +114,8 @@ drill() {
 # and stderr in $TB/NAME.log, its pid in $DR_BG_PID.
 drill_bg() {
 	local name=$1
+	_drill_prepare "$name"
 	shift
-	_drill_args "$name"
-	DR_JSON=$TB/$name.json
-	rm -f "$DR_JSON"
 	tb_spawn "$name" "$(tb_sipcanary)" "${DR_ARGS[@]}" "$@"
 	DR_BG_PID=$TB_LAST_PID
 }
@@ -130,6 +145,26 @@ _drill_bg_done() { ! _tb_alive "$DR_BG_PID"; }
 drill_jq() {
 	[ -s "${3:-$DR_JSON}" ] || tb_fail "$2: no JSON report ${3:-$DR_JSON}"
 	tb_jq "$1" "$2" "${3:-$DR_JSON}"
+}
+
+drill_check() {
+	if jq -e "$1" "$DR_JSON" >/dev/null 2>&1; then
+		tb_ok "$2"
+	else
+		drill_defer "$2"
+	fi
+}
+
+drill_defer() {
+	printf '  NOT OK: %s\n' "$1"
+	DR_FAILED+=("${2:-$1}")
+}
+
+drill_done() {
+	if [ ${#DR_FAILED[@]} -gt 0 ]; then
+		tb_fail "$(printf '%s; ' "${DR_FAILED[@]}")"
+	fi
+	tb_pass "$*"
 }
 
 kam_log() { echo "$DR_KAM/kamailio.log"; }

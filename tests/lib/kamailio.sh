@@ -61,6 +61,16 @@
 #   tb_kamailio_register_count DIR        REGISTERs Kamailio has seen
 #   tb_kamailio_tls_reload DIR            reload tls.cfg (certificates)
 #                                         without dropping connections
+#   tb_kamailio_mark DIR ADDR:PORT        a later event to wait for, before
+#                                         checking that something did NOT
+#                                         reach Kamailio: send an OPTIONS on
+#                                         a new TLS connection and wait (5 s)
+#                                         until Kamailio has logged it (and,
+#                                         with sipdump on, dumped it).  Its
+#                                         one TCP worker handles requests in
+#                                         order, so what earlier connections
+#                                         sent is logged by then.  The mark's
+#                                         Call-ID is left in TB_KAM_MARK
 #   tb_kam_rpc DIR CMD...                 kamcmd on its control socket
 #   tb_kam_count DIR REGEX                lines of its log matching REGEX
 #   tb_kam_contacts DIR                   "ADDRESS CALL-ID CSEQ EXPIRES" per
@@ -304,6 +314,30 @@ _tb_kamailio_cfg() {
 tb_kamailio_register_count() { tb_kam_count "$1" 'SCREG '; }
 
 tb_kamailio_tls_reload() { tb_kam_rpc "$1" tls.reload; }
+
+tb_kamailio_mark() {
+	local dir=$1 hostport=$2 id
+	id="tb-mark-$RANDOM$RANDOM"
+	TB_KAM_MARK=$id
+	printf '%s\r\n' "OPTIONS sip:example.test SIP/2.0" \
+		"Via: SIP/2.0/TLS 127.0.0.1:9;branch=z9hG4bK-$id;rport" \
+		"Max-Forwards: 70" "From: <sip:mark@example.test>;tag=$id" \
+		"To: <sip:example.test>" "Call-ID: $id" "CSeq: 1 OPTIONS" \
+		"Content-Length: 0" "" >"$TB/$id.sip"
+	# stdin stays open until the mark is logged, then s_client ends
+	{ cat "$TB/$id.sip"; tb_until 5 _tb_kam_logged "$dir" "SCOPTIONS $id"; } |
+		timeout 10 openssl s_client -connect "$hostport" \
+			-servername example.test -quiet -no_ign_eof -nocommands \
+			>/dev/null 2>&1 || true
+	_tb_kam_logged "$dir" "SCOPTIONS $id" ||
+		{ tb_log "kamailio did not log the mark $id"; return 1; }
+	if [ -d "$dir/dump" ]; then
+		tb_until 5 _tb_kam_dumped "$dir" "$id" ||
+			{ tb_log "sipdump did not write the mark $id"; return 1; }
+	fi
+}
+_tb_kam_logged() { grep -q -- "$2" "$1/kamailio.log" 2>/dev/null; }
+_tb_kam_dumped() { cat "$1"/dump/*.data 2>/dev/null | grep -q -- "$2"; }
 
 tb_kam_rpc() {
 	local dir=$1
