@@ -9,12 +9,9 @@
 set -eu
 # shellcheck source=SCRIPTDIR/../lib/common.sh
 . "$(dirname "$0")/../lib/common.sh"
-# shellcheck source=SCRIPTDIR/../lib/pki.sh
-. "$(dirname "$0")/../lib/pki.sh"
 # shellcheck source=SCRIPTDIR/../lib/daemon.sh
 . "$(dirname "$0")/../lib/daemon.sh"
-tb_init
-dm_setup leaf_expired
+dm_init leaf_expired
 dm_start_kam "interval = 1s" "timeout = 900ms" "keepalive = 1s" \
 	"reconnect_every = 2s" "flows = 1"
 FE=127.0.0.1:$DM_KAM_PORT

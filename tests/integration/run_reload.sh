@@ -25,12 +25,9 @@
 set -eu
 # shellcheck source=SCRIPTDIR/../lib/common.sh
 . "$(dirname "$0")/../lib/common.sh"
-# shellcheck source=SCRIPTDIR/../lib/pki.sh
-. "$(dirname "$0")/../lib/pki.sh"
 # shellcheck source=SCRIPTDIR/../lib/daemon.sh
 . "$(dirname "$0")/../lib/daemon.sh"
-tb_init
-DM_SIPDUMP=1 dm_setup
+DM_SIPDUMP=1 dm_init
 T0=$(date +%s.%N)
 CONF=$TB/sc.conf
 FE=127.0.0.1:$DM_KAM_PORT

@@ -2,8 +2,8 @@
 # tests/lib/daemon.sh — shared helpers of the `sipcanary run` integration
 # tests (tests/integration/run_*.sh; bounded waits: tb_until, proc.sh).
 #
-# Source it after common.sh and pki.sh, then:
-#     tb_init; dm_setup [PKI CASE...]
+# Source it after common.sh (it sources pki.sh itself), then:
+#     dm_init [PKI CASE...]          (tb_init; dm_setup [PKI CASE...])
 # dm_setup makes the test PKI (pki_make: root, intermediate, leaf "good",
 # plus the named cases), alice's password file $TB/pw, picks the daemon's
 # HTTP port $DM_HTTP and starts a real Kamailio TLS registrar
@@ -63,6 +63,9 @@
 # that ul.dump can list many bindings (TB_KAM_RPC_BODY, exported: a
 # restarted Kamailio gets it too).
 
+# shellcheck source=SCRIPTDIR/pki.sh
+. "$(dirname "${BASH_SOURCE[0]}")/pki.sh"
+
 DM_HTTP=
 DM_PID=
 DM_LOG=
@@ -73,6 +76,11 @@ DM_KAM_PORT=
 DM_METRICS=
 DM_VANTAGE=test-lab
 DM_USER=
+
+dm_init() {
+	tb_init
+	dm_setup "$@"
+}
 
 # dm_setup [PKI CASE...] — see above.  DM_SIPDUMP=1: Kamailio also
 # writes every SIP message it receives or sends to $DM_KAM/dump (the
