@@ -14,13 +14,11 @@ set -eu
 dm_init leaf_expired
 dm_start_kam "interval = 1s" "timeout = 900ms" "keepalive = 1s" \
 	"reconnect_every = 2s" "flows = 1"
-FE=127.0.0.1:$DM_KAM_PORT
-L=(target=kam frontend="$FE")
 
 tb_until 15 dm_flow_ok || tb_fail "not healthy within 15 s"
 # Deliberate breaks happen while all is well.
 broke() {
-	dm_scrape && [ "$(dm_value sipcanary_flow_reconnects_total "${L[@]}" \
+	dm_scrape && [ "$(dm_value sipcanary_flow_reconnects_total "${DM_L[@]}" \
 		result=success cause=deliberate)" != "" ]
 }
 tb_until 10 broke || tb_fail "no deliberate break within 10 s (reconnect_every 2s)"
@@ -36,7 +34,7 @@ tb_ok "new_connection_outage 1"
 end=$(awk -v t="$(date +%s.%N)" 'BEGIN{printf "%.3f", t + 6}')
 while awk -v e="$end" -v n="$(date +%s.%N)" 'BEGIN{exit !(n < e)}'; do
 	dm_scrape || tb_fail "scrape failed"
-	[ "$(dm_value sipcanary_flow_up "${L[@]}" flow=0)" = 1 ] ||
+	[ "$(dm_value sipcanary_flow_up "${DM_L[@]}" flow=0)" = 1 ] ||
 		tb_fail "the flow went down during the outage (a deliberate break was not postponed)"
 	[ "$(dm_value sipcanary_new_connection_outage target=kam)" = 1 ] ||
 		tb_fail "the detector cleared during the outage"

@@ -31,11 +31,9 @@ DOWN_WITHIN=$((KEEPALIVE + TIMEOUT + 2))
 
 dm_start_kam "interval = 2s" "timeout = ${TIMEOUT}s" \
 	"keepalive = ${KEEPALIVE}s" "reconnect_every = 0" "flows = 1"
-FE=127.0.0.1:$DM_KAM_PORT
-L=(target=kam frontend="$FE")
 
 flow_is() {
-	dm_scrape && [ "$(dm_value sipcanary_flow_up "${L[@]}" flow=0)" = "$1" ]
+	dm_scrape && [ "$(dm_value sipcanary_flow_up "${DM_L[@]}" flow=0)" = "$1" ]
 }
 OUTAGE_SEEN=0
 no_outage() {
@@ -43,8 +41,7 @@ no_outage() {
 		OUTAGE_SEEN=1
 	fi
 }
-tb_until 15 dm_flow_ok || tb_fail "flow_up and probe_success are not both 1 within 15 s"
-tb_ok "steady state: flow_up 1, probe_success 1"
+dm_wait_steady
 [ "$(dm_series sipcanary_flow_reconnects_total target=kam)" = 0 ] ||
 	tb_fail "a reconnect was counted before the kill"
 
@@ -86,8 +83,8 @@ tb_ok "flow_up 0 $(dm_elapsed "$t_kill") s after the kill (bound ${DOWN_WITHIN}s
 refused() {
 	dm_scrape || return 1
 	no_outage
-	[ "$(dm_series sipcanary_probes_total "${L[@]}" verdict=tcp_refused)" -ge 1 ] &&
-		[ "$(dm_value sipcanary_probe_success "${L[@]}")" = 0 ]
+	[ "$(dm_series sipcanary_probes_total "${DM_L[@]}" verdict=tcp_refused)" -ge 1 ] &&
+		[ "$(dm_value sipcanary_probe_success "${DM_L[@]}")" = 0 ]
 }
 tb_until 6 refused || {
 	grep 'fresh probe' "$DM_LOG" | tail -n 3
@@ -115,8 +112,8 @@ tb_ok "Kamailio started again (pid $TB_KAM_PID) on the same port, ${away} s afte
 reconnected() {
 	flow_is 1 || return 1
 	no_outage
-	[ "$(dm_value sipcanary_flow_reconnects_total "${L[@]}" result=success cause=lost)" -ge 1 ] &&
-		[ "$(dm_value sipcanary_flow_reconnect_duration_seconds_count "${L[@]}")" -ge 1 ]
+	[ "$(dm_value sipcanary_flow_reconnects_total "${DM_L[@]}" result=success cause=lost)" -ge 1 ] &&
+		[ "$(dm_value sipcanary_flow_reconnect_duration_seconds_count "${DM_L[@]}")" -ge 1 ]
 }
 if ! tb_until 30 reconnected; then
 	grep -E '^sipcanary_(flow_up|flow_reconnect|probes_total)' "$DM_METRICS" | grep -v _bucket
@@ -128,18 +125,18 @@ if ! tb_until 30 reconnected; then
 	tb_fail "no counted and timed reconnect within 30 s of Kamailio's restart, while $ok_after fresh probes to the same Kamailio were ok"
 fi
 tb_ok "flow_up 1 again $(dm_elapsed "$t_back") s after the restart"
-n=$(dm_value sipcanary_flow_reconnects_total "${L[@]}" result=success cause=lost)
-c=$(dm_value sipcanary_flow_reconnect_duration_seconds_count "${L[@]}")
-s=$(dm_value sipcanary_flow_reconnect_duration_seconds_sum "${L[@]}")
+n=$(dm_value sipcanary_flow_reconnects_total "${DM_L[@]}" result=success cause=lost)
+c=$(dm_value sipcanary_flow_reconnect_duration_seconds_count "${DM_L[@]}")
+s=$(dm_value sipcanary_flow_reconnect_duration_seconds_sum "${DM_L[@]}")
 [ "$n" = 1 ] || tb_fail "reconnects_total{result=success,cause=lost} is $n, want 1 (one flow, one loss)"
 [ "$c" = 1 ] || tb_fail "reconnect_duration_seconds_count is $c, want 1"
-[ "$(dm_series sipcanary_flow_reconnects_total "${L[@]}" cause=deliberate)" = 0 ] ||
+[ "$(dm_series sipcanary_flow_reconnects_total "${DM_L[@]}" cause=deliberate)" = 0 ] ||
 	tb_fail "a deliberate reconnect was counted with reconnect_every = 0"
 # the reconnect time runs from the loss to registered again: at least the
 # time Kamailio was away (less the keep-alive detection lag), under 30 s more
 awk -v s="$s" -v a="$away" -v k=$((KEEPALIVE + TIMEOUT)) 'BEGIN{exit !(s >= a - k - 0.5 && s < a + 30)}' ||
 	tb_fail "the reconnect took $s s, but Kamailio was away ${away} s"
-f=$(dm_value sipcanary_flow_reconnects_total "${L[@]}" result=failure) || f=0
+f=$(dm_value sipcanary_flow_reconnects_total "${DM_L[@]}" result=failure) || f=0
 tb_ok "reconnect counted (success/lost = $n) and timed ($c, $s s; Kamailio away ${away} s; $f failed attempts)"
 [ "$(dm_log_count 'registered again .* after a loss')" -ge 1 ] ||
 	tb_fail "the daemon did not log the reconnect"

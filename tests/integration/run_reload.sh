@@ -30,16 +30,14 @@ set -eu
 DM_SIPDUMP=1 dm_init
 T0=$(date +%s.%N)
 CONF=$TB/sc.conf
-FE=127.0.0.1:$DM_KAM_PORT
-L=(target=kam frontend="$FE")
 HEAD=("interval = 2s" "timeout = 1s" "keepalive = 1s" "reconnect_every = 0" "flows = 1")
 
 { dm_config_head "${HEAD[@]}"; dm_target kam; } >"$CONF"
 dm_start "$CONF"
 
 healthy() {
-	dm_scrape && [ "$(dm_value sipcanary_flow_up "${L[@]}" flow=0)" = 1 ] &&
-		[ "$(dm_value sipcanary_probe_success "${L[@]}")" = 1 ]
+	dm_scrape && [ "$(dm_value sipcanary_flow_up "${DM_L[@]}" flow=0)" = 1 ] &&
+		[ "$(dm_value sipcanary_probe_success "${DM_L[@]}")" = 1 ]
 }
 tb_until 15 healthy || tb_fail "flow_up and probe_success of kam are not both 1 within 15 s"
 tb_ok "kam: flow_up 1, probe_success 1"
@@ -65,7 +63,7 @@ FLOW_BAD=
 LAST_PROBES=0
 watch_kam() {
 	local v p
-	v=$(dm_value sipcanary_flow_up "${L[@]}" flow=0) || v=missing
+	v=$(dm_value sipcanary_flow_up "${DM_L[@]}" flow=0) || v=missing
 	[ "$v" = 1 ] || FLOW_BAD="$FLOW_BAD $(date +%T)=flow_up:$v"
 	[ "$(dm_series sipcanary_flow_reconnects_total target=kam)" = 0 ] ||
 		FLOW_BAD="$FLOW_BAD $(date +%T)=reconnect_counted"
@@ -107,7 +105,7 @@ if [ "$(dm_series sipcanary_probes_total target=kam2)" != 0 ] ||
 	[ "$(dm_series sipcanary_frontends target=kam2)" != 0 ]; then
 	tb_fail "series of kam2 appeared although the config was refused"
 fi
-[ "$(dm_value sipcanary_probe_success "${L[@]}")" = 1 ] || tb_fail "kam's probes fail after the refused reload"
+[ "$(dm_value sipcanary_probe_success "${DM_L[@]}")" = 1 ] || tb_fail "kam's probes fail after the refused reload"
 [ "$(dm_log_count 'reloaded ')" = 0 ] || tb_fail "the daemon says it reloaded a broken config"
 [ -z "$FLOW_BAD" ] || tb_fail "the old flow was disturbed:$FLOW_BAD"
 tb_ok "the old config runs on: /metrics answers, probes_total $probes_before -> $(dm_value sipcanary_probes_total target=kam), no kam2"
@@ -125,7 +123,7 @@ t_hup=$(date +%s.%N)
 kill -HUP "$DM_PID"
 reloaded() { [ "$(dm_log_count 'reloaded .*: 2 targets')" -ge 1 ]; }
 tb_until 5 reloaded || tb_fail "no 'reloaded ...: 2 targets' logged within 5 s of SIGHUP"
-L2=(target=kam2 frontend="$FE")
+L2=(target=kam2 frontend="$DM_FE")
 kam2_up() {
 	dm_scrape || return 1
 	watch_kam

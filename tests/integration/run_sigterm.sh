@@ -20,8 +20,6 @@ tb_init
 tb_require jq
 DM_SIPDUMP=1 dm_setup
 T0=$(date +%s.%N)
-FE=127.0.0.1:$DM_KAM_PORT
-L=(target=kam frontend="$FE")
 
 dm_conf_kam "interval = 2s" "timeout = 1s" "keepalive = 1s" \
 	"reconnect_every = 0" "flows = 2"
@@ -31,8 +29,8 @@ flow_bindings() {
 	dm_kam_contacts | awk '$1 ~ /;sc=/'
 }
 ready() {
-	dm_scrape && [ "$(dm_value sipcanary_flow_up "${L[@]}")" = 2 ] &&
-		[ "$(dm_value sipcanary_probe_success "${L[@]}")" = 1 ] &&
+	dm_scrape && [ "$(dm_value sipcanary_flow_up "${DM_L[@]}")" = 2 ] &&
+		[ "$(dm_value sipcanary_probe_success "${DM_L[@]}")" = 1 ] &&
 		[ "$(flow_bindings | wc -l)" = 2 ]
 }
 probe_lines() { dm_log_count '"msg":"fresh probe: '; }

@@ -22,8 +22,11 @@
 #                                  LINES and dm_target kam
 #   dm_start_kam [DEFAULTS LINES...] the same, then dm_start it
 #   dm_flow_ok                     scrape; true once flow 0 of target
-#                                  "kam" at 127.0.0.1:$DM_KAM_PORT is up
-#                                  and its last probe succeeded
+#                                  "kam" at $DM_FE (127.0.0.1:$DM_KAM_PORT)
+#                                  is up and its last probe succeeded
+#                                  (DM_L: the labels target=kam
+#                                  frontend=$DM_FE)
+#   dm_wait_steady                 wait (15 s) for dm_flow_ok, or fail
 #   dm_service_user NAME           (root) a system account NAME for the
 #                                  daemon to drop to, removed at exit
 #                                  (after the test's processes); $TB
@@ -76,6 +79,8 @@ DM_KAM_PORT=
 DM_METRICS=
 DM_VANTAGE=test-lab
 DM_USER=
+DM_FE=
+DM_L=()
 
 dm_init() {
 	tb_init
@@ -102,6 +107,8 @@ dm_setup() {
 	pki_kamailio good
 	DM_KAM=$TB/kam
 	DM_KAM_PORT=$P
+	DM_FE=127.0.0.1:$DM_KAM_PORT
+	DM_L=(target=kam frontend="$DM_FE")
 	DM_HTTP=$(tb_free_port "$DM_KAM_PORT") || tb_fail "no free port"
 	tb_ok "Kamailio (pid $TB_KAM_PID) on 127.0.0.1:$DM_KAM_PORT; daemon HTTP port $DM_HTTP"
 }
@@ -170,9 +177,13 @@ dm_start_kam() {
 }
 
 dm_flow_ok() {
-	local l=(target=kam frontend="127.0.0.1:$DM_KAM_PORT")
-	dm_scrape && [ "$(dm_value sipcanary_flow_up "${l[@]}" flow=0)" = 1 ] &&
-		[ "$(dm_value sipcanary_probe_success "${l[@]}")" = 1 ]
+	dm_scrape && [ "$(dm_value sipcanary_flow_up "${DM_L[@]}" flow=0)" = 1 ] &&
+		[ "$(dm_value sipcanary_probe_success "${DM_L[@]}")" = 1 ]
+}
+
+dm_wait_steady() {
+	tb_until 15 dm_flow_ok || tb_fail "flow_up and probe_success are not both 1 within 15 s"
+	tb_ok "steady state: flow_up 1, probe_success 1"
 }
 
 # dm_service_user NAME — see above.  Its processes go first (userdel

@@ -122,6 +122,9 @@ dns_have_ipv6() {
 	ip -6 addr show dev lo 2>/dev/null | grep -q 'inet6 ::1/128'
 }
 
+# dns_free_port — tb_free_port udp (the name tests/fuzz/capture uses).
+dns_free_port() { tb_free_port udp; }
+
 dns_hostport() {
 	case "$1" in
 	*:*) printf '[%s]:%s\n' "$1" "$2" ;;
