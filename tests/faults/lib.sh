@@ -40,20 +40,6 @@ FX_PW=
 FX_CHAIN=
 FX_KEY=
 
-# fx_free_udp — a port P with P and P+2 free for UDP (sipp's media ports)
-# and P free for TCP.
-fx_free_udp() {
-	local p
-	for _ in $(seq 1 50); do
-		p=$(tb_free_port) || return 1
-		if [ -z "$(ss -Huan "( sport = :$p or sport = :$((p + 2)) )" 2>/dev/null)" ]; then
-			echo "$p"
-			return 0
-		fi
-	done
-	return 1
-}
-
 # fx_stunnel PORT BACKEND CHAIN KEY — stunnel4 on 127.0.0.1:PORT (TLS
 # server) relaying to 127.0.0.1:BACKEND.
 fx_stunnel() {
@@ -79,7 +65,7 @@ fx_stunnel() {
 fx_sipp() {
 	local scn="$FX_HERE/sipp/$1.xml" chain=${2:-$FX_CHAIN} key=${3:-$FX_KEY}
 	local q cp mp
-	q=$(tb_free_port) && cp=$(fx_free_udp) && mp=$(fx_free_udp) || return 1
+	q=$(tb_free_port) && cp=$(tb_free_port udp udp+2) && mp=$(tb_free_port udp udp+2) || return 1
 	# -ci/-cp and -mi/-mp: sipp's control and media sockets, on loopback too
 	tb_spawn "$FX_NAME-sipp" sipp -sf "$scn" -t t1 -i 127.0.0.1 -p "$q" \
 		-ci 127.0.0.1 -cp "$cp" -mi 127.0.0.1 -mp "$mp" \
@@ -123,13 +109,11 @@ fx_s_server() {
 	pki_s_server "$FX_PORT" "$chain" "$key" "$@"
 }
 
-# fx_kamailio — the test bed's registrar (alice/secret) with one TLS worker
-# (tests/lib/drill.sh: Kamailio 5.6 + OpenSSL 3 corrupts memory with two
-# workers doing handshakes at once); FX_KPORT.
+# fx_kamailio — the test bed's registrar (alice/secret, one TCP worker:
+# tests/lib/kamailio.sh); FX_KPORT.
 fx_kamailio() {
 	FX_KPORT=$(tb_free_port) || return 1
-	TB_KAM_EXTRA='tcp_children=1' tb_kamailio_start "$FX_DIR/kam" "$FX_KPORT" \
-		"$FX_CHAIN" "$FX_KEY"
+	tb_kamailio_start "$FX_DIR/kam" "$FX_KPORT" "$FX_CHAIN" "$FX_KEY"
 }
 
 # ---------------------------------------------------------------------------

@@ -21,37 +21,15 @@
 #   C. The triggers are delivered, the daemon is SIGKILLed, and the
 #      certificate is restored while it is down: after the restart each
 #      alert gets its resolve, and nothing is triggered again.
-# shellcheck disable=SC2317,SC2119  # functions called through dm_until
+# shellcheck disable=SC2317,SC2119  # functions called through tb_until
 set -eu
-# shellcheck source=SCRIPTDIR/../lib/common.sh
-. "$(dirname "$0")/../lib/common.sh"
-# shellcheck source=SCRIPTDIR/../lib/pki.sh
-. "$(dirname "$0")/../lib/pki.sh"
-# shellcheck source=SCRIPTDIR/../lib/daemon.sh
-. "$(dirname "$0")/../lib/daemon.sh"
-# shellcheck source=SCRIPTDIR/../lib/receiver.sh
-. "$(dirname "$0")/../lib/receiver.sh"
 # shellcheck source=SCRIPTDIR/../lib/alerts.sh
 . "$(dirname "$0")/../lib/alerts.sh"
 al_init leaf_expired
 T0=$(date +%s.%N)
-al_pd_key
-al_rx pd --pd-schema
+al_pd_start "flap_window = 0"
 PORT=$AL_PORT
-
-mapfile -t DEF < <(al_fast_defaults "flap_window = 0")
-{
-	dm_config_head "${DEF[@]}"
-	dm_target kam
-	al_sink_pd pd "$PORT"
-} >"$TB/sc.conf"
-dm_start "$TB/sc.conf"
-flow_up() {
-	dm_scrape && [ "$(dm_value sipcanary_flow_up target=kam frontend="$AL_FE" flow=0)" = 1 ] &&
-		[ "$(dm_value sipcanary_probe_success target=kam frontend="$AL_FE")" = 1 ]
-}
-dm_until 15 flow_up || tb_fail "flow up and probes ok not within 15 s"
-tb_ok "steady state: flow up, probes ok"
+al_wait_steady
 
 INV=SipcanaryCertInvalid
 K_INV=$(al_dedup "$INV" kam "$AL_FE")
@@ -76,8 +54,8 @@ summary() { al_pd "$1" true | jq -c '[.status, .action, .dedup_key[0:8], (.body.
 
 # --- A. killed after the triggers were delivered -------------------------------------
 pki_kamailio_swap expired
-dm_until 15 all pd trigger || tb_fail "A: not every trigger delivered within 15 s: $(summary pd)"
-dm_until 5 depth0 || tb_fail "A: the outbox is not empty after the deliveries"
+tb_until 15 all pd trigger || tb_fail "A: not every trigger delivered within 15 s: $(summary pd)"
+tb_until 5 depth0 || tb_fail "A: the outbox is not empty after the deliveries"
 grep -q '"op":"ack"' "$TB/state/outbox-pd.log" || tb_fail "A: no ack record in the outbox"
 al_api || tb_fail "GET /alerts failed"
 STARTS=$(jq --arg a "$INV" '.[] | select(.alertname == $a) | .starts_at' "$TB/alerts-api.json")
@@ -86,10 +64,10 @@ al_kill9
 tb_ok "A: daemon (pid $DM_PID) killed with SIGKILL mid-outage"
 t_restart=$(date +%s.%N)
 dm_start "$TB/sc.conf"
-dm_until 15 al_probes_since 3 cert_expired ||
+tb_until 15 al_probes_since 3 cert_expired ||
 	tb_fail "A: fewer than 4 cert_expired probes within 15 s of the restart"
 tb_ok "A: restarted on the same state_dir; 4 failing probes in $(dm_elapsed "$t_restart") s"
-sleep 0.5
+al_settle
 for k in "${KEYS[@]}"; do
 	c=$(n pd trigger "$k")
 	[ "$c" = 1 ] || tb_fail "A: dedup_key ${k:0:12}: $c triggers sent (1 before the kill), want 1: $(summary pd)"
@@ -110,16 +88,16 @@ done | tr '\n' ' ')
 pki_kamailio_swap good
 # every alert paged before the kill gets its resolve
 resolved_all() { all pd resolve; }
-dm_until 15 resolved_all || tb_fail "A: not every alert resolved within 15 s of the restore: $(summary pd)"
-dm_until 5 depth0 || tb_fail "A: the outbox is not empty after the resolves"
-sleep 0.5
+tb_until 15 resolved_all || tb_fail "A: not every alert resolved within 15 s of the restore: $(summary pd)"
+tb_until 5 depth0 || tb_fail "A: the outbox is not empty after the resolves"
+al_settle
 bad=$(al_check_order pd action)
 [ -z "$bad" ] || tb_fail "A: per dedup_key, not one trigger then one resolve: $bad"
 [ "$(al_pd_count pd '.ok | not')" = 0 ] || tb_fail "A: requests not accepted: $(summary pd)"
 tb_ok "A: every alert resolved after the restart; per dedup_key one trigger, then one resolve ($(al_pd_count pd true) requests)"
 
 # --- B. killed with the triggers pending, the receiver down --------------------------
-dm_until 15 flow_up || tb_fail "B: the flow is not up again within 15 s of the restore"
+tb_until 15 dm_flow_ok || tb_fail "B: the flow is not up again within 15 s of the restore"
 rx_stop pd
 [ -z "$(ss -Htln "( sport = :$PORT )")" ] || tb_fail "something still listens on $PORT"
 pki_kamailio_swap expired
@@ -128,19 +106,19 @@ pending4() {
 		dm_scrape && [ "$(dm_value sipcanary_alert_outbox_depth sink=pd)" -ge 4 ] &&
 		[ "$(dm_value sipcanary_alert_notifications_total sink=pd result=failed)" -ge 1 ]
 }
-dm_until 15 pending4 || tb_fail "B: 4 triggers are not pending within 15 s: depth $(dm_value sipcanary_alert_outbox_depth sink=pd)"
+tb_until 15 pending4 || tb_fail "B: 4 triggers are not pending within 15 s: depth $(dm_value sipcanary_alert_outbox_depth sink=pd)"
 tb_ok "B: 4 alerts firing, their triggers pending (depth $(dm_value sipcanary_alert_outbox_depth sink=pd)), the receiver stopped"
 al_kill9
 dm_start "$TB/sc.conf"
 replayed() { [ "$(dm_log_count 'notifications pending from before')" -ge 1 ] && dm_scrape &&
 	[ "$(dm_value sipcanary_alert_notifications_total sink=pd result=failed)" -ge 1 ]; }
-dm_until 10 replayed || tb_fail "B: the restarted daemon did not replay its outbox (or did not try to send)"
+tb_until 10 replayed || tb_fail "B: the restarted daemon did not replay its outbox (or did not try to send)"
 tb_ok "B: restarted: $(grep -o '[0-9]* notifications pending from before' "$DM_LOG" | head -n 1), tried against the stopped receiver"
 t_up=$(date +%s.%N)
 rx_start pd2 "$PORT" --pd-schema
-dm_until 10 all pd2 trigger || tb_fail "B: not every trigger delivered within 10 s of the receiver's return: $(summary pd2)"
+tb_until 10 all pd2 trigger || tb_fail "B: not every trigger delivered within 10 s of the receiver's return: $(summary pd2)"
 tb_ok "B: the 4 triggers delivered $(dm_elapsed "$t_up") s after the receiver came back"
-dm_until 15 al_probes_since 3 cert_expired || tb_fail "B: fewer than 4 cert_expired probes after the restart"
+tb_until 15 al_probes_since 3 cert_expired || tb_fail "B: fewer than 4 cert_expired probes after the restart"
 for k in "${KEYS[@]}"; do
 	c=$(n pd2 trigger "$k")
 	[ "$c" = 1 ] || tb_fail "B: dedup_key ${k:0:12}: $c triggers sent, want exactly 1: $(summary pd2)"
@@ -152,29 +130,29 @@ done | tr '\n' ' ')
 [ -z "$early" ] || al_defer "B: resolved after the restart while the outage goes on (dedup_key $early): $(summary pd2)"
 pki_kamailio_swap good
 resolved_all2() { all pd2 resolve; }
-dm_until 15 resolved_all2 || tb_fail "B: not every alert resolved within 15 s of the restore: $(summary pd2)"
-dm_until 5 depth0 || tb_fail "B: the outbox is not empty"
-sleep 0.5
+tb_until 15 resolved_all2 || tb_fail "B: not every alert resolved within 15 s of the restore: $(summary pd2)"
+tb_until 5 depth0 || tb_fail "B: the outbox is not empty"
+al_settle
 bad=$(al_check_order pd2 action)
 [ -z "$bad" ] || tb_fail "B: per dedup_key, not one trigger then one resolve: $bad"
 tb_ok "B: per dedup_key one trigger, then one resolve ($(al_pd_count pd2 true) requests)"
 
 # --- C. the outage ends while the daemon is down ---------------------------------
-dm_until 15 flow_up || tb_fail "C: the flow is not up again within 15 s of the restore"
+tb_until 15 dm_flow_ok || tb_fail "C: the flow is not up again within 15 s of the restore"
 rx_stop pd2
 rx_start pd3 "$PORT" --pd-schema
 pki_kamailio_swap expired
-dm_until 15 all pd3 trigger || tb_fail "C: not every trigger delivered within 15 s: $(summary pd3)"
-dm_until 5 depth0 || tb_fail "C: the outbox is not empty after the deliveries"
+tb_until 15 all pd3 trigger || tb_fail "C: not every trigger delivered within 15 s: $(summary pd3)"
+tb_until 5 depth0 || tb_fail "C: the outbox is not empty after the deliveries"
 al_kill9
 pki_kamailio_swap good
 tb_ok "C: triggers delivered, daemon killed, certificate restored while it is down"
 t_restart=$(date +%s.%N)
 dm_start "$TB/sc.conf"
-dm_until 15 all pd3 resolve || tb_fail "C: the resolves did not arrive within 15 s of the restart: $(summary pd3)"
+tb_until 15 all pd3 resolve || tb_fail "C: the resolves did not arrive within 15 s of the restart: $(summary pd3)"
 tb_ok "C: the 4 resolves arrived $(dm_elapsed "$t_restart") s after the restart"
-dm_until 5 depth0 || tb_fail "C: the outbox is not empty"
-sleep 0.5
+tb_until 5 depth0 || tb_fail "C: the outbox is not empty"
+al_settle
 bad=$(al_check_order pd3 action)
 [ -z "$bad" ] || tb_fail "C: per dedup_key, not one trigger then one resolve: $bad"
 [ "$(al_pd_count pd3 '.action == "trigger"')" = 4 ] || tb_fail "C: triggers sent again after the restart: $(summary pd3)"

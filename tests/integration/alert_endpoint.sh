@@ -23,22 +23,13 @@
 #     0, sent 2, dropped still 6;
 #   - the good certificate: /alerts shows nothing firing, the firing
 #     gauges are gone and the status page lists no alert.
-# shellcheck disable=SC2317,SC2119  # functions called through dm_until
+# shellcheck disable=SC2317,SC2119  # functions called through tb_until
 set -eu
-# shellcheck source=SCRIPTDIR/../lib/common.sh
-. "$(dirname "$0")/../lib/common.sh"
-# shellcheck source=SCRIPTDIR/../lib/pki.sh
-. "$(dirname "$0")/../lib/pki.sh"
-# shellcheck source=SCRIPTDIR/../lib/daemon.sh
-. "$(dirname "$0")/../lib/daemon.sh"
-# shellcheck source=SCRIPTDIR/../lib/receiver.sh
-. "$(dirname "$0")/../lib/receiver.sh"
 # shellcheck source=SCRIPTDIR/../lib/alerts.sh
 . "$(dirname "$0")/../lib/alerts.sh"
 al_init leaf_expired
 T0=$(date +%s.%N)
-PORT=$(tb_free_port)
-while [ "$PORT" = "$DM_HTTP" ] || [ "$PORT" = "$DM_KAM_PORT" ]; do PORT=$(tb_free_port); done
+PORT=$(tb_free_port "$DM_HTTP" "$DM_KAM_PORT")
 
 mapfile -t DEF < <(al_fast_defaults)
 {
@@ -54,7 +45,7 @@ both_ok() {
 		[ "$(dm_value sipcanary_flow_up target=kam)" = 1 ] &&
 		[ "$(dm_value sipcanary_flow_up target=kam2)" = 1 ]
 }
-dm_until 15 both_ok || tb_fail "both targets not ok with their flows up within 15 s"
+tb_until 15 both_ok || tb_fail "both targets not ok with their flows up within 15 s"
 al_api || tb_fail "GET /alerts failed"
 tb_jq 'type == "array" and all(.[]; .firing | not)' "GET /alerts before the incident: an array, nothing firing" \
 	"$TB/alerts-api.json"
@@ -67,7 +58,7 @@ pki_kamailio_swap expired
 eight() {
 	al_api && [ "$(jq '[.[] | select(.firing and .paged)] | length' "$TB/alerts-api.json")" = 8 ]
 }
-dm_until 15 eight ||
+tb_until 15 eight ||
 	tb_fail "8 alerts not firing within 15 s: $(jq -c '[.[] | [.target, .alertname, .firing, .paged]]' "$TB/alerts-api.json")"
 tb_ok "8 alerts firing $(dm_elapsed "$t_swap") s after the swap"
 
@@ -118,7 +109,7 @@ settled() {
 		[ "$(dm_value sipcanary_alert_notifications_dropped_total sink=hook)" = 6 ] &&
 		[ "$(dm_value sipcanary_alert_notifications_total sink=hook result=failed)" -ge 1 ]
 }
-dm_until 5 settled ||
+tb_until 5 settled ||
 	tb_fail "want depth 2, dropped 6, failed >= 1: $(grep -E '^sipcanary_alert_(outbox|notif)' "$DM_METRICS" | tr '\n' ' ')"
 [ "$(dm_value sipcanary_alert_notifications_total sink=hook result=dropped)" = 6 ] ||
 	tb_fail "sipcanary_alert_notifications_total{result=\"dropped\"} is $(dm_value sipcanary_alert_notifications_total sink=hook result=dropped), want 6"
@@ -147,7 +138,7 @@ drained() {
 	dm_scrape && [ "$(dm_value sipcanary_alert_outbox_depth sink=hook)" = 0 ] &&
 		[ "$(dm_value sipcanary_alert_notifications_total sink=hook result=sent)" = 2 ]
 }
-dm_until 10 drained || tb_fail "the 2 kept notifications were not delivered within 10 s: $(al_hook hook true | jq -c '[.status, .kind, .alert.alertname]')"
+tb_until 10 drained || tb_fail "the 2 kept notifications were not delivered within 10 s: $(al_hook hook true | jq -c '[.status, .kind, .alert.alertname]')"
 [ "$(dm_value sipcanary_alert_notifications_dropped_total sink=hook)" = 6 ] || tb_fail "dropped changed"
 got=$(al_hook hook '.ok' | jq -r '.id | split("-") | .[-1]' | tr '\n' ' ')
 [ "$got" = "$kept" ] || tb_fail "delivered notification ids $got, want the kept ones $kept"
@@ -160,7 +151,7 @@ calm() {
 	al_api && jq -e 'all(.[]; .firing | not)' "$TB/alerts-api.json" >/dev/null &&
 		dm_scrape && [ "$(dm_series sipcanary_alerts_firing)" = 0 ]
 }
-dm_until 10 calm || tb_fail "still firing 10 s after the restore: $(grep '^sipcanary_alerts_firing' "$DM_METRICS")"
+tb_until 10 calm || tb_fail "still firing 10 s after the restore: $(grep '^sipcanary_alerts_firing' "$DM_METRICS")"
 [ "$(dm_http GET / "$TB/status2.html")" = 200 ] || tb_fail "GET / failed"
 if grep -q '<li class="alert"' "$TB/status2.html"; then
 	tb_fail "the status page still lists alerts: $(grep '<li class="alert"' "$TB/status2.html")"

@@ -15,16 +15,8 @@
 #   3. The good (1-year) leaf: one resolve with the same dedup_key.
 # Every notification carries a unique id, also in its Idempotency-Key
 # header.
-# shellcheck disable=SC2317,SC2119  # functions called through dm_until
+# shellcheck disable=SC2317,SC2119  # functions called through tb_until
 set -eu
-# shellcheck source=SCRIPTDIR/../lib/common.sh
-. "$(dirname "$0")/../lib/common.sh"
-# shellcheck source=SCRIPTDIR/../lib/pki.sh
-. "$(dirname "$0")/../lib/pki.sh"
-# shellcheck source=SCRIPTDIR/../lib/daemon.sh
-. "$(dirname "$0")/../lib/daemon.sh"
-# shellcheck source=SCRIPTDIR/../lib/receiver.sh
-. "$(dirname "$0")/../lib/receiver.sh"
 # shellcheck source=SCRIPTDIR/../lib/alerts.sh
 . "$(dirname "$0")/../lib/alerts.sh"
 al_init "leaf_days d20 20" "leaf_days d3 3"
@@ -42,8 +34,8 @@ dm_start "$TB/sc.conf"
 EXP=SipcanaryCertExpiringSoon
 KEY=$(al_dedup "$EXP" kam "$AL_FE")
 ok_probes() { al_probes_since "${1:-0}" ok; }
-dm_until 15 ok_probes || tb_fail "no ok probe within 15 s"
-sleep 1
+tb_until 15 ok_probes || tb_fail "no ok probe within 15 s"
+al_settle
 [ "$(al_hook_count hook true)" = 0 ] ||
 	tb_fail "notifications before anything changed: $(al_hook hook true)"
 tb_ok "steady state: probes ok, no notification"
@@ -56,7 +48,7 @@ got() {
 # --- 1. 20 days left: warning ---------------------------------------------------
 t1=$(date +%s.%N)
 pki_kamailio_swap d20
-dm_until 10 got trigger warning ||
+tb_until 10 got trigger warning ||
 	tb_fail "no $EXP warning trigger within 10 s of serving the 20-day leaf: $(al_hook hook true)"
 tb_ok "$EXP warning delivered $(dm_elapsed "$t1") s after tls.reload"
 FP20=$(pki_fp "$PKI/d20.pem")
@@ -74,13 +66,13 @@ tb_ok "summary: $(jq -r .alert.summary "$TB/warn.json")"
 warn_gauge() {
 	dm_scrape && [ "$(dm_value sipcanary_alerts_firing alertname="$EXP" severity=warning)" = 1 ]
 }
-dm_until 3 warn_gauge || tb_fail "sipcanary_alerts_firing{$EXP,warning} is not 1"
+tb_until 3 warn_gauge || tb_fail "sipcanary_alerts_firing{$EXP,warning} is not 1"
 tb_ok "sipcanary_alerts_firing{alertname=\"$EXP\",severity=\"warning\"} 1"
 # a few more probes: still one notification, nothing else fires
 dm_scrape || tb_fail "GET /metrics failed"
 n0=$(dm_value sipcanary_probes_total target=kam frontend="$AL_FE" verdict=cert_expiring) || n0=0
 ex_probes() { al_probes_since "$((n0 + 2))" cert_expiring; }
-dm_until 10 ex_probes || tb_fail "fewer than 3 more cert_expiring probes in 10 s"
+tb_until 10 ex_probes || tb_fail "fewer than 3 more cert_expiring probes in 10 s"
 [ "$(al_hook_count hook '.ok')" = 1 ] ||
 	tb_fail "expected only the warning trigger, got: $(al_hook hook '.ok' | jq -c '[.kind, .alert.alertname, .alert.severity]')"
 tb_ok "3 more cert_expiring probes: no other notification (no CertInvalid, FrontendDown or TargetDown; no re-page)"
@@ -88,7 +80,7 @@ tb_ok "3 more cert_expiring probes: no other notification (no CertInvalid, Front
 # --- 2. 3 days left: critical -----------------------------------------------------
 t2=$(date +%s.%N)
 pki_kamailio_swap d3
-dm_until 10 got trigger critical ||
+tb_until 10 got trigger critical ||
 	tb_fail "no $EXP critical trigger within 10 s of serving the 3-day leaf: $(al_hook hook true)"
 tb_ok "$EXP critical delivered $(dm_elapsed "$t2") s after tls.reload"
 FP3=$(pki_fp "$PKI/d3.pem")
@@ -104,7 +96,7 @@ crit_gauge() {
 	dm_scrape && [ "$(dm_value sipcanary_alerts_firing alertname="$EXP" severity=critical)" = 1 ] &&
 		[ "$(dm_series sipcanary_alerts_firing alertname="$EXP" severity=warning)" = 0 ]
 }
-dm_until 3 crit_gauge ||
+tb_until 3 crit_gauge ||
 	tb_fail "sipcanary_alerts_firing: want {$EXP,critical} 1 and no warning series: $(grep alerts_firing "$DM_METRICS")"
 tb_ok "sipcanary_alerts_firing{alertname=\"$EXP\",severity=\"critical\"} 1, warning series gone"
 al_api_has ".alertname == \"$EXP\" and .firing and .severity == \"critical\"" ||
@@ -113,10 +105,10 @@ al_api_has ".alertname == \"$EXP\" and .firing and .severity == \"critical\"" ||
 # --- 3. restored --------------------------------------------------------------------
 t3=$(date +%s.%N)
 pki_kamailio_swap good
-dm_until 10 got resolve critical ||
+tb_until 10 got resolve critical ||
 	tb_fail "no resolve within 10 s of serving the good leaf: $(al_hook hook true)"
 tb_ok "resolve delivered $(dm_elapsed "$t3") s after tls.reload"
-sleep 1
+al_settle
 seq=$(al_hook hook '.ok' | jq -r '"\(.kind):\(.alert.alertname):\(.alert.severity):\(.dedup_key == "'"$KEY"'")"' | tr '\n' ' ')
 [ "$seq" = "trigger:$EXP:warning:true trigger:$EXP:critical:true resolve:$EXP:critical:true " ] ||
 	tb_fail "delivered: $seq (want the warning trigger, the critical trigger and the resolve, one dedup_key)"

@@ -17,37 +17,15 @@
 #      resolved and no longer flapping (GET /alerts), and what PagerDuty
 #      was told ends resolved for every dedup_key (triggers and resolves
 #      alternate, the last one a resolve).
-# shellcheck disable=SC2317,SC2119  # functions called through dm_until
+# shellcheck disable=SC2317,SC2119  # functions called through tb_until
 set -eu
-# shellcheck source=SCRIPTDIR/../lib/common.sh
-. "$(dirname "$0")/../lib/common.sh"
-# shellcheck source=SCRIPTDIR/../lib/pki.sh
-. "$(dirname "$0")/../lib/pki.sh"
-# shellcheck source=SCRIPTDIR/../lib/daemon.sh
-. "$(dirname "$0")/../lib/daemon.sh"
-# shellcheck source=SCRIPTDIR/../lib/receiver.sh
-. "$(dirname "$0")/../lib/receiver.sh"
 # shellcheck source=SCRIPTDIR/../lib/alerts.sh
 . "$(dirname "$0")/../lib/alerts.sh"
 al_init leaf_expired
 T0=$(date +%s.%N)
-al_pd_key
-al_rx pd --pd-schema
 WINDOW=10
-
-mapfile -t DEF < <(al_fast_defaults "flap_window = ${WINDOW}s")
-{
-	dm_config_head "${DEF[@]}"
-	dm_target kam
-	al_sink_pd pd "$AL_PORT"
-} >"$TB/sc.conf"
-dm_start "$TB/sc.conf"
-flow_up() {
-	dm_scrape && [ "$(dm_value sipcanary_flow_up target=kam frontend="$AL_FE" flow=0)" = 1 ] &&
-		[ "$(dm_value sipcanary_probe_success target=kam frontend="$AL_FE")" = 1 ]
-}
-dm_until 15 flow_up || tb_fail "flow up and probes ok not within 15 s"
-tb_ok "steady state: flow up, probes ok"
+al_pd_start "flap_window = ${WINDOW}s"
+al_wait_steady
 
 INV=SipcanaryCertInvalid
 K_INV=$(al_dedup "$INV" kam "$AL_FE")
@@ -78,14 +56,14 @@ flapped_enough() {
 	fi
 	[ "$(refires)" -ge 3 ]
 }
-dm_until 25 flapped_enough || true
+tb_until 25 flapped_enough || true
 tb_stop "$FLAPPER"
 pki_kamailio_swap expired
 n_re=$(refires)
 [ "$n_re" -ge 1 ] ||
 	tb_fail "$INV never fired again within the flap window in $(dm_elapsed "$t_flap") s of flapping (nothing flapped: $(dm_log_count "alert $INV (firing|resolved)") transitions)"
 tb_ok "flapped for $(dm_elapsed "$t_flap") s: $INV fired (paged) $(dm_log_count "alert $INV firing") time(s), resolve notified $(dm_log_count "alert $INV resolved") time(s), re-fired within the window (not paged) $n_re times"
-sleep 0.5
+al_settle
 [ "$(triggers "$K_INV")" = 1 ] ||
 	tb_fail "$INV: $(triggers "$K_INV") triggers while flapping, want exactly 1: $(summary)"
 multi=$(al_pd pd '.action == "trigger"' | jq -r '.dedup_key' | sort | uniq -c | awk '$1 > 1')
@@ -100,7 +78,7 @@ tb_ok "GET /alerts showed $INV \"flapping\": true"
 t_down=$(date +%s.%N)
 HOLD=$((WINDOW + 6))
 second_page() { [ "$(triggers "$K_INV")" -ge 2 ]; }
-if dm_until "$HOLD" second_page; then
+if tb_until "$HOLD" second_page; then
 	tb_ok "$INV paged again $(dm_elapsed "$t_down") s after it stopped flapping in the failed state"
 else
 	al_api || true
@@ -114,10 +92,10 @@ pki_kamailio_swap good
 quiet() {
 	al_api && jq -e 'all(.[]; (.firing | not) and (.flapping | not))' "$TB/alerts-api.json" >/dev/null
 }
-dm_until $((WINDOW + 6)) quiet ||
+tb_until $((WINDOW + 6)) quiet ||
 	tb_fail "not all resolved and unflapped $((WINDOW + 6)) s after the restore: $(jq -c '[.[] | {alertname, firing, flapping, paged}]' "$TB/alerts-api.json")"
 tb_ok "all resolved and no longer flapping $(dm_elapsed "$t_up") s after the restore"
-sleep 1
+al_settle
 bad=$(al_check_order pd action)
 [ -z "$bad" ] || tb_fail "per dedup_key, triggers and resolves do not alternate: $bad"
 open=$(al_pd pd '.ok' | jq -rs 'group_by(.dedup_key)[] | select(.[-1].action != "resolve") | .[0].dedup_key[0:12]')

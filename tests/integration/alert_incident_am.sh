@@ -19,16 +19,8 @@
 #     (the sink re-sends them before endsAt passes);
 # The good certificate is restored: the daemon delivers both resolves
 # (HTTP 200 from Alertmanager) and Alertmanager no longer lists them.
-# shellcheck disable=SC2317,SC2119  # functions called through dm_until
+# shellcheck disable=SC2317,SC2119  # functions called through tb_until
 set -eu
-# shellcheck source=SCRIPTDIR/../lib/common.sh
-. "$(dirname "$0")/../lib/common.sh"
-# shellcheck source=SCRIPTDIR/../lib/pki.sh
-. "$(dirname "$0")/../lib/pki.sh"
-# shellcheck source=SCRIPTDIR/../lib/daemon.sh
-. "$(dirname "$0")/../lib/daemon.sh"
-# shellcheck source=SCRIPTDIR/../lib/receiver.sh
-. "$(dirname "$0")/../lib/receiver.sh"
 # shellcheck source=SCRIPTDIR/../lib/alerts.sh
 . "$(dirname "$0")/../lib/alerts.sh"
 al_init leaf_expired
@@ -43,11 +35,7 @@ mapfile -t DEF < <(al_fast_defaults)
 } >"$TB/sc.conf"
 dm_start "$TB/sc.conf"
 
-healthy() {
-	dm_scrape && [ "$(dm_value sipcanary_flow_up target=kam frontend="$AL_FE" flow=0)" = 1 ] &&
-		[ "$(dm_value sipcanary_probe_success target=kam frontend="$AL_FE")" = 1 ]
-}
-dm_until 15 healthy || tb_fail "flow_up and probe_success are not both 1 within 15 s"
+tb_until 15 dm_flow_ok || tb_fail "flow_up and probe_success are not both 1 within 15 s"
 al_am_get || tb_fail "GET /api/v2/alerts failed"
 [ "$(jq 'length' "$TB/am-alerts.json")" = 0 ] ||
 	tb_fail "Alertmanager has alerts before anything broke: $(cat "$TB/am-alerts.json")"
@@ -68,7 +56,7 @@ both_active() {
 			any(.[]; .labels.alertname == $b and .status.state == "active")' \
 			"$TB/am-alerts.json" >/dev/null
 }
-dm_until 15 both_active ||
+tb_until 15 both_active ||
 	tb_fail "$OUT and $INV are not both active in Alertmanager 15 s after the swap: $(jq -c '[.[].labels.alertname]' "$TB/am-alerts.json")"
 tb_ok "both active in Alertmanager $(dm_elapsed "$t_swap") s after tls.reload"
 cp "$TB/am-alerts.json" "$TB/am-incident.json"
@@ -141,7 +129,7 @@ resolved_delivered() {
 	[ "$(dm_log_count "delivered resolve of $OUT \\(notification [0-9]+, HTTP 200")" -ge 1 ] &&
 		[ "$(dm_log_count "delivered resolve of $INV \\(notification [0-9]+, HTTP 200")" -ge 1 ]
 }
-dm_until 15 resolved_delivered ||
+tb_until 15 resolved_delivered ||
 	tb_fail "the resolves of $OUT and $INV were not delivered to Alertmanager within 15 s of the restore"
 tb_ok "both resolves delivered (HTTP 200) $(dm_elapsed "$t_restore") s after tls.reload"
 none_active() {
@@ -150,7 +138,7 @@ none_active() {
 			all(.[]; .labels.alertname != $a and .labels.alertname != $b)' \
 			"$TB/am-alerts.json" >/dev/null
 }
-dm_until 5 none_active ||
+tb_until 5 none_active ||
 	tb_fail "still active in Alertmanager after the resolves: $(jq -c '[.[] | {a: .labels.alertname, endsAt}]' "$TB/am-alerts.json")"
 al_am_get || tb_fail "GET /api/v2/alerts failed"
 jq -e --arg a "$OUT" --arg b "$INV" 'all(.[]; .labels.alertname != $a and .labels.alertname != $b)' \
@@ -160,8 +148,9 @@ tb_ok "Alertmanager lists neither any more (resolved: endsAt passed)"
 al_api || tb_fail "GET /alerts failed"
 tb_jq "[.[] | select(.alertname == \"$OUT\" or .alertname == \"$INV\") | select(.firing)] | length == 0" \
 	"the daemon's /alerts shows both resolved" "$TB/alerts-api.json"
-# stays resolved: nothing re-fires them in the next seconds
-sleep 3
+# stays resolved: nothing re-fires them in the next probes (3 s, longer
+# than resend_interval)
+al_settle 3
 none_active || tb_fail "active again after the resolve: $(jq -c '[.[].labels.alertname]' "$TB/am-alerts.json")"
 
 dm_stop

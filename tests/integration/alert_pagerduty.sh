@@ -17,31 +17,14 @@
 #   - after the restore, each gets one resolve with the same dedup_key
 #     (routing_key, event_action, dedup_key only), after its trigger;
 #   - the routing key is in no file of state_dir and not in the log.
-# shellcheck disable=SC2317,SC2119  # functions called through dm_until
+# shellcheck disable=SC2317,SC2119  # functions called through tb_until
 set -eu
-# shellcheck source=SCRIPTDIR/../lib/common.sh
-. "$(dirname "$0")/../lib/common.sh"
-# shellcheck source=SCRIPTDIR/../lib/pki.sh
-. "$(dirname "$0")/../lib/pki.sh"
-# shellcheck source=SCRIPTDIR/../lib/daemon.sh
-. "$(dirname "$0")/../lib/daemon.sh"
-# shellcheck source=SCRIPTDIR/../lib/receiver.sh
-. "$(dirname "$0")/../lib/receiver.sh"
 # shellcheck source=SCRIPTDIR/../lib/alerts.sh
 . "$(dirname "$0")/../lib/alerts.sh"
 al_init leaf_expired
 T0=$(date +%s.%N)
-al_pd_key
-al_rx pd --pd-schema
-
-mapfile -t DEF < <(al_fast_defaults)
-{
-	dm_config_head "${DEF[@]}"
-	dm_target kam
-	al_sink_pd pd "$AL_PORT"
-} >"$TB/sc.conf"
-dm_start "$TB/sc.conf"
-dm_until 15 al_probes_since 0 ok || tb_fail "no ok probe within 15 s"
+al_pd_start
+tb_until 15 al_probes_since 0 ok || tb_fail "no ok probe within 15 s"
 tb_ok "steady state: probes ok"
 
 INV=SipcanaryCertInvalid
@@ -57,19 +40,20 @@ done
 # --- trigger -------------------------------------------------------------------
 t_swap=$(date +%s.%N)
 pki_kamailio_swap expired
-all_triggered() {
+# all_delivered ACTION — an accepted ACTION for each of the 4 dedup keys.
+all_delivered() {
 	local a
 	for a in "${ALERTS[@]}"; do
-		[ "$(al_pd_count pd ".ok and .action == \"trigger\" and .dedup_key == \"${KEY[$a]}\"")" -ge 1 ] || return 1
+		[ "$(al_pd_count pd ".ok and .action == \"$1\" and .dedup_key == \"${KEY[$a]}\"")" -ge 1 ] || return 1
 	done
 }
-dm_until 15 all_triggered ||
+tb_until 15 all_delivered trigger ||
 	tb_fail "not every alert was triggered within 15 s: $(al_pd pd true | jq -c '[.status, .action, .body.payload.class, .errors]')"
 tb_ok "4 triggers delivered (202) $(dm_elapsed "$t_swap") s after tls.reload"
 # a few more failing probes: nothing is paged twice
 dm_scrape || tb_fail "GET /metrics failed"
 n0=$(dm_value sipcanary_probes_total target=kam frontend="$AL_FE" verdict=cert_expired) || n0=0
-dm_until 10 al_probes_since "$((n0 + 2))" cert_expired || tb_fail "fewer than 3 more cert_expired probes in 10 s"
+tb_until 10 al_probes_since "$((n0 + 2))" cert_expired || tb_fail "fewer than 3 more cert_expired probes in 10 s"
 
 FP=$(pki_fp "$PKI/expired.pem")
 NA=$(pki_not_after "$PKI/expired.pem")
@@ -103,16 +87,10 @@ tb_ok "one trigger per alert after 3 more failing probes"
 # --- resolve ---------------------------------------------------------------------
 t_restore=$(date +%s.%N)
 pki_kamailio_swap good
-all_resolved() {
-	local a
-	for a in "${ALERTS[@]}"; do
-		[ "$(al_pd_count pd ".ok and .action == \"resolve\" and .dedup_key == \"${KEY[$a]}\"")" -ge 1 ] || return 1
-	done
-}
-dm_until 15 all_resolved ||
+tb_until 15 all_delivered resolve ||
 	tb_fail "not every alert was resolved within 15 s: $(al_pd pd true | jq -c '[.status, .action, .dedup_key[0:8], .errors]')"
 tb_ok "4 resolves delivered (202) $(dm_elapsed "$t_restore") s after tls.reload"
-sleep 1
+al_settle
 al_pd pd ".action == \"resolve\" and .dedup_key == \"${KEY[$INV]}\"" | head -n 1 >"$TB/resolve.json"
 tb_jq ".body == {routing_key: \"$AL_PD_KEY\", event_action: \"resolve\", dedup_key: \"${KEY[$INV]}\"}" \
 	"resolve: routing_key, event_action resolve and the trigger's dedup_key, nothing else" "$TB/resolve.json"

@@ -13,33 +13,16 @@
 #      sipcanary_alert_notifications_total{result="sent"} is 8.
 #   2. The same with the receiver stopped (connection refused) for the
 #      whole outage, then started again on its port.
-# shellcheck disable=SC2317,SC2119  # functions called through dm_until
+# shellcheck disable=SC2317,SC2119  # functions called through tb_until
 set -eu
-# shellcheck source=SCRIPTDIR/../lib/common.sh
-. "$(dirname "$0")/../lib/common.sh"
-# shellcheck source=SCRIPTDIR/../lib/pki.sh
-. "$(dirname "$0")/../lib/pki.sh"
-# shellcheck source=SCRIPTDIR/../lib/daemon.sh
-. "$(dirname "$0")/../lib/daemon.sh"
-# shellcheck source=SCRIPTDIR/../lib/receiver.sh
-. "$(dirname "$0")/../lib/receiver.sh"
 # shellcheck source=SCRIPTDIR/../lib/alerts.sh
 . "$(dirname "$0")/../lib/alerts.sh"
 al_init leaf_expired
 T0=$(date +%s.%N)
-al_pd_key
 rx_mode pd 500
-al_rx pd --pd-schema
+al_pd_start "flap_window = 0"
 PORT=$AL_PORT
-
-mapfile -t DEF < <(al_fast_defaults "flap_window = 0")
-{
-	dm_config_head "${DEF[@]}"
-	dm_target kam
-	al_sink_pd pd "$PORT"
-} >"$TB/sc.conf"
-dm_start "$TB/sc.conf"
-dm_until 15 al_probes_since 0 ok || tb_fail "no ok probe within 15 s"
+tb_until 15 al_probes_since 0 ok || tb_fail "no ok probe within 15 s"
 tb_ok "steady state: probes ok; the receiver answers 500"
 
 firing() {
@@ -60,13 +43,13 @@ outage() {
 	local t
 	t=$(date +%s.%N)
 	pki_kamailio_swap expired
-	dm_until 15 firing 4 ||
+	tb_until 15 firing 4 ||
 		tb_fail "round $1: 4 alerts are not firing 15 s after the swap: $(jq -c '[.[] | [.alertname, .firing, .paged]]' "$TB/alerts-api.json")"
 	tb_ok "round $1: 4 alerts firing $(dm_elapsed "$t") s after the swap"
 	pki_kamailio_swap good
-	dm_until 15 resolved_all ||
+	tb_until 15 resolved_all ||
 		tb_fail "round $1: not all resolved 15 s after the restore: $(jq -c '[.[] | [.alertname, .firing]]' "$TB/alerts-api.json")"
-	dm_until 5 gauge sipcanary_alert_outbox_depth -eq 8 ||
+	tb_until 5 gauge sipcanary_alert_outbox_depth -eq 8 ||
 		tb_fail "round $1: outbox depth $(dm_value sipcanary_alert_outbox_depth sink=pd), want 8 (4 triggers, 4 resolves)"
 	tb_ok "round $1: all resolved; 8 notifications wait in the outbox"
 }
@@ -102,9 +85,9 @@ failed=$(dm_value sipcanary_alert_notifications_total sink=pd result=failed)
 tb_ok "round 1: $(al_pd_count pd true) attempts, all answered 500 ($failed failures counted)"
 t_up=$(date +%s.%N)
 rx_mode pd 200
-dm_until 10 delivered 8 || tb_fail "round 1: not delivered within 10 s of the receiver's recovery: $(al_pd pd '.ok' | jq -c '[.action, .dedup_key[0:8]]')"
+tb_until 10 delivered 8 || tb_fail "round 1: not delivered within 10 s of the receiver's recovery: $(al_pd pd '.ok' | jq -c '[.action, .dedup_key[0:8]]')"
 tb_ok "round 1: all delivered $(dm_elapsed "$t_up") s after the receiver came back"
-sleep 1.5	# retries that should not come
+al_settle	# retries that should not come
 check 1 8
 
 # --- 2. the receiver is stopped ---------------------------------------------------------
@@ -113,9 +96,9 @@ rx_stop pd
 outage 2
 t_up=$(date +%s.%N)
 al_rx_restart pd "$PORT" --pd-schema
-dm_until 10 delivered 16 || tb_fail "round 2: not delivered within 10 s of the receiver's restart: $(al_pd pd '.ok' | jq -c '[.action, .dedup_key[0:8]]')"
+tb_until 10 delivered 16 || tb_fail "round 2: not delivered within 10 s of the receiver's restart: $(al_pd pd '.ok' | jq -c '[.action, .dedup_key[0:8]]')"
 tb_ok "round 2: all delivered $(dm_elapsed "$t_up") s after the receiver came back"
-sleep 1.5
+al_settle
 check 2 16
 
 dm_stop

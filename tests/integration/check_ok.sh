@@ -6,26 +6,16 @@
 set -eu
 # shellcheck source=SCRIPTDIR/../lib/common.sh
 . "$(dirname "$0")/../lib/common.sh"
-tb_init
-tb_require kamailio kamcmd openssl jq
-tb_require_sipcanary
-
-tb_pki "$TB/pki" || tb_fail "could not make certificates"
-P=$(tb_free_port)
-tb_kamailio_start "$TB/kam" "$P" "$TB/pki/example.test.pem" "$TB/pki/example.test.key" ||
-	tb_fail "kamailio did not start"
-tb_password_file "$TB/pw" secret
-args=(check --connect "127.0.0.1:$P" --ca-file "$TB/pki/ca.pem"
-	--user alice --password-file "$TB/pw" --timeout 10)
+tb_check_init example.test
 
 # 1. the human table
-tb_sc "${args[@]}" sips:example.test
+tb_sc "${TB_CHECK[@]}" sips:example.test
 tb_expect_rc 0 "human output"
 [ -s "$TB_OUT" ] || tb_fail "human output: nothing on stdout"
 
 # 2. --json
 n0=$(tb_kamailio_register_count "$TB/kam")
-tb_sc "${args[@]}" --json sips:example.test
+tb_sc "${TB_CHECK[@]}" --json sips:example.test
 tb_expect_rc 0 "--json"
 n1=$(tb_kamailio_register_count "$TB/kam")
 tb_jq 'type == "object"' "stdout is one JSON object"
@@ -64,7 +54,7 @@ grep -q 'SCSAVED' "$TB/kam/kamailio.log" || tb_fail "kamailio never saved a bind
 tb_ok "kamailio saved the binding"
 
 # 3. --nagios
-tb_sc "${args[@]}" --nagios sips:example.test
+tb_sc "${TB_CHECK[@]}" --nagios sips:example.test
 tb_expect_rc 0 "--nagios"
 first=$(head -n 1 "$TB_OUT")
 status=${first%%|*}
@@ -79,7 +69,7 @@ printf '%s\n' "$perf" | grep -Eq "[A-Za-z0-9_']+=[0-9.]+" ||
 tb_ok "nagios: $first"
 
 # 4. -v traces the protocol but never the password or the digest response
-tb_sc "${args[@]}" -v sips:example.test
+tb_sc "${TB_CHECK[@]}" -v sips:example.test
 tb_expect_rc 0 "-v"
 if grep -q 'secret' "$TB_OUT" "$TB_ERR"; then
 	tb_fail "-v output contains the password"

@@ -6,11 +6,7 @@
 set -eu
 # shellcheck source=SCRIPTDIR/../lib/common.sh
 . "$(dirname "$0")/../lib/common.sh"
-tb_init
-tb_require kamailio kamcmd openssl jq
-tb_require_sipcanary
-
-tb_pki "$TB/pki" || tb_fail "could not make certificates"
+tb_check_init
 tb_password_file "$TB/pw" wrong-password
 
 for reply in 403 401; do
@@ -18,10 +14,9 @@ for reply in 403 401; do
 	TB_KAM_BADPW_REPLY=$reply tb_kamailio_start "$TB/kam$reply" "$P" \
 		"$TB/pki/example.test.pem" "$TB/pki/example.test.key" ||
 		tb_fail "kamailio ($reply) did not start"
-	args=(check --connect "127.0.0.1:$P" --ca-file "$TB/pki/ca.pem"
-		--user alice --password-file "$TB/pw" --timeout 10)
+	tb_check_args "$P"
 
-	tb_sc "${args[@]}" --json sips:example.test
+	tb_sc "${TB_CHECK[@]}" --json sips:example.test
 	tb_expect_rc 2 "bad password answered $reply: --json"
 	tb_expect_verdict sip_auth_rejected
 	tb_jq ".frontends[0].sip.final_status == $reply" "final_status $reply"
@@ -30,7 +25,7 @@ for reply in 403 401; do
 		tb_fail "kamailio saw $n REGISTERs, expected 2 (no retry with bad credentials)"
 	tb_ok "kamailio saw 2 REGISTERs (challenge + one authenticated try)"
 
-	tb_sc "${args[@]}" --nagios sips:example.test
+	tb_sc "${TB_CHECK[@]}" --nagios sips:example.test
 	tb_expect_rc 2 "bad password answered $reply: --nagios"
 	head -n 1 "$TB_OUT" | grep -q 'CRITICAL' ||
 		tb_fail "nagios output does not say CRITICAL: $(head -n 1 "$TB_OUT")"

@@ -15,8 +15,7 @@ set -eu
 . "$(dirname "$0")/../lib/common.sh"
 # shellcheck source=SCRIPTDIR/../lib/drill.sh
 . "$(dirname "$0")/../lib/drill.sh"
-tb_init
-drill_setup
+drill_init
 cd "$TB"	# scenario files are given relative, as a user would
 
 GOOD='description = "a bad scenario"

@@ -18,8 +18,7 @@ set -eu
 . "$(dirname "$0")/../lib/common.sh"
 # shellcheck source=SCRIPTDIR/../lib/drill.sh
 . "$(dirname "$0")/../lib/drill.sh"
-tb_init
-drill_setup
+drill_init
 
 # new_binding OLD_IDS — the "ADDRESS CALL-ID ..." line of the binding whose
 # Call-ID is not in OLD_IDS (true once the drill's register is saved).
@@ -47,7 +46,7 @@ for how in rst close_notify silent_drop; do
 	EOF
 	old=$(kam_contacts | awk '{print $2}' | tr '\n' ' ')
 	drill_bg "brk-$how"
-	drill_until 10 new_binding "$old" >/dev/null ||
+	tb_until 10 new_binding "$old" >/dev/null ||
 		tb_fail "$how: the client never registered"
 	read -r addr _ <<<"$(new_binding "$old")"
 	port=${addr##*:}
@@ -56,17 +55,17 @@ for how in rst close_notify silent_drop; do
 	tb_ok "$how: client registered from port $port"
 	case $how in
 	rst)
-		drill_until 5 reset_logged "$port" ||
+		tb_until 5 reset_logged "$port" ||
 			tb_fail "rst: Kamailio logged no reset from port $port"
 		tb_ok "rst: Kamailio: $(grep -m1 -o "error reading: Connection reset by peer[^)]*)[^ ]*" "$(kam_log)")"
-		drill_until 5 kam_drops "$port" ||
+		tb_until 5 kam_drops "$port" ||
 			tb_fail "rst: Kamailio still holds the connection from $port"
 		s=$(sockets "$port")
 		[ -z "$s" ] || tb_fail "rst: sockets left on port $port (a FIN close?): $s"
 		tb_ok "rst: connection gone on both ends, no TIME-WAIT"
 		;;
 	close_notify)
-		drill_until 5 kam_drops "$port" ||
+		tb_until 5 kam_drops "$port" ||
 			tb_fail "close_notify: Kamailio still holds the connection from $port"
 		if reset_logged "$port"; then tb_fail "close_notify: Kamailio saw a reset"; fi
 		s=$(sockets "$port" time-wait)
@@ -111,7 +110,7 @@ for how in close_notify rst silent_drop; do
 	drill "wire-$how"
 	tb_expect_rc 0 "$how via the tap"
 	tap_logged() { [ "$(grep -c '^client ' "$TB/tap-$TAP.log")" -gt "$n0" ]; }
-	drill_until 5 tap_logged || tb_fail "$how: the tap saw no end of the connection"
+	tb_until 5 tap_logged || tb_fail "$how: the tap saw no end of the connection"
 	line=$(grep '^client ' "$TB/tap-$TAP.log" | tail -n 1)
 	printf '    tap: %s\n' "$line"
 	case "$line" in *" 22 22 20 "*" 23 "*) ;;

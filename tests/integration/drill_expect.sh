@@ -13,8 +13,7 @@ set -eu
 . "$(dirname "$0")/../lib/common.sh"
 # shellcheck source=SCRIPTDIR/../lib/drill.sh
 . "$(dirname "$0")/../lib/drill.sh"
-tb_init
-drill_setup
+drill_init
 
 N=4
 drill_scn expect403 <<EOF

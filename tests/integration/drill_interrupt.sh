@@ -36,7 +36,7 @@ for sig in INT TERM; do
 		"$(tb_sipcanary)" "${DR_ARGS[@]}" --report-html "$TB/long.html"
 	DR_BG_PID=$TB_LAST_PID
 	all_saved() { [ $(( $(kam_count 'SCSAVED ') - saved0 )) -ge "$N" ]; }
-	drill_until 15 all_saved || tb_fail "SIG$sig: the clients never registered"
+	tb_until 15 all_saved || tb_fail "SIG$sig: the clients never registered"
 	sleep 1
 	_tb_alive "$DR_BG_PID" || tb_fail "SIG$sig: the drill ended before the signal"
 	kill -"$sig" "$DR_BG_PID"

@@ -10,11 +10,10 @@
 #     within", sipcanary-scenario(5)) must wait the whole 3 s before
 #     flow_dead.
 #
-# Found failing (2026-11-29): the last one gives flow_dead after about
-# 1.0 s (with within = 5s too): without for the engine still starts the
-# every-tick (default every 1s, client_keepalive_begin), and the second
-# tick declares the flow dead before within has passed.  A frontend whose
-# pong takes 1.5 s is reported flow_dead under within = 3s.
+# What it guards: without for, the keepalive step sends one ping and waits
+# the whole within for its pong (no every-tick declares the flow dead
+# early), so a frontend whose pong takes 1.5 s is not flow_dead under
+# within = 3s.
 set -eu
 # shellcheck source=SCRIPTDIR/../lib/common.sh
 . "$(dirname "$0")/../lib/common.sh"

@@ -15,8 +15,7 @@ set -eu
 . "$(dirname "$0")/../lib/common.sh"
 # shellcheck source=SCRIPTDIR/../lib/drill.sh
 . "$(dirname "$0")/../lib/drill.sh"
-tb_init
-drill_setup
+drill_init
 
 N=10
 i=0
@@ -72,7 +71,7 @@ TB_CMD_TIMEOUT=45
 saved0=$(kam_count 'SCSAVED ')
 drill_bg outage
 three_saved() { [ $(( $(kam_count 'SCSAVED ') - saved0 )) -ge 3 ]; }
-drill_until 10 three_saved || tb_fail "outage: the clients never registered"
+tb_until 10 three_saved || tb_fail "outage: the clients never registered"
 t_down=$(date +%s.%N)
 tb_stop "$TB_KAM_PID"
 tb_ok "Kamailio stopped after the initial registers"

@@ -31,7 +31,7 @@ for r in no yes; do
 	tb_expect_rc 0 "resume = $r"
 	drill_jq 'all(.steps[]; .verdicts == {"ok": 1})' "resume = $r: every step ok"
 	two_logged() { [ "$(grep -c '^client ' "$TB/tap-$TAP.log")" -ge $((n0 + 2)) ]; }
-	drill_until 5 two_logged || tb_fail "resume = $r: the tap did not see two connections end"
+	tb_until 5 two_logged || tb_fail "resume = $r: the tap did not see two connections end"
 	first=$(grep '^client ' "$TB/tap-$TAP.log" | sed -n "$((n0 + 1))p")
 	second=$(grep '^client ' "$TB/tap-$TAP.log" | sed -n "$((n0 + 2))p")
 	printf '    tap: %s\n    tap: %s\n' "$first" "$second"

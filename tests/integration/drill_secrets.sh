@@ -65,7 +65,7 @@ drill_jq "all(.steps[]; .verdicts == {\"ok\": $N})" "every step ok"
 sent=$(grep -c '^Authorization: Digest ' "$TB/trace-file.txt") || true
 # 6 SIP-sending steps per client answer a challenge or reuse it
 has() { [ "$(auth_rcvd)" -ge "$1" ]; }
-drill_until 10 has $((a0 + 6 * N)) || tb_fail "sipdump shows $(auth_rcvd) Authorization headers"
+tb_until 10 has $((a0 + 6 * N)) || tb_fail "sipdump shows $(auth_rcvd) Authorization headers"
 rcvd=$(( $(auth_rcvd) - a0 ))
 [ "$sent" = "$rcvd" ] || tb_fail "the trace shows $sent Authorization headers, Kamailio received $rcvd"
 n=$(grep '^Authorization: Digest ' "$TB/trace-file.txt" | grep -cE 'response="x{32}"') || true
@@ -89,7 +89,7 @@ SIPCANARY_PASSWORD=$PW tb_sc "${args[@]}" -v --report-html "$TB/secret-env.html"
 tb_expect_rc 0 "traced drill, password from SIPCANARY_PASSWORD"
 cat "$TB_OUT" "$TB_ERR" >"$TB/trace-env.txt"
 grep -q '^Authorization: Digest ' "$TB/trace-env.txt" || tb_fail "no Authorization in the trace"
-drill_until 10 has $((a1 + 6 * N)) || tb_fail "sipdump shows $(auth_rcvd) Authorization headers"
+tb_until 10 has $((a1 + 6 * N)) || tb_fail "sipdump shows $(auth_rcvd) Authorization headers"
 check_clean "SIPCANARY_PASSWORD" "$PW" "$TB/trace-env.txt" "$DR_JSON" "$TB/secret-env.html"
 
 # --- a wrong password ----------------------------------------------------------

@@ -16,8 +16,7 @@ set -eu
 . "$(dirname "$0")/../lib/common.sh"
 # shellcheck source=SCRIPTDIR/../lib/drill.sh
 . "$(dirname "$0")/../lib/drill.sh"
-tb_init
-drill_setup sipdump
+drill_init sipdump
 DR_USER=	# the users come from the scenario's template
 
 drill_scn shard <<'EOF'
@@ -52,7 +51,7 @@ for i in 0 1; do
 		.steps[1].verdicts == {"sip_auth_rejected": 10}' \
 		"shard $i/2: each step 10 times, 403 as expected" "$TB/shard$i.json"
 	# every client: REGISTER, REGISTER with credentials, OPTIONS
-	drill_until 10 dumped $(( (i + 1) * 30 )) ||
+	tb_until 10 dumped $(( (i + 1) * 30 )) ||
 		tb_fail "shard $i/2: sipdump has $(rcv_count) messages, want $(( (i + 1) * 30 ))"
 	users_now=$(users_from)
 	new=$(comm -13 <(printf '%s\n' "$seen" | grep .) <(printf '%s\n' "$users_now"))

@@ -10,8 +10,7 @@ set -eu
 . "$(dirname "$0")/../lib/common.sh"
 # shellcheck source=SCRIPTDIR/../lib/drill.sh
 . "$(dirname "$0")/../lib/drill.sh"
-tb_init
-drill_setup
+drill_init
 
 N=8
 drill_scn spread <<EOF
@@ -26,7 +25,7 @@ EOF
 saved0=$(kam_count 'SCSAVED ')
 drill_bg spread --source-addresses 127.0.0.1-127.0.0.4
 all_saved() { [ $(( $(kam_count 'SCSAVED ') - saved0 )) -ge "$N" ]; }
-drill_until 15 all_saved || tb_fail "the clients never registered"
+tb_until 15 all_saved || tb_fail "the clients never registered"
 want=$(printf '      2 127.0.0.%s\n' 1 2 3 4)
 got=$(kam_conns | cut -d: -f1 | sort | uniq -c)
 printf '    Kamailio connections by source:\n%s\n' "$got"

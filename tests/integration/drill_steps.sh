@@ -14,8 +14,7 @@ set -eu
 . "$(dirname "$0")/../lib/common.sh"
 # shellcheck source=SCRIPTDIR/../lib/drill.sh
 . "$(dirname "$0")/../lib/drill.sh"
-tb_init
-drill_setup
+drill_init
 
 N=3
 # Keep-alive timing chosen away from boundaries: pings at 0, 0.7, 1.4 s

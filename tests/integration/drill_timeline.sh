@@ -10,19 +10,16 @@
 #     must be 2, 1, 1, 1.
 # Totals are checked too (they are right).
 #
-# Found failing (2026-11-29): timeline[0] is {"started": 0, "ok": 10,
-# "active": 0}, and the starts show one second late (0, 2, 1, 1, 1).
-# drill_sample() (prober/drill/drill.c) is called by the once-a-second progress
-# tick and adds the clients started since the last tick to the second the
-# tick falls in, i.e. the second after the one they started in; "active"
-# is likewise the count at the tick, filed under the next second.
+# What it guards: clients started between two progress ticks are filed
+# under the second they started in, not the second of the tick that
+# counted them (drill_sample(), prober/drill/drill.c), and "active" is
+# counted for that same second.
 set -eu
 # shellcheck source=SCRIPTDIR/../lib/common.sh
 . "$(dirname "$0")/../lib/common.sh"
 # shellcheck source=SCRIPTDIR/../lib/drill.sh
 . "$(dirname "$0")/../lib/drill.sh"
-tb_init
-drill_setup
+drill_init
 
 drill_scn at-once <<'EOF'
 clients = 5

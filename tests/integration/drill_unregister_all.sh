@@ -10,12 +10,11 @@
 # `sipcanary drill scenarios/unregister-all.scn --clients 3` must leave
 # the location table empty.
 #
-# Found failing (2026-11-29): unregister-all exits 0 and reports every
-# unregister ok, but all 3 bindings remain (the 200 OK to its REGISTER
-# with Expires: 0 still lists them).  The unregister step sends Expires: 0
-# for its own Contact, sip:alice@127.0.0.1:<its new local port>, which no
-# binding has; removing what another connection left needs "Contact: *"
-# with Expires: 0 (RFC 3261 section 10.2.2), or the old Contact URIs.
+# What it guards: an unregister on a new connection must remove the
+# bindings another connection left ("Contact: *" with Expires: 0, RFC 3261
+# section 10.2.2, or the old Contact URIs): an Expires: 0 for the new
+# local port's Contact alone would be answered 200 OK with all 3 still
+# listed.
 set -eu
 # shellcheck source=SCRIPTDIR/../lib/common.sh
 . "$(dirname "$0")/../lib/common.sh"
@@ -40,7 +39,7 @@ tb_spawn left perl -e '$SIG{INT} = "DEFAULT"; exec @ARGV or die "exec: $!\n"' \
 	"$(tb_sipcanary)" "${DR_ARGS[@]}"
 DR_BG_PID=$TB_LAST_PID
 all_saved() { [ "$(kam_count 'SCSAVED ')" -ge "$N" ]; }
-drill_until 15 all_saved || tb_fail "the clients never registered"
+tb_until 15 all_saved || tb_fail "the clients never registered"
 kill -INT "$DR_BG_PID"
 drill_bg_wait 10
 drill_jq '.summary.interrupted == true' "the first drill was interrupted"

@@ -13,8 +13,6 @@
 set -eu
 # shellcheck source=SCRIPTDIR/../lib/common.sh
 . "$(dirname "$0")/../lib/common.sh"
-# shellcheck source=SCRIPTDIR/../lib/pki.sh
-. "$(dirname "$0")/../lib/pki.sh"
 # shellcheck source=SCRIPTDIR/../lib/dns.sh
 . "$(dirname "$0")/../lib/dns.sh"
 tb_init
@@ -25,7 +23,7 @@ tb_require_sipcanary
 PKI=$TB/pki
 pki_init "$PKI" || tb_fail "could not make certificates"
 
-D=$(dns_free_port)
+D=$(tb_free_port udp)
 dns_start "$D" --txt-record=empty.example.test,"no sip here" ||
 	tb_fail "dnsmasq did not start"
 dns_expect 127.0.0.1 "$D" nx.example.test NAPTR "rcode=NXDOMAIN" "nx: NXDOMAIN"
@@ -61,7 +59,7 @@ tb_expect_rc 1 "2. certs, TXT only"
 dns_failure dns_no_records "2. certs"
 
 # --- 3. SERVFAIL ----------------------------------------------------------------
-S=$(dns_free_port)
+S=$(tb_free_port udp)
 dns_servfail_start "$S" || tb_fail "SERVFAIL server did not start"
 dns_expect 127.0.0.1 "$S" example.test NAPTR "rcode=SERVFAIL" "SERVFAIL server"
 dns_sc_check "$S" --json sips:example.test
@@ -72,7 +70,7 @@ tb_expect_rc 1 "3. certs, SERVFAIL"
 dns_failure dns_servfail "3. certs"
 
 # --- 4. a server that never answers -----------------------------------------------
-X=$(dns_free_port)
+X=$(tb_free_port udp)
 dns_dead_start "$X" || tb_fail "silent DNS server did not start"
 dns_sc_check "$X" --timeout 3 --json sips:example.test
 tb_expect_rc 2 "4. check, silent DNS server"

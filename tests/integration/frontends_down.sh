@@ -17,29 +17,16 @@
 set -eu
 # shellcheck source=SCRIPTDIR/../lib/common.sh
 . "$(dirname "$0")/../lib/common.sh"
-# shellcheck source=SCRIPTDIR/../lib/pki.sh
-. "$(dirname "$0")/../lib/pki.sh"
 # shellcheck source=SCRIPTDIR/../lib/dns.sh
 . "$(dirname "$0")/../lib/dns.sh"
-tb_init
-tb_require kamailio kamcmd openssl jq
-dns_require
-tb_require_sipcanary
-dns_have_ipv6 || tb_skip "::1 is not configured on lo"
+dns_test_init ipv6
 
-PKI=$TB/pki
-{ pki_init "$PKI" && pki_leaf_good "$PKI" good; } || tb_fail "could not make certificates"
-
-P1=$(tb_free_port)
-P2=$(tb_free_port)
-P3=$(tb_free_port)
-P4=$(tb_free_port)
-PX=$(tb_free_port)
+tb_free_ports P1 P2 P3 P4 PX
 UP1="127.0.0.2:$P1"
 DN2="127.0.0.3:$P2"
 UP3="[::1]:$P3"
 DN4="127.0.0.2:$P4"
-dns_kamailio_start "$TB/kam" "$PKI/good.chain.pem" "$PKI/good.key" "$UP1" "$UP3" ||
+tb_kamailio "$TB/kam" "$PKI/good.chain.pem" "$PKI/good.key" "$UP1" "$UP3" ||
 	tb_fail "kamailio did not start"
 
 # shellcheck disable=SC2054  # commas inside dnsmasq options
@@ -50,7 +37,7 @@ HOSTS=(--host-record=up1.example.test,127.0.0.2 --host-record=dn2.example.test,1
 srv() { printf -- '--srv-host=_sips._tcp.example.test,%s.example.test,%s,%s,10\n' "$2" "$3" "$1"; }
 
 # --- 1. one down in the highest-priority group ------------------------------------
-D=$(dns_free_port)
+D=$(tb_free_port udp)
 dns_start "$D" "${HOSTS[@]}" "$(srv 10 up1 "$P1")" "$(srv 10 dn2 "$P2")" \
 	"$(srv 20 up3 "$P3")" || tb_fail "dnsmasq (1) did not start"
 dns_sc_check "$D" --json sips:example.test
@@ -71,7 +58,7 @@ dns_expect_frontends "1. certs" "$UP1=ok" "$DN2=tcp_refused" "$UP3=ok"
 tb_stop "$DNS_PID"
 
 # --- 2. the lower-priority frontend down --------------------------------------------
-D=$(dns_free_port)
+D=$(tb_free_port udp)
 dns_start "$D" "${HOSTS[@]}" "$(srv 10 up1 "$P1")" "$(srv 20 dn2 "$P2")" ||
 	tb_fail "dnsmasq (2) did not start"
 dns_sc_check "$D" --json sips:example.test
@@ -80,7 +67,7 @@ dns_expect_frontends "2." "$UP1=ok" "$DN2=tcp_refused"
 tb_stop "$DNS_PID"
 
 # --- 3. the whole highest-priority group down ---------------------------------------
-D=$(dns_free_port)
+D=$(tb_free_port udp)
 dns_start "$D" "${HOSTS[@]}" "$(srv 10 dn2 "$P2")" "$(srv 10 dn4 "$P4")" \
 	"$(srv 20 up1 "$P1")" "$(srv 20 up3 "$P3")" || tb_fail "dnsmasq (3) did not start"
 dns_sc_check "$D" --json sips:example.test
@@ -96,7 +83,7 @@ tb_jq '.severity == "critical"' "3. certs: severity critical"
 tb_stop "$DNS_PID"
 
 # --- 4./5. no SRV: every frontend is in the one group --------------------------------
-D=$(dns_free_port)
+D=$(tb_free_port udp)
 dns_start "$D" --host-record=example.test,127.0.0.2 --host-record=example.test,127.0.0.3 ||
 	tb_fail "dnsmasq (4) did not start"
 dns_expect 127.0.0.1 "$D" example.test A "an=2;" "example.test has 2 A records"

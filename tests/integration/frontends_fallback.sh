@@ -19,31 +19,19 @@
 set -eu
 # shellcheck source=SCRIPTDIR/../lib/common.sh
 . "$(dirname "$0")/../lib/common.sh"
-# shellcheck source=SCRIPTDIR/../lib/pki.sh
-. "$(dirname "$0")/../lib/pki.sh"
 # shellcheck source=SCRIPTDIR/../lib/dns.sh
 . "$(dirname "$0")/../lib/dns.sh"
-tb_init
-tb_require kamailio kamcmd openssl jq
-dns_require
-tb_require_sipcanary
-dns_have_ipv6 || tb_skip "::1 is not configured on lo"
+dns_test_init ipv6
 
-PKI=$TB/pki
-{ pki_init "$PKI" && pki_leaf_good "$PKI" good; } || tb_fail "could not make certificates"
-
-P1=$(tb_free_port)
-P3=$(tb_free_port)
-P4=$(tb_free_port)
-PD=$(tb_free_port)   # decoy port: nothing listens
+tb_free_ports P1 P3 P4 PD   # PD: decoy port: nothing listens
 A1="127.0.0.2:$P1"
 A3="[::1]:$P3"
 A4="127.0.0.4:$P4"
-dns_kamailio_start "$TB/kam" "$PKI/good.chain.pem" "$PKI/good.key" "$A1" "$A3" "$A4" ||
+tb_kamailio "$TB/kam" "$PKI/good.chain.pem" "$PKI/good.key" "$A1" "$A3" "$A4" ||
 	tb_fail "kamailio did not start"
 
 # --- 1. SRV only ----------------------------------------------------------------
-D=$(dns_free_port)
+D=$(tb_free_port udp)
 dns_start "$D" \
 	--srv-host="_sips._tcp.example.test,fe1.example.test,$P1,10,10" \
 	--srv-host="_sips._tcp.example.test,fe3.example.test,$P3,20,10" \
@@ -95,7 +83,7 @@ else
 	else
 		tb_log "[::1]:5061 is in use: part 2 tests A only, not AAAA"
 	fi
-	D=$(dns_free_port)
+	D=$(tb_free_port udp)
 	dns_start "$D" --host-record="example.test,$rec" ||
 		tb_fail "dnsmasq (A only) did not start"
 	dns_expect 127.0.0.1 "$D" _sips._tcp.example.test SRV "rcode=NXDOMAIN" "no SRV"
@@ -117,7 +105,7 @@ else
 fi
 
 # --- 3. explicit port: no NAPTR, no SRV -----------------------------------------
-D=$(dns_free_port)
+D=$(tb_free_port udp)
 dns_start "$D" \
 	--naptr-record=example.test,10,10,S,SIPS+D2T,,_sips._tcp.example.test \
 	--srv-host="_sips._tcp.example.test,decoy.example.test,$PD,10,10" \

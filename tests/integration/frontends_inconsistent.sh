@@ -20,38 +20,24 @@
 set -eu
 # shellcheck source=SCRIPTDIR/../lib/common.sh
 . "$(dirname "$0")/../lib/common.sh"
-# shellcheck source=SCRIPTDIR/../lib/pki.sh
-. "$(dirname "$0")/../lib/pki.sh"
 # shellcheck source=SCRIPTDIR/../lib/dns.sh
 . "$(dirname "$0")/../lib/dns.sh"
-tb_init
-tb_require kamailio kamcmd openssl jq
-dns_require
-tb_require_sipcanary
-dns_have_ipv6 || tb_skip "::1 is not configured on lo"
-
-PKI=$TB/pki
-{ pki_init "$PKI" && pki_leaf_good "$PKI" good && pki_leaf_good "$PKI" good2 &&
-	pki_leaf_cn_only "$PKI"; } || tb_fail "could not make certificates"
+dns_test_init ipv6 "leaf_good good2" leaf_cn_only
 fp1=$(pki_fp "$PKI/good.pem")
 fp2=$(pki_fp "$PKI/good2.pem")
 na1=$(pki_not_after "$PKI/good.pem")
 na2=$(pki_not_after "$PKI/good2.pem")
 [ "$fp1" != "$fp2" ] || tb_fail "test bed: good and good2 have the same fingerprint"
 
-P1=$(tb_free_port)
-P2=$(tb_free_port)
-P3=$(tb_free_port)
-P4=$(tb_free_port)
-P5=$(tb_free_port)
+tb_free_ports P1 P2 P3 P4 P5
 A1="127.0.0.2:$P1"
 A2="127.0.0.3:$P2"
 A3="[::1]:$P3"
 A4="127.0.0.3:$P4"
 A5="127.0.0.3:$P5"
-dns_kamailio_start "$TB/kam" "$PKI/good.chain.pem" "$PKI/good.key" "$A1" "$A3" ||
+tb_kamailio "$TB/kam" "$PKI/good.chain.pem" "$PKI/good.key" "$A1" "$A3" ||
 	tb_fail "kamailio (good) did not start"
-dns_kamailio_start "$TB/kam2" "$PKI/good2.chain.pem" "$PKI/good2.key" "$A2" ||
+tb_kamailio "$TB/kam2" "$PKI/good2.chain.pem" "$PKI/good2.key" "$A2" ||
 	tb_fail "kamailio (good2) did not start"
 dns_tls_server 127.0.0.3 "$P4" "$PKI/cnonly.chain.pem" "$PKI/cnonly.key" ||
 	tb_fail "s_server (cnonly) did not start"
@@ -61,7 +47,7 @@ dns_tls_server 127.0.0.3 "$P5" "$PKI/good.chain.pem" "$PKI/good.key" -tls1_2 ||
 # dns_for PORT_OF_FE2 — a dnsmasq whose SRV set is fe1, fe2 (127.0.0.3 on
 # that port), fe3; sets D
 dns_for() {
-	D=$(dns_free_port)
+	D=$(tb_free_port udp)
 	dns_start "$D" \
 		--srv-host="_sips._tcp.example.test,fe1.example.test,$P1,10,10" \
 		--srv-host="_sips._tcp.example.test,fe2.example.test,$1,10,10" \

@@ -35,22 +35,15 @@
 set -eu
 # shellcheck source=SCRIPTDIR/../lib/common.sh
 . "$(dirname "$0")/../lib/common.sh"
-# shellcheck source=SCRIPTDIR/../lib/pki.sh
-. "$(dirname "$0")/../lib/pki.sh"
 # shellcheck source=SCRIPTDIR/../lib/dns.sh
 . "$(dirname "$0")/../lib/dns.sh"
-tb_init
-tb_require kamailio kamcmd openssl jq
-dns_require
-tb_require_sipcanary
+dns_test_init
 
 N=50
 DELAY=0.3
-PKI=$TB/pki
-{ pki_init "$PKI" && pki_leaf_good "$PKI" good; } || tb_fail "could not make certificates"
 
 B=$(tb_free_port)
-dns_kamailio_start "$TB/kam" "$PKI/good.chain.pem" "$PKI/good.key" "127.0.0.1:$B" ||
+tb_kamailio "$TB/kam" "$PKI/good.chain.pem" "$PKI/good.key" "127.0.0.1:$B" ||
 	tb_fail "kamailio did not start"
 
 R=$(tb_free_port)
@@ -72,7 +65,7 @@ done
 want_set="[$(IFS=,; echo "${expect[*]}")]"
 dns_relay_start relay "$DELAY" "$B" "${listen[@]}" || tb_fail "relay did not start"
 
-D=$(dns_free_port)
+D=$(tb_free_port udp)
 dns_start "$D" "${dnsargs[@]}" || tb_fail "dnsmasq did not start"
 dns_expect 127.0.0.1 "$D" _sips._tcp.example.test SRV "tc=0 an=10;" "10 SRV records, not truncated"
 dns_expect 127.0.0.1 "$D" fe10.example.test A "tc=0 an=5;" "fe10 has 5 A records"
@@ -141,7 +134,7 @@ tb_jq '[.frontends[] | select(.verdict == "ok")] | length >= 2 and length < 50' 
 	"3. some, not all, frontends ok"
 
 # --- 4. 50 SRV records: a truncated UDP answer ---------------------------------------
-DT=$(dns_free_port)
+DT=$(tb_free_port udp)
 dns_start "$DT" "${bigargs[@]}" || tb_fail "dnsmasq (50 SRV) did not start"
 dns_expect 127.0.0.1 "$DT" _sips._tcp.example.test SRV "tc=1" \
 	"the 50-record SRV answer is truncated over UDP"

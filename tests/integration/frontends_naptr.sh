@@ -22,32 +22,20 @@
 set -eu
 # shellcheck source=SCRIPTDIR/../lib/common.sh
 . "$(dirname "$0")/../lib/common.sh"
-# shellcheck source=SCRIPTDIR/../lib/pki.sh
-. "$(dirname "$0")/../lib/pki.sh"
 # shellcheck source=SCRIPTDIR/../lib/dns.sh
 . "$(dirname "$0")/../lib/dns.sh"
-tb_init
-tb_require kamailio kamcmd openssl jq
-dns_require
-tb_require_sipcanary
-dns_have_ipv6 || tb_skip "::1 is not configured on lo"
-
-PKI=$TB/pki
-{ pki_init "$PKI" && pki_leaf_good "$PKI" good; } || tb_fail "could not make certificates"
+dns_test_init ipv6
 fp=$(pki_fp "$PKI/good.pem")
 na=$(pki_not_after "$PKI/good.pem")
 
-P1=$(tb_free_port)
-P2=$(tb_free_port)
-P3=$(tb_free_port)
-PD=$(tb_free_port)   # decoy port: nothing listens
+tb_free_ports P1 P2 P3 PD   # PD: decoy port: nothing listens
 A1="127.0.0.2:$P1"
 A2="127.0.0.3:$P2"
 A3="[::1]:$P3"
-dns_kamailio_start "$TB/kam" "$PKI/good.chain.pem" "$PKI/good.key" "$A1" "$A2" "$A3" ||
+tb_kamailio "$TB/kam" "$PKI/good.chain.pem" "$PKI/good.key" "$A1" "$A2" "$A3" ||
 	tb_fail "kamailio did not start"
 
-D=$(dns_free_port)
+D=$(tb_free_port udp)
 DNS_LISTEN6=1 dns_start "$D" \
 	--naptr-record=example.test,10,10,S,SIPS+D2T,,_sips._tcp.pool.example.test \
 	--naptr-record=example.test,5,10,S,SIP+D2U,,_sip._udp.example.test \
@@ -145,7 +133,7 @@ tb_sc check --dns-server "[::1]:$D" --ca-file "$PKI/ca.pem" --user alice \
 dns_expect_target ok ok 0 "check --dns-server [::1]:PORT"
 tb_jq '.frontends | length == 3' "3 frontends via [::1]"
 
-X=$(dns_free_port)
+X=$(tb_free_port udp)
 dns_dead_start "$X" || tb_fail "silent DNS server did not start"
 dns_sc_check "$D" --dns-server "127.0.0.1:$X" --json sips:example.test
 dns_expect_target ok ok 0 "check with --dns-server given twice"

@@ -105,7 +105,9 @@ mkdir -p "$src"
 # packages beside the tree, an in-place configure.  (Not git status as a
 # whole: others may be editing the tree while this runs.)
 touch "$TB/stamp"
-sleep 1
+# until a file written now is newer than the stamp (mtime granularity)
+tick() { touch "$TB/stamp.tick"; [ "$TB/stamp.tick" -nt "$TB/stamp" ]; }
+tb_until 5 tick || tb_fail "the clock does not move on $TB"
 case "${SC_PACKAGE_TREE:-worktree}" in
 worktree)
 	# Deleted-but-tracked files are not there to copy: list what exists.

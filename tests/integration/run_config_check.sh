@@ -7,7 +7,7 @@
 # without -n) exits 2 with a usage message.  The daemon itself (run -c
 # without -n) refuses a bad config the same way, before listening.
 # Nothing is probed: the configs point at a port where nothing listens.
-# shellcheck disable=SC2317,SC2119  # functions called through dm_until; dm_scrape with no FILE
+# shellcheck disable=SC2317,SC2119  # functions called through tb_until; dm_scrape with no FILE
 set -eu
 # shellcheck source=SCRIPTDIR/../lib/common.sh
 . "$(dirname "$0")/../lib/common.sh"

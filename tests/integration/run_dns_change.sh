@@ -13,12 +13,10 @@
 #     answers: a binding left there would live until it expired;
 #   - drops the frontend's series from /metrics, keeps 127.0.0.2's flow up.
 # Finally SIGTERM empties the location table.
-# shellcheck disable=SC2317  # functions called through dm_until
+# shellcheck disable=SC2317  # functions called through tb_until
 set -eu
 # shellcheck source=SCRIPTDIR/../lib/common.sh
 . "$(dirname "$0")/../lib/common.sh"
-# shellcheck source=SCRIPTDIR/../lib/pki.sh
-. "$(dirname "$0")/../lib/pki.sh"
 # shellcheck source=SCRIPTDIR/../lib/dns.sh
 . "$(dirname "$0")/../lib/dns.sh"
 # shellcheck source=SCRIPTDIR/../lib/daemon.sh
@@ -35,19 +33,13 @@ tb_password_file "$TB/pw" secret
 mkdir -p "$TB/state"
 DM_LOG=$TB/daemon.log
 DM_METRICS=$TB/metrics.txt
-P=$(dns_free_port) || tb_fail "no free port"
-# one TCP worker: see tests/lib/daemon.sh (kamailio#3791)
-# shellcheck disable=SC2089,SC2090
-TB_KAM_EXTRA='tcp_children=1
-modparam("ctl", "binrpc_max_body_size", 1024)
-modparam("ctl", "binrpc_struct_max_body_size", 1024)'
-# shellcheck disable=SC2090
-export TB_KAM_EXTRA
-dns_kamailio_start "$TB/kam" "$PKI/good.chain.pem" "$PKI/good.key" \
+P=$(tb_free_port udp) || tb_fail "no free port"
+export TB_KAM_RPC_BODY=1024
+tb_kamailio "$TB/kam" "$PKI/good.chain.pem" "$PKI/good.key" \
 	"127.0.0.2:$P" "127.0.0.3:$P" || tb_fail "kamailio did not start"
 DM_KAM=$TB/kam
 printf '127.0.0.2 fe.example.test\n127.0.0.3 fe.example.test\n' >"$TB/hosts"
-D=$(dns_free_port) || tb_fail "no free port"
+D=$(tb_free_port udp) || tb_fail "no free port"
 DNS_LOCAL_TTL=1 dns_start "$D" "--srv-host=_sips._tcp.example.test,fe.example.test,$P,10,10" \
 	"--addn-hosts=$TB/hosts" --user=root || tb_fail "dnsmasq did not start"
 dns_expect 127.0.0.1 "$D" fe.example.test A 'A 127.0.0.2;A 127.0.0.3|A 127.0.0.3;A 127.0.0.2' \
@@ -71,7 +63,7 @@ both_up() {
 		[ "$(flow_bindings | wc -l)" = 2 ]
 }
 dm_start "$TB/sc.conf"
-dm_until 20 both_up || tb_fail "the two flows (and their bindings) not up within 20 s: $(flow_bindings)"
+tb_until 20 both_up || tb_fail "the two flows (and their bindings) not up within 20 s: $(flow_bindings)"
 tb_ok "a flow on each frontend; Kamailio holds 2 flow bindings"
 
 printf '127.0.0.2 fe.example.test\n' >"$TB/hosts"
@@ -80,10 +72,10 @@ dns_expect 127.0.0.1 "$D" fe.example.test A '^rcode=NOERROR tc=0 an=1;A 127\.0\.
 	"dnsmasq names 127.0.0.2 only"
 T0=$(date +%s.%N)
 gone_line() { grep -F "$FE3" "$DM_LOG" | grep -q 'no longer located'; }
-dm_until 45 gone_line || tb_fail "the daemon did not drop $FE3 within 45 s of the DNS change"
+tb_until 45 gone_line || tb_fail "the daemon did not drop $FE3 within 45 s of the DNS change"
 tb_ok "dropped $FE3 $(dm_elapsed "$T0") s after the DNS change"
 one_binding() { [ "$(flow_bindings | wc -l)" = 1 ]; }
-dm_until 5 one_binding || tb_fail "Kamailio still holds $(flow_bindings | wc -l) flow bindings 5 s later, want 1"
+tb_until 5 one_binding || tb_fail "Kamailio still holds $(flow_bindings | wc -l) flow bindings 5 s later, want 1"
 tb_ok "its flow unregistered: Kamailio holds 1 flow binding"
 fe3_gone() {
 	dm_scrape && [ "$(dm_series sipcanary_flow_up frontend="$FE3")" = 0 ] &&
@@ -91,7 +83,7 @@ fe3_gone() {
 		[ "$(dm_value sipcanary_flow_up target=dnsy frontend="$FE2")" = 1 ] &&
 		[ "$(dm_value sipcanary_frontends target=dnsy)" = 1 ]
 }
-dm_until 5 fe3_gone || tb_fail "/metrics still has $FE3, or $FE2's flow is down"
+tb_until 5 fe3_gone || tb_fail "/metrics still has $FE3, or $FE2's flow is down"
 tb_ok "/metrics: $FE3 gone, $FE2's flow up, 1 frontend"
 grep -q '"level":"error"' "$DM_LOG" && tb_fail "errors in the daemon's log: $(grep '"level":"error"' "$DM_LOG" | head -3)"
 

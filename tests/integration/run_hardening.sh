@@ -13,8 +13,6 @@
 set -eu
 # shellcheck source=SCRIPTDIR/../lib/common.sh
 . "$(dirname "$0")/../lib/common.sh"
-# shellcheck source=SCRIPTDIR/../lib/pki.sh
-. "$(dirname "$0")/../lib/pki.sh"
 # shellcheck source=SCRIPTDIR/../lib/daemon.sh
 . "$(dirname "$0")/../lib/daemon.sh"
 tb_init
@@ -24,12 +22,7 @@ dm_setup
 
 # An unprivileged account of our own, removed at exit.
 RU=scdrop$$
-useradd --system --no-create-home --shell /usr/sbin/nologin "$RU" ||
-	tb_fail "cannot create user $RU"
-# Its processes go first (userdel refuses a user still running), and the
-# test's own status survives the clean-up.
-trap '_rc=$?; [ ${#TB_PIDS[@]} -gt 0 ] && _tb_stop_pids "${TB_PIDS[@]}"; userdel "$RU" 2>/dev/null || true; (exit $_rc); _tb_cleanup' EXIT
-chmod 0755 "$TB"
+dm_service_user "$RU"
 chown "$RU" "$TB/pw" "$TB/state"
 
 # basic auth: bcrypt users file; HTTPS with a cert for 127.0.0.1

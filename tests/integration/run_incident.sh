@@ -19,16 +19,13 @@
 # The good certificate is restored (tls.reload): within a couple of
 # intervals the detector is back to 0, the probes are ok again, and the
 # outage block is gone from the page.
-# shellcheck disable=SC2317,SC2119  # functions called through dm_until; dm_scrape with no FILE
+# shellcheck disable=SC2317,SC2119  # functions called through tb_until; dm_scrape with no FILE
 set -eu
 # shellcheck source=SCRIPTDIR/../lib/common.sh
 . "$(dirname "$0")/../lib/common.sh"
-# shellcheck source=SCRIPTDIR/../lib/pki.sh
-. "$(dirname "$0")/../lib/pki.sh"
 # shellcheck source=SCRIPTDIR/../lib/daemon.sh
 . "$(dirname "$0")/../lib/daemon.sh"
-tb_init
-dm_setup leaf_expired
+dm_init leaf_expired
 T0=$(date +%s.%N)
 
 INTERVAL=2	# s
@@ -39,22 +36,11 @@ WITHIN=$(awk -v i=$INTERVAL -v t=$TIMEOUT 'BEGIN{print 1.1 * i + t + 2}')
 # two more probes after the restore
 WITHIN_RESTORE=$(awk -v i=$INTERVAL -v t=$TIMEOUT 'BEGIN{print 2 * (1.1 * i + t) + 2}')
 
-{
-	dm_config_head "interval = ${INTERVAL}s" "timeout = ${TIMEOUT}s" \
-		"keepalive = 1s" "reconnect_every = 0" "flows = 1"
-	dm_target kam
-} >"$TB/sc.conf"
-dm_start "$TB/sc.conf"
-FE=127.0.0.1:$DM_KAM_PORT
-L=(target=kam frontend="$FE")
+dm_start_kam "interval = ${INTERVAL}s" "timeout = ${TIMEOUT}s" \
+	"keepalive = 1s" "reconnect_every = 0" "flows = 1"
 
 # --- steady state ----------------------------------------------------------
-healthy() {
-	dm_scrape && [ "$(dm_value sipcanary_flow_up "${L[@]}" flow=0)" = 1 ] &&
-		[ "$(dm_value sipcanary_probe_success "${L[@]}")" = 1 ]
-}
-dm_until 15 healthy || tb_fail "flow_up and probe_success are not both 1 within 15 s"
-tb_ok "steady state: flow_up 1, probe_success 1"
+dm_wait_steady
 [ "$(dm_value sipcanary_new_connection_outage target=kam)" = 0 ] ||
 	tb_fail "the detector fires before anything broke"
 
@@ -75,22 +61,22 @@ tb_ok "Kamailio holds the flow's binding: $B0"
 FLOW_DOWN_SEEN=0
 flow_still_up() {
 	local v
-	v=$(dm_value sipcanary_flow_up "${L[@]}" flow=0) || v=missing
+	v=$(dm_value sipcanary_flow_up "${DM_L[@]}" flow=0) || v=missing
 	if [ "$v" != 1 ]; then FLOW_DOWN_SEEN="$FLOW_DOWN_SEEN $(date +%T.%N | cut -c1-12)=$v"; fi
 }
 expired_seen() {
 	dm_scrape || return 1
 	flow_still_up
 	local n s
-	n=$(dm_value sipcanary_probes_total "${L[@]}" verdict=cert_expired) || return 1
-	s=$(dm_value sipcanary_probe_success "${L[@]}") || return 1
+	n=$(dm_value sipcanary_probes_total "${DM_L[@]}" verdict=cert_expired) || return 1
+	s=$(dm_value sipcanary_probe_success "${DM_L[@]}") || return 1
 	[ "$n" -gt 0 ] && [ "$s" = 0 ]
 }
-[ "$(dm_series sipcanary_probes_total "${L[@]}" verdict=cert_expired)" = 0 ] ||
+[ "$(dm_series sipcanary_probes_total "${DM_L[@]}" verdict=cert_expired)" = 0 ] ||
 	tb_fail "cert_expired probes before the swap"
 t_swap=$(date +%s.%N)
 pki_kamailio_swap expired
-if ! dm_until "$WITHIN" expired_seen; then
+if ! tb_until "$WITHIN" expired_seen; then
 	grep -E 'fresh probe|verdict' "$DM_LOG" | tail -n 5
 	tb_fail "no cert_expired probe with probe_success 0 within ${WITHIN}s of the swap"
 fi
@@ -102,18 +88,18 @@ outage_is() {
 	[ "$(dm_value sipcanary_new_connection_outage target=kam)" = "$1" ]
 }
 # the detector is evaluated when the probe ends: it must already be 1
-dm_until 1 outage_is 1 ||
+tb_until 1 outage_is 1 ||
 	tb_fail "sipcanary_new_connection_outage is not 1 while probes fail with the flow up"
 tb_ok "sipcanary_new_connection_outage == 1 ($(dm_elapsed "$t_swap") s after the swap)"
-[ "$(dm_value sipcanary_cert_ok "${L[@]}")" = 0 ] || tb_fail "sipcanary_cert_ok is not 0"
+[ "$(dm_value sipcanary_cert_ok "${DM_L[@]}")" = 0 ] || tb_fail "sipcanary_cert_ok is not 0"
 fp=$(pki_fp "$PKI/expired.pem")
 na=$(date -u -d "$(openssl x509 -in "$PKI/expired.pem" -noout -enddate | sed 's/^notAfter=//')" +%s)
-v=$(dm_value sipcanary_cert_not_after_timestamp_seconds "${L[@]}" depth=0 fingerprint_sha256="$fp") ||
+v=$(dm_value sipcanary_cert_not_after_timestamp_seconds "${DM_L[@]}" depth=0 fingerprint_sha256="$fp") ||
 	tb_fail "no not_after series for the expired leaf ($fp): dropped when verification failed"
 [ "$v" = "$na" ] || tb_fail "the expired leaf's not_after is $v, want $na"
-[ "$(dm_series sipcanary_cert_not_after_timestamp_seconds "${L[@]}" depth=0)" = 1 ] ||
+[ "$(dm_series sipcanary_cert_not_after_timestamp_seconds "${DM_L[@]}" depth=0)" = 1 ] ||
 	tb_fail "the good leaf's not_after series was not replaced"
-v=$(dm_value sipcanary_cert_earliest_expiry_timestamp_seconds "${L[@]}")
+v=$(dm_value sipcanary_cert_earliest_expiry_timestamp_seconds "${DM_L[@]}")
 [ "$v" = "$na" ] || tb_fail "earliest expiry is $v, want the expired leaf's $na"
 tb_ok "certificate series kept although verification failed: leaf $fp not_after $na, cert_ok 0"
 
@@ -144,14 +130,14 @@ tb_ok "status page: outage block id=\"outage-kam\", frontend cert_expired, targe
 t_restore=$(date +%s.%N)
 pki_kamailio_swap good
 restored() {
-	outage_is 0 && [ "$(dm_value sipcanary_probe_success "${L[@]}")" = 1 ]
+	outage_is 0 && [ "$(dm_value sipcanary_probe_success "${DM_L[@]}")" = 1 ]
 }
-if ! dm_until "$WITHIN_RESTORE" restored; then
+if ! tb_until "$WITHIN_RESTORE" restored; then
 	grep -E 'fresh probe|outage' "$DM_LOG" | tail -n 5
 	tb_fail "the detector is not back to 0 with probe_success 1 within ${WITHIN_RESTORE}s of the restore"
 fi
 tb_ok "restored: outage 0 and probe_success 1 $(dm_elapsed "$t_restore") s after tls.reload (bound ${WITHIN_RESTORE}s)"
-[ "$(dm_value sipcanary_cert_ok "${L[@]}")" = 1 ] || tb_fail "sipcanary_cert_ok is not back to 1"
+[ "$(dm_value sipcanary_cert_ok "${DM_L[@]}")" = 1 ] || tb_fail "sipcanary_cert_ok is not back to 1"
 [ "$(dm_log_count 'new_connection_outage cleared')" -ge 1 ] ||
 	tb_fail "the daemon did not log that the outage cleared"
 code=$(dm_http GET / "$TB/status2.html")

@@ -16,33 +16,24 @@
 #     with a duration that covers the time Kamailio was away;
 #   - the new Kamailio holds the flow's binding under the same contact
 #     (the ;sc= token survives the reconnect) with a new Call-ID.
-# shellcheck disable=SC2317,SC2119  # functions called through dm_until; dm_scrape with no FILE
+# shellcheck disable=SC2317,SC2119  # functions called through tb_until; dm_scrape with no FILE
 set -eu
 # shellcheck source=SCRIPTDIR/../lib/common.sh
 . "$(dirname "$0")/../lib/common.sh"
-# shellcheck source=SCRIPTDIR/../lib/pki.sh
-. "$(dirname "$0")/../lib/pki.sh"
 # shellcheck source=SCRIPTDIR/../lib/daemon.sh
 . "$(dirname "$0")/../lib/daemon.sh"
-tb_init
-dm_setup
+dm_init
 T0=$(date +%s.%N)
 
 KEEPALIVE=1	# s
 TIMEOUT=1	# s
 DOWN_WITHIN=$((KEEPALIVE + TIMEOUT + 2))
 
-{
-	dm_config_head "interval = 2s" "timeout = ${TIMEOUT}s" \
-		"keepalive = ${KEEPALIVE}s" "reconnect_every = 0" "flows = 1"
-	dm_target kam
-} >"$TB/sc.conf"
-dm_start "$TB/sc.conf"
-FE=127.0.0.1:$DM_KAM_PORT
-L=(target=kam frontend="$FE")
+dm_start_kam "interval = 2s" "timeout = ${TIMEOUT}s" \
+	"keepalive = ${KEEPALIVE}s" "reconnect_every = 0" "flows = 1"
 
 flow_is() {
-	dm_scrape && [ "$(dm_value sipcanary_flow_up "${L[@]}" flow=0)" = "$1" ]
+	dm_scrape && [ "$(dm_value sipcanary_flow_up "${DM_L[@]}" flow=0)" = "$1" ]
 }
 OUTAGE_SEEN=0
 no_outage() {
@@ -50,11 +41,7 @@ no_outage() {
 		OUTAGE_SEEN=1
 	fi
 }
-healthy() {
-	flow_is 1 && [ "$(dm_value sipcanary_probe_success "${L[@]}")" = 1 ]
-}
-dm_until 15 healthy || tb_fail "flow_up and probe_success are not both 1 within 15 s"
-tb_ok "steady state: flow_up 1, probe_success 1"
+dm_wait_steady
 [ "$(dm_series sipcanary_flow_reconnects_total target=kam)" = 0 ] ||
 	tb_fail "a reconnect was counted before the kill"
 
@@ -80,14 +67,14 @@ gone() {
 rc=0
 {	# (bash's "Killed" job notice goes nowhere)
 	kill -KILL "${kpids[@]}"
-	dm_until 5 gone || rc=1
+	tb_until 5 gone || rc=1
 	wait "$TB_KAM_PID" || true
 } 2>/dev/null
 [ "$rc" = 0 ] || tb_fail "Kamailio processes or its listener still there after SIGKILL"
 tb_ok "SIGKILL to Kamailio (pids ${kpids[*]}): all gone, port $DM_KAM_PORT closed"
 
 down() { flow_is 0 && no_outage; }
-dm_until "$DOWN_WITHIN" down ||
+tb_until "$DOWN_WITHIN" down ||
 	tb_fail "flow_up is not 0 within keepalive + timeout + 2 s = ${DOWN_WITHIN}s of the kill"
 tb_ok "flow_up 0 $(dm_elapsed "$t_kill") s after the kill (bound ${DOWN_WITHIN}s)"
 [ "$(dm_log_count '"msg":"flow 0 is down"')" -ge 1 ] || tb_fail "the daemon did not log the flow down"
@@ -96,10 +83,10 @@ tb_ok "flow_up 0 $(dm_elapsed "$t_kill") s after the kill (bound ${DOWN_WITHIN}s
 refused() {
 	dm_scrape || return 1
 	no_outage
-	[ "$(dm_series sipcanary_probes_total "${L[@]}" verdict=tcp_refused)" -ge 1 ] &&
-		[ "$(dm_value sipcanary_probe_success "${L[@]}")" = 0 ]
+	[ "$(dm_series sipcanary_probes_total "${DM_L[@]}" verdict=tcp_refused)" -ge 1 ] &&
+		[ "$(dm_value sipcanary_probe_success "${DM_L[@]}")" = 0 ]
 }
-dm_until 6 refused || {
+tb_until 6 refused || {
 	grep 'fresh probe' "$DM_LOG" | tail -n 3
 	tb_fail "no tcp_refused fresh probe while Kamailio is down"
 }
@@ -110,7 +97,7 @@ tb_ok "fresh probes: tcp_refused, probe_success 0"
 # the flow has to back off (RFC 5626) and retry more than once
 AWAY=4
 away_long() { awk -v a="$t_kill" -v b="$(date +%s.%N)" -v w="$AWAY" 'BEGIN{exit !(b - a >= w)}'; }
-dm_until $((AWAY + 1)) away_long || true
+tb_until $((AWAY + 1)) away_long || true
 
 # --- start Kamailio again on the same port ------------------------------------
 cp "$DM_KAM/kamailio.log" "$DM_KAM/kamailio.log.killed"
@@ -125,10 +112,10 @@ tb_ok "Kamailio started again (pid $TB_KAM_PID) on the same port, ${away} s afte
 reconnected() {
 	flow_is 1 || return 1
 	no_outage
-	[ "$(dm_value sipcanary_flow_reconnects_total "${L[@]}" result=success cause=lost)" -ge 1 ] &&
-		[ "$(dm_value sipcanary_flow_reconnect_duration_seconds_count "${L[@]}")" -ge 1 ]
+	[ "$(dm_value sipcanary_flow_reconnects_total "${DM_L[@]}" result=success cause=lost)" -ge 1 ] &&
+		[ "$(dm_value sipcanary_flow_reconnect_duration_seconds_count "${DM_L[@]}")" -ge 1 ]
 }
-if ! dm_until 30 reconnected; then
+if ! tb_until 30 reconnected; then
 	grep -E '^sipcanary_(flow_up|flow_reconnect|probes_total)' "$DM_METRICS" | grep -v _bucket
 	echo "--- the flow's reconnect attempts (daemon log) ---"
 	grep '"msg":"flow 0' "$DM_LOG" | jq -r '[.ts, .verdict, .msg] | join("  ")' 2>/dev/null ||
@@ -138,18 +125,18 @@ if ! dm_until 30 reconnected; then
 	tb_fail "no counted and timed reconnect within 30 s of Kamailio's restart, while $ok_after fresh probes to the same Kamailio were ok"
 fi
 tb_ok "flow_up 1 again $(dm_elapsed "$t_back") s after the restart"
-n=$(dm_value sipcanary_flow_reconnects_total "${L[@]}" result=success cause=lost)
-c=$(dm_value sipcanary_flow_reconnect_duration_seconds_count "${L[@]}")
-s=$(dm_value sipcanary_flow_reconnect_duration_seconds_sum "${L[@]}")
+n=$(dm_value sipcanary_flow_reconnects_total "${DM_L[@]}" result=success cause=lost)
+c=$(dm_value sipcanary_flow_reconnect_duration_seconds_count "${DM_L[@]}")
+s=$(dm_value sipcanary_flow_reconnect_duration_seconds_sum "${DM_L[@]}")
 [ "$n" = 1 ] || tb_fail "reconnects_total{result=success,cause=lost} is $n, want 1 (one flow, one loss)"
 [ "$c" = 1 ] || tb_fail "reconnect_duration_seconds_count is $c, want 1"
-[ "$(dm_series sipcanary_flow_reconnects_total "${L[@]}" cause=deliberate)" = 0 ] ||
+[ "$(dm_series sipcanary_flow_reconnects_total "${DM_L[@]}" cause=deliberate)" = 0 ] ||
 	tb_fail "a deliberate reconnect was counted with reconnect_every = 0"
 # the reconnect time runs from the loss to registered again: at least the
 # time Kamailio was away (less the keep-alive detection lag), under 30 s more
 awk -v s="$s" -v a="$away" -v k=$((KEEPALIVE + TIMEOUT)) 'BEGIN{exit !(s >= a - k - 0.5 && s < a + 30)}' ||
 	tb_fail "the reconnect took $s s, but Kamailio was away ${away} s"
-f=$(dm_value sipcanary_flow_reconnects_total "${L[@]}" result=failure) || f=0
+f=$(dm_value sipcanary_flow_reconnects_total "${DM_L[@]}" result=failure) || f=0
 tb_ok "reconnect counted (success/lost = $n) and timed ($c, $s s; Kamailio away ${away} s; $f failed attempts)"
 [ "$(dm_log_count 'registered again .* after a loss')" -ge 1 ] ||
 	tb_fail "the daemon did not log the reconnect"
@@ -159,7 +146,7 @@ B1=$(flow_binding)
 [ "${B1%% *}" = "${B0%% *}" ] || tb_fail "the flow's contact changed: '$B0' -> '$B1'"
 [ "${B1#* }" != "${B0#* }" ] || tb_fail "the new registration reuses the old Call-ID"
 tb_ok "the new Kamailio holds the same contact with a new Call-ID: $B1"
-dm_until 6 healthy || tb_fail "fresh probes are not ok again after the restart"
+tb_until 6 dm_flow_ok || tb_fail "fresh probes are not ok again after the restart"
 [ "$OUTAGE_SEEN" = 0 ] || tb_fail "the detector fired"
 
 dm_stop

@@ -21,30 +21,25 @@
 #      connection), exactly one of them without credentials (the initial
 #      one), none with Expires 0; its binding in the location table kept
 #      its Call-ID, and Kamailio still holds that connection.
-# shellcheck disable=SC2317,SC2119  # functions called through dm_until; dm_scrape with no FILE
+# shellcheck disable=SC2317,SC2119  # functions called through tb_until; dm_scrape with no FILE
 set -eu
 # shellcheck source=SCRIPTDIR/../lib/common.sh
 . "$(dirname "$0")/../lib/common.sh"
-# shellcheck source=SCRIPTDIR/../lib/pki.sh
-. "$(dirname "$0")/../lib/pki.sh"
 # shellcheck source=SCRIPTDIR/../lib/daemon.sh
 . "$(dirname "$0")/../lib/daemon.sh"
-tb_init
-DM_SIPDUMP=1 dm_setup
+DM_SIPDUMP=1 dm_init
 T0=$(date +%s.%N)
 CONF=$TB/sc.conf
-FE=127.0.0.1:$DM_KAM_PORT
-L=(target=kam frontend="$FE")
 HEAD=("interval = 2s" "timeout = 1s" "keepalive = 1s" "reconnect_every = 0" "flows = 1")
 
 { dm_config_head "${HEAD[@]}"; dm_target kam; } >"$CONF"
 dm_start "$CONF"
 
 healthy() {
-	dm_scrape && [ "$(dm_value sipcanary_flow_up "${L[@]}" flow=0)" = 1 ] &&
-		[ "$(dm_value sipcanary_probe_success "${L[@]}")" = 1 ]
+	dm_scrape && [ "$(dm_value sipcanary_flow_up "${DM_L[@]}" flow=0)" = 1 ] &&
+		[ "$(dm_value sipcanary_probe_success "${DM_L[@]}")" = 1 ]
 }
-dm_until 15 healthy || tb_fail "flow_up and probe_success of kam are not both 1 within 15 s"
+tb_until 15 healthy || tb_fail "flow_up and probe_success of kam are not both 1 within 15 s"
 tb_ok "kam: flow_up 1, probe_success 1"
 
 # the old flow, as Kamailio saw it
@@ -52,7 +47,7 @@ flow_regs() {	# flow_regs TOKEN — the REGISTERs of that flow
 	dm_kam_registers | awk -v t="$1" '$3 == t'
 }
 have_flow_reg() { [ "$(dm_kam_registers | awk '$3 != "-"' | wc -l)" -ge 2 ]; }
-dm_until 5 have_flow_reg || tb_fail "sipdump shows no REGISTER of the flow"
+tb_until 5 have_flow_reg || tb_fail "sipdump shows no REGISTER of the flow"
 TOK=$(dm_kam_registers | awk '$3 != "-" { print $3 }' | sort -u)
 [ "$(printf '%s\n' "$TOK" | wc -l)" = 1 ] || tb_fail "expected one flow token, got: $TOK"
 CID=$(flow_regs "$TOK" | awk '{ print $2 }' | sort -u)
@@ -68,7 +63,7 @@ FLOW_BAD=
 LAST_PROBES=0
 watch_kam() {
 	local v p
-	v=$(dm_value sipcanary_flow_up "${L[@]}" flow=0) || v=missing
+	v=$(dm_value sipcanary_flow_up "${DM_L[@]}" flow=0) || v=missing
 	[ "$v" = 1 ] || FLOW_BAD="$FLOW_BAD $(date +%T)=flow_up:$v"
 	[ "$(dm_series sipcanary_flow_reconnects_total target=kam)" = 0 ] ||
 		FLOW_BAD="$FLOW_BAD $(date +%T)=reconnect_counted"
@@ -90,7 +85,7 @@ probes_before=$(dm_get sipcanary_probes_total target=kam)
 refusals0=$(dm_log_count 'reload refused')
 kill -HUP "$DM_PID"
 refused() { [ "$(dm_log_count 'reload refused')" -gt "$refusals0" ]; }
-dm_until 5 refused || tb_fail "no refusal logged within 5 s of SIGHUP with a broken config"
+tb_until 5 refused || tb_fail "no refusal logged within 5 s of SIGHUP with a broken config"
 line=$(grep 'reload refused' "$DM_LOG" | tail -n 1)
 printf '%s\n' "$line" | grep -qF "$CONF:$BADLINE:" ||
 	tb_fail "the refusal does not name $CONF:$BADLINE: $line"
@@ -104,13 +99,13 @@ still_probing() {
 	watch_kam
 	[ "$(dm_value sipcanary_probes_total target=kam)" -ge $((probes_before + 2)) ]
 }
-dm_until 10 still_probing ||
+tb_until 10 still_probing ||
 	tb_fail "kam's probes_total did not grow by 2 within 10 s after the refused reload"
 if [ "$(dm_series sipcanary_probes_total target=kam2)" != 0 ] ||
 	[ "$(dm_series sipcanary_frontends target=kam2)" != 0 ]; then
 	tb_fail "series of kam2 appeared although the config was refused"
 fi
-[ "$(dm_value sipcanary_probe_success "${L[@]}")" = 1 ] || tb_fail "kam's probes fail after the refused reload"
+[ "$(dm_value sipcanary_probe_success "${DM_L[@]}")" = 1 ] || tb_fail "kam's probes fail after the refused reload"
 [ "$(dm_log_count 'reloaded ')" = 0 ] || tb_fail "the daemon says it reloaded a broken config"
 [ -z "$FLOW_BAD" ] || tb_fail "the old flow was disturbed:$FLOW_BAD"
 tb_ok "the old config runs on: /metrics answers, probes_total $probes_before -> $(dm_value sipcanary_probes_total target=kam), no kam2"
@@ -127,8 +122,8 @@ watch_kam
 t_hup=$(date +%s.%N)
 kill -HUP "$DM_PID"
 reloaded() { [ "$(dm_log_count 'reloaded .*: 2 targets')" -ge 1 ]; }
-dm_until 5 reloaded || tb_fail "no 'reloaded ...: 2 targets' logged within 5 s of SIGHUP"
-L2=(target=kam2 frontend="$FE")
+tb_until 5 reloaded || tb_fail "no 'reloaded ...: 2 targets' logged within 5 s of SIGHUP"
+L2=(target=kam2 frontend="$DM_FE")
 kam2_up() {
 	dm_scrape || return 1
 	watch_kam
@@ -136,7 +131,7 @@ kam2_up() {
 		[ "$(dm_value sipcanary_probe_success "${L2[@]}")" = 1 ] &&
 		[ "$(dm_value sipcanary_frontends target=kam2)" = 1 ]
 }
-dm_until 15 kam2_up || {
+tb_until 15 kam2_up || {
 	grep kam2 "$DM_METRICS" | grep -v '_bucket' | head -n 20
 	tb_fail "kam2 is not probed with its flow up within 15 s of the reload"
 }
@@ -154,7 +149,7 @@ more() {
 	watch_kam
 	[ "$(dm_value sipcanary_probes_total target=kam)" -ge $((probes_before + 3)) ]
 }
-dm_until 10 more || tb_fail "kam's probes_total did not grow by 3 within 10 s after the reload"
+tb_until 10 more || tb_fail "kam's probes_total did not grow by 3 within 10 s after the reload"
 
 # --- the old flow was not touched ----------------------------------------------
 [ -z "$FLOW_BAD" ] || tb_fail "the old flow was disturbed:$FLOW_BAD"
@@ -164,7 +159,7 @@ n=$(dm_log_count '"target":"kam".*"msg":"flow 0 is registered"')
 [ "$(dm_log_count '"target":"kam".*target changed or removed')" = 0 ] ||
 	tb_fail "the daemon retired the unchanged target kam"
 
-sleep 0.3	# sipdump writes every 20 ms
+tb_kamailio_mark "$DM_KAM" "127.0.0.1:$DM_KAM_PORT" || tb_fail "test bed: no later OPTIONS in the sipdump"
 TOKS=$(dm_kam_registers | awk '$3 != "-" { print $3 }' | sort -u)
 [ "$(printf '%s\n' "$TOKS" | wc -l)" = 2 ] || tb_fail "expected 2 flow tokens (kam, kam2), got: $TOKS"
 regs=$(flow_regs "$TOK")

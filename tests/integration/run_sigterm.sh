@@ -10,34 +10,27 @@
 #     flow's own Call-ID, and its location table is empty afterwards
 #     (`kamcmd ul.dump` lists no contact and no AoR alice).
 # The same again with SIGINT.
-# shellcheck disable=SC2317,SC2119  # functions called through dm_until; dm_scrape with no FILE
+# shellcheck disable=SC2317,SC2119  # functions called through tb_until; dm_scrape with no FILE
 set -eu
 # shellcheck source=SCRIPTDIR/../lib/common.sh
 . "$(dirname "$0")/../lib/common.sh"
-# shellcheck source=SCRIPTDIR/../lib/pki.sh
-. "$(dirname "$0")/../lib/pki.sh"
 # shellcheck source=SCRIPTDIR/../lib/daemon.sh
 . "$(dirname "$0")/../lib/daemon.sh"
 tb_init
 tb_require jq
 DM_SIPDUMP=1 dm_setup
 T0=$(date +%s.%N)
-FE=127.0.0.1:$DM_KAM_PORT
-L=(target=kam frontend="$FE")
 
-{
-	dm_config_head "interval = 2s" "timeout = 1s" "keepalive = 1s" \
-		"reconnect_every = 0" "flows = 2"
-	dm_target kam
-} >"$TB/sc.conf"
+dm_conf_kam "interval = 2s" "timeout = 1s" "keepalive = 1s" \
+	"reconnect_every = 0" "flows = 2"
 
 # flow_bindings — the flow bindings (;sc=) in Kamailio's location table
 flow_bindings() {
 	dm_kam_contacts | awk '$1 ~ /;sc=/'
 }
 ready() {
-	dm_scrape && [ "$(dm_value sipcanary_flow_up "${L[@]}")" = 2 ] &&
-		[ "$(dm_value sipcanary_probe_success "${L[@]}")" = 1 ] &&
+	dm_scrape && [ "$(dm_value sipcanary_flow_up "${DM_L[@]}")" = 2 ] &&
+		[ "$(dm_value sipcanary_probe_success "${DM_L[@]}")" = 1 ] &&
 		[ "$(flow_bindings | wc -l)" = 2 ]
 }
 probe_lines() { dm_log_count '"msg":"fresh probe: '; }
@@ -50,7 +43,7 @@ location_empty() {
 
 for sig in TERM INT; do
 	dm_start "$TB/sc.conf"
-	dm_until 15 ready || {
+	tb_until 15 ready || {
 		dm_kam_contacts
 		tb_fail "SIG$sig: two registered flows (and two bindings in Kamailio) not within 15 s"
 	}
@@ -60,12 +53,12 @@ for sig in TERM INT; do
 
 	# right after a fresh probe ended: the next one is about 2 s away
 	PROBES0=$(probe_lines)
-	dm_until 5 probe_ended || tb_fail "SIG$sig: no fresh probe ended within 5 s"
+	tb_until 5 probe_ended || tb_fail "SIG$sig: no fresh probe ended within 5 s"
 	case $sig in
 	TERM) dm_stop 5 ;;
 	INT)  t0=$(date +%s.%N)
 	      kill -INT "$DM_PID"
-	      dm_until 5 _dm_dead || tb_fail "SIGINT: the daemon still runs 5 s later"
+	      tb_until 5 _dm_dead || tb_fail "SIGINT: the daemon still runs 5 s later"
 	      DM_RC=0; wait "$DM_PID" 2>/dev/null || DM_RC=$?
 	      DM_STOP_SECS=$(dm_elapsed "$t0") ;;
 	esac
@@ -80,7 +73,7 @@ for sig in TERM INT; do
 	fi
 
 	# Kamailio saw the unregisters, and has nothing left
-	sleep 0.3	# sipdump writes every 20 ms
+	tb_kamailio_mark "$DM_KAM" "127.0.0.1:$DM_KAM_PORT" || tb_fail "test bed: no later OPTIONS in the sipdump"
 	for c in $CIDS; do
 		dm_kam_registers | awk -v c="$c" '$2 == c && $5 == "0" { f = 1 } END { exit !f }' || {
 			dm_kam_registers | awk -v c="$c" '$2 == c'

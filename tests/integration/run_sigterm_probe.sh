@@ -8,12 +8,10 @@
 #   - it sends a REGISTER with Expires: 0 on the probe's own Call-ID
 #     before it goes (the registrar answers 200);
 #   - it exits with status 0 within 5 s, with no "grace period over".
-# shellcheck disable=SC2317  # functions called through dm_until
+# shellcheck disable=SC2317  # functions called through tb_until
 set -eu
 # shellcheck source=SCRIPTDIR/../lib/common.sh
 . "$(dirname "$0")/../lib/common.sh"
-# shellcheck source=SCRIPTDIR/../lib/pki.sh
-. "$(dirname "$0")/../lib/pki.sh"
 # shellcheck source=SCRIPTDIR/../lib/daemon.sh
 . "$(dirname "$0")/../lib/daemon.sh"
 # shellcheck source=SCRIPTDIR/../faults/lib.sh
@@ -46,7 +44,7 @@ dm_start "$TB/sc.conf"
 # registers — the REGISTER requests sipp received
 registers() { fx_sipp_count '^REGISTER sip'; }
 stalled() { [ "$(registers)" -ge 2 ] && [ "$(fx_sipp_count '^SIP/2.0 100 Trying')" -ge 1 ]; }
-dm_until 10 stalled ||
+tb_until 10 stalled ||
 	tb_fail "the probe's authorized REGISTER did not reach the registrar within 10 s"
 tb_ok "the probe's authorized REGISTER got 100 Trying; no final answer"
 

@@ -12,8 +12,6 @@
 set -eu
 # shellcheck source=SCRIPTDIR/../lib/common.sh
 . "$(dirname "$0")/../lib/common.sh"
-# shellcheck source=SCRIPTDIR/../lib/pki.sh
-. "$(dirname "$0")/../lib/pki.sh"
 # shellcheck source=SCRIPTDIR/../lib/daemon.sh
 . "$(dirname "$0")/../lib/daemon.sh"
 tb_init
@@ -21,10 +19,7 @@ tb_init
 dm_setup
 
 RU=scstate$$
-useradd --system --no-create-home --shell /usr/sbin/nologin "$RU" ||
-	tb_fail "cannot create user $RU"
-trap '_rc=$?; [ ${#TB_PIDS[@]} -gt 0 ] && _tb_stop_pids "${TB_PIDS[@]}"; userdel "$RU" 2>/dev/null || true; (exit $_rc); _tb_cleanup' EXIT
-chmod 0755 "$TB"
+dm_service_user "$RU"
 chown "$RU" "$TB/pw"
 
 # state_dir as a first run leaves it: the service user's.
@@ -44,7 +39,7 @@ ln "$TB/victim3" "$TB/state/h.log"
 	dm_target voice
 } >"$TB/sc.conf"
 dm_start "$TB/sc.conf"
-dm_until 10 grep -q "running as user $RU" "$DM_LOG" ||
+tb_until 10 grep -q "running as user $RU" "$DM_LOG" ||
 	tb_fail "the daemon does not say it runs as $RU"
 for v in victim victim3; do
 	owner=$(stat -c %U "$TB/$v")

@@ -14,35 +14,27 @@
 #     result ok, the newest in the last cell.
 # And over plain HTTP (curl): GET /healthz 200, GET /nope 404, POST / 405
 # with Allow, GET / is text/html.
-# shellcheck disable=SC2317,SC2119  # functions called through dm_until; dm_scrape with no FILE
+# shellcheck disable=SC2317,SC2119  # functions called through tb_until; dm_scrape with no FILE
 set -eu
 # shellcheck source=SCRIPTDIR/../lib/common.sh
 . "$(dirname "$0")/../lib/common.sh"
-# shellcheck source=SCRIPTDIR/../lib/pki.sh
-. "$(dirname "$0")/../lib/pki.sh"
 # shellcheck source=SCRIPTDIR/../lib/daemon.sh
 . "$(dirname "$0")/../lib/daemon.sh"
 tb_init
 tb_require chromium
 dm_setup
 T0=$(date +%s.%N)
-FE=127.0.0.1:$DM_KAM_PORT
-L=(target=kam frontend="$FE")
 
-{
-	dm_config_head "interval = 1s" "timeout = 900ms" "keepalive = 2s" \
-		"reconnect_every = 0" "flows = 1"
-	dm_target kam
-} >"$TB/sc.conf"
-dm_start "$TB/sc.conf"
+dm_start_kam "interval = 1s" "timeout = 900ms" "keepalive = 2s" \
+	"reconnect_every = 0" "flows = 1"
 
 ready() {
-	dm_scrape && [ "$(dm_value sipcanary_flow_up "${L[@]}" flow=0)" = 1 ] &&
-		[ "$(dm_value sipcanary_probes_total "${L[@]}" verdict=ok)" -ge 3 ] &&
-		[ "$(dm_value sipcanary_probe_success "${L[@]}")" = 1 ]
+	dm_scrape && [ "$(dm_value sipcanary_flow_up "${DM_L[@]}" flow=0)" = 1 ] &&
+		[ "$(dm_value sipcanary_probes_total "${DM_L[@]}" verdict=ok)" -ge 3 ] &&
+		[ "$(dm_value sipcanary_probe_success "${DM_L[@]}")" = 1 ]
 }
-dm_until 15 ready || tb_fail "flow_up 1 and 3 ok probes not within 15 s"
-nprobes=$(dm_value sipcanary_probes_total "${L[@]}")
+tb_until 15 ready || tb_fail "flow_up 1 and 3 ok probes not within 15 s"
+nprobes=$(dm_value sipcanary_probes_total "${DM_L[@]}")
 tb_ok "flow up, $nprobes fresh probes ok"
 
 # --- plain HTTP ----------------------------------------------------------------
@@ -91,11 +83,11 @@ if grep -q 'id="outage-kam"' "$DOM"; then tb_fail "DOM: an outage block while al
 tb_ok "DOM: target kam, state ok, URI, owner, detector not firing, no script"
 
 # the frontend row, from its <tr> to its </tr>
-awk -v fe="data-frontend=\"$FE\"" 'index($0, fe) { on = 1 } on { print } on && /<\/tr>/ { exit }' \
+awk -v fe="data-frontend=\"$DM_FE\"" 'index($0, fe) { on = 1 } on { print } on && /<\/tr>/ { exit }' \
 	"$DOM" >"$TB/row.html"
-[ -s "$TB/row.html" ] || tb_fail "DOM: no row for frontend $FE"
+[ -s "$TB/row.html" ] || tb_fail "DOM: no row for frontend $DM_FE"
 expect_dom 'data-verdict="ok"' "the frontend's verdict is not ok" "$TB/row.html"
-expect_dom "<td class=\"addr\">$FE</td>" "the frontend's address is not shown" "$TB/row.html"
+expect_dom "<td class=\"addr\">$DM_FE</td>" "the frontend's address is not shown" "$TB/row.html"
 expect_dom '<span class="verdict v-ok">ok</span>' "the verdict ok is not shown" "$TB/row.html"
 grep -qE '<td class="flows f-up">1/1 up</td>' "$TB/row.html" ||
 	tb_fail "DOM: the flows cell is not '1/1 up': $(grep -o '<td class="flows[^<]*</td>' "$TB/row.html")"
@@ -103,7 +95,7 @@ grep -qE '<td class="last"><time datetime="[0-9T:Z-]+"' "$TB/row.html" ||
 	tb_fail "DOM: no last success time"
 grep -qE '<td class="days">(36[0-5]|3[0-5][0-9]) days</td>' "$TB/row.html" ||
 	tb_fail "DOM: the certificate's days left (about 365) are not shown: $(grep -o '<td class="days[^<]*</td>' "$TB/row.html")"
-tb_ok "DOM: frontend $FE: verdict ok, flows 1/1 up, last success, $(grep -o '[0-9]* days' "$TB/row.html")"
+tb_ok "DOM: frontend $DM_FE: verdict ok, flows 1/1 up, last success, $(grep -o '[0-9]* days' "$TB/row.html")"
 
 # the strip
 tr '\n' ' ' <"$TB/row.html" | grep -o '<svg class="strip"[^>]*>.*</svg>' | sed 's#</svg>.*#</svg>#' >"$TB/strip.svg"

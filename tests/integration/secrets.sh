@@ -58,7 +58,7 @@ grep -q 'Authorization: Digest' "$TB/out/check-text.err" ||
 tb_ok "check, certs and drill ran (the traces include the Authorization headers)"
 
 # --- the daemon with alert sinks --------------------------------------------
-RXP=$(tb_free_port); WHP=$(tb_free_port); H=$(tb_free_port)
+tb_free_ports RXP WHP H
 rx_start pd "$RXP"
 rx_start wh "$WHP"
 mkdir -p "$TB/state"
@@ -80,9 +80,13 @@ tb_spawn daemon "$SC" run -v -c "$TB/sc.conf"
 DPID=$TB_LAST_PID
 tb_wait_port "$H" 10 "$DPID" || tb_fail "the daemon does not listen"
 # Let it probe, alert (the broken target), break and reconnect flows.
-sd_until 20 rx_atleast pd 1 || tb_fail "no PagerDuty event within 20 s"
-sd_until 20 rx_atleast wh 1 || tb_fail "no webhook within 20 s"
-sleep 3
+tb_until 20 rx_atleast pd 1 || tb_fail "no PagerDuty event within 20 s"
+tb_until 20 rx_atleast wh 1 || tb_fail "no webhook within 20 s"
+reconnected() {
+	curl -sf "http://127.0.0.1:$H/metrics" 2>/dev/null |
+		grep -q 'sipcanary_flow_reconnects_total{.*result="success".*} [1-9]'
+}
+tb_until 20 reconnected || tb_fail "no flow reconnected within 20 s"
 curl -sf "http://127.0.0.1:$H/metrics" >"$TB/out/metrics.txt" || tb_fail "no /metrics"
 curl -sf "http://127.0.0.1:$H/" >"$TB/out/status.html" || tb_fail "no status page"
 curl -sf "http://127.0.0.1:$H/alerts" >"$TB/out/alerts.json" || tb_fail "no /alerts"

@@ -1,5 +1,5 @@
 #!/bin/bash
-# sink_alertmanager.sh — issue 7: a real Alertmanager (Debian's
+# sink_alertmanager.sh — a real Alertmanager (Debian's
 # prometheus-alertmanager, on a loopback port, no cluster, storage in
 # the test's directory) takes the sink's POST /api/v2/alerts: the alert
 # is listed active by GET /api/v2/alerts with its labels and
@@ -9,23 +9,9 @@
 . "$(dirname "$0")/../lib/receiver.sh"
 tb_init
 sd_require
-tb_require prometheus-alertmanager
 
 port=$(tb_free_port)
-cat >"$TB/am.yml" <<'YML'
-route:
-  receiver: blackhole
-  group_wait: 1h
-receivers:
-  - name: blackhole
-YML
-mkdir -p "$TB/am"
-tb_spawn am prometheus-alertmanager --config.file="$TB/am.yml" \
-	--storage.path="$TB/am" --web.listen-address="127.0.0.1:$port" \
-	--cluster.listen-address= --log.level=warn
-tb_wait_port "$port" 20 "$TB_LAST_PID" || tb_fail "alertmanager did not start"
-sd_until 10 curl -sf "http://127.0.0.1:$port/-/ready" -o /dev/null ||
-	tb_fail "alertmanager not ready"
+rx_am_start "$port"
 tb_ok "alertmanager on 127.0.0.1:$port"
 
 sd_conf "$TB/sc.conf" "sink \"am\" {
@@ -70,12 +56,12 @@ tb_ok "a refresh keeps it active longer ($ends1 -> $ends2)"
 
 sd_run -c "$TB/sc.conf" -w 20 resolve,SipcanaryCertInvalid,voice-prod,10.0.0.7:5061
 tb_expect_rc 0 "resolve delivered"
-# shellcheck disable=SC2317  # called through sd_until
+# shellcheck disable=SC2317  # called through tb_until
 gone() {
 	alerts && jq -e '[.[] | select(.labels.alertname ==
 		"SipcanaryCertInvalid")] | length == 0' "$TB/alerts.json" >/dev/null
 }
-sd_until 5 gone ||
+tb_until 5 gone ||
 	tb_fail "still active after the resolve: $(cat "$TB/alerts.json")"
 tb_jq '[.[] | select(.labels.alertname == "SipcanaryTargetDown")] | length == 1' \
 	"the other alert stays" "$TB/alerts.json"

@@ -33,9 +33,9 @@ sd_spawn run1 -c "$TB/sc.conf" -w 0 \
 	trigger,SipcanaryFrontendDown,voice-prod,10.0.0.7:5061 \
 	trigger,SipcanaryCertInvalid,voice-prod,10.0.0.7:5061 \
 	resolve,SipcanaryFrontendDown,voice-prod,10.0.0.7:5061
-sd_until 10 grep -q '^queued resolve SipcanaryFrontendDown 1$' \
+tb_until 10 grep -q '^queued resolve SipcanaryFrontendDown 1$' \
 	"$TB/run1.log" || tb_fail "not queued"
-sd_until 10 rx_atleast am 3 || tb_fail "no retries seen"
+tb_until 10 rx_atleast am 3 || tb_fail "no retries seen"
 kill9
 tb_ok "killed with SIGKILL after $(rx_count am) failed attempts"
 [ "$(grep -c '"op":"add"' "$outbox")" = 3 ] || tb_fail "outbox: $(cat "$outbox")"
@@ -46,7 +46,7 @@ tb_ok "three notifications in the outbox, none acked"
 rx_mode am hang
 n=$(rx_count am)
 sd_spawn run2 -c "$TB/sc.conf" -w 0
-sd_until 10 rx_atleast am $((n + 1)) || tb_fail "run 2 sent nothing"
+tb_until 10 rx_atleast am $((n + 1)) || tb_fail "run 2 sent nothing"
 grep -q '3 notifications pending from before' "$TB/run2.log" ||
 	tb_fail "run 2 did not replay"
 kill9

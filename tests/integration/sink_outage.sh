@@ -24,15 +24,15 @@ events=(
 	trigger,SipcanaryCertExpiringSoon,voice-dr,,warning
 )
 sd_spawn driver -c "$TB/sc.conf" -w 60 "${events[@]}"
-sd_until 10 grep -q '^queued trigger SipcanaryCertExpiringSoon 1$' \
+tb_until 10 grep -q '^queued trigger SipcanaryCertExpiringSoon 1$' \
 	"$TB/driver.log" || tb_fail "the driver did not queue"
-sd_until 10 grep -q 'connect: Connection refused' "$TB/driver.log" ||
+tb_until 10 grep -q 'connect: Connection refused' "$TB/driver.log" ||
 	tb_fail "no refused connection logged"
 tb_ok "receiver down: connection refused, retried"
 
 rx_mode hook hang
 rx_start hook "$port"
-sd_until 10 grep -q 'timed out after 1s waiting for the response' \
+tb_until 10 grep -q 'timed out after 1s waiting for the response' \
 	"$TB/driver.log" || tb_fail "no timeout logged"
 tb_ok "receiver hangs: the request times out"
 

@@ -1,11 +1,26 @@
 # shellcheck shell=bash
 # tests/lib/alerts.sh — shared helpers of the alert engine tests
-# (tests/integration/alert_*.sh, issue 7): `sipcanary run` against a real
+# (tests/integration/alert_*.sh): `sipcanary run` against a real
 # Kamailio, evaluating its alert rules and delivering them to a real
 # Alertmanager or to the test receiver (tests/lib/receiver.pl).
 #
-# Source it after common.sh, pki.sh, daemon.sh and receiver.sh, then:
+# Source it alone (it sources common.sh, pki.sh, daemon.sh and
+# receiver.sh), then:
 #     al_init [PKI CASE...]          tb_init, requirements, dm_setup
+#
+#   al_pd_start [DEFAULTS LINES...] al_pd_key, al_rx pd --pd-schema, and
+#                                   `sipcanary run` (dm_start) on
+#                                   $TB/sc.conf: al_fast_defaults LINES,
+#                                   target "kam", PagerDuty sink "pd"
+#   al_wait_steady                  wait (15 s) for dm_flow_ok, or fail
+#   al_settle [N]                   a later event instead of a pause,
+#                                   before checking that something did
+#                                   NOT happen: wait until the daemon has
+#                                   finished N (default 2) more probes of
+#                                   target "kam" than now and every sink's
+#                                   outbox is empty, so that whatever the
+#                                   evaluations up to then send has been
+#                                   sent
 #
 #   al_fast_defaults [LINES...]     print the defaults lines every alert test
 #                                   uses (interval 1s, timeout 900ms,
@@ -63,6 +78,16 @@
 #                                   none was delivered twice; prints the
 #                                   offenders (empty: fine)
 
+AL_LIBDIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=SCRIPTDIR/common.sh
+. "$AL_LIBDIR/common.sh"
+# shellcheck source=SCRIPTDIR/pki.sh
+. "$AL_LIBDIR/pki.sh"
+# shellcheck source=SCRIPTDIR/daemon.sh
+. "$AL_LIBDIR/daemon.sh"
+# shellcheck source=SCRIPTDIR/receiver.sh
+. "$AL_LIBDIR/receiver.sh"
+
 # shellcheck disable=SC2034  # read by the tests
 AL_RUNBOOK=https://wiki.example/runbooks/sipcanary-new-connections
 AL_PD_KEYFILE=
@@ -76,6 +101,42 @@ al_init() {
 	tb_require jq perl curl sha256sum
 	dm_setup "$@"
 	AL_FE=127.0.0.1:$DM_KAM_PORT
+}
+
+al_pd_start() {
+	local def
+	al_pd_key
+	al_rx pd --pd-schema
+	mapfile -t def < <(al_fast_defaults "$@")
+	{
+		dm_config_head "${def[@]}"
+		dm_target kam
+		al_sink_pd pd "$AL_PORT"
+	} >"$TB/sc.conf"
+	dm_start "$TB/sc.conf"
+}
+
+al_wait_steady() {
+	tb_until 15 dm_flow_ok || tb_fail "flow up and probes ok not within 15 s"
+	tb_ok "steady state: flow up, probes ok"
+}
+
+al_settle() {
+	local n
+	n=$(dm_get sipcanary_probes_total target=kam frontend="$AL_FE") || n=0
+	tb_until 15 _al_probed_more $((n + ${1:-2} - 1)) ||
+		tb_fail "the daemon did not finish ${1:-2} more probes within 15 s"
+	tb_until 10 _al_outboxes_empty || tb_fail "the outbox is not empty 10 s after"
+}
+_al_probed_more() {
+	local v
+	v=$(dm_get sipcanary_probes_total target=kam frontend="$AL_FE") && [ "$v" -gt "$1" ]
+}
+_al_outboxes_empty() {
+	local v
+	dm_scrape || return 1
+	v=$(dm_value sipcanary_alert_outbox_depth) || v=0
+	[ "$v" = 0 ]
 }
 
 al_fast_defaults() {
@@ -115,10 +176,7 @@ al_pd_key() {
 al_rx() {
 	local name=$1
 	shift
-	AL_PORT=$(tb_free_port) || tb_fail "no free port"
-	while [ "$AL_PORT" = "$DM_HTTP" ] || [ "$AL_PORT" = "$DM_KAM_PORT" ]; do
-		AL_PORT=$(tb_free_port)
-	done
+	AL_PORT=$(tb_free_port "$DM_HTTP" "$DM_KAM_PORT") || tb_fail "no free port"
 	rx_start "$name" "$AL_PORT" "$@"
 }
 
@@ -134,25 +192,8 @@ al_rx_restart() {
 }
 
 al_am_start() {
-	tb_require prometheus-alertmanager
-	AL_AM_PORT=$(tb_free_port) || tb_fail "no free port"
-	while [ "$AL_AM_PORT" = "$DM_HTTP" ] || [ "$AL_AM_PORT" = "$DM_KAM_PORT" ]; do
-		AL_AM_PORT=$(tb_free_port)
-	done
-	cat >"$TB/am.yml" <<-'YML'
-	route:
-	  receiver: blackhole
-	  group_wait: 1h
-	receivers:
-	  - name: blackhole
-	YML
-	mkdir -p "$TB/am"
-	tb_spawn am prometheus-alertmanager --config.file="$TB/am.yml" \
-		--storage.path="$TB/am" --web.listen-address="127.0.0.1:$AL_AM_PORT" \
-		--cluster.listen-address= --log.level=warn
-	tb_wait_port "$AL_AM_PORT" 20 "$TB_LAST_PID" || tb_fail "alertmanager did not start"
-	dm_until 10 curl -sf "http://127.0.0.1:$AL_AM_PORT/-/ready" -o /dev/null ||
-		tb_fail "alertmanager is not ready"
+	AL_AM_PORT=$(tb_free_port "$DM_HTTP" "$DM_KAM_PORT") || tb_fail "no free port"
+	rx_am_start "$AL_AM_PORT"
 	tb_ok "alertmanager (pid $TB_LAST_PID) on 127.0.0.1:$AL_AM_PORT"
 }
 

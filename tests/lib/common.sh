@@ -1,9 +1,12 @@
+# shellcheck shell=bash
 # tests/lib/common.sh — the shared test bed for integration tests and benches.
 #
-# Owns: per-test temp dir and cleanup, free-port picking, process spawning
-# and bounded waits, the test PKI (openssl), a real Kamailio TLS registrar,
-# a silent TLS server, a plain-TCP server, locating the sipcanary binary,
-# and pass/fail/skip helpers.  Everything listens on 127.0.0.1 only.
+# Owns: per-test temp dir and cleanup, process spawning, the simple test
+# PKI (openssl), a silent TLS server, a plain-TCP server, locating the
+# sipcanary binary, and pass/fail/skip helpers.  It sources proc.sh (free
+# ports, bounded waits, process trees) and kamailio.sh (the real Kamailio
+# TLS registrar and its knobs TB_KAM_*).  Everything listens on loopback
+# only.
 #
 # Source it from a test:  . "$(dirname "$0")/../lib/common.sh"; tb_init
 # A test exits 0 (pass), 1 (fail) or 77 (skip).
@@ -12,12 +15,8 @@
 #   SIPCANARY=PATH        binary under test (default: see tb_sipcanary)
 #   TB_KEEP=1             keep the temp dir $TB (logs, certs, configs)
 #   TB_CMD_TIMEOUT=S      hard bound on one sipcanary/sipsak run (default 30)
-#   TB_KAM_TLS_METHOD=M   Kamailio tls.cfg method (default TLSv1.2+)
-#   TB_KAM_PASSWORD=P     alice's password in Kamailio (default secret)
-#   TB_KAM_TCP_PORT=P     also open a plain tcp: listener on P (default none)
-#   TB_KAM_BADPW_REPLY=C  reply to a wrong password: 403 (default) or 401
-#                         (a fresh challenge)
-#   TB_KAM_EXTRA=TEXT     extra cfg lines inserted before request_route
+#   TB_POLL=S             the step of every bounded wait (default 0.1)
+#   TB_KAM_*              Kamailio's knobs: see kamailio.sh
 
 TB_LIBDIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TB_TOP=$(cd "$TB_LIBDIR/../.." && pwd)
@@ -30,6 +29,12 @@ TB_WALL=
 TB_RUN_PID=
 TB_OUT=
 TB_ERR=
+TB_CHECK=()
+
+# shellcheck source=SCRIPTDIR/proc.sh
+. "$TB_LIBDIR/proc.sh"
+# shellcheck source=SCRIPTDIR/kamailio.sh
+. "$TB_LIBDIR/kamailio.sh"
 
 # ---------------------------------------------------------------------------
 # reporting
@@ -77,24 +82,6 @@ tb_init() {
 	trap 'exit 130' INT
 	trap 'exit 143' TERM
 	trap 'exit 129' HUP
-}
-
-# _tb_alive PID — true if PID exists and is not a zombie.
-_tb_alive() {
-	local st
-	st=$(ps -o stat= -p "$1" 2>/dev/null) || return 1
-	case "$st" in Z*|'') return 1 ;; esac
-	return 0
-}
-
-# _tb_descendants PID — print every descendant pid of PID.
-_tb_descendants() {
-	local kids k
-	kids=$(ps -o pid= --ppid "$1" 2>/dev/null) || return 0
-	for k in $kids; do
-		echo "$k"
-		_tb_descendants "$k"
-	done
 }
 
 # _tb_stop_pids PID... — TERM, wait up to 3 s, KILL what is left.
@@ -174,68 +161,6 @@ tb_spawn() {
 }
 
 # ---------------------------------------------------------------------------
-# ports
-
-# _tb_port_used PORT — true if any TCP socket (any state) uses local PORT.
-_tb_port_used() {
-	[ -n "$(ss -Htan "( sport = :$1 )" 2>/dev/null)" ]
-}
-
-# tb_free_port — print a TCP port in 20000-60000 not in use on this host.
-tb_free_port() {
-	local p
-	for _ in $(seq 1 100); do
-		p=$(( 20000 + (RANDOM * 32768 + RANDOM) % 40001 ))
-		if ! _tb_port_used "$p"; then
-			echo "$p"
-			return 0
-		fi
-	done
-	echo "tb_free_port: no free port found" >&2
-	return 1
-}
-
-# _tb_is_ours PID — true if PID or one of its ancestors is in TB_PIDS.
-_tb_is_ours() {
-	local p=$1 q n
-	for n in $(seq 1 10); do
-		for q in "${TB_PIDS[@]}"; do [ "$q" = "$p" ] && return 0; done
-		p=$(ps -o ppid= -p "$p" 2>/dev/null | tr -d ' ') || return 1
-		[ -n "$p" ] && [ "$p" != 0 ] && [ "$p" != 1 ] || return 1
-	done
-	return 1
-}
-
-# tb_wait_port PORT [SECONDS] [PID] — wait (default 10 s) until a TCP
-# listener exists on PORT.  If ss can show owners, the listener must be a
-# process we spawned (or its child).  If PID is given and dies, fail fast.
-tb_wait_port() {
-	local port=$1 secs=${2:-10} pid=${3:-} end line pids p mine
-	end=$(( $(date +%s) + secs ))
-	while :; do
-		line=$(ss -Htlnp "( sport = :$port )" 2>/dev/null)
-		if [ -n "$line" ]; then
-			pids=$(printf '%s\n' "$line" | grep -o 'pid=[0-9]*' | cut -d= -f2 | sort -u)
-			[ -z "$pids" ] && return 0   # owners not visible: accept
-			mine=0
-			for p in $pids; do _tb_is_ours "$p" && mine=1; done
-			if [ "$mine" = 1 ]; then return 0; fi
-			tb_log "port $port is held by a process we did not start: $line"
-			return 1
-		fi
-		if [ -n "$pid" ] && ! _tb_alive "$pid"; then
-			tb_log "process $pid died before listening on $port"
-			return 1
-		fi
-		if [ "$(date +%s)" -ge "$end" ]; then
-			tb_log "nothing listens on port $port after ${secs}s"
-			return 1
-		fi
-		sleep 0.05
-	done
-}
-
-# ---------------------------------------------------------------------------
 # PKI
 
 # tb_pki DIR — a test CA and two EC P-256 leaves signed by it:
@@ -290,204 +215,36 @@ tb_pki() {
 	) || { tb_log "tb_pki: openssl failed in $d"; return 1; }
 }
 
+# tb_check_init [LEAF] — the start of a check_*.sh test: tb_init; skip
+# unless kamailio, kamcmd, openssl, jq and the binary exist; the PKI of
+# tb_pki in $TB/pki; alice's password file $TB/pw (secret).  With LEAF
+# (example.test or other.test): Kamailio ($TB/kam, 127.0.0.1:$P) serving
+# LEAF, and TB_CHECK (tb_check_args $P).
+tb_check_init() {
+	tb_init
+	tb_require kamailio kamcmd openssl jq
+	tb_require_sipcanary
+	tb_pki "$TB/pki" || tb_fail "could not make certificates"
+	tb_password_file "$TB/pw" secret
+	[ -n "${1:-}" ] || return 0
+	P=$(tb_free_port)
+	tb_kamailio_start "$TB/kam" "$P" "$TB/pki/$1.pem" "$TB/pki/$1.key" ||
+		tb_fail "kamailio did not start"
+	tb_check_args "$P"
+}
+
+# tb_check_args PORT — TB_CHECK: the words of `sipcanary check` against
+# 127.0.0.1:PORT with the test CA, alice and $TB/pw, --timeout 10.
+tb_check_args() {
+	TB_CHECK=(check --connect "127.0.0.1:$1" --ca-file "$TB/pki/ca.pem"
+		--user alice --password-file "$TB/pw" --timeout 10)
+}
+
 # tb_password_file FILE [PASSWORD] — write a mode-0600 password file
 # (no trailing newline; default password: secret).
 tb_password_file() {
 	( umask 077; printf '%s' "${2:-secret}" >"$1" )
 	chmod 600 "$1"
-}
-
-# ---------------------------------------------------------------------------
-# Kamailio
-
-# tb_kamailio_start DIR PORT CERT KEY — a real Kamailio TLS registrar on
-# 127.0.0.1:PORT.  Realm example.test, user alice / password secret.
-#   no Authorization            -> 401 (auth_challenge, qop=auth, MD5)
-#   good credentials            -> save("location") -> 200 with Contact/Expires
-#   wrong password (rc -2)      -> 403 Forbidden ($TB_KAM_BADPW_REPLY=401:
-#                                  a new 401 challenge instead)
-#   user other than alice       -> 403 Forbidden
-#   stale/reused nonce, other   -> 401 again (new challenge)
-#   OPTIONS                     -> 200;  other methods -> 405
-# Each REGISTER logs "SCREG <Call-ID>" (see tb_kamailio_register_count).
-# Control socket: unix:DIR/kamailio.ctl (kamcmd -s unix:DIR/kamailio.ctl).
-# Log: DIR/kamailio.log.  Sets TB_KAM_PID.
-tb_kamailio_start() {
-	local dir=$1 port=$2 cert=$3 key=$4 tcp_listen=
-	mkdir -p "$dir"
-	dir=$(cd "$dir" && pwd)
-	cert=$(cd "$(dirname "$cert")" && pwd)/$(basename "$cert")
-	key=$(cd "$(dirname "$key")" && pwd)/$(basename "$key")
-	if [ -n "${TB_KAM_TCP_PORT:-}" ]; then
-		tcp_listen="listen=tcp:127.0.0.1:$TB_KAM_TCP_PORT"
-	fi
-	_tb_kamailio_tls_cfg "$dir" "$cert" "$key"
-	_tb_kamailio_cfg "$dir" "listen=tls:127.0.0.1:$port
-$tcp_listen" "${TB_KAM_PASSWORD:-secret}"
-	_tb_kamailio_run "$dir" "$port"
-}
-
-_tb_kamailio_tls_cfg() {
-	cat >"$1/tls.cfg" <<-EOF
-	# generated by tests/lib/common.sh
-	[server:default]
-	method = ${TB_KAM_TLS_METHOD:-TLSv1.2+}
-	verify_certificate = no
-	require_certificate = no
-	certificate = $2
-	private_key = $3
-
-	[client:default]
-	method = ${TB_KAM_TLS_METHOD:-TLSv1.2+}
-	verify_certificate = no
-	require_certificate = no
-	EOF
-}
-
-# _tb_kamailio_cfg DIR LISTEN_LINES PASSWORD [TLS=yes]
-_tb_kamailio_cfg() {
-	local dir=$1 listen=$2 pw=$3 tls=${4:-yes} tlsmod='' tlsparam='' badpw
-	case "${TB_KAM_BADPW_REPLY:-403}" in
-	401) badpw='auth_challenge("example.test", "1");' ;;
-	*)   badpw='sl_send_reply("403", "Forbidden");' ;;
-	esac
-	if [ "$tls" = yes ]; then
-		tlsmod='loadmodule "tls.so"'
-		tlsparam="modparam(\"tls\", \"config\", \"$dir/tls.cfg\")"
-	fi
-	cat >"$dir/kamailio.cfg" <<-EOF
-	#!KAMAILIO
-	# generated by tests/lib/common.sh: sipcanary test registrar
-	debug=2
-	log_stderror=yes
-	memdbg=5
-	memlog=5
-	children=2
-	# One TCP worker: with two, Debian 12's Kamailio 5.6.3 on OpenSSL 3
-	# corrupts its shared memory under concurrent TLS handshakes and a
-	# worker dies of SIGSEGV (kamailio/kamailio#3791; tests/lib/drill.sh).
-	tcp_children=1
-	auto_aliases=no
-	alias="example.test"
-	enable_tls=$tls
-	dns=no
-	rev_dns=no
-	use_dns_cache=off
-	tcp_accept_no_cl=no
-	tcp_connection_lifetime=3605
-	server_header="Server: sipcanary-testbed"
-	$listen
-
-	$tlsmod
-	loadmodule "tm.so"
-	loadmodule "sl.so"
-	loadmodule "usrloc.so"
-	loadmodule "registrar.so"
-	loadmodule "auth.so"
-	loadmodule "pv.so"
-	loadmodule "textops.so"
-	loadmodule "siputils.so"
-	loadmodule "ctl.so"
-	loadmodule "xlog.so"
-
-	$tlsparam
-	modparam("usrloc", "db_mode", 0)
-	modparam("registrar", "default_expires", 300)
-	modparam("registrar", "min_expires", 10)
-	modparam("registrar", "max_expires", 3600)
-	modparam("ctl", "binrpc", "unixs:$dir/kamailio.ctl")
-	${TB_KAM_EXTRA:-}
-
-	request_route {
-	    if (is_method("REGISTER")) {
-	        xlog("L_NOTICE", "SCREG \$ci\n");
-	        route(REGISTRAR);
-	        exit;
-	    }
-	    if (is_method("OPTIONS")) {
-	        xlog("L_NOTICE", "SCOPTIONS \$ci\n");
-	        sl_send_reply("200", "OK");
-	        exit;
-	    }
-	    if (is_method("ACK")) {
-	        exit;
-	    }
-	    sl_send_reply("405", "Method Not Allowed");
-	    exit;
-	}
-
-	route[REGISTRAR] {
-	    if (!is_present_hf("Authorization")) {
-	        xlog("L_NOTICE", "SCCHALLENGE \$ci\n");
-	        auth_challenge("example.test", "1");
-	        exit;
-	    }
-	    \$var(rc) = pv_auth_check("example.test", "$pw", "0", "1");
-	    if (\$var(rc) == -2) {
-	        xlog("L_NOTICE", "SCFORBIDDEN \$ci bad password\n");
-	        $badpw
-	        exit;
-	    }
-	    if (\$var(rc) < 0) {
-	        xlog("L_NOTICE", "SCCHALLENGE \$ci again rc=\$var(rc)\n");
-	        auth_challenge("example.test", "1");
-	        exit;
-	    }
-	    if (\$au != "alice") {
-	        xlog("L_NOTICE", "SCFORBIDDEN \$ci unknown user\n");
-	        sl_send_reply("403", "Forbidden");
-	        exit;
-	    }
-	    consume_credentials();
-	    if (!save("location")) {
-	        sl_reply_error();
-	    }
-	    xlog("L_NOTICE", "SCSAVED \$ci\n");
-	    exit;
-	}
-	EOF
-}
-
-# _tb_kamailio_run DIR PORT — start Kamailio on DIR/kamailio.cfg and wait
-# until PORT listens and the control socket answers.
-_tb_kamailio_run() {
-	local dir=$1 port=$2 end
-	kamailio -f "$dir/kamailio.cfg" -c >"$dir/check.log" 2>&1 || {
-		tb_log "kamailio config check failed:"
-		tail -n 20 "$dir/check.log" >&2
-		return 1
-	}
-	_tb_spawn_io "$dir/kamailio.log" /dev/null \
-		kamailio -f "$dir/kamailio.cfg" -DD -E -m 64 -M 8 \
-		-P "$dir/kamailio.pid" -Y "$dir"
-	TB_KAM_PID=$TB_LAST_PID
-	echo "$TB_KAM_PID" >"$dir/spawn.pid"
-	tb_wait_port "$port" 10 "$TB_KAM_PID" || {
-		tail -n 20 "$dir/kamailio.log" >&2
-		return 1
-	}
-	end=$(( $(date +%s) + 10 ))
-	until kamcmd -s "unix:$dir/kamailio.ctl" core.uptime >/dev/null 2>&1; do
-		if ! _tb_alive "$TB_KAM_PID" || [ "$(date +%s)" -ge "$end" ]; then
-			tb_log "kamailio control socket never answered"
-			tail -n 20 "$dir/kamailio.log" >&2
-			return 1
-		fi
-		sleep 0.05
-	done
-}
-
-# tb_kamailio_register_count DIR — how many REGISTERs Kamailio has seen.
-tb_kamailio_register_count() {
-	local n
-	n=$(grep -c 'SCREG ' "$1/kamailio.log" 2>/dev/null) || true
-	echo "${n:-0}"
-}
-
-# tb_kamailio_tls_reload DIR — reload tls.cfg (certificates) without
-# dropping connections.
-tb_kamailio_tls_reload() {
-	kamcmd -s "unix:$1/kamailio.ctl" tls.reload
 }
 
 # ---------------------------------------------------------------------------

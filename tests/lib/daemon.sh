@@ -1,9 +1,9 @@
 # shellcheck shell=bash
 # tests/lib/daemon.sh — shared helpers of the `sipcanary run` integration
-# tests (tests/integration/run_*.sh, issue 6).
+# tests (tests/integration/run_*.sh; bounded waits: tb_until, proc.sh).
 #
-# Source it after common.sh and pki.sh, then:
-#     tb_init; dm_setup [PKI CASE...]
+# Source it after common.sh (it sources pki.sh itself), then:
+#     dm_init [PKI CASE...]          (tb_init; dm_setup [PKI CASE...])
 # dm_setup makes the test PKI (pki_make: root, intermediate, leaf "good",
 # plus the named cases), alice's password file $TB/pw, picks the daemon's
 # HTTP port $DM_HTTP and starts a real Kamailio TLS registrar
@@ -18,6 +18,19 @@
 #   dm_target NAME [LINES...]      print a target section: sips:example.test,
 #                                  user alice, password_file $TB/pw, connect
 #                                  127.0.0.1:$DM_KAM_PORT, owner, LINES
+#   dm_conf_kam [DEFAULTS LINES...] write $TB/sc.conf: dm_config_head
+#                                  LINES and dm_target kam
+#   dm_start_kam [DEFAULTS LINES...] the same, then dm_start it
+#   dm_flow_ok                     scrape; true once flow 0 of target
+#                                  "kam" at $DM_FE (127.0.0.1:$DM_KAM_PORT)
+#                                  is up and its last probe succeeded
+#                                  (DM_L: the labels target=kam
+#                                  frontend=$DM_FE)
+#   dm_wait_steady                 wait (15 s) for dm_flow_ok, or fail
+#   dm_service_user NAME           (root) a system account NAME for the
+#                                  daemon to drop to, removed at exit
+#                                  (after the test's processes); $TB
+#                                  made world-searchable
 #   dm_start CONF [ARGS...]        start `sipcanary run -c CONF ARGS` (log
 #                                  $DM_LOG = $TB/daemon.log, pid $DM_PID),
 #                                  wait (10 s) until GET /healthz is 200
@@ -34,8 +47,6 @@
 #   dm_get NAME [LABEL=VALUE...]   dm_scrape, then dm_value
 #   dm_cmp NAME OP N [LABEL=VALUE...]  scrape; true if the value exists and
 #                                  VALUE OP N holds (OP: == != > >= < <=)
-#   dm_until SECONDS CMD...        run CMD every 0.2 s until it succeeds
-#                                  (0) or SECONDS pass (1)
 #   dm_http METHOD PATH [FILE]     the HTTP status of METHOD PATH (body to
 #                                  FILE, default /dev/null)
 #   dm_log_count REGEX             lines of the daemon's log matching REGEX
@@ -50,11 +61,13 @@
 #                                  AUTH: 1 with an Authorization header)
 #   dm_elapsed T0                  seconds since T0 (a `date +%s.%N`)
 #
-# Kamailio runs with tcp_children=1: Debian 12's Kamailio 5.6.3 with
-# OpenSSL 3 corrupts its shared memory when two TCP workers run TLS
-# handshakes at once (kamailio/kamailio#3791; see tests/lib/drill.sh),
-# and the ctl binrpc structure limit is raised so that ul.dump can list
-# many bindings.
+# Kamailio runs with one TCP worker (kamailio/kamailio#3791: see
+# tests/lib/kamailio.sh), and the ctl binrpc structure limit is raised so
+# that ul.dump can list many bindings (TB_KAM_RPC_BODY, exported: a
+# restarted Kamailio gets it too).
+
+# shellcheck source=SCRIPTDIR/pki.sh
+. "$(dirname "${BASH_SOURCE[0]}")/pki.sh"
 
 DM_HTTP=
 DM_PID=
@@ -65,6 +78,14 @@ DM_KAM=
 DM_KAM_PORT=
 DM_METRICS=
 DM_VANTAGE=test-lab
+DM_USER=
+DM_FE=
+DM_L=()
+
+dm_init() {
+	tb_init
+	dm_setup "$@"
+}
 
 # dm_setup [PKI CASE...] — see above.  DM_SIPDUMP=1: Kamailio also
 # writes every SIP message it receives or sends to $DM_KAM/dump (the
@@ -79,30 +100,16 @@ dm_setup() {
 	mkdir -p "$TB/state"
 	DM_METRICS=$TB/metrics.txt
 	DM_LOG=$TB/daemon.log
-	# Kamailio config lines: the quotes are meant literally
-	# shellcheck disable=SC2089,SC2090
-	TB_KAM_EXTRA="tcp_children=1
-modparam(\"ctl\", \"binrpc_max_body_size\", 1024)
-modparam(\"ctl\", \"binrpc_struct_max_body_size\", 1024)
-${TB_KAM_EXTRA:-}"
+	export TB_KAM_RPC_BODY=1024
 	if [ "${DM_SIPDUMP:-0}" = 1 ]; then
-		mkdir -p "$TB/kam/dump"
-		TB_KAM_EXTRA="$TB_KAM_EXTRA
-loadmodule \"sipdump.so\"
-modparam(\"sipdump\", \"enable\", 1)
-modparam(\"sipdump\", \"mode\", 1)
-modparam(\"sipdump\", \"wait\", 20000)
-modparam(\"sipdump\", \"folder\", \"$TB/kam/dump\")"
+		export TB_KAM_SIPDUMP=$TB/kam/dump
 	fi
-	# shellcheck disable=SC2090
-	export TB_KAM_EXTRA
 	pki_kamailio good
 	DM_KAM=$TB/kam
 	DM_KAM_PORT=$P
-	DM_HTTP=$(tb_free_port) || tb_fail "no free port"
-	# the port must differ from Kamailio's (tb_free_port only sees
-	# sockets that exist)
-	while [ "$DM_HTTP" = "$DM_KAM_PORT" ]; do DM_HTTP=$(tb_free_port); done
+	DM_FE=127.0.0.1:$DM_KAM_PORT
+	DM_L=(target=kam frontend="$DM_FE")
+	DM_HTTP=$(tb_free_port "$DM_KAM_PORT") || tb_fail "no free port"
 	tb_ok "Kamailio (pid $TB_KAM_PID) on 127.0.0.1:$DM_KAM_PORT; daemon HTTP port $DM_HTTP"
 }
 
@@ -151,9 +158,43 @@ dm_start() {
 	DM_PID=$TB_LAST_PID
 	tb_wait_port "$DM_HTTP" 10 "$DM_PID" ||
 		tb_fail "the daemon (pid $DM_PID) does not listen on $DM_HTTP"
-	dm_until 10 _dm_healthy ||
+	tb_until 10 _dm_healthy ||
 		tb_fail "the daemon's /healthz did not answer 200 within 10 s"
 	tb_ok "daemon pid $DM_PID: /healthz 200 on 127.0.0.1:$DM_HTTP"
+}
+
+# dm_conf_kam, dm_start_kam [DEFAULTS LINES...] — see above.
+dm_conf_kam() {
+	{
+		dm_config_head "$@"
+		dm_target kam
+	} >"$TB/sc.conf"
+}
+
+dm_start_kam() {
+	dm_conf_kam "$@"
+	dm_start "$TB/sc.conf"
+}
+
+dm_flow_ok() {
+	dm_scrape && [ "$(dm_value sipcanary_flow_up "${DM_L[@]}" flow=0)" = 1 ] &&
+		[ "$(dm_value sipcanary_probe_success "${DM_L[@]}")" = 1 ]
+}
+
+dm_wait_steady() {
+	tb_until 15 dm_flow_ok || tb_fail "flow_up and probe_success are not both 1 within 15 s"
+	tb_ok "steady state: flow_up 1, probe_success 1"
+}
+
+# dm_service_user NAME — see above.  Its processes go first (userdel
+# refuses a user still running), and the test's own status survives the
+# clean-up.
+dm_service_user() {
+	DM_USER=$1
+	useradd --system --no-create-home --shell /usr/sbin/nologin "$DM_USER" ||
+		tb_fail "cannot create user $DM_USER"
+	trap '_rc=$?; [ ${#TB_PIDS[@]} -gt 0 ] && _tb_stop_pids "${TB_PIDS[@]}"; userdel "$DM_USER" 2>/dev/null || true; (exit $_rc); _tb_cleanup' EXIT
+	chmod 0755 "$TB"
 }
 
 # dm_stop [SECONDS] — see above.
@@ -161,7 +202,7 @@ dm_stop() {
 	local secs=${1:-10} t0
 	t0=$(date +%s.%N)
 	kill -TERM "$DM_PID" 2>/dev/null || true
-	if ! dm_until "$secs" _dm_dead; then
+	if ! tb_until "$secs" _dm_dead; then
 		tb_fail "the daemon (pid $DM_PID) still runs ${secs}s after SIGTERM"
 	fi
 	# shellcheck disable=SC2034  # DM_RC, DM_STOP_SECS: read by the tests
@@ -191,12 +232,52 @@ dm_scrape() {
 	mv "$f.tmp" "$f"
 }
 
-# _dm_match NAME [LABEL=VALUE...] — awk over the last scrape: prints
-# "COUNT SUM" of the matching series.
+# _DM_PARSE — awk: parse(LINE) sets mname, lab[] (the labels) and mval
+# (+Inf as 1e308) from one sample line of a /metrics scrape.
+# shellcheck disable=SC2016  # awk code, not shell
+_DM_PARSE='
+function parse(line,    b, sp, rest, eq, k, v, c) {
+	delete lab
+	b = index(line, "{")
+	sp = index(line, " ")
+	if (b > 0 && b < sp) {
+		mname = substr(line, 1, b - 1)
+		rest = substr(line, b + 1)
+	} else {
+		mname = substr(line, 1, sp - 1)
+		rest = "}" substr(line, sp)
+	}
+	while (substr(rest, 1, 1) != "}" && length(rest) > 0) {
+		if (substr(rest, 1, 1) == ",") { rest = substr(rest, 2); continue }
+		eq = index(rest, "=")
+		k = substr(rest, 1, eq - 1)
+		rest = substr(rest, eq + 2)	# past ="
+		v = ""
+		while (length(rest) > 0) {
+			c = substr(rest, 1, 1)
+			if (c == "\\") { v = v substr(rest, 2, 1); rest = substr(rest, 3); continue }
+			if (c == "\"") { rest = substr(rest, 2); break }
+			v = v c
+			rest = substr(rest, 2)
+		}
+		lab[k] = v
+	}
+	rest = substr(rest, 2)
+	sub(/^ +/, "", rest)
+	split(rest, parts, " ")
+	mval = parts[1]
+	if (mval == "+Inf") mval = 1e308
+}'
+
+# _dm_samples FILE NAME — the sample lines of NAME in FILE.
+_dm_samples() { grep -E "^$2(\\{| )" "$1" 2>/dev/null; }
+
+# _dm_match NAME [LABEL=VALUE...] — awk over the last scrape ($DM_METRICS):
+# prints "COUNT SUM" of the matching series.
 _dm_match() {
 	local name=$1
 	shift
-	awk -v name="$name" -v want="$(printf '%s\n' "$@")" '
+	awk -v name="$name" -v want="$(printf '%s\n' "$@")" "$_DM_PARSE"'
 	BEGIN {
 		nw = split(want, w, "\n")
 		for (i = 1; i <= nw; i++) {
@@ -207,45 +288,14 @@ _dm_match() {
 	}
 	/^#/ || NF == 0 { next }
 	{
-		line = $0
-		b = index(line, "{")
-		sp = index(line, " ")
-		if (b > 0 && b < sp) {
-			n = substr(line, 1, b - 1)
-			rest = substr(line, b + 1)
-		} else {
-			n = substr(line, 1, sp - 1)
-			rest = "}" substr(line, sp)
-		}
-		if (n != name) next
-		# parse k="v",... up to the closing brace
-		delete got
-		while (substr(rest, 1, 1) != "}") {
-			if (substr(rest, 1, 1) == ",") { rest = substr(rest, 2); continue }
-			eq = index(rest, "=")
-			k = substr(rest, 1, eq - 1)
-			rest = substr(rest, eq + 2)	# past ="
-			v = ""
-			while (length(rest) > 0) {
-				c = substr(rest, 1, 1)
-				if (c == "\\") { v = v substr(rest, 2, 1); rest = substr(rest, 3); continue }
-				if (c == "\"") { rest = substr(rest, 2); break }
-				v = v c
-				rest = substr(rest, 2)
-			}
-			got[k] = v
-		}
-		rest = substr(rest, 2)
-		sub(/^ +/, "", rest)
-		split(rest, parts, " ")
+		parse($0)
+		if (mname != name) next
 		for (k in wk)
-			if (!(k in got) || got[k] != wk[k]) next
+			if (!(k in lab) || lab[k] != wk[k]) next
 		cnt++
-		val = parts[1]
-		if (val == "+Inf") val = 1e308
-		sum += val
+		sum += mval
 	}
-	END { printf "%d %.17g\n", cnt, sum }' "$DM_METRICS"
+	END { printf "%d %.17g\n", cnt, sum }' <(_dm_samples "$DM_METRICS" "$name")
 }
 
 # dm_value NAME [LABEL=VALUE...] — see above.
@@ -286,20 +336,6 @@ dm_cmp() {
 		exit 2 }'
 }
 
-# dm_until SECONDS CMD... — see above.
-dm_until() {
-	local secs=$1 end
-	shift
-	end=$(awk -v a="$(date +%s.%N)" -v s="$secs" 'BEGIN{printf "%.3f", a + s}')
-	while :; do
-		if "$@"; then return 0; fi
-		if awk -v a="$(date +%s.%N)" -v e="$end" 'BEGIN{exit !(a >= e)}'; then
-			return 1
-		fi
-		sleep 0.2
-	done
-}
-
 # dm_log_count REGEX — see above.
 dm_log_count() {
 	local n
@@ -307,29 +343,10 @@ dm_log_count() {
 	echo "${n:-0}"
 }
 
-# dm_kam_rpc CMD... — see above.
-dm_kam_rpc() {
-	kamcmd -s "unix:$DM_KAM/kamailio.ctl" "$@"
-}
-
-# dm_kam_contacts — see above.
-dm_kam_contacts() {
-	local out
-	out=$(dm_kam_rpc ul.dump 2>&1) || tb_fail "kamcmd ul.dump failed: $out"
-	case "$out" in *rror*) tb_fail "kamcmd ul.dump failed: $out" ;; esac
-	printf '%s\n' "$out" | awk '
-		$1 == "Address:" { a = $2 }
-		$1 == "Expires:" { e = $2 }
-		$1 == "Call-ID:" { c = $2 }
-		$1 == "CSeq:"    { print a, c, $2, e }'
-}
-
-# dm_kam_count REGEX — see above.
-dm_kam_count() {
-	local n
-	n=$(grep -c -E -- "$1" "$DM_KAM/kamailio.log" 2>/dev/null) || true
-	echo "${n:-0}"
-}
+# dm_kam_rpc CMD..., dm_kam_contacts, dm_kam_count REGEX — see above.
+dm_kam_rpc() { tb_kam_rpc "$DM_KAM" "$@"; }
+dm_kam_contacts() { tb_kam_contacts "$DM_KAM"; }
+dm_kam_count() { tb_kam_count "$DM_KAM" "$1"; }
 
 # dm_kam_registers — see above.
 dm_kam_registers() {

@@ -1,29 +1,30 @@
 # shellcheck shell=bash
-# tests/lib/dns.sh — the DNS side of the test bed (issue 4): a real
-# dnsmasq serving NAPTR/SRV/A/AAAA/TXT on 127.0.0.1 (and optionally ::1)
-# and a free port, a DNS server that never answers, a small DNS client for
-# checking the test bed itself, TLS frontends on any loopback address
-# (127.0.0.0/8, ::1), Kamailio listening on several addresses, and a
-# delaying TCP relay that counts how many connections are open at once.
+# tests/lib/dns.sh — the DNS side of the test bed: a real dnsmasq serving
+# NAPTR/SRV/A/AAAA/TXT on 127.0.0.1 (and optionally ::1) and a free port,
+# a DNS server that never answers, a small DNS client for checking the
+# test bed itself, TLS frontends on any loopback address (127.0.0.0/8,
+# ::1), and a delaying TCP relay that counts how many connections are
+# open at once.
 #
-# Source it after common.sh (and pki.sh if you use pki_* certificates):
+# Source it after common.sh (it sources pki.sh itself):
 #     . "$(dirname "$0")/../lib/common.sh"; . "$(dirname "$0")/../lib/dns.sh"
 #
 # Nothing here sends a packet anywhere but loopback.  Linux routes all of
 # 127.0.0.0/8 to lo, so 127.0.0.2, 127.0.1.17 ... need no setup.
 #
 # Functions:
+#   dns_test_init [ipv6] [CASE...]
+#                                 start a frontends test: tb_init; skip
+#                                 unless kamailio, kamcmd, openssl, jq,
+#                                 dnsmasq, perl, ss and the binary exist
+#                                 (ipv6: and ::1 is on lo); PKI=$TB/pki
+#                                 with leaf "good" and the pki_make CASEs
 #   dns_require                   skip the test unless dnsmasq, perl, ss exist
 #   dns_dnsmasq                   print the dnsmasq binary (PATH, then sbin)
-#   dns_free_port                 a port free for TCP and UDP (any address)
 #   dns_have_ipv6                 true if ::1 is configured on lo
 #   dns_hostport ADDR PORT        "127.0.0.2:5061" or "[::1]:5061"
-#   dns_wait_listen ADDR PORT [SECONDS] [PID] [tcp|udp]
-#                                 wait (default 10 s) until a listener is on
-#                                 exactly ADDR:PORT (ADDR 127.0.0.2 or ::1;
-#                                 tb_wait_port only knows the port); if PID
-#                                 is given the listener must be PID or its
-#                                 child, and PID dying fails fast
+#   (a port free for TCP and UDP: tb_free_port udp; a listener on exactly
+#   ADDR:PORT: tb_wait_listen, both in proc.sh)
 #
 #   dns_start PORT ARGS...        dnsmasq on 127.0.0.1:PORT (udp+tcp); ARGS are
 #                                 dnsmasq options (--srv-host=...,
@@ -59,12 +60,7 @@
 #                                 CHAIN (leaf first) with KEY; ARGS go to
 #                                 s_server (-tls1_2 ...).  TLS only (certs
 #                                 tests); it never answers SIP.
-#   dns_kamailio_start DIR CHAIN KEY ADDR:PORT...
-#                                 the registrar of common.sh
-#                                 (tb_kamailio_start), listening on every
-#                                 ADDR:PORT given ("127.0.0.2:5071",
-#                                 "[::1]:5072").  Sets TB_KAM_PID;
-#                                 tb_kamailio_register_count DIR works.
+#   (Kamailio on several addresses: tb_kamailio in kamailio.sh)
 #   dns_relay_start NAME DELAY BACKEND_PORT ADDR:PORT...
 #                                 one process listening on every ADDR:PORT;
 #                                 each accepted connection waits DELAY s,
@@ -82,6 +78,27 @@
 #                                 exit status and target verdict/severity
 #   dns_expect_frontends WHAT ADDR=VERDICT...
 #                                 exactly these frontends, these verdicts
+
+# shellcheck source=SCRIPTDIR/pki.sh
+. "$(dirname "${BASH_SOURCE[0]}")/pki.sh"
+
+# dns_test_init [ipv6] [CASE...] — see the header.
+dns_test_init() {
+	local v6=0
+	if [ "${1:-}" = ipv6 ]; then
+		v6=1
+		shift
+	fi
+	tb_init
+	tb_require kamailio kamcmd openssl jq
+	dns_require
+	tb_require_sipcanary
+	if [ "$v6" = 1 ]; then
+		dns_have_ipv6 || tb_skip "::1 is not configured on lo"
+	fi
+	PKI=$TB/pki
+	pki_make "leaf_good good" "$@"
+}
 
 # _dns_script NAME TEXT — write TEXT to $TB/NAME.pl once (so that logs and
 # ps show "perl $TB/NAME.pl ARGS", not the whole script).
@@ -105,76 +122,14 @@ dns_have_ipv6() {
 	ip -6 addr show dev lo 2>/dev/null | grep -q 'inet6 ::1/128'
 }
 
-# dns_free_port — tb_free_port, also free for UDP (dnsmasq binds both).
-dns_free_port() {
-	local p
-	for _ in $(seq 1 50); do
-		p=$(tb_free_port) || return 1
-		if [ -z "$(ss -Huan "( sport = :$p )" 2>/dev/null)" ]; then
-			echo "$p"
-			return 0
-		fi
-	done
-	echo "dns_free_port: no free port found" >&2
-	return 1
-}
+# dns_free_port — tb_free_port udp (the name tests/fuzz/capture uses).
+dns_free_port() { tb_free_port udp; }
 
 dns_hostport() {
 	case "$1" in
 	*:*) printf '[%s]:%s\n' "$1" "$2" ;;
 	*)   printf '%s:%s\n' "$1" "$2" ;;
 	esac
-}
-
-# _dns_tree PID — PID and all its descendants.
-_dns_tree() {
-	local k
-	echo "$1"
-	for k in $(ps -o pid= --ppid "$1" 2>/dev/null); do _dns_tree "$k"; done
-}
-
-# _dns_owned_by LISTEN_LINES PID — true if a pid= in the ss lines is PID
-# or a descendant, or if ss shows no owners at all.
-_dns_owned_by() {
-	local lines=$1 pid=$2 owners tree o
-	owners=$(printf '%s\n' "$lines" | grep -o 'pid=[0-9]*' | cut -d= -f2 | sort -u)
-	[ -z "$owners" ] && return 0
-	tree=$(_dns_tree "$pid")
-	for o in $owners; do
-		printf '%s\n' "$tree" | grep -qx "$o" && return 0
-	done
-	return 1
-}
-
-# dns_wait_listen ADDR PORT [SECONDS] [PID] [tcp|udp]
-dns_wait_listen() {
-	local addr=$1 port=$2 secs=${3:-10} pid=${4:-} proto=${5:-tcp} end want lines
-	want=$(dns_hostport "$addr" "$port")
-	end=$(( $(date +%s) + secs ))
-	while :; do
-		if [ "$proto" = udp ]; then
-			lines=$(ss -Hulnp "( sport = :$port )" 2>/dev/null)
-		else
-			lines=$(ss -Htlnp "( sport = :$port )" 2>/dev/null)
-		fi
-		lines=$(printf '%s\n' "$lines" | awk -v w="$want" '$4 == w || $5 == w')
-		if [ -n "$lines" ]; then
-			if [ -z "$pid" ] || _dns_owned_by "$lines" "$pid"; then
-				return 0
-			fi
-			tb_log "$want ($proto) is held by a process we did not start: $lines"
-			return 1
-		fi
-		if [ -n "$pid" ] && ! _tb_alive "$pid"; then
-			tb_log "process $pid died before listening on $want ($proto)"
-			return 1
-		fi
-		if [ "$(date +%s)" -ge "$end" ]; then
-			tb_log "nothing listens on $want ($proto) after ${secs}s"
-			return 1
-		fi
-		sleep 0.05
-	done
 }
 
 # ---------------------------------------------------------------------------
@@ -303,10 +258,10 @@ dns_start() {
 		--local=/example.test/ --domain-needed \
 		--log-queries --log-facility=- --cache-size=0 "$@"
 	DNS_PID=$TB_LAST_PID
-	dns_wait_listen 127.0.0.1 "$port" 10 "$DNS_PID" udp || return 1
-	dns_wait_listen 127.0.0.1 "$port" 10 "$DNS_PID" tcp || return 1
+	tb_wait_listen 127.0.0.1 "$port" 10 "$DNS_PID" udp || return 1
+	tb_wait_listen 127.0.0.1 "$port" 10 "$DNS_PID" tcp || return 1
 	if [ "${DNS_LISTEN6:-0}" = 1 ]; then
-		dns_wait_listen ::1 "$port" 10 "$DNS_PID" udp || return 1
+		tb_wait_listen ::1 "$port" 10 "$DNS_PID" udp || return 1
 	fi
 	# it must answer: an NXDOMAIN for a name nobody defines
 	local end=$(( $(date +%s) + 10 ))
@@ -393,8 +348,8 @@ _dns_fake_start() {
 	_dns_script fakedns "$_DNS_FAKE_PL"
 	tb_spawn "fakedns-$port" perl "$TB/fakedns.pl" "$port" "$mode"
 	DNS_FAKE_PID=$TB_LAST_PID
-	dns_wait_listen 127.0.0.1 "$port" 10 "$DNS_FAKE_PID" udp &&
-		dns_wait_listen 127.0.0.1 "$port" 10 "$DNS_FAKE_PID" tcp
+	tb_wait_listen 127.0.0.1 "$port" 10 "$DNS_FAKE_PID" udp &&
+		tb_wait_listen 127.0.0.1 "$port" 10 "$DNS_FAKE_PID" tcp
 }
 
 # dns_dead_start PORT — a DNS server that never answers (see the header).
@@ -433,55 +388,7 @@ dns_tls_server() {
 	tb_spawn "s_server-$tag" openssl s_server -accept "$(dns_hostport "$addr" "$port")" \
 		-cert "$cert" -key "$key" "${chain[@]}" -www -no_dhe "$@"
 	DNS_TLS_PID=$TB_LAST_PID
-	dns_wait_listen "$addr" "$port" 10 "$DNS_TLS_PID"
-}
-
-# dns_kamailio_start DIR CHAIN KEY ADDR:PORT... — see the header.  Uses the
-# cfg generators of common.sh so that the registrar behaves exactly like
-# tb_kamailio_start's (alice/secret, realm example.test, SCREG log lines:
-# tb_kamailio_register_count DIR works).
-dns_kamailio_start() {
-	local dir=$1 cert=$2 key=$3 lp lines='' end a p
-	shift 3
-	mkdir -p "$dir"
-	dir=$(cd "$dir" && pwd)
-	cert=$(cd "$(dirname "$cert")" && pwd)/$(basename "$cert")
-	key=$(cd "$(dirname "$key")" && pwd)/$(basename "$key")
-	for lp in "$@"; do
-		lines="${lines}listen=tls:$lp
-"
-	done
-	_tb_kamailio_tls_cfg "$dir" "$cert" "$key"
-	_tb_kamailio_cfg "$dir" "$lines" "${TB_KAM_PASSWORD:-secret}"
-	kamailio -f "$dir/kamailio.cfg" -c >"$dir/check.log" 2>&1 || {
-		tb_log "kamailio config check failed:"
-		tail -n 20 "$dir/check.log" >&2
-		return 1
-	}
-	_tb_spawn_io "$dir/kamailio.log" /dev/null \
-		kamailio -f "$dir/kamailio.cfg" -DD -E -m 64 -M 8 \
-		-P "$dir/kamailio.pid" -Y "$dir"
-	TB_KAM_PID=$TB_LAST_PID
-	echo "$TB_KAM_PID" >"$dir/spawn.pid"
-	for lp in "$@"; do
-		p=${lp##*:}
-		a=${lp%:*}
-		a=${a#[}
-		a=${a%]}
-		dns_wait_listen "$a" "$p" 10 "$TB_KAM_PID" || {
-			tail -n 20 "$dir/kamailio.log" >&2
-			return 1
-		}
-	done
-	end=$(( $(date +%s) + 10 ))
-	until kamcmd -s "unix:$dir/kamailio.ctl" core.uptime >/dev/null 2>&1; do
-		if ! _tb_alive "$TB_KAM_PID" || [ "$(date +%s)" -ge "$end" ]; then
-			tb_log "kamailio control socket never answered"
-			tail -n 20 "$dir/kamailio.log" >&2
-			return 1
-		fi
-		sleep 0.05
-	done
+	tb_wait_listen "$addr" "$port" 10 "$DNS_TLS_PID"
 }
 
 # ---------------------------------------------------------------------------
@@ -600,7 +507,7 @@ dns_relay_start() {
 		a=${lp%:*}
 		a=${a#[}
 		a=${a%]}
-		dns_wait_listen "$a" "$p" 10 "$DNS_RELAY_PID" || return 1
+		tb_wait_listen "$a" "$p" 10 "$DNS_RELAY_PID" || return 1
 	done
 }
 

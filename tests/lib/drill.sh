@@ -1,10 +1,10 @@
 # shellcheck shell=bash
 # tests/lib/drill.sh — shared helpers of the `sipcanary drill` integration
-# tests (tests/integration/drill_*.sh, issue 5).
+# tests (tests/integration/drill_*.sh).
 #
 # Source it after common.sh and tb_init:
 #     . "$(dirname "$0")/../lib/common.sh"; . "$(dirname "$0")/../lib/drill.sh"
-#     tb_init; drill_setup
+#     drill_init            (tb_init; drill_setup)
 # drill_setup makes the test PKI and password file and starts a real
 # Kamailio registrar (tb_kamailio_start) on a free loopback port.  Then:
 #
@@ -15,8 +15,12 @@
 #                                    log $TB/NAME.log, pid $DR_BG_PID)
 #   drill_bg_wait SECONDS            wait for it; exit status in $TB_RC
 #   drill_jq FILTER WHAT [FILE]      tb_jq on the last report (or FILE)
-#   drill_until SECONDS CMD...       poll CMD (every 0.05 s) until it
-#                                    succeeds; false after SECONDS
+#   drill_check FILTER WHAT          the same, but a failure is only noted
+#                                    (drill_defer) and the test goes on
+#   drill_defer SAID [NOTED]         print "NOT OK: SAID", note NOTED (or
+#                                    SAID) for drill_done
+#   drill_done MSG                   fail with every noted failure, or
+#                                    pass with MSG
 #   kam_log                          Kamailio's log file
 #   kam_count REGEX                  lines of Kamailio's log matching REGEX
 #   kam_rpc CMD...                   kamcmd on the test Kamailio
@@ -31,15 +35,8 @@
 #   drill_tls_tap PORT DEST          a TCP relay that logs the TLS record
 #                                    types a client sends and how it ends
 #
-# Kamailio set-up (TB_KAM_EXTRA, a knob of common.sh; nothing else of the
-# test bed is changed):
-#   * tcp_children=1.  Debian 12's Kamailio 5.6.3 with OpenSSL 3 corrupts
-#     its shared memory when two TCP workers run TLS handshakes at once
-#     (kamailio/kamailio#3791: "qm_debug_check_frag(): BUG: ... tail
-#     overwritten ... tls_init.c", then a worker dies by SIGABRT).  It was
-#     seen here within one 500-client storm with the default two workers;
-#     5.6 has no tls_threads_mode to avoid it.  One worker is plenty for
-#     these tests.  DRILL_KAM_TCP_CHILDREN=N overrides it.
+# Kamailio set-up: tb_kamailio (tests/lib/kamailio.sh) with one TCP
+# worker (kamailio/kamailio#3791; TB_KAM_TCP_CHILDREN=N overrides it).
 #   (kam_contacts uses `kamcmd ul.dump`, which lists a few hundred bindings
 #   of one user at most: then "Internal error creating contact struct".)
 #   * drill_setup sipdump: the sipdump module writes every SIP message
@@ -52,6 +49,13 @@ DR_KAM=
 DR_JSON=
 DR_BG_PID=
 DR_USER=alice
+DR_FAILED=()
+
+# drill_init [sipdump] — tb_init, then drill_setup.
+drill_init() {
+	tb_init
+	drill_setup "$@"
+}
 
 # drill_setup [sipdump] — PKI, password file ($TB/pw, the password of
 # $TB_KAM_PASSWORD or "secret"), Kamailio on 127.0.0.1:$DR_PORT, dir $DR_KAM;
@@ -70,22 +74,10 @@ drill_setup() {
 # drill_kamailio DIR PORT [sipdump] — one more Kamailio (tb_kamailio_start
 # with the set-up described at the top) on 127.0.0.1:PORT.
 drill_kamailio() {
-	local dir=$1 port=$2 extra
-	mkdir -p "$dir/dump"
-	extra="tcp_children=${DRILL_KAM_TCP_CHILDREN:-1}"
-	if [ "${3:-}" = sipdump ]; then
-		extra="$extra
-loadmodule \"sipdump.so\"
-modparam(\"sipdump\", \"enable\", 1)
-modparam(\"sipdump\", \"mode\", 1)
-modparam(\"sipdump\", \"wait\", 20000)
-modparam(\"sipdump\", \"folder\", \"$dir/dump\")"
-	fi
-	if [ -n "${TB_KAM_EXTRA:-}" ]; then
-		extra="$extra
-$TB_KAM_EXTRA"
-	fi
-	TB_KAM_EXTRA=$extra tb_kamailio_start "$dir" "$port" \
+	local dump=
+	mkdir -p "$1/dump"
+	[ "${3:-}" = sipdump ] && dump=$1/dump
+	TB_KAM_SIPDUMP=$dump tb_kamailio_start "$1" "$2" \
 		"$TB/pki/example.test.fullchain.pem" "$TB/pki/example.test.key" ||
 		tb_fail "kamailio did not start"
 }
@@ -103,14 +95,18 @@ _drill_args() {
 	if [ -n "$DR_USER" ]; then DR_ARGS+=(--user "$DR_USER"); fi
 }
 
+# _drill_prepare NAME — DR_ARGS for $TB/NAME.scn, DR_JSON, no old report.
+_drill_prepare() {
+	_drill_args "$1"
+	DR_JSON=$TB/$1.json
+	rm -f "$DR_JSON"
+}
+
 # drill NAME [ARGS...] — run the drill of $TB/NAME.scn (bounded by
 # TB_CMD_TIMEOUT); report $TB/NAME.json.  Never fails (see tb_run).
 drill() {
-	local name=$1
+	_drill_prepare "$1"
 	shift
-	_drill_args "$name"
-	DR_JSON=$TB/$name.json
-	rm -f "$DR_JSON"
 	tb_sc "${DR_ARGS[@]}" "$@"
 }
 
@@ -118,10 +114,8 @@ drill() {
 # and stderr in $TB/NAME.log, its pid in $DR_BG_PID.
 drill_bg() {
 	local name=$1
+	_drill_prepare "$name"
 	shift
-	_drill_args "$name"
-	DR_JSON=$TB/$name.json
-	rm -f "$DR_JSON"
 	tb_spawn "$name" "$(tb_sipcanary)" "${DR_ARGS[@]}" "$@"
 	DR_BG_PID=$TB_LAST_PID
 }
@@ -132,7 +126,7 @@ drill_bg() {
 drill_bg_wait() {
 	local secs=$1 t0
 	t0=$(date +%s.%N)
-	if ! drill_until "$secs" _drill_bg_done; then
+	if ! tb_until "$secs" _drill_bg_done; then
 		tb_fail "the drill (pid $DR_BG_PID) still runs after ${secs}s"
 	fi
 	# shellcheck disable=SC2034  # TB_RC, DR_WAITED, TB_ERR: read by the tests
@@ -153,47 +147,33 @@ drill_jq() {
 	tb_jq "$1" "$2" "${3:-$DR_JSON}"
 }
 
-# drill_until SECONDS CMD... — run CMD every 0.05 s until it succeeds
-# (return 0) or SECONDS pass (return 1).
-drill_until() {
-	local secs=$1 end
-	shift
-	end=$(awk -v a="$(date +%s.%N)" -v s="$secs" 'BEGIN{printf "%.3f", a + s}')
-	while :; do
-		if "$@"; then return 0; fi
-		if awk -v a="$(date +%s.%N)" -v e="$end" 'BEGIN{exit !(a >= e)}'; then
-			return 1
-		fi
-		sleep 0.05
-	done
+drill_check() {
+	if jq -e "$1" "$DR_JSON" >/dev/null 2>&1; then
+		tb_ok "$2"
+	else
+		drill_defer "$2"
+	fi
+}
+
+drill_defer() {
+	printf '  NOT OK: %s\n' "$1"
+	DR_FAILED+=("${2:-$1}")
+}
+
+drill_done() {
+	if [ ${#DR_FAILED[@]} -gt 0 ]; then
+		tb_fail "$(printf '%s; ' "${DR_FAILED[@]}")"
+	fi
+	tb_pass "$*"
 }
 
 kam_log() { echo "$DR_KAM/kamailio.log"; }
 
-# kam_count REGEX — how many lines of Kamailio's log match REGEX (ERE).
-kam_count() {
-	local n
-	n=$(grep -c -E -- "$1" "$DR_KAM/kamailio.log" 2>/dev/null) || true
-	echo "${n:-0}"
-}
-
-# kam_rpc CMD... — kamcmd on the test Kamailio's control socket.
-kam_rpc() {
-	kamcmd -s "unix:$DR_KAM/kamailio.ctl" "$@"
-}
-
-# kam_contacts — one line "ADDRESS CALL-ID CSEQ EXPIRES" per binding in
-# Kamailio's location table (ul.dump); fails the test if ul.dump fails.
-kam_contacts() {
-	local out
-	out=$(kam_rpc ul.dump 2>&1) || tb_fail "kamcmd ul.dump failed: $out"
-	case "$out" in *rror*) tb_fail "kamcmd ul.dump failed: $out" ;; esac
-	printf '%s\n' "$out" | awk '
-		$1 == "Address:" { a = $2 }
-		$1 == "Expires:" { e = $2 }
-		$1 == "Call-ID:" { c = $2 }
-		$1 == "CSeq:"    { print a, c, $2, e }'
-}
+# kam_count REGEX, kam_rpc CMD..., kam_contacts — tb_kam_count,
+# tb_kam_rpc and tb_kam_contacts on the test Kamailio.
+kam_count() { tb_kam_count "$DR_KAM" "$1"; }
+kam_rpc() { tb_kam_rpc "$DR_KAM" "$@"; }
+kam_contacts() { tb_kam_contacts "$DR_KAM"; }
 
 # kam_conns — "IP:PORT" of the client end of every connection Kamailio
 # holds (core.tcp_list), one a line.

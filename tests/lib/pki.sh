@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # tests/lib/pki.sh — test certificates with controlled dates, keys,
-# digests and names, for the certificate-health tests (issue 3).
+# digests and names, for the certificate-health tests.
 #
 # Source it after common.sh:
 #     . "$(dirname "$0")/../lib/common.sh"; . "$(dirname "$0")/../lib/pki.sh"
@@ -40,7 +40,7 @@
 #   pki_unknown_root DIR            a root CA "unknownroot" that is not in
 #                                   ca.pem (made once; later calls reuse it)
 #
-# The named cases of issue 3 (each after pki_init; the domain is
+# The named cases (each after pki_init; the domain is
 # example.test unless said otherwise; leaves are issued by "int" and their
 # NAME.chain.pem is leaf + int):
 #   pki_leaf_good DIR [NAME]        URI:sip:example.test + DNS:example.test,
@@ -532,7 +532,8 @@ pki_expect() {
 #                               NAME.chain.pem and NAME.key in $TB/served
 #   pki_kamailio_swap NAME      rewrite $TB/served with NAME and tls.reload
 #                               (connections stay up)
-#   pki_expect_no_register WHAT fail if that Kamailio has seen a REGISTER
+#   pki_expect_no_register WHAT fail if that Kamailio ($TB/kam on port $P)
+#                               has seen a REGISTER
 #   pki_not_after_day PEM       notAfter as YYYY-MM-DD (what errors quote)
 
 # pki_test_init [CMD...] — see above.
@@ -593,11 +594,12 @@ pki_kamailio_swap() {
 	tb_ok "tls.reload ($1): $(tr '\n' ' ' <"$TB/reload.out")"
 }
 
-# pki_expect_no_register WHAT — give Kamailio a moment to log, then fail
-# unless it saw no REGISTER at all ("... REGISTERs over WHAT").
+# pki_expect_no_register WHAT — once Kamailio has logged a later request
+# (tb_kamailio_mark), fail unless it saw no REGISTER at all ("...
+# REGISTERs over WHAT").
 pki_expect_no_register() {
 	local n
-	sleep 0.3
+	tb_kamailio_mark "$TB/kam" "127.0.0.1:$P" || tb_fail "test bed: kamailio did not log a later OPTIONS"
 	n=$(tb_kamailio_register_count "$TB/kam")
 	[ "$n" = 0 ] || tb_fail "kamailio saw $n REGISTERs over $1"
 	tb_ok "kamailio saw no REGISTER"

@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # tests/lib/receiver.sh — shared helpers of the alert sink tests
-# (tests/integration/sink_*.sh, issue 7): the test HTTP receiver
+# (tests/integration/sink_*.sh): the test HTTP receiver
 # (tests/lib/receiver.pl) and the sink test driver (tests/unit/
 # sink_driver.c, built with the unit tests).
 #
@@ -17,8 +17,13 @@
 #                                 (a jq boolean over one line; default
 #                                 true)
 #   rx_atleast NAME N [JQ-FILTER] true if at least N requests match (for
-#                                 sd_until)
+#                                 tb_until)
 #   rx_stop NAME                  stop it
+#   rx_am_start PORT              a real Alertmanager (Debian's
+#                                 prometheus-alertmanager) on
+#                                 127.0.0.1:PORT, no cluster, storage in
+#                                 $TB/am, every alert to a blackhole
+#                                 receiver; waited until ready
 #   sd_require                    skip unless the driver, perl and jq exist
 #   sd_conf FILE SINK-LINES...    write a config: vantage "test-lab",
 #                                 state_dir $TB/state, one target and
@@ -26,8 +31,6 @@
 #   sd_run ARGS...                tb_run the driver (TB_OUT, TB_ERR, TB_RC)
 #   sd_spawn NAME ARGS...         start the driver in the background
 #                                 (output $TB/NAME.log); pid in SD_PID
-#   sd_until SECONDS CMD...       run CMD every 0.1 s until it succeeds
-#                                 (0) or SECONDS pass (1)
 
 RX_PL=$TB_LIBDIR/receiver.pl
 # shellcheck disable=SC2034  # read by the tests
@@ -92,6 +95,25 @@ rx_stop() {
 	printf -v "RX_PID_$1" '%s' ""
 }
 
+rx_am_start() {
+	local port=$1
+	tb_require prometheus-alertmanager
+	cat >"$TB/am.yml" <<-'YML'
+	route:
+	  receiver: blackhole
+	  group_wait: 1h
+	receivers:
+	  - name: blackhole
+	YML
+	mkdir -p "$TB/am"
+	tb_spawn am prometheus-alertmanager --config.file="$TB/am.yml" \
+		--storage.path="$TB/am" --web.listen-address="127.0.0.1:$port" \
+		--cluster.listen-address= --log.level=warn
+	tb_wait_port "$port" 20 "$TB_LAST_PID" || tb_fail "alertmanager did not start"
+	tb_until 10 curl -sf "http://127.0.0.1:$port/-/ready" -o /dev/null ||
+		tb_fail "alertmanager is not ready"
+}
+
 sd_conf() {
 	local f=$1
 	shift
@@ -111,15 +133,4 @@ sd_spawn() {
 	tb_spawn "$name" "$(sd_driver)" "$@"
 	# shellcheck disable=SC2034  # read by the tests
 	SD_PID=$TB_LAST_PID
-}
-
-sd_until() {
-	local secs=$1 end
-	shift
-	end=$(( $(date +%s%N) + secs * 1000000000 ))
-	until "$@"; do
-		[ "$(date +%s%N)" -ge "$end" ] && return 1
-		sleep 0.1
-	done
-	return 0
 }
