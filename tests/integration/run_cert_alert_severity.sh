@@ -30,7 +30,7 @@ expiring() {
 	jq -e 'any(.[]; .alertname == "SipcanaryCertExpiringSoon" and .firing)' \
 		"$TB/alerts.json" >/dev/null 2>&1
 }
-dm_until 20 expiring || tb_fail "SipcanaryCertExpiringSoon never fired: $(cat "$TB/alerts.json")"
+tb_until 20 expiring || tb_fail "SipcanaryCertExpiringSoon never fired: $(cat "$TB/alerts.json")"
 jq -e 'any(.[]; .alertname == "SipcanaryFrontendDown" and .firing and
 	.verdict == "sip_auth_rejected" and .severity == "critical")' "$TB/alerts.json" >/dev/null ||
 	tb_fail "the probe itself is not down as sip_auth_rejected: $(cat "$TB/alerts.json")"

@@ -21,9 +21,9 @@ dead=$(tb_free_port)
 	printf '\tpassword_file = "%s"\n\tconnect = "127.0.0.1:%s"\n}\n' "$TB/pw" "$dead"
 } >"$TB/sc.conf"
 dm_start "$TB/sc.conf"
-dm_until 15 grep -q '"target":"dead".*fresh probe: failed' "$DM_LOG" ||
+tb_until 15 grep -q '"target":"dead".*fresh probe: failed' "$DM_LOG" ||
 	tb_fail "no failed fresh probe logged for the refused frontend"
-dm_until 15 grep -q '"target":"live".*fresh probe: ok' "$DM_LOG" ||
+tb_until 15 grep -q '"target":"live".*fresh probe: ok' "$DM_LOG" ||
 	tb_fail "no ok fresh probe logged for the live frontend"
 line=$(grep -m1 '"target":"dead".*fresh probe: failed' "$DM_LOG")
 case "$line" in

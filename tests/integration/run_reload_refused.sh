@@ -28,7 +28,7 @@ tb_ok "started: last_reload_successful 1, success timestamp $t0"
 
 printf 'defaults {\n  intervall = 1s\n}\n' >>"$TB/sc.conf"
 kill -HUP "$DM_PID"
-dm_until 10 dm_cmp sipcanary_config_last_reload_successful == 0 ||
+tb_until 10 dm_cmp sipcanary_config_last_reload_successful == 0 ||
 	tb_fail "a refused reload left last_reload_successful at 1"
 [ "$(dm_value sipcanary_config_last_reload_success_timestamp_seconds)" = "$t0" ] ||
 	tb_fail "the success timestamp moved on a refused reload"
@@ -41,7 +41,7 @@ tb_ok "refused: last_reload_successful 0, timestamp kept, the page says why"
 
 cp "$TB/good.conf" "$TB/sc.conf"
 kill -HUP "$DM_PID"
-dm_until 10 dm_cmp sipcanary_config_last_reload_successful == 1 ||
+tb_until 10 dm_cmp sipcanary_config_last_reload_successful == 1 ||
 	tb_fail "a good reload did not set last_reload_successful back to 1"
 t1=$(dm_value sipcanary_config_last_reload_success_timestamp_seconds)
 awk -v a="$t0" -v b="$t1" 'BEGIN { exit !(b >= a) }' || tb_fail "timestamp $t1 < $t0"
