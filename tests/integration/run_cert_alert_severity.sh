@@ -8,12 +8,9 @@
 set -eu
 # shellcheck source=SCRIPTDIR/../lib/common.sh
 . "$(dirname "$0")/../lib/common.sh"
-# shellcheck source=SCRIPTDIR/../lib/pki.sh
-. "$(dirname "$0")/../lib/pki.sh"
 # shellcheck source=SCRIPTDIR/../lib/daemon.sh
 . "$(dirname "$0")/../lib/daemon.sh"
-tb_init
-dm_setup "leaf_days d20 20"
+dm_init "leaf_days d20 20"
 pki_kamailio_swap d20
 tb_password_file "$TB/wrong.pw" "not-the-password"
 {

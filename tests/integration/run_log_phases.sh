@@ -7,12 +7,9 @@
 set -eu
 # shellcheck source=SCRIPTDIR/../lib/common.sh
 . "$(dirname "$0")/../lib/common.sh"
-# shellcheck source=SCRIPTDIR/../lib/pki.sh
-. "$(dirname "$0")/../lib/pki.sh"
 # shellcheck source=SCRIPTDIR/../lib/daemon.sh
 . "$(dirname "$0")/../lib/daemon.sh"
-tb_init
-dm_setup
+dm_init
 dead=$(tb_free_port)
 {
 	dm_config_head "interval = 1s" "timeout = 900ms" "flows = 0"
