@@ -46,10 +46,9 @@ cert_classify(long err, int failing_is_ca)
 	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
 	case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
 		/*
-		 * The issuer is neither sent nor trusted.  Roots do not issue
-		 * end-entity certificates in practice, so a missing issuer of
-		 * a leaf is a missing intermediate; a missing issuer of a CA
-		 * is a root we do not trust.
+		 * The issuer is neither sent nor trusted.  A missing issuer
+		 * of a CA is a root we do not trust; of a leaf, it may be a
+		 * missing intermediate (cert_chain_failed() decides).
 		 */
 		return failing_is_ca ? SC_CERT_UNTRUSTED :
 		    SC_CERT_CHAIN_INCOMPLETE;
@@ -76,6 +75,34 @@ cert_issuer_sent(SSL *ssl, int depth)
 		    sk_X509_value(sk, i)), X509_get_issuer_name(x)) == 0)
 			return 1;
 	return 0;
+}
+
+/*
+ * Does the certificate at depth name where its issuer can be fetched (an
+ * Authority Information Access caIssuers URI)?  Public CAs' leaves do;
+ * a leaf of a private CA that the client does not trust usually does
+ * not, and its issuer is then a root we lack, not a missing intermediate.
+ */
+static int
+cert_names_issuer(SSL *ssl, int depth)
+{
+	STACK_OF(X509)		*sk = SSL_get_peer_cert_chain(ssl);
+	AUTHORITY_INFO_ACCESS	*aia;
+	ACCESS_DESCRIPTION	*ad;
+	int			 i, found = 0;
+
+	if (sk == NULL || depth < 0 || depth >= sk_X509_num(sk))
+		return 0;
+	if ((aia = X509_get_ext_d2i(sk_X509_value(sk, depth),
+	    NID_info_access, NULL, NULL)) == NULL)
+		return 0;
+	for (i = 0; i < sk_ACCESS_DESCRIPTION_num(aia) && !found; i++) {
+		ad = sk_ACCESS_DESCRIPTION_value(aia, i);
+		found = OBJ_obj2nid(ad->method) == NID_ad_ca_issuers &&
+		    ad->location->type == GEN_URI;
+	}
+	AUTHORITY_INFO_ACCESS_free(aia);
+	return found;
 }
 
 /* The earliest notAfter of every certificate seen. */
@@ -209,6 +236,17 @@ cert_chain_failed(SSL *ssl, const struct tls_verify *tv,
 	    "certificate at depth %d%s%s: %s", r->verify_depth,
 	    c != NULL ? " " : "", c != NULL ? c->subject : "",
 	    X509_verify_cert_error_string(r->verify_error));
+	/* Incomplete only when the leaf says where its issuer lives. */
+	if (v == SC_CERT_CHAIN_INCOMPLETE &&
+	    !cert_names_issuer(ssl, r->verify_depth)) {
+		v = SC_CERT_UNTRUSTED;
+		snprintf(r->error, sizeof(r->error), "certificate at depth "
+		    "%d%s%s: its issuer %s is not trusted (not in the trust "
+		    "store, not sent, and named by no caIssuers URL)",
+		    r->verify_depth, c != NULL ? " " : "", c != NULL ?
+		    c->subject : "", c != NULL && c->issuer != NULL ?
+		    c->issuer : "(unknown)");
+	}
 	return cert_fail(r, v);
 }
 

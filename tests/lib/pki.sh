@@ -45,7 +45,11 @@
 # NAME.chain.pem is leaf + int):
 #   pki_leaf_good DIR [NAME]        URI:sip:example.test + DNS:example.test,
 #                                   EKU serverAuth, clientAuth, sipDomain,
-#                                   1 year.  Serve NAME.pem ALONE for
+#                                   1 year.  Served ALONE: cert_untrusted
+#                                   (its issuer is neither sent, trusted
+#                                   nor named by a caIssuers URL).
+#   pki_leaf_aia DIR [NAME]         the same with a caIssuers URL (default
+#                                   NAME aia): served ALONE,
 #                                   cert_chain_incomplete.
 #   pki_leaf_expired DIR            expired 2 days ago (valid -30d..-2d)
 #   pki_leaf_not_yet_valid DIR      valid from +2d to +365d
@@ -110,6 +114,8 @@
 #   type=leaf|ca|ocsp   (default leaf)
 #   eku=LIST        extendedKeyUsage of a leaf (default
 #                   serverAuth,clientAuth,1.3.6.1.5.5.7.3.20); eku=none: none
+#   aia=URL         Authority Information Access caIssuers URL (where the
+#                   issuer can be fetched, as public CAs' leaves say)
 # ISSUER is "self" or the NAME of a CA made with type=ca in the same DIR.
 
 _pki_log() {
@@ -189,9 +195,10 @@ pki_cert() {
 	local dir=$1 name=$2 issuer=$3 kv
 	shift 3
 	local cn=$name san=default start=-1d end=+365d key=ec256 md=sha256 type=leaf
-	local eku=default ku
+	local eku=default ku aia=
 	for kv in "$@"; do
 		case "$kv" in
+		aia=*) aia=${kv#aia=} ;;
 		cn=*) cn=${kv#cn=} ;;
 		san=*) san=${kv#san=} ;;
 		start=*) start=${kv#start=} ;;
@@ -227,6 +234,7 @@ pki_cert() {
 		case "$san" in default|none|'') ;; *) echo "subjectAltName = $san" ;; esac
 		echo "subjectKeyIdentifier = hash"
 		[ "$issuer" = self ] || echo "authorityKeyIdentifier = keyid"
+		[ -z "$aia" ] || echo "authorityInfoAccess = caIssuers;URI:$aia"
 	} >"$dir/$name.ext"
 	_pki_keygen "$dir/$name.key" "$key" || { _pki_log "keygen $name failed"; return 1; }
 	openssl req -new -key "$dir/$name.key" -subj "/O=sipcanary test/CN=$cn" \
@@ -328,6 +336,12 @@ pki_init() {
 
 pki_leaf_good() {
 	pki_cert "$1" "${2:-good}" int cn=example.test
+}
+
+# A good leaf that names where its issuer lives (never fetched).
+pki_leaf_aia() {
+	pki_cert "$1" "${2:-aia}" int cn=example.test \
+		aia=http://127.0.0.1:9/sipcanary-test-intermediate.crt
 }
 
 pki_leaf_expired() {
