@@ -22,6 +22,7 @@
 
 #include "clock.h"
 #include "engine.h"
+#include "util.h"
 #include "flow.h"
 
 void
@@ -393,6 +394,7 @@ sc_client_step_end(struct client *c, enum sc_verdict v, int status,
 			    "%s: expected %d, got %d", s->label != NULL ?
 			    s->label : sc_step_kind_str(s->kind),
 			    s->expect_status, status);
+		sc_util_utf8_cut(c->res.error);
 	}
 	if (s->kind == SC_STEP_REGISTER)
 		c->first_register_done = 1;

@@ -363,6 +363,23 @@ reg_too_brief(struct reg *r, const sip_t *sip, enum sc_verdict *verdict,
 	return REG_RESEND;
 }
 
+/*
+ * "503 Service Unavailable" for messages: the reason phrase is the
+ * server's text, so it is shown as valid UTF-8 with anything else
+ * escaped, and cut on a character boundary.
+ */
+static void
+reg_status_text(int st, const char *phrase, char *why, size_t whylen)
+{
+	char	*p = phrase != NULL ? sc_util_printable(phrase,
+		    strlen(phrase)) : NULL;
+
+	snprintf(why, whylen, "%d %s", st, p != NULL ? p : "");
+	sc_util_utf8_cut(why);
+	free(p);
+}
+
+
 enum reg_action
 sc_reg_response(struct reg *r, msg_t *msg, enum sc_verdict *verdict, char *why,
     size_t whylen)
@@ -388,16 +405,11 @@ sc_reg_response(struct reg *r, msg_t *msg, enum sc_verdict *verdict, char *why,
 	}
 	if (st == 401 || st == 407)
 		return reg_challenged(r, sip, st, verdict, why, whylen);
-	if (st == 403) {
-		snprintf(why, whylen, "403 %s", sip->sip_status->st_phrase);
-		*verdict = SC_SIP_AUTH_REJECTED;
-		return REG_DONE;
-	}
 	if (st == 423 && r->method == sip_method_register)
 		return reg_too_brief(r, sip, verdict, why, whylen);
-	snprintf(why, whylen, "%d %s", st, sip->sip_status->st_phrase ?
-	    sip->sip_status->st_phrase : "");
-	*verdict = sc_verdict_from_status(st);
+	reg_status_text(st, sip->sip_status->st_phrase, why, whylen);
+	*verdict = st == 403 ? SC_SIP_AUTH_REJECTED :
+	    sc_verdict_from_status(st);
 	return REG_DONE;
 }
 

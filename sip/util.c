@@ -92,22 +92,78 @@ sc_util_redact_auth(const char *wire, size_t len)
 	return out;
 }
 
+/*
+ * The length of the valid UTF-8 sequence at s[0..len), or 0: no overlong
+ * forms, no surrogates, nothing above U+10FFFF.
+ */
+static size_t
+util_utf8_seq(const unsigned char *s, size_t len)
+{
+	size_t		 n, i;
+	unsigned	 cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	if (n > len)
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;
+	return n;
+}
+
 char *
 sc_util_printable(const char *s, size_t len)
 {
-	char	*out, *p;
-	size_t	 i;
+	const unsigned char	*u = (const unsigned char *)s;
+	char			*out, *p;
+	size_t			 i, n;
 
 	if ((out = malloc(len * 4 + 1)) == NULL)
 		return NULL;
-	for (p = out, i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
+	for (p = out, i = 0; i < len; i += n) {
+		unsigned char c = u[i];
 
-		if (c < 0x20 || c == 0x7f || c == '\\')
+		n = util_utf8_seq(u + i, len - i);
+		if (n == 0 || c < 0x20 || c == 0x7f || c == '\\') {
 			p += snprintf(p, 5, c == '\\' ? "\\\\" : "\\x%02x", c);
-		else
-			*p++ = (char)c;
+			n = 1;
+		} else {
+			memcpy(p, s + i, n);
+			p += n;
+		}
 	}
 	*p = '\0';
 	return out;
+}
+
+void
+sc_util_utf8_cut(char *s)
+{
+	size_t	 len = strlen(s), start = len;
+
+	/* Back to the start of the last sequence: at most 3 bytes back. */
+	while (start > 0 && len - start < 4 &&
+	    ((unsigned char)s[start - 1] & 0xc0) == 0x80)
+		start--;
+	if (start > 0 && ((unsigned char)s[start - 1] & 0x80) != 0)
+		start--;
+	else if (start == len)
+		return;
+	if (util_utf8_seq((const unsigned char *)s + start, len - start) !=
+	    len - start)
+		s[start] = '\0';
 }

@@ -25,10 +25,17 @@ void	 sc_util_host_uri(const char *ip, char *buf, size_t len);
  */
 char	*sc_util_redact_auth(const char *wire, size_t len);
 /*
- * A malloc'ed copy of s[0..len) in which NUL and other control bytes are
- * written \xNN (and a backslash \\): a name with an embedded NUL must not
- * be shown as the name it pretends to be.  NULL on allocation failure.
+ * A malloc'ed copy of s[0..len) that is valid UTF-8 and shows what it
+ * holds: NUL and other control bytes, and bytes that are no valid UTF-8,
+ * are written \xNN (and a backslash \\), so that a name with an embedded
+ * NUL is not shown as the name it pretends to be and server text never
+ * breaks a JSON or log writer.  NULL on allocation failure.
  */
 char	*sc_util_printable(const char *s, size_t len);
+/*
+ * Cuts an incomplete UTF-8 sequence off the end of s, as snprintf() into
+ * a fixed buffer can leave one.
+ */
+void	 sc_util_utf8_cut(char *s);
 
 #endif /* SC_UTIL_H */

@@ -28,6 +28,10 @@
 #   badstatus  the first response is a 401 whose status line reads
 #              "SIP/2.0 4O1 Unauthorized" (a letter O in the code; sipp
 #              3.6 refuses to send that: "Invalid reply code")
+#   badutf8    the first response is "503 Bad \xff\xfe byte": a reason
+#              phrase that is not UTF-8 (Retry-After-less 503)
+#   noise      the first response is 4 KiB of random base64 characters
+#              (fixed seed, no line end), then nothing
 #   notify     close_notify + FIN right after the handshake, before any SIP
 #   close401   the 401, then close_notify + FIN at once
 #   rst        the first REGISTER gets no answer: a TCP reset (SO_LINGER 0,
@@ -233,6 +237,23 @@ sub handle {
 			$sent += 8192;
 		}
 		print "sent $sent bytes of an endless header\n";
+		drain($c, 30);
+		bye($c, 'done');
+		return 0;
+	}
+	if ($mode eq 'badutf8') {
+		out($c, response($head, "503 Bad \xff\xfe byte",
+		    'Content-Length: 0') . "\r\n");
+		print "sent a 503 with a non-UTF-8 reason\n";
+		drain($c, 30);
+		bye($c, 'done');
+		return 0;
+	}
+	if ($mode eq 'noise') {
+		srand(20261206);
+		my @a = ('A' .. 'Z', 'a' .. 'z', '0' .. '9', '+', '/');
+		out($c, join('', map { $a[int(rand(64))] } 1 .. 4096));
+		print "sent 4096 bytes of noise\n";
 		drain($c, 30);
 		bye($c, 'done');
 		return 0;
