@@ -555,7 +555,7 @@ drill_scenario_load(const char *name, char *err, size_t errlen)
 	    n > 4 && strcmp(name + n - 4, ".scn") == 0 ? "" : ".scn");
 	if (access(path, F_OK) == 0)
 		return scenario_load(path, err, errlen);
-	snprintf(err, errlen, "%.200s: no such scenario file here, nor "
+	snprintf(err, errlen, "%.200s: cannot open: no such file here, nor "
 	    "%.300s among the installed scenarios", name, path);
 	return NULL;
 }

@@ -14,7 +14,8 @@ tb_sc check --json --nagios sips:example.test
 [ "$TB_RC" = 3 ] || tb_fail "check --json --nagios: exit $TB_RC, want 3"
 grep -q -- '--json and --nagios cannot be used together' "$TB_ERR" ||
 	tb_fail "check: the refusal does not name both: $(cat "$TB_ERR")"
-[ ! -s "$TB_OUT" ] || tb_fail "check printed output anyway"
+[ "$(cat "$TB_OUT")" = "SIPCANARY UNKNOWN - check: --json and --nagios cannot be used together: choose one output format" ] ||
+	tb_fail "check: stdout is not the one UNKNOWN line: $(cat "$TB_OUT")"
 tb_sc check --nagios --json sips:example.test
 grep -q -- '--nagios and --json cannot be used together' "$TB_ERR" ||
 	tb_fail "check --nagios --json: $(cat "$TB_ERR")"

@@ -30,7 +30,7 @@ tb_ok "drill register-fresh and register-fresh.scn: found installed, 2 clients o
 SIPCANARY_SCENARIOS_DIR=$TB/installed tb_sc drill no-such-scenario \
 	--target sips:example.test
 tb_expect_rc 2 "drill no-such-scenario"
-grep -q "no-such-scenario: no such scenario file here, nor $TB/installed/no-such-scenario.scn among the installed scenarios" "$TB_ERR" ||
+grep -q "no-such-scenario: cannot open: no such file here, nor $TB/installed/no-such-scenario.scn among the installed scenarios" "$TB_ERR" ||
 	tb_fail "the refusal does not say where it looked: $(cat "$TB_ERR")"
 tb_ok "a name found nowhere: exit 2, naming where it looked"
 tb_pass "drill finds installed scenarios by name"
