@@ -40,10 +40,14 @@ certs_usage(FILE *fp)
 "  --allow-mixed-certs     frontends may serve different leaf certificates\n"
 "  --json                  print JSON (an array when several targets)\n"
 "  --csv                   print CSV, one row per certificate\n"
+"  --nagios                print Nagios plugin output (one target): exit 1\n"
+"                          within --warn-days, 2 within --crit-days or on\n"
+"                          any other certificate problem\n"
 "  -v, --verbose           accepted as check takes it (certs sends no SIP)\n"
 "  -h, --help              this help\n"
 "\n"
-"Exit status: 0 every frontend ok, 1 any certificate problem, 2 usage.\n"
+"Exit status: 0 every frontend ok, 1 any certificate problem, 2 usage;\n"
+"with --nagios the Nagios codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.\n"
 "\n"
 "examples:\n"
 "  sipcanary certs sips:example.com\n"
@@ -57,6 +61,7 @@ certs_usage(FILE *fp)
 static const struct option certs_longopts[] = {
 	COMMON_LONGOPTS,
 	{ "csv",	no_argument,	NULL, 'c' },
+	{ "nagios",	no_argument,	NULL, 'n' },
 	{ "help",	no_argument,	NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
 };
@@ -78,6 +83,10 @@ certs_option(void *arg, int ch, const char *value)
 		if (cli_set_format(co, FMT_CSV, err, sizeof(err)) == -1)
 			return certs_bad("%s", err);
 		break;
+	case 'n':
+		if (cli_set_format(co, FMT_NAGIOS, err, sizeof(err)) == -1)
+			return certs_bad("%s", err);
+		break;
 	case 'h':
 		certs_usage(stdout);
 		return 0;
@@ -89,10 +98,14 @@ certs_option(void *arg, int ch, const char *value)
 
 /* One target's inventory in the chosen format (JSON: into all, if any). */
 static void
-certs_print(const struct check_report *report, enum output_format format,
+certs_print(const struct check_report *report, const struct common_opts *co,
     json_t *all)
 {
-	switch (format) {
+	switch (co->format) {
+	case FMT_NAGIOS:
+		report_certs_nagios(stdout, report, co->warn_days,
+		    co->crit_days);
+		break;
 	case FMT_JSON:
 		if (all != NULL)
 			json_array_append_new(all, report_json_doc(report));
@@ -135,6 +148,9 @@ cmd_certs(int argc, char **argv)
 	common_runner_opts(&co, &ro);
 	if (co.format == FMT_JSON && argc - optind > 1)
 		all = json_array();
+	if (co.format == FMT_NAGIOS && argc - optind > 1)
+		return certs_bad("--nagios takes one target: a plugin prints "
+		    "one status line");
 	if (co.format == FMT_CSV)
 		report_csv_header(stdout);
 	for (i = optind; i < argc; i++) {
@@ -147,7 +163,9 @@ cmd_certs(int argc, char **argv)
 		}
 		if (report.verdict != SC_OK)
 			failed = 1;
-		certs_print(&report, co.format, all);
+		if (co.format == FMT_NAGIOS)
+			failed = (int)report.severity;
+		certs_print(&report, &co, all);
 		runner_report_clear(&report);
 	}
 	if (all != NULL) {
@@ -157,5 +175,7 @@ cmd_certs(int argc, char **argv)
 	}
 	sc_tls_ctx_free(po.tls_ctx);
 	fflush(stdout);
+	if (co.format == FMT_NAGIOS)
+		return failed;	/* the Nagios code of the one target */
 	return failed ? EXIT_PROBE_FAILED : 0;
 }

@@ -14,6 +14,7 @@
 
 #include <jansson.h>
 
+#include "cli/cli.h"
 #include "cli/options.h"
 #include "common/suggest.h"
 #include "conf/defaults.h"
@@ -41,8 +42,10 @@ cli_usage_error(const char *cmd, const char *usage, int code,
 	va_end(ap);
 	fprintf(stderr, "sipcanary %s: %s\nusage: sipcanary %s %s (try "
 	    "'sipcanary %s --help')\n", cmd, msg, cmd, usage, cmd);
-	if (cli_error_format == FMT_NAGIOS)
+	if (cli_error_format == FMT_NAGIOS) {
 		printf("SIPCANARY UNKNOWN - %s: %s\n", cmd, msg);
+		code = NAGIOS_UNKNOWN;	/* a plugin's error is UNKNOWN */
+	}
 	else if (cli_error_format == FMT_JSON &&
 	    (doc = json_pack("{s:s, s:s?}", "command", cmd, "error",
 	    msg)) != NULL) {

@@ -31,6 +31,12 @@ json_t	*report_json_doc(const struct check_report *);
 void	 report_json(FILE *, const struct check_report *);
 void	 report_text(FILE *, const struct check_report *);
 void	 report_nagios(FILE *, const struct check_report *);
+/*
+ * certs --nagios: one status line for one target, the earliest expiry,
+ * and days_left with the warn and crit thresholds in its perfdata.
+ */
+void	 report_certs_nagios(FILE *, const struct check_report *,
+	    int warn_days, int crit_days);
 void	 report_certs_text(FILE *, const struct check_report *);
 void	 report_text_cert(FILE *, const struct sc_result *);
 void	 report_csv_header(FILE *);

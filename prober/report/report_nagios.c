@@ -32,9 +32,12 @@ nagios_perf(FILE *fp, const char *prefix, const char *name, double v)
 		fprintf(fp, " '%s%s'=%.6fs;;;0", prefix, name, v);
 }
 
-/* days_left of the earliest-expiring certificate of any frontend. */
-static void
-nagios_days_left(FILE *fp, const struct check_report *cr)
+/*
+ * The earliest-expiring certificate of any frontend (and the index of
+ * its frontend in *at), or NULL.
+ */
+static const struct sc_cert *
+nagios_earliest(const struct check_report *cr, size_t *at)
 {
 	const struct sc_cert	*e = NULL;
 	size_t			 i;
@@ -43,11 +46,52 @@ nagios_days_left(FILE *fp, const struct check_report *cr)
 		const struct sc_certreport *c = &cr->results[i].cert;
 
 		if (c->has_expiry && (e == NULL ||
-		    c->expiry.not_after < e->not_after))
+		    c->expiry.not_after < e->not_after)) {
 			e = &c->expiry;
+			*at = i;
+		}
 	}
-	if (e != NULL)
+	return e;
+}
+
+/* days_left of the earliest-expiring certificate of any frontend. */
+static void
+nagios_days_left(FILE *fp, const struct check_report *cr)
+{
+	const struct sc_cert	*e;
+	size_t			 at;
+
+	if ((e = nagios_earliest(cr, &at)) != NULL)
 		fprintf(fp, " 'days_left'=%.2f;;;", e->days_left);
+}
+
+void
+report_certs_nagios(FILE *fp, const struct check_report *cr, int warn_days,
+    int crit_days)
+{
+	const struct sc_cert	*e;
+	size_t			 at = 0, i;
+
+	fprintf(fp, "SIPCANARY CERTS %s - %s %s", nagios_state(cr->severity),
+	    cr->target, sc_verdict_str(cr->verdict));
+	if ((e = nagios_earliest(cr, &at)) != NULL)
+		fprintf(fp, ", earliest expiry in %.1f days (%s at %s)",
+		    e->days_left, e->subject != NULL ? e->subject : "?",
+		    cr->results[at].address);
+	if (cr->error[0] != '\0')
+		fprintf(fp, ": %s", cr->error);
+	else
+		for (i = 0; i < cr->nresults; i++)
+			if (cr->results[i].verdict != SC_OK) {
+				fprintf(fp, ": %s %s", cr->results[i].address,
+				    cr->results[i].error);
+				break;
+			}
+	fputs(" |", fp);
+	if (e != NULL)
+		fprintf(fp, " 'days_left'=%.2f;%d;%d;0", e->days_left,
+		    warn_days, crit_days);
+	fputc('\n', fp);
 }
 
 void
