@@ -98,8 +98,10 @@ cmd_run(int argc, char **argv)
 		return run_bad("unexpected argument \"%s\"", argv[optind]);
 	if (path == NULL)
 		return run_bad("no config given: -c FILE");
-	if ((conf = config_load(path, err, sizeof(err))) == NULL) {
+	if ((conf = config_load(path, err, sizeof(err))) == NULL ||
+	    config_check_files(conf, err, sizeof(err)) == -1) {
 		fprintf(stderr, "sipcanary run: %s\n", err);
+		config_free(conf);
 		return EXIT_USAGE;
 	}
 	for (i = 0; i < conf->ntargets; i++)

@@ -55,6 +55,7 @@ struct target_conf {
 					   locating, or NULL */
 	char		*dns_server;	/* "ip[:port]", or NULL: the system's */
 	char		*ca_file;	/* NULL: the system trust store */
+	int		 ca_file_line;	/* where it was set (or inherited) */
 	double		 interval;	/* seconds between fresh probes */
 	double		 timeout;	/* of one fresh probe; < interval */
 	double		 keepalive;	/* CRLF keep-alive period of a flow */
@@ -119,6 +120,7 @@ struct sink_conf {
 	size_t		 nmatch;
 	double		 timeout;	/* of one HTTP request, s */
 	char		*ca_file;	/* NULL: the system trust store */
+	int		 ca_file_line;	/* where it was set (or inherited) */
 	unsigned	 outbox_max;	/* pending entries kept */
 	double		 resend_interval; /* alertmanager: re-send while
 					   firing, s */
@@ -152,6 +154,14 @@ struct sc_config {
  * not a config the daemon can run; nothing is logged.
  */
 struct sc_config *config_load(const char *path, char *err, size_t errlen);
+
+/*
+ * Checks the files the config names that the daemon reads later: each
+ * target's ca_file holds at least one certificate.  Returns 0, or -1 with
+ * "FILE:LINE: ..." in err.  For `run -n`, start-up and reloads alike.
+ */
+int		 config_check_files(const struct sc_config *, char *err,
+		    size_t errlen);
 
 /*
  * As config_load(), from text in memory (tests, fuzzing).  name stands

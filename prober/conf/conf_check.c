@@ -123,6 +123,7 @@ cf_target_finish(struct cf_parse *p, struct target_conf *tc, const int *l)
 		    "\"sips:DOMAIN\"", confparse_quote(tc->name, q, sizeof(q)));
 	if (cf_inherit(p, tc, l) == -1)
 		return -1;
+	tc->ca_file_line = cf_rule_line(p, l, KEY_CA_FILE, KEY_CA_FILE);
 	if (tc->timeout >= tc->interval)
 		return cf_error(p, cf_rule_line(p, l, KEY_TIMEOUT,
 		    KEY_INTERVAL), "timeout (%gs) must be shorter than "

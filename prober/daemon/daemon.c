@@ -172,7 +172,9 @@ daemon_reload(evutil_socket_t sig, short what, void *arg)
 	(void)sig; (void)what;
 	if (d->stopping)
 		return;
-	if ((nc = config_load(d->path, err, sizeof(err))) == NULL) {
+	if ((nc = config_load(d->path, err, sizeof(err))) == NULL ||
+	    config_check_files(nc, err, sizeof(err)) == -1) {
+		config_free(nc);
 		log_event(LOG_ERROR, NULL, NULL, NULL, "reload refused, the "
 		    "running config stays in force: %s", err);
 		daemon_reload_outcome(d, 0, err);
