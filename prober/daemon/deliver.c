@@ -148,6 +148,11 @@ daemon_sinks(struct daemon *d, const struct sc_config *conf, int reload)
 			v[j++] = v[i];
 	d->sinks = v;
 	d->nsinks = j;
+	if (d->nsinks == 0)
+		log_event(LOG_WARN, NULL, NULL, NULL, "alerts are delivered "
+		    "nowhere: no sink is %s (they show on /alerts, the status "
+		    "page and /metrics only)", conf->nsinks == 0 ?
+		    "configured" : "running");
 	return 0;
 }
 

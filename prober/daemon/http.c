@@ -187,6 +187,7 @@ daemon_http_status(struct evhttp_request *req, void *arg)
 	v.ntargets = d->ntargets;
 	alerts_html = daemon_alerts_html(d);
 	v.alerts_html = alerts_html;
+	v.no_sinks = d->nsinks == 0;
 	if (d->reload_failed_at != 0) {
 		v.reload_error = d->reload_error;
 		v.reload_failed_at = d->reload_failed_at;
@@ -204,10 +205,16 @@ daemon_http_alerts(struct evhttp_request *req, void *arg)
 {
 	struct daemon	*d = arg;
 	struct evbuffer	*b = evbuffer_new();
-	json_t		*doc = alerts_json(d->alerts);
-	char		*s = doc != NULL ? json_dumps(doc, JSON_INDENT(2)) :
-			    NULL;
+	json_t		*doc = alerts_json(d->alerts), *a;
+	char		*s;
+	size_t		 i;
 
+	/* Paged means handed to the sinks: with none, say it went nowhere. */
+	json_array_foreach(doc, i, a)
+		if (d->nsinks == 0)
+			json_object_set_new(a, "delivery", json_string(
+			    "nowhere: no sink is configured"));
+	s = doc != NULL ? json_dumps(doc, JSON_INDENT(2)) : NULL;
 	json_decref(doc);
 	if (b == NULL || s == NULL || evbuffer_add(b, s, strlen(s)) == -1) {
 		free(s);

@@ -73,7 +73,7 @@ static const char	sh_css[] =
 ".outage{margin:8px 0;padding:10px 12px;border-radius:6px;"
 "background:var(--crit);color:#fff;font-size:1.05em}\n"
 "@media (prefers-color-scheme:dark){.outage{color:#131314}}\n"
-".reload-failed{margin:8px 0;padding:6px 10px;border:2px solid var(--crit);}"
+".reload-failed,.no-sinks{margin:8px 0;padding:6px 10px;border:2px solid var(--crit);}"
 ".insecure{margin:8px 0;padding:6px 10px;border:2px dashed var(--warn);"
 "border-radius:6px}\n"
 ".alerts{border:2px solid var(--crit);border-radius:8px;"
@@ -570,6 +570,11 @@ status_html_write(struct evbuffer *out, const struct status_view *v)
 	sh_header(out, v);
 	if (!sh_empty(v->reload_error))
 		sh_reload_failed(out, v);
+	if (v->no_sinks)
+		sh_s(out, "<p class=\"no-sinks\"><strong>Alerts are delivered "
+		    "nowhere:</strong> no sink is configured, so nobody is "
+		    "paged. Firing alerts show only here, on /alerts and in "
+		    "/metrics.</p>\n");
 	if (!sh_empty(v->alerts_html)) {
 		sh_s(out, "<section class=\"alerts\" id=\"alerts\">"
 		    "<h2>Firing alerts</h2>\n");

@@ -63,6 +63,7 @@ struct status_view {
 	/* Why the last reload was refused, when it was; NULL if it was not. */
 	const char			*reload_error;
 	time_t				 reload_failed_at;
+	int				 no_sinks;	/* alerts go nowhere */
 };
 
 /*
@@ -77,7 +78,7 @@ struct status_view {
  * verification is off; tr.frontend[data-frontend=ADDR][data-verdict=V];
  * svg.strip[data-history] with one digit (0-3) per result, oldest
  * first; section#alerts; p.reload-failed while the last reload was
- * refused.  In ids, whitespace in NAME becomes '_'.
+ * refused; p.no-sinks while alerts are delivered nowhere.  In ids, whitespace in NAME becomes '_'.
  * Out of memory, the page is truncated.
  */
 void	status_html_write(struct evbuffer *out, const struct status_view *v);
