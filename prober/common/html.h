@@ -10,6 +10,14 @@
 
 struct evbuffer;
 
+/*
+ * The Content-Security-Policy of every page the program writes: inline
+ * CSS and inline SVG, nothing fetched, no script.  The endpoint sends it
+ * as a header (with frame-ancestors, which a meta tag cannot carry); the
+ * drill report, a file, carries it in a meta tag.
+ */
+#define HTML_CSP	"default-src 'none'; style-src 'unsafe-inline'"
+
 /* Receives each run of escaped output. */
 typedef void	(*html_put_fn)(const char *, size_t, void *arg);
 

@@ -27,7 +27,9 @@ secret_read_file(const char *path, int insecure, char *err, size_t errlen)
 	size_t		 len;
 	int		 fd;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1) {
+	/* Non-blocking: a FIFO must be refused, not wait for a writer. */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) ==
+	    -1) {
 		snprintf(err, errlen, "cannot open password file %s: %s",
 		    path, strerror(errno));
 		return NULL;
@@ -55,7 +57,15 @@ secret_read_file(const char *path, int insecure, char *err, size_t errlen)
 		goto done;
 	}
 	buf[n] = '\0';
-	len = strcspn(buf, "\r\n");
+	/* The first line, counted in bytes: strcspn() would stop at a NUL. */
+	for (len = 0; len < (size_t)n && buf[len] != '\r' && buf[len] != '\n';
+	    len++)
+		;
+	if (memchr(buf, '\0', len) != NULL) {
+		snprintf(err, errlen, "password file %s holds a NUL byte",
+		    path);
+		goto done;
+	}
 	buf[len] = '\0';
 	if (len == 0) {
 		snprintf(err, errlen, "password file %s is empty", path);

@@ -309,6 +309,8 @@ rh_head(struct rh *rh, int passed)
 
 	fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
 	    "<meta charset=\"utf-8\">\n"
+	    "<meta http-equiv=\"Content-Security-Policy\" content=\""
+	    HTML_CSP "\">\n"
 	    "<meta name=\"viewport\" content=\"width=device-width, "
 	    "initial-scale=1\">\n", rh->out);
 	fputs("<meta name=\"generator\" content=\"sipcanary ", rh->out);

@@ -56,6 +56,7 @@
 
 #include "common/hostport.h"
 #include "web/httpd.h"
+#include "common/html.h"
 
 #define HTTPD_MAX_HEADERS	8192
 #define HTTPD_MAX_BODY		4096
@@ -294,6 +295,7 @@ httpd_authenticate(struct httpd *h, struct evhttp_request *req)
 	unsigned char		 mac[HTTPD_DIGEST_LEN];
 	char			*pass;
 	size_t			 i, ulen;
+	ssize_t			 n;
 	int			 rc = 401;
 
 	if ((auth = evhttp_find_header(hdrs, "Authorization")) == NULL)
@@ -303,7 +305,9 @@ httpd_authenticate(struct httpd *h, struct evhttp_request *req)
 		return 401;
 	for (auth += 5; *auth == ' ' || *auth == '\t'; auth++)
 		;
-	if (httpd_b64_decode(auth, cred, sizeof(cred)) < 0)
+	/* A NUL inside would end the password early: "user:pass\0junk". */
+	if ((n = httpd_b64_decode(auth, cred, sizeof(cred))) < 0 ||
+	    memchr(cred, '\0', (size_t)n) != NULL)
 		goto done;
 	if ((pass = strchr((char *)cred, ':')) == NULL)
 		goto done;
@@ -545,8 +549,7 @@ httpd_dispatch(struct evhttp_request *req, void *arg)
 	evhttp_add_header(out, "X-Content-Type-Options", "nosniff");
 	/* Only the status page is HTML: inline CSS, nothing to fetch. */
 	evhttp_add_header(out, "Content-Security-Policy",
-	    "default-src 'none'; style-src 'unsafe-inline'; "
-	    "frame-ancestors 'none'");
+	    HTML_CSP "; frame-ancestors 'none'");
 	evhttp_add_header(out, "Referrer-Policy", "no-referrer");
 
 	if (uri != NULL)

@@ -1,0 +1,57 @@
+#!/bin/bash
+# hardening_inputs.sh - hostile inputs of the security review (low
+# findings): a FIFO as password_file is refused at once by `run -n` (it
+# hung it, and froze the daemon on SIGHUP); a password file with a NUL in
+# its first line is refused; basic auth "user:pass\0junk" is refused
+# (it authenticated as user:pass); the drill HTML report carries the same
+# Content-Security-Policy as the endpoint, in a meta tag.
+# shellcheck disable=SC2317,SC2119
+set -eu
+# shellcheck source=SCRIPTDIR/../lib/common.sh
+. "$(dirname "$0")/../lib/common.sh"
+# shellcheck source=SCRIPTDIR/../lib/daemon.sh
+. "$(dirname "$0")/../lib/daemon.sh"
+dm_init
+tb_require mkpasswd base64
+
+mkfifo -m 600 "$TB/fifo.pw"
+printf 'pa\0ss\n' >"$TB/nul.pw"
+chmod 600 "$TB/nul.pw"
+for f in fifo nul; do
+	{
+		dm_config_head "interval = 1s" "timeout = 900ms" "flows = 0"
+		dm_target kam | sed "s#password_file = .*#password_file = \"$TB/$f.pw\"#"
+	} >"$TB/$f.conf"
+done
+TB_CMD_TIMEOUT=10 tb_sc run -n -c "$TB/fifo.conf"
+[ "$TB_RC" = 2 ] || tb_fail "a FIFO password_file: exit $TB_RC, want 2 (124: it hung)"
+grep -q 'password_file: password file .*fifo.pw is not a regular file' "$TB_ERR" ||
+	tb_fail "FIFO: $(cat "$TB_ERR")"
+tb_sc run -n -c "$TB/nul.conf"
+[ "$TB_RC" = 2 ] || tb_fail "a NUL in the password: exit $TB_RC, want 2"
+grep -q 'holds a NUL byte' "$TB_ERR" || tb_fail "NUL: $(cat "$TB_ERR")"
+tb_ok "run -n: a FIFO and a NUL-bearing password file refused at once"
+
+printf 'prom:%s\n' "$(mkpasswd -m sha-256 'Sc4pe!pass')" >"$TB/htpasswd"
+chmod 0600 "$TB/htpasswd"
+{
+	printf 'http_auth_file = "%s"\n' "$TB/htpasswd"
+	dm_config_head "interval = 1s" "timeout = 900ms" "flows = 0"
+	dm_target kam
+} >"$TB/sc.conf"
+dm_start "$TB/sc.conf"
+code() { curl -s -o /dev/null -w '%{http_code}' --max-time 5 -H "Authorization: Basic $1" \
+	"http://127.0.0.1:$DM_HTTP/metrics" || true; }
+good=$(printf 'prom:Sc4pe!pass' | base64 -w0)
+junk=$(printf 'prom:Sc4pe!pass\0junk' | base64 -w0)
+[ "$(code "$good")" = 200 ] || tb_fail "the right credentials are not 200"
+[ "$(code "$junk")" = 401 ] || tb_fail "user:pass\\0junk is not 401"
+tb_ok "basic auth: user:pass 200, user:pass\\0junk 401"
+dm_stop
+
+tb_sc report merge "$TB_TOP/tests/fixtures/drill-report-a.json" \
+	"$TB_TOP/tests/fixtures/drill-report-b.json" --report-html "$TB/r.html"
+grep -q "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">" "$TB/r.html" ||
+	tb_fail "the drill report has no CSP meta tag"
+tb_ok "drill HTML: Content-Security-Policy meta tag"
+tb_pass "FIFO and NUL secrets refused, NUL credentials refused, report CSP"
