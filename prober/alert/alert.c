@@ -9,10 +9,12 @@
 #include "config.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
 
@@ -25,6 +27,7 @@ struct alerts {
 	void			*arg;
 	struct alert_state	**v;
 	size_t			 n;
+	char			 damaged[768];	/* set aside at load: why */
 };
 
 static void
@@ -153,6 +156,34 @@ alerts_copy_str(char *dst, size_t len, const json_t *o, const char *key)
 	snprintf(dst, len, "%s", s != NULL ? s : "");
 }
 
+/*
+ * A damaged state file (truncated, empty, not ours) must not keep the
+ * daemon from starting: it is moved aside with the time in its name, for
+ * a post-mortem, and the daemon starts with no alert state.  Alerts that
+ * still hold fire again: at worst a duplicate page, never a lost one.
+ */
+static int
+alerts_set_aside(struct alerts *al, const char *why, char *err,
+    size_t errlen)
+{
+	char		 aside[PATH_MAX], stamp[32];
+	time_t		 now = time(NULL);
+	struct tm	 tm;
+
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
+	if (snprintf(aside, sizeof(aside), "%s.damaged-%s", al->path, stamp) >=
+	    (int)sizeof(aside) || rename(al->path, aside) == -1) {
+		snprintf(err, errlen, "%s is damaged (%s) and cannot be moved "
+		    "aside: %s", al->path, why, strerror(errno));
+		return -1;
+	}
+	snprintf(al->damaged, sizeof(al->damaged), "%.200s was damaged "
+	    "(%.200s): moved aside to %.260s; alerts still holding will fire "
+	    "again", al->path, why, aside);
+	return 0;
+}
+
 static int
 alerts_load(struct alerts *al, char *err, size_t errlen)
 {
@@ -182,9 +213,16 @@ alerts_load(struct alerts *al, char *err, size_t errlen)
 	}
 	doc = json_loadfd(fd, 0, &je);
 	close(fd);
-	if (doc == NULL) {
-		snprintf(err, errlen, "%s:%d: %s", al->path, je.line, je.text);
-		return -1;
+	if (doc == NULL || !json_is_array(json_object_get(doc, "alerts"))) {
+		char why[300];
+
+		if (doc == NULL)
+			snprintf(why, sizeof(why), "line %d: %s", je.line,
+			    je.text);
+		else
+			snprintf(why, sizeof(why), "no \"alerts\" array");
+		json_decref(doc);
+		return alerts_set_aside(al, why, err, errlen);
 	}
 	arr = json_object_get(doc, "alerts");
 	json_array_foreach(arr, i, o) {
@@ -244,6 +282,12 @@ alerts_open(const char *path, alert_notify_fn notify, void *arg, char *err,
 fail:
 	alerts_free(al);
 	return NULL;
+}
+
+const char *
+alerts_damaged(const struct alerts *al)
+{
+	return al->damaged[0] != '\0' ? al->damaged : NULL;
 }
 
 void

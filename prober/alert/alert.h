@@ -90,5 +90,10 @@ void		 alerts_count(struct alerts *, void (*fn)(const char *name,
 
 /* The current states as JSON (GET /alerts). */
 json_t		*alerts_json(struct alerts *);
+/*
+ * Why the state file was set aside at load (damaged: moved to
+ * FILE.damaged-TIME, the daemon starting without it), or NULL.
+ */
+const char	*alerts_damaged(const struct alerts *);
 
 #endif /* SC_ALERT_H */

@@ -8,6 +8,9 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
 
 #include "cli/cli.h"
 #include "cli/options.h"
@@ -55,6 +58,29 @@ static const struct option run_longopts[] = {
 	{ "help",	no_argument,		NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
 };
+
+/*
+ * -n: a damaged alert state does not stop the daemon (it is moved aside
+ * at start), so it is a warning here, not an error.
+ */
+static void
+run_check_state(const struct sc_config *conf)
+{
+	json_error_t	 je;
+	json_t		*doc;
+	char		 path[4096];
+
+	snprintf(path, sizeof(path), "%s/alerts.json", conf->state_dir);
+	if (access(path, F_OK) == -1)
+		return;
+	if ((doc = json_load_file(path, 0, &je)) == NULL ||
+	    !json_is_array(json_object_get(doc, "alerts")))
+		fprintf(stderr, "sipcanary run: warning: %s is damaged (%s): "
+		    "the daemon will move it aside at start and begin with no "
+		    "alert state\n", path, doc == NULL ? je.text :
+		    "no \"alerts\" array");
+	json_decref(doc);
+}
 
 int
 cmd_run(int argc, char **argv)
@@ -107,6 +133,7 @@ cmd_run(int argc, char **argv)
 	for (i = 0; i < conf->ntargets; i++)
 		enabled += conf->targets[i].enabled != 0;
 	if (check) {
+		run_check_state(conf);
 		printf("%s: ok: vantage %s, listen %s, %zu targets (%zu "
 		    "enabled)\n", path, conf->vantage, conf->listen,
 		    conf->ntargets, enabled);

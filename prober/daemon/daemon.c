@@ -267,6 +267,12 @@ daemon_alerting(struct daemon *d, const struct sc_config *c)
 		    "state: %s", err);
 		return -1;
 	}
+	if (alerts_damaged(d->alerts) != NULL) {
+		log_event(LOG_ERROR, NULL, NULL, NULL, "%s",
+		    alerts_damaged(d->alerts));
+		(void)metrics_inc(d->f_damaged,
+		    (const char *const[]){ "alerts.json" });
+	}
 	if (daemon_sinks(d, c, 0) == -1 ||
 	    (d->ev_refresh = event_new(d->base, -1, EV_PERSIST, daemon_refresh,
 	    d)) == NULL)

@@ -101,7 +101,8 @@ struct daemon {
 				*f_cert_not_after, *f_cert_earliest, *f_cert_ok,
 				*f_outage, *f_frontends, *f_build,
 				*f_last_success, *f_dns_success,
-				*f_reload_ok, *f_reload_time;
+				*f_reload_ok, *f_reload_time,
+				*f_damaged;
 	struct httpd		*http;
 	struct alerts		*alerts;
 	struct sink		**sinks;
