@@ -136,6 +136,7 @@ static size_t
 daemon_reload_targets(struct daemon *d, const struct sc_config *nc,
     struct dtarget **nt)
 {
+	char	err[600];
 	size_t	i, j, n = 0;
 
 	for (i = 0; i < nc->ntargets; i++) {
@@ -154,8 +155,11 @@ daemon_reload_targets(struct daemon *d, const struct sc_config *nc,
 			dtarget_keep(nt[n++], c);
 			continue;
 		}
-		if ((nt[n] = dtarget_new(d, c, nt, n)) != NULL)
+		if ((nt[n] = dtarget_new(d, c, nt, n, err, sizeof(err))) !=
+		    NULL)
 			n++;
+		else
+			daemon_broken_add(d, c, err);
 	}
 	return n;
 }
@@ -166,8 +170,9 @@ daemon_reload(evutil_socket_t sig, short what, void *arg)
 	struct daemon		*d = arg;
 	struct sc_config	*nc;
 	struct dtarget		**nt;
+	struct dbroken		*old;
 	char			 err[1024];
-	size_t			 j, n;
+	size_t			 j, n, nold;
 
 	(void)sig; (void)what;
 	if (d->stopping)
@@ -187,7 +192,12 @@ daemon_reload(evutil_socket_t sig, short what, void *arg)
 	}
 	d->gen++;	/* new targets of this reload read their CA files anew */
 	daemon_reload_settings(d, nc);
+	old = d->broken;
+	nold = d->nbroken;
+	d->broken = NULL;
+	d->nbroken = 0;
 	n = daemon_reload_targets(d, nc, nt);
+	daemon_broken_done(d, old, nold);
 	for (j = 0; j < d->ntargets; j++)
 		if (d->targets[j] != NULL) {
 			log_event(LOG_INFO, d->targets[j]->conf.name, NULL,
@@ -285,16 +295,22 @@ daemon_alerting(struct daemon *d, const struct sc_config *c)
 static int
 daemon_targets(struct daemon *d, const struct sc_config *c)
 {
+	char	err[600];
 	size_t	i;
 
 	if ((d->targets = calloc(c->ntargets + 1, sizeof(*d->targets))) ==
 	    NULL)
 		return -1;
-	for (i = 0; i < c->ntargets; i++)
-		if (c->targets[i].enabled &&
-		    (d->targets[d->ntargets] = dtarget_new(d, &c->targets[i],
-		    d->targets, d->ntargets)) != NULL)
+	for (i = 0; i < c->ntargets; i++) {
+		if (!c->targets[i].enabled)
+			continue;
+		if ((d->targets[d->ntargets] = dtarget_new(d, &c->targets[i],
+		    d->targets, d->ntargets, err, sizeof(err))) != NULL)
 			d->ntargets++;
+		else
+			daemon_broken_add(d, &c->targets[i], err);
+	}
+	daemon_broken_done(d, NULL, 0);
 	return 0;
 }
 
@@ -307,6 +323,7 @@ daemon_close(struct daemon *d)
 	for (i = 0; i < d->ntargets; i++)
 		dtarget_free(d->targets[i]);
 	free(d->targets);
+	daemon_broken_clear(d);
 	for (i = 0; i < d->nretired; i++)
 		dtarget_free(d->retired[i]);
 	free(d->retired);

@@ -163,13 +163,17 @@ dmetrics_late_families(struct daemon *d, struct metrics *m)
 	d->f_reload_time = metrics_gauge_new(m,
 	    "sipcanary_config_last_reload_success_timestamp_seconds",
 	    "When the configuration in force was loaded", NULL);
+	d->f_broken = metrics_gauge_new(m, "sipcanary_target_broken",
+	    "1 while a configured target cannot be probed (see the log and "
+	    "/healthz)", t);
 	d->f_damaged = metrics_counter_new(m,
 	    "sipcanary_state_files_damaged_total",
 	    "State files found damaged at load and moved aside",
 	    (const char *const[]){ "file", NULL });
 	return d->f_build == NULL || d->f_last_success == NULL ||
 	    d->f_dns_success == NULL || d->f_reload_ok == NULL ||
-	    d->f_reload_time == NULL || d->f_damaged == NULL ? -1 : 0;
+	    d->f_reload_time == NULL || d->f_damaged == NULL ||
+	    d->f_broken == NULL ? -1 : 0;
 }
 
 /*

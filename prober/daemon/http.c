@@ -161,6 +161,7 @@ daemon_http_status(struct evhttp_request *req, void *arg)
 	struct status_target	*st;
 	struct status_frontend	*sf;
 	struct status_view	 v;
+	struct status_broken	 broken[STATUS_BROKEN_MAX];
 	struct evbuffer		*b;
 	char			*alerts_html;
 	size_t			 i, nfe = 0;
@@ -188,6 +189,13 @@ daemon_http_status(struct evhttp_request *req, void *arg)
 	alerts_html = daemon_alerts_html(d);
 	v.alerts_html = alerts_html;
 	v.no_sinks = d->nsinks == 0;
+	for (i = 0; i < d->nbroken && i < STATUS_BROKEN_MAX; i++) {
+		broken[i].name = d->broken[i].name;
+		broken[i].uri = d->broken[i].uri;
+		broken[i].reason = d->broken[i].reason;
+	}
+	v.broken = broken;
+	v.nbroken = i;
 	if (d->reload_failed_at != 0) {
 		v.reload_error = d->reload_error;
 		v.reload_failed_at = d->reload_failed_at;
@@ -233,7 +241,8 @@ daemon_http_routes(struct daemon *d)
 {
 	if (httpd_route(d->http, "/metrics", daemon_http_metrics, d) == -1 ||
 	    httpd_route(d->http, "/", daemon_http_status, d) == -1 ||
-	    httpd_route(d->http, "/alerts", daemon_http_alerts, d) == -1)
+	    httpd_route(d->http, "/alerts", daemon_http_alerts, d) == -1 ||
+	    daemon_http_health_routes(d) == -1)
 		return -1;
 	return 0;
 }

@@ -91,6 +91,13 @@ struct dtarget {
 	int			 live_engines;
 };
 
+/* A configured target the daemon cannot probe, and why (broken.c). */
+struct dbroken {
+	char		*name;
+	char		*uri;
+	char		 reason[600];
+};
+
 struct daemon {
 	struct event_base	*base;
 	struct sc_config	*conf;
@@ -102,7 +109,7 @@ struct daemon {
 				*f_outage, *f_frontends, *f_build,
 				*f_last_success, *f_dns_success,
 				*f_reload_ok, *f_reload_time,
-				*f_damaged;
+				*f_damaged, *f_broken;
 	struct httpd		*http;
 	struct alerts		*alerts;
 	struct sink		**sinks;
@@ -118,6 +125,8 @@ struct daemon {
 	struct event		*ev_hup, *ev_term, *ev_int, *ev_grace;
 	time_t			 started;
 	char			 reload_error[512]; /* the last refusal */
+	struct dbroken		*broken;	/* enabled, not probed: why */
+	size_t			 nbroken;
 	time_t			 reload_failed_at;  /* 0: last reload ok */
 	int			 stopping;
 	int			 rc;
@@ -134,7 +143,8 @@ int	daemon_drop_privileges(const struct sc_config *, int, char *, size_t);
 
 /* targets.c: targets and the location of their frontends. */
 struct dtarget	*dtarget_new(struct daemon *, const struct target_conf *,
-		    struct dtarget *const *, size_t);
+		    struct dtarget *const *loading, size_t nloading, char *err,
+		    size_t errlen);
 void		 dtarget_keep(struct dtarget *, const struct target_conf *);
 void		 dtarget_free(struct dtarget *);
 void		 dtarget_stop(struct dtarget *);
@@ -183,5 +193,13 @@ void	daemon_refresh_pace(struct daemon *, const struct sc_config *);
 int	daemon_sinks(struct daemon *, const struct sc_config *, int);
 void	daemon_sink_log(void *, int, const char *, const char *,
 	    const char *, const char *);
+
+/* broken.c */
+void	daemon_broken_clear(struct daemon *);
+void	daemon_broken_add(struct daemon *, const struct target_conf *,
+	    const char *why);
+void	daemon_broken_done(struct daemon *, struct dbroken *old,
+	    size_t nold);
+int	daemon_http_health_routes(struct daemon *);
 
 #endif /* SC_DAEMON_INTERNAL_H */

@@ -221,41 +221,44 @@ dtarget_tls_ctx(struct daemon *d, const struct target_conf *c,
  */
 struct dtarget *
 dtarget_new(struct daemon *d, const struct target_conf *c,
-    struct dtarget *const *loading, size_t nloading)
+    struct dtarget *const *loading, size_t nloading, char *err,
+    size_t errlen)
 {
 	struct dtarget	*t;
-	char		 err[600];
 
+	snprintf(err, errlen, "out of memory");
 	if ((t = calloc(1, sizeof(*t))) == NULL)
 		return NULL;
 	t->d = d;
 	t->gen = d->gen;
 	if (tconf_copy(&t->conf, c) == -1)
 		goto fail;
-	if (target_parse_uri(&t->uri, c->uri, err, sizeof(err)) == -1 ||
+	if (target_parse_uri(&t->uri, c->uri, err, errlen) == -1 ||
 	    (c->connect != NULL && target_parse_hostport(c->connect,
 	    &t->uri.connect_host, &t->uri.connect_port, err,
-	    sizeof(err)) == -1)) {
+	    errlen) == -1)) {
 		log_event(LOG_ERROR, c->name, NULL, "internal_error", "%s",
 		    err);
 		goto fail;
 	}
 	if ((t->tls_ctx = dtarget_tls_ctx(d, c, loading, nloading)) == NULL &&
 	    (t->tls_ctx = sc_tls_ctx_new(c->ca_file, c->tls_min, 0, err,
-	    sizeof(err))) == NULL) {
+	    errlen)) == NULL) {
 		log_event(LOG_ERROR, c->name, NULL, "internal_error", "%s",
 		    err);
 		goto fail;
 	}
+	snprintf(err, errlen, "out of memory");
 	if ((t->relocate = evtimer_new(d->base, dtarget_relocate_cb, t)) ==
 	    NULL)
 		goto fail;
-	if (dtarget_flow_scenario(t, err, sizeof(err)) == -1) {
+	if (dtarget_flow_scenario(t, err, errlen) == -1) {
 		log_event(LOG_ERROR, c->name, NULL, "internal_error", "the "
 		    "persistent flow: %s", err);
 		goto fail;
 	}
 	t->dns_verdict = SC_OK;
+	err[0] = '\0';
 	if (c->insecure_skip_verify)
 		log_event(LOG_WARN, c->name, NULL, NULL, "insecure_skip_verify "
 		    "is on: certificate failures are reported but do not stop "

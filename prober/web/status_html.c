@@ -73,7 +73,7 @@ static const char	sh_css[] =
 ".outage{margin:8px 0;padding:10px 12px;border-radius:6px;"
 "background:var(--crit);color:#fff;font-size:1.05em}\n"
 "@media (prefers-color-scheme:dark){.outage{color:#131314}}\n"
-".reload-failed,.no-sinks{margin:8px 0;padding:6px 10px;border:2px solid var(--crit);}"
+".reload-failed,.no-sinks,.broken{margin:8px 0;padding:6px 10px;border:2px solid var(--crit);}"
 ".insecure{margin:8px 0;padding:6px 10px;border:2px dashed var(--warn);"
 "border-radius:6px}\n"
 ".alerts{border:2px solid var(--crit);border-radius:8px;"
@@ -548,6 +548,27 @@ sh_reload_failed(struct evbuffer *out, const struct status_view *v)
 	    "force.</p>\n");
 }
 
+/* Targets configured but not probed: never a silent gap on the page. */
+static void
+sh_broken(struct evbuffer *out, const struct status_view *v)
+{
+	size_t i;
+
+	sh_s(out, "<section class=\"broken\"><h2>Not probed</h2>\n<ul>\n");
+	for (i = 0; i < v->nbroken; i++) {
+		sh_s(out, "<li data-target=\"");
+		html_escape_evbuffer(out, v->broken[i].name);
+		sh_s(out, "\"><strong>");
+		html_escape_evbuffer(out, v->broken[i].name);
+		sh_s(out, "</strong> (");
+		html_escape_evbuffer(out, v->broken[i].uri);
+		sh_s(out, "): sipcanary cannot probe it: ");
+		html_escape_evbuffer(out, v->broken[i].reason);
+		sh_s(out, "</li>\n");
+	}
+	sh_s(out, "</ul>\n</section>\n");
+}
+
 void
 status_html_write(struct evbuffer *out, const struct status_view *v)
 {
@@ -570,6 +591,8 @@ status_html_write(struct evbuffer *out, const struct status_view *v)
 	sh_header(out, v);
 	if (!sh_empty(v->reload_error))
 		sh_reload_failed(out, v);
+	if (v->nbroken > 0)
+		sh_broken(out, v);
 	if (v->no_sinks)
 		sh_s(out, "<p class=\"no-sinks\"><strong>Alerts are delivered "
 		    "nowhere:</strong> no sink is configured, so nobody is "

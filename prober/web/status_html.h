@@ -51,6 +51,14 @@ struct status_target {
 	size_t				 nfrontends;
 };
 
+/* A configured target that is not probed, and why. */
+struct status_broken {
+	const char	*name;
+	const char	*uri;
+	const char	*reason;
+};
+#define STATUS_BROKEN_MAX	64	/* listed on the page; /healthz has all */
+
 struct status_view {
 	const char			*vantage;
 	const char			*version;
@@ -64,6 +72,8 @@ struct status_view {
 	const char			*reload_error;
 	time_t				 reload_failed_at;
 	int				 no_sinks;	/* alerts go nowhere */
+	const struct status_broken	*broken;	/* not probed */
+	size_t				 nbroken;
 };
 
 /*
@@ -78,7 +88,8 @@ struct status_view {
  * verification is off; tr.frontend[data-frontend=ADDR][data-verdict=V];
  * svg.strip[data-history] with one digit (0-3) per result, oldest
  * first; section#alerts; p.reload-failed while the last reload was
- * refused; p.no-sinks while alerts are delivered nowhere.  In ids, whitespace in NAME becomes '_'.
+ * refused; p.no-sinks while alerts are delivered nowhere;
+ * section.broken > li[data-target=NAME] for each target not probed.  In ids, whitespace in NAME becomes '_'.
  * Out of memory, the page is truncated.
  */
 void	status_html_write(struct evbuffer *out, const struct status_view *v);

@@ -70,7 +70,7 @@ serve_status(struct evhttp_request *req, void *arg)
 	struct status_target		 t = { "voice", "sips:voice.test",
 	    "sre", "ok", 0, 0, &fe, 1 };
 	struct status_view		 v = { "test", "test", 0, 0, &t, 1,
-	    NULL, NULL, 0, 0 };
+	    NULL, NULL, 0, 0, NULL, 0 };
 	struct evbuffer			*b = evbuffer_new();
 
 	(void)arg;

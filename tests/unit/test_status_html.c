@@ -60,7 +60,7 @@ static const struct status_target targets[] = {
 
 static const struct status_view view = {
 	"lab-1", "0.1.0", NOW, NOW - 3 * 86400 - 7200, targets, 4,
-	"<ul><li>SipcanaryNewConnectionOutage voice-prod</li></ul>", NULL, 0, 0,
+	"<ul><li>SipcanaryNewConnectionOutage voice-prod</li></ul>", NULL, 0, 0, NULL, 0,
 };
 
 static void
