@@ -113,6 +113,42 @@ daemon_stop(evutil_socket_t sig, short what, void *arg)
 	daemon_check_stopped(d);
 }
 
+/*
+ * The endpoint's secrets are read again on every reload (a removed user
+ * must lose access, a renewed certificate must not need a restart); one
+ * that fails to load keeps the one loaded before, and the log says which.
+ */
+static void
+daemon_reload_secrets(struct daemon *d, const struct sc_config *nc)
+{
+	char	err[512];
+
+	if (nc->http_auth_file != NULL && httpd_load_basic_auth(d->http,
+	    nc->http_auth_file, err, sizeof(err)) == -1)
+		log_event(LOG_ERROR, NULL, NULL, NULL, "reload: %s: the users "
+		    "loaded before stay in force", err);
+	else if (nc->http_auth_file != NULL)
+		log_event(LOG_INFO, NULL, NULL, NULL, "reload: users read "
+		    "again from %s", nc->http_auth_file);
+	else if (d->conf->http_auth_file != NULL) {
+		httpd_clear_basic_auth(d->http);
+		log_event(LOG_WARN, NULL, NULL, NULL, "reload: http_auth_file "
+		    "removed: the endpoint no longer asks for credentials");
+	}
+	if (nc->http_tls_cert != NULL && httpd_set_tls(d->http,
+	    nc->http_tls_cert, nc->http_tls_key != NULL ? nc->http_tls_key :
+	    nc->http_tls_cert, err, sizeof(err)) == -1)
+		log_event(LOG_ERROR, NULL, NULL, NULL, "reload: %s: the "
+		    "endpoint's certificate and key loaded before stay in "
+		    "force", err);
+	else if (nc->http_tls_cert != NULL)
+		log_event(LOG_INFO, NULL, NULL, NULL, "reload: the endpoint's "
+		    "certificate and key read again from %s", nc->http_tls_cert);
+	else if (d->conf->http_tls_cert != NULL)
+		log_event(LOG_WARN, NULL, NULL, NULL, "reload: turning the "
+		    "endpoint's TLS off takes effect on restart only");
+}
+
 /* Settings a reload cannot change, or changes outside the targets. */
 static void
 daemon_reload_settings(struct daemon *d, const struct sc_config *nc)
@@ -125,6 +161,7 @@ daemon_reload_settings(struct daemon *d, const struct sc_config *nc)
 		    "only");
 	if (strcmp(nc->vantage, d->conf->vantage) != 0)
 		(void)metrics_const_label(d->m, "vantage", nc->vantage);
+	daemon_reload_secrets(d, nc);
 }
 
 /*
