@@ -57,6 +57,13 @@
 
 TAILQ_HEAD(outbox_list, outbox_entry);
 
+/*
+ * Ids are bounded well inside what JSON numbers carry exactly (2^53): a
+ * damaged record with a huge id must not push every later one "out of
+ * order" or wrap the next id.
+ */
+#define OUTBOX_ID_MAX	((json_int_t)1 << 52)
+
 struct outbox {
 	char		*dir;
 	char		*path;
@@ -321,6 +328,19 @@ outbox_remove(struct outbox *ob, struct outbox_entry *e)
 	outbox_entry_free(e);
 }
 
+/*
+ * An unreadable record may be a notification that will now never be
+ * sent: an error, and counted with the dropped ones, so that the loss
+ * shows in sipcanary_alert_notifications_dropped_total.
+ */
+static void
+outbox_unreadable(struct outbox *ob, unsigned lineno)
+{
+	outbox_log(ob, LOG_ERROR, "%s:%u: unreadable record, skipped and "
+	    "counted as dropped", ob->path, lineno);
+	ob->dropped++;
+}
+
 /* One record of the file, at replay. */
 static void
 outbox_replay_record(struct outbox *ob, json_t *o, unsigned lineno)
@@ -339,7 +359,8 @@ outbox_replay_record(struct outbox *ob, json_t *o, unsigned lineno)
 	if (strcmp(op, "open") == 0) {
 		if (json_unpack_ex(o, &je, 0, "{s:i, s:s, s:I}", "version",
 		    &version, "epoch", &epoch, "next", &next) == -1 ||
-		    strlen(epoch) != OUTBOX_EPOCH_LEN || next < 1)
+		    strlen(epoch) != OUTBOX_EPOCH_LEN || next < 1 ||
+		    next > OUTBOX_ID_MAX)
 			goto bad;
 		if (version != OUTBOX_VERSION) {
 			outbox_log(ob, LOG_WARN, "%s:%u: outbox version %d, "
@@ -357,7 +378,7 @@ outbox_replay_record(struct outbox *ob, json_t *o, unsigned lineno)
 		    "created", &created, "kind", &kind, "dedup_key", &key,
 		    "alert", "alertname", &an, "target", &tg, "frontend", &fe,
 		    "vantage", &va, "verdict", &vd, "body", &body,
-		    &bodylen) == -1 || id < 1)
+		    &bodylen) == -1 || id < 1 || id > OUTBOX_ID_MAX)
 			goto bad;
 		if ((uint64_t)id <= ob->last_add) {
 			outbox_log(ob, LOG_WARN, "%s:%u: record %lld out of "
@@ -380,15 +401,15 @@ outbox_replay_record(struct outbox *ob, json_t *o, unsigned lineno)
 	}
 	if (strcmp(op, "ack") == 0 || strcmp(op, "drop") == 0 ||
 	    strcmp(op, "skip") == 0) {
-		if (json_unpack_ex(o, &je, 0, "{s:I}", "id", &id) == -1)
+		if (json_unpack_ex(o, &je, 0, "{s:I}", "id", &id) == -1 ||
+		    id < 1 || id > OUTBOX_ID_MAX)
 			goto bad;
 		if ((e = outbox_find(ob, (uint64_t)id)) != NULL)
 			outbox_remove(ob, e);
 		return;
 	}
 bad:
-	outbox_log(ob, LOG_WARN, "%s:%u: unreadable record, ignored",
-	    ob->path, lineno);
+	outbox_unreadable(ob, lineno);
 }
 
 /*
@@ -433,8 +454,7 @@ outbox_replay(struct outbox *ob, char *err, size_t errlen)
 			continue;
 		if ((size_t)n > OUTBOX_LINE_MAX ||
 		    (o = json_loadb(line, (size_t)n - 1, 0, &je)) == NULL) {
-			outbox_log(ob, LOG_WARN, "%s:%u: unreadable record, "
-			    "ignored", ob->path, lineno);
+			outbox_unreadable(ob, lineno);
 			continue;
 		}
 		outbox_replay_record(ob, o, lineno);

@@ -262,6 +262,29 @@ test_torn_line(void **state)
 	assert_int_equal(unit_nlogs, 2);
 	assert_non_null(strstr(unit_logs[0], ":2: unreadable record"));
 	assert_non_null(strstr(unit_logs[1], ":3: unreadable record"));
+	/* A notification that may be lost is counted, not just logged. */
+	assert_int_equal(outbox_dropped(ob), 2);
+	outbox_free(ob);
+
+	/*
+	 * A huge id is a damaged record: it must not make every later
+	 * record "out of order", nor push the next id past what JSON
+	 * numbers hold exactly.
+	 */
+	unit_log_clear();
+	assert_non_null(fp = fopen(path, "a"));
+	fputs("{\"op\":\"add\",\"id\":9223372036854775807,\"created\":1,"
+	    "\"kind\":\"trigger\",\"dedup_key\":\"kx\",\"alert\":{},"
+	    "\"body\":\"x\"}\n", fp);
+	fclose(fp);
+	ob = open_ok(1000);
+	expect_ids(ob, "1,2,3");
+	assert_int_equal(outbox_dropped(ob), 3);
+	assert_int_equal(append(ob, "trigger", "k4", "four", 0)->id, 4);
+	outbox_free(ob);
+	unit_log_clear();
+	ob = open_ok(1000);
+	expect_ids(ob, "1,2,3,4");
 	outbox_free(ob);
 }
 
