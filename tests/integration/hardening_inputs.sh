@@ -3,7 +3,8 @@
 # findings): a FIFO as password_file is refused at once by `run -n` (it
 # hung it, and froze the daemon on SIGHUP); a password file with a NUL in
 # its first line is refused; basic auth "user:pass\0junk" is refused
-# (it authenticated as user:pass); the drill HTML report carries the same
+# (it authenticated as user:pass); a world-readable http_tls_key is
+# refused (it was accepted); the drill HTML report carries the same
 # Content-Security-Policy as the endpoint, in a meta tag.
 # shellcheck disable=SC2317,SC2119
 set -eu
@@ -48,6 +49,20 @@ junk=$(printf 'prom:Sc4pe!pass\0junk' | base64 -w0)
 [ "$(code "$junk")" = 401 ] || tb_fail "user:pass\\0junk is not 401"
 tb_ok "basic auth: user:pass 200, user:pass\\0junk 401"
 dm_stop
+
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	-keyout "$TB/http.key" -out "$TB/http.pem" -days 2 -subj /CN=127.0.0.1 2>/dev/null
+chmod 0644 "$TB/http.key"
+{
+	printf 'http_tls_cert = "%s"\nhttp_tls_key = "%s"\n' "$TB/http.pem" "$TB/http.key"
+	dm_config_head "interval = 1s" "timeout = 900ms" "flows = 0"
+	dm_target kam
+} >"$TB/tls.conf"
+tb_sc run -c "$TB/tls.conf"
+[ "$TB_RC" = 1 ] || tb_fail "a world-readable TLS key: exit $TB_RC, want 1"
+grep -q "TLS key $TB/http.key is readable by others: chmod 600" "$TB_ERR" ||
+	tb_fail "world-readable TLS key: $(cat "$TB_ERR")"
+tb_ok "a world-readable http_tls_key is refused, naming the chmod"
 
 tb_sc report merge "$TB_TOP/tests/fixtures/drill-report-a.json" \
 	"$TB_TOP/tests/fixtures/drill-report-b.json" --report-html "$TB/r.html"
