@@ -32,6 +32,24 @@ nagios_perf(FILE *fp, const char *prefix, const char *name, double v)
 		fprintf(fp, " '%s%s'=%.6fs;;;0", prefix, name, v);
 }
 
+/* ": why" on the status line: the target's reason, or its first failure. */
+static void
+nagios_reason(FILE *fp, const struct check_report *cr)
+{
+	size_t	i;
+
+	if (cr->error[0] != '\0') {
+		fprintf(fp, ": %s", cr->error);
+		return;
+	}
+	for (i = 0; i < cr->nresults; i++)
+		if (cr->results[i].verdict != SC_OK) {
+			fprintf(fp, ": %s %s", cr->results[i].address,
+			    cr->results[i].error);
+			return;
+		}
+}
+
 /*
  * The earliest-expiring certificate of any frontend (and the index of
  * its frontend in *at), or NULL.
@@ -70,7 +88,7 @@ report_certs_nagios(FILE *fp, const struct check_report *cr, int warn_days,
     int crit_days)
 {
 	const struct sc_cert	*e;
-	size_t			 at = 0, i;
+	size_t			 at = 0;
 
 	fprintf(fp, "SIPCANARY CERTS %s - %s %s", nagios_state(cr->severity),
 	    cr->target, sc_verdict_str(cr->verdict));
@@ -78,15 +96,7 @@ report_certs_nagios(FILE *fp, const struct check_report *cr, int warn_days,
 		fprintf(fp, ", earliest expiry in %.1f days (%s at %s)",
 		    e->days_left, e->subject != NULL ? e->subject : "?",
 		    cr->results[at].address);
-	if (cr->error[0] != '\0')
-		fprintf(fp, ": %s", cr->error);
-	else
-		for (i = 0; i < cr->nresults; i++)
-			if (cr->results[i].verdict != SC_OK) {
-				fprintf(fp, ": %s %s", cr->results[i].address,
-				    cr->results[i].error);
-				break;
-			}
+	nagios_reason(fp, cr);
 	fputs(" |", fp);
 	if (e != NULL)
 		fprintf(fp, " 'days_left'=%.2f;%d;%d;0", e->days_left,
@@ -106,16 +116,7 @@ report_nagios(FILE *fp, const struct check_report *cr)
 	    cr->target, sc_verdict_str(cr->verdict));
 	if (cr->nresults > 0)
 		fprintf(fp, ", %zu/%zu frontends ok", ok, cr->nresults);
-	if (cr->error[0] != '\0')
-		fprintf(fp, ": %s", cr->error);
-	else {
-		for (i = 0; i < cr->nresults; i++)
-			if (cr->results[i].verdict != SC_OK) {
-				fprintf(fp, ": %s %s", cr->results[i].address,
-				    cr->results[i].error);
-				break;
-			}
-	}
+	nagios_reason(fp, cr);
 	fputs(" |", fp);
 	for (i = 0; i < cr->nresults; i++) {
 		const struct sc_result	*r = &cr->results[i];
