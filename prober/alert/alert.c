@@ -28,6 +28,10 @@ struct alerts {
 	struct alert_state	**v;
 	size_t			 n;
 	char			 damaged[768];	/* set aside at load: why */
+	const struct alert_inhibit *rules;
+	size_t			 nrules;
+	void			(*wake)(void *);
+	void			*wake_arg;
 };
 
 static void
@@ -73,10 +77,30 @@ alerts_find(struct alerts *al, const char *name, const char *target,
 }
 
 static json_t *
+alert_deliveries_json(const struct alert_state *a)
+{
+	json_t	*arr = json_array();
+	size_t	 i;
+
+	for (i = 0; arr != NULL && i < a->ndeliveries; i++) {
+		const struct alert_delivery *d = &a->deliveries[i];
+
+		json_array_append_new(arr, json_pack("{s:s, s:s, s:I, s:I}",
+		    "sink", d->sink, "kind", d->kind,
+		    "queued_at", (json_int_t)d->queued_at,
+		    "delivered_at", (json_int_t)d->delivered_at));
+	}
+	return arr;
+}
+
+static json_t *
 alert_state_json(const struct alert_state *a)
 {
+	char	text[1024];
+
+	alert_delivery_text(a, text, sizeof(text));
 	return json_pack("{s:s, s:s, s:s, s:s, s:b, s:b, s:b, s:i, s:i, s:I, "
-	    "s:I, s:s, s:s, s:s, s:s, s:s}",
+	    "s:I, s:s, s:s, s:s, s:s, s:s, s:s?, s:o, s:s}",
 	    "alertname", a->alertname,
 	    "target", a->target,
 	    "frontend", a->frontend,
@@ -92,7 +116,11 @@ alert_state_json(const struct alert_state *a)
 	    "description", a->description,
 	    "verdict", a->verdict,
 	    "fingerprint", a->fingerprint,
-	    "not_after", a->not_after);
+	    "not_after", a->not_after,
+	    "inhibited_by", a->inhibited_by[0] != '\0' ? a->inhibited_by :
+	    NULL,
+	    "deliveries", alert_deliveries_json(a),
+	    "delivery", text);
 }
 
 json_t *
@@ -184,6 +212,28 @@ alerts_set_aside(struct alerts *al, const char *why, char *err,
 	return 0;
 }
 
+static void
+alerts_load_deliveries(struct alert_state *a, const json_t *arr)
+{
+	const json_t	*o;
+	size_t		 i;
+
+	json_array_foreach(arr, i, o) {
+		struct alert_delivery *d;
+
+		if (a->ndeliveries == ALERT_SINKS_MAX ||
+		    !json_is_string(json_object_get(o, "sink")))
+			break;
+		d = &a->deliveries[a->ndeliveries++];
+		alerts_copy_str(d->sink, sizeof(d->sink), o, "sink");
+		alerts_copy_str(d->kind, sizeof(d->kind), o, "kind");
+		d->queued_at = (time_t)json_integer_value(json_object_get(o,
+		    "queued_at"));
+		d->delivered_at = (time_t)json_integer_value(
+		    json_object_get(o, "delivered_at"));
+	}
+}
+
 static int
 alerts_load(struct alerts *al, char *err, size_t errlen)
 {
@@ -255,6 +305,9 @@ alerts_load(struct alerts *al, char *err, size_t errlen)
 		    "fingerprint");
 		alerts_copy_str(a->not_after, sizeof(a->not_after), o,
 		    "not_after");
+		alerts_copy_str(a->inhibited_by, sizeof(a->inhibited_by), o,
+		    "inhibited_by");
+		alerts_load_deliveries(a, json_object_get(o, "deliveries"));
 	}
 	json_decref(doc);
 	return 0;
@@ -321,8 +374,7 @@ alert_details(struct alert_state *a, const struct alert_eval *ev)
 
 /* A bad result for a: fires, escalates or stops flapping.  1 if changed. */
 static int
-alerts_bad(struct alerts *al, struct alert_state *a,
-    const struct alert_eval *ev, time_t now)
+alerts_bad(struct alert_state *a, const struct alert_eval *ev, time_t now)
 {
 	unsigned		 for_n = ev->for_n > 0 ? ev->for_n : 1;
 	int			 changed = 0;
@@ -335,10 +387,7 @@ alerts_bad(struct alerts *al, struct alert_state *a,
 		snprintf(a->severity, sizeof(a->severity), "%s",
 		    ev->severity);
 		alert_details(a, ev);
-		if (!a->flapping) {
-			a->paged = 1;
-			al->notify(a, ALERT_TRIGGER, al->arg);
-		}
+		a->pending = !a->flapping;
 		changed = 1;
 	} else if (a->firing)
 		alert_details(a, ev);
@@ -349,8 +398,7 @@ alerts_bad(struct alerts *al, struct alert_state *a,
 	if (a->firing && a->flapping && !a->paged &&
 	    difftime(now, a->starts_at) >= ev->flap_window) {
 		a->flapping = 0;
-		a->paged = 1;
-		al->notify(a, ALERT_TRIGGER, al->arg);
+		a->pending = 1;
 		changed = 1;
 	}
 	if (!a->firing && a->bad >= for_n) {
@@ -366,10 +414,8 @@ alerts_bad(struct alerts *al, struct alert_state *a,
 			log_event(LOG_WARN, a->target, a->frontend, a->verdict,
 			    "%s fires again within the flap window: "
 			    "flapping, not paged again", a->alertname);
-		else {
-			a->paged = 1;
-			al->notify(a, ALERT_TRIGGER, al->arg);
-		}
+		else
+			a->pending = 1;
 		changed = 1;
 	}
 	return changed;
@@ -387,6 +433,8 @@ alerts_good(struct alerts *al, struct alert_state *a,
 	a->good++;
 	if (a->firing && a->good >= res_n) {
 		a->firing = 0;
+		a->pending = 0;
+		a->inhibited_by[0] = '\0';
 		a->resolved_at = now;
 		if (a->paged && !a->flapping)
 			al->notify(a, ALERT_RESOLVE, al->arg);
@@ -417,11 +465,201 @@ alerts_eval(struct alerts *al, const struct alert_eval *ev)
 	if (a == NULL)
 		return;		/* never bad: nothing to track */
 	if (ev->bad)
-		changed = alerts_bad(al, a, ev, now);
+		changed = alerts_bad(a, ev, now);
 	else
 		changed = alerts_good(al, a, ev, now);
 	if (changed)
 		(void)alerts_save(al);
+	/* Even unchanged: a source that turned good frees what it held. */
+	if (al->wake != NULL)
+		al->wake(al->wake_arg);
+	else
+		alerts_settle(al);
+}
+
+void
+alerts_set_hierarchy(struct alerts *al, const struct alert_inhibit *rules,
+    size_t nrules, void (*wake)(void *), void *wake_arg)
+{
+	al->rules = rules;
+	al->nrules = nrules;
+	al->wake = wake;
+	al->wake_arg = wake_arg;
+}
+
+/*
+ * The alert that explains a: firing (*held 0), or bad and on its way to
+ * firing (*held 1), or NULL.  Firing sources come first, by rule order.
+ */
+static const struct alert_state *
+alerts_inhibitor(const struct alerts *al, const struct alert_state *a,
+    int *held)
+{
+	size_t	pass, r, i;
+
+	for (pass = 0; pass < 2; pass++)
+		for (r = 0; r < al->nrules; r++) {
+			const struct alert_inhibit *ru = &al->rules[r];
+
+			if (strcmp(ru->inhibited, a->alertname) != 0)
+				continue;
+			for (i = 0; i < al->n; i++) {
+				const struct alert_state *b = al->v[i];
+
+				if (b == a || strcmp(b->alertname,
+				    ru->source) != 0 ||
+				    strcmp(b->target, a->target) != 0 ||
+				    (ru->same_frontend &&
+				    strcmp(b->frontend, a->frontend) != 0))
+					continue;
+				if (pass == 0 ? b->firing :
+				    !b->firing && b->bad > 0) {
+					*held = pass;
+					return b;
+				}
+			}
+		}
+	return NULL;
+}
+
+/* One firing alert's page decision (alerts_settle()).  1 if changed. */
+static int
+alerts_settle_one(struct alerts *al, struct alert_state *a)
+{
+	const struct alert_state	*src;
+	int				 held = 0, changed;
+
+	if ((src = alerts_inhibitor(al, a, &held)) != NULL) {
+		if (held)
+			return 0;	/* stays pending: decided later */
+		if (a->paged || strcmp(a->inhibited_by, src->alertname) == 0) {
+			/* Paged before its explanation fired: it stays. */
+			changed = a->pending;
+			a->pending = 0;
+			return changed;
+		}
+		snprintf(a->inhibited_by, sizeof(a->inhibited_by), "%s",
+		    src->alertname);
+		a->pending = 0;
+		log_event(LOG_INFO, a->target, a->frontend, a->verdict,
+		    "alert %s firing (%s), inhibited by %s: not paged",
+		    a->alertname, a->severity, src->alertname);
+		return 1;
+	}
+	if (!a->pending && (a->inhibited_by[0] == '\0' || a->paged ||
+	    a->flapping))
+		return 0;
+	/* Nothing explains it (any more): it pages. */
+	a->pending = 0;
+	a->inhibited_by[0] = '\0';
+	a->paged = 1;
+	al->notify(a, ALERT_TRIGGER, al->arg);
+	return 1;
+}
+
+void
+alerts_settle(struct alerts *al)
+{
+	size_t	i;
+	int	changed = 0;
+
+	for (i = 0; i < al->n; i++)
+		if (al->v[i]->firing)
+			changed |= alerts_settle_one(al, al->v[i]);
+	if (changed)
+		(void)alerts_save(al);
+}
+
+static struct alert_delivery *
+alert_delivery_find(struct alert_state *a, const char *sink, int create)
+{
+	size_t	i;
+
+	for (i = 0; i < a->ndeliveries; i++)
+		if (strcmp(a->deliveries[i].sink, sink) == 0)
+			return &a->deliveries[i];
+	if (!create || a->ndeliveries == ALERT_SINKS_MAX)
+		return NULL;
+	return &a->deliveries[a->ndeliveries++];
+}
+
+void
+alerts_queued(struct alerts *al, const struct alert_state *ca,
+    const char *sink, const char *kind)
+{
+	struct alert_state	*a;
+	struct alert_delivery	*d;
+
+	a = alerts_find(al, ca->alertname, ca->target, ca->frontend, 0);
+	if (a == NULL || (d = alert_delivery_find(a, sink, 1)) == NULL)
+		return;
+	snprintf(d->sink, sizeof(d->sink), "%s", sink);
+	snprintf(d->kind, sizeof(d->kind), "%s", kind);
+	d->queued_at = time(NULL);
+	d->delivered_at = 0;
+	/* Saved with the state change that queued it. */
+}
+
+void
+alerts_delivered(struct alerts *al, const char *alertname,
+    const char *target, const char *frontend, const char *sink,
+    const char *kind, time_t at)
+{
+	struct alert_state	*a;
+	struct alert_delivery	*d;
+
+	a = alerts_find(al, alertname, target, frontend, 0);
+	if (a == NULL || (d = alert_delivery_find(a, sink, 0)) == NULL ||
+	    d->delivered_at != 0)
+		return;
+	/* A refresh that took the place of a pending trigger delivers it. */
+	if (strcmp(d->kind, kind) != 0 && !(strcmp(d->kind, "trigger") == 0 &&
+	    strcmp(kind, "refresh") == 0))
+		return;
+	d->delivered_at = at;
+	(void)alerts_save(al);
+}
+
+void
+alert_delivery_text(const struct alert_state *a, char *buf, size_t len)
+{
+	char		 t[32];
+	size_t		 i, off = 0;
+	struct tm	 tm;
+
+	buf[0] = '\0';
+	if (a->inhibited_by[0] != '\0' && !a->paged) {
+		snprintf(buf, len, "not paged: inhibited by %s",
+		    a->inhibited_by);
+		return;
+	}
+	if (a->firing && a->pending) {
+		snprintf(buf, len, "not paged yet: waiting for the alerts "
+		    "that would explain it");
+		return;
+	}
+	if (a->ndeliveries == 0) {
+		snprintf(buf, len, "not delivered: %s", a->flapping ?
+		    "flapping, not paged" : "never queued to a sink");
+		return;
+	}
+	for (i = 0; i < a->ndeliveries && off < len; i++) {
+		const struct alert_delivery *d = &a->deliveries[i];
+		time_t when = d->delivered_at != 0 ? d->delivered_at :
+		    d->queued_at;
+		int n;
+
+		gmtime_r(&when, &tm);
+		strftime(t, sizeof(t), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		n = snprintf(buf + off, len - off, "%s%s %s to %s %s %s%s",
+		    i > 0 ? "; " : "", d->kind, d->delivered_at != 0 ?
+		    "delivered" : "not delivered", d->sink,
+		    d->delivered_at != 0 ? "at" : "(queued at", t,
+		    d->delivered_at != 0 ? "" : ")");
+		if (n < 0)
+			break;
+		off += (size_t)n;
+	}
 }
 
 void
@@ -455,6 +693,16 @@ alerts_each_firing(struct alerts *al, alert_notify_fn fn, void *arg)
 	for (i = 0; i < al->n; i++)
 		if (al->v[i]->firing && al->v[i]->paged)
 			fn(al->v[i], ALERT_TRIGGER, arg);
+}
+
+void
+alerts_each(struct alerts *al, alert_notify_fn fn, void *arg)
+{
+	size_t i;
+
+	for (i = 0; i < al->n; i++)
+		fn(al->v[i], al->v[i]->firing ? ALERT_TRIGGER : ALERT_RESOLVE,
+		    arg);
 }
 
 void

@@ -94,6 +94,7 @@ struct sink {
 
 	uint64_t	 results[SINK_RESULT_NUM];	/* but dropped: the
 							   outbox counts */
+	time_t		 last_delivery;
 };
 
 static sink_log_fn	 sink_logfn;
@@ -127,6 +128,16 @@ notify_kind_str(enum notify_kind k)
 		return "refresh";
 	}
 	return "?";
+}
+
+static sink_delivered_fn sink_deliveredfn;
+static void		*sink_deliveredarg;
+
+void
+sink_set_delivered(sink_delivered_fn fn, void *arg)
+{
+	sink_deliveredfn = fn;
+	sink_deliveredarg = arg;
 }
 
 void
@@ -226,6 +237,11 @@ sink_done(const struct httpc_result *res, void *arg)
 		    "%u, %.0f ms)", e->kind, e->alertname,
 		    (unsigned long long)e->id, res->status, e->attempts,
 		    res->elapsed * 1000);
+		s->last_delivery = time(NULL);
+		if (sink_deliveredfn != NULL)
+			sink_deliveredfn(sink_deliveredarg, s->name, e->kind,
+			    e->alertname, e->target, e->frontend,
+			    s->last_delivery);
 		outbox_ack(s->ob, e);
 		sink_pump(s);
 		return;
@@ -653,6 +669,29 @@ sink_notifications(const struct sink *s, enum sink_result r)
 	if (r == SINK_DROPPED)
 		return sink_dropped(s);
 	return s->results[r];
+}
+
+time_t
+sink_last_delivery(const struct sink *s)
+{
+	return s != NULL ? s->last_delivery : 0;
+}
+
+int
+sink_pending(const struct sink *s, const char *kind, const char *alertname,
+    const char *target, const char *frontend)
+{
+	struct outbox_entry *e;
+
+	if (s == NULL || s->ob == NULL)
+		return 0;
+	for (e = outbox_first(s->ob); e != NULL; e = outbox_next(e))
+		if (strcmp(e->kind, kind) == 0 &&
+		    strcmp(e->alertname, alertname) == 0 &&
+		    strcmp(e->target, target) == 0 &&
+		    strcmp(e->frontend, frontend) == 0)
+			return 1;
+	return 0;
 }
 
 size_t

@@ -83,6 +83,15 @@ typedef void	(*sink_log_fn)(void *arg, int level, const char *target,
 void		 sink_set_log(sink_log_fn, void *arg);
 
 /*
+ * Told of every notification a sink delivered (a 2xx from the receiver):
+ * kind is "trigger", "resolve" or "refresh"; at is when.
+ */
+typedef void	(*sink_delivered_fn)(void *arg, const char *sink,
+		    const char *kind, const char *alertname,
+		    const char *target, const char *frontend, time_t at);
+void		 sink_set_delivered(sink_delivered_fn, void *arg);
+
+/*
  * A sink on base, as conf says (copied: conf may be freed afterwards),
  * with its outbox in state_dir.  Notifications pending from before a
  * restart are sent again, in order, from the event loop.  A disabled sink
@@ -118,6 +127,17 @@ int		 sink_type(const struct sink *);	/* enum sink_type */
 
 /* Counters since sink_new(), by result. */
 uint64_t	 sink_notifications(const struct sink *, enum sink_result);
+
+/* When it last delivered a notification; 0: never since sink_new(). */
+time_t		 sink_last_delivery(const struct sink *);
+
+/*
+ * 1 if a notification of kind for the alert (alertname, target,
+ * frontend) waits in the sink's outbox.
+ */
+int		 sink_pending(const struct sink *, const char *kind,
+		    const char *alertname, const char *target,
+		    const char *frontend);
 
 /* Pending notifications (sipcanary_alert_outbox_depth{sink}). */
 size_t		 sink_depth(const struct sink *);

@@ -322,7 +322,7 @@ daemon_alerting(struct daemon *d, const struct sc_config *c)
 	}
 	if (daemon_sinks(d, c, 0) == -1 ||
 	    (d->ev_refresh = event_new(d->base, -1, EV_PERSIST, daemon_refresh,
-	    d)) == NULL)
+	    d)) == NULL || daemon_alert_wiring(d) == -1)
 		return -1;
 	daemon_refresh_pace(d, c);
 	return 0;
@@ -370,6 +370,8 @@ daemon_close(struct daemon *d)
 	free(d->sinks);
 	if (d->ev_refresh != NULL)
 		event_free(d->ev_refresh);
+	if (d->ev_settle != NULL)
+		event_free(d->ev_settle);
 	alerts_free(d->alerts);
 	metrics_free(d->m);
 	if (d->ev_hup != NULL)

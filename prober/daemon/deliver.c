@@ -26,33 +26,137 @@ daemon_target(struct daemon *d, const char *name)
 	return NULL;
 }
 
-/* Queues a notification for every sink (durably, before sending). */
+/* The notification of a, as the sinks take it. */
+static void
+daemon_alert_fill(struct daemon *d, const struct alert_state *a,
+    enum notify_kind kind, struct alert *al)
+{
+	const struct dtarget	*t = daemon_target(d, a->target);
+
+	memset(al, 0, sizeof(*al));
+	al->alertname = a->alertname;
+	al->severity = a->severity;
+	al->target = a->target;
+	al->frontend = a->frontend;
+	al->vantage = d->conf->vantage;
+	al->owner = t != NULL ? t->conf.owner : NULL;
+	al->summary = a->summary;
+	al->description = a->description;
+	al->verdict = a->verdict;
+	al->fingerprint = a->fingerprint;
+	al->not_after = a->not_after;
+	al->runbook_url = t != NULL ? t->conf.runbook_url : NULL;
+	al->starts_at = a->starts_at;
+	al->ends_at = kind == NOTIFY_RESOLVE ? a->resolved_at : 0;
+	al->firing = kind != NOTIFY_RESOLVE;
+}
+
+/* Queues a notification for sink k (durably, before sending). */
+static void
+daemon_send_one(struct daemon *d, struct sink *k, const struct alert_state *a,
+    enum notify_kind kind)
+{
+	struct alert	al;
+
+	daemon_alert_fill(d, a, kind, &al);
+	if (sink_notify(k, &al, kind) != 0 && kind != NOTIFY_REFRESH)
+		alerts_queued(d->alerts, a, sink_name(k),
+		    notify_kind_str(kind));
+}
+
+/* Queues a notification for every sink. */
 static void
 daemon_send(struct daemon *d, const struct alert_state *a,
     enum notify_kind kind)
 {
-	const struct dtarget	*t = daemon_target(d, a->target);
-	struct alert		 al;
-	size_t			 i;
+	size_t	i;
 
-	memset(&al, 0, sizeof(al));
-	al.alertname = a->alertname;
-	al.severity = a->severity;
-	al.target = a->target;
-	al.frontend = a->frontend;
-	al.vantage = d->conf->vantage;
-	al.owner = t != NULL ? t->conf.owner : NULL;
-	al.summary = a->summary;
-	al.description = a->description;
-	al.verdict = a->verdict;
-	al.fingerprint = a->fingerprint;
-	al.not_after = a->not_after;
-	al.runbook_url = t != NULL ? t->conf.runbook_url : NULL;
-	al.starts_at = a->starts_at;
-	al.ends_at = kind == NOTIFY_RESOLVE ? a->resolved_at : 0;
-	al.firing = kind != NOTIFY_RESOLVE;
 	for (i = 0; i < d->nsinks; i++)
-		(void)sink_notify(d->sinks[i], &al, kind);
+		daemon_send_one(d, d->sinks[i], a, kind);
+}
+
+/* A sink delivered a notification: /alerts says so. */
+static void
+daemon_delivered(void *arg, const char *sink, const char *kind,
+    const char *alertname, const char *target, const char *frontend,
+    time_t at)
+{
+	struct daemon *d = arg;
+
+	alerts_delivered(d->alerts, alertname, target, frontend, sink, kind,
+	    at);
+}
+
+/* The end of a round of alert evaluations: decide the pages. */
+static void
+daemon_settle(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon *d = arg;
+
+	(void)fd; (void)what;
+	alerts_settle(d->alerts);
+}
+
+/* Called by every evaluation: settle once the loop is free again. */
+static void
+daemon_wake_settle(void *arg)
+{
+	struct daemon *d = arg;
+
+	if (!event_pending(d->ev_settle, EV_TIMEOUT, NULL))
+		event_active(d->ev_settle, EV_TIMEOUT, 1);
+}
+
+/*
+ * Alerts whose last notification to a sink was neither delivered nor is
+ * waiting in its outbox any more (a damaged record set aside, an outbox
+ * wiped) are queued again: at worst a duplicate, never a lost page.
+ */
+static void
+daemon_reconcile_one(const struct alert_state *a, enum alert_event ev,
+    void *arg)
+{
+	struct daemon	*d = arg;
+	size_t		 i, j;
+
+	(void)ev;
+	for (i = 0; i < a->ndeliveries; i++) {
+		const struct alert_delivery *dl = &a->deliveries[i];
+
+		if (dl->delivered_at != 0)
+			continue;
+		for (j = 0; j < d->nsinks; j++)
+			if (strcmp(sink_name(d->sinks[j]), dl->sink) == 0)
+				break;
+		if (j == d->nsinks || sink_pending(d->sinks[j], dl->kind,
+		    a->alertname, a->target, a->frontend) ||
+		    (strcmp(dl->kind, "trigger") == 0 &&
+		    sink_pending(d->sinks[j], "refresh", a->alertname,
+		    a->target, a->frontend)))
+			continue;
+		log_event(LOG_WARN, a->target, a->frontend, a->verdict,
+		    "alert %s: its %s to sink %s was neither delivered nor "
+		    "is it in the outbox any more: queued again",
+		    a->alertname, dl->kind, dl->sink);
+		daemon_send_one(d, d->sinks[j], a,
+		    strcmp(dl->kind, "resolve") == 0 ? NOTIFY_RESOLVE :
+		    NOTIFY_TRIGGER);
+	}
+}
+
+/* Wires the alert hierarchy and delivery reports; reconciles. */
+int
+daemon_alert_wiring(struct daemon *d)
+{
+	if ((d->ev_settle = event_new(d->base, -1, 0, daemon_settle, d)) ==
+	    NULL)
+		return -1;
+	alerts_set_hierarchy(d->alerts, dalert_hierarchy, dalert_nhierarchy,
+	    daemon_wake_settle, d);
+	sink_set_delivered(daemon_delivered, d);
+	alerts_each(d->alerts, daemon_reconcile_one, d);
+	alerts_settle(d->alerts);
+	return 0;
 }
 
 /* Alertmanager forgets alerts not re-sent: refresh the firing ones. */

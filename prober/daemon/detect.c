@@ -33,6 +33,27 @@ verdict_tls_layer(enum sc_verdict v)
 
 /* --- alert rules -------------------------------------------------------- */
 
+/*
+ * One page per incident: what each alert explains, for a target, root
+ * first (docs/alerting.md gives the same as Alertmanager inhibit_rules).
+ * New connections failing at the TLS layer while flows live is the
+ * outage: the frontends down, the target down, the invalid certificate
+ * and the failing reconnects are its symptoms.  No frontend up explains
+ * each frontend down and each invalid certificate behind it; an invalid
+ * certificate explains its frontend being down.
+ */
+const struct alert_inhibit dalert_hierarchy[] = {
+	{ "SipcanaryNewConnectionOutage", "SipcanaryTargetDown", 0 },
+	{ "SipcanaryNewConnectionOutage", "SipcanaryFrontendDown", 0 },
+	{ "SipcanaryNewConnectionOutage", "SipcanaryCertInvalid", 0 },
+	{ "SipcanaryNewConnectionOutage", "SipcanaryReconnectFailing", 0 },
+	{ "SipcanaryTargetDown", "SipcanaryFrontendDown", 0 },
+	{ "SipcanaryTargetDown", "SipcanaryCertInvalid", 0 },
+	{ "SipcanaryCertInvalid", "SipcanaryFrontendDown", 1 },
+};
+const size_t dalert_nhierarchy = sizeof(dalert_hierarchy) /
+    sizeof(dalert_hierarchy[0]);
+
 /* The alert rule settings of a target (sipcanary.conf(5)). */
 static unsigned
 dtarget_for(const struct dtarget *t)
@@ -151,6 +172,39 @@ dfront_alerts(struct dfront *f, const struct sc_result *r)
 	    summary, r->cert.error);
 }
 
+/*
+ * "a (cert_expired), b (tcp_refused)": the probed frontends whose last
+ * verdict fails test, so that a page lists what it covers.  The count.
+ */
+static size_t
+dtarget_failing(const struct dtarget *t, int (*fails)(enum sc_verdict),
+    char *buf, size_t len)
+{
+	size_t	i, n = 0, off = 0;
+	int	w;
+
+	buf[0] = '\0';
+	for (i = 0; i < t->nfe; i++) {
+		const struct dfront *f = t->fe[i];
+
+		if (!f->probed || !fails(f->verdict))
+			continue;
+		n++;
+		w = off < len ? snprintf(buf + off, len - off, "%s%s (%s)",
+		    n > 1 ? ", " : "", f->address,
+		    sc_verdict_str(f->verdict)) : 0;
+		if (w > 0)
+			off += (size_t)w;
+	}
+	return n;
+}
+
+static int
+dverdict_down(enum sc_verdict v)
+{
+	return !dverdict_up(v);
+}
+
 /* Target-level rules over the last result of every frontend. */
 void
 dtarget_alerts(struct dtarget *t)
@@ -158,7 +212,7 @@ dtarget_alerts(struct dtarget *t)
 	size_t		 i, j, probed = 0, ndistinct = 0;
 	unsigned	 top = t->nfe > 0 ? t->fe[0]->fe.priority : 0;
 	int		 top_up = 0;
-	char		 summary[512];
+	char		 summary[512], desc[1024], down[400];
 
 	for (i = 0; i < t->nfe; i++) {
 		const struct dfront *f = t->fe[i];
@@ -178,10 +232,14 @@ dtarget_alerts(struct dtarget *t)
 	}
 	if (probed == 0)
 		return;
+	(void)dtarget_failing(t, dverdict_down, down, sizeof(down));
 	snprintf(summary, sizeof(summary), "no frontend of %s (highest SRV "
-	    "priority group) takes new registrations", t->conf.uri);
+	    "priority group) takes new registrations: %s", t->conf.uri, down);
+	snprintf(desc, sizeof(desc), "%s.  Each frontend's own alerts "
+	    "(SipcanaryFrontendDown, SipcanaryCertInvalid) are explained by "
+	    "this one: kept on /alerts, not paged.", summary);
 	dtarget_alert(t, "SipcanaryTargetDown", "", !top_up, "critical",
-	    dtarget_for(t), NULL, NULL, NULL, summary, summary);
+	    dtarget_for(t), NULL, NULL, NULL, summary, desc);
 	snprintf(summary, sizeof(summary), "frontends of %s serve %zu "
 	    "different certificates (a partial rollout?)", t->conf.uri,
 	    ndistinct);
@@ -238,7 +296,9 @@ static void
 dtarget_outage_alert(struct dtarget *t, const struct dfront *bad, int up,
     int outage)
 {
-	char	summary[512], desc[1024], na[32], age[32];
+	char	summary[512], desc[1024], na[32], age[32], fronts[300];
+	size_t	nfail = dtarget_failing(t, verdict_tls_layer, fronts,
+		    sizeof(fronts));
 
 	na[0] = age[0] = '\0';
 	if (bad != NULL && bad->leaf_not_after != 0)
@@ -256,11 +316,18 @@ dtarget_outage_alert(struct dtarget *t, const struct dfront *bad, int up,
 	else
 		snprintf(summary, sizeof(summary), "new connections to "
 		    "%s succeed again", t->conf.uri);
+	if (bad != NULL)
+		snprintf(summary + strlen(summary), sizeof(summary) -
+		    strlen(summary), "; affected: %zu of %zu frontends: %s",
+		    nfail, t->nfe, fronts);
 	snprintf(desc, sizeof(desc), "fresh probes of %s fail at the "
 	    "TLS or certificate layer while persistent flows to the "
 	    "same frontend stay registered: the signature of an expired "
 	    "or broken frontend certificate that existing connections "
-	    "do not notice.  %s", t->conf.uri,
+	    "do not notice.  %s  The target's other alerts "
+	    "(SipcanaryTargetDown, SipcanaryFrontendDown, "
+	    "SipcanaryCertInvalid, SipcanaryReconnectFailing) are explained "
+	    "by this one: kept on /alerts, not paged.", t->conf.uri,
 	    bad != NULL ? bad->error : "");
 	dtarget_alert(t, "SipcanaryNewConnectionOutage", "", outage,
 	    "critical", 1, bad != NULL ? sc_verdict_str(bad->verdict) :

@@ -138,8 +138,13 @@ dmetrics_alert_families(struct daemon *d, struct metrics *m)
 	    "sipcanary_alert_notifications_dropped_total",
 	    "Notifications dropped, oldest first, to bound the outbox",
 	    (const char *const[]){ "sink", NULL });
+	d->f_sink_last = metrics_gauge_new(m,
+	    "sipcanary_alert_sink_last_delivery_timestamp_seconds",
+	    "When the sink last delivered a notification (0: not since the "
+	    "daemon started)", (const char *const[]){ "sink", NULL });
 	return d->f_alerts_firing == NULL || d->f_notifications == NULL ||
-	    d->f_outbox_depth == NULL || d->f_dropped == NULL ? -1 : 0;
+	    d->f_outbox_depth == NULL || d->f_dropped == NULL ||
+	    d->f_sink_last == NULL ? -1 : 0;
 }
 
 /* The families added last: the build, and two of probes and DNS. */
@@ -320,6 +325,8 @@ dmetrics_sink(struct daemon *d, const struct sink *k)
 	ser = metrics_series_get(d->f_dropped, (const char *const[]){ name });
 	if (ser != NULL)
 		(void)metrics_series_set(ser, (double)sink_dropped(k));
+	(void)metrics_set(d->f_sink_last, (const char *const[]){ name },
+	    (double)sink_last_delivery(k));
 }
 
 /* Before a scrape: the gauges of alerts and sinks, counted afresh. */

@@ -38,6 +38,7 @@ static void
 daemon_alert_row(const struct alert_state *a, enum alert_event ev, void *arg)
 {
 	struct evbuffer		*b = arg;
+	char			 text[1024];
 	/* Each a piece of HTML, then a value to escape (NULL: neither). */
 	const char *const	 parts[][2] = {
 		{ "<li class=\"alert\" data-alertname=\"", a->alertname },
@@ -47,16 +48,20 @@ daemon_alert_row(const struct alert_state *a, enum alert_event ev, void *arg)
 		{ ") ", a->target },
 		{ " ", a->frontend[0] != '\0' ? a->frontend : NULL },
 		{ ": ", a->summary },
+		{ " <span class=\"delivery\">(", text },
 	};
 	size_t			 i;
 
 	(void)ev;
+	/* Inhibited, waiting, delivered to whom and when, or nowhere. */
+	alert_delivery_text(a, text, sizeof(text));
 	for (i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
 		if (parts[i][1] != NULL) {
 			evbuffer_add_printf(b, "%s", parts[i][0]);
 			html_escape_evbuffer(b, parts[i][1]);
 		}
-	evbuffer_add_printf(b, "%s</li>\n", a->flapping ? " (flapping)" : "");
+	evbuffer_add_printf(b, ")</span>%s</li>\n", a->flapping ?
+	    " (flapping)" : "");
 }
 
 /* The firing alerts as a list for the status page; NULL when none. */
@@ -219,7 +224,8 @@ daemon_http_alerts(struct evhttp_request *req, void *arg)
 
 	/* Paged means handed to the sinks: with none, say it went nowhere. */
 	json_array_foreach(doc, i, a)
-		if (d->nsinks == 0)
+		if (d->nsinks == 0 && json_is_null(json_object_get(a,
+		    "inhibited_by")))
 			json_object_set_new(a, "delivery", json_string(
 			    "nowhere: no sink is configured"));
 	s = doc != NULL ? json_dumps(doc, JSON_INDENT(2)) : NULL;

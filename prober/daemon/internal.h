@@ -115,8 +115,10 @@ struct daemon {
 	struct sink		**sinks;
 	size_t			 nsinks;
 	struct event		*ev_refresh;
+	struct event		*ev_settle;	/* alerts_settle() */
 	struct metrics_family	*f_alerts_firing, *f_notifications,
-				*f_outbox_depth, *f_dropped;
+				*f_outbox_depth, *f_dropped,
+				*f_sink_last;
 	struct dtarget		**targets;
 	size_t			 ntargets;
 	unsigned		 gen;		/* of the load in progress */
@@ -174,6 +176,8 @@ void	dtarget_alerts(struct dtarget *);
 void	dfront_reconnect_eval(struct dfront *);
 void	dfront_reconnect_outcome(struct dfront *, int);
 void	dtarget_detect(struct dtarget *, int);
+extern const struct alert_inhibit dalert_hierarchy[];
+extern const size_t dalert_nhierarchy;
 
 /* dmetrics.c: the daemon's metric families and their updates. */
 int	daemon_metrics_new(struct daemon *);
@@ -191,6 +195,7 @@ void	daemon_notify(const struct alert_state *, enum alert_event, void *);
 void	daemon_refresh(evutil_socket_t, short, void *);
 void	daemon_refresh_pace(struct daemon *, const struct sc_config *);
 int	daemon_sinks(struct daemon *, const struct sc_config *, int);
+int	daemon_alert_wiring(struct daemon *);
 void	daemon_sink_log(void *, int, const char *, const char *,
 	    const char *, const char *);
 

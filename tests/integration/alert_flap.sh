@@ -5,14 +5,14 @@
 # between an expired and a good one every second (tls.reload), with a
 # PagerDuty sink (the test receiver).
 #   1. While it flaps (until the daemon logged 3 re-fires within the flap
-#      window, at most 25 s): each alert (SipcanaryCertInvalid,
-#      SipcanaryFrontendDown, ...) was triggered at most once, and
-#      SipcanaryCertInvalid exactly once; GET /alerts showed it
+#      window, at most 25 s): each alert was triggered at most once, and
+#      SipcanaryNewConnectionOutage (which explains the others: issue 14)
+#      exactly once; GET /alerts showed it
 #      "flapping": true and the status page marked it (flapping).
 #   2. The flapping stops with the certificate expired, for longer than
 #      flap_window + a few probes: the alert has been firing for a whole
 #      window, so it is a real outage again and must be paged (a second
-#      trigger of SipcanaryCertInvalid, one only).
+#      trigger of SipcanaryNewConnectionOutage, one only).
 #   3. The good certificate for longer than flap_window: every alert is
 #      resolved and no longer flapping (GET /alerts), and what PagerDuty
 #      was told ends resolved for every dedup_key (triggers and resolves
@@ -27,8 +27,9 @@ WINDOW=10
 al_pd_start "flap_window = ${WINDOW}s"
 al_wait_steady
 
-INV=SipcanaryCertInvalid
-K_INV=$(al_dedup "$INV" kam "$AL_FE")
+# The outage is the alert that pages (issue 14: it explains the others).
+INV=SipcanaryNewConnectionOutage
+K_INV=$(al_dedup "$INV" kam)
 triggers() { al_pd_count pd ".action == \"trigger\" and .dedup_key == \"$1\""; }
 summary() { al_pd pd true | jq -c '[.status, .action, .dedup_key[0:8], (.body.payload.class // "")]' | tr '\n' ' '; }
 refires() { dm_log_count "$INV fires again within the flap window"; }

@@ -19,11 +19,12 @@
 #   rx_atleast NAME N [JQ-FILTER] true if at least N requests match (for
 #                                 tb_until)
 #   rx_stop NAME                  stop it
-#   rx_am_start PORT              a real Alertmanager (Debian's
+#   rx_am_start PORT [YAML-FILE]  a real Alertmanager (Debian's
 #                                 prometheus-alertmanager) on
 #                                 127.0.0.1:PORT, no cluster, storage in
 #                                 $TB/am, every alert to a blackhole
-#                                 receiver; waited until ready
+#                                 receiver, YAML-FILE (say inhibit_rules)
+#                                 added to its config; waited until ready
 #   sd_require                    skip unless the driver, perl and jq exist
 #   sd_conf FILE SINK-LINES...    write a config: vantage "test-lab",
 #                                 state_dir $TB/state, one target and
@@ -96,7 +97,7 @@ rx_stop() {
 }
 
 rx_am_start() {
-	local port=$1
+	local port=$1 extra=${2:-}
 	tb_require prometheus-alertmanager
 	cat >"$TB/am.yml" <<-'YML'
 	route:
@@ -105,6 +106,7 @@ rx_am_start() {
 	receivers:
 	  - name: blackhole
 	YML
+	[ -z "$extra" ] || cat "$extra" >>"$TB/am.yml"
 	mkdir -p "$TB/am"
 	tb_spawn am prometheus-alertmanager --config.file="$TB/am.yml" \
 		--storage.path="$TB/am" --web.listen-address="127.0.0.1:$port" \

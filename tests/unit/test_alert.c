@@ -196,6 +196,149 @@ test_restart(void **state)
 	assert_int_equal(unit_rmtree(unit_tmpdir), 0);
 }
 
+/* --- the hierarchy: one page per incident ------------------------------ */
+
+static const struct alert_inhibit rules[] = {
+	{ "Outage", "TargetDown", 0 },
+	{ "Outage", "CertInvalid", 0 },
+	{ "TargetDown", "CertInvalid", 0 },
+};
+
+/* Names of what was paged, in order, for the hierarchy tests. */
+struct pages {
+	char	 log[512];
+};
+
+static void
+record_pages(const struct alert_state *a, enum alert_event ev, void *arg)
+{
+	struct pages *p = arg;
+
+	snprintf(p->log + strlen(p->log), sizeof(p->log) - strlen(p->log),
+	    "%s%s ", ev == ALERT_TRIGGER ? "+" : "-", a->alertname);
+}
+
+static void
+heval(struct alerts *al, const char *name, const char *fe, int bad,
+    unsigned for_n)
+{
+	struct alert_eval ev = {
+		.alertname = name, .target = "voice", .frontend = fe,
+		.bad = bad, .severity = "critical", .for_n = for_n,
+		.resolve_after = 1, .summary = name,
+	};
+
+	alerts_eval(al, &ev);
+}
+
+/* Queues every paged alert to sink "pd" (as the daemon would). */
+static void
+queue_all(const struct alert_state *a, enum alert_event ev, void *arg)
+{
+	(void)ev;
+	if (a->paged)
+		alerts_queued(arg, a, "pd", "trigger");
+}
+
+static void
+delivery_of(const struct alert_state *a, enum alert_event ev, void *arg)
+{
+	(void)ev;
+	if (strcmp(a->alertname, "CertInvalid") == 0)
+		alert_delivery_text(a, arg, 256);
+}
+
+static int	 woken;
+static void	 wake(void *arg) { (void)arg; woken++; }
+
+static void
+test_hierarchy(void **state)
+{
+	struct pages	 p = { "" };
+	char		 err[128], text[256];
+	struct alerts	*al;
+	json_t		*doc;
+
+	(void)state;
+	al = alerts_open(NULL, record_pages, &p, err, sizeof(err));
+	assert_non_null(al);
+	alerts_set_hierarchy(al, rules, 3, wake, NULL);
+
+	/* One probe finds the root cause and its symptoms: one page. */
+	heval(al, "CertInvalid", "fe1", 1, 1);
+	heval(al, "TargetDown", "", 1, 1);
+	heval(al, "Outage", "", 1, 1);
+	assert_true(woken >= 3);
+	assert_string_equal(p.log, "");		/* decided at settle */
+	alerts_settle(al);
+	assert_string_equal(p.log, "+Outage ");
+	doc = alerts_json(al);
+	assert_int_equal(json_array_size(doc), 3);
+	assert_string_equal(json_string_value(json_object_get(
+	    json_array_get(doc, 0), "inhibited_by")), "Outage");
+	assert_string_equal(json_string_value(json_object_get(
+	    json_array_get(doc, 0), "delivery")),
+	    "not paged: inhibited by Outage");
+	assert_true(json_is_null(json_object_get(json_array_get(doc, 2),
+	    "inhibited_by")));
+	json_decref(doc);
+
+	/* The root resolves while a symptom holds: that one pages now. */
+	heval(al, "Outage", "", 0, 1);
+	heval(al, "TargetDown", "", 1, 1);
+	heval(al, "CertInvalid", "fe1", 1, 1);
+	alerts_settle(al);
+	assert_string_equal(p.log, "+Outage -Outage +TargetDown ");
+
+	/* An inhibited alert never paged: resolving it sends nothing. */
+	heval(al, "CertInvalid", "fe1", 0, 1);
+	heval(al, "TargetDown", "", 0, 1);
+	alerts_settle(al);
+	assert_string_equal(p.log, "+Outage -Outage +TargetDown -TargetDown ");
+
+	/*
+	 * A symptom (for 1) waits while its explanation (for 2) is bad but
+	 * not firing yet; it is then explained, not paged.
+	 */
+	p.log[0] = '\0';
+	heval(al, "CertInvalid", "fe1", 1, 1);
+	heval(al, "TargetDown", "", 1, 2);
+	alerts_settle(al);
+	assert_string_equal(p.log, "");
+	doc = alerts_json(al);
+	assert_string_equal(json_string_value(json_object_get(
+	    json_array_get(doc, 0), "delivery")), "not paged yet: waiting "
+	    "for the alerts that would explain it");
+	json_decref(doc);
+	heval(al, "CertInvalid", "fe1", 1, 1);
+	heval(al, "TargetDown", "", 1, 2);
+	alerts_settle(al);
+	assert_string_equal(p.log, "+TargetDown ");
+
+	/* Its explanation turns good before firing: the symptom pages. */
+	p.log[0] = '\0';
+	heval(al, "TargetDown", "", 0, 2);
+	heval(al, "CertInvalid", "fe1", 0, 1);
+	alerts_settle(al);
+	heval(al, "TargetDown", "", 1, 2);
+	heval(al, "CertInvalid", "fe1", 1, 1);
+	alerts_settle(al);
+	assert_string_equal(p.log, "-TargetDown ");
+	heval(al, "TargetDown", "", 0, 2);
+	alerts_settle(al);
+	assert_string_equal(p.log, "-TargetDown +CertInvalid ");
+
+	/* Deliveries: queued, then delivered by that sink. */
+	heval(al, "CertInvalid", "fe1", 1, 1);
+	alerts_each(al, queue_all, al);
+	alerts_delivered(al, "CertInvalid", "voice", "fe1", "pd", "trigger",
+	    (time_t)1796600000);
+	alerts_each(al, delivery_of, text);
+	assert_string_equal(text, "trigger delivered to pd at "
+	    "2026-12-06T23:33:20Z");
+	alerts_free(al);
+}
+
 int
 main(void)
 {
@@ -204,6 +347,7 @@ main(void)
 		cmocka_unit_test(test_flapping),
 		cmocka_unit_test(test_severity_change),
 		cmocka_unit_test(test_restart),
+		cmocka_unit_test(test_hierarchy),
 	};
 
 	alerts_free(NULL);
