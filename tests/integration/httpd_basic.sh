@@ -202,6 +202,7 @@ libs="$(pkg-config --libs libevent libevent_openssl libssl libcrypto libcrypt) -
 build() {
 	# shellcheck disable=SC2086
 	"${CC:-cc}" $cflags "$@" -o "$TB/testd" "$TB/testd.c" "$src/web/httpd.c" \
+		"$src/web/auth.c" \
 		"$src/web/metrics.c" "$src/web/metrics_expo.c" \
 		"$src/web/status_html.c" "$src/common/html.c" \
 		"$src/common/timefmt.c" "$src/common/utf8.c" \
