@@ -1,8 +1,10 @@
 /*
  * auth.c - HTTP Basic authentication of the daemon's endpoint.
  *
- * Owns: the users and their crypt(3) hashes, the auth file (its
- * permissions, its parsing), the verification cache and the hash budget.
+ * Owns: the users and their crypt(3) hashes, the dummy hash of unknown
+ * users, the auth file (its permissions, its parsing), the verification
+ * cache, the hash budget, and the password checks on their worker
+ * thread (common/workq.c).
  *
  * Why the cache and the budget: the endpoint shares its thread with the
  * probes, and a probe's timings are only as good as the loop's latency.
@@ -11,7 +13,10 @@
  * of user and password under a per-process random key, so Prometheus
  * scraping every 15 s costs one HMAC per scrape, and hash computations
  * for credentials not seen before are rate-limited (a token bucket),
- * answered 429 beyond.
+ * answered 429 beyond.  Those hashes run on a thread of their own, so
+ * that even within the budget (5 a second, bursts of 10) the loop never
+ * waits for one: the request waits, and goes on when its hash is done.
+ * At most AUTH_QUEUE_MAX checks wait or run; beyond, 503 at once.
  */
 #include "config.h"
 
@@ -36,6 +41,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include "common/workq.h"
 #include "web/auth.h"
 
 #define AUTH_FILE_MAX		65536
@@ -43,6 +49,8 @@
 #define AUTH_RATE		5.0		/* hash computations per s */
 #define AUTH_BURST		10.0
 #define AUTH_DIGEST_LEN		32		/* HMAC-SHA256 */
+#define AUTH_QUEUE_MAX		16		/* checks waiting or running */
+#define AUTH_SHA256_ROUNDS	5000		/* "$5$" without rounds= */
 
 struct auth_user {
 	char		*name;
@@ -54,9 +62,30 @@ struct auth_user {
 struct auth {
 	struct auth_user	*users;
 	size_t			 nusers;
+	char			*dummy;		/* setting for unknown users */
 	unsigned char		 key[32];	/* of the HMACs */
 	double			 tokens;
 	struct timespec		 refilled;
+	struct workq		*q;
+	auth_done_cb		 done;
+	void			*done_arg;
+	struct auth_stats	 stats;
+};
+
+/*
+ * One password check.  The thread reads cred and hash and writes ok;
+ * nothing else of the job, and nothing of struct auth (a reload may
+ * replace the users meanwhile: hash is a copy).
+ */
+struct auth_job {
+	struct workq_job	 job;		/* first: a workq_job * is one */
+	struct auth		*a;
+	struct evhttp_request	*req;
+	char			*hash;
+	int			 known;		/* hash is the user's */
+	int			 ok;
+	size_t			 passoff;	/* cred + passoff: password */
+	char			 cred[AUTH_CRED_MAX + 1];
 };
 
 static int
@@ -176,77 +205,183 @@ auth_token(struct auth *a)
 	return 1;
 }
 
-int
-auth_check(struct auth *a, struct evhttp_request *req)
+/*
+ * The request's Basic credentials decoded into cred as "user\0password":
+ * the password, or NULL.
+ */
+static char *
+auth_credentials(struct evhttp_request *req, unsigned char *cred,
+    size_t credsz)
 {
 	struct evkeyvalq	*hdrs = evhttp_request_get_input_headers(req);
-	struct crypt_data	*cd = NULL;
-	struct auth_user	*u, *match = NULL;
-	const char		*auth, *out;
-	unsigned char		 cred[AUTH_CRED_MAX + 1];
-	unsigned char		 mac[AUTH_DIGEST_LEN];
+	const char		*auth;
 	char			*pass;
-	size_t			 i, ulen;
 	ssize_t			 n;
-	int			 rc = 401;
 
 	if ((auth = evhttp_find_header(hdrs, "Authorization")) == NULL)
-		return 401;
+		return NULL;
 	if (strncasecmp(auth, "Basic", 5) != 0 || (auth[5] != ' ' &&
 	    auth[5] != '\t'))
-		return 401;
+		return NULL;
 	for (auth += 5; *auth == ' ' || *auth == '\t'; auth++)
 		;
 	/* A NUL inside would end the password early: "user:pass\0junk". */
-	if ((n = auth_b64_decode(auth, cred, sizeof(cred))) < 0 ||
+	if ((n = auth_b64_decode(auth, cred, credsz)) < 0 ||
 	    memchr(cred, '\0', (size_t)n) != NULL)
-		goto done;
+		return NULL;
 	if ((pass = strchr((char *)cred, ':')) == NULL)
-		goto done;
+		return NULL;
 	*pass++ = '\0';
+	return pass;
+}
 
-	/* Seen and verified before: one HMAC, no hashing. */
-	if (auth_hmac(a, (char *)cred, pass, mac) == 0) {
-		for (i = 0; i < a->nusers; i++) {
-			u = &a->users[i];
-			if (u->has_ok && CRYPTO_memcmp(u->ok, mac,
-			    sizeof(mac)) == 0) {
-				rc = 200;
-				goto done;
-			}
-		}
+/* Seen and verified before: one HMAC, no hashing. */
+static int
+auth_cached(const struct auth *a, const char *user, const char *pass)
+{
+	unsigned char	mac[AUTH_DIGEST_LEN];
+	size_t		i;
+	int		hit = 0;
+
+	if (auth_hmac(a, user, pass, mac) == -1)
+		return 0;
+	for (i = 0; i < a->nusers; i++)
+		if (a->users[i].has_ok && CRYPTO_memcmp(a->users[i].ok, mac,
+		    sizeof(mac)) == 0)
+			hit = 1;
+	OPENSSL_cleanse(mac, sizeof(mac));
+	return hit;
+}
+
+/*
+ * The user named name, or NULL.  Every name is compared, whole, so that
+ * timing does not tell which users exist.
+ */
+static struct auth_user *
+auth_user_find(const struct auth *a, const char *name)
+{
+	struct auth_user	*u, *match = NULL;
+	size_t			 i, len = strlen(name);
+
+	for (i = 0; i < a->nusers; i++) {
+		u = &a->users[i];
+		if (strlen(u->name) == len &&
+		    CRYPTO_memcmp(u->name, name, len) == 0)
+			match = u;
+	}
+	return match;
+}
+
+static void
+auth_job_free(struct auth_job *j)
+{
+	OPENSSL_cleanse(j->cred, sizeof(j->cred));
+	free(j->hash);
+	free(j);
+}
+
+/* On the worker thread: the hash, the slow part. */
+static void
+auth_job_work(struct workq_job *wj)
+{
+	struct auth_job		*j = (struct auth_job *)wj;
+	struct crypt_data	*cd;
+	const char		*out;
+	size_t			 len = strlen(j->hash);
+
+	if ((cd = calloc(1, sizeof(*cd))) == NULL)
+		return;		/* not verified: 401 */
+	out = crypt_rn(j->cred + j->passoff, j->hash, cd, sizeof(*cd));
+	j->ok = j->known && out != NULL && strlen(out) == len &&
+	    CRYPTO_memcmp(out, j->hash, len) == 0;
+	OPENSSL_cleanse(cd, sizeof(*cd));
+	free(cd);
+}
+
+/*
+ * Back on the loop: a verified password counts only if its user still
+ * has the hash it was checked against (a reload may have changed it),
+ * and is then remembered.  The request goes on in the done callback: 200,
+ * 401, or 503 when the check was dropped at auth_free().
+ */
+static void
+auth_job_done(struct workq_job *wj, int ran)
+{
+	struct auth_job		*j = (struct auth_job *)wj;
+	struct auth		*a = j->a;
+	struct evhttp_request	*req = j->req;
+	struct auth_user	*u;
+	int			 code = ran ? 401 : 503;
+
+	if (ran && j->ok && (u = auth_user_find(a, j->cred)) != NULL &&
+	    strcmp(u->hash, j->hash) == 0) {
+		code = 200;
+		if (auth_hmac(a, j->cred, j->cred + j->passoff, u->ok) == 0)
+			u->has_ok = 1;
+	}
+	auth_job_free(j);
+	a->done(req, code, a->done_arg);
+}
+
+/*
+ * A check of user and pass against the user's hash, or the dummy for an
+ * unknown user, queued for the worker.  0, or -1 (503: no memory, the
+ * queue is full, or the thread cannot start).
+ */
+static int
+auth_submit(struct auth *a, struct evhttp_request *req, const char *user,
+    const char *pass)
+{
+	struct auth_job		*j;
+	struct auth_user	*u = auth_user_find(a, user);
+
+	if ((j = calloc(1, sizeof(*j))) == NULL)
+		return -1;
+	j->job.work = auth_job_work;
+	j->job.done = auth_job_done;
+	j->a = a;
+	j->req = req;
+	j->known = u != NULL;
+	j->passoff = strlen(user) + 1;
+	/* user and pass come from a buffer of the same size. */
+	memcpy(j->cred, user, j->passoff);
+	memcpy(j->cred + j->passoff, pass, strlen(pass) + 1);
+	if ((j->hash = strdup(u != NULL ? u->hash : a->dummy)) == NULL ||
+	    workq_submit(a->q, &j->job) == -1) {
+		auth_job_free(j);
+		return -1;
+	}
+	return 0;
+}
+
+int
+auth_check(struct auth *a, struct evhttp_request *req)
+{
+	unsigned char	 cred[AUTH_CRED_MAX + 1];
+	char		*pass;
+	int		 rc = 401;
+
+	if ((pass = auth_credentials(req, cred, sizeof(cred))) == NULL)
+		goto done;
+	if (auth_cached(a, (char *)cred, pass)) {
+		rc = 200;
+		goto done;
 	}
 	if (!auth_token(a)) {
+		a->stats.limited++;
 		rc = 429;
 		goto done;
 	}
-	/*
-	 * Every user name is compared, and a hash is computed even for an
-	 * unknown user, so that timing does not tell which users exist.
-	 */
-	ulen = strlen((char *)cred);
-	for (i = 0; i < a->nusers; i++) {
-		u = &a->users[i];
-		if (strlen(u->name) == ulen &&
-		    CRYPTO_memcmp(u->name, cred, ulen) == 0)
-			match = u;
-	}
-	if ((cd = calloc(1, sizeof(*cd))) == NULL)
+	if (auth_submit(a, req, (char *)cred, pass) == -1) {
+		a->tokens += 1;		/* nothing was hashed */
+		a->stats.refused++;
+		rc = 503;
 		goto done;
-	u = match != NULL ? match : &a->users[0];
-	out = crypt_rn(pass, u->hash, cd, sizeof(*cd));
-	if (match != NULL && out != NULL && strlen(out) == strlen(u->hash) &&
-	    CRYPTO_memcmp(out, u->hash, strlen(u->hash)) == 0) {
-		rc = 200;
-		if (auth_hmac(a, (char *)cred, pass, u->ok) == 0)
-			u->has_ok = 1;
 	}
+	a->stats.queued++;
+	rc = AUTH_PENDING;
 done:
 	OPENSSL_cleanse(cred, sizeof(cred));
-	if (cd != NULL) {
-		OPENSSL_cleanse(cd, sizeof(*cd));
-		free(cd);
-	}
 	return rc;
 }
 
@@ -268,6 +403,52 @@ auth_clear(struct auth *a)
 	auth_users_free(a->users, a->nusers);
 	a->users = NULL;
 	a->nusers = 0;
+	free(a->dummy);
+	a->dummy = NULL;
+}
+
+/* The length of hash's scheme prefix ("$2b$", "$5$"). */
+static size_t
+auth_hash_scheme(const char *hash)
+{
+	return hash[1] == '2' ? 4 : 3;
+}
+
+/* The cost of a supported hash: bcrypt's log2 rounds, SHA-crypt's rounds. */
+static unsigned long
+auth_hash_cost(const char *hash)
+{
+	const char	*p = hash + auth_hash_scheme(hash);
+
+	if (hash[1] == '2')
+		return strtoul(p, NULL, 10);
+	if (strncmp(p, "rounds=", 7) == 0)
+		return strtoul(p + 7, NULL, 10);
+	return AUTH_SHA256_ROUNDS;
+}
+
+/*
+ * The setting an unknown user's password is hashed with, so that their
+ * 401 takes as long as a known user's: a fresh salt, in the scheme of
+ * the first user, at the highest cost a user of that scheme has.  NULL
+ * with errno.
+ */
+static char *
+auth_dummy_new(const struct auth_user *users, size_t n)
+{
+	char		 prefix[8], out[CRYPT_GENSALT_OUTPUT_SIZE];
+	size_t		 i, plen = auth_hash_scheme(users[0].hash);
+	unsigned long	 cost = 0;
+
+	for (i = 0; i < n; i++)
+		if (strncmp(users[i].hash, users[0].hash, plen) == 0 &&
+		    auth_hash_cost(users[i].hash) > cost)
+			cost = auth_hash_cost(users[i].hash);
+	memcpy(prefix, users[0].hash, plen);
+	prefix[plen] = '\0';
+	if (crypt_gensalt_rn(prefix, cost, NULL, 0, out, sizeof(out)) == NULL)
+		return NULL;
+	return strdup(out);
 }
 
 static int
@@ -298,7 +479,19 @@ auth_user_append(struct auth_user **users, size_t *n, const char *user,
 int
 auth_user_add(struct auth *a, const char *user, const char *hash)
 {
-	return auth_user_append(&a->users, &a->nusers, user, hash);
+	char	*dummy;
+
+	if (auth_user_append(&a->users, &a->nusers, user, hash) == -1)
+		return -1;
+	if ((dummy = auth_dummy_new(a->users, a->nusers)) == NULL) {
+		a->nusers--;
+		free(a->users[a->nusers].name);
+		free(a->users[a->nusers].hash);
+		return -1;
+	}
+	free(a->dummy);
+	a->dummy = dummy;
+	return 0;
 }
 
 /*
@@ -383,7 +576,7 @@ auth_load(struct auth *a, const char *path, char *err,
     size_t errlen)
 {
 	struct auth_user	*users = NULL;
-	char			*buf;
+	char			*buf, *dummy;
 	size_t			 nusers = 0;
 	int			 fd, rc = -1;
 
@@ -402,9 +595,15 @@ auth_load(struct auth *a, const char *path, char *err,
 		snprintf(err, errlen, "auth file %s has no users", path);
 		goto done;
 	}
+	if ((dummy = auth_dummy_new(users, nusers)) == NULL) {
+		snprintf(err, errlen, "auth file %s: cannot make a salt for the "
+		    "dummy hash of unknown users: %s", path, strerror(errno));
+		goto done;
+	}
 	auth_clear(a);
 	a->users = users;
 	a->nusers = nusers;
+	a->dummy = dummy;
 	users = NULL;
 	nusers = 0;
 	rc = 0;
@@ -415,7 +614,8 @@ done:
 }
 
 struct auth *
-auth_new(char *err, size_t errlen)
+auth_new(struct event_base *base, auth_done_cb done, void *arg, char *err,
+    size_t errlen)
 {
 	struct auth	*a;
 
@@ -423,12 +623,16 @@ auth_new(char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	a->done = done;
+	a->done_arg = arg;
 	a->tokens = AUTH_BURST;
 	clock_gettime(CLOCK_MONOTONIC, &a->refilled);
 	if (RAND_bytes(a->key, sizeof(a->key)) != 1) {
 		snprintf(err, errlen, "no randomness for the auth cache key");
 		goto fail;
 	}
+	if ((a->q = workq_new(base, AUTH_QUEUE_MAX, err, errlen)) == NULL)
+		goto fail;
 	return a;
 fail:
 	auth_free(a);
@@ -440,6 +644,8 @@ auth_free(struct auth *a)
 {
 	if (a == NULL)
 		return;
+	/* Checks not handed back are answered 503 now, users or not. */
+	workq_free(a->q);
 	auth_clear(a);
 	OPENSSL_cleanse(a->key, sizeof(a->key));
 	free(a);
@@ -449,4 +655,10 @@ int
 auth_enabled(const struct auth *a)
 {
 	return a->nusers > 0;
+}
+
+void
+auth_get_stats(const struct auth *a, struct auth_stats *st)
+{
+	*st = a->stats;
 }

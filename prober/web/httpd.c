@@ -5,7 +5,7 @@
  *
  * Owns: the listening socket (bound by us, not by evhttp, so that the
  * errors name the address and the cause, and IPv6 sockets are v6-only),
- * the dispatch (404, 405, 401/429, then the handler), the common
+ * the dispatch (404, 405, 401/429/503, then the handler), the common
  * response headers, and the server SSL_CTX.  The users and the check of
  * their passwords are auth.c's.
  *
@@ -157,6 +157,12 @@ httpd_clear_basic_auth(struct httpd *h)
 	auth_clear(h->auth);
 }
 
+void
+httpd_auth_stats(const struct httpd *h, struct auth_stats *st)
+{
+	auth_get_stats(h->auth, st);
+}
+
 /* --- dispatch -------------------------------------------------------- */
 
 static struct httpd_route *
@@ -170,15 +176,71 @@ httpd_route_find(const struct httpd *h, const char *path)
 	return NULL;
 }
 
+/* The route of the request's path, or NULL. */
+static struct httpd_route *
+httpd_route_of(const struct httpd *h, struct evhttp_request *req)
+{
+	const struct evhttp_uri	*uri = evhttp_request_get_evhttp_uri(req);
+	const char		*path = NULL;
+
+	if (uri != NULL)
+		path = evhttp_uri_get_path(uri);
+	if (path == NULL || *path == '\0')
+		path = "/";
+	return httpd_route_find(h, path);
+}
+
+/* The answer to credentials that did not pass: 401, 429 or 503. */
+static void
+httpd_auth_refuse(struct evhttp_request *req, int code)
+{
+	struct evkeyvalq	*out = evhttp_request_get_output_headers(req);
+
+	switch (code) {
+	case 429:
+		evhttp_add_header(out, "Retry-After", "1");
+		httpd_send_text(req, 429, "too many authentication attempts\n");
+		break;
+	case 503:
+		evhttp_add_header(out, "Retry-After", "1");
+		httpd_send_text(req, 503, "authentication is busy, try "
+		    "again\n");
+		break;
+	default:
+		evhttp_add_header(out, "WWW-Authenticate", "Basic "
+		    "realm=\"" HTTPD_REALM "\", charset=\"UTF-8\"");
+		httpd_send_text(req, 401, "unauthorized\n");
+		break;
+	}
+}
+
+/*
+ * A password check that ran off the loop (auth.c) is done: the request
+ * goes on.  The request is still valid: libevent 2.1 stops reading a
+ * connection while its request waits for the reply, so it neither sees
+ * the client close nor frees the request before the reply; and if it
+ * ever did, the request would be detached from it and freed by the
+ * reply (evhttp_send_reply() on a request without a connection).
+ */
+static void
+httpd_auth_done(struct evhttp_request *req, int code, void *arg)
+{
+	struct httpd		*h = arg;
+	struct httpd_route	*r;
+
+	if (code == 200 && (r = httpd_route_of(h, req)) != NULL)
+		r->handler(req, r->arg);
+	else
+		httpd_auth_refuse(req, code);
+}
+
 static void
 httpd_dispatch(struct evhttp_request *req, void *arg)
 {
 	struct httpd		*h = arg;
 	struct evkeyvalq	*out = evhttp_request_get_output_headers(req);
-	const struct evhttp_uri	*uri = evhttp_request_get_evhttp_uri(req);
 	struct httpd_route	*r;
-	const char		*path = NULL;
-	int			 cmd;
+	int			 cmd, code;
 
 	evhttp_add_header(out, "Cache-Control", "no-store");
 	evhttp_add_header(out, "X-Content-Type-Options", "nosniff");
@@ -187,11 +249,7 @@ httpd_dispatch(struct evhttp_request *req, void *arg)
 	    HTML_CSP "; frame-ancestors 'none'");
 	evhttp_add_header(out, "Referrer-Policy", "no-referrer");
 
-	if (uri != NULL)
-		path = evhttp_uri_get_path(uri);
-	if (path == NULL || *path == '\0')
-		path = "/";
-	if ((r = httpd_route_find(h, path)) == NULL) {
+	if ((r = httpd_route_of(h, req)) == NULL) {
 		httpd_send_text(req, 404, "not found\n");
 		return;
 	}
@@ -201,21 +259,12 @@ httpd_dispatch(struct evhttp_request *req, void *arg)
 		httpd_send_text(req, 405, "method not allowed\n");
 		return;
 	}
-	if (!r->public && auth_enabled(h->auth)) {
-		switch (auth_check(h->auth, req)) {
-		case 200:
-			break;
-		case 429:
-			evhttp_add_header(out, "Retry-After", "1");
-			httpd_send_text(req, 429, "too many authentication "
-			    "attempts\n");
-			return;
-		default:
-			evhttp_add_header(out, "WWW-Authenticate", "Basic "
-			    "realm=\"" HTTPD_REALM "\", charset=\"UTF-8\"");
-			httpd_send_text(req, 401, "unauthorized\n");
-			return;
-		}
+	if (!r->public && auth_enabled(h->auth) &&
+	    (code = auth_check(h->auth, req)) != 200) {
+		/* Pending: httpd_auth_done() goes on. */
+		if (code != AUTH_PENDING)
+			httpd_auth_refuse(req, code);
+		return;
 	}
 	r->handler(req, r->arg);
 }
@@ -425,7 +474,8 @@ httpd_start(struct event_base *base, const char *listen_on, char *err,
 		return NULL;
 	}
 	h->base = base;
-	if ((h->auth = auth_new(err, errlen)) == NULL)
+	if ((h->auth = auth_new(base, httpd_auth_done, h, err, errlen)) ==
+	    NULL)
 		goto fail;
 	if ((fd = httpd_bind(listen_on, err, errlen)) == -1)
 		goto fail;
@@ -485,13 +535,14 @@ httpd_free(struct httpd *h)
 
 	if (h == NULL)
 		return;
+	/* Before evhttp_free(), which frees the requests it answers. */
+	auth_free(h->auth);
 	/* Closes the listener and every connection, without callbacks. */
 	if (h->http != NULL)
 		evhttp_free(h->http);
 	for (i = 0; i < h->nroutes; i++)
 		free(h->routes[i].path);
 	free(h->routes);
-	auth_free(h->auth);
 	SSL_CTX_free(h->ssl);
 	free(h);
 }
