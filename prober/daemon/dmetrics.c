@@ -12,6 +12,8 @@
 #include <string.h>
 
 #include "daemon/internal.h"
+#include "web/auth.h"
+#include "web/httpd.h"
 
 static const double phase_bounds[] = { 0.001, 0.0025, 0.005, 0.01, 0.025,
     0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10 };
@@ -181,6 +183,34 @@ dmetrics_late_families(struct daemon *d, struct metrics *m)
 	    d->f_broken == NULL ? -1 : 0;
 }
 
+/* The endpoint's password checks, copied from web/auth.c at each scrape. */
+static int
+dmetrics_http_families(struct daemon *d, struct metrics *m)
+{
+	d->f_auth_checks = metrics_counter_new(m,
+	    "sipcanary_http_auth_checks_total", "HTTP basic auth passwords "
+	    "not verified before, by result: queued (hashed off the event "
+	    "loop), limited (429, over the hash budget), refused (503, too "
+	    "many waiting)", (const char *const[]){ "result", NULL });
+	return d->f_auth_checks == NULL ? -1 : 0;
+}
+
+static void
+dmetrics_http(struct daemon *d)
+{
+	struct auth_stats	st;
+
+	if (d->http == NULL)
+		return;
+	httpd_auth_stats(d->http, &st);
+	(void)metrics_set(d->f_auth_checks, (const char *const[]){ "queued" },
+	    (double)st.queued);
+	(void)metrics_set(d->f_auth_checks, (const char *const[]){ "limited" },
+	    (double)st.limited);
+	(void)metrics_set(d->f_auth_checks, (const char *const[]){ "refused" },
+	    (double)st.refused);
+}
+
 /*
  * The outcome of a configuration load, as Prometheus and Alertmanager
  * export theirs: a refused reload leaves the old config in force, which
@@ -215,6 +245,8 @@ daemon_metrics_new(struct daemon *d)
 	    dmetrics_target_families(d, m) == -1 ||
 	    dmetrics_alert_families(d, m) == -1 ||
 	    dmetrics_late_families(d, m) == -1)
+		return -1;
+	if (dmetrics_http_families(d, m) == -1)
 		return -1;
 	(void)metrics_set(d->f_build, (const char *const[]){ PACKAGE_VERSION },
 	    1);
@@ -341,4 +373,5 @@ daemon_metrics_refresh(struct daemon *d)
 	alerts_count(d->alerts, daemon_count_firing, d);
 	for (i = 0; i < d->nsinks; i++)
 		dmetrics_sink(d, d->sinks[i]);
+	dmetrics_http(d);
 }

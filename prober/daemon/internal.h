@@ -111,6 +111,7 @@ struct daemon {
 				*f_reload_ok, *f_reload_time,
 				*f_damaged, *f_broken;
 	struct httpd		*http;
+	struct metrics_family	*f_auth_checks;		/* of http */
 	struct alerts		*alerts;
 	struct sink		**sinks;
 	size_t			 nsinks;

@@ -5,19 +5,14 @@
  *
  * Owns: the listening socket (bound by us, not by evhttp, so that the
  * errors name the address and the cause, and IPv6 sockets are v6-only),
- * the dispatch (404, 405, 401/429, then the handler), the common
- * response headers, the auth users and their verification cache, and
- * the server SSL_CTX.
+ * the dispatch (404, 405, 401/429/503, then the handler), the common
+ * response headers, and the server SSL_CTX.  The users and the check of
+ * their passwords are auth.c's.
  *
  * Why these limits: the endpoint shares its thread with the probes, and
  * a probe's timings are only as good as the loop's latency.  So
- * requests are small (headers 8 kB, body 4 kB), idle or slow
- * connections time out after 10 s, and password hashing, which is slow
- * on purpose (bcrypt cost 10 is about 50 ms), is done once per
- * credential: a success is remembered as an HMAC of user and password
- * under a per-process random key, so Prometheus scraping every 15 s
- * costs one HMAC per scrape, and hash computations for credentials not
- * seen before are rate-limited (a token bucket), answered 429 beyond.
+ * requests are small (headers 8 kB, body 4 kB) and idle or slow
+ * connections time out after 10 s.
  *
  * libevent 2.1 has no limit on concurrent connections; the loopback
  * default and the timeouts are the defence.
@@ -29,16 +24,11 @@
 #include <sys/stat.h>
 #include <netinet/in.h>
 
-#include <crypt.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <netdb.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
@@ -48,13 +38,11 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
-#include <openssl/crypto.h>
 #include <openssl/err.h>
-#include <openssl/evp.h>
-#include <openssl/rand.h>
 #include <openssl/ssl.h>
 
 #include "common/hostport.h"
+#include "web/auth.h"
 #include "web/httpd.h"
 #include "common/html.h"
 
@@ -63,11 +51,6 @@
 #define HTTPD_TIMEOUT		10		/* seconds */
 #define HTTPD_BACKLOG		64
 #define HTTPD_REALM		"sipcanary"
-#define HTTPD_AUTH_FILE_MAX	65536
-#define HTTPD_CRED_MAX		512		/* decoded user:password */
-#define HTTPD_AUTH_RATE		5.0		/* hash computations per s */
-#define HTTPD_AUTH_BURST	10.0
-#define HTTPD_DIGEST_LEN	32		/* HMAC-SHA256 */
 
 struct httpd_route {
 	char		*path;
@@ -76,24 +59,13 @@ struct httpd_route {
 	int		 public;
 };
 
-struct httpd_user {
-	char		*name;
-	char		*hash;
-	unsigned char	 ok[HTTPD_DIGEST_LEN];	/* last verified */
-	int		 has_ok;
-};
-
 struct httpd {
 	struct event_base		*base;
 	struct evhttp			*http;
 	struct evhttp_bound_socket	*sock;
 	struct httpd_route		*routes;
 	size_t				 nroutes;
-	struct httpd_user		*users;
-	size_t				 nusers;
-	unsigned char			 key[32];	/* of the HMACs */
-	double				 tokens;
-	struct timespec			 refilled;
+	struct auth			*auth;
 	SSL_CTX				*ssl;
 };
 
@@ -164,362 +136,31 @@ httpd_healthz(struct evhttp_request *req, void *arg)
 	httpd_send_text(req, 200, "ok\n");
 }
 
-/* --- authentication -------------------------------------------------- */
-
-static int
-httpd_b64_value(int c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
-/*
- * Strict base64 (RFC 4648, padding optional) into out; returns the
- * length or -1.  Leaves a NUL after the data.
- */
-static ssize_t
-httpd_b64_decode(const char *in, unsigned char *out, size_t outsz)
-{
-	uint32_t	acc = 0;
-	size_t		n = 0, bits = 0, pad = 0;
-	int		v;
-
-	for (; *in != '\0'; in++) {
-		if (*in == '=') {
-			pad++;
-			continue;
-		}
-		if (pad > 0 || (v = httpd_b64_value((unsigned char)*in)) < 0)
-			return -1;
-		acc = (acc << 6) | (uint32_t)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			if (n + 1 >= outsz)
-				return -1;
-			out[n++] = (acc >> bits) & 0xff;
-		}
-	}
-	if (pad > 2 || bits >= 6)
-		return -1;
-	out[n] = '\0';
-	return (ssize_t)n;
-}
-
-static int
-httpd_hash_supported(const char *hash)
-{
-	struct crypt_data	*cd;
-	const char		*out;
-	int			 ok;
-
-	if (strncmp(hash, "$2b$", 4) != 0 && strncmp(hash, "$2a$", 4) != 0 &&
-	    strncmp(hash, "$2y$", 4) != 0 && strncmp(hash, "$5$", 3) != 0)
-		return 0;
-	/* Well-formed: libcrypt can hash with it as the setting. */
-	if ((cd = calloc(1, sizeof(*cd))) == NULL)
-		return 0;
-	out = crypt_rn("", hash, cd, sizeof(*cd));
-	ok = out != NULL && out[0] != '*' && strlen(out) == strlen(hash);
-	free(cd);
-	return ok;
-}
-
-static int
-httpd_hmac(const struct httpd *h, const char *user, const char *pass,
-    unsigned char out[HTTPD_DIGEST_LEN])
-{
-	EVP_MAC		*mac;
-	EVP_MAC_CTX	*ctx = NULL;
-	OSSL_PARAM	 params[2];
-	size_t		 len = 0;
-	int		 ok = 0;
-
-	if ((mac = EVP_MAC_fetch(NULL, "HMAC", NULL)) == NULL)
-		return -1;
-	params[0] = OSSL_PARAM_construct_utf8_string("digest", "SHA256", 0);
-	params[1] = OSSL_PARAM_construct_end();
-	/* The NUL keeps ("ab", "c") and ("a", "bc") apart. */
-	if ((ctx = EVP_MAC_CTX_new(mac)) != NULL &&
-	    EVP_MAC_init(ctx, h->key, sizeof(h->key), params) == 1 &&
-	    EVP_MAC_update(ctx, (const unsigned char *)user,
-	    strlen(user) + 1) == 1 &&
-	    EVP_MAC_update(ctx, (const unsigned char *)pass,
-	    strlen(pass)) == 1 &&
-	    EVP_MAC_final(ctx, out, &len, HTTPD_DIGEST_LEN) == 1 &&
-	    len == HTTPD_DIGEST_LEN)
-		ok = 1;
-	EVP_MAC_CTX_free(ctx);
-	EVP_MAC_free(mac);
-	return ok ? 0 : -1;
-}
-
-/* Takes a token of the hash budget; 0 when it is spent. */
-static int
-httpd_auth_token(struct httpd *h)
-{
-	struct timespec	now;
-	double		dt;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	dt = (double)(now.tv_sec - h->refilled.tv_sec) +
-	    (double)(now.tv_nsec - h->refilled.tv_nsec) / 1e9;
-	h->refilled = now;
-	h->tokens += dt * HTTPD_AUTH_RATE;
-	if (h->tokens > HTTPD_AUTH_BURST)
-		h->tokens = HTTPD_AUTH_BURST;
-	if (h->tokens < 1)
-		return 0;
-	h->tokens -= 1;
-	return 1;
-}
-
-/* Returns 200 (authenticated), 401 or 429. */
-static int
-httpd_authenticate(struct httpd *h, struct evhttp_request *req)
-{
-	struct evkeyvalq	*hdrs = evhttp_request_get_input_headers(req);
-	struct crypt_data	*cd = NULL;
-	struct httpd_user	*u, *match = NULL;
-	const char		*auth, *out;
-	unsigned char		 cred[HTTPD_CRED_MAX + 1];
-	unsigned char		 mac[HTTPD_DIGEST_LEN];
-	char			*pass;
-	size_t			 i, ulen;
-	ssize_t			 n;
-	int			 rc = 401;
-
-	if ((auth = evhttp_find_header(hdrs, "Authorization")) == NULL)
-		return 401;
-	if (strncasecmp(auth, "Basic", 5) != 0 || (auth[5] != ' ' &&
-	    auth[5] != '\t'))
-		return 401;
-	for (auth += 5; *auth == ' ' || *auth == '\t'; auth++)
-		;
-	/* A NUL inside would end the password early: "user:pass\0junk". */
-	if ((n = httpd_b64_decode(auth, cred, sizeof(cred))) < 0 ||
-	    memchr(cred, '\0', (size_t)n) != NULL)
-		goto done;
-	if ((pass = strchr((char *)cred, ':')) == NULL)
-		goto done;
-	*pass++ = '\0';
-
-	/* Seen and verified before: one HMAC, no hashing. */
-	if (httpd_hmac(h, (char *)cred, pass, mac) == 0) {
-		for (i = 0; i < h->nusers; i++) {
-			u = &h->users[i];
-			if (u->has_ok && CRYPTO_memcmp(u->ok, mac,
-			    sizeof(mac)) == 0) {
-				rc = 200;
-				goto done;
-			}
-		}
-	}
-	if (!httpd_auth_token(h)) {
-		rc = 429;
-		goto done;
-	}
-	/*
-	 * Every user name is compared, and a hash is computed even for an
-	 * unknown user, so that timing does not tell which users exist.
-	 */
-	ulen = strlen((char *)cred);
-	for (i = 0; i < h->nusers; i++) {
-		u = &h->users[i];
-		if (strlen(u->name) == ulen &&
-		    CRYPTO_memcmp(u->name, cred, ulen) == 0)
-			match = u;
-	}
-	if ((cd = calloc(1, sizeof(*cd))) == NULL)
-		goto done;
-	u = match != NULL ? match : &h->users[0];
-	out = crypt_rn(pass, u->hash, cd, sizeof(*cd));
-	if (match != NULL && out != NULL && strlen(out) == strlen(u->hash) &&
-	    CRYPTO_memcmp(out, u->hash, strlen(u->hash)) == 0) {
-		rc = 200;
-		if (httpd_hmac(h, (char *)cred, pass, u->ok) == 0)
-			u->has_ok = 1;
-	}
-done:
-	OPENSSL_cleanse(cred, sizeof(cred));
-	if (cd != NULL) {
-		OPENSSL_cleanse(cd, sizeof(*cd));
-		free(cd);
-	}
-	return rc;
-}
-
-static void
-httpd_users_free(struct httpd_user *users, size_t n)
-{
-	size_t	i;
-
-	for (i = 0; i < n; i++) {
-		free(users[i].name);
-		free(users[i].hash);
-	}
-	free(users);
-}
-
-void
-httpd_clear_basic_auth(struct httpd *h)
-{
-	httpd_users_free(h->users, h->nusers);
-	h->users = NULL;
-	h->nusers = 0;
-}
-
-static int
-httpd_user_add(struct httpd_user **users, size_t *n, const char *user,
-    const char *hash)
-{
-	struct httpd_user	*u;
-
-	if (*user == '\0' || strchr(user, ':') != NULL ||
-	    !httpd_hash_supported(hash)) {
-		errno = EINVAL;
-		return -1;
-	}
-	if ((u = reallocarray(*users, *n + 1, sizeof(*u))) == NULL)
-		return -1;
-	*users = u;
-	u = &u[*n];
-	memset(u, 0, sizeof(*u));
-	if ((u->name = strdup(user)) == NULL ||
-	    (u->hash = strdup(hash)) == NULL) {
-		free(u->name);
-		return -1;
-	}
-	(*n)++;
-	return 0;
-}
+/* --- authentication (auth.c) ---------------------------------------- */
 
 int
 httpd_set_basic_auth(struct httpd *h, const char *user, const char *hash)
 {
-	return httpd_user_add(&h->users, &h->nusers, user, hash);
-}
-
-/*
- * The contents of the auth file path, open on fd: a malloc'ed string,
- * or NULL with err.  Refused if it is not a regular file, if its group
- * or others may write it, or if it is larger than HTTPD_AUTH_FILE_MAX.
- */
-static char *
-httpd_read_auth(int fd, const char *path, char *err, size_t errlen)
-{
-	struct stat		 st;
-	char			*buf;
-	ssize_t			 len;
-
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "auth file %s is not a regular file",
-		    path);
-		return NULL;
-	}
-	/* Whoever can write it can let themselves in. */
-	if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
-		snprintf(err, errlen, "auth file %s is writable by %s: "
-		    "chmod go-w %s", path, (st.st_mode & S_IWOTH) ? "others" :
-		    "its group", path);
-		return NULL;
-	}
-	if ((buf = malloc(HTTPD_AUTH_FILE_MAX + 1)) == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return NULL;
-	}
-	if ((len = read(fd, buf, HTTPD_AUTH_FILE_MAX + 1)) < 0)
-		snprintf(err, errlen, "cannot read auth file %s: %s", path,
-		    strerror(errno));
-	else if (len > HTTPD_AUTH_FILE_MAX)
-		snprintf(err, errlen, "auth file %s is larger than %d bytes",
-		    path, HTTPD_AUTH_FILE_MAX);
-	else {
-		buf[len] = '\0';
-		return buf;
-	}
-	free(buf);
-	return NULL;
-}
-
-/*
- * The user:hash lines of buf (the file path) added to *users; blank
- * lines and # comments skipped.  -1 with err (FILE:LINE: why).
- */
-static int
-httpd_parse_auth(char *buf, const char *path, struct httpd_user **users,
-    size_t *nusers, char *err, size_t errlen)
-{
-	char			*line, *next, *colon;
-	size_t			 lineno = 0;
-
-	for (line = buf; line != NULL; line = next) {
-		lineno++;
-		if ((next = strchr(line, '\n')) != NULL)
-			*next++ = '\0';
-		line[strcspn(line, "\r")] = '\0';
-		line += strspn(line, " \t");
-		if (*line == '\0' || *line == '#')
-			continue;
-		if ((colon = strchr(line, ':')) == NULL) {
-			snprintf(err, errlen, "%s:%zu: expected user:hash",
-			    path, lineno);
-			return -1;
-		}
-		*colon = '\0';
-		if (httpd_user_add(users, nusers, line, colon + 1) == -1) {
-			snprintf(err, errlen, "%s:%zu: %s", path, lineno,
-			    errno == EINVAL ? "expected a bcrypt ($2b$) or "
-			    "SHA-256-crypt ($5$) hash" : strerror(errno));
-			return -1;
-		}
-	}
-	return 0;
+	return auth_user_add(h->auth, user, hash);
 }
 
 int
 httpd_load_basic_auth(struct httpd *h, const char *path, char *err,
     size_t errlen)
 {
-	struct httpd_user	*users = NULL;
-	char			*buf;
-	size_t			 nusers = 0;
-	int			 fd, rc = -1;
+	return auth_load(h->auth, path, err, errlen);
+}
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1) {
-		snprintf(err, errlen, "cannot open auth file %s: %s", path,
-		    strerror(errno));
-		return -1;
-	}
-	buf = httpd_read_auth(fd, path, err, errlen);
-	close(fd);
-	if (buf == NULL)
-		return -1;
-	if (httpd_parse_auth(buf, path, &users, &nusers, err, errlen) == -1)
-		goto done;
-	if (nusers == 0) {
-		snprintf(err, errlen, "auth file %s has no users", path);
-		goto done;
-	}
-	httpd_clear_basic_auth(h);
-	h->users = users;
-	h->nusers = nusers;
-	users = NULL;
-	nusers = 0;
-	rc = 0;
-done:
-	httpd_users_free(users, nusers);
-	free(buf);
-	return rc;
+void
+httpd_clear_basic_auth(struct httpd *h)
+{
+	auth_clear(h->auth);
+}
+
+void
+httpd_auth_stats(const struct httpd *h, struct auth_stats *st)
+{
+	auth_get_stats(h->auth, st);
 }
 
 /* --- dispatch -------------------------------------------------------- */
@@ -535,15 +176,71 @@ httpd_route_find(const struct httpd *h, const char *path)
 	return NULL;
 }
 
+/* The route of the request's path, or NULL. */
+static struct httpd_route *
+httpd_route_of(const struct httpd *h, struct evhttp_request *req)
+{
+	const struct evhttp_uri	*uri = evhttp_request_get_evhttp_uri(req);
+	const char		*path = NULL;
+
+	if (uri != NULL)
+		path = evhttp_uri_get_path(uri);
+	if (path == NULL || *path == '\0')
+		path = "/";
+	return httpd_route_find(h, path);
+}
+
+/* The answer to credentials that did not pass: 401, 429 or 503. */
+static void
+httpd_auth_refuse(struct evhttp_request *req, int code)
+{
+	struct evkeyvalq	*out = evhttp_request_get_output_headers(req);
+
+	switch (code) {
+	case 429:
+		evhttp_add_header(out, "Retry-After", "1");
+		httpd_send_text(req, 429, "too many authentication attempts\n");
+		break;
+	case 503:
+		evhttp_add_header(out, "Retry-After", "1");
+		httpd_send_text(req, 503, "authentication is busy, try "
+		    "again\n");
+		break;
+	default:
+		evhttp_add_header(out, "WWW-Authenticate", "Basic "
+		    "realm=\"" HTTPD_REALM "\", charset=\"UTF-8\"");
+		httpd_send_text(req, 401, "unauthorized\n");
+		break;
+	}
+}
+
+/*
+ * A password check that ran off the loop (auth.c) is done: the request
+ * goes on.  The request is still valid: libevent 2.1 stops reading a
+ * connection while its request waits for the reply, so it neither sees
+ * the client close nor frees the request before the reply; and if it
+ * ever did, the request would be detached from it and freed by the
+ * reply (evhttp_send_reply() on a request without a connection).
+ */
+static void
+httpd_auth_done(struct evhttp_request *req, int code, void *arg)
+{
+	struct httpd		*h = arg;
+	struct httpd_route	*r;
+
+	if (code == 200 && (r = httpd_route_of(h, req)) != NULL)
+		r->handler(req, r->arg);
+	else
+		httpd_auth_refuse(req, code);
+}
+
 static void
 httpd_dispatch(struct evhttp_request *req, void *arg)
 {
 	struct httpd		*h = arg;
 	struct evkeyvalq	*out = evhttp_request_get_output_headers(req);
-	const struct evhttp_uri	*uri = evhttp_request_get_evhttp_uri(req);
 	struct httpd_route	*r;
-	const char		*path = NULL;
-	int			 cmd;
+	int			 cmd, code;
 
 	evhttp_add_header(out, "Cache-Control", "no-store");
 	evhttp_add_header(out, "X-Content-Type-Options", "nosniff");
@@ -552,11 +249,7 @@ httpd_dispatch(struct evhttp_request *req, void *arg)
 	    HTML_CSP "; frame-ancestors 'none'");
 	evhttp_add_header(out, "Referrer-Policy", "no-referrer");
 
-	if (uri != NULL)
-		path = evhttp_uri_get_path(uri);
-	if (path == NULL || *path == '\0')
-		path = "/";
-	if ((r = httpd_route_find(h, path)) == NULL) {
+	if ((r = httpd_route_of(h, req)) == NULL) {
 		httpd_send_text(req, 404, "not found\n");
 		return;
 	}
@@ -566,21 +259,12 @@ httpd_dispatch(struct evhttp_request *req, void *arg)
 		httpd_send_text(req, 405, "method not allowed\n");
 		return;
 	}
-	if (!r->public && h->nusers > 0) {
-		switch (httpd_authenticate(h, req)) {
-		case 200:
-			break;
-		case 429:
-			evhttp_add_header(out, "Retry-After", "1");
-			httpd_send_text(req, 429, "too many authentication "
-			    "attempts\n");
-			return;
-		default:
-			evhttp_add_header(out, "WWW-Authenticate", "Basic "
-			    "realm=\"" HTTPD_REALM "\", charset=\"UTF-8\"");
-			httpd_send_text(req, 401, "unauthorized\n");
-			return;
-		}
+	if (!r->public && auth_enabled(h->auth) &&
+	    (code = auth_check(h->auth, req)) != 200) {
+		/* Pending: httpd_auth_done() goes on. */
+		if (code != AUTH_PENDING)
+			httpd_auth_refuse(req, code);
+		return;
 	}
 	r->handler(req, r->arg);
 }
@@ -790,12 +474,9 @@ httpd_start(struct event_base *base, const char *listen_on, char *err,
 		return NULL;
 	}
 	h->base = base;
-	h->tokens = HTTPD_AUTH_BURST;
-	clock_gettime(CLOCK_MONOTONIC, &h->refilled);
-	if (RAND_bytes(h->key, sizeof(h->key)) != 1) {
-		snprintf(err, errlen, "no randomness for the auth cache key");
+	if ((h->auth = auth_new(base, httpd_auth_done, h, err, errlen)) ==
+	    NULL)
 		goto fail;
-	}
 	if ((fd = httpd_bind(listen_on, err, errlen)) == -1)
 		goto fail;
 	if ((h->http = evhttp_new(base)) == NULL) {
@@ -854,14 +535,14 @@ httpd_free(struct httpd *h)
 
 	if (h == NULL)
 		return;
+	/* Before evhttp_free(), which frees the requests it answers. */
+	auth_free(h->auth);
 	/* Closes the listener and every connection, without callbacks. */
 	if (h->http != NULL)
 		evhttp_free(h->http);
 	for (i = 0; i < h->nroutes; i++)
 		free(h->routes[i].path);
 	free(h->routes);
-	httpd_clear_basic_auth(h);
 	SSL_CTX_free(h->ssl);
-	OPENSSL_cleanse(h->key, sizeof(h->key));
 	free(h);
 }

@@ -18,6 +18,7 @@
 
 #include <stddef.h>
 
+struct auth_stats;
 struct evbuffer;
 struct event_base;
 struct evhttp_request;
@@ -65,6 +66,13 @@ int		 httpd_set_basic_auth(struct httpd *, const char *user,
 int		 httpd_load_basic_auth(struct httpd *, const char *path,
 		    char *err, size_t errlen);
 void		 httpd_clear_basic_auth(struct httpd *);
+/*
+ * Passwords not verified before are hashed on a worker thread, at most
+ * 16 waiting or running (beyond: 503 with Retry-After); the request
+ * waits for its hash, the event loop does not.  The counts since start
+ * (web/auth.h).
+ */
+void		 httpd_auth_stats(const struct httpd *, struct auth_stats *);
 
 /*
  * Serves TLS (1.2 and up) with the certificate chain (leaf first) and

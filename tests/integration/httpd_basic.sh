@@ -197,11 +197,12 @@ done:
 EOF
 
 src=$TB_TOP/prober
-cflags="-std=c11 -Wall -Wextra -Werror -g -I$TB -I$src"
+cflags="-std=c11 -pthread -Wall -Wextra -Werror -g -I$TB -I$src"
 libs="$(pkg-config --libs libevent libevent_openssl libssl libcrypto libcrypt) -lm"
 build() {
 	# shellcheck disable=SC2086
 	"${CC:-cc}" $cflags "$@" -o "$TB/testd" "$TB/testd.c" "$src/web/httpd.c" \
+		"$src/web/auth.c" "$src/common/workq.c" \
 		"$src/web/metrics.c" "$src/web/metrics_expo.c" \
 		"$src/web/status_html.c" "$src/common/html.c" \
 		"$src/common/timefmt.c" "$src/common/utf8.c" \
