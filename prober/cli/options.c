@@ -54,7 +54,7 @@ cli_usage_error(const char *cmd, const char *usage, int code,
 			putchar('\n');
 		json_decref(doc);
 	}
-	fflush(stdout);
+	cli_flush();
 	return code;
 }
 
