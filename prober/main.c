@@ -58,23 +58,29 @@ main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
 		usage(stdout);
-		return 0;
+		return cli_output_done("--help", 0, EXIT_USAGE);
 	}
 	if (strcmp(argv[1], "-V") == 0 || strcmp(argv[1], "--version") == 0) {
 		printf("sipcanary %s (%s)\n%s\n", PACKAGE_VERSION,
 		    SC_VERSION_GIT, sc_version_libs());
-		return 0;
+		return cli_output_done("--version", 0, EXIT_USAGE);
 	}
+	/* Output that could not be written: check is UNKNOWN, others 2. */
 	if (strcmp(argv[1], "check") == 0)
-		return cmd_check(argc - 1, argv + 1);
+		return cli_output_done(argv[1], cmd_check(argc - 1, argv + 1),
+		    NAGIOS_UNKNOWN);
 	if (strcmp(argv[1], "certs") == 0)
-		return cmd_certs(argc - 1, argv + 1);
+		return cli_output_done(argv[1], cmd_certs(argc - 1, argv + 1),
+		    EXIT_USAGE);
 	if (strcmp(argv[1], "drill") == 0)
-		return cmd_drill(argc - 1, argv + 1);
+		return cli_output_done(argv[1], cmd_drill(argc - 1, argv + 1),
+		    EXIT_USAGE);
 	if (strcmp(argv[1], "report") == 0)
-		return cmd_report(argc - 1, argv + 1);
+		return cli_output_done(argv[1], cmd_report(argc - 1, argv + 1),
+		    EXIT_USAGE);
 	if (strcmp(argv[1], "run") == 0)
-		return cmd_run(argc - 1, argv + 1);
+		return cli_output_done(argv[1], cmd_run(argc - 1, argv + 1),
+		    EXIT_USAGE);
 	fprintf(stderr, "sipcanary: unknown command \"%s\" (try "
 	    "'sipcanary --help')\n", argv[1]);
 	return EXIT_USAGE;

@@ -49,6 +49,7 @@
 
 #include <jansson.h>
 
+#include "common/fdwrite.h"
 #include "common/log.h"
 #include "alert/outbox.h"
 
@@ -245,24 +246,6 @@ outbox_fsync_parent(const char *path)
 	return rc;
 }
 
-/* Writes all of buf to fd. */
-static int
-outbox_write_all(int fd, const char *buf, size_t len)
-{
-	ssize_t	 n;
-
-	while (len > 0) {
-		if ((n = write(fd, buf, len)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /*
  * Appends buf (whole records) to the file and makes it durable.  On an
  * error the file is cut back to its last whole record, so that the next
@@ -278,7 +261,7 @@ outbox_write(struct outbox *ob, const char *buf, size_t len, char *err,
 		snprintf(err, errlen, "%s is not open", ob->path);
 		return -1;
 	}
-	if (outbox_write_all(ob->fd, buf, len) == -1 ||
+	if (fd_write_all(ob->fd, buf, len, 0, NULL) == -1 ||
 	    fdatasync(ob->fd) == -1) {
 		saved = errno;
 		/* If this fails too, replay cuts the torn record off. */
@@ -687,7 +670,7 @@ outbox_compact(struct outbox *ob, char *err, size_t errlen)
 	if ((line = outbox_open_line(ob, &len)) == NULL)
 		goto nomem;
 	for (e = NULL;;) {
-		if (outbox_write_all(fd, line, len) == -1) {
+		if (fd_write_all(fd, line, len, 0, NULL) == -1) {
 			free(line);
 			goto ioerr;
 		}

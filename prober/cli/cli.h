@@ -21,4 +21,13 @@ int	cmd_drill(int argc, char **argv);
 int	cmd_report(int argc, char **argv);
 int	cmd_run(int argc, char **argv);
 
+/* Flushes standard output, remembering the first write error (output.c). */
+void	cli_flush(void);
+
+/*
+ * At the end of command cmd, which returned rc: rc if everything it wrote
+ * to standard output went out, else fail, after saying why on stderr.
+ */
+int	cli_output_done(const char *cmd, int rc, int fail);
+
 #endif /* SC_CLI_H */

@@ -174,7 +174,7 @@ cmd_certs(int argc, char **argv)
 		json_decref(all);
 	}
 	sc_tls_ctx_free(po.tls_ctx);
-	fflush(stdout);
+	cli_flush();
 	if (co.format == FMT_NAGIOS)
 		return failed;	/* the Nagios code of the one target */
 	return failed ? EXIT_PROBE_FAILED : 0;

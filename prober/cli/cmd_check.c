@@ -175,7 +175,7 @@ check_print(const struct check_report *report, enum output_format format)
 		report_text(stdout, report);
 		break;
 	}
-	fflush(stdout);
+	cli_flush();
 }
 
 int

@@ -726,8 +726,9 @@ drill_finish(struct drill_run *r, const struct drill_args *a)
 		return drill_nomem();
 	rc = json_is_true(json_object_get(json_object_get(doc, "summary"),
 	    "passed")) ? 0 : EXIT_PROBE_FAILED;
+	/* Output that could not be written, as main() rules it. */
 	if (drill_write_reports(doc, a->json_path, a->html_path) == -1)
-		rc = EXIT_PROBE_FAILED;
+		rc = EXIT_USAGE;
 	json_decref(doc);
 	drill_say(r, rc, a->max_ratio);
 	return rc;

@@ -134,8 +134,10 @@ report_output_stream(FILE *fp, const char *name, json_t *doc, int html)
 		snprintf(err, sizeof(err), "%s", strerror(errno));
 		rc = -1;
 	}
-	if (rc == -1)
+	if (rc == -1) {
 		fprintf(stderr, "sipcanary report: %s: %s\n", name, err);
+		clearerr(fp);	/* said: the end of the command need not */
+	}
 	return rc;
 }
 

@@ -54,7 +54,7 @@ cli_usage_error(const char *cmd, const char *usage, int code,
 			putchar('\n');
 		json_decref(doc);
 	}
-	fflush(stdout);
+	cli_flush();
 	return code;
 }
 
@@ -310,8 +310,8 @@ credentials_password(const struct credentials *cr, const char *fallback_file,
 
 	*out = NULL;
 	if (file != NULL) {
-		if ((*out = secret_read_file(file, cr->insecure, err, errlen))
-		    == NULL)
+		if ((*out = secret_read_file(file, "password file",
+		    secret_owner(NULL), cr->insecure, err, errlen)) == NULL)
 			return -1;
 		return 0;
 	}

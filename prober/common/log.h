@@ -28,4 +28,7 @@ void	log_event(enum log_level, const char *target, const char *frontend,
 	    const char *verdict, const char *fmt, ...)
 	    __attribute__((format(printf, 5, 6)));
 
+/* How many lines could not be written (or made) since the start. */
+unsigned long long log_write_errors(void);
+
 #endif /* SC_LOG_H */

@@ -2,8 +2,9 @@
  * conf_check.c - sipcanary.conf(5) once the whole file is read: what a
  * target inherits from defaults { } and from the built-in defaults
  * (defaults.h), the rules between keys (timeout < interval, crit_days <=
- * warn_days, a sink's type and its keys, ...), and the passwords and
- * sink secrets, read at load so that a reload finds a missing one.
+ * warn_days, a sink's type and its keys, ...), and the secret files
+ * (passwords, sink secrets, the endpoint's TLS key and users), read or
+ * checked at load so that `run -n` and a reload find a bad one.
  */
 #include "config.h"
 
@@ -93,8 +94,9 @@ cf_password(struct cf_parse *p, struct target_conf *tc, const int *l)
 	if (l[KEY_USER] == 0)
 		return 0;
 	if (l[KEY_PASSWORD_FILE] != 0) {
-		if ((tc->password = secret_read_file(tc->password_file, 0, e,
-		    sizeof(e))) == NULL)
+		if ((tc->password = secret_read_file(tc->password_file,
+		    "password file", p->secret_owner, 0, e, sizeof(e))) ==
+		    NULL)
 			return cf_error(p, l[KEY_PASSWORD_FILE],
 			    "password_file: %s", e);
 		return 0;
@@ -135,28 +137,17 @@ cf_target_finish(struct cf_parse *p, struct target_conf *tc, const int *l)
 	return cf_password(p, tc, l);
 }
 
-/*
- * The secret in a sink's routing_key_file or token_file.  secret.c words
- * its messages for password files; what is wrong is said of this file.
- */
+/* The secret in a sink's routing_key_file or token_file. */
 static int
 cf_sink_secret(struct cf_parse *p, struct sink_conf *sk, int line,
     const char *key, const char *what)
 {
-	char		 e[512], m[600];
-	const char	*pw;
-	size_t		 o;
+	char		 e[512];
 
-	if ((sk->secret = secret_read_file(sk->secret_file, 0, e,
-	    sizeof(e))) != NULL)
+	if ((sk->secret = secret_read_file(sk->secret_file, what,
+	    p->secret_owner, 0, e, sizeof(e))) != NULL)
 		return 0;
-	if ((pw = strstr(e, "password file")) != NULL) {
-		o = (size_t)(pw - e);
-		snprintf(m, sizeof(m), "%.*s%s%s", (int)o, e, what,
-		    pw + strlen("password file"));
-	} else
-		snprintf(m, sizeof(m), "%s", e);
-	return cf_error(p, line, "%s: %s", key, m);
+	return cf_error(p, line, "%s: %s", key, e);
 }
 
 /* A sink, once the whole file is read: the rules between its keys. */
@@ -234,6 +225,33 @@ cf_sink_finish(struct cf_parse *p, struct sink_conf *sk, const int *l)
 	return 0;
 }
 
+/*
+ * The endpoint's secret files, read later by the HTTP server: the TLS key
+ * (in the certificate file when http_tls_key is not set) keeps the rule
+ * of password files; the users file holds only hashes, so others may read
+ * it, but no one but its owner may change it.
+ */
+static int
+cf_endpoint_secrets(struct cf_parse *p)
+{
+	const struct sc_config *c = p->conf;
+	const int	*l = p->top.line;
+	char		 e[512];
+	int		 kl = l[KEY_HTTP_TLS_KEY] != 0 ? KEY_HTTP_TLS_KEY :
+			    KEY_HTTP_TLS_CERT;
+	const char	*key = c->http_tls_key != NULL ? c->http_tls_key :
+			    c->http_tls_cert;
+
+	if (key != NULL && secret_check_file(key, "TLS key", p->secret_owner,
+	    SECRET_PRIVATE, e, sizeof(e)) == -1)
+		return cf_error(p, l[kl], "%s: %s", cf_keys[kl].name, e);
+	if (c->http_auth_file != NULL && secret_check_file(c->http_auth_file,
+	    "auth file", p->secret_owner, SECRET_NO_WRITE, e, sizeof(e)) == -1)
+		return cf_error(p, l[KEY_HTTP_AUTH_FILE], "http_auth_file: %s",
+		    e);
+	return 0;
+}
+
 /* The top level, once the whole file is read. */
 int
 cf_finish(struct cf_parse *p)
@@ -263,6 +281,10 @@ cf_finish(struct cf_parse *p)
 	    cf_strdup(p, 0, &c->listen, CF_LISTEN) == -1) ||
 	    (c->state_dir == NULL &&
 	    cf_strdup(p, 0, &c->state_dir, CF_STATE_DIR) == -1))
+		return -1;
+	/* Secret files may belong to the user the daemon becomes. */
+	p->secret_owner = secret_owner(c->run_user);
+	if (cf_endpoint_secrets(p) == -1)
 		return -1;
 	for (i = 0; i < c->ntargets; i++)
 		if (cf_target_finish(p, &c->targets[i], p->tlines[i]) == -1)

@@ -16,6 +16,7 @@
 #define SC_CONF_INTERNAL_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include <confuse.h>
 
@@ -110,6 +111,7 @@ struct cf_parse {
 	int		(*tlines)[KEY_NUM]; /* the keys each target set */
 	size_t		 cap;		/* of conf->targets and tlines */
 	int		(*slines)[KEY_NUM]; /* the keys each sink set */
+	uid_t		 secret_owner;	/* secret files may be its or root's */
 	size_t		 scap;		/* of conf->sinks and slines */
 	cfg_opt_t	 top_opts[KEY_NUM + 4];
 	cfg_opt_t	 defaults_opts[KEY_NUM + 2];

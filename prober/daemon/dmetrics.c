@@ -177,10 +177,13 @@ dmetrics_late_families(struct daemon *d, struct metrics *m)
 	    "sipcanary_state_files_damaged_total",
 	    "State files found damaged at load and moved aside",
 	    (const char *const[]){ "file", NULL });
+	d->f_log_errors = metrics_counter_new(m,
+	    "sipcanary_log_write_errors_total",
+	    "Log lines that could not be written to stderr", NULL);
 	return d->f_build == NULL || d->f_last_success == NULL ||
 	    d->f_dns_success == NULL || d->f_reload_ok == NULL ||
 	    d->f_reload_time == NULL || d->f_damaged == NULL ||
-	    d->f_broken == NULL ? -1 : 0;
+	    d->f_broken == NULL || d->f_log_errors == NULL ? -1 : 0;
 }
 
 /* The endpoint's password checks, copied from web/auth.c at each scrape. */
@@ -374,4 +377,5 @@ daemon_metrics_refresh(struct daemon *d)
 	for (i = 0; i < d->nsinks; i++)
 		dmetrics_sink(d, d->sinks[i]);
 	dmetrics_http(d);
+	(void)metrics_set(d->f_log_errors, NULL, (double)log_write_errors());
 }

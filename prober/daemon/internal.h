@@ -109,7 +109,7 @@ struct daemon {
 				*f_outage, *f_frontends, *f_build,
 				*f_last_success, *f_dns_success,
 				*f_reload_ok, *f_reload_time,
-				*f_damaged, *f_broken;
+				*f_damaged, *f_broken, *f_log_errors;
 	struct httpd		*http;
 	struct metrics_family	*f_auth_checks;		/* of http */
 	struct alerts		*alerts;

@@ -353,15 +353,8 @@ httpd_set_tls(struct httpd *h, const char *cert_file, const char *key_file,
     char *err, size_t errlen)
 {
 	SSL_CTX		*ctx;
-	struct stat	 st;
 
-	/* A private key is a secret file: the same rule as passwords. */
-	if (stat(key_file, &st) == 0 && (st.st_mode & (S_IRWXG | S_IRWXO))) {
-		snprintf(err, errlen, "TLS key %s is readable by %s: chmod 600 "
-		    "%s", key_file, (st.st_mode & S_IRWXO) ? "others" :
-		    "its group", key_file);
-		return -1;
-	}
+	/* key_file is a secret file: the config load checks it (secret.c). */
 	if ((ctx = SSL_CTX_new(TLS_server_method())) == NULL) {
 		httpd_ssl_err(err, errlen, "TLS context", "");
 		return -1;
