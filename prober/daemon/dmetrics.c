@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "daemon/internal.h"
+#include "web/httpd.h"
 
 static const double phase_bounds[] = { 0.001, 0.0025, 0.005, 0.01, 0.025,
     0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10 };
@@ -176,6 +177,53 @@ dmetrics_late_families(struct daemon *d, struct metrics *m)
 	    d->f_broken == NULL ? -1 : 0;
 }
 
+/* The families of the HTTP endpoint's connections (web/httpd_conn.c). */
+static int
+dmetrics_http_families(struct daemon *d, struct metrics *m)
+{
+	int	r;
+
+	d->f_http_conns = metrics_gauge_new(m, "sipcanary_http_connections",
+	    "Connections the HTTP endpoint holds open", NULL);
+	d->f_http_refused = metrics_counter_new(m,
+	    "sipcanary_http_connections_refused_total", "Connections the HTTP "
+	    "endpoint closed at once: over http_max_connections (total_cap) "
+	    "or http_max_connections_per_source (source_cap), or out of file "
+	    "descriptors (emfile)", (const char *const[]){ "reason", NULL });
+	d->f_http_timeouts = metrics_counter_new(m,
+	    "sipcanary_http_request_timeouts_total", "Connections closed "
+	    "because a request head took longer than http_header_timeout",
+	    NULL);
+	if (d->f_http_conns == NULL || d->f_http_refused == NULL ||
+	    d->f_http_timeouts == NULL)
+		return -1;
+	for (r = 0; r < HTTPD_REFUSED_NUM; r++)
+		(void)metrics_set(d->f_http_refused,
+		    (const char *const[]){ httpd_refusal_str(r) }, 0);
+	(void)metrics_set(d->f_http_timeouts, NULL, 0);
+	(void)metrics_set(d->f_http_conns, NULL, 0);
+	return 0;
+}
+
+/* The endpoint's counters, copied before a scrape. */
+static void
+dmetrics_http(struct daemon *d)
+{
+	struct httpd_stats	st;
+	int			r;
+
+	if (d->http == NULL)
+		return;
+	httpd_get_stats(d->http, &st);
+	(void)metrics_set(d->f_http_conns, NULL, st.connections);
+	for (r = 0; r < HTTPD_REFUSED_NUM; r++)
+		(void)metrics_set(d->f_http_refused,
+		    (const char *const[]){ httpd_refusal_str(r) },
+		    (double)st.refused[r]);
+	(void)metrics_set(d->f_http_timeouts, NULL,
+	    (double)st.header_timeouts);
+}
+
 /*
  * The outcome of a configuration load, as Prometheus and Alertmanager
  * export theirs: a refused reload leaves the old config in force, which
@@ -209,7 +257,8 @@ daemon_metrics_new(struct daemon *d)
 	    dmetrics_cert_families(d, m) == -1 ||
 	    dmetrics_target_families(d, m) == -1 ||
 	    dmetrics_alert_families(d, m) == -1 ||
-	    dmetrics_late_families(d, m) == -1)
+	    dmetrics_late_families(d, m) == -1 ||
+	    dmetrics_http_families(d, m) == -1)
 		return -1;
 	(void)metrics_set(d->f_build, (const char *const[]){ PACKAGE_VERSION },
 	    1);
@@ -334,4 +383,5 @@ daemon_metrics_refresh(struct daemon *d)
 	alerts_count(d->alerts, daemon_count_firing, d);
 	for (i = 0; i < d->nsinks; i++)
 		dmetrics_sink(d, d->sinks[i]);
+	dmetrics_http(d);
 }
