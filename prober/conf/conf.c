@@ -96,6 +96,10 @@ const struct cf_keydef cf_keys[KEY_NUM] = {
 	[KEY_INSECURE_SKIP_VERIFY] = { "insecure_skip_verify",
 	    IN_DEFAULTS | IN_TARGET },
 	[KEY_METRICS_SERIES_LIMIT] = { "metrics_series_limit", IN_TOP },
+	[KEY_HTTP_MAX_CONNECTIONS] = { "http_max_connections", IN_TOP },
+	[KEY_HTTP_MAX_PER_SOURCE] = { "http_max_connections_per_source",
+	    IN_TOP },
+	[KEY_HTTP_HEADER_TIMEOUT] = { "http_header_timeout", IN_TOP },
 };
 
 const char *const cf_sink_types[SINK_WEBHOOK + 1] = {

@@ -30,6 +30,9 @@
 #define CONFIG_OUTBOX_MAX	1000000	/* entries per sink */
 #define CONFIG_SERIES_LIMIT_MIN	100	/* metrics_series_limit bounds */
 #define CONFIG_SERIES_LIMIT_MAX	10000000
+#define CONFIG_HTTP_CONNS_MAX	65536	/* http_max_connections and
+					   ..._per_source */
+#define CONFIG_HTTP_HEADER_MAX	300	/* s, http_header_timeout */
 #define CONFIG_MATCH_MAX	6	/* one per alert label */
 #define CONFIG_PAGERDUTY_URL	"https://events.pagerduty.com"
 
@@ -140,6 +143,9 @@ struct sc_config {
 	char		*http_tls_cert;	/* serve HTTPS with these, or NULL */
 	char		*http_tls_key;
 	unsigned	 metrics_series_limit; /* per family; 0: the default */
+	unsigned	 http_max_conns; /* the endpoint's, at once */
+	unsigned	 http_max_per_source; /* at once, from one address */
+	double		 http_header_timeout; /* a request head, whole, s */
 	struct target_conf *targets;	/* in file order; at least one */
 	size_t		 ntargets;
 	struct sink_conf *sinks;	/* in file order; may be none */

@@ -282,6 +282,12 @@ cf_finish(struct cf_parse *p)
 	    (c->state_dir == NULL &&
 	    cf_strdup(p, 0, &c->state_dir, CF_STATE_DIR) == -1))
 		return -1;
+	if (c->http_max_conns == 0)
+		c->http_max_conns = CF_HTTP_MAX_CONNECTIONS;
+	if (c->http_max_per_source == 0)
+		c->http_max_per_source = CF_HTTP_MAX_PER_SOURCE;
+	if (c->http_header_timeout == 0)
+		c->http_header_timeout = CF_HTTP_HEADER_TIMEOUT;
 	/* Secret files may belong to the user the daemon becomes. */
 	p->secret_owner = secret_owner(c->run_user);
 	if (cf_endpoint_secrets(p) == -1)

@@ -128,6 +128,34 @@ cf_path(struct cf_parse *p, int line, const char *name, const char *value,
 	return 0;
 }
 
+/* A limit of the HTTP endpoint's connections, into the config. */
+static int
+cf_http_limit(struct cf_parse *p, int id, int line, const char *value)
+{
+	struct sc_config *c = p->conf;
+	char		 q[CONFPARSE_QUOTE];
+	double		 d;
+	long		 n;
+
+	if (id != KEY_HTTP_HEADER_TIMEOUT) {
+		if (confparse_range(&p->cp, line, cf_keys[id].name, value, 1,
+		    CONFIG_HTTP_CONNS_MAX, "", &n) == -1)
+			return -1;
+		*(id == KEY_HTTP_MAX_CONNECTIONS ? &c->http_max_conns :
+		    &c->http_max_per_source) = (unsigned)n;
+		return 0;
+	}
+	if (confparse_duration(&p->cp, line, "http_header_timeout", value, 0,
+	    &d) == -1)
+		return -1;
+	if (d < 0.1 || d > CONFIG_HTTP_HEADER_MAX)
+		return cf_error(p, line, "http_header_timeout: expected 100ms "
+		    "to %ds, not \"%s\"", CONFIG_HTTP_HEADER_MAX,
+		    confparse_quote(value, q, sizeof(q)));
+	c->http_header_timeout = d;
+	return 0;
+}
+
 /* A top-level value, into the config. */
 static int
 cf_top_value(struct cf_parse *p, int id, int line, const char *value)
@@ -192,6 +220,10 @@ cf_top_value(struct cf_parse *p, int id, int line, const char *value)
 			return -1;
 		c->metrics_series_limit = (unsigned)n;
 		return 0;
+	case KEY_HTTP_MAX_CONNECTIONS:
+	case KEY_HTTP_MAX_PER_SOURCE:
+	case KEY_HTTP_HEADER_TIMEOUT:
+		return cf_http_limit(p, id, line, value);
 	}
 	return cf_error(p, line, "%s: internal error", cf_keys[id].name);
 }

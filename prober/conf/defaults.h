@@ -12,6 +12,9 @@
 #include "sipcanary.h"
 
 #define CF_LISTEN		"127.0.0.1:9464"
+#define CF_HTTP_MAX_CONNECTIONS	64	/* the endpoint's, at once */
+#define CF_HTTP_MAX_PER_SOURCE	16	/* from one address */
+#define CF_HTTP_HEADER_TIMEOUT	10	/* s: a request head, whole */
 #define CF_STATE_DIR		"/var/lib/sipcanary"
 #define CF_INTERVAL		30
 #define CF_TIMEOUT		10

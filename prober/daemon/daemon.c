@@ -162,6 +162,7 @@ daemon_reload_settings(struct daemon *d, const struct sc_config *nc)
 	if (strcmp(nc->vantage, d->conf->vantage) != 0)
 		(void)metrics_const_label(d->m, "vantage", nc->vantage);
 	daemon_reload_secrets(d, nc);
+	daemon_http_limits(d, nc, 1);
 }
 
 /*
@@ -257,6 +258,26 @@ daemon_reload(evutil_socket_t sig, short what, void *arg)
 	daemon_check_stopped(d);
 }
 
+/* The endpoint's own events (accept() failing), into the log. */
+static void
+daemon_http_log(void *arg, const char *msg)
+{
+	(void)arg;
+	log_event(LOG_ERROR, NULL, NULL, NULL, "%s", msg);
+}
+
+/*
+ * libevent's own warnings, into the log as JSON lines like the rest
+ * (they went to stderr raw).  It must not call libevent from here.
+ */
+static void
+daemon_libevent_log(int severity, const char *msg)
+{
+	if (severity >= EVENT_LOG_WARN)
+		log_event(severity >= EVENT_LOG_ERR ? LOG_ERROR : LOG_WARN,
+		    NULL, NULL, NULL, "libevent: %s", msg);
+}
+
 /* The HTTP server: listening, authentication, TLS and the pages. */
 static int
 daemon_listen(struct daemon *d, const struct sc_config *c)
@@ -269,6 +290,8 @@ daemon_listen(struct daemon *d, const struct sc_config *c)
 		    c->listen, err);
 		return -1;
 	}
+	httpd_set_log(d->http, daemon_http_log, d);
+	daemon_http_limits(d, c, 0);
 	if ((c->http_auth_file != NULL && httpd_load_basic_auth(d->http,
 	    c->http_auth_file, err, sizeof(err)) == -1) ||
 	    (c->http_tls_cert != NULL && httpd_set_tls(d->http,
@@ -399,6 +422,8 @@ daemon_run(struct sc_config *config, const char *path)
 	d.conf = config;
 	d.rc = 1;
 	d.started = time(NULL);
+	event_set_log_callback(daemon_libevent_log);
+	daemon_nofile_raise();
 	if ((d.path = strdup(path)) == NULL ||
 	    (d.base = sc_event_base_new()) == NULL) {
 		log_event(LOG_ERROR, NULL, NULL, NULL, "out of memory");

@@ -188,7 +188,7 @@ dmetrics_late_families(struct daemon *d, struct metrics *m)
 
 /* The endpoint's password checks, copied from web/auth.c at each scrape. */
 static int
-dmetrics_http_families(struct daemon *d, struct metrics *m)
+dmetrics_auth_families(struct daemon *d, struct metrics *m)
 {
 	d->f_auth_checks = metrics_counter_new(m,
 	    "sipcanary_http_auth_checks_total", "HTTP basic auth passwords "
@@ -199,7 +199,7 @@ dmetrics_http_families(struct daemon *d, struct metrics *m)
 }
 
 static void
-dmetrics_http(struct daemon *d)
+dmetrics_auth(struct daemon *d)
 {
 	struct auth_stats	st;
 
@@ -212,6 +212,53 @@ dmetrics_http(struct daemon *d)
 	    (double)st.limited);
 	(void)metrics_set(d->f_auth_checks, (const char *const[]){ "refused" },
 	    (double)st.refused);
+}
+
+/* The families of the HTTP endpoint's connections (web/httpd_conn.c). */
+static int
+dmetrics_http_families(struct daemon *d, struct metrics *m)
+{
+	int	r;
+
+	d->f_http_conns = metrics_gauge_new(m, "sipcanary_http_connections",
+	    "Connections the HTTP endpoint holds open", NULL);
+	d->f_http_refused = metrics_counter_new(m,
+	    "sipcanary_http_connections_refused_total", "Connections the HTTP "
+	    "endpoint closed at once: over http_max_connections (total_cap) "
+	    "or http_max_connections_per_source (source_cap), or out of file "
+	    "descriptors (emfile)", (const char *const[]){ "reason", NULL });
+	d->f_http_timeouts = metrics_counter_new(m,
+	    "sipcanary_http_request_timeouts_total", "Connections closed "
+	    "because a request head took longer than http_header_timeout",
+	    NULL);
+	if (d->f_http_conns == NULL || d->f_http_refused == NULL ||
+	    d->f_http_timeouts == NULL)
+		return -1;
+	for (r = 0; r < HTTPD_REFUSED_NUM; r++)
+		(void)metrics_set(d->f_http_refused,
+		    (const char *const[]){ httpd_refusal_str(r) }, 0);
+	(void)metrics_set(d->f_http_timeouts, NULL, 0);
+	(void)metrics_set(d->f_http_conns, NULL, 0);
+	return 0;
+}
+
+/* The endpoint's counters, copied before a scrape. */
+static void
+dmetrics_http(struct daemon *d)
+{
+	struct httpd_stats	st;
+	int			r;
+
+	if (d->http == NULL)
+		return;
+	httpd_get_stats(d->http, &st);
+	(void)metrics_set(d->f_http_conns, NULL, st.connections);
+	for (r = 0; r < HTTPD_REFUSED_NUM; r++)
+		(void)metrics_set(d->f_http_refused,
+		    (const char *const[]){ httpd_refusal_str(r) },
+		    (double)st.refused[r]);
+	(void)metrics_set(d->f_http_timeouts, NULL,
+	    (double)st.header_timeouts);
 }
 
 /*
@@ -247,9 +294,9 @@ daemon_metrics_new(struct daemon *d)
 	    dmetrics_cert_families(d, m) == -1 ||
 	    dmetrics_target_families(d, m) == -1 ||
 	    dmetrics_alert_families(d, m) == -1 ||
-	    dmetrics_late_families(d, m) == -1)
-		return -1;
-	if (dmetrics_http_families(d, m) == -1)
+	    dmetrics_late_families(d, m) == -1 ||
+	    dmetrics_auth_families(d, m) == -1 ||
+	    dmetrics_http_families(d, m) == -1)
 		return -1;
 	(void)metrics_set(d->f_build, (const char *const[]){ PACKAGE_VERSION },
 	    1);
@@ -377,5 +424,6 @@ daemon_metrics_refresh(struct daemon *d)
 	for (i = 0; i < d->nsinks; i++)
 		dmetrics_sink(d, d->sinks[i]);
 	dmetrics_http(d);
+	dmetrics_auth(d);
 	(void)metrics_set(d->f_log_errors, NULL, (double)log_write_errors());
 }

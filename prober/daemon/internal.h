@@ -110,6 +110,8 @@ struct daemon {
 				*f_last_success, *f_dns_success,
 				*f_reload_ok, *f_reload_time,
 				*f_damaged, *f_broken, *f_log_errors;
+	struct metrics_family	*f_http_conns, *f_http_refused,
+				*f_http_timeouts;
 	struct httpd		*http;
 	struct metrics_family	*f_auth_checks;		/* of http */
 	struct alerts		*alerts;
@@ -139,6 +141,10 @@ struct daemon {
 double	daemon_random(void);
 double	daemon_jitter(double);
 void	daemon_check_stopped(struct daemon *);
+
+/* fdbudget.c: the descriptor limit, and the endpoint's share of it. */
+void	daemon_nofile_raise(void);
+void	daemon_http_limits(struct daemon *, const struct sc_config *, int);
 
 /* statedir.c: the state directory and the privilege drop. */
 int	daemon_state_dir(const struct sc_config *, char *, size_t);

@@ -14,8 +14,9 @@
  * requests are small (headers 8 kB, body 4 kB) and idle or slow
  * connections time out after 10 s.
  *
- * libevent 2.1 has no limit on concurrent connections; the loopback
- * default and the timeouts are the defence.
+ * libevent 2.1 has no limit on concurrent connections, and its timeout
+ * counts idle time only: httpd_conn.c caps the connections and gives
+ * each request head a deadline; every new connection passes through it.
  */
 #include "config.h"
 
@@ -37,6 +38,7 @@
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
+#include <event2/listener.h>
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -44,6 +46,7 @@
 #include "common/hostport.h"
 #include "web/auth.h"
 #include "web/httpd.h"
+#include "web/httpd_conn.h"
 #include "common/html.h"
 
 #define HTTPD_MAX_HEADERS	8192
@@ -67,6 +70,7 @@ struct httpd {
 	size_t				 nroutes;
 	struct auth			*auth;
 	SSL_CTX				*ssl;
+	struct hconns			*conns;
 };
 
 static void	httpd_healthz(struct evhttp_request *, void *);
@@ -242,6 +246,7 @@ httpd_dispatch(struct evhttp_request *req, void *arg)
 	struct httpd_route	*r;
 	int			 cmd, code;
 
+	hconns_request(h->conns, req);
 	evhttp_add_header(out, "Cache-Control", "no-store");
 	evhttp_add_header(out, "X-Content-Type-Options", "nosniff");
 	/* Only the status page is HTML: inline CSS, nothing to fetch. */
@@ -314,19 +319,14 @@ httpd_route_public(struct httpd *h, const char *path, httpd_handler handler,
 /* --- TLS ------------------------------------------------------------- */
 
 static struct bufferevent *
-httpd_tls_bev(struct event_base *base, void *arg)
+httpd_tls_bev(struct httpd *h)
 {
-	struct httpd		*h = arg;
 	struct bufferevent	*bev;
 	SSL			*ssl;
 
-	/*
-	 * On failure evhttp falls back to a plain bufferevent: the client
-	 * then fails its handshake, which is the right outcome.
-	 */
 	if ((ssl = SSL_new(h->ssl)) == NULL)
 		return NULL;
-	bev = bufferevent_openssl_socket_new(base, -1, ssl,
+	bev = bufferevent_openssl_socket_new(h->base, -1, ssl,
 	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
 	if (bev == NULL) {
 		SSL_free(ssl);
@@ -334,6 +334,29 @@ httpd_tls_bev(struct event_base *base, void *arg)
 	}
 	/* Clients that just close are normal, not errors. */
 	bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
+	return bev;
+}
+
+/*
+ * evhttp's bufferevent callback, at every accept: a TLS one once
+ * httpd_set_tls() was called, else a plain one as evhttp makes
+ * (options 0: evhttp closes the socket itself); and the connection is
+ * handed to httpd_conn.c.  On failure evhttp falls back to a plain
+ * bufferevent, unwatched: a TLS client then fails its handshake, which
+ * is the right outcome, and idle time still ends it.
+ */
+static struct bufferevent *
+httpd_bev(struct event_base *base, void *arg)
+{
+	struct httpd		*h = arg;
+	struct bufferevent	*bev;
+
+	if (h->ssl != NULL)
+		bev = httpd_tls_bev(h);
+	else
+		bev = bufferevent_socket_new(base, -1, 0);
+	if (bev != NULL)
+		hconns_accepted(h->conns, bev);
 	return bev;
 }
 
@@ -377,7 +400,6 @@ httpd_set_tls(struct httpd *h, const char *cert_file, const char *key_file,
 	/* Connections in progress hold their own reference. */
 	SSL_CTX_free(h->ssl);
 	h->ssl = ctx;
-	evhttp_set_bevcb(h->http, httpd_tls_bev, h);
 	return 0;
 fail:
 	SSL_CTX_free(ctx);
@@ -492,6 +514,12 @@ httpd_start(struct event_base *base, const char *listen_on, char *err,
 		goto fail;
 	}
 	fd = -1;	/* evhttp owns it now */
+	if ((h->conns = hconns_new(base, evhttp_bound_socket_get_listener(
+	    h->sock))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	evhttp_set_bevcb(h->http, httpd_bev, h);
 	if (httpd_route_public(h, "/healthz", httpd_healthz, NULL) == -1) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
@@ -521,6 +549,30 @@ httpd_bound_port(const struct httpd *h)
 	return -1;
 }
 
+int
+httpd_set_limits(struct httpd *h, const struct httpd_limits *lim)
+{
+	return hconns_set_limits(h->conns, lim);
+}
+
+void
+httpd_get_limits(const struct httpd *h, struct httpd_limits *lim)
+{
+	hconns_get_limits(h->conns, lim);
+}
+
+void
+httpd_get_stats(const struct httpd *h, struct httpd_stats *st)
+{
+	hconns_get_stats(h->conns, st);
+}
+
+void
+httpd_set_log(struct httpd *h, void (*fn)(void *, const char *), void *arg)
+{
+	hconns_set_log(h->conns, fn, arg);
+}
+
 void
 httpd_free(struct httpd *h)
 {
@@ -531,6 +583,7 @@ httpd_free(struct httpd *h)
 	/* Before evhttp_free(), which frees the requests it answers. */
 	auth_free(h->auth);
 	/* Closes the listener and every connection, without callbacks. */
+	hconns_free(h->conns);
 	if (h->http != NULL)
 		evhttp_free(h->http);
 	for (i = 0; i < h->nroutes; i++)

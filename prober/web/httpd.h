@@ -17,6 +17,7 @@
 #define SC_HTTPD_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct auth_stats;
 struct evbuffer;
@@ -38,6 +39,52 @@ struct httpd	*httpd_start(struct event_base *, const char *listen,
 void		 httpd_free(struct httpd *);
 /* The bound port, e.g. after port 0; -1 on error. */
 int		 httpd_bound_port(const struct httpd *);
+
+/*
+ * The limits of the endpoint's connections (web/httpd_conn.c).  At most
+ * max_conns connections at once, and max_per_source from one address;
+ * one over either is closed as soon as it is accepted.  A request's
+ * head (from the accept, or from the end of the reply before on a
+ * kept-alive connection, to the end of the request) must arrive within
+ * header_timeout seconds, however steadily its bytes trickle in: the
+ * 10 s timeout of libevent counts idle time only.  httpd_start() sets
+ * the defaults of conf/defaults.h; a change applies to new connections
+ * and to new request heads.  Every field must be at least 1.
+ */
+struct httpd_limits {
+	unsigned	 max_conns;
+	unsigned	 max_per_source;
+	double		 header_timeout;	/* seconds */
+};
+
+/* Why a connection was refused or closed early; metric label values. */
+enum httpd_refusal {
+	HTTPD_REFUSED_TOTAL_CAP = 0,	/* max_conns held already */
+	HTTPD_REFUSED_SOURCE_CAP,	/* max_per_source from its address */
+	HTTPD_REFUSED_EMFILE,		/* accept() out of descriptors, or
+					   closed to give one back */
+	HTTPD_REFUSED_NUM
+};
+
+/* Counted since httpd_start(). */
+struct httpd_stats {
+	uint64_t	 refused[HTTPD_REFUSED_NUM];
+	uint64_t	 header_timeouts;	/* closed at header_timeout */
+	unsigned	 connections;		/* open now */
+};
+
+int		 httpd_set_limits(struct httpd *, const struct httpd_limits *);
+void		 httpd_get_limits(const struct httpd *, struct httpd_limits *);
+void		 httpd_get_stats(const struct httpd *, struct httpd_stats *);
+/* "total_cap", "source_cap", "emfile"; "?" for anything else. */
+const char	*httpd_refusal_str(int);
+
+/*
+ * Where the endpoint's own events go (accept() failing, at most once a
+ * minute): fn(arg, message).  Without one they are not written.
+ */
+void		 httpd_set_log(struct httpd *, void (*fn)(void *, const char *),
+		    void *arg);
 
 /*
  * Serves path (exact match, without the query) with handler.  A second

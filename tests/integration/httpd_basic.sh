@@ -197,16 +197,16 @@ done:
 EOF
 
 src=$TB_TOP/prober
-cflags="-std=c11 -pthread -Wall -Wextra -Werror -g -I$TB -I$src"
+cflags="-std=c11 -pthread -Wall -Wextra -Werror -g -I$TB -I$src -I$TB_TOP/sip"
 libs="$(pkg-config --libs libevent libevent_openssl libssl libcrypto libcrypt) -lm"
 build() {
 	# shellcheck disable=SC2086
 	"${CC:-cc}" $cflags "$@" -o "$TB/testd" "$TB/testd.c" "$src/web/httpd.c" \
 		"$src/web/auth.c" "$src/common/workq.c" \
-		"$src/web/metrics.c" "$src/web/metrics_expo.c" \
+		"$src/web/httpd_conn.c" "$src/web/metrics.c" "$src/web/metrics_expo.c" \
 		"$src/web/status_html.c" "$src/common/html.c" \
 		"$src/common/timefmt.c" "$src/common/utf8.c" \
-		"$src/common/hostport.c" $libs 2>"$TB/build.log"
+		"$src/common/hostport.c" "$src/common/timer.c" $libs 2>"$TB/build.log"
 }
 if build -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
 	-fno-sanitize-recover=all; then

@@ -28,6 +28,7 @@
 
 #include "sipcanary.h"
 #include "conf/conf.h"
+#include "conf/defaults.h"
 #include "unit.h"
 
 #ifndef SRCDIR
@@ -159,7 +160,9 @@ test_full(void **state)
 	    "  crit_days = 60; ca_file = \"ca/dr.pem\"; tls_min = 1.2\n"
 	    "  allow_mixed_certs = no; enabled = false\n"
 	    "}\n"
-	    "metrics_series_limit = 50000\n");
+	    "metrics_series_limit = 50000\n"
+	    "http_max_connections = 200; http_max_connections_per_source = 20\n"
+	    "http_header_timeout = 2500ms\n");
 	/* Relative paths are taken from the config file's directory. */
 	snprintf(conf, sizeof(conf), "%s/sipcanary.conf", unit_tmpdir);
 	c = expect_ok(conf, text);
@@ -169,6 +172,9 @@ test_full(void **state)
 	assert_string_equal(c->state_dir, "/var/lib/sipcanary");
 	assert_int_equal(c->log_format, CONFIG_LOG_LOGFMT);
 	assert_int_equal(c->metrics_series_limit, 50000);
+	assert_int_equal(c->http_max_conns, 200);
+	assert_int_equal(c->http_max_per_source, 20);
+	assert_true(c->http_header_timeout == 2.5);
 	assert_int_equal(c->ntargets, 2);
 
 	t = &c->targets[0];
@@ -229,6 +235,9 @@ test_builtin_defaults(void **state)
 	assert_string_equal(c->state_dir, "/var/lib/sipcanary");
 	assert_int_equal(c->log_format, CONFIG_LOG_JSON);
 	assert_int_equal(c->metrics_series_limit, 0);	/* the default */
+	assert_int_equal(c->http_max_conns, CF_HTTP_MAX_CONNECTIONS);
+	assert_int_equal(c->http_max_per_source, CF_HTTP_MAX_PER_SOURCE);
+	assert_true(c->http_header_timeout == CF_HTTP_HEADER_TIMEOUT);
 	assert_int_equal(c->ntargets, 1);
 	t = &c->targets[0];
 	assert_int_equal(t->line, 1);
@@ -293,7 +302,9 @@ static const struct unit_error_case config_errors[] = {
 	{ "zzzzzz = 1\n",
 	  "sc.conf:1: unknown key \"zzzzzz\" (expected vantage, listen, "
 	  "state_dir, log_format, user, http_auth_file, http_tls_cert, "
-	  "http_tls_key, metrics_series_limit, defaults, target or sink)" },
+	  "http_tls_key, metrics_series_limit, http_max_connections, "
+	  "http_max_connections_per_source, http_header_timeout, defaults, "
+	  "target or sink)" },
 	{ "target \"voice-prod\" {\n  uri = \"sips:a.example\"\n"
 	  "  urii = \"x\"\n}\n",
 	  "sc.conf:3: target \"voice-prod\": unknown key \"urii\" (did "
@@ -1316,6 +1327,17 @@ static const struct unit_error_case sink_errors[] = {
 	{ "metrics_series_limit = \"lots\"\n",
 	  "sc.conf:1: metrics_series_limit: expected a whole number, "
 	  "not \"lots\"" },
+	{ "http_max_connections = 0\n",
+	  "sc.conf:1: http_max_connections: must be at least 1, not \"0\"" },
+	{ "http_max_connections_per_source = 65537\n",
+	  "sc.conf:1: http_max_connections_per_source: must be at most 65536, "
+	  "not \"65537\"" },
+	{ "http_header_timeout = 10m\n",
+	  "sc.conf:1: http_header_timeout: expected 100ms to 300s, not "
+	  "\"10m\"" },
+	{ "defaults {\n  http_header_timeout = 5s\n}\n",
+	  "sc.conf:2: defaults: http_header_timeout can only be set at the top "
+	  "level" },
 	{ "defaults {\n  metrics_series_limit = 500\n}\n",
 	  "sc.conf:2: defaults: metrics_series_limit can only be set at the top "
 	  "level" },
