@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 
 #include "alert/alert.h"
+#include "common/fdwrite.h"
 #include "common/log.h"
 
 struct alerts {
@@ -134,44 +135,53 @@ alerts_json(struct alerts *al)
 	return arr;
 }
 
+/*
+ * Writes the state beside the file, fsyncs it, renames it over the file
+ * and fsyncs the directory: a crash leaves the old state or the new one.
+ * On failure the old file stays, the temporary one goes, and the log says
+ * why: the state in memory is kept and written at the next change.
+ */
 static int
 alerts_save(struct alerts *al)
 {
 	char	 tmp[4096];
-	char	*s;
+	char	*s = NULL;
 	json_t	*doc;
-	int	 fd, rc = -1;
-	size_t	 len, off = 0;
-	ssize_t	 n;
+	int	 fd = -1, rc = -1, saved;
 
 	if (al->path == NULL)
 		return 0;
 	doc = json_pack("{s:i, s:o}", "version", 1, "alerts", alerts_json(al));
-	s = doc != NULL ? json_dumps(doc, JSON_COMPACT) : NULL;
-	json_decref(doc);
-	if (s == NULL)
+	if (doc == NULL || (s = json_dumps(doc, JSON_COMPACT)) == NULL) {
+		json_decref(doc);
+		log_event(LOG_ERROR, NULL, NULL, NULL, "cannot save alert state "
+		    "to %s: out of memory", al->path);
 		return -1;
+	}
+	json_decref(doc);
 	snprintf(tmp, sizeof(tmp), "%s.tmp", al->path);
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
-	    O_NOFOLLOW, 0600)) == -1)
+	    O_NOFOLLOW, 0600)) == -1 ||
+	    fd_write_all(fd, s, strlen(s), 1000, NULL) == -1 ||
+	    fsync(fd) == -1)
 		goto done;
-	len = strlen(s);
-	while (off < len) {
-		if ((n = write(fd, s + off, len - off)) == -1) {
-			if (errno == EINTR)
-				continue;
-			close(fd);
-			goto done;
-		}
-		off += (size_t)n;
+	if (close(fd) == -1) {
+		fd = -1;
+		goto done;
 	}
-	if (fsync(fd) == -1 || close(fd) == -1 || rename(tmp, al->path) == -1)
+	fd = -1;
+	if (rename(tmp, al->path) == -1 || fd_fsync_parent(al->path) == -1)
 		goto done;
 	rc = 0;
 done:
-	if (rc == -1)
+	if (rc == -1) {
+		saved = errno;
+		if (fd != -1)
+			close(fd);
+		(void)unlink(tmp);
 		log_event(LOG_ERROR, NULL, NULL, NULL, "cannot save alert state "
-		    "to %s: %s", al->path, strerror(errno));
+		    "to %s: %s", al->path, strerror(saved));
+	}
 	free(s);
 	return rc;
 }

@@ -212,40 +212,6 @@ outbox_open_line(const struct outbox *ob, size_t *len)
 /* -------------------------------------------------------------------- */
 /* the file */
 
-static int
-outbox_fsync_dir(const char *dir)
-{
-	int	 fd, rc;
-
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
-		return -1;
-	rc = fsync(fd);
-	close(fd);
-	return rc;
-}
-
-/* fsyncs the directory that holds path. */
-static int
-outbox_fsync_parent(const char *path)
-{
-	char	*d;
-	size_t	 len;
-	int	 rc;
-
-	if ((d = strdup(path)) == NULL)
-		return -1;
-	len = strlen(d);
-	while (len > 1 && d[len - 1] == '/')
-		d[--len] = '\0';
-	while (len > 0 && d[len - 1] != '/')
-		d[--len] = '\0';
-	while (len > 1 && d[len - 1] == '/')
-		d[--len] = '\0';
-	rc = outbox_fsync_dir(len > 0 ? d : ".");
-	free(d);
-	return rc;
-}
-
 /*
  * Appends buf (whole records) to the file and makes it durable.  On an
  * error the file is cut back to its last whole record, so that the next
@@ -502,7 +468,7 @@ outbox_open_file(struct outbox *ob, const char *dir, int *created,
 	*created = 0;
 	if (mkdir(dir, 0700) == 0) {
 		/* The new directory's entry must be durable too. */
-		if (outbox_fsync_parent(dir) == -1)
+		if (fd_fsync_parent(dir) == -1)
 			outbox_log(ob, LOG_WARN, "cannot sync the directory "
 			    "above %s: %s", dir, strerror(errno));
 	} else if (errno != EEXIST) {
@@ -553,7 +519,7 @@ outbox_start_over(struct outbox *ob, int created, char *err, size_t errlen)
 		return -1;
 	}
 	free(line);
-	if (outbox_fsync_dir(ob->dir) == -1) {
+	if (fd_fsync_dir(ob->dir) == -1) {
 		snprintf(err, errlen, "cannot sync %s: %s", ob->dir,
 		    strerror(errno));
 		return -1;
@@ -687,7 +653,7 @@ outbox_compact(struct outbox *ob, char *err, size_t errlen)
 		goto ioerr;
 	if (rename(tmp, ob->path) == -1)
 		goto ioerr;
-	if (outbox_fsync_dir(ob->dir) == -1)
+	if (fd_fsync_dir(ob->dir) == -1)
 		outbox_log(ob, LOG_WARN, "cannot sync %s: %s", ob->dir,
 		    strerror(errno));
 	if (ob->fd != -1)

@@ -7,7 +7,10 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -62,5 +65,38 @@ fd_write_all(int fd, const void *buf, size_t len, int wait_ms,
 	}
 	if (done != NULL)
 		*done = off;
+	return rc;
+}
+
+int
+fd_fsync_dir(const char *dir)
+{
+	int	 fd, rc;
+
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return -1;
+	rc = fsync(fd);
+	close(fd);
+	return rc;
+}
+
+int
+fd_fsync_parent(const char *path)
+{
+	char	*d;
+	size_t	 len;
+	int	 rc;
+
+	if ((d = strdup(path)) == NULL)
+		return -1;
+	len = strlen(d);
+	while (len > 1 && d[len - 1] == '/')
+		d[--len] = '\0';
+	while (len > 0 && d[len - 1] != '/')
+		d[--len] = '\0';
+	while (len > 1 && d[len - 1] == '/')
+		d[--len] = '\0';
+	rc = fd_fsync_dir(len > 0 ? d : ".");
+	free(d);
 	return rc;
 }

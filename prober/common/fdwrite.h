@@ -1,6 +1,7 @@
 /*
  * fdwrite.h - writing a whole buffer to a descriptor: the one write loop
- * for log lines and durable records.
+ * for log lines and durable records, and the directory fsync that makes
+ * a rename durable.
  */
 #ifndef SC_FDWRITE_H
 #define SC_FDWRITE_H
@@ -16,5 +17,14 @@
  */
 int	fd_write_all(int fd, const void *buf, size_t len, int wait_ms,
 	    size_t *done);
+
+/*
+ * fsyncs the directory that holds path, so that a rename or a new file
+ * in it survives a crash.  0, or -1 with errno set.
+ */
+int	fd_fsync_parent(const char *path);
+
+/* fsyncs the directory dir itself. */
+int	fd_fsync_dir(const char *dir);
 
 #endif /* SC_FDWRITE_H */
