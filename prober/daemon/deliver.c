@@ -123,7 +123,9 @@ daemon_reconcile_one(const struct alert_state *a, enum alert_event ev,
 	for (i = 0; i < a->ndeliveries; i++) {
 		const struct alert_delivery *dl = &a->deliveries[i];
 
-		if (dl->delivered_at != 0)
+		/* Only what is still true: a trigger while it fires. */
+		if (dl->delivered_at != 0 ||
+		    (strcmp(dl->kind, "trigger") == 0) != (a->firing != 0))
 			continue;
 		for (j = 0; j < d->nsinks; j++)
 			if (strcmp(sink_name(d->sinks[j]), dl->sink) == 0)
