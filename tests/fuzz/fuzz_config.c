@@ -48,8 +48,11 @@
 
 int	LLVMFuzzerInitialize(int *, char ***);
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
-char	*__wrap_secret_read_file(const char *, int, char *, size_t);
-char	*__real_secret_read_file(const char *, int, char *, size_t);
+/* The prototype of secret_read_file() (conf/secret.h), wrapped. */
+char	*__wrap_secret_read_file(const char *, const char *, uid_t, int,
+	    char *, size_t);
+char	*__real_secret_read_file(const char *, const char *, uid_t, int,
+	    char *, size_t);
 
 static char	 fuzz_dir[PATH_MAX];
 static char	 fuzz_name[PATH_MAX];
@@ -118,19 +121,24 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 
 /* Only files in the harness's own directory are opened. */
 char *
-__wrap_secret_read_file(const char *path, int insecure, char *err,
-    size_t errlen)
+__wrap_secret_read_file(const char *path, const char *what, uid_t owner,
+    int insecure, char *err, size_t errlen)
 {
 	size_t	 n = strlen(fuzz_dir);
 
 	if (strncmp(path, fuzz_dir, n) != 0 || path[n] != '/' ||
 	    strchr(path + n + 1, '/') != NULL) {
-		snprintf(err, errlen, "cannot open password file %s: %s",
-		    path, strerror(ENOENT));
+		snprintf(err, errlen, "cannot open %s %s: %s", what, path,
+		    strerror(ENOENT));
 		return NULL;
 	}
-	return __real_secret_read_file(path, insecure, err, errlen);
+	return __real_secret_read_file(path, what, owner, insecure, err,
+	    errlen);
 }
+
+/* A change of secret_read_file()'s prototype must not build. */
+static __typeof__(secret_read_file) *const fuzz_wrap_same
+    __attribute__((unused)) = __wrap_secret_read_file;
 
 /* Characters, as cf_label() counts them (UTF-8 lead bytes). */
 static size_t
