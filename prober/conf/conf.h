@@ -81,6 +81,37 @@ struct target_conf {
 	double		 flap_window;	/* s; 0: no flap damping */
 	double		 reconnect_min_ratio; /* 0..1 */
 	double		 reconnect_window; /* s */
+	/* TLS client profiles (profile "NAME" { }) to probe as, by name: */
+	char		**profiles;	/* none: once, with the defaults */
+	size_t		 nprofiles;
+	int		 profiles_line;
+};
+
+/*
+ * One TLS client profile: profile "NAME" { ... }, a client population of
+ * the fleet.  0/NULL fields keep the built-in default (defaults.h) or
+ * the target's (ca_file, user).
+ */
+struct profile_conf {
+	char		*name;		/* the section title: a label value */
+	int		 line;		/* of the section, for messages */
+	int		 tls_min;	/* TLS1_2_VERSION, TLS1_3_VERSION, 0 */
+	int		 tls_max;
+	char		*ciphers;	/* TLS 1.2 list */
+	char		*ciphersuites;	/* TLS 1.3 suites */
+	char		*groups;
+	char		*sigalgs;
+	int		 no_sni;	/* sni = no */
+	char		*ca_file;	/* the profile's own trust store */
+	char		*ca_dir;
+	char		*client_cert;	/* mutual TLS */
+	char		*client_key;	/* NULL: in client_cert */
+	char		*user;		/* the fleet's own account, or NULL */
+	char		*password_file;
+	char		*password;	/* read at load; wiped by config_free */
+	int		 files_line;	/* the last of ca_file, ca_dir,
+					   client_cert, client_key, ciphers,
+					   ...: where `run -n` points */
 };
 
 /* Where alert notifications go: sink "NAME" { type = ... }. */
@@ -150,6 +181,8 @@ struct sc_config {
 	size_t		 ntargets;
 	struct sink_conf *sinks;	/* in file order; may be none */
 	size_t		 nsinks;
+	struct profile_conf *profiles;	/* in file order; may be none */
+	size_t		 nprofiles;
 };
 
 /*
@@ -167,6 +200,14 @@ struct sc_config *config_load(const char *path, char *err, size_t errlen);
  * "FILE:LINE: ..." in err.  For `run -n`, start-up and reloads alike.
  */
 int		 config_check_files(const struct sc_config *, char *err,
+		    size_t errlen);
+
+/*
+ * Builds the TLS context of every profile once (trust store, cipher
+ * lists, client certificate and its key): 0, or -1 with "FILE:LINE:
+ * profile ..." in err.  Part of config_check_files().
+ */
+int		 config_check_profiles(const struct sc_config *, char *err,
 		    size_t errlen);
 
 /*
@@ -194,6 +235,19 @@ const struct target_conf *config_target(const struct sc_config *,
  */
 int		 target_conf_same(const struct target_conf *,
 		    const struct target_conf *);
+
+/* The profile called name, or NULL. */
+const struct profile_conf *config_profile(const struct sc_config *,
+		    const char *name);
+
+/*
+ * The library's TLS options of profile pf (NULL: none) for a target
+ * (NULL: no target): the profile's trust store, else the target's
+ * ca_file.  The strings stay owned by the config.
+ */
+struct sc_tls_opts;
+void		 profile_tls_opts(const struct profile_conf *pf,
+		    const struct target_conf *tc, struct sc_tls_opts *o);
 
 /* The sink called name, or NULL. */
 const struct sink_conf *config_sink(const struct sc_config *,
