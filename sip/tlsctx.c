@@ -49,6 +49,8 @@ tlsctx_verify_cb(int ok, X509_STORE_CTX *ctx)
 			tv->first_is_ca = X509_STORE_CTX_get_current_cert(ctx)
 			    != NULL && X509_check_ca(
 			    X509_STORE_CTX_get_current_cert(ctx)) > 0;
+			/* Which path failed: the trust store's part included. */
+			sc_tlsprofile_path(ctx, tv);
 		}
 	}
 	return 1;

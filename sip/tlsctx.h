@@ -16,6 +16,8 @@ struct tls_verify {
 	int	 first_is_ca;	/* the failing certificate is a CA */
 	unsigned errors;	/* number of errors reported */
 	SSL_SESSION **keep;	/* where to keep new sessions, or NULL */
+	char	 first_subject[256]; /* of the failing certificate (RFC 2253) */
+	char	 first_path[384]; /* the path built up to it: "CN -> CN" */
 	int	 cert_requested; /* the server sent a CertificateRequest */
 	int	 alert;		/* the last alert the server sent, or -1 */
 };
@@ -56,6 +58,11 @@ void	 sc_tlsprofile_msg_cb(int write_p, int version, int content_type,
  */
 enum sc_verdict sc_tlsprofile_classify(SSL *, int handshake, char *why,
 	    size_t whylen);
+/*
+ * At a verification error: the failing certificate's subject and the
+ * path built so far, leaf first, into tv (first_subject, first_path).
+ */
+void	 sc_tlsprofile_path(X509_STORE_CTX *, struct tls_verify *tv);
 /* The client certificate this connection presented, into r. */
 void	 sc_tlsprofile_client_cert(SSL *, struct sc_result *r);
 

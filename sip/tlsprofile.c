@@ -220,7 +220,9 @@ sc_tlsprofile_classify(SSL *ssl, int handshake, char *why, size_t whylen)
 	if (ssl == NULL || (tv = sc_tlsctx_verify(ssl)) == NULL ||
 	    tv->alert < 0)
 		return SC_OK;
-	name = SSL_alert_desc_string_long(tv->alert);
+	/* OpenSSL 3.0 has no name for TLS 1.3's certificate_required. */
+	name = tv->alert == SSL_AD_CERTIFICATE_REQUIRED ?
+	    "certificate required" : SSL_alert_desc_string_long(tv->alert);
 	if (tlsprofile_cert_alert(tv->alert, tv->cert_requested)) {
 		snprintf(why, whylen, "the server refused the client "
 		    "certificate%s: alert %s (%d)%s",
@@ -264,4 +266,36 @@ sc_tlsprofile_client_cert(SSL *ssl, struct sc_result *r)
 	r->client_cert_not_after = sc_certinfo_time(na);
 	if (ASN1_TIME_diff(&days, &secs, NULL, na))
 		r->client_cert_days_left = days + secs / 86400.0;
+}
+
+/*
+ * A trust store decides the path: a server's chain that reaches an old
+ * root through a cross-sign verifies in one store and not in another, so
+ * a report names the path, trust store part included.
+ */
+void
+sc_tlsprofile_path(X509_STORE_CTX *ctx, struct tls_verify *tv)
+{
+	STACK_OF(X509)	*sk = X509_STORE_CTX_get0_chain(ctx);
+	X509		*x = X509_STORE_CTX_get_current_cert(ctx);
+	char		 cn[128], *s;
+	size_t		 o = 0;
+	int		 i;
+
+	if (x != NULL && (s = sc_certinfo_dn(X509_get_subject_name(x))) !=
+	    NULL) {
+		snprintf(tv->first_subject, sizeof(tv->first_subject), "%s",
+		    s);
+		free(s);
+	}
+	tv->first_path[0] = '\0';
+	for (i = 0; sk != NULL && i < sk_X509_num(sk); i++) {
+		if (X509_NAME_get_text_by_NID(X509_get_subject_name(
+		    sk_X509_value(sk, i)), NID_commonName, cn, sizeof(cn)) < 0)
+			snprintf(cn, sizeof(cn), "?");
+		if (o < sizeof(tv->first_path))
+			o += (size_t)snprintf(tv->first_path + o,
+			    sizeof(tv->first_path) - o, "%s%s",
+			    i > 0 ? " -> " : "", cn);
+	}
 }

@@ -249,6 +249,15 @@ struct sc_tls_opts;
 void		 profile_tls_opts(const struct profile_conf *pf,
 		    const struct target_conf *tc, struct sc_tls_opts *o);
 
+/*
+ * Whether OpenSSL can use value as the TLS list key says ("ciphers",
+ * "ciphersuites", "groups" or "sigalgs"), tried on a context of its
+ * own: 0, or -1 with the reason in err.  The config and the command
+ * line check lists alike.
+ */
+int		 profile_check_tls_list(const char *key, const char *value,
+		    char *err, size_t errlen);
+
 /* The sink called name, or NULL. */
 const struct sink_conf *config_sink(const struct sc_config *,
 		    const char *name);

@@ -47,29 +47,37 @@ cf_profile_clear(struct profile_conf *pf)
 	memset(pf, 0, sizeof(*pf));
 }
 
-/*
- * A cipher list, suite list, group list or sigalgs list: OpenSSL must be
- * able to use it, tried on a context of its own.
- */
+int
+profile_check_tls_list(const char *key, const char *value, char *err,
+    size_t errlen)
+{
+	struct sc_tls_opts o;
+	void		*ctx;
+
+	memset(&o, 0, sizeof(o));
+	*(strcmp(key, "ciphers") == 0 ? &o.ciphers :
+	    strcmp(key, "ciphersuites") == 0 ? &o.ciphersuites :
+	    strcmp(key, "groups") == 0 ? &o.groups : &o.sigalgs) = value;
+	/* A trust store is needed for no key here: skip the system's. */
+	o.ca_dir = "/";
+	if ((ctx = sc_tls_ctx_new_opts(&o, err, errlen)) == NULL)
+		return -1;
+	sc_tls_ctx_free(ctx);
+	return 0;
+}
+
+/* A cipher, suite, group or sigalgs list, checked (see above). */
 static int
 cf_profile_tls_string(struct cf_parse *p, int id, int line,
     const char *value, char **dst)
 {
-	struct sc_tls_opts o;
 	char		 e[400];
-	void		*ctx;
 
 	if (confparse_text(&p->cp, line, cf_keys[id].name, value, 2048) == -1)
 		return -1;
-	memset(&o, 0, sizeof(o));
-	*(id == KEY_CIPHERS ? &o.ciphers : id == KEY_CIPHERSUITES ?
-	    &o.ciphersuites : id == KEY_GROUPS ? &o.groups : &o.sigalgs) =
-	    value;
-	/* A trust store is needed for no key here: skip the system's. */
-	o.ca_dir = "/";
-	if ((ctx = sc_tls_ctx_new_opts(&o, e, sizeof(e))) == NULL)
+	if (profile_check_tls_list(cf_keys[id].name, value, e, sizeof(e)) ==
+	    -1)
 		return cf_error(p, line, "%s: %s", cf_keys[id].name, e);
-	sc_tls_ctx_free(ctx);
 	return cf_strdup(p, line, dst, value);
 }
 
