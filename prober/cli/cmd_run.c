@@ -82,6 +82,20 @@ run_check_state(const struct sc_config *conf)
 	json_decref(doc);
 }
 
+/* run -n: the TLS client profiles a target names. */
+static void
+run_check_profiles(const struct target_conf *tc)
+{
+	size_t	 i;
+
+	if (tc->nprofiles == 0)
+		return;
+	printf("    profiles:");
+	for (i = 0; i < tc->nprofiles; i++)
+		printf("%s %s", i > 0 ? "," : "", tc->profiles[i]);
+	printf("\n");
+}
+
 int
 cmd_run(int argc, char **argv)
 {
@@ -137,10 +151,12 @@ cmd_run(int argc, char **argv)
 		printf("%s: ok: vantage %s, listen %s, %zu targets (%zu "
 		    "enabled)\n", path, conf->vantage, conf->listen,
 		    conf->ntargets, enabled);
-		for (i = 0; i < conf->ntargets; i++)
+		for (i = 0; i < conf->ntargets; i++) {
 			printf("  %s %s%s\n", conf->targets[i].name,
 			    conf->targets[i].uri,
 			    conf->targets[i].enabled ? "" : " (disabled)");
+			run_check_profiles(&conf->targets[i]);
+		}
 		config_free(conf);
 		return 0;
 	}

@@ -264,6 +264,12 @@ dtarget_new(struct daemon *d, const struct target_conf *c,
 		    "is on: certificate failures are reported but do not stop "
 		    "the probes, and credentials go over unverified "
 		    "connections");
+	/* Issue 17: the daemon does not probe per profile yet (sipcanary(1)). */
+	if (c->nprofiles > 0)
+		log_event(LOG_WARN, c->name, NULL, NULL, "profiles: %zu TLS "
+		    "client profiles named; the daemon probes with the "
+		    "target's own TLS settings only, not per profile yet (use "
+		    "sipcanary check --profile NAME -c FILE)", c->nprofiles);
 	(void)metrics_set(d->f_frontends, (const char *const[]){ c->name }, 0);
 	log_event(LOG_INFO, c->name, NULL, "ok", "probing %s every %.0f s "
 	    "with %u flows per frontend", c->uri, c->interval,

@@ -79,6 +79,8 @@ target "voice" { uri = "sips:example.test"  profiles = { "modern", "desk-2019", 
 EOF
 tb_sc run -n -c "$TB/sc.conf"
 tb_expect_rc 0 "run -n: the profiles' files are good"
+grep -q '^    profiles: modern, desk-2019, old-store, carrier-x$' "$TB_OUT" ||
+	{ cat "$TB_OUT"; tb_fail "run -n does not list the target's profiles"; }
 sed 's|pki/client.key|pki/rogue.key|' "$TB/sc.conf" >"$TB/bad.conf"
 tb_sc run -n -c "$TB/bad.conf"
 tb_expect_rc 2 "run -n: a client key that is not the certificate's"
