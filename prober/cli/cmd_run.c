@@ -146,6 +146,12 @@ cmd_run(int argc, char **argv)
 	}
 	for (i = 0; i < conf->ntargets; i++)
 		enabled += conf->targets[i].enabled != 0;
+	if (check && config_expand_profiles_check(conf, err, sizeof(err)) ==
+	    -1) {
+		fprintf(stderr, "sipcanary run: %s\n", err);
+		config_free(conf);
+		return EXIT_USAGE;
+	}
 	if (check) {
 		run_check_state(conf);
 		printf("%s: ok: vantage %s, listen %s, %zu targets (%zu "
@@ -159,6 +165,12 @@ cmd_run(int argc, char **argv)
 		}
 		config_free(conf);
 		return 0;
+	}
+	/* The daemon probes each (target, profile) as a target of its own. */
+	if (config_expand_profiles(conf, err, sizeof(err)) == -1) {
+		fprintf(stderr, "sipcanary run: %s\n", err);
+		config_free(conf);
+		return EXIT_USAGE;
 	}
 	log_init(fmt >= 0 ? (enum log_format)fmt :
 	    conf->log_format == CONFIG_LOG_LOGFMT ? LOG_LOGFMT : LOG_JSON,

@@ -251,6 +251,10 @@ cf_target_clear(struct target_conf *tc)
 	while (tc->nprofiles > 0)
 		free(tc->profiles[--tc->nprofiles]);
 	free(tc->profiles);
+	if (tc->pf != NULL) {
+		cf_profile_clear(tc->pf);
+		free(tc->pf);
+	}
 	memset(tc, 0, sizeof(*tc));
 }
 
@@ -368,7 +372,8 @@ target_conf_same(const struct target_conf *a, const struct target_conf *b)
 {
 	size_t	 i;
 
-	if (a == NULL || b == NULL || a->nprofiles != b->nprofiles)
+	if (a == NULL || b == NULL || a->nprofiles != b->nprofiles ||
+	    !profile_conf_same(a->pf, b->pf))
 		return 0;
 	for (i = 0; i < a->nprofiles; i++)
 		if (strcmp(a->profiles[i], b->profiles[i]) != 0)

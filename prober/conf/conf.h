@@ -85,6 +85,11 @@ struct target_conf {
 	char		**profiles;	/* none: once, with the defaults */
 	size_t		 nprofiles;
 	int		 profiles_line;
+	/*
+	 * Set by config_expand_profiles() only: the one profile this
+	 * target probes as (owned copy); its name is "TARGET/PROFILE".
+	 */
+	struct profile_conf *pf;
 };
 
 /*
@@ -227,7 +232,8 @@ const struct target_conf *config_target(const struct sc_config *,
 /*
  * 1 if a and b probe the same way: same name, URI, credentials (the
  * password itself, not its file), connect, dns_server, ca_file, timings,
- * flows, expires, thresholds, tls_min, allow_mixed_certs and enabled.
+ * flows, expires, thresholds, tls_min, allow_mixed_certs, enabled, the
+ * profiles list and the profile (pf) it probes as.
  * The line, the owner and the alert rule settings (runbook_url, for,
  * resolve_after, flap_window, reconnect_*) do not count: a reload that
  * only moves a target or changes them keeps its flows.  0 otherwise, or
@@ -248,6 +254,26 @@ const struct profile_conf *config_profile(const struct sc_config *,
 struct sc_tls_opts;
 void		 profile_tls_opts(const struct profile_conf *pf,
 		    const struct target_conf *tc, struct sc_tls_opts *o);
+
+/*
+ * For the daemon: every target with profiles = { ... } becomes one
+ * target per profile, named "TARGET/PROFILE" (its label value), with
+ * pf set and the profile's user and password if it has them; a target
+ * without profiles stays as it is.  0, or -1 with err (a name that
+ * clashes with a configured target's).
+ */
+int		 config_expand_profiles(struct sc_config *, char *err,
+		    size_t errlen);
+
+/* config_expand_profiles() on a copy, for run -n: 0, or -1 with err. */
+int		 config_expand_profiles_check(const struct sc_config *,
+		    char *err, size_t errlen);
+
+/* A deep copy of src into dst (pf and profiles too): 0, or -1. */
+int		 target_conf_copy(struct target_conf *dst,
+		    const struct target_conf *src);
+/* Frees what a target_conf owns, wipes its password; dst zeroed. */
+void		 target_conf_clear(struct target_conf *);
 
 /*
  * Whether OpenSSL can use value as the TLS list key says ("ciphers",

@@ -177,6 +177,8 @@ int		 cf_profiles_value(struct cf_parse *, cfg_t *cfg,
 int		 cf_profile_end(cfg_t *parent, cfg_opt_t *opt);
 int		 cf_profiles_finish(struct cf_parse *);
 void		 cf_profile_clear(struct profile_conf *);
+int		 profile_conf_same(const struct profile_conf *,
+		    const struct profile_conf *);
 int		 cf_path(struct cf_parse *, int line, const char *name,
 		    const char *value, char **dst);
 

@@ -367,3 +367,216 @@ config_check_profiles(const struct sc_config *c, char *err, size_t errlen)
 	}
 	return 0;
 }
+
+static int
+cf_streq0(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+int
+profile_conf_same(const struct profile_conf *a, const struct profile_conf *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return cf_streq0(a->name, b->name) && a->tls_min == b->tls_min &&
+	    a->tls_max == b->tls_max && cf_streq0(a->ciphers, b->ciphers) &&
+	    cf_streq0(a->ciphersuites, b->ciphersuites) &&
+	    cf_streq0(a->groups, b->groups) &&
+	    cf_streq0(a->sigalgs, b->sigalgs) && a->no_sni == b->no_sni &&
+	    cf_streq0(a->ca_file, b->ca_file) &&
+	    cf_streq0(a->ca_dir, b->ca_dir) &&
+	    cf_streq0(a->client_cert, b->client_cert) &&
+	    cf_streq0(a->client_key, b->client_key) &&
+	    cf_streq0(a->user, b->user) && cf_streq0(a->password, b->password);
+}
+
+/* *dst = a copy of src (NULL stays NULL): 0, or -1. */
+static int
+cf_dup(char **dst, const char *src)
+{
+	*dst = NULL;
+	return src != NULL && (*dst = strdup(src)) == NULL ? -1 : 0;
+}
+
+static struct profile_conf *
+profile_conf_dup(const struct profile_conf *src)
+{
+	struct profile_conf *pf;
+
+	if ((pf = calloc(1, sizeof(*pf))) == NULL)
+		return NULL;
+	*pf = *src;
+	if (cf_dup(&pf->name, src->name) == -1 ||
+	    cf_dup(&pf->ciphers, src->ciphers) == -1 ||
+	    cf_dup(&pf->ciphersuites, src->ciphersuites) == -1 ||
+	    cf_dup(&pf->groups, src->groups) == -1 ||
+	    cf_dup(&pf->sigalgs, src->sigalgs) == -1 ||
+	    cf_dup(&pf->ca_file, src->ca_file) == -1 ||
+	    cf_dup(&pf->ca_dir, src->ca_dir) == -1 ||
+	    cf_dup(&pf->client_cert, src->client_cert) == -1 ||
+	    cf_dup(&pf->client_key, src->client_key) == -1 ||
+	    cf_dup(&pf->user, src->user) == -1 ||
+	    cf_dup(&pf->password_file, src->password_file) == -1 ||
+	    cf_dup(&pf->password, src->password) == -1)
+		goto fail;
+	return pf;
+fail:
+	/* The pointers not yet copied still point into src: drop them. */
+	cf_profile_clear(pf);
+	free(pf);
+	return NULL;
+}
+
+int
+target_conf_copy(struct target_conf *dst, const struct target_conf *src)
+{
+	size_t	 i;
+
+	*dst = *src;
+	dst->profiles = NULL;
+	dst->nprofiles = 0;
+	dst->pf = NULL;
+	if (cf_dup(&dst->name, src->name) == -1 ||
+	    cf_dup(&dst->uri, src->uri) == -1 ||
+	    cf_dup(&dst->user, src->user) == -1 ||
+	    cf_dup(&dst->password, src->password) == -1 ||
+	    cf_dup(&dst->password_file, src->password_file) == -1 ||
+	    cf_dup(&dst->owner, src->owner) == -1 ||
+	    cf_dup(&dst->connect, src->connect) == -1 ||
+	    cf_dup(&dst->dns_server, src->dns_server) == -1 ||
+	    cf_dup(&dst->ca_file, src->ca_file) == -1 ||
+	    cf_dup(&dst->runbook_url, src->runbook_url) == -1)
+		goto fail;
+	if (src->pf != NULL && (dst->pf = profile_conf_dup(src->pf)) == NULL)
+		goto fail;
+	if (src->nprofiles > 0 && (dst->profiles = calloc(src->nprofiles,
+	    sizeof(*dst->profiles))) == NULL)
+		goto fail;
+	for (i = 0; i < src->nprofiles; i++, dst->nprofiles++)
+		if (cf_dup(&dst->profiles[i], src->profiles[i]) == -1)
+			goto fail;
+	return 0;
+fail:
+	target_conf_clear(dst);
+	return -1;
+}
+
+void
+target_conf_clear(struct target_conf *tc)
+{
+	cf_target_clear(tc);
+}
+
+/* Target tc as profile pf: "NAME/PROFILE", the profile's account. */
+static int
+cf_expand_one(struct target_conf *dst, const struct target_conf *tc,
+    const struct profile_conf *pf)
+{
+	char	*name;
+
+	if (target_conf_copy(dst, tc) == -1)
+		return -1;
+	while (dst->nprofiles > 0)
+		free(dst->profiles[--dst->nprofiles]);
+	free(dst->profiles);
+	dst->profiles = NULL;
+	if (asprintf(&name, "%s/%s", tc->name, pf->name) == -1)
+		goto fail;
+	free(dst->name);
+	dst->name = name;
+	if ((dst->pf = profile_conf_dup(pf)) == NULL)
+		goto fail;
+	if (pf->user != NULL) {
+		free(dst->user);
+		secret_free(dst->password);
+		dst->user = dst->password = NULL;
+		if ((dst->user = strdup(pf->user)) == NULL ||
+		    (dst->password = strdup(pf->password)) == NULL)
+			goto fail;
+	}
+	return 0;
+fail:
+	target_conf_clear(dst);
+	return -1;
+}
+
+int
+config_expand_profiles(struct sc_config *c, char *err, size_t errlen)
+{
+	struct target_conf *v;
+	size_t		 i, j, n = 0, o = 0, profiled = 0;
+
+	for (i = 0; i < c->ntargets; i++) {
+		n += c->targets[i].nprofiles > 0 ? c->targets[i].nprofiles : 1;
+		profiled += c->targets[i].nprofiles > 0;
+	}
+	if (profiled == 0)
+		return 0;
+	snprintf(err, errlen, "%s: out of memory", c->path);
+	if ((v = calloc(n, sizeof(*v))) == NULL)
+		return -1;
+	/* Copies, so that a failure leaves the config as it was. */
+	for (i = 0; i < c->ntargets; i++) {
+		const struct target_conf *tc = &c->targets[i];
+
+		if (tc->nprofiles == 0 && target_conf_copy(&v[o++], tc) == -1)
+			goto fail;
+		for (j = 0; j < tc->nprofiles; j++)
+			if (cf_expand_one(&v[o++], tc, config_profile(c,
+			    tc->profiles[j])) == -1)
+				goto fail;
+	}
+	for (i = 0; i < n; i++)
+		for (j = 0; j < i; j++)
+			if (strcmp(v[i].name, v[j].name) == 0) {
+				snprintf(err, errlen, "%s:%d: target \"%s\": "
+				    "the name of another target and of a "
+				    "target's profile (TARGET/PROFILE): rename "
+				    "one", c->path, v[i].line, v[i].name);
+				goto fail;
+			}
+	for (i = 0; i < c->ntargets; i++)
+		target_conf_clear(&c->targets[i]);
+	free(c->targets);
+	c->targets = v;
+	c->ntargets = n;
+	return 0;
+fail:
+	for (i = 0; i < o; i++)
+		target_conf_clear(&v[i]);
+	free(v);
+	return -1;
+}
+
+int
+config_expand_profiles_check(const struct sc_config *c, char *err,
+    size_t errlen)
+{
+	struct sc_config copy;
+	size_t		 i;
+	int		 rc;
+
+	/* Only the targets are expanded: a shallow copy of the rest. */
+	copy = *c;
+	if ((copy.targets = calloc(c->ntargets, sizeof(*copy.targets))) ==
+	    NULL) {
+		snprintf(err, errlen, "%s: out of memory", c->path);
+		return -1;
+	}
+	for (i = 0; i < c->ntargets; i++)
+		if (target_conf_copy(&copy.targets[i], &c->targets[i]) == -1)
+			break;
+	copy.ntargets = i;
+	if (i < c->ntargets) {
+		snprintf(err, errlen, "%s: out of memory", c->path);
+		rc = -1;
+	} else
+		rc = config_expand_profiles(&copy, err, errlen);
+	for (i = 0; i < copy.ntargets; i++)
+		target_conf_clear(&copy.targets[i]);
+	free(copy.targets);
+	return rc;
+}

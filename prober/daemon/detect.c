@@ -235,6 +235,8 @@ dtarget_alerts(struct dtarget *t)
 	(void)dtarget_failing(t, dverdict_down, down, sizeof(down));
 	snprintf(summary, sizeof(summary), "no frontend of %s (highest SRV "
 	    "priority group) takes new registrations: %s", t->conf.uri, down);
+	/* A profile's: which clients cannot connect, which can. */
+	dprofile_summary(t, summary, sizeof(summary));
 	snprintf(desc, sizeof(desc), "%s.  Each frontend's own alerts "
 	    "(SipcanaryFrontendDown, SipcanaryCertInvalid) are explained by "
 	    "this one: kept on /alerts, not paged.", summary);

@@ -186,6 +186,9 @@ void	dtarget_detect(struct dtarget *, int);
 extern const struct alert_inhibit dalert_hierarchy[];
 extern const size_t dalert_nhierarchy;
 
+/* dprofile.c: what the alerts of a profile's target say. */
+void	dprofile_summary(const struct dtarget *, char *buf, size_t len);
+
 /* dmetrics.c: the daemon's metric families and their updates. */
 int	daemon_metrics_new(struct daemon *);
 void	daemon_reload_outcome(struct daemon *, int ok, const char *why);

@@ -21,8 +21,8 @@
 set -eu
 # shellcheck source=SCRIPTDIR/../lib/common.sh
 . "$(dirname "$0")/../lib/common.sh"
-# shellcheck source=SCRIPTDIR/../lib/pki.sh
-. "$(dirname "$0")/../lib/pki.sh"
+# shellcheck source=SCRIPTDIR/../lib/daemon.sh
+. "$(dirname "$0")/../lib/daemon.sh"
 pki_test_init kamailio kamcmd stunnel4
 pki_make clients cross
 pki_cert "$PKI" otherleaf xint cn=other.test san=DNS:other.test,URI:sip:other.test ||
@@ -151,6 +151,56 @@ for v in 1.2 1.3; do
 	pki_expect client_cert_expiring 1 "mTLS TLS $v, a client certificate 5 days from expiry (WARNING)"
 	tb_jq "$F.client_certificate.days_left < 5.1 and $F.sip.final_status == 200" "TLS $v: registered, days_left $(jq -r "$F.client_certificate.days_left" "$TB_OUT")"
 done
+
+# --- the daemon: one target, two profiles, the TLS 1.3-only frontend --------------
+# voice/modern registers and keeps its flow; voice/desk-2019 cannot
+# connect: its own series on /metrics, its own alert naming the clients
+# that cannot connect and those that can (for = 2: by the second failed
+# probe, modern has had its first result).
+DM_HTTP=$(tb_free_port) || tb_fail "no free port"
+DM_METRICS=$TB/metrics.txt
+DM_LOG=$TB/daemon.log
+cat >"$TB/run.conf" <<EOF
+vantage = "t"
+listen = "127.0.0.1:$DM_HTTP"
+state_dir = "$TB/state"
+profile "modern" { tls_min = 1.3  ca_file = "pki/newstore.pem" }
+profile "desk-2019" { tls_max = 1.2  ca_file = "pki/newstore.pem" }
+target "voice" {
+  uri = "sips:example.test"  connect = "127.0.0.1:$PS"
+  user = "alice"  password_file = "pw"
+  interval = 2s  timeout = 1500ms  for = 2
+  profiles = { "modern", "desk-2019" }
+}
+EOF
+mkdir -p "$TB/state"
+dm_start "$TB/run.conf"
+_dm_profiles() {
+	dm_scrape && [ "$(dm_value sipcanary_probe_success target=voice/modern)" = 1 ] &&
+		[ "$(dm_value sipcanary_probe_success target=voice/desk-2019)" = 0 ] &&
+		[ "$(dm_value sipcanary_flow_up target=voice/modern flow=0)" = 1 ] &&
+		[ "$(dm_http GET /alerts "$TB/alerts.json")" = 200 ] &&
+		jq -e '.[] | select(.alertname == "SipcanaryTargetDown" and .target == "voice/desk-2019" and .firing)' \
+			"$TB/alerts.json" >/dev/null
+}
+tb_until 20 _dm_profiles || {
+	grep -E 'probe_success|flow_up\{' "$DM_METRICS"
+	jq -c '.[] | [.alertname, .target, .firing]' "$TB/alerts.json"
+	tb_fail "per-profile series and alert not there within 20 s"
+}
+tb_ok "metrics: probe_success voice/modern 1, voice/desk-2019 0; modern's flow up"
+sum=$(jq -r '.[] | select(.alertname == "SipcanaryTargetDown" and .target == "voice/desk-2019") | .summary' "$TB/alerts.json")
+[ "$sum" = "desk-2019 cannot connect to 1 of 1 frontends of voice: tls_protocol_mismatch; modern is fine" ] ||
+	tb_fail "desk-2019's alert says: $sum"
+tb_ok "desk-2019's alert: $sum"
+tb_jq '[.[] | select(.target == "voice/modern" and .firing)] | length == 0' "nothing fires for modern" "$TB/alerts.json"
+[ "$(dm_log_count '"target":"voice/desk-2019".*tls_protocol_mismatch')" -gt 0 ] ||
+	tb_fail "the log does not carry desk-2019's verdict"
+tb_ok "log lines name voice/desk-2019 and tls_protocol_mismatch"
+dm_stop
+[ "$DM_RC" = 0 ] && ! grep -q 'Sanitizer' "$DM_LOG" ||
+	tb_fail "the daemon exited $DM_RC: $(grep -m3 Sanitizer "$DM_LOG")"
+tb_ok "the daemon stopped cleanly (exit 0)"
 
 # --- SNI ---------------------------------------------------------------------------
 pki_serve otherleaf -cert2 "$PKI/xleaf.pem" -key2 "$PKI/xleaf.key" -servername example.test

@@ -192,6 +192,54 @@ test_client_key_mode(void **state)
 	unit_remove_file("client.pem");
 }
 
+/* The daemon's view: one target per (target, profile). */
+static void
+test_expand(void **state)
+{
+	struct sc_config *c;
+	char		 pw[PATH_MAX], text[3 * PATH_MAX], err[512];
+
+	(void)state;
+	unit_write_file("pw", "fleet\n", 0600, pw, sizeof(pw));
+	snprintf(text, sizeof(text),
+	    "profile \"modern\" { tls_min = 1.3 }\n"
+	    "profile \"desk\" { tls_max = 1.2  user = \"desk\"  "
+	    "password_file = \"%s\" }\n"
+	    "target \"voice\" { uri = \"sips:example.test\"\n"
+	    "  profiles = { \"modern\", \"desk\" } }\n"
+	    "target \"plain\" { uri = \"sips:example.test\" }\n", pw);
+	c = unit_expect_ok(&conf_parser, "sc.conf", text);
+	assert_int_equal(config_expand_profiles(c, err, sizeof(err)), 0);
+	assert_int_equal(c->ntargets, 3);
+	assert_string_equal(c->targets[0].name, "voice/modern");
+	assert_string_equal(c->targets[0].pf->name, "modern");
+	assert_null(c->targets[0].user);
+	assert_string_equal(c->targets[1].name, "voice/desk");
+	assert_string_equal(c->targets[1].user, "desk");
+	assert_string_equal(c->targets[1].password, "fleet");
+	assert_string_equal(c->targets[2].name, "plain");
+	assert_null(c->targets[2].pf);
+	/* A reload that changes a profile restarts its target. */
+	assert_false(target_conf_same(&c->targets[0], &c->targets[1]));
+	assert_true(target_conf_same(&c->targets[0], &c->targets[0]));
+	config_free(c);
+
+	c = unit_expect_ok(&conf_parser, "sc.conf",
+	    "profile \"m\" { }\n"
+	    "target \"v\" { uri = \"sips:example.test\" profiles = { \"m\" } }\n"
+	    "target \"v/m\" { uri = \"sips:example.test\" }\n");
+	assert_int_equal(config_expand_profiles_check(c, err, sizeof(err)), -1);
+	assert_string_equal(err, "sc.conf:3: target \"v/m\": the name of "
+	    "another target and of a target's profile (TARGET/PROFILE): "
+	    "rename one");
+	assert_int_equal(c->ntargets, 2);
+	assert_int_equal(config_expand_profiles(c, err, sizeof(err)), -1);
+	assert_int_equal(c->ntargets, 2);	/* left as it was */
+	assert_string_equal(c->targets[0].name, "v");
+	config_free(c);
+	unit_remove_file("pw");
+}
+
 int
 main(void)
 {
@@ -199,6 +247,7 @@ main(void)
 		cmocka_unit_test(test_profiles_load),
 		cmocka_unit_test(test_profile_errors),
 		cmocka_unit_test(test_client_key_mode),
+		cmocka_unit_test(test_expand),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
