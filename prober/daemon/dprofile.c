@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "daemon/internal.h"
+#include "report/report.h"
 
 /* The target name without "/PROFILE": its length, or 0 if no profile. */
 static size_t
@@ -92,4 +93,24 @@ dprofile_summary(const struct dtarget *t, char *buf, size_t len)
 	    t->conf.name, codes, of ? "; " : "", fine, of ? (strchr(fine,
 	    ',') ? " are fine" : " is fine") : "", ob ? "; failing too: " :
 	    "", bad);
+}
+
+int
+dprofile_client_cert(struct dfront *f, const struct sc_result *r,
+    char *summary, size_t len, char *na, size_t nalen)
+{
+	struct dtarget	*t = f->t;
+
+	if (!r->has_client_cert)
+		return -1;
+	(void)metrics_set(t->d->f_client_cert,
+	    (const char *const[]){ t->conf.name },
+	    (double)r->client_cert_not_after);
+	report_time_iso(r->client_cert_not_after, na, nalen);
+	snprintf(summary, len, "the client certificate of %s (%s) expires in "
+	    "%.1f days (notAfter %s, warn_days %d): renew it before %s "
+	    "cannot connect", t->conf.name, r->client_cert_subject,
+	    r->client_cert_days_left, na, t->conf.warn_days,
+	    t->conf.pf != NULL ? t->conf.pf->name : "this client");
+	return 0;
 }

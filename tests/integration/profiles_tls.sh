@@ -166,11 +166,15 @@ listen = "127.0.0.1:$DM_HTTP"
 state_dir = "$TB/state"
 profile "modern" { tls_min = 1.3  ca_file = "pki/newstore.pem" }
 profile "desk-2019" { tls_max = 1.2  ca_file = "pki/newstore.pem" }
+profile "carrier-5d" {
+  ca_file = "pki/newstore.pem"
+  client_cert = "pki/client5d.pem"  client_key = "pki/client5d.key"
+}
 target "voice" {
   uri = "sips:example.test"  connect = "127.0.0.1:$PS"
   user = "alice"  password_file = "pw"
   interval = 2s  timeout = 1500ms  for = 2
-  profiles = { "modern", "desk-2019" }
+  profiles = { "modern", "desk-2019", "carrier-5d" }
 }
 EOF
 mkdir -p "$TB/state"
@@ -179,6 +183,7 @@ _dm_profiles() {
 	dm_scrape && [ "$(dm_value sipcanary_probe_success target=voice/modern)" = 1 ] &&
 		[ "$(dm_value sipcanary_probe_success target=voice/desk-2019)" = 0 ] &&
 		[ "$(dm_value sipcanary_flow_up target=voice/modern flow=0)" = 1 ] &&
+		[ "$(dm_value sipcanary_probe_success target=voice/carrier-5d)" = 1 ] &&
 		[ "$(dm_http GET /alerts "$TB/alerts.json")" = 200 ] &&
 		jq -e '.[] | select(.alertname == "SipcanaryTargetDown" and .target == "voice/desk-2019" and .firing)' \
 			"$TB/alerts.json" >/dev/null
@@ -190,10 +195,20 @@ tb_until 20 _dm_profiles || {
 }
 tb_ok "metrics: probe_success voice/modern 1, voice/desk-2019 0; modern's flow up"
 sum=$(jq -r '.[] | select(.alertname == "SipcanaryTargetDown" and .target == "voice/desk-2019") | .summary' "$TB/alerts.json")
-[ "$sum" = "desk-2019 cannot connect to 1 of 1 frontends of voice: tls_protocol_mismatch; modern is fine" ] ||
+[ "$sum" = "desk-2019 cannot connect to 1 of 1 frontends of voice: tls_protocol_mismatch; modern, carrier-5d are fine" ] ||
 	tb_fail "desk-2019's alert says: $sum"
 tb_ok "desk-2019's alert: $sum"
 tb_jq '[.[] | select(.target == "voice/modern" and .firing)] | length == 0' "nothing fires for modern" "$TB/alerts.json"
+tb_jq '[.[] | select(.target == "voice/carrier-5d" and .firing)] | length == 1 and
+	(.[0] | .alertname == "SipcanaryClientCertExpiring" and .severity == "warning" and
+	(.summary | test("^the client certificate of voice/carrier-5d \\(CN=probe-5d,O=sipcanary test\\) expires in 5.0 days")))' \
+	"carrier-5d: only SipcanaryClientCertExpiring fires (warning), naming the certificate" "$TB/alerts.json"
+na5=$(date -u -d "$(openssl x509 -in "$PKI/client5d.pem" -noout -enddate | sed 's/^notAfter=//')" +%s)
+[ "$(dm_value sipcanary_client_cert_not_after_timestamp_seconds target=voice/carrier-5d)" = "$na5" ] ||
+	tb_fail "client cert metric: $(grep client_cert "$DM_METRICS")"
+tb_ok "sipcanary_client_cert_not_after_timestamp_seconds{target=voice/carrier-5d} = $na5"
+[ "$(dm_series sipcanary_probe_success)" = 3 ] || tb_fail "probe_success: $(dm_series sipcanary_probe_success) series, not one per profile"
+tb_ok "probe_success: 3 series, one per configured profile"
 [ "$(dm_log_count '"target":"voice/desk-2019".*tls_protocol_mismatch')" -gt 0 ] ||
 	tb_fail "the log does not carry desk-2019's verdict"
 tb_ok "log lines name voice/desk-2019 and tls_protocol_mismatch"
