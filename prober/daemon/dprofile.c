@@ -114,3 +114,17 @@ dprofile_client_cert(struct dfront *f, const struct sc_result *r,
 	    t->conf.pf != NULL ? t->conf.pf->name : "this client");
 	return 0;
 }
+
+void
+dprofile_info(struct dtarget *t)
+{
+	char	 base[256];
+	size_t	 n = dprofile_base(t);
+
+	if (n == 0 || n >= sizeof(base))
+		return;
+	memcpy(base, t->conf.name, n);
+	base[n] = '\0';
+	(void)metrics_set(t->d->f_profile, (const char *const[]){
+	    t->conf.name, t->conf.pf->name, base }, 1);
+}

@@ -112,7 +112,7 @@ struct daemon {
 				*f_damaged, *f_broken, *f_log_errors;
 	struct metrics_family	*f_http_conns, *f_http_refused,
 				*f_http_timeouts;
-	struct metrics_family	*f_client_cert;	/* dprofile.c */
+	struct metrics_family	*f_client_cert, *f_profile; /* dprofile.c */
 	struct httpd		*http;
 	struct metrics_family	*f_auth_checks;		/* of http */
 	struct alerts		*alerts;
@@ -189,6 +189,8 @@ extern const size_t dalert_nhierarchy;
 
 /* dprofile.c: what the alerts of a profile's target say. */
 void	dprofile_summary(const struct dtarget *, char *buf, size_t len);
+/* sipcanary_profile_info of a new target that is a profile's. */
+void	dprofile_info(struct dtarget *);
 /*
  * The probe's own client certificate in r: its notAfter metric, and the
  * summary of its expiry alert (notAfter in na); 0, or -1 if r has none.

@@ -245,6 +245,7 @@ dtarget_new(struct daemon *d, const struct target_conf *c,
 		    "the probes, and credentials go over unverified "
 		    "connections");
 	(void)metrics_set(d->f_frontends, (const char *const[]){ c->name }, 0);
+	dprofile_info(t);
 	log_event(LOG_INFO, c->name, NULL, "ok", "probing %s every %.0f s "
 	    "with %u flows per frontend", c->uri, c->interval,
 	    c->user != NULL ? c->flows : 0);

@@ -209,6 +209,9 @@ na5=$(date -u -d "$(openssl x509 -in "$PKI/client5d.pem" -noout -enddate | sed '
 tb_ok "sipcanary_client_cert_not_after_timestamp_seconds{target=voice/carrier-5d} = $na5"
 [ "$(dm_series sipcanary_probe_success)" = 3 ] || tb_fail "probe_success: $(dm_series sipcanary_probe_success) series, not one per profile"
 tb_ok "probe_success: 3 series, one per configured profile"
+[ "$(dm_value sipcanary_profile_info target=voice/desk-2019 profile=desk-2019 profile_of=voice)" = 1 ] &&
+	[ "$(dm_series sipcanary_profile_info)" = 3 ] || tb_fail "profile_info: $(grep profile_info "$DM_METRICS")"
+tb_ok "sipcanary_profile_info: the profile label of each, 3 series"
 [ "$(dm_log_count '"target":"voice/desk-2019".*tls_protocol_mismatch')" -gt 0 ] ||
 	tb_fail "the log does not carry desk-2019's verdict"
 tb_ok "log lines name voice/desk-2019 and tls_protocol_mismatch"
