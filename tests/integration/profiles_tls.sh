@@ -14,6 +14,13 @@
 #    the server sends a chain with a cross-signed root: the profile that
 #    trusts the new root is ok, the one whose store has only the old,
 #    expired root gets cert_expired, the expired root named;
+#  - the daemon, target "voice" with profiles modern, desk-2019 and
+#    carrier-5d against PS: one series per profile (voice/modern ok with
+#    its flow up, voice/desk-2019 failing), desk-2019's SipcanaryTargetDown
+#    naming who cannot connect and who can, carrier-5d's
+#    SipcanaryClientCertExpiring and client certificate metric,
+#    sipcanary_profile_info; a SIGHUP that changes desk-2019 restarts
+#    only its target;
 #  - s_server picking its certificate by SNI: with SNI ok, with sni = no
 #    (--no-sni) the default certificate, cert_name_mismatch.
 # Profiles come from a sipcanary.conf (check/certs --profile NAME -c FILE)
@@ -24,7 +31,9 @@ set -eu
 # shellcheck source=SCRIPTDIR/../lib/daemon.sh
 . "$(dirname "$0")/../lib/daemon.sh"
 pki_test_init kamailio kamcmd stunnel4
-pki_make clients cross
+# (no pki_make: its root and intermediate would go unused)
+mkdir -p "$PKI"
+pki_clients "$PKI" && pki_cross "$PKI" || tb_fail "could not make certificates"
 pki_cert "$PKI" otherleaf xint cn=other.test san=DNS:other.test,URI:sip:other.test ||
 	tb_fail "could not make certificates (otherleaf)"
 cat "$PKI/newroot.pem" "$PKI/xint.pem" >"$PKI/newstore.pem"
@@ -215,6 +224,14 @@ tb_ok "sipcanary_profile_info: the profile label of each, 3 series"
 [ "$(dm_log_count '"target":"voice/desk-2019".*tls_protocol_mismatch')" -gt 0 ] ||
 	tb_fail "the log does not carry desk-2019's verdict"
 tb_ok "log lines name voice/desk-2019 and tls_protocol_mismatch"
+# A reload that changes a profile restarts that profile's target only.
+sed -i 's/profile "desk-2019" { tls_max = 1.2 /profile "desk-2019" { /' "$TB/run.conf"
+kill -HUP "$DM_PID"
+_dm_desk_up() { dm_scrape && [ "$(dm_value sipcanary_probe_success target=voice/desk-2019)" = 1 ]; }
+tb_until 10 _dm_desk_up || tb_fail "desk-2019 without tls_max not ok within 10 s of SIGHUP"
+[ "$(dm_log_count '"target":"voice/modern".*probing sips')" = 1 ] ||
+	tb_fail "the reload restarted voice/modern too"
+tb_ok "SIGHUP, desk-2019 without tls_max 1.2: ok; modern kept"
 dm_stop
 [ "$DM_RC" = 0 ] && ! grep -q 'Sanitizer' "$DM_LOG" ||
 	tb_fail "the daemon exited $DM_RC: $(grep -m3 Sanitizer "$DM_LOG")"
