@@ -122,6 +122,13 @@ grep -q '^SIPCANARY CRITICAL - sips:example.test profile desk-2019 tls_protocol_
 	{ cat "$TB_OUT"; tb_fail "nagios line does not name the profile"; }
 tb_ok "nagios: $(cut -d'|' -f1 "$TB_OUT")"
 
+# drill rehearses as a profile: 3 desk-2019 phones fail at the handshake.
+tb_sc drill "$TB_TOP/scenarios/register-fresh.scn" --target sips:example.test \
+	--connect "127.0.0.1:$PS" --clients 3 --timeout 5 -c "$TB/sc.conf" \
+	--profile desk-2019 --user alice --password-file "$TB/pw" --report-json "$TB/drill.json"
+tb_expect_rc 1 "drill --profile desk-2019 against the TLS 1.3-only frontend"
+tb_jq '.steps[0].verdicts == {"tls_protocol_mismatch": 3}' "drill: 3 x tls_protocol_mismatch" "$TB/drill.json"
+
 # --- cipher mismatch --------------------------------------------------------------
 sc_check "$PC" --profile desk-2019 --user alice --password-file "$TB/pw"
 pki_expect tls_no_shared_cipher 2 "TLS 1.2 chacha-only frontend, desk-2019"
