@@ -228,6 +228,9 @@ tb_ok "probe_success: 3 series, one per configured profile"
 [ "$(dm_value sipcanary_profile_info target=voice/desk-2019 profile=desk-2019 profile_of=voice)" = 1 ] &&
 	[ "$(dm_series sipcanary_profile_info)" = 3 ] || tb_fail "profile_info: $(grep profile_info "$DM_METRICS")"
 tb_ok "sipcanary_profile_info: the profile label of each, 3 series"
+[ "$(dm_http GET / "$TB/status.html")" = 200 ] && grep -q 'voice/desk-2019' "$TB/status.html" &&
+	grep -q 'voice/modern' "$TB/status.html" || tb_fail "the status page has no row per profile"
+tb_ok "status page: a row per profile"
 [ "$(dm_log_count '"target":"voice/desk-2019".*tls_protocol_mismatch')" -gt 0 ] ||
 	tb_fail "the log does not carry desk-2019's verdict"
 tb_ok "log lines name voice/desk-2019 and tls_protocol_mismatch"
