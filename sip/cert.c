@@ -213,6 +213,36 @@ cert_collect(SSL *ssl, const struct tls_verify *tv, struct sc_certreport *r)
 	return 0;
 }
 
+/* What the verify callback recorded of the failing path (tlsprofile.c). */
+static int
+cert_tv_subject(const struct tls_verify *tv)
+{
+	return tv != NULL && tv->first_subject[0] != '\0';
+}
+
+static int
+cert_tv_path(const struct tls_verify *tv)
+{
+	return tv != NULL && strstr(tv->first_path, " -> ") != NULL;
+}
+
+/* " (path: leaf -> ... -> root)" after the error, as room allows. */
+static void
+cert_append_path(struct sc_certreport *r, const struct tls_verify *tv)
+{
+	size_t	 o = strlen(r->error);
+
+	if (!cert_tv_path(tv) || o + strlen(tv->first_path) + 10 >=
+	    sizeof(r->error))
+		return;
+	memcpy(r->error + o, " (path: ", 8);
+	o += 8;
+	memcpy(r->error + o, tv->first_path, strlen(tv->first_path));
+	o += strlen(tv->first_path);
+	r->error[o++] = ')';
+	r->error[o] = '\0';
+}
+
 /* The chain did not verify: which verdict, and why. */
 static enum sc_verdict
 cert_chain_failed(SSL *ssl, const struct tls_verify *tv,
@@ -234,8 +264,10 @@ cert_chain_failed(SSL *ssl, const struct tls_verify *tv,
 		v = SC_CERT_UNTRUSTED;
 	snprintf(r->error, sizeof(r->error),
 	    "certificate at depth %d%s%s: %s", r->verify_depth,
-	    c != NULL ? " " : "", c != NULL ? c->subject : "",
+	    c != NULL || cert_tv_subject(tv) ? " " : "", c != NULL ?
+	    c->subject : cert_tv_subject(tv) ? tv->first_subject : "",
 	    X509_verify_cert_error_string(r->verify_error));
+	cert_append_path(r, tv);
 	/* Incomplete only when the leaf says where its issuer lives. */
 	if (v == SC_CERT_CHAIN_INCOMPLETE &&
 	    !cert_names_issuer(ssl, r->verify_depth)) {

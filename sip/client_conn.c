@@ -28,6 +28,7 @@
 #include "engine.h"
 #include "flow.h"
 #include "reg.h"
+#include "tlsctx.h"
 #include "util.h"
 
 #define ENGINE_MAXMSG		65536
@@ -94,6 +95,7 @@ client_on_tls(void *arg)
 	if (first) {
 		c->res.t.tls_handshake = now - c->t_phase;
 		client_tls_details(ssl, &c->res);
+		sc_tlsprofile_client_cert(ssl, &c->res);
 	}
 	/* Drills keep no chains: 10,000 clients would hold 10,000 copies. */
 	memset(&scratch, 0, sizeof(scratch));
@@ -228,7 +230,8 @@ client_on_error(enum sc_verdict v, const char *why, void *arg)
 	case SC_STEP_REREGISTER:
 	case SC_STEP_UNREGISTER:
 	case SC_STEP_OPTIONS:
-		sc_client_step_end(c, v == SC_SIP_MALFORMED ? v :
+		sc_client_step_end(c, v == SC_SIP_MALFORMED ||
+		    v == SC_TLS_CLIENT_CERT_REJECTED ? v :
 		    SC_SIP_CONNECTION_CLOSED, 0, why);
 		break;
 	default:

@@ -179,10 +179,15 @@ flow_tls_error(struct flow *fl, char *why, size_t whylen)
 {
 	unsigned long	 e, first = 0;
 	int		 sockerr = EVUTIL_SOCKET_ERROR();
+	enum sc_verdict	 v;
 
 	while ((e = bufferevent_get_openssl_error(fl->bev)) != 0)
 		if (first == 0)
 			first = e;
+	/* A refused client certificate, or no cipher in common. */
+	if ((v = sc_tlsprofile_classify(bufferevent_openssl_get_ssl(fl->bev),
+	    1, why, whylen)) != SC_OK)
+		return v;
 	if (first == 0) {
 		if (sockerr == ECONNRESET) {
 			snprintf(why, whylen,
@@ -241,6 +246,12 @@ flow_eventcb(struct bufferevent *bev, short what, void *arg)
 		enum sc_verdict v = flow_tls_error(fl, why, sizeof(why));
 
 		flow_fail(fl, v, why);
+		return;
+	}
+	/* TLS 1.3: a refused client certificate comes on the first read. */
+	if (sc_tlsprofile_classify(bufferevent_openssl_get_ssl(bev), 0, why,
+	    sizeof(why)) == SC_TLS_CLIENT_CERT_REJECTED) {
+		flow_fail(fl, SC_TLS_CLIENT_CERT_REJECTED, why);
 		return;
 	}
 	if (what & BEV_EVENT_EOF) {

@@ -28,6 +28,7 @@ struct sc_probe {
 	char			*password;
 	sc_probe_cb		 cb;
 	void			*arg;
+	int			 warn_days;	/* client certificate window */
 	char			 unregister_error[256];
 	struct sc_result	 res;
 };
@@ -42,6 +43,25 @@ probe_on_step(const struct sc_step_event *ev, void *arg)
 		snprintf(p->unregister_error, sizeof(p->unregister_error),
 		    "unregister: %s", ev->error != NULL ? ev->error :
 		    sc_verdict_str(ev->verdict));
+}
+
+/*
+ * The probe's own client certificate near its end: the operator's own
+ * outage to come, a warning on a probe that is otherwise good.
+ */
+static void
+probe_client_cert(struct sc_probe *p)
+{
+	struct sc_result *r = &p->res;
+
+	if (r->verdict != SC_OK || !r->has_client_cert ||
+	    r->client_cert_days_left > p->warn_days)
+		return;
+	r->verdict = SC_CLIENT_CERT_EXPIRING;
+	r->severity = SC_SEV_WARNING;
+	snprintf(r->error, sizeof(r->error), "the client certificate %s "
+	    "expires in %.1f days (warn_days %d)", r->client_cert_subject,
+	    r->client_cert_days_left, p->warn_days);
 }
 
 static void
@@ -60,6 +80,7 @@ probe_on_client(unsigned client, int ok, struct sc_result *r, void *arg)
 		snprintf(p->res.error, sizeof(p->res.error), "%s",
 		    p->unregister_error);
 	}
+	probe_client_cert(p);
 }
 
 static void
@@ -144,6 +165,8 @@ sc_probe_start(struct event_base *base, const struct sc_probe_opts *o,
 	eo.duration = o->timeout > 0 ? o->timeout : 10;
 	eo.timeout = eo.duration;
 	eo.tls_ctx = o->tls_ctx != NULL ? o->tls_ctx : p->own_ctx;
+	p->warn_days = o->warn_days > 0 ? o->warn_days :
+	    SC_CERT_WARN_DAYS_DEFAULT;
 	eo.warn_days = o->warn_days > 0 ? o->warn_days :
 	    SC_CERT_WARN_DAYS_DEFAULT;
 	eo.crit_days = o->crit_days > 0 ? o->crit_days :

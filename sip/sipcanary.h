@@ -63,6 +63,9 @@ enum sc_verdict {
 	SC_FLOW_DEAD,
 	SC_INTERNAL_ERROR,
 	SC_NOT_PROBED,			/* set by the caller */
+	SC_TLS_NO_SHARED_CIPHER,	/* TLS client profiles (tlsprofile.c) */
+	SC_TLS_CLIENT_CERT_REJECTED,
+	SC_CLIENT_CERT_EXPIRING,
 	SC_VERDICT_COUNT
 };
 
@@ -188,6 +191,12 @@ struct sc_result {
 	char		 auth_algorithm[24];
 	unsigned	 expires;	/* granted by the registrar */
 	unsigned	 requests_sent;
+
+	/* The probe's own client certificate (mutual TLS), if it had one. */
+	int		 has_client_cert;
+	char		 client_cert_subject[256];	/* RFC 2253 */
+	time_t		 client_cert_not_after;
+	double		 client_cert_days_left;
 };
 
 struct sc_probe_opts {
@@ -224,8 +233,50 @@ enum sc_tls_ctx_fail {
 	SC_TLS_CTX_NOMEM = 1,		/* no context */
 	SC_TLS_CTX_VERSION,		/* min_version unsupported */
 	SC_TLS_CTX_CA_FILE,		/* ca_file unreadable, or no PEM */
-	SC_TLS_CTX_SYSTEM_STORE		/* the system trust store */
+	SC_TLS_CTX_SYSTEM_STORE,	/* the system trust store */
+	SC_TLS_CTX_MAX_VERSION,		/* max_version unsupported, or below
+					   min_version */
+	SC_TLS_CTX_CIPHERS,		/* no cipher of the TLS 1.2 list */
+	SC_TLS_CTX_CIPHERSUITES,	/* a bad TLS 1.3 suite list */
+	SC_TLS_CTX_GROUPS,		/* an unknown group */
+	SC_TLS_CTX_SIGALGS,		/* an unknown signature algorithm */
+	SC_TLS_CTX_CA_DIR,		/* ca_dir unusable */
+	SC_TLS_CTX_CLIENT_CERT,		/* client_cert unreadable, no PEM */
+	SC_TLS_CTX_CLIENT_KEY		/* client_key unreadable, or not the
+					   key of client_cert */
 };
+
+/*
+ * How a client speaks TLS: one client population ("profile") of the
+ * fleet.  Every field may be 0/NULL for OpenSSL's or the library's
+ * default.
+ */
+struct sc_tls_opts {
+	const char	*ca_file;	/* trust store file; with ca_dir NULL */
+	const char	*ca_dir;	/*   too: the system trust store */
+	int		 min_version;	/* TLS1_2_VERSION, TLS1_3_VERSION */
+	int		 max_version;
+	const char	*ciphers;	/* TLS 1.2 list (OpenSSL syntax) */
+	const char	*ciphersuites;	/* TLS 1.3 suites */
+	const char	*groups;	/* "P-256:X25519" */
+	const char	*sigalgs;	/* "RSA+SHA256:ECDSA+SHA256" */
+	int		 no_sni;	/* send no server_name extension */
+	const char	*client_cert;	/* PEM: certificate, then its chain */
+	const char	*client_key;	/* PEM; NULL: in client_cert */
+};
+
+/*
+ * sc_tls_client_ctx_new() with every knob of a client profile: versions,
+ * cipher lists, groups, signature algorithms, trust store (file and/or
+ * directory), client certificate and key, and SNI (kept in the context,
+ * applied by each probe connection made on it).
+ */
+void		*sc_tls_client_ctx_new_opts(const struct sc_tls_opts *,
+		    enum sc_tls_ctx_fail *why);
+
+/* sc_tls_ctx_new() for a profile: NULL with a reason in err. */
+void		*sc_tls_ctx_new_opts(const struct sc_tls_opts *, char *err,
+		    size_t errlen);
 
 /*
  * A client SSL_CTX that verifies servers (SSL_VERIFY_PEER) against

@@ -49,6 +49,8 @@ tlsctx_verify_cb(int ok, X509_STORE_CTX *ctx)
 			tv->first_is_ca = X509_STORE_CTX_get_current_cert(ctx)
 			    != NULL && X509_check_ca(
 			    X509_STORE_CTX_get_current_cert(ctx)) > 0;
+			/* Which path failed: the trust store's part included. */
+			sc_tlsprofile_path(ctx, tv);
 		}
 	}
 	return 1;
@@ -107,7 +109,20 @@ void *
 sc_tls_client_ctx_new(const char *ca_file, int min_version,
     enum sc_tls_ctx_fail *why)
 {
+	struct sc_tls_opts o;
+
+	memset(&o, 0, sizeof(o));
+	o.ca_file = ca_file;
+	o.min_version = min_version;
+	return sc_tls_client_ctx_new_opts(&o, why);
+}
+
+void *
+sc_tls_client_ctx_new_opts(const struct sc_tls_opts *o,
+    enum sc_tls_ctx_fail *why)
+{
 	SSL_CTX *ctx;
+	int	 min_version = o->min_version;
 
 	if ((ctx = SSL_CTX_new(TLS_client_method())) == NULL) {
 		*why = SC_TLS_CTX_NOMEM;
@@ -119,15 +134,24 @@ sc_tls_client_ctx_new(const char *ca_file, int min_version,
 		*why = SC_TLS_CTX_VERSION;
 		goto fail;
 	}
-	if (ca_file != NULL) {
-		if (!SSL_CTX_load_verify_locations(ctx, ca_file, NULL)) {
+	if (o->ca_file != NULL || o->ca_dir != NULL) {
+		if (o->ca_file != NULL &&
+		    !SSL_CTX_load_verify_locations(ctx, o->ca_file, NULL)) {
 			*why = SC_TLS_CTX_CA_FILE;
+			goto fail;
+		}
+		if (o->ca_dir != NULL &&
+		    !SSL_CTX_load_verify_locations(ctx, NULL, o->ca_dir)) {
+			*why = SC_TLS_CTX_CA_DIR;
 			goto fail;
 		}
 	} else if (!tlsctx_system_store(ctx)) {
 		*why = SC_TLS_CTX_SYSTEM_STORE;
 		goto fail;
 	}
+	/* Versions, ciphers, groups, client certificate: tlsprofile.c. */
+	if (sc_tlsprofile_apply(ctx, o, why) == -1)
+		goto fail;
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
 	return ctx;
 fail:
@@ -137,12 +161,14 @@ fail:
 
 /* The probes' wording of what sc_tls_client_ctx_new() could not do. */
 static void
-tlsctx_why(enum sc_tls_ctx_fail why, const char *ca_file, char *err,
+tlsctx_why(enum sc_tls_ctx_fail why, const struct sc_tls_opts *o, char *err,
     size_t errlen)
 {
 	unsigned long	 e;
-	const char	*reason;
+	const char	*reason, *ca_file = o->ca_file;
 
+	if (sc_tlsprofile_why(why, o, err, errlen) == 0)
+		return;
 	switch (why) {
 	case SC_TLS_CTX_NOMEM:
 		snprintf(err, errlen, "SSL_CTX_new failed");
@@ -160,6 +186,9 @@ tlsctx_why(enum sc_tls_ctx_fail why, const char *ca_file, char *err,
 	case SC_TLS_CTX_SYSTEM_STORE:
 		snprintf(err, errlen, "cannot load the system trust store");
 		break;
+	default:
+		snprintf(err, errlen, "cannot build the TLS context");
+		break;
 	}
 }
 
@@ -167,21 +196,26 @@ SSL_CTX *
 sc_tlsctx_new(const char *ca_file, int min_version, int max_version,
     char *err, size_t errlen)
 {
+	struct sc_tls_opts o;
+
+	memset(&o, 0, sizeof(o));
+	o.ca_file = ca_file;
+	o.min_version = min_version;
+	o.max_version = max_version;
+	return sc_tlsctx_new_opts(&o, err, errlen);
+}
+
+SSL_CTX *
+sc_tlsctx_new_opts(const struct sc_tls_opts *o, char *err, size_t errlen)
+{
 	SSL_CTX			*ctx;
 	enum sc_tls_ctx_fail	 why;
 
 	if (tlsctx_ex_index == -1)
 		tlsctx_ex_index = SSL_get_ex_new_index(0, NULL, NULL, NULL,
 		    tlsctx_ex_free);
-	if ((ctx = sc_tls_client_ctx_new(ca_file, min_version, &why)) ==
-	    NULL) {
-		tlsctx_why(why, ca_file, err, errlen);
-		return NULL;
-	}
-	if (max_version != 0 &&
-	    !SSL_CTX_set_max_proto_version(ctx, max_version)) {
-		snprintf(err, errlen, "unsupported TLS version bounds");
-		SSL_CTX_free(ctx);
+	if ((ctx = sc_tls_client_ctx_new_opts(o, &why)) == NULL) {
+		tlsctx_why(why, o, err, errlen);
 		return NULL;
 	}
 	/* Verify errors are recorded, never fatal: see the top comment. */
@@ -211,10 +245,14 @@ sc_tlsctx_ssl_new(SSL_CTX *ctx, const char *sni)
 	if ((tv = calloc(1, sizeof(*tv))) == NULL)
 		goto fail;
 	tv->first_error = X509_V_OK;
+	tv->alert = -1;
 	if (!SSL_set_ex_data(ssl, tlsctx_ex_index, tv))
 		goto fail;
 	tv = NULL;
-	if (sni != NULL && !SSL_set_tlsext_host_name(ssl, sni))
+	/* What the server asks and answers: see sc_tlsprofile_classify(). */
+	SSL_set_msg_callback(ssl, sc_tlsprofile_msg_cb);
+	if (sni != NULL && !sc_tlsprofile_no_sni(ctx) &&
+	    !SSL_set_tlsext_host_name(ssl, sni))
 		goto fail;
 	/* Ask for a staple; ocsp.c reads whatever comes, never aborts. */
 	if (!SSL_set_tlsext_status_type(ssl, TLSEXT_STATUSTYPE_ocsp))
@@ -251,6 +289,12 @@ sc_tls_ctx_new(const char *ca_file, int tls_min, int tls_max, char *err,
     size_t errlen)
 {
 	return sc_tlsctx_new(ca_file, tls_min, tls_max, err, errlen);
+}
+
+void *
+sc_tls_ctx_new_opts(const struct sc_tls_opts *o, char *err, size_t errlen)
+{
+	return sc_tlsctx_new_opts(o, err, errlen);
 }
 
 void *

@@ -7,6 +7,8 @@
 
 #include <openssl/ssl.h>
 
+#include "sipcanary.h"
+
 /* What the verify callback saw; kept in the SSL's ex_data. */
 struct tls_verify {
 	long	 first_error;	/* X509_V_OK if none */
@@ -14,6 +16,10 @@ struct tls_verify {
 	int	 first_is_ca;	/* the failing certificate is a CA */
 	unsigned errors;	/* number of errors reported */
 	SSL_SESSION **keep;	/* where to keep new sessions, or NULL */
+	char	 first_subject[256]; /* of the failing certificate (RFC 2253) */
+	char	 first_path[384]; /* the path built up to it: "CN -> CN" */
+	int	 cert_requested; /* the server sent a CertificateRequest */
+	int	 alert;		/* the last alert the server sent, or -1 */
 };
 
 /*
@@ -25,6 +31,40 @@ struct tls_verify {
  */
 SSL_CTX	*sc_tlsctx_new(const char *ca_file, int min_version, int max_version,
 	    char *err, size_t errlen);
+
+/* sc_tlsctx_new() with every knob of a client profile. */
+SSL_CTX	*sc_tlsctx_new_opts(const struct sc_tls_opts *, char *err,
+	    size_t errlen);
+
+/*
+ * tlsprofile.c: what a client profile adds to a context (max version,
+ * ciphers, suites, groups, sigalgs, client certificate, SNI off); 0, or
+ * -1 with *why.
+ */
+int	 sc_tlsprofile_apply(SSL_CTX *, const struct sc_tls_opts *,
+	    enum sc_tls_ctx_fail *why);
+/* The wording of a failure of sc_tlsprofile_apply(): 0, or -1 if not one. */
+int	 sc_tlsprofile_why(enum sc_tls_ctx_fail, const struct sc_tls_opts *,
+	    char *err, size_t errlen);
+/* 1 if connections on ctx send no SNI. */
+int	 sc_tlsprofile_no_sni(SSL_CTX *);
+/* Records alerts received and the server's CertificateRequest. */
+void	 sc_tlsprofile_msg_cb(int write_p, int version, int content_type,
+	    const void *buf, size_t len, SSL *ssl, void *arg);
+/*
+ * Whether a failed handshake (handshake 1) or a connection lost after it
+ * is the server refusing our client certificate or ciphers: the verdict
+ * with the alert named in why, or SC_OK when it cannot tell.
+ */
+enum sc_verdict sc_tlsprofile_classify(SSL *, int handshake, char *why,
+	    size_t whylen);
+/*
+ * At a verification error: the failing certificate's subject and the
+ * path built so far, leaf first, into tv (first_subject, first_path).
+ */
+void	 sc_tlsprofile_path(X509_STORE_CTX *, struct tls_verify *tv);
+/* The client certificate this connection presented, into r. */
+void	 sc_tlsprofile_client_cert(SSL *, struct sc_result *r);
 
 /* A new SSL for one connection, with SNI and a zeroed tls_verify. */
 SSL	*sc_tlsctx_ssl_new(SSL_CTX *, const char *sni);

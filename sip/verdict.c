@@ -62,6 +62,12 @@ static const struct {
 	    "sipcanary could not run the probe" },
 	[SC_NOT_PROBED] = { "not_probed",
 	    "the run's time ran out before this frontend's turn" },
+	[SC_TLS_NO_SHARED_CIPHER] = { "tls_no_shared_cipher",
+	    "no cipher suite, group or signature algorithm in common" },
+	[SC_TLS_CLIENT_CERT_REJECTED] = { "tls_client_cert_rejected",
+	    "the server refused the client certificate (or its absence)" },
+	[SC_CLIENT_CERT_EXPIRING] = { "client_cert_expiring",
+	    "the probe's own client certificate expires soon" },
 };
 
 const char *
@@ -101,6 +107,7 @@ sc_verdict_severity(enum sc_verdict v)
 		return SC_SEV_OK;
 	case SC_CERT_EXPIRING:
 	case SC_CERT_INCONSISTENT:
+	case SC_CLIENT_CERT_EXPIRING:
 		return SC_SEV_WARNING;
 	case SC_INTERNAL_ERROR:
 	case SC_NOT_PROBED:

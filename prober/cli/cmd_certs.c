@@ -35,6 +35,7 @@ certs_usage(FILE *fp)
 "  --owner NAME            who owns the certificates (in every format)\n"
 "  --timeout DURATION      bound on each target (default 10s)\n"
 "  --tls-min 1.2|1.3       lowest TLS version to offer (default 1.2)\n"
+PROFILE_HELP
 "  --dns-server IP[:PORT]  resolve through this server (repeatable)\n"
 "  --parallel N            probe at most N frontends at once (default 16)\n"
 "  --allow-mixed-certs     frontends may serve different leaf certificates\n"
@@ -60,7 +61,8 @@ certs_usage(FILE *fp)
 
 static const struct option certs_longopts[] = {
 	COMMON_LONGOPTS,
-	{ "csv",	no_argument,	NULL, 'c' },
+	PROFILE_LONGOPTS,
+	{ "csv",	no_argument,	NULL, 'C' },
 	{ "nagios",	no_argument,	NULL, 'n' },
 	{ "help",	no_argument,	NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
@@ -79,7 +81,7 @@ certs_option(void *arg, int ch, const char *value)
 
 	(void)value;
 	switch (ch) {
-	case 'c':
+	case 'C':
 		if (cli_set_format(co, FMT_CSV, err, sizeof(err)) == -1)
 			return certs_bad("%s", err);
 		break;
@@ -138,12 +140,18 @@ cmd_certs(int argc, char **argv)
 		return rc;
 	if (optind >= argc)
 		return certs_bad("no target given (expected sips:DOMAIN)");
-	if (common_validate(&co, err, sizeof(err)) == -1)
+	if (common_validate(&co, err, sizeof(err)) == -1 ||
+	    cli_profile_load(&co.prof, err, sizeof(err)) == -1) {
+		cli_profile_free(&co.prof);
 		return certs_bad("%s", err);
+	}
 	/* With --connect, several domains served by one frontend (an SBC). */
 	memset(&po, 0, sizeof(po));
 	po.tls_only = 1;
-	if (common_probe_opts(&co, &po, err, sizeof(err)) == -1)
+	rc = common_probe_opts(&co, &po, err, sizeof(err));
+	/* The context holds all the profile says; the rest is the name. */
+	cli_profile_free(&co.prof);
+	if (rc == -1)
 		return certs_bad("%s", err);
 	common_runner_opts(&co, &ro);
 	if (co.format == FMT_JSON && argc - optind > 1)

@@ -37,6 +37,7 @@ check_usage(FILE *fp)
 "  --expires SECONDS       registration lifetime to ask for (default 300)\n"
 "  --no-unregister         leave the registration in place\n"
 "  --tls-min 1.2|1.3       lowest TLS version to offer (default 1.2)\n"
+PROFILE_HELP
 "  --warn-days N           WARNING when a certificate expires within N\n"
 "                          days (default 30)\n"
 "  --crit-days N           CRITICAL within N days (default 7)\n"
@@ -64,6 +65,7 @@ check_usage(FILE *fp)
 static const struct option check_longopts[] = {
 	COMMON_LONGOPTS,
 	CREDENTIAL_LONGOPTS,
+	PROFILE_LONGOPTS,
 	{ "expires",		required_argument,	NULL, 'e' },
 	{ "no-unregister",	no_argument,		NULL, 'N' },
 	{ "nagios",		no_argument,		NULL, 'n' },
@@ -133,7 +135,8 @@ check_parse(struct check_args *a, int argc, char **argv)
 	if (optind != argc - 1)
 		return check_bad("%s", optind >= argc ? "no target given "
 		    "(expected sips:DOMAIN)" : "give exactly one target");
-	if (common_validate(&a->co, err, sizeof(err)) == -1)
+	if (common_validate(&a->co, err, sizeof(err)) == -1 ||
+	    cli_profile_load(&a->co.prof, err, sizeof(err)) == -1)
 		return check_bad("%s", err);
 	return CLI_CONTINUE;
 }
@@ -143,10 +146,19 @@ check_parse(struct check_args *a, int argc, char **argv)
  * with *password set (or NULL), or the exit code.
  */
 static int
-check_password(const struct check_args *a, char **password)
+check_password(struct check_args *a, char **password)
 {
+	const struct profile_conf *pf = a->co.prof.pf;
 	char err[256];
 
+	/* The profile's own account, unless the command line names one. */
+	if (pf != NULL && pf->user != NULL && a->cred.user == NULL &&
+	    a->cred.password_file == NULL) {
+		a->cred.user = pf->user;
+		if ((*password = strdup(pf->password)) == NULL)
+			return check_bad("out of memory");
+		return CLI_CONTINUE;
+	}
 	if (credentials_password(&a->cred, NULL, password, err, sizeof(err))
 	    == -1)
 		return check_bad("%s", err);
@@ -188,13 +200,16 @@ cmd_check(int argc, char **argv)
 	int			 rc;
 
 	if ((rc = check_parse(&a, argc, argv)) != CLI_CONTINUE ||
-	    (rc = check_password(&a, &password)) != CLI_CONTINUE)
+	    (rc = check_password(&a, &password)) != CLI_CONTINUE) {
+		cli_profile_free(&a.co.prof);
 		return rc;
+	}
 	a.po.user = a.cred.user;
 	a.po.password = password;
 	a.po.trace = a.co.verbose ? stderr : NULL;
 	if (common_probe_opts(&a.co, &a.po, err, sizeof(err)) == -1) {
 		secret_free(password);
+		cli_profile_free(&a.co.prof);
 		return check_bad("%s", err);
 	}
 	common_runner_opts(&a.co, &ro);
@@ -202,6 +217,7 @@ cmd_check(int argc, char **argv)
 	    sizeof(err));
 	sc_tls_ctx_free(a.po.tls_ctx);
 	secret_free(password);
+	cli_profile_free(&a.co.prof);
 	if (rc == -1) {
 		runner_report_clear(&report);
 		return check_bad("%s", err);

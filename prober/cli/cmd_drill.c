@@ -102,6 +102,7 @@ drill_usage(FILE *fp)
 "  --report-json FILE      write the JSON report\n"
 "  --report-html FILE      write the HTML report\n"
 "  --tls-min 1.2|1.3       lowest TLS version to offer\n"
+PROFILE_HELP
 "  -v, --verbose           trace SIP messages (secrets redacted)\n"
 "  -h, --help              this help\n"
 "\n"
@@ -119,6 +120,7 @@ drill_usage(FILE *fp)
 static const struct option drill_longopts[] = {
 	COMMON_LONGOPTS,
 	CREDENTIAL_LONGOPTS,
+	PROFILE_LONGOPTS,
 	{ "target",		required_argument,	NULL, 'T' },
 	{ "clients",		required_argument,	NULL, 'n' },
 	{ "ramp",		required_argument,	NULL, 'r' },
@@ -524,6 +526,11 @@ drill_parse(struct drill_args *a, int argc, char **argv)
 		    "the certificates must name and the clients register in");
 	if (common_validate(&a->co, err, sizeof(err)) == -1)
 		return drill_bad("%s", err);
+	/* A storm rehearsed as one kind of client: its TLS, not its user. */
+	if (cli_profile_load(&a->co.prof, err, sizeof(err)) == -1) {
+		cli_profile_free(&a->co.prof);
+		return drill_bad("%s", err);
+	}
 	a->scenario_file = argv[optind];
 	return CLI_CONTINUE;
 }
@@ -619,6 +626,7 @@ drill_shard(struct drill_run *r, const struct drill_args *a)
 static int
 drill_prepare(struct drill_run *r, const struct drill_args *a)
 {
+	struct sc_tls_opts tls;
 	char err[600];
 
 	if (drill_nofile(r->scenario, r->eo.clients, err, sizeof(err)) == -1) {
@@ -631,8 +639,9 @@ drill_prepare(struct drill_run *r, const struct drill_args *a)
 	if ((r->drill = drill_new(r->scenario)) == NULL ||
 	    (r->base = sc_event_base_new()) == NULL)
 		return drill_nomem();
-	if ((r->eo.tls_ctx = sc_tls_ctx_new(a->co.ca_file, a->co.tls_min, 0,
-	    err, sizeof(err))) == NULL)
+	cli_profile_tls(&a->co.prof, a->co.ca_file, a->co.tls_min, &tls);
+	if ((r->eo.tls_ctx = sc_tls_ctx_new_opts(&tls, err, sizeof(err))) ==
+	    NULL)
 		return drill_bad("%s", err);
 	r->eo.scenario = r->scenario;
 	r->eo.uri = r->target.uri;
@@ -773,5 +782,6 @@ cmd_drill(int argc, char **argv)
 		rc = drill_finish(&r, &a);
 	}
 	drill_run_clear(&r);
+	cli_profile_free(&a.co.prof);
 	return rc;
 }

@@ -82,6 +82,20 @@ run_check_state(const struct sc_config *conf)
 	json_decref(doc);
 }
 
+/* run -n: the TLS client profiles a target names. */
+static void
+run_check_profiles(const struct target_conf *tc)
+{
+	size_t	 i;
+
+	if (tc->nprofiles == 0)
+		return;
+	printf("    profiles:");
+	for (i = 0; i < tc->nprofiles; i++)
+		printf("%s %s", i > 0 ? "," : "", tc->profiles[i]);
+	printf("\n");
+}
+
 int
 cmd_run(int argc, char **argv)
 {
@@ -132,17 +146,31 @@ cmd_run(int argc, char **argv)
 	}
 	for (i = 0; i < conf->ntargets; i++)
 		enabled += conf->targets[i].enabled != 0;
+	if (check && config_expand_profiles_check(conf, err, sizeof(err)) ==
+	    -1) {
+		fprintf(stderr, "sipcanary run: %s\n", err);
+		config_free(conf);
+		return EXIT_USAGE;
+	}
 	if (check) {
 		run_check_state(conf);
 		printf("%s: ok: vantage %s, listen %s, %zu targets (%zu "
 		    "enabled)\n", path, conf->vantage, conf->listen,
 		    conf->ntargets, enabled);
-		for (i = 0; i < conf->ntargets; i++)
+		for (i = 0; i < conf->ntargets; i++) {
 			printf("  %s %s%s\n", conf->targets[i].name,
 			    conf->targets[i].uri,
 			    conf->targets[i].enabled ? "" : " (disabled)");
+			run_check_profiles(&conf->targets[i]);
+		}
 		config_free(conf);
 		return 0;
+	}
+	/* The daemon probes each (target, profile) as a target of its own. */
+	if (config_expand_profiles(conf, err, sizeof(err)) == -1) {
+		fprintf(stderr, "sipcanary run: %s\n", err);
+		config_free(conf);
+		return EXIT_USAGE;
 	}
 	log_init(fmt >= 0 ? (enum log_format)fmt :
 	    conf->log_format == CONFIG_LOG_LOGFMT ? LOG_LOGFMT : LOG_JSON,

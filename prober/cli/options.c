@@ -195,6 +195,7 @@ common_checked_option(struct common_opts *co, int ch, const char *arg,
 			    "\"%s\"", arg);
 			return -1;
 		}
+		co->prof.tls_min_given = 1;
 		return 1;
 	case COMMON_OPT_WARN_DAYS:
 	case COMMON_OPT_CRIT_DAYS:
@@ -250,6 +251,8 @@ static int
 common_option(struct common_opts *co, int ch, const char *arg, char *err,
     size_t errlen)
 {
+	int	 rc;
+
 	switch (ch) {
 	case COMMON_OPT_CONNECT:
 		co->connect = arg;
@@ -269,6 +272,9 @@ common_option(struct common_opts *co, int ch, const char *arg, char *err,
 		co->verbose = 1;
 		break;
 	default:
+		if ((rc = cli_profile_option(&co->prof, ch, arg, err,
+		    errlen)) != 0)
+			return rc;
 		return common_checked_option(co, ch, arg, err, errlen);
 	}
 	return 1;
@@ -409,8 +415,8 @@ cli_parse(const struct cli_command *cmd, int argc, char **argv,
 	cli_error_format_from(cmd, argc, argv);
 	optind = 1;
 	opterr = 0;	/* one message of ours, not getopt's and ours */
-	while ((ch = getopt_long(argc, argv, "vh", cmd->longopts, NULL))
-	    != -1) {
+	while ((ch = getopt_long(argc, argv, cli_takes(cmd, "config") ?
+	    "vhc:" : "vh", cmd->longopts, NULL)) != -1) {
 		if (ch == '?') {
 			cli_unknown(cmd, argv[optind - 1], err, sizeof(err));
 			return cli_usage_error(cmd->name, cmd->usage,
@@ -444,16 +450,20 @@ common_runner_opts(const struct common_opts *co, struct runner_opts *ro)
 	ro->dns_servers = co->dns_servers[0] != '\0' ? co->dns_servers : NULL;
 	ro->parallel = co->parallel > 0 ? (size_t)co->parallel : 0;
 	ro->allow_mixed = co->allow_mixed;
+	ro->profile = cli_profile_name(&co->prof);
 }
 
 int
 common_probe_opts(const struct common_opts *co, struct sc_probe_opts *po,
     char *err, size_t errlen)
 {
+	struct sc_tls_opts o;
+
 	po->timeout = co->timeout;
 	po->tls_min = co->tls_min;
 	po->warn_days = co->warn_days;
 	po->crit_days = co->crit_days;
-	po->tls_ctx = sc_tls_ctx_new(co->ca_file, co->tls_min, 0, err, errlen);
+	cli_profile_tls(&co->prof, co->ca_file, co->tls_min, &o);
+	po->tls_ctx = sc_tls_ctx_new_opts(&o, err, errlen);
 	return po->tls_ctx == NULL ? -1 : 0;
 }

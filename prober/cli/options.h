@@ -9,6 +9,7 @@
 #include <getopt.h>
 #include <stddef.h>
 
+#include "cli/profile_opts.h"
 #include "probe/runner.h"
 #include "sipcanary.h"
 
@@ -33,6 +34,8 @@ struct common_opts {
 	int			 allow_mixed;	/* different leaf certs ok */
 	char			 dns_servers[512]; /* "ip:port,..." or "" */
 	enum output_format	 format;
+	struct cli_profile	 prof;		/* TLS client profile options
+						   (PROFILE_LONGOPTS) */
 };
 
 /* The getopt_long codes of the common options. */
@@ -87,7 +90,8 @@ void	 common_runner_opts(const struct common_opts *,
 
 /*
  * Fills the probe options that come from the common ones (timeout, TLS
- * version, expiry windows) and the TLS context; -1 with err.
+ * version, expiry windows) and the TLS context, built with the TLS client
+ * profile options (cli_profile_load() first); -1 with err.
  */
 int	 common_probe_opts(const struct common_opts *, struct sc_probe_opts *,
 	    char *err, size_t errlen);

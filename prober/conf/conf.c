@@ -54,8 +54,8 @@ const struct cf_keydef cf_keys[KEY_NUM] = {
 	[KEY_STATE_DIR] = { "state_dir", IN_TOP },
 	[KEY_LOG_FORMAT] = { "log_format", IN_TOP },
 	[KEY_URI] = { "uri", IN_TARGET },
-	[KEY_USER] = { "user", IN_TOP | IN_TARGET },
-	[KEY_PASSWORD_FILE] = { "password_file", IN_TARGET },
+	[KEY_USER] = { "user", IN_TOP | IN_TARGET | IN_PROFILE },
+	[KEY_PASSWORD_FILE] = { "password_file", IN_TARGET | IN_PROFILE },
 	[KEY_OWNER] = { "owner", IN_TARGET },
 	[KEY_CONNECT] = { "connect", IN_TARGET },
 	[KEY_DNS_SERVER] = { "dns_server", IN_TARGET },
@@ -67,8 +67,9 @@ const struct cf_keydef cf_keys[KEY_NUM] = {
 	[KEY_EXPIRES] = { "expires", IN_DEFAULTS | IN_TARGET },
 	[KEY_WARN_DAYS] = { "warn_days", IN_DEFAULTS | IN_TARGET },
 	[KEY_CRIT_DAYS] = { "crit_days", IN_DEFAULTS | IN_TARGET },
-	[KEY_CA_FILE] = { "ca_file", IN_DEFAULTS | IN_TARGET | IN_SINK },
-	[KEY_TLS_MIN] = { "tls_min", IN_DEFAULTS | IN_TARGET },
+	[KEY_CA_FILE] = { "ca_file",
+	    IN_DEFAULTS | IN_TARGET | IN_SINK | IN_PROFILE },
+	[KEY_TLS_MIN] = { "tls_min", IN_DEFAULTS | IN_TARGET | IN_PROFILE },
 	[KEY_ALLOW_MIXED_CERTS] = { "allow_mixed_certs",
 	    IN_DEFAULTS | IN_TARGET },
 	[KEY_ENABLED] = { "enabled", IN_DEFAULTS | IN_TARGET | IN_SINK },
@@ -100,6 +101,16 @@ const struct cf_keydef cf_keys[KEY_NUM] = {
 	[KEY_HTTP_MAX_PER_SOURCE] = { "http_max_connections_per_source",
 	    IN_TOP },
 	[KEY_HTTP_HEADER_TIMEOUT] = { "http_header_timeout", IN_TOP },
+	[KEY_TLS_MAX] = { "tls_max", IN_PROFILE },
+	[KEY_CIPHERS] = { "ciphers", IN_PROFILE },
+	[KEY_CIPHERSUITES] = { "ciphersuites", IN_PROFILE },
+	[KEY_GROUPS] = { "groups", IN_PROFILE },
+	[KEY_SIGALGS] = { "sigalgs", IN_PROFILE },
+	[KEY_SNI] = { "sni", IN_PROFILE },
+	[KEY_CA_DIR] = { "ca_dir", IN_PROFILE },
+	[KEY_CLIENT_CERT] = { "client_cert", IN_PROFILE },
+	[KEY_CLIENT_KEY] = { "client_key", IN_PROFILE },
+	[KEY_PROFILES] = { "profiles", IN_TARGET },
 };
 
 const char *const cf_sink_types[SINK_WEBHOOK + 1] = {
@@ -117,22 +128,26 @@ cf_keyid(const char *name)
 static void
 cf_opts_init(struct cf_parse *p)
 {
-	cfg_opt_t	*o[4] = {
-		p->top_opts, p->defaults_opts, p->target_opts, p->sink_opts
+	cfg_opt_t	*o[5] = {
+		p->top_opts, p->defaults_opts, p->target_opts, p->sink_opts,
+		p->profile_opts
 	};
-	const unsigned	 in[4] = { IN_TOP, IN_DEFAULTS, IN_TARGET, IN_SINK };
-	size_t		 n[4] = { 0, 0, 0, 0 };
+	const unsigned	 in[5] = {
+		IN_TOP, IN_DEFAULTS, IN_TARGET, IN_SINK, IN_PROFILE
+	};
+	size_t		 n[5] = { 0, 0, 0, 0, 0 };
 	int		 i, j;
 
-	for (j = 0; j < 4; j++)
+	for (j = 0; j < 5; j++)
 		for (i = 0; i < KEY_NUM; i++)
 			if (cf_keys[i].in & in[j])
-				o[j][n[j]++] = (cfg_opt_t)CFG_STR_CB(
-				    cf_keys[i].name, NULL, CFGF_NODEFAULT,
-				    cf_key_cb);
-	o[1][n[1]++] = confparse_at_opt();
-	o[2][n[2]++] = confparse_at_opt();
-	o[3][n[3]++] = confparse_at_opt();
+				o[j][n[j]++] = i == KEY_PROFILES ?
+				    (cfg_opt_t)CFG_STR_LIST_CB(cf_keys[i].name,
+				    NULL, CFGF_NODEFAULT, cf_key_cb) :
+				    (cfg_opt_t)CFG_STR_CB(cf_keys[i].name, NULL,
+				    CFGF_NODEFAULT, cf_key_cb);
+	for (j = 1; j < 5; j++)
+		o[j][n[j]++] = confparse_at_opt();
 	o[0][n[0]] = (cfg_opt_t)CFG_SEC("defaults", p->defaults_opts,
 	    CFGF_MULTI);
 	o[0][n[0]++].validcb = cf_defaults_end;
@@ -142,7 +157,10 @@ cf_opts_init(struct cf_parse *p)
 	o[0][n[0]] = (cfg_opt_t)CFG_SEC("sink", p->sink_opts,
 	    CFGF_MULTI | CFGF_TITLE);
 	o[0][n[0]++].validcb = cf_sink_end;
-	for (j = 0; j < 4; j++)
+	o[0][n[0]] = (cfg_opt_t)CFG_SEC("profile", p->profile_opts,
+	    CFGF_MULTI | CFGF_TITLE);
+	o[0][n[0]++].validcb = cf_profile_end;
+	for (j = 0; j < 5; j++)
 		o[j][n[j]] = (cfg_opt_t)CFG_END();
 }
 
@@ -195,6 +213,7 @@ done:
 	cf_frame_clear(&p->defaults);
 	free(p->tlines);
 	free(p->slines);
+	free(p->plines);
 	if (p->root != NULL)
 		cfg_free(p->root);
 	confparse_end(&p->cp);
@@ -229,6 +248,13 @@ cf_target_clear(struct target_conf *tc)
 	free(tc->dns_server);
 	free(tc->ca_file);
 	free(tc->runbook_url);
+	while (tc->nprofiles > 0)
+		free(tc->profiles[--tc->nprofiles]);
+	free(tc->profiles);
+	if (tc->pf != NULL) {
+		cf_profile_clear(tc->pf);
+		free(tc->pf);
+	}
 	memset(tc, 0, sizeof(*tc));
 }
 
@@ -263,6 +289,9 @@ config_free(struct sc_config *c)
 	for (i = 0; i < c->nsinks; i++)
 		cf_sink_clear(&c->sinks[i]);
 	free(c->sinks);
+	for (i = 0; i < c->nprofiles; i++)
+		cf_profile_clear(&c->profiles[i]);
+	free(c->profiles);
 	free(c->path);
 	free(c->vantage);
 	free(c->listen);
@@ -341,8 +370,14 @@ sink_type_str(int type)
 int
 target_conf_same(const struct target_conf *a, const struct target_conf *b)
 {
-	if (a == NULL || b == NULL)
+	size_t	 i;
+
+	if (a == NULL || b == NULL || a->nprofiles != b->nprofiles ||
+	    !profile_conf_same(a->pf, b->pf))
 		return 0;
+	for (i = 0; i < a->nprofiles; i++)
+		if (strcmp(a->profiles[i], b->profiles[i]) != 0)
+			return 0;
 	return cf_streq(a->name, b->name) && cf_streq(a->uri, b->uri) &&
 	    cf_streq(a->user, b->user) && cf_streq(a->password, b->password) &&
 	    cf_streq(a->connect, b->connect) &&

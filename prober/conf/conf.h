@@ -81,6 +81,42 @@ struct target_conf {
 	double		 flap_window;	/* s; 0: no flap damping */
 	double		 reconnect_min_ratio; /* 0..1 */
 	double		 reconnect_window; /* s */
+	/* TLS client profiles (profile "NAME" { }) to probe as, by name: */
+	char		**profiles;	/* none: once, with the defaults */
+	size_t		 nprofiles;
+	int		 profiles_line;
+	/*
+	 * Set by config_expand_profiles() only: the one profile this
+	 * target probes as (owned copy); its name is "TARGET/PROFILE".
+	 */
+	struct profile_conf *pf;
+};
+
+/*
+ * One TLS client profile: profile "NAME" { ... }, a client population of
+ * the fleet.  0/NULL fields keep the built-in default (defaults.h) or
+ * the target's (ca_file, user).
+ */
+struct profile_conf {
+	char		*name;		/* the section title: a label value */
+	int		 line;		/* of the section, for messages */
+	int		 tls_min;	/* TLS1_2_VERSION, TLS1_3_VERSION, 0 */
+	int		 tls_max;
+	char		*ciphers;	/* TLS 1.2 list */
+	char		*ciphersuites;	/* TLS 1.3 suites */
+	char		*groups;
+	char		*sigalgs;
+	int		 no_sni;	/* sni = no */
+	char		*ca_file;	/* the profile's own trust store */
+	char		*ca_dir;
+	char		*client_cert;	/* mutual TLS */
+	char		*client_key;	/* NULL: in client_cert */
+	char		*user;		/* the fleet's own account, or NULL */
+	char		*password_file;
+	char		*password;	/* read at load; wiped by config_free */
+	int		 files_line;	/* the last of ca_file, ca_dir,
+					   client_cert, client_key, ciphers,
+					   ...: where `run -n` points */
 };
 
 /* Where alert notifications go: sink "NAME" { type = ... }. */
@@ -150,6 +186,8 @@ struct sc_config {
 	size_t		 ntargets;
 	struct sink_conf *sinks;	/* in file order; may be none */
 	size_t		 nsinks;
+	struct profile_conf *profiles;	/* in file order; may be none */
+	size_t		 nprofiles;
 };
 
 /*
@@ -170,6 +208,14 @@ int		 config_check_files(const struct sc_config *, char *err,
 		    size_t errlen);
 
 /*
+ * Builds the TLS context of every profile once (trust store, cipher
+ * lists, client certificate and its key): 0, or -1 with "FILE:LINE:
+ * profile ..." in err.  Part of config_check_files().
+ */
+int		 config_check_profiles(const struct sc_config *, char *err,
+		    size_t errlen);
+
+/*
  * As config_load(), from text in memory (tests, fuzzing).  name stands
  * for the file name, in messages and for relative paths.
  */
@@ -186,7 +232,8 @@ const struct target_conf *config_target(const struct sc_config *,
 /*
  * 1 if a and b probe the same way: same name, URI, credentials (the
  * password itself, not its file), connect, dns_server, ca_file, timings,
- * flows, expires, thresholds, tls_min, allow_mixed_certs and enabled.
+ * flows, expires, thresholds, tls_min, allow_mixed_certs, enabled, the
+ * profiles list and the profile (pf) it probes as.
  * The line, the owner and the alert rule settings (runbook_url, for,
  * resolve_after, flap_window, reconnect_*) do not count: a reload that
  * only moves a target or changes them keeps its flows.  0 otherwise, or
@@ -194,6 +241,48 @@ const struct target_conf *config_target(const struct sc_config *,
  */
 int		 target_conf_same(const struct target_conf *,
 		    const struct target_conf *);
+
+/* The profile called name, or NULL. */
+const struct profile_conf *config_profile(const struct sc_config *,
+		    const char *name);
+
+/*
+ * The library's TLS options of profile pf (NULL: none) for a target
+ * (NULL: no target): the profile's trust store, else the target's
+ * ca_file.  The strings stay owned by the config.
+ */
+struct sc_tls_opts;
+void		 profile_tls_opts(const struct profile_conf *pf,
+		    const struct target_conf *tc, struct sc_tls_opts *o);
+
+/*
+ * For the daemon: every target with profiles = { ... } becomes one
+ * target per profile, named "TARGET/PROFILE" (its label value), with
+ * pf set and the profile's user and password if it has them; a target
+ * without profiles stays as it is.  0, or -1 with err (a name that
+ * clashes with a configured target's).
+ */
+int		 config_expand_profiles(struct sc_config *, char *err,
+		    size_t errlen);
+
+/* config_expand_profiles() on a copy, for run -n: 0, or -1 with err. */
+int		 config_expand_profiles_check(const struct sc_config *,
+		    char *err, size_t errlen);
+
+/* A deep copy of src into dst (pf and profiles too): 0, or -1. */
+int		 target_conf_copy(struct target_conf *dst,
+		    const struct target_conf *src);
+/* Frees what a target_conf owns, wipes its password; dst zeroed. */
+void		 target_conf_clear(struct target_conf *);
+
+/*
+ * Whether OpenSSL can use value as the TLS list key says ("ciphers",
+ * "ciphersuites", "groups" or "sigalgs"), tried on a context of its
+ * own: 0, or -1 with the reason in err.  The config and the command
+ * line check lists alike.
+ */
+int		 profile_check_tls_list(const char *key, const char *value,
+		    char *err, size_t errlen);
 
 /* The sink called name, or NULL. */
 const struct sink_conf *config_sink(const struct sc_config *,

@@ -298,5 +298,5 @@ cf_finish(struct cf_parse *p)
 	for (i = 0; i < c->nsinks; i++)
 		if (cf_sink_finish(p, &c->sinks[i], p->slines[i]) == -1)
 			return -1;
-	return 0;
+	return cf_profiles_finish(p);
 }

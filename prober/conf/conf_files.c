@@ -79,5 +79,5 @@ config_check_files(const struct sc_config *c, char *err, size_t errlen)
 			return -1;
 		}
 	}
-	return 0;
+	return config_check_profiles(c, err, errlen);
 }

@@ -11,6 +11,8 @@
  *			and the wording of libconfuse's messages
  *   conf_check.c	once the file is read: inheritance from defaults and
  *			the built-in defaults, the rules between keys, secrets
+ *   conf_profile.c	TLS client profiles: their keys and section, the
+ *			targets' profiles lists, their secrets and files
  */
 #ifndef SC_CONF_INTERNAL_H
 #define SC_CONF_INTERNAL_H
@@ -28,6 +30,7 @@
 #define IN_DEFAULTS	0x2
 #define IN_TARGET	0x4
 #define IN_SINK		0x8
+#define IN_PROFILE	0x10
 
 enum cf_key {
 	KEY_VANTAGE = 0,
@@ -76,6 +79,16 @@ enum cf_key {
 	KEY_HTTP_MAX_CONNECTIONS,
 	KEY_HTTP_MAX_PER_SOURCE,
 	KEY_HTTP_HEADER_TIMEOUT,
+	KEY_TLS_MAX,
+	KEY_CIPHERS,
+	KEY_CIPHERSUITES,
+	KEY_GROUPS,
+	KEY_SIGALGS,
+	KEY_SNI,
+	KEY_CA_DIR,
+	KEY_CLIENT_CERT,
+	KEY_CLIENT_KEY,
+	KEY_PROFILES,
 	KEY_NUM
 };
 
@@ -100,6 +113,7 @@ struct cf_frame {
 	int		 line[KEY_NUM];	/* 0: not set */
 	struct target_conf tc;
 	struct sink_conf sk;
+	struct profile_conf pf;
 };
 
 /* One parse of a config file: what is built, and what is remembered. */
@@ -116,10 +130,13 @@ struct cf_parse {
 	int		(*slines)[KEY_NUM]; /* the keys each sink set */
 	uid_t		 secret_owner;	/* secret files may be its or root's */
 	size_t		 scap;		/* of conf->sinks and slines */
-	cfg_opt_t	 top_opts[KEY_NUM + 4];
+	int		(*plines)[KEY_NUM]; /* the keys each profile set */
+	size_t		 pcap;		/* of conf->profiles and plines */
+	cfg_opt_t	 top_opts[KEY_NUM + 5];
 	cfg_opt_t	 defaults_opts[KEY_NUM + 2];
 	cfg_opt_t	 target_opts[KEY_NUM + 2];
 	cfg_opt_t	 sink_opts[KEY_NUM + 2];
+	cfg_opt_t	 profile_opts[KEY_NUM + 2];
 };
 
 /* confparse_error() for this parse: the first error only, with its line. */
@@ -146,6 +163,24 @@ int		 cf_target_end(cfg_t *parent, cfg_opt_t *opt);
 int		 cf_sink_end(cfg_t *parent, cfg_opt_t *opt);
 int		 cf_reword(struct confparse *, cfg_t *cfg, int line,
 		    enum confparse_msg, const char *arg);
+int		 cf_grow(struct cf_parse *, int line, void *vp, size_t size,
+		    int (**lines)[KEY_NUM], size_t n, size_t *cap,
+		    size_t first);
+cfg_t		*cf_closed(struct cf_parse *, cfg_t *parent, cfg_opt_t *opt,
+		    unsigned *n, int *line, const char **title);
+
+/* conf_profile.c */
+int		 cf_profile_value(struct cf_parse *, int id, int line,
+		    const char *value, struct profile_conf *);
+int		 cf_profiles_value(struct cf_parse *, cfg_t *cfg,
+		    cfg_opt_t *opt, const char *value, struct cf_frame *);
+int		 cf_profile_end(cfg_t *parent, cfg_opt_t *opt);
+int		 cf_profiles_finish(struct cf_parse *);
+void		 cf_profile_clear(struct profile_conf *);
+int		 profile_conf_same(const struct profile_conf *,
+		    const struct profile_conf *);
+int		 cf_path(struct cf_parse *, int line, const char *name,
+		    const char *value, char **dst);
 
 /* conf_check.c */
 int		 cf_finish(struct cf_parse *);

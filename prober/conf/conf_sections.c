@@ -33,6 +33,8 @@ cf_where(struct cf_parse *p, cfg_t *cfg)
 		return IN_DEFAULTS;
 	if (cfg->name != NULL && strcmp(cfg->name, "sink") == 0)
 		return IN_SINK;
+	if (cfg->name != NULL && strcmp(cfg->name, "profile") == 0)
+		return IN_PROFILE;
 	return IN_TARGET;
 }
 
@@ -58,6 +60,7 @@ cf_frame_clear(struct cf_frame *f)
 {
 	cf_target_clear(&f->tc);
 	cf_sink_clear(&f->sk);
+	cf_profile_clear(&f->pf);
 	memset(f, 0, sizeof(*f));
 }
 
@@ -65,7 +68,7 @@ cf_frame_clear(struct cf_frame *f)
  * The last section of opt, which has just closed: *n sections with it,
  * the line of its "{" and its title ("" if none).  NULL with the error.
  */
-static cfg_t *
+cfg_t *
 cf_closed(struct cf_parse *p, cfg_t *parent, cfg_opt_t *opt, unsigned *n,
     int *line, const char **title)
 {
@@ -90,7 +93,7 @@ cf_closed(struct cf_parse *p, cfg_t *parent, cfg_opt_t *opt, unsigned *n,
  * Room for entry n of a vector (of targets or sinks, each size bytes, at
  * *vp) and of its key lines: both grow together, first entries at first.
  */
-static int
+int
 cf_grow(struct cf_parse *p, int line, void *vp, size_t size,
     int (**lines)[KEY_NUM], size_t n, size_t *cap, size_t first)
 {
@@ -248,6 +251,9 @@ cf_reword_section(struct cf_parse *p, int line, enum confparse_msg msg,
 		if (strcmp(arg, "sink") == 0)
 			cf_error(p, line, "sink: expected a name, as in sink "
 			    "\"am\" { type = \"alertmanager\" }");
+		else if (strcmp(arg, "profile") == 0)
+			cf_error(p, line, "profile: expected a name, as in "
+			    "profile \"desk-2019\" { tls_max = 1.2 }");
 		else
 			cf_error(p, line, "target: expected a name, as in "
 			    "target \"voice-prod\" { }");
@@ -262,6 +268,9 @@ cf_reword_section(struct cf_parse *p, int line, enum confparse_msg msg,
 	else if (strcmp(arg, "defaults") == 0)
 		cf_error(p, line, "defaults: expected \"{\", as in defaults "
 		    "{ interval = 30s }");
+	else if (strcmp(arg, "profile") == 0)
+		cf_error(p, line, "profile: expected \"{\" after the name, "
+		    "as in profile \"desk-2019\" { tls_max = 1.2 }");
 	else
 		return 0;
 	return 1;
@@ -275,6 +284,10 @@ cf_reword_misplaced(struct cf_parse *p, int line, unsigned where,
 	if (where == IN_TOP)
 		cf_error(p, line, "%s: set it in %s", arg,
 		    keyin == IN_SINK ? "a sink" :
+		    keyin == IN_PROFILE ? "a profile" :
+		    keyin == IN_TARGET ? "a target" :
+		    (keyin & IN_PROFILE) && !(keyin & IN_DEFAULTS) ?
+		    "a profile or in a target" :
 		    (keyin & IN_SINK) ? "defaults { }, in a target "
 		    "or in a sink" :
 		    (keyin & IN_DEFAULTS) ? "defaults { } or in a "
@@ -284,6 +297,13 @@ cf_reword_misplaced(struct cf_parse *p, int line, unsigned where,
 		    arg);
 	else if (keyin == IN_SINK)
 		cf_error(p, line, "%s%s can only be set in a sink", in, arg);
+	else if (keyin == IN_PROFILE)
+		cf_error(p, line, "%s%s can only be set in a profile", in, arg);
+	else if (where == IN_PROFILE)
+		cf_error(p, line, "%s%s cannot be set in a profile (it takes "
+		    "tls_min, tls_max, ciphers, ciphersuites, groups, sigalgs, "
+		    "sni, ca_file, ca_dir, client_cert, client_key, user and "
+		    "password_file)", in, arg);
 	else if (where == IN_SINK && (keyin & IN_DEFAULTS))
 		cf_error(p, line, "%s%s can only be set in defaults { } or in "
 		    "a target", in, arg);
@@ -295,7 +315,7 @@ static const char cf_top_keys[] = "vantage, listen, state_dir, log_format, "
     "user, http_auth_file, http_tls_cert, http_tls_key, "
     "metrics_series_limit, http_max_connections, "
     "http_max_connections_per_source, http_header_timeout, defaults, "
-    "target or sink";
+    "target, sink or profile";
 
 /*
  * A word that is no key: the key it is nearest to when one is near
@@ -319,7 +339,8 @@ cf_reword_unknown(struct cf_parse *p, int line, unsigned where,
 			return;
 		}
 	if (where != IN_TOP && (strcmp(arg, "target") == 0 ||
-	    strcmp(arg, "defaults") == 0 || strcmp(arg, "sink") == 0)) {
+	    strcmp(arg, "defaults") == 0 || strcmp(arg, "sink") == 0 ||
+	    strcmp(arg, "profile") == 0)) {
 		cf_error(p, line, "%s%s { } can only be at the top level", in,
 		    arg);
 		return;
@@ -337,7 +358,8 @@ cf_reword_unknown(struct cf_parse *p, int line, unsigned where,
 	else
 		cf_error(p, line, "%sunknown key \"%s\" (%s takes %s)", in, q,
 		    where == IN_TARGET ? "a target" : where == IN_SINK ?
-		    "a sink" : "defaults", list);
+		    "a sink" : where == IN_PROFILE ? "a profile" : "defaults",
+		    list);
 }
 
 /*
@@ -358,10 +380,11 @@ cf_reword(struct confparse *cp, cfg_t *cfg, int line, enum confparse_msg msg,
 		return cf_reword_section(p, line, msg, arg);
 	where = cfg != NULL ? cf_where(p, cfg) : IN_TOP;
 	/* The section it is in, to begin the message with. */
-	if (where == IN_TARGET || where == IN_SINK)
+	if (where == IN_TARGET || where == IN_SINK || where == IN_PROFILE)
 		snprintf(in, sizeof(in), "%s \"%s\": ", where == IN_SINK ?
-		    "sink" : "target", confparse_quote(cfg_title(cfg) != NULL ?
-		    cfg_title(cfg) : "", t, sizeof(t)));
+		    "sink" : where == IN_PROFILE ? "profile" : "target",
+		    confparse_quote(cfg_title(cfg) != NULL ? cfg_title(cfg) :
+		    "", t, sizeof(t)));
 	else if (where == IN_DEFAULTS)
 		snprintf(in, sizeof(in), "defaults: ");
 	else

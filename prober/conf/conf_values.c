@@ -117,7 +117,7 @@ utf8:
 }
 
 /* A path, relative to the directory of the config file. */
-static int
+int
 cf_path(struct cf_parse *p, int line, const char *name, const char *value,
     char **dst)
 {
@@ -642,9 +642,14 @@ cf_key_cb(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
 			return cf_error(p, cfg->line, "internal error: two "
 			    "sections open");
 	}
+	/* A list: one call per element, the first one of a setting alone. */
+	if (id == KEY_PROFILES)
+		return cf_profiles_value(p, cfg, opt, value, f);
 	if (confparse_set_once(&p->cp, &f->line[id], cfg->line,
 	    opt->name) == -1)
 		return -1;
+	if (where == IN_PROFILE)
+		return cf_profile_value(p, id, cfg->line, value, &f->pf);
 	if (where == IN_TOP)
 		return cf_top_value(p, id, cfg->line, value);
 	if (where == IN_SINK)

@@ -216,7 +216,8 @@ daemon_reload(evutil_socket_t sig, short what, void *arg)
 	if (d->stopping)
 		return;
 	if ((nc = config_load(d->path, err, sizeof(err))) == NULL ||
-	    config_check_files(nc, err, sizeof(err)) == -1) {
+	    config_check_files(nc, err, sizeof(err)) == -1 ||
+	    config_expand_profiles(nc, err, sizeof(err)) == -1) {
 		config_free(nc);
 		log_event(LOG_ERROR, NULL, NULL, NULL, "reload refused, the "
 		    "running config stays in force: %s", err);

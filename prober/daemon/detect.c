@@ -17,7 +17,8 @@
 int
 dverdict_up(enum sc_verdict v)
 {
-	return v == SC_OK || v == SC_CERT_EXPIRING;
+	return v == SC_OK || v == SC_CERT_EXPIRING ||
+	    v == SC_CLIENT_CERT_EXPIRING;
 }
 
 /* A TLS or certificate failure: the layer the incident broke. */
@@ -141,6 +142,12 @@ dfront_alerts(struct dfront *f, const struct sc_result *r)
 	dtarget_alert(t, "SipcanaryFrontendDown", f->address, !up, "critical",
 	    dtarget_for(t), sc_verdict_str(r->verdict),
 	    leaf != NULL ? leaf->fingerprint_sha256 : NULL, na, summary, desc);
+	/* The probe's own client certificate (mutual TLS): dprofile.c. */
+	if (r->has_client_cert && dprofile_client_cert(f, r, summary,
+	    sizeof(summary), na, sizeof(na)) == 0)
+		dtarget_alert(t, "SipcanaryClientCertExpiring", f->address,
+		    r->verdict == SC_CLIENT_CERT_EXPIRING, "warning", 1,
+		    "client_cert_expiring", NULL, na, summary, summary);
 	if (r->t.tls_handshake < 0)
 		return;		/* no certificate was seen this time */
 	if (leaf != NULL && r->cert.verdict == SC_CERT_EXPIRED)
@@ -235,6 +242,8 @@ dtarget_alerts(struct dtarget *t)
 	(void)dtarget_failing(t, dverdict_down, down, sizeof(down));
 	snprintf(summary, sizeof(summary), "no frontend of %s (highest SRV "
 	    "priority group) takes new registrations: %s", t->conf.uri, down);
+	/* A profile's: which clients cannot connect, which can. */
+	dprofile_summary(t, summary, sizeof(summary));
 	snprintf(desc, sizeof(desc), "%s.  Each frontend's own alerts "
 	    "(SipcanaryFrontendDown, SipcanaryCertInvalid) are explained by "
 	    "this one: kept on /alerts, not paged.", summary);

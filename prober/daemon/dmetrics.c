@@ -118,7 +118,15 @@ dmetrics_target_families(struct daemon *d, struct metrics *m)
 	    "persistent flows to the same frontend are up", t);
 	d->f_frontends = metrics_gauge_new(m, "sipcanary_frontends",
 	    "Frontends currently located for the target", t);
-	return d->f_outage == NULL || d->f_frontends == NULL ? -1 : 0;
+	d->f_client_cert = metrics_gauge_new(m,
+	    "sipcanary_client_cert_not_after_timestamp_seconds", "notAfter "
+	    "of the probe's own client certificate (mutual TLS profiles)", t);
+	d->f_profile = metrics_gauge_new(m, "sipcanary_profile_info",
+	    "1 for each target probed as a TLS client profile: its profile "
+	    "and the configured target (join on target)",
+	    (const char *const[]){ "target", "profile", "profile_of", NULL });
+	return d->f_outage == NULL || d->f_frontends == NULL ||
+	    d->f_client_cert == NULL || d->f_profile == NULL ? -1 : 0;
 }
 
 /* The families of alerts and their delivery. */

@@ -107,7 +107,8 @@ dtarget_state(const struct dtarget *t)
 		probed++;
 		if (dverdict_up(f->verdict)) {
 			up++;
-			warn += f->verdict == SC_CERT_EXPIRING;
+			warn += f->verdict == SC_CERT_EXPIRING ||
+			    f->verdict == SC_CLIENT_CERT_EXPIRING;
 			top_up |= f->fe.priority == top;
 		} else
 			down++;

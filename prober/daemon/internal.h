@@ -112,6 +112,7 @@ struct daemon {
 				*f_damaged, *f_broken, *f_log_errors;
 	struct metrics_family	*f_http_conns, *f_http_refused,
 				*f_http_timeouts;
+	struct metrics_family	*f_client_cert, *f_profile; /* dprofile.c */
 	struct httpd		*http;
 	struct metrics_family	*f_auth_checks;		/* of http */
 	struct alerts		*alerts;
@@ -185,6 +186,17 @@ void	dfront_reconnect_outcome(struct dfront *, int);
 void	dtarget_detect(struct dtarget *, int);
 extern const struct alert_inhibit dalert_hierarchy[];
 extern const size_t dalert_nhierarchy;
+
+/* dprofile.c: what the alerts of a profile's target say. */
+void	dprofile_summary(const struct dtarget *, char *buf, size_t len);
+/* sipcanary_profile_info of a new target that is a profile's. */
+void	dprofile_info(struct dtarget *);
+/*
+ * The probe's own client certificate in r: its notAfter metric, and the
+ * summary of its expiry alert (notAfter in na); 0, or -1 if r has none.
+ */
+int	dprofile_client_cert(struct dfront *, const struct sc_result *r,
+	    char *summary, size_t len, char *na, size_t nalen);
 
 /* dmetrics.c: the daemon's metric families and their updates. */
 int	daemon_metrics_new(struct daemon *);

@@ -25,50 +25,17 @@ dup_or_null(const char *s)
 	return s != NULL ? strdup(s) : NULL;
 }
 
+/* The target's own copy of its config (conf/ owns what it holds). */
 static void
 tconf_clear(struct target_conf *c)
 {
-	free(c->name);
-	free(c->uri);
-	free(c->user);
-	if (c->password != NULL) {
-		explicit_bzero(c->password, strlen(c->password));
-		free(c->password);
-	}
-	free(c->password_file);
-	free(c->owner);
-	free(c->connect);
-	free(c->dns_server);
-	free(c->ca_file);
-	free(c->runbook_url);
-	memset(c, 0, sizeof(*c));
+	target_conf_clear(c);
 }
 
 static int
 tconf_copy(struct target_conf *dst, const struct target_conf *src)
 {
-	*dst = *src;
-	dst->name = dup_or_null(src->name);
-	dst->uri = dup_or_null(src->uri);
-	dst->user = dup_or_null(src->user);
-	dst->password = dup_or_null(src->password);
-	dst->password_file = dup_or_null(src->password_file);
-	dst->owner = dup_or_null(src->owner);
-	dst->connect = dup_or_null(src->connect);
-	dst->dns_server = dup_or_null(src->dns_server);
-	dst->ca_file = dup_or_null(src->ca_file);
-	dst->runbook_url = dup_or_null(src->runbook_url);
-	if (dst->name == NULL || dst->uri == NULL ||
-	    (src->runbook_url && !dst->runbook_url) ||
-	    (src->user && !dst->user) || (src->password && !dst->password) ||
-	    (src->password_file && !dst->password_file) ||
-	    (src->owner && !dst->owner) || (src->connect && !dst->connect) ||
-	    (src->dns_server && !dst->dns_server) ||
-	    (src->ca_file && !dst->ca_file)) {
-		tconf_clear(dst);
-		return -1;
-	}
-	return 0;
+	return target_conf_copy(dst, src);
 }
 
 static void
@@ -202,9 +169,11 @@ dtarget_tls_ctx(struct daemon *d, const struct target_conf *c,
 	const struct target_conf	*o;
 	size_t				 i;
 
+	if (c->pf != NULL)
+		return NULL;	/* a profile's context is its own */
 	for (i = 0; i < nloading; i++) {
 		if (loading[i] == NULL || loading[i]->gen != d->gen ||
-		    loading[i]->tls_ctx == NULL)
+		    loading[i]->tls_ctx == NULL || loading[i]->conf.pf != NULL)
 			continue;
 		o = &loading[i]->conf;
 		if (o->tls_min == c->tls_min &&
@@ -213,6 +182,18 @@ dtarget_tls_ctx(struct daemon *d, const struct target_conf *c,
 			return sc_tls_ctx_ref(loading[i]->tls_ctx);
 	}
 	return NULL;
+}
+
+/* A new TLS context: the target's, or the one of the profile it is. */
+static void *
+dtarget_tls_ctx_new(const struct target_conf *c, char *err, size_t errlen)
+{
+	struct sc_tls_opts o;
+
+	if (c->pf == NULL)
+		return sc_tls_ctx_new(c->ca_file, c->tls_min, 0, err, errlen);
+	profile_tls_opts(c->pf, c, &o);
+	return sc_tls_ctx_new_opts(&o, err, errlen);
 }
 
 /*
@@ -242,8 +223,7 @@ dtarget_new(struct daemon *d, const struct target_conf *c,
 		goto fail;
 	}
 	if ((t->tls_ctx = dtarget_tls_ctx(d, c, loading, nloading)) == NULL &&
-	    (t->tls_ctx = sc_tls_ctx_new(c->ca_file, c->tls_min, 0, err,
-	    errlen)) == NULL) {
+	    (t->tls_ctx = dtarget_tls_ctx_new(c, err, errlen)) == NULL) {
 		log_event(LOG_ERROR, c->name, NULL, "internal_error", "%s",
 		    err);
 		goto fail;
@@ -265,6 +245,7 @@ dtarget_new(struct daemon *d, const struct target_conf *c,
 		    "the probes, and credentials go over unverified "
 		    "connections");
 	(void)metrics_set(d->f_frontends, (const char *const[]){ c->name }, 0);
+	dprofile_info(t);
 	log_event(LOG_INFO, c->name, NULL, "ok", "probing %s every %.0f s "
 	    "with %u flows per frontend", c->uri, c->interval,
 	    c->user != NULL ? c->flows : 0);

@@ -130,7 +130,15 @@ run_located(enum sc_verdict v, const char *why, const struct sc_frontend *fe,
 static int
 run_up(const struct sc_result *r)
 {
-	return r->verdict == SC_OK || r->verdict == SC_CERT_EXPIRING;
+	return r->verdict == SC_OK || r->verdict == SC_CERT_EXPIRING ||
+	    r->verdict == SC_CLIENT_CERT_EXPIRING;
+}
+
+/* A warning verdict of a frontend that is up. */
+static int
+run_up_warning(enum sc_verdict v)
+{
+	return v == SC_CERT_EXPIRING || v == SC_CLIENT_CERT_EXPIRING;
 }
 
 /*
@@ -165,7 +173,7 @@ run_summarize(struct check_report *cr, int allow_mixed)
 		} else
 			failed = 1;
 		if (r->verdict != SC_OK && (cr->verdict == SC_OK ||
-		    (cr->verdict == SC_CERT_EXPIRING && !run_up(r))))
+		    (run_up_warning(cr->verdict) && !run_up(r))))
 			cr->verdict = r->verdict;
 	}
 	if (failed && !top_up)
@@ -226,7 +234,9 @@ runner_target(const char *uri, const struct runner_opts *ro,
 	if (runner_parse_target(&t, uri, ro->connect, err, errlen) == -1)
 		return -1;
 	if ((out->target = strdup(t.uri)) == NULL ||
-	    (ro->owner != NULL && (out->owner = strdup(ro->owner)) == NULL)) {
+	    (ro->owner != NULL && (out->owner = strdup(ro->owner)) == NULL) ||
+	    (ro->profile != NULL &&
+	    (out->profile = strdup(ro->profile)) == NULL)) {
 		snprintf(err, errlen, "out of memory");
 		goto done;
 	}
@@ -271,5 +281,6 @@ runner_report_clear(struct check_report *cr)
 	consistency_clear(&cr->consistency);
 	free(cr->target);
 	free(cr->owner);
+	free(cr->profile);
 	memset(cr, 0, sizeof(*cr));
 }

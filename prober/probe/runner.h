@@ -15,6 +15,7 @@
 struct runner_opts {
 	const char	*connect;	/* HOST[:PORT] instead of locating */
 	const char	*owner;		/* who owns the target, or NULL */
+	const char	*profile;	/* the TLS client profile, or NULL */
 	const char	*dns_servers;	/* "ip:port,...", or NULL: system */
 	size_t		 parallel;	/* probes at once (0: 16) */
 	int		 allow_mixed;	/* different leaf certs are ok */

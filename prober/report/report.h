@@ -13,6 +13,8 @@
 struct check_report {
 	char			*target;	/* the URI as given */
 	char			*owner;		/* who owns it, or NULL */
+	char			*profile;	/* the TLS client profile probed
+						   as (--profile), or NULL */
 	int			 sip;		/* SIP was probed (check) */
 	enum sc_verdict		 verdict;	/* overall */
 	enum sc_severity	 severity;

@@ -103,8 +103,10 @@ report_certs_text(FILE *fp, const struct check_report *cr)
 {
 	size_t	i, j;
 
-	fprintf(fp, "%s%s%s: %s\n", cr->target, cr->owner ? " owner " : "",
-	    cr->owner ? cr->owner : "", sc_verdict_str(cr->verdict));
+	fprintf(fp, "%s%s%s%s%s: %s\n", cr->target,
+	    cr->owner ? " owner " : "", cr->owner ? cr->owner : "",
+	    cr->profile ? " profile " : "", cr->profile ? cr->profile : "",
+	    sc_verdict_str(cr->verdict));
 	if (cr->error[0] != '\0')
 		fprintf(fp, "  %s\n", cr->error);
 	for (i = 0; i < cr->nresults; i++) {

@@ -214,6 +214,10 @@ report_json_frontend(const struct sc_result *r, const struct sc_frontend *f,
 		    "expires", r->t.registered >= 0 ?
 		    json_integer(r->expires) : json_null(),
 		    "requests_sent", r->requests_sent));
+	json_object_set_new(fe, "client_certificate", r->has_client_cert ?
+	    json_pack("{s:s, s:o, s:f}", "subject", r->client_cert_subject,
+	    "not_after", json_time_or_null(r->client_cert_not_after),
+	    "days_left", r->client_cert_days_left) : json_null());
 	json_object_set_new(fe, "cert_verdict", r->t.tls_handshake >= 0 ?
 	    json_string(sc_verdict_str(r->cert.verdict)) : json_null());
 	json_object_set_new(fe, "identity", report_json_identity(&r->cert));
@@ -288,6 +292,7 @@ report_json_doc(const struct check_report *cr)
 	    "error", json_str_or_null(cr->error),
 	    "dns_seconds", json_seconds(cr->dns_seconds),
 	    "frontends", fes);
+	json_object_set_new(doc, "profile", json_str_or_null(cr->profile));
 	json_object_set_new(doc, "consistency", report_json_consistency(cr));
 	return doc;
 }

@@ -90,8 +90,10 @@ report_certs_nagios(FILE *fp, const struct check_report *cr, int warn_days,
 	const struct sc_cert	*e;
 	size_t			 at = 0;
 
-	fprintf(fp, "SIPCANARY CERTS %s - %s %s", nagios_state(cr->severity),
-	    cr->target, sc_verdict_str(cr->verdict));
+	fprintf(fp, "SIPCANARY CERTS %s - %s%s%s %s",
+	    nagios_state(cr->severity), cr->target,
+	    cr->profile != NULL ? " profile " : "",
+	    cr->profile != NULL ? cr->profile : "", sc_verdict_str(cr->verdict));
 	if ((e = nagios_earliest(cr, &at)) != NULL)
 		fprintf(fp, ", earliest expiry in %.1f days (%s at %s)",
 		    e->days_left, e->subject != NULL ? e->subject : "?",
@@ -112,8 +114,9 @@ report_nagios(FILE *fp, const struct check_report *cr)
 	for (i = 0; i < cr->nresults; i++)
 		if (cr->results[i].verdict == SC_OK)
 			ok++;
-	fprintf(fp, "SIPCANARY %s - %s %s", nagios_state(cr->severity),
-	    cr->target, sc_verdict_str(cr->verdict));
+	fprintf(fp, "SIPCANARY %s - %s%s%s %s", nagios_state(cr->severity),
+	    cr->target, cr->profile != NULL ? " profile " : "",
+	    cr->profile != NULL ? cr->profile : "", sc_verdict_str(cr->verdict));
 	if (cr->nresults > 0)
 		fprintf(fp, ", %zu/%zu frontends ok", ok, cr->nresults);
 	nagios_reason(fp, cr);

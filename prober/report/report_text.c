@@ -40,6 +40,12 @@ report_text_cert(FILE *fp, const struct sc_result *r)
 	if (c->identity_source != NULL)
 		fprintf(fp, "  identity: %s (%s)\n", c->identity,
 		    c->identity_source);
+	if (r->has_client_cert) {
+		report_time_iso(r->client_cert_not_after, na, sizeof(na));
+		fprintf(fp, "  client:   %s\n            expires %s (%.1f "
+		    "days)\n", r->client_cert_subject, na,
+		    r->client_cert_days_left);
+	}
 	if (c->ocsp.stapled)
 		fprintf(fp, "  ocsp:     %s%s%s\n", c->ocsp.status != NULL ?
 		    c->ocsp.status : "unusable", c->ocsp.error[0] ? ": " : "",
@@ -51,8 +57,10 @@ report_text(FILE *fp, const struct check_report *cr)
 {
 	size_t i;
 
-	fprintf(fp, "%s: %s%s%s\n", cr->target, sc_verdict_str(cr->verdict),
-	    cr->error[0] ? " - " : "", cr->error);
+	fprintf(fp, "%s%s%s: %s%s%s\n", cr->target,
+	    cr->profile != NULL ? " profile " : "",
+	    cr->profile != NULL ? cr->profile : "",
+	    sc_verdict_str(cr->verdict), cr->error[0] ? " - " : "", cr->error);
 	if (cr->nresults == 0)
 		return;
 	if (!cr->consistency.ok)

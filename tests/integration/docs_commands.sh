@@ -133,14 +133,34 @@ def secret_file():
     os.chmod(p, 0o600)
     return p
 
+tls_pair = []
+def tls_files():
+    """A certificate and its key (mode 0600), made once: what the
+    client_cert, client_key and ca_file of the docs' profiles become."""
+    if not tls_pair:
+        crt, key = os.path.join(tmp, "docs.crt"), os.path.join(tmp, "docs.key")
+        run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+             "ec_paramgen_curve:P-256", "-nodes", "-subj", "/CN=docs",
+             "-days", "30", "-keyout", key, "-out", crt])
+        os.chmod(key, 0o600)
+        tls_pair.extend([crt, key])
+    return tls_pair
+
 def load_config(where, text, env=None):
-    """run -n on text, password files replaced and every target's
+    """run -n on text, password files, client certificates and their
+    keys and profiles' trust stores replaced, and every target's
     password variable set; returns True if it loads."""
     stats["configs"] += 1
     if verbose:
         print("%s: config loaded with run -n" % where)
     text = re.sub(r'(password_file\s*=\s*)"[^"]*"',
                   lambda m: '%s"%s"' % (m.group(1), secret_file()), text)
+    if re.search(r'^\s*profile\s+"', text, re.M):
+        crt, key = tls_files()
+        text = re.sub(r'((?:client_cert|ca_file)\s*=\s*)"[^"]*"',
+                      lambda m: '%s"%s"' % (m.group(1), crt), text)
+        text = re.sub(r'(client_key\s*=\s*)"[^"]*"',
+                      lambda m: '%s"%s"' % (m.group(1), key), text)
     e = dict(env or {})
     for name in re.findall(r'^\s*target\s+"([^"]+)"', text, re.M):
         e.setdefault(password_env(name), "docs-test-password")

@@ -90,6 +90,19 @@
 #                                   a 30-day warn window; 3: inside a 7-day
 #                                   crit window)
 #   pki_rsa2048_leaf DIR            good leaf with an RSA-2048 key
+#   pki_clients DIR                 client certificates for mutual TLS:
+#                                   CA "clientca" (-> clientca.pem), under
+#                                   it "client" (1 year) and "client5d"
+#                                   (expires in 5 days); CA "rogueca" (not
+#                                   in clientca.pem) and "rogue" under it
+#   pki_cross DIR                   the cross-signed root of September
+#                                   2021: "oldroot" (expired yesterday),
+#                                   "newroot", "newroot_x" (newroot's
+#                                   subject and key, issued by oldroot),
+#                                   "xint" under newroot, leaf "xleaf"
+#                                   under xint; xleaf.chain.pem is xleaf +
+#                                   xint + newroot_x (what a server sends
+#                                   to reach old and new trust stores)
 #   pki_ocsp_setup DIR              responder "ocsp" (delegated, under int),
 #                                   leaves "ocspgood" and "ocsprevoked" (the
 #                                   latter revoked), "ocspunknown" (issued by
@@ -116,6 +129,8 @@
 #                   serverAuth,clientAuth,1.3.6.1.5.5.7.3.20); eku=none: none
 #   aia=URL         Authority Information Access caIssuers URL (where the
 #                   issuer can be fetched, as public CAs' leaves say)
+#   keyof=NAME      reuse the key of NAME (a cross-sign: the same subject
+#                   and key as NAME, another issuer)
 # ISSUER is "self" or the NAME of a CA made with type=ca in the same DIR.
 
 _pki_log() {
@@ -195,10 +210,11 @@ pki_cert() {
 	local dir=$1 name=$2 issuer=$3 kv
 	shift 3
 	local cn=$name san=default start=-1d end=+365d key=ec256 md=sha256 type=leaf
-	local eku=default ku aia=
+	local eku=default ku aia= keyof=
 	for kv in "$@"; do
 		case "$kv" in
 		aia=*) aia=${kv#aia=} ;;
+		keyof=*) keyof=${kv#keyof=} ;;
 		cn=*) cn=${kv#cn=} ;;
 		san=*) san=${kv#san=} ;;
 		start=*) start=${kv#start=} ;;
@@ -236,7 +252,11 @@ pki_cert() {
 		[ "$issuer" = self ] || echo "authorityKeyIdentifier = keyid"
 		[ -z "$aia" ] || echo "authorityInfoAccess = caIssuers;URI:$aia"
 	} >"$dir/$name.ext"
-	_pki_keygen "$dir/$name.key" "$key" || { _pki_log "keygen $name failed"; return 1; }
+	if [ -n "$keyof" ]; then
+		cp "$dir/$keyof.key" "$dir/$name.key" || return 1
+	else
+		_pki_keygen "$dir/$name.key" "$key" || { _pki_log "keygen $name failed"; return 1; }
+	fi
 	openssl req -new -key "$dir/$name.key" -subj "/O=sipcanary test/CN=$cn" \
 		-out "$dir/$name.csr" 2>"$dir/$name.err" || {
 		_pki_log "req $name failed: $(cat "$dir/$name.err")"; return 1; }
@@ -430,6 +450,27 @@ pki_leaf_int10() {
 
 pki_leaf_days() {
 	pki_cert "$1" "$2" int cn=example.test end="+$3d"
+}
+
+# pki_clients DIR — see the header.
+pki_clients() {
+	local d=$1
+	pki_cert "$d" clientca self type=ca cn="sipcanary test client CA" end=+3650d &&
+	pki_cert "$d" client clientca cn=probe-carrier-x eku=clientAuth san=none &&
+	pki_cert "$d" client5d clientca cn=probe-5d eku=clientAuth san=none end=+5d &&
+	pki_cert "$d" rogueca self type=ca cn="sipcanary rogue CA" end=+3650d &&
+	pki_cert "$d" rogue rogueca cn=probe-rogue eku=clientAuth san=none
+}
+
+# pki_cross DIR — see the header.
+pki_cross() {
+	local d=$1
+	pki_cert "$d" oldroot self type=ca cn="sipcanary old root" start=-3650d end=-1d &&
+	pki_cert "$d" newroot self type=ca cn="sipcanary new root" end=+3650d &&
+	pki_cert "$d" newroot_x oldroot type=ca cn="sipcanary new root" keyof=newroot end=+1000d &&
+	pki_cert "$d" xint newroot type=ca cn="sipcanary cross intermediate" end=+1825d &&
+	pki_cert "$d" xleaf xint cn=example.test &&
+	cat "$d/xleaf.pem" "$d/xint.pem" "$d/newroot_x.pem" >"$d/xleaf.chain.pem"
 }
 
 pki_rsa2048_leaf() {

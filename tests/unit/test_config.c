@@ -304,7 +304,7 @@ static const struct unit_error_case config_errors[] = {
 	  "state_dir, log_format, user, http_auth_file, http_tls_cert, "
 	  "http_tls_key, metrics_series_limit, http_max_connections, "
 	  "http_max_connections_per_source, http_header_timeout, defaults, "
-	  "target or sink)" },
+	  "target, sink or profile)" },
 	{ "target \"voice-prod\" {\n  uri = \"sips:a.example\"\n"
 	  "  urii = \"x\"\n}\n",
 	  "sc.conf:3: target \"voice-prod\": unknown key \"urii\" (did "
@@ -317,7 +317,7 @@ static const struct unit_error_case config_errors[] = {
 	  "reconnect_every, expires, warn_days, crit_days, ca_file, "
 	  "tls_min, allow_mixed_certs, enabled, runbook_url, for, "
 	  "resolve_after, flap_window, reconnect_min_ratio, "
-	  "reconnect_window, insecure_skip_verify)" },
+	  "reconnect_window, insecure_skip_verify, profiles)" },
 	{ "defaults {\n  intervall = 10s\n}\n",
 	  "sc.conf:2: defaults: unknown key \"intervall\" (did you mean "
 	  "interval?)" },

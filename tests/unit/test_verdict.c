@@ -21,6 +21,8 @@ static const char *stable[] = {
 	"cert_inconsistent", "sip_timeout", "sip_connection_closed",
 	"sip_malformed", "sip_auth_rejected", "sip_3xx", "sip_4xx", "sip_5xx",
 	"sip_6xx", "flow_dead", "internal_error", "not_probed",
+	"tls_no_shared_cipher", "tls_client_cert_rejected",
+	"client_cert_expiring",
 };
 
 static void
