@@ -28,6 +28,7 @@
 
 #include "flow.h"
 #include "framer.h"
+#include "hep.h"
 #include "tlsctx.h"
 
 struct flow {
@@ -133,6 +134,19 @@ flow_fail(struct flow *fl, enum sc_verdict v, const char *why)
 	(void)flow_alive(fl);
 }
 
+/* A copy of a received message for the HEP collector, if one is open. */
+static void
+flow_hep_in(struct flow *fl, msg_t *m)
+{
+	char	*s;
+	size_t	 n;
+
+	if (!sc_hep_enabled())
+		return;
+	if ((s = msg_as_string(msg_home(m), m, NULL, 0, &n)) != NULL)
+		sc_hep_capture(bufferevent_getfd(fl->bev), 0, s, n);
+}
+
 static void
 flow_readcb(struct bufferevent *bev, void *arg)
 {
@@ -152,6 +166,7 @@ flow_readcb(struct bufferevent *bev, void *arg)
 		evbuffer_drain(in, used);
 		switch (st) {
 		case FRAMER_MSG:
+			flow_hep_in(fl, m);
 			FLOW_CALL(fl, fl->cbs.on_msg(m, fl->arg));
 			if (!flow_alive(fl))
 				return;
@@ -407,6 +422,9 @@ sc_flow_send(struct flow *fl, const char *buf, size_t len)
 {
 	if (fl->bev == NULL || !fl->tls_up || fl->doomed || fl->broken)
 		return -1;
+	/* Keep-alives (CRLFCRLF) are no SIP message: no HEP copy. */
+	if (len > 4 && sc_hep_enabled())
+		sc_hep_capture(bufferevent_getfd(fl->bev), 1, buf, len);
 	return bufferevent_write(fl->bev, buf, len);
 }
 

@@ -239,6 +239,34 @@ void		*sc_tls_client_ctx_new(const char *ca_file, int min_version,
 		    enum sc_tls_ctx_fail *why);
 
 /*
+ * The TLS key log (NSS key log format, for Wireshark): from a successful
+ * open until sc_tls_keylog_close(), every context sc_tls_client_ctx_new()
+ * built appends the secrets of its handshakes to path.  The file is
+ * created 0600 and never followed through a symbolic link; an existing
+ * one is appended to and made 0600.  path NULL closes.  -1 with the reason
+ * in err.  The caller warns loudly while it is open: the file decrypts
+ * every connection it covers.
+ */
+int		 sc_tls_keylog_open(const char *path, char *err, size_t errlen);
+void		 sc_tls_keylog_close(void);
+unsigned long	 sc_tls_keylog_lines(void);	/* lines written so far */
+
+/*
+ * HEP: from a successful open until sc_hep_close(), every SIP message any
+ * flow sends or receives is copied as HEPv3 over UDP to the collector at
+ * sa, with capture agent id and, when not NULL, password (HEP's auth
+ * key).  The copies never delay a probe: one that cannot be sent at once
+ * is counted in sc_hep_dropped().  -1 with the reason in err.
+ */
+struct sockaddr;
+int		 sc_hep_open(const struct sockaddr *sa, unsigned salen,
+		    unsigned id, const char *password, char *err,
+		    size_t errlen);
+void		 sc_hep_close(void);
+unsigned long long sc_hep_sent(void);
+unsigned long long sc_hep_dropped(void);
+
+/*
  * A client TLS context for probes that share one trust store: loading a
  * CA bundle per probe would dominate a probe's CPU.  NULL with a reason in
  * err.  Built on sc_tls_client_ctx_new(); a failed certificate check

@@ -129,6 +129,7 @@ sc_tls_client_ctx_new(const char *ca_file, int min_version,
 		goto fail;
 	}
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+	sc_keylog_attach(ctx);
 	return ctx;
 fail:
 	SSL_CTX_free(ctx);

@@ -102,6 +102,10 @@ drill_usage(FILE *fp)
 "  --report-json FILE      write the JSON report\n"
 "  --report-html FILE      write the HTML report\n"
 "  --tls-min 1.2|1.3       lowest TLS version to offer\n"
+"  --keylog FILE           append TLS session keys to FILE (NSS key log,\n"
+"                          for Wireshark; created 0600): debugging only\n"
+"  --hep udp://IP[:PORT]   copy every SIP message to this HEPv3 collector\n"
+"  --hep-id N              the HEP capture agent id (default 0)\n"
 "  -v, --verbose           trace SIP messages (secrets redacted)\n"
 "  -h, --help              this help\n"
 "\n"
@@ -631,6 +635,9 @@ drill_prepare(struct drill_run *r, const struct drill_args *a)
 	if ((r->drill = drill_new(r->scenario)) == NULL ||
 	    (r->base = sc_event_base_new()) == NULL)
 		return drill_nomem();
+	if (common_keylog(&a->co, "drill", err, sizeof(err)) == -1 ||
+	    common_hep(&a->co, err, sizeof(err)) == -1)
+		return drill_bad("%s", err);
 	if ((r->eo.tls_ctx = sc_tls_ctx_new(a->co.ca_file, a->co.tls_min, 0,
 	    err, sizeof(err))) == NULL)
 		return drill_bad("%s", err);

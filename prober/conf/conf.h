@@ -10,6 +10,7 @@
 #define SC_CONF_H
 
 #include <stddef.h>
+#include <sys/socket.h>
 
 #define CONFIG_MAX_FILE		(1024 * 1024)
 #define CONFIG_NAME_MAX		64	/* characters: target names, vantage,
@@ -228,5 +229,13 @@ int		 config_password_env(const char *name, char *buf, size_t len);
  */
 int		 config_parse_ipport(const char *s, unsigned defport,
 		    char *host, size_t hostlen, unsigned *port);
+
+/*
+ * The HEP collector of hep = and --hep: "udp://IP[:PORT]" (conf/hep.c).
+ * 0, or -1 with the expected form in err.
+ */
+struct sockaddr_storage;
+int		 config_parse_hep(const char *url, struct sockaddr_storage *,
+		    socklen_t *len, char *err, size_t errlen);
 
 #endif /* SC_CONF_H */
