@@ -100,6 +100,10 @@ const struct cf_keydef cf_keys[KEY_NUM] = {
 	[KEY_HTTP_MAX_PER_SOURCE] = { "http_max_connections_per_source",
 	    IN_TOP },
 	[KEY_HTTP_HEADER_TIMEOUT] = { "http_header_timeout", IN_TOP },
+	[KEY_KEYLOG_FILE] = { "keylog_file", IN_TOP },
+	[KEY_HEP] = { "hep", IN_TOP },
+	[KEY_HEP_ID] = { "hep_id", IN_TOP },
+	[KEY_HEP_PASSWORD_FILE] = { "hep_password_file", IN_TOP },
 };
 
 const char *const cf_sink_types[SINK_WEBHOOK + 1] = {
@@ -271,6 +275,10 @@ config_free(struct sc_config *c)
 	free(c->http_auth_file);
 	free(c->http_tls_cert);
 	free(c->http_tls_key);
+	free(c->keylog_file);
+	free(c->hep);
+	secret_free(c->hep_password);
+	free(c->hep_password_file);
 	free(c);
 }
 

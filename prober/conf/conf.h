@@ -147,6 +147,11 @@ struct sc_config {
 	unsigned	 http_max_conns; /* the endpoint's, at once */
 	unsigned	 http_max_per_source; /* at once, from one address */
 	double		 http_header_timeout; /* a request head, whole, s */
+	char		*keylog_file;	/* TLS key log (debugging), or NULL */
+	char		*hep;		/* "udp://IP:PORT" collector, or NULL */
+	unsigned	 hep_id;	/* HEP capture agent id */
+	char		*hep_password_file;
+	char		*hep_password;	/* read at load, or NULL */
 	struct target_conf *targets;	/* in file order; at least one */
 	size_t		 ntargets;
 	struct sink_conf *sinks;	/* in file order; may be none */

@@ -230,6 +230,7 @@ daemon_reload(evutil_socket_t sig, short what, void *arg)
 	}
 	d->gen++;	/* new targets of this reload read their CA files anew */
 	daemon_reload_settings(d, nc);
+	(void)daemon_debugaids(d->conf, nc);	/* logs what it could not */
 	old = d->broken;
 	nold = d->nbroken;
 	d->broken = NULL;
@@ -448,7 +449,8 @@ daemon_run(struct sc_config *config, const char *path)
 	close(dirfd);
 	dirfd = -1;
 	/* The state is read as the service user, never as root. */
-	if (daemon_alerting(&d, config) == -1 ||
+	if (daemon_debugaids(NULL, config) == -1 ||
+	    daemon_alerting(&d, config) == -1 ||
 	    daemon_targets(&d, config) == -1)
 		goto done;
 	log_event(LOG_INFO, NULL, NULL, NULL, "sipcanary %s (%s) running: "

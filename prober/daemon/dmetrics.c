@@ -180,6 +180,8 @@ dmetrics_late_families(struct daemon *d, struct metrics *m)
 	d->f_log_errors = metrics_counter_new(m,
 	    "sipcanary_log_write_errors_total",
 	    "Log lines that could not be written to stderr", NULL);
+	if (daemon_debugaids_metrics_new(d) == -1)
+		return -1;
 	return d->f_build == NULL || d->f_last_success == NULL ||
 	    d->f_dns_success == NULL || d->f_reload_ok == NULL ||
 	    d->f_reload_time == NULL || d->f_damaged == NULL ||
@@ -426,4 +428,5 @@ daemon_metrics_refresh(struct daemon *d)
 	dmetrics_http(d);
 	dmetrics_auth(d);
 	(void)metrics_set(d->f_log_errors, NULL, (double)log_write_errors());
+	daemon_debugaids_metrics(d);
 }
