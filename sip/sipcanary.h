@@ -63,6 +63,9 @@ enum sc_verdict {
 	SC_FLOW_DEAD,
 	SC_INTERNAL_ERROR,
 	SC_NOT_PROBED,			/* set by the caller */
+	SC_WS_UPGRADE_FAILED,		/* WSS: no good 101 to the upgrade */
+	SC_WS_PROTOCOL_ERROR,		/* WSS: a frame RFC 6455 forbids */
+	SC_WS_CLOSED,			/* WSS: the server closed it */
 	SC_VERDICT_COUNT
 };
 
@@ -165,6 +168,7 @@ struct sc_timings {
 	double	 tls_handshake;
 	double	 first_response;
 	double	 registered;
+	double	 ws_upgrade;	/* WSS: the upgrade request to its 101 */
 };
 
 struct sc_result {
@@ -188,6 +192,11 @@ struct sc_result {
 	char		 auth_algorithm[24];
 	unsigned	 expires;	/* granted by the registrar */
 	unsigned	 requests_sent;
+
+	/* WSS */
+	int		 ws;		/* the probe went over WebSocket */
+	int		 ws_status;	/* ws_upgrade_failed: the HTTP status;
+					   ws_closed: the close code; 0 */
 };
 
 struct sc_probe_opts {
@@ -213,6 +222,11 @@ struct sc_probe_opts {
 					   0: SC_CERT_WARN_DAYS_DEFAULT */
 	int		 crit_days;	/* cert_expiring CRITICAL window;
 					   0: SC_CERT_CRIT_DAYS_DEFAULT */
+	struct sc_ws_opts {		/* SIP over secure WebSocket */
+		int		 on;	/* RFC 7118 WSS instead of TLS */
+		const char	*path;	/* request target; NULL: "/" */
+		const char	*origin; /* Origin header; NULL: none */
+	}		 ws;
 };
 
 /* The certificate expiry windows, in days, when the caller names none. */
@@ -323,6 +337,8 @@ struct sc_locate_opts {
 	int		 explicit;	/* port or host given: no NAPTR/SRV */
 	const char	*dns_servers;	/* "ip[:port],..." or NULL: system */
 	double		 timeout;	/* seconds for the whole lookup */
+	int		 ws;		/* WSS: NAPTR SIPS+D2W, SRV _sips._ws,
+					   port 443 (see sc_locate_start) */
 };
 
 struct sc_locate;
@@ -334,7 +350,8 @@ typedef void	(*sc_locate_cb)(enum sc_verdict, const char *why,
  * Locates the frontends of name on base per RFC 3263: NAPTR SIPS+D2T, then
  * SRV _sips._tcp, then A and AAAA of every SRV target (or of the name on
  * port 5061 when there is no SRV).  The frontends come sorted by SRV
- * priority, then weight (heaviest first).  cb runs once, from the event
+ * priority, then weight (heaviest first).  With ws (RFC 7118 WSS):
+ * NAPTR SIPS+D2W, then SRV _sips._ws, then A and AAAA on port 443.  cb runs once, from the event
  * loop, with SC_OK and the frontends, or a dns_* verdict and the reason;
  * the frontends are valid during cb only, and cb may free the lookup.
  * Returns NULL (with the reason in err) if the resolver cannot start.
@@ -496,6 +513,7 @@ struct sc_engine_opts {
 	const struct sockaddr_storage *sources;	/* local addresses to use */
 	size_t			 nsources;
 	FILE			*trace;
+	struct sc_ws_opts	 ws;		/* WSS (RFC 7118) when ws.on */
 };
 
 struct sc_engine_counts {

@@ -62,6 +62,12 @@ static const struct {
 	    "sipcanary could not run the probe" },
 	[SC_NOT_PROBED] = { "not_probed",
 	    "the run's time ran out before this frontend's turn" },
+	[SC_WS_UPGRADE_FAILED] = { "ws_upgrade_failed",
+	    "the WebSocket upgrade was refused or its answer was wrong" },
+	[SC_WS_PROTOCOL_ERROR] = { "ws_protocol_error",
+	    "the server broke the WebSocket protocol" },
+	[SC_WS_CLOSED] = { "ws_closed",
+	    "the server closed the WebSocket before the final response" },
 };
 
 const char *

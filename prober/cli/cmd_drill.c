@@ -102,6 +102,10 @@ drill_usage(FILE *fp)
 "  --report-json FILE      write the JSON report\n"
 "  --report-html FILE      write the HTML report\n"
 "  --tls-min 1.2|1.3       lowest TLS version to offer\n"
+"  --transport tls|wss     SIP over TLS (default) or over secure WebSocket\n"
+"                          (RFC 7118; also sips:DOMAIN;transport=ws)\n"
+"  --ws-path PATH          WSS: the WebSocket URL's path (default /)\n"
+"  --origin ORIGIN         WSS: the Origin header to send (default none)\n"
 "  --keylog FILE           append TLS session keys to FILE (NSS key log,\n"
 "                          for Wireshark; created 0600): debugging only\n"
 "  --hep udp://IP[:PORT]   copy every SIP message to this HEPv3 collector\n"
@@ -655,6 +659,10 @@ drill_prepare(struct drill_run *r, const struct drill_args *a)
 	r->eo.sources = a->nsources > 0 ? a->sources : NULL;
 	r->eo.nsources = a->nsources;
 	r->eo.trace = a->co.verbose ? stderr : NULL;
+	r->eo.ws.on = a->co.wss || r->target.ws;
+	r->eo.ws.path = a->co.ws_path;
+	r->eo.ws.origin = a->co.origin;
+	r->target.ws = r->eo.ws.on;
 	r->tty = isatty(STDERR_FILENO);
 	return CLI_CONTINUE;
 }

@@ -221,6 +221,34 @@ common_checked_option(struct common_opts *co, int ch, const char *arg,
 		}
 		co->hep = arg;
 		return 1;
+	case COMMON_OPT_TRANSPORT:
+		if (strcmp(arg, "tls") != 0 && strcmp(arg, "wss") != 0) {
+			snprintf(err, errlen, "--transport takes tls or wss "
+			    "(SIP over secure WebSocket), not \"%s\"", arg);
+			return -1;
+		}
+		co->wss = strcmp(arg, "wss") == 0;
+		return 1;
+	case COMMON_OPT_WS_PATH:
+		if (arg[0] != '/' || strpbrk(arg, " \t\r\n") != NULL ||
+		    strlen(arg) > 512) {
+			snprintf(err, errlen, "--ws-path takes the path of the "
+			    "WebSocket URL (/ws, /sip), without spaces, not "
+			    "\"%s\"", arg);
+			return -1;
+		}
+		co->ws_path = arg;
+		return 1;
+	case COMMON_OPT_ORIGIN:
+		if (strpbrk(arg, "\r\n") != NULL || strlen(arg) > 512 ||
+		    arg[0] == '\0') {
+			snprintf(err, errlen, "--origin takes the Origin a "
+			    "browser would send (https://phone.example.com), "
+			    "on one line");
+			return -1;
+		}
+		co->origin = arg;
+		return 1;
 	case COMMON_OPT_HEP_ID:
 		if (common_number(arg, 0, 4294967295.0, &id) == -1 ||
 		    id != (unsigned)id) {
@@ -512,6 +540,9 @@ common_probe_opts(const struct common_opts *co, struct sc_probe_opts *po,
 	po->tls_min = co->tls_min;
 	po->warn_days = co->warn_days;
 	po->crit_days = co->crit_days;
+	po->ws.on = co->wss;
+	po->ws.path = co->ws_path;
+	po->ws.origin = co->origin;
 	po->tls_ctx = sc_tls_ctx_new(co->ca_file, co->tls_min, 0, err, errlen);
 	return po->tls_ctx == NULL ? -1 : 0;
 }

@@ -27,6 +27,9 @@ struct common_opts {
 	const char		*keylog;	/* --keylog FILE, or NULL */
 	const char		*hep;		/* --hep udp://IP:PORT, or NULL */
 	unsigned		 hep_id;	/* --hep-id */
+	int			 wss;		/* --transport wss */
+	const char		*ws_path;	/* --ws-path */
+	const char		*origin;	/* --origin */
 	double			 timeout;
 	int			 tls_min;
 	int			 warn_days;
@@ -53,7 +56,10 @@ enum common_opt {
 	COMMON_OPT_ALLOW_MIXED,
 	COMMON_OPT_KEYLOG,
 	COMMON_OPT_HEP,
-	COMMON_OPT_HEP_ID
+	COMMON_OPT_HEP_ID,
+	COMMON_OPT_TRANSPORT,
+	COMMON_OPT_WS_PATH,
+	COMMON_OPT_ORIGIN
 };
 
 #define COMMON_LONGOPTS							\
@@ -71,6 +77,9 @@ enum common_opt {
 	{ "keylog",	required_argument, NULL, COMMON_OPT_KEYLOG },	\
 	{ "hep",	required_argument, NULL, COMMON_OPT_HEP },	\
 	{ "hep-id",	required_argument, NULL, COMMON_OPT_HEP_ID },	\
+	{ "transport",	required_argument, NULL, COMMON_OPT_TRANSPORT }, \
+	{ "ws-path",	required_argument, NULL, COMMON_OPT_WS_PATH },	\
+	{ "origin",	required_argument, NULL, COMMON_OPT_ORIGIN },	\
 	{ "verbose",	no_argument,	   NULL, 'v' }
 
 void	 common_defaults(struct common_opts *);
