@@ -104,6 +104,9 @@ const struct cf_keydef cf_keys[KEY_NUM] = {
 	[KEY_HEP] = { "hep", IN_TOP },
 	[KEY_HEP_ID] = { "hep_id", IN_TOP },
 	[KEY_HEP_PASSWORD_FILE] = { "hep_password_file", IN_TOP },
+	[KEY_TRANSPORT] = { "transport", IN_DEFAULTS | IN_TARGET },
+	[KEY_WS_PATH] = { "ws_path", IN_DEFAULTS | IN_TARGET },
+	[KEY_ORIGIN] = { "origin", IN_DEFAULTS | IN_TARGET },
 };
 
 const char *const cf_sink_types[SINK_WEBHOOK + 1] = {
@@ -233,6 +236,8 @@ cf_target_clear(struct target_conf *tc)
 	free(tc->dns_server);
 	free(tc->ca_file);
 	free(tc->runbook_url);
+	free(tc->ws_path);
+	free(tc->origin);
 	memset(tc, 0, sizeof(*tc));
 }
 
@@ -364,6 +369,8 @@ target_conf_same(const struct target_conf *a, const struct target_conf *b)
 	    a->tls_min == b->tls_min &&
 	    a->allow_mixed_certs == b->allow_mixed_certs &&
 	    a->insecure_skip_verify == b->insecure_skip_verify &&
+	    a->wss == b->wss && cf_streq(a->ws_path, b->ws_path) &&
+	    cf_streq(a->origin, b->origin) &&
 	    a->enabled == b->enabled;
 }
 

@@ -74,6 +74,9 @@ struct target_conf {
 	int		 enabled;	/* 0: loaded and checked, not probed */
 	int		 insecure_skip_verify; /* certificate failures do not
 					   stop the probe (reported, logged) */
+	int		 wss;		/* transport = wss (RFC 7118) */
+	char		*ws_path;	/* WSS: the upgrade's path, or NULL */
+	char		*origin;	/* WSS: the Origin header, or NULL */
 	/* Alert rules (read by the alert engine, not by the probes): */
 	char		*runbook_url;	/* or NULL */
 	unsigned	 alert_for;	/* "for": failed fresh probes in a row

@@ -58,6 +58,7 @@ cf_inherit(struct cf_parse *p, struct target_conf *tc, const int *l)
 	CF_INHERIT(KEY_ALLOW_MIXED_CERTS, allow_mixed_certs, 0);
 	CF_INHERIT(KEY_ENABLED, enabled, 1);
 	CF_INHERIT(KEY_INSECURE_SKIP_VERIFY, insecure_skip_verify, 0);
+	CF_INHERIT(KEY_TRANSPORT, wss, 0);
 	CF_INHERIT(KEY_FOR, alert_for, CF_ALERT_FOR);
 	CF_INHERIT(KEY_RESOLVE_AFTER, resolve_after, CF_RESOLVE_AFTER);
 	CF_INHERIT(KEY_FLAP_WINDOW, flap_window, CF_FLAP_WINDOW);
@@ -72,6 +73,11 @@ cf_inherit(struct cf_parse *p, struct target_conf *tc, const int *l)
 		return cf_error(p, tc->line, "out of memory");
 	if (l[KEY_RUNBOOK_URL] == 0 && d->runbook_url != NULL &&
 	    (tc->runbook_url = strdup(d->runbook_url)) == NULL)
+		return cf_error(p, tc->line, "out of memory");
+	if ((l[KEY_WS_PATH] == 0 && d->ws_path != NULL &&
+	    (tc->ws_path = strdup(d->ws_path)) == NULL) ||
+	    (l[KEY_ORIGIN] == 0 && d->origin != NULL &&
+	    (tc->origin = strdup(d->origin)) == NULL))
 		return cf_error(p, tc->line, "out of memory");
 	return 0;
 }

@@ -319,6 +319,23 @@ cf_target_reach(struct cf_parse *p, int id, int line, const char *value,
 			return cf_error(p, line, "tls_min: expected \"1.2\" or "
 			    "\"1.3\", not \"%s\"", q);
 		return 0;
+	case KEY_TRANSPORT:
+		if (strcmp(value, "tls") != 0 && strcmp(value, "wss") != 0)
+			return cf_error(p, line, "transport: expected tls or "
+			    "wss (SIP over secure WebSocket), not \"%s\"", q);
+		tc->wss = strcmp(value, "wss") == 0;
+		return 0;
+	case KEY_WS_PATH:
+		if (confparse_text(&p->cp, line, "ws_path", value, 512) == -1)
+			return -1;
+		if (value[0] != '/' || strpbrk(value, " \t") != NULL)
+			return cf_error(p, line, "ws_path: expected the path of "
+			    "the WebSocket URL (\"/ws\"), not \"%s\"", q);
+		return cf_strdup(p, line, &tc->ws_path, value);
+	case KEY_ORIGIN:
+		if (confparse_text(&p->cp, line, "origin", value, 512) == -1)
+			return -1;
+		return cf_strdup(p, line, &tc->origin, value);
 	}
 	return CF_OTHER_GROUP;
 }

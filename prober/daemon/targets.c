@@ -41,6 +41,8 @@ tconf_clear(struct target_conf *c)
 	free(c->dns_server);
 	free(c->ca_file);
 	free(c->runbook_url);
+	free(c->ws_path);
+	free(c->origin);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -58,8 +60,11 @@ tconf_copy(struct target_conf *dst, const struct target_conf *src)
 	dst->dns_server = dup_or_null(src->dns_server);
 	dst->ca_file = dup_or_null(src->ca_file);
 	dst->runbook_url = dup_or_null(src->runbook_url);
+	dst->ws_path = dup_or_null(src->ws_path);
+	dst->origin = dup_or_null(src->origin);
 	if (dst->name == NULL || dst->uri == NULL ||
 	    (src->runbook_url && !dst->runbook_url) ||
+	    (src->ws_path && !dst->ws_path) || (src->origin && !dst->origin) ||
 	    (src->user && !dst->user) || (src->password && !dst->password) ||
 	    (src->password_file && !dst->password_file) ||
 	    (src->owner && !dst->owner) || (src->connect && !dst->connect) ||
@@ -181,6 +186,7 @@ dtarget_locate(struct dtarget *t)
 	lo.explicit = t->uri.connect_host != NULL || t->uri.uri_port != 0;
 	lo.dns_servers = t->conf.dns_server;
 	lo.timeout = t->conf.timeout;
+	lo.ws = t->conf.wss || t->uri.ws;
 	if ((t->locate = sc_locate_start(t->d->base, &lo, dtarget_located, t,
 	    err, sizeof(err))) == NULL) {
 		log_event(LOG_ERROR, t->conf.name, NULL, "internal_error",

@@ -318,7 +318,8 @@ static const struct unit_error_case config_errors[] = {
 	  "reconnect_every, expires, warn_days, crit_days, ca_file, "
 	  "tls_min, allow_mixed_certs, enabled, runbook_url, for, "
 	  "resolve_after, flap_window, reconnect_min_ratio, "
-	  "reconnect_window, insecure_skip_verify)" },
+	  "reconnect_window, insecure_skip_verify, transport, ws_path, "
+	  "origin)" },
 	{ "defaults {\n  intervall = 10s\n}\n",
 	  "sc.conf:2: defaults: unknown key \"intervall\" (did you mean "
 	  "interval?)" },
@@ -331,7 +332,7 @@ static const struct unit_error_case config_errors[] = {
 	  "expires, warn_days, crit_days, ca_file, tls_min, "
 	  "allow_mixed_certs, enabled, runbook_url, for, resolve_after, "
 	  "flap_window, reconnect_min_ratio, reconnect_window, "
-	  "insecure_skip_verify)" },
+	  "insecure_skip_verify, transport, ws_path, origin)" },
 	{ "defaults {\n  uri = \"sips:a.example\"\n}\n",
 	  "sc.conf:2: defaults: uri can only be set in a target" },
 	{ "target \"a\" {\n  listen = \"127.0.0.1:1\"\n}\n",
