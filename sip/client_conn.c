@@ -254,7 +254,8 @@ client_on_error(enum sc_verdict v, const char *why, void *arg)
 	case SC_STEP_REREGISTER:
 	case SC_STEP_UNREGISTER:
 	case SC_STEP_OPTIONS:
-		sc_client_step_end(c, v == SC_SIP_MALFORMED ? v :
+		sc_client_step_end(c, v == SC_SIP_MALFORMED ||
+		    v == SC_WS_CLOSED || v == SC_WS_PROTOCOL_ERROR ? v :
 		    SC_SIP_CONNECTION_CLOSED, 0, why);
 		break;
 	default:

@@ -407,13 +407,22 @@ ws_frames_init(struct ws *ws)
 static void
 ws_frames_failed(struct ws *ws, int rv)
 {
-	uint16_t sent = wslay_event_get_status_code_sent(ws->ctx);
+	uint16_t sent;
 
-	(void)wslay_event_send(ws->ctx);	/* the close it queued */
 	if (rv == WSLAY_ERR_NOMEM) {
 		ws_fail(ws, SC_INTERNAL_ERROR, 0, "out of memory");
 		return;
 	}
+	/*
+	 * wslay queues a close itself for an oversized message or bad
+	 * UTF-8; for a frame it cannot parse it only returns: say why.
+	 */
+	if (!wslay_event_get_close_sent(ws->ctx) &&
+	    wslay_event_get_queued_msg_count(ws->ctx) == 0)
+		(void)wslay_event_queue_close(ws->ctx,
+		    WSLAY_CODE_PROTOCOL_ERROR, NULL, 0);
+	(void)wslay_event_send(ws->ctx);
+	sent = wslay_event_get_status_code_sent(ws->ctx);
 	ws_fail(ws, SC_WS_PROTOCOL_ERROR, sent, "the server broke the "
 	    "WebSocket protocol: %s (closed with %u)",
 	    sent == WSLAY_CODE_MESSAGE_TOO_BIG ? "a message over the size "

@@ -23,13 +23,7 @@ dm_start_kam "interval = 2s" "timeout = 1s" "keepalive = 1s" \
 	'origin = "https://phone.example.test"'
 dm_wait_steady
 [ "$(dm_kam_count SCWSUP)" -ge 2 ] || tb_fail "Kamailio saw fewer than 2 WebSocket upgrades"
-flow_binding() {
-	dm_kam_rpc ul.dump 2>/dev/null | awk '
-		$1 == "Address:" { a = $2 }
-		$1 == "Call-ID:" { c = $2 }
-		$1 == "Tcpconn-Id:" && a ~ /;sc=/ { print a, c, $2 }'
-}
-B0=$(flow_binding)
+B0=$(dm_flow_binding)
 case "$B0" in
 *";transport=ws;sc="*) ;;
 *) tb_fail "expected one WSS flow binding (;transport=ws) in Kamailio, got: $B0" ;;
@@ -57,7 +51,7 @@ _more_pongs() { [ "$(pongs)" -gt "$((k0 + 1))" ]; }
 tb_until 5 _more_pongs || tb_fail "no WebSocket pongs counted after the swap (was $k0, now $(pongs))"
 [ "$FLOW_DOWN_SEEN" = 0 ] || tb_fail "flow_up was not 1:$FLOW_DOWN_SEEN"
 [ "$(dm_series sipcanary_flow_reconnects_total target=kam)" = 0 ] || tb_fail "a flow reconnect was counted"
-B1=$(flow_binding)
+B1=$(dm_flow_binding)
 [ "$B1" = "$B0" ] || tb_fail "the flow's binding changed: before '$B0', now '$B1'"
 tb_ok "the WSS flow stayed up: same binding and connection, pongs $k0 -> $(pongs)"
 dm_stop
