@@ -55,7 +55,8 @@ dmetrics_probe_families(struct daemon *d, struct metrics *m)
 	    "Fresh probes by verdict code", tfv);
 	d->f_phase = metrics_histogram_new(m,
 	    "sipcanary_phase_duration_seconds", "Fresh probe phase latency: "
-	    "dns, tcp_connect, tls_handshake, first_response, register", tfp,
+	    "dns, tcp_connect, tls_handshake, ws_upgrade, first_response, "
+	    "register", tfp,
 	    phase_bounds, sizeof(phase_bounds) / sizeof(phase_bounds[0]));
 	return d->f_success == NULL || d->f_probes == NULL ||
 	    d->f_phase == NULL ? -1 : 0;
