@@ -162,27 +162,6 @@ static const struct ws_cbs fz_cbs = {
 	fz_write, fz_open, fz_msg, fz_pong, fz_error
 };
 
-/* The bytes of one read, cut as flags and seed say. */
-static size_t
-fz_cut(unsigned mode, uint32_t *seed, size_t left)
-{
-	size_t n;
-
-	switch (mode) {
-	case 0:
-		return left;
-	case 1:
-		return 1;
-	case 2:
-		n = 1 + fuzz_rand(seed) % 16;
-		break;
-	default:
-		n = 1 + fuzz_rand(seed) % 1024;
-		break;
-	}
-	return n < left ? n : left;
-}
-
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -212,7 +191,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(f.opened, "a correct 101 did not open the WebSocket");
 	}
 	while (off < size && !f.failed) {
-		size_t n = fz_cut((data[0] >> 1) & 3, &seed, size - off);
+		size_t n = fuzz_chunk((data[0] >> 1) & 3, &seed, size - off);
 
 		sc_ws_input(f.ws, data + off, n);
 		off += n;
