@@ -14,6 +14,7 @@
 #   fragmented  every response split into three frames (text, then two
 #               continuations, FIN on the last), a ping before each
 #   http403     the upgrade gets "HTTP/1.1 403 Forbidden"
+#   silent      the upgrade gets no answer at all
 #   badaccept   the 101 carries a wrong Sec-WebSocket-Accept
 #   noproto     the 101 has no Sec-WebSocket-Protocol
 #   close1008   the first REGISTER gets a close frame, code 1008 (policy
@@ -139,6 +140,11 @@ sub upgrade {
 	my ($key) = $head =~ /^Sec-WebSocket-Key:\s*(\S+)/mi;
 	my ($proto) = $head =~ /^Sec-WebSocket-Protocol:\s*(.*?)\r?$/mi;
 	print "upgrade request key=", $key // '-', " protocol=", $proto // '-', "\n";
+	if ($mode eq 'silent') {
+		print "silent\n";
+		while (more($c, $buf)) { }
+		return;
+	}
 	if ($mode eq 'http403') {
 		out($c, "HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n");
 		print "sent 403\n";
