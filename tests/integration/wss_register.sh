@@ -6,7 +6,8 @@
 # sent with Via SIP/2.0/WSS and Contact ;transport=ws, the upgrade seen
 # by Kamailio.  sips:DOMAIN;transport=ws does the same.  An Origin the
 # server refuses gives ws_upgrade_failed with HTTP status 403.  certs
-# over WSS checks the certificate only (no upgrade).
+# over WSS checks the certificate only (no upgrade).  --hep over WSS
+# copies the SIP inside the frames (Via WSS), not the frames.
 set -eu
 # shellcheck source=SCRIPTDIR/../lib/common.sh
 . "$(dirname "$0")/../lib/common.sh"
@@ -31,8 +32,20 @@ grep -q '^Contact: <sip:alice@[0-9.:]*;transport=ws>' "$TB_ERR" || tb_fail "the 
 grep -q 'SIP/2.0 200 OK' "$TB_ERR" || tb_fail "no 200 in the trace"
 tb_ok "WSS register: $(jq -c '.frontends[0].timings' "$TB_OUT")"
 
-tb_sc "${TB_CHECK[@]}" --origin "$ORIGIN" --json 'sips:example.test;transport=ws'
+H=$(tb_free_port)
+tb_spawn hepcol python3 "$TB_TOP/tests/lib/hep_collector.py" "$H" "$TB/hep.jsonl"
+_listening() { grep -q listening "$TB/hepcol.log"; }
+tb_until 10 _listening || tb_fail "the HEP collector did not start"
+tb_sc "${TB_CHECK[@]}" --origin "$ORIGIN" --json --hep "udp://127.0.0.1:$H" \
+	'sips:example.test;transport=ws'
 tb_expect_rc 0 "sips:example.test;transport=ws"
+_six() { [ "$(wc -l <"$TB/hep.jsonl" 2>/dev/null || echo 0)" -ge 6 ]; }
+tb_until 5 _six || tb_fail "the HEP collector got $(wc -l <"$TB/hep.jsonl") copies over WSS, expected 6"
+jq -r '.payload' "$TB/hep.jsonl" | xxd -r -p >"$TB/hep.sip"
+[ "$(grep -c '^REGISTER sips:example.test SIP/2.0' "$TB/hep.sip")" = 3 ] &&
+	[ "$(grep -c '^Via: SIP/2.0/WSS ' "$TB/hep.sip")" = 6 ] ||
+	tb_fail "the HEP copies over WSS are not the SIP messages: $(head -c 300 "$TB/hep.sip")"
+tb_ok "HEP over WSS: 6 copies of the SIP inside the frames"
 tb_jq '.frontends[0].transport == "wss" and .frontends[0].verdict == "ok"' \
 	";transport=ws on the URI means WSS"
 
