@@ -6,8 +6,8 @@
  * at start-up and at each reload, and exports the HEP counters.
  *
  * The key log decrypts every probe it covers, passwords included: while
- * it is on, every start and reload says so at WARN level, and so does
- * /metrics (sipcanary_keylog_enabled).
+ * it is on, every start and reload says so at WARN level, so does a
+ * reminder every hour, and so does /metrics (sipcanary_keylog_enabled).
  */
 #include "config.h"
 
@@ -16,6 +16,56 @@
 
 #include "conf/conf.h"
 #include "daemon/internal.h"
+
+#define KEYLOG_REMINDER		3600	/* s between warnings while on */
+
+static struct event	*keylog_reminder;
+
+static void
+debugaids_keylog_warn(const char *path, const char *when)
+{
+	log_event(LOG_WARN, NULL, NULL, NULL, "keylog_file is %s: the TLS "
+	    "session keys of every probe go to %s, and whoever reads it can "
+	    "decrypt captured probes, passwords included; remove "
+	    "keylog_file from the config when done", when, path);
+}
+
+static void
+debugaids_remind(evutil_socket_t fd, short what, void *arg)
+{
+	const struct daemon *d = arg;
+
+	(void)fd; (void)what;
+	if (d->conf != NULL && d->conf->keylog_file != NULL)
+		debugaids_keylog_warn(d->conf->keylog_file, "still on");
+}
+
+/* The hourly reminder runs while the key log is on. */
+static void
+debugaids_reminder(struct daemon *d, int on)
+{
+	struct timeval tv = { KEYLOG_REMINDER, 0 };
+
+	if (!on) {
+		if (keylog_reminder != NULL)
+			event_del(keylog_reminder);
+		return;
+	}
+	if (keylog_reminder == NULL && (keylog_reminder = event_new(d->base,
+	    -1, EV_PERSIST, debugaids_remind, d)) == NULL)
+		return;
+	event_add(keylog_reminder, &tv);
+}
+
+void
+daemon_debugaids_free(void)
+{
+	if (keylog_reminder != NULL)
+		event_free(keylog_reminder);
+	keylog_reminder = NULL;
+	sc_tls_keylog_close();
+	sc_hep_close();
+}
 
 static int
 debugaids_same(const char *a, const char *b)
@@ -45,10 +95,7 @@ debugaids_keylog(const struct sc_config *old, const struct sc_config *nc)
 			return -1;
 		}
 	}
-	log_event(LOG_WARN, NULL, NULL, NULL, "keylog_file is on: the TLS "
-	    "session keys of every probe go to %s, and whoever reads it can "
-	    "decrypt captured probes, passwords included; remove "
-	    "keylog_file from the config when done", nc->keylog_file);
+	debugaids_keylog_warn(nc->keylog_file, "on");
 	return 0;
 }
 
@@ -82,12 +129,14 @@ debugaids_hep(const struct sc_config *old, const struct sc_config *nc)
 }
 
 int
-daemon_debugaids(const struct sc_config *old, const struct sc_config *nc)
+daemon_debugaids(struct daemon *d, const struct sc_config *old,
+    const struct sc_config *nc)
 {
 	int rc = 0;
 
 	if (debugaids_keylog(old, nc) == -1)
 		rc = -1;
+	debugaids_reminder(d, rc == 0 && nc->keylog_file != NULL);
 	if (debugaids_hep(old, nc) == -1)
 		rc = -1;
 	return rc;

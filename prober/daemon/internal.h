@@ -191,8 +191,9 @@ extern const size_t dalert_nhierarchy;
 int	daemon_metrics_new(struct daemon *);
 
 /* debugaids.c: the key log and HEP, at start (old NULL) and reload. */
-int	daemon_debugaids(const struct sc_config *old,
+int	daemon_debugaids(struct daemon *, const struct sc_config *old,
 	    const struct sc_config *);
+void	daemon_debugaids_free(void);
 int	daemon_debugaids_metrics_new(struct daemon *);
 void	daemon_debugaids_metrics(struct daemon *);
 void	daemon_reload_outcome(struct daemon *, int ok, const char *why);
