@@ -20,6 +20,7 @@
 #define KEYLOG_REMINDER		3600	/* s between warnings while on */
 
 static struct event	*keylog_reminder;
+static int		 keylog_on;	/* the file is open */
 
 static void
 debugaids_keylog_warn(const char *path, const char *when)
@@ -36,7 +37,7 @@ debugaids_remind(evutil_socket_t fd, short what, void *arg)
 	const struct daemon *d = arg;
 
 	(void)fd; (void)what;
-	if (d->conf != NULL && d->conf->keylog_file != NULL)
+	if (keylog_on && d->conf != NULL && d->conf->keylog_file != NULL)
 		debugaids_keylog_warn(d->conf->keylog_file, "still on");
 }
 
@@ -64,6 +65,7 @@ daemon_debugaids_free(void)
 		event_free(keylog_reminder);
 	keylog_reminder = NULL;
 	sc_tls_keylog_close();
+	keylog_on = 0;
 	sc_hep_close();
 }
 
@@ -84,16 +86,20 @@ debugaids_keylog(const struct sc_config *old, const struct sc_config *nc)
 			log_event(LOG_INFO, NULL, NULL, NULL, "TLS key log %s "
 			    "closed", old->keylog_file);
 		sc_tls_keylog_close();
+		keylog_on = 0;
 		return 0;
 	}
-	if (old == NULL || !debugaids_same(old->keylog_file,
+	/* Opened again only when it changed, or a reload could not. */
+	if (!keylog_on || old == NULL || !debugaids_same(old->keylog_file,
 	    nc->keylog_file)) {
+		keylog_on = 0;
 		if (sc_tls_keylog_open(nc->keylog_file, err,
 		    sizeof(err)) == -1) {
 			log_event(LOG_ERROR, NULL, NULL, NULL, "keylog_file: "
 			    "%s", err);
 			return -1;
 		}
+		keylog_on = 1;
 	}
 	debugaids_keylog_warn(nc->keylog_file, "on");
 	return 0;
@@ -162,6 +168,5 @@ daemon_debugaids_metrics(struct daemon *d)
 {
 	(void)metrics_set(d->f_hep_sent, NULL, (double)sc_hep_sent());
 	(void)metrics_set(d->f_hep_dropped, NULL, (double)sc_hep_dropped());
-	(void)metrics_set(d->f_keylog, NULL, d->conf != NULL &&
-	    d->conf->keylog_file != NULL ? 1 : 0);
+	(void)metrics_set(d->f_keylog, NULL, keylog_on);
 }
