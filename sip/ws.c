@@ -41,7 +41,9 @@ struct ws {
 	size_t			 maxmsg;
 	enum ws_state		 state;
 	char			 key[25];
-	char			 head[WS_HEAD_MAX];
+	char			 *head;		/* the 101 until it is checked:
+						   not kept by open WebSockets
+						   (drills hold thousands) */
 	size_t			 headlen;
 	wslay_event_context_ptr	 ctx;
 	const unsigned char	*in;		/* what sc_ws_input() holds */
@@ -80,6 +82,7 @@ sc_ws_free(struct ws *ws)
 		return;
 	if (ws->ctx != NULL)
 		wslay_event_context_free(ws->ctx);
+	free(ws->head);
 	free(ws->host);
 	free(ws->path);
 	free(ws->origin);
@@ -147,8 +150,10 @@ sc_ws_start(struct ws *ws)
 	    ws->host, ws->key, ws->origin != NULL ? "Origin: " : "",
 	    ws->origin != NULL ? ws->origin : "",
 	    ws->origin != NULL ? "\r\n" : "");
-	if (n < 0 || (size_t)n >= sizeof(req))
+	if (n < 0 || (size_t)n >= sizeof(req) ||
+	    (ws->head == NULL && (ws->head = malloc(WS_HEAD_MAX)) == NULL))
 		return -1;
+	ws->headlen = 0;
 	ws->state = WS_UPGRADING;
 	ws->cbs.write(req, (size_t)n, ws->arg);
 	return 0;
@@ -291,7 +296,7 @@ ws_upgrade_input(struct ws *ws, const unsigned char *p, size_t n)
 	char	*end;
 
 	while (take < n && ws->state == WS_UPGRADING) {
-		if (ws->headlen == sizeof(ws->head) - 1) {
+		if (ws->headlen == WS_HEAD_MAX - 1) {
 			ws_fail(ws, SC_WS_UPGRADE_FAILED, 0, "the answer to "
 			    "the WebSocket upgrade has no end of head within "
 			    "%d bytes", WS_HEAD_MAX);
@@ -307,6 +312,8 @@ ws_upgrade_input(struct ws *ws, const unsigned char *p, size_t n)
 				return n;
 			}
 			(void)ws_check_head(ws);
+			free(ws->head);
+			ws->head = NULL;
 		}
 	}
 	return take;
