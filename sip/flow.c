@@ -549,9 +549,11 @@ sc_flow_send(struct flow *fl, const char *buf, size_t len)
 	if (fl->ws != NULL) {
 		if (len == 4 && memcmp(buf, "\r\n\r\n", 4) == 0)
 			return sc_ws_ping(fl->ws);
+		if (sc_ws_send(fl->ws, buf, len) == -1)
+			return -1;
 		if (sc_hep_enabled())
 			sc_hep_capture(bufferevent_getfd(fl->bev), 1, buf, len);
-		return sc_ws_send(fl->ws, buf, len);
+		return 0;
 	}
 	/* Keep-alives (CRLFCRLF) are no SIP message: no HEP copy. */
 	if (len > 4 && sc_hep_enabled())
