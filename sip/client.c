@@ -236,12 +236,13 @@ client_connect_timer(struct client *c, const struct sc_step *s, double now)
 		sc_client_step_end(c, c->retry_verdict, 0, c->retry_error);
 		return;
 	}
-	snprintf(why, sizeof(why), c->tls_phase ?
+	snprintf(why, sizeof(why), c->tls_phase == 2 ?
+	    "no answer to the WebSocket upgrade after %.1f s" : c->tls_phase ?
 	    "TLS handshake not complete after %.1f s" :
 	    "no TCP connection after %.1f s", now - c->t_phase);
 	sc_client_drop_flow(c);
-	sc_client_step_end(c, c->tls_phase ? SC_TLS_TIMEOUT : SC_TCP_TIMEOUT,
-	    0, why);
+	sc_client_step_end(c, c->tls_phase == 2 ? SC_WS_UPGRADE_FAILED :
+	    c->tls_phase ? SC_TLS_TIMEOUT : SC_TCP_TIMEOUT, 0, why);
 }
 
 /* A SIP step's deadline (or Timer F): no final response came. */

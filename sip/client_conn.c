@@ -123,9 +123,32 @@ client_on_tls(void *arg)
 		sc_client_step_end(c, v, 0, cr->error);
 		return;
 	}
+	/* WSS: the upgrade is the connect's last phase (certs stop here). */
+	if (e->o.ws.on && !e->o.tls_only) {
+		c->tls_phase = 2;
+		c->t_phase = sc_clock_now();
+		if (sc_flow_ws_upgrade(c->flow) == -1) {
+			sc_client_drop_flow(c);
+			sc_client_step_end(c, SC_INTERNAL_ERROR, 0,
+			    "cannot start the WebSocket upgrade");
+		}
+		return;
+	}
 	c->up = 1;
 	if (e->o.tls_only)
 		sc_client_drop_flow(c);
+	sc_client_step_end(c, SC_OK, 0, NULL);
+}
+
+/* WSS: the 101 came and was checked: the connection is usable. */
+static void
+client_on_ws(void *arg)
+{
+	struct client	*c = arg;
+
+	if (c->res.t.ws_upgrade < 0)
+		c->res.t.ws_upgrade = sc_clock_now() - c->t_phase;
+	c->up = 1;
 	sc_client_step_end(c, SC_OK, 0, NULL);
 }
 
@@ -201,6 +224,9 @@ client_on_error(enum sc_verdict v, const char *why, void *arg)
 {
 	struct client *c = arg;
 
+	if (v == SC_WS_UPGRADE_FAILED || v == SC_WS_CLOSED ||
+	    v == SC_WS_PROTOCOL_ERROR)
+		c->res.ws_status = sc_flow_ws_status(c->flow);
 	sc_client_drop_flow(c);
 	if (c->step == NULL || c->done) {
 		sc_client_broken(c, 0, v);
@@ -232,6 +258,7 @@ client_on_error(enum sc_verdict v, const char *why, void *arg)
 	case SC_STEP_OPTIONS:
 		sc_client_step_end(c, v == SC_SIP_MALFORMED ||
 		    v == SC_TLS_CLIENT_CERT_REJECTED ? v :
+		    v == SC_WS_CLOSED || v == SC_WS_PROTOCOL_ERROR ? v :
 		    SC_SIP_CONNECTION_CLOSED, 0, why);
 		break;
 	default:
@@ -246,6 +273,7 @@ static const struct flow_cbs client_flow_cbs = {
 	.on_msg = client_on_msg,
 	.on_pong = client_on_pong,
 	.on_error = client_on_error,
+	.on_ws = client_on_ws,
 };
 
 static int
@@ -303,6 +331,12 @@ sc_client_connect_now(struct client *c)
 	}
 	if (c->step->resume)
 		sc_flow_resume(c->flow, &c->session);
+	if (e->o.ws.on && sc_flow_ws(c->flow, e->o.domain, e->o.ws.path,
+	    e->o.ws.origin) == -1) {
+		sc_client_step_end(c, SC_INTERNAL_ERROR, 0, "out of memory");
+		return;
+	}
+	c->res.ws = e->o.ws.on;
 	if (e->o.nsources > 0) {
 		const struct sockaddr_storage *src =
 		    &e->o.sources[c->idx % e->o.nsources];

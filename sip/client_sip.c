@@ -58,6 +58,7 @@ client_new_reg(struct client *c)
 	rp.user_agent = "sipcanary/" PACKAGE_VERSION;
 	/* A client that reconnects keeps one binding, as a phone does. */
 	rp.contact_token = c->e->o.loop ? c->token : NULL;
+	rp.ws = c->e->o.ws.on;
 	return sc_reg_new(&rp);
 }
 

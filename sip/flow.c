@@ -28,7 +28,9 @@
 
 #include "flow.h"
 #include "framer.h"
+#include "hep.h"
 #include "tlsctx.h"
+#include "ws.h"
 
 struct flow {
 	struct event_base	*base;
@@ -47,6 +49,9 @@ struct flow {
 	socklen_t		 sourcelen;
 	int			 depth;		/* callbacks in progress */
 	int			 doomed;	/* freed during a callback */
+	struct ws		*ws;		/* WSS, or NULL */
+	size_t			 maxmsg;
+	int			 ws_status;	/* HTTP status or close code */
 };
 
 static void	flow_destroy(struct flow *);
@@ -66,6 +71,7 @@ sc_flow_new(struct event_base *base, SSL_CTX *ctx, const char *sni,
 	fl->arg = arg;
 	if (sni != NULL && (fl->sni = strdup(sni)) == NULL)
 		goto fail;
+	fl->maxmsg = maxmsg;
 	if ((fl->framer = sc_framer_new(maxmsg)) == NULL)
 		goto fail;
 	return fl;
@@ -86,6 +92,7 @@ flow_destroy(struct flow *fl)
 	else if (fl->fd != -1)
 		close(fl->fd);
 	sc_framer_free(fl->framer);
+	sc_ws_free(fl->ws);
 	free(fl->sni);
 	free(fl);
 }
@@ -133,12 +140,119 @@ flow_fail(struct flow *fl, enum sc_verdict v, const char *why)
 	(void)flow_alive(fl);
 }
 
+/* A copy of a received message for the HEP collector, if one is open. */
+static void
+flow_hep_in(struct flow *fl, msg_t *m)
+{
+	char	*s;
+	size_t	 n;
+
+	if (!sc_hep_enabled())
+		return;
+	if ((s = msg_as_string(msg_home(m), m, NULL, 0, &n)) != NULL)
+		sc_hep_capture(bufferevent_getfd(fl->bev), 0, s, n);
+}
+
+/*
+ * Frames the bytes of one WebSocket message as SIP: one message, or a
+ * CRLF keep-alive (RFC 5626 inside a frame).  0, or -1 if the flow was
+ * dropped or failed meanwhile.
+ */
+static int
+flow_ws_msg(const char *p, size_t len, void *arg)
+{
+	struct flow	*fl = arg;
+	size_t		 used;
+	msg_t		*m;
+
+	while (len > 0 && !fl->doomed) {
+		switch (sc_framer_parse(fl->framer, p, len, &used, &m)) {
+		case FRAMER_MSG:
+			flow_hep_in(fl, m);
+			FLOW_CALL(fl, fl->cbs.on_msg(m, fl->arg));
+			break;
+		case FRAMER_PONG:
+			if (fl->cbs.on_pong != NULL)
+				FLOW_CALL(fl, fl->cbs.on_pong(fl->arg));
+			break;
+		case FRAMER_ERROR:
+			flow_fail(fl, SC_SIP_MALFORMED,
+			    sc_framer_error(fl->framer));
+			return -1;
+		case FRAMER_MORE:
+			break;
+		}
+		p += used;
+		len -= used;
+		if (used == 0)
+			break;
+	}
+	return fl->doomed ? -1 : 0;
+}
+
+static void
+flow_ws_write(const void *buf, size_t len, void *arg)
+{
+	struct flow *fl = arg;
+
+	(void)bufferevent_write(fl->bev, buf, len);
+}
+
+static int
+flow_ws_open(void *arg)
+{
+	struct flow *fl = arg;
+
+	FLOW_CALL(fl, fl->cbs.on_ws(fl->arg));
+	return fl->doomed ? -1 : 0;
+}
+
+static int
+flow_ws_pong(void *arg)
+{
+	struct flow *fl = arg;
+
+	if (fl->cbs.on_pong != NULL)
+		FLOW_CALL(fl, fl->cbs.on_pong(fl->arg));
+	return fl->doomed ? -1 : 0;
+}
+
+static void
+flow_ws_error(enum sc_verdict v, int status, const char *why, void *arg)
+{
+	struct flow *fl = arg;
+
+	fl->ws_status = status;
+	flow_fail(fl, v, why);
+}
+
+static const struct ws_cbs flow_ws_cbs = {
+	flow_ws_write, flow_ws_open, flow_ws_msg, flow_ws_pong, flow_ws_error
+};
+
+/* WSS: every byte goes to the WebSocket layer, which calls back. */
+static void
+flow_ws_read(struct flow *fl, struct evbuffer *in)
+{
+	size_t len = evbuffer_get_length(in);
+
+	fl->depth++;
+	sc_ws_input(fl->ws, evbuffer_pullup(in, -1), len);
+	fl->depth--;
+	if (flow_alive(fl))
+		evbuffer_drain(in, len);
+}
+
 static void
 flow_readcb(struct bufferevent *bev, void *arg)
 {
 	struct flow	*fl = arg;
 	struct evbuffer	*in = bufferevent_get_input(bev);
 
+	if (fl->ws != NULL) {
+		flow_ws_read(fl, in);
+		return;
+	}
 	for (;;) {
 		size_t		 len = evbuffer_get_length(in), used;
 		const char	*p;
@@ -152,6 +266,7 @@ flow_readcb(struct bufferevent *bev, void *arg)
 		evbuffer_drain(in, used);
 		switch (st) {
 		case FRAMER_MSG:
+			flow_hep_in(fl, m);
 			FLOW_CALL(fl, fl->cbs.on_msg(m, fl->arg));
 			if (!flow_alive(fl))
 				return;
@@ -414,10 +529,46 @@ sc_flow_break(struct flow *fl, enum sc_break_how how)
 }
 
 int
+sc_flow_ws(struct flow *fl, const char *host, const char *path,
+    const char *origin)
+{
+	sc_ws_free(fl->ws);
+	fl->ws = sc_ws_new(host, path, origin, fl->maxmsg,
+	    &flow_ws_cbs, fl);
+	return fl->ws == NULL ? -1 : 0;
+}
+
+int
+sc_flow_ws_upgrade(struct flow *fl)
+{
+	if (fl->ws == NULL || fl->bev == NULL || !fl->tls_up || fl->doomed)
+		return -1;
+	return sc_ws_start(fl->ws);
+}
+
+int
+sc_flow_ws_status(const struct flow *fl)
+{
+	return fl->ws_status;
+}
+
+int
 sc_flow_send(struct flow *fl, const char *buf, size_t len)
 {
 	if (fl->bev == NULL || !fl->tls_up || fl->doomed || fl->broken)
 		return -1;
+	if (fl->ws != NULL) {
+		if (len == 4 && memcmp(buf, "\r\n\r\n", 4) == 0)
+			return sc_ws_ping(fl->ws);
+		if (sc_ws_send(fl->ws, buf, len) == -1)
+			return -1;
+		if (sc_hep_enabled())
+			sc_hep_capture(bufferevent_getfd(fl->bev), 1, buf, len);
+		return 0;
+	}
+	/* Keep-alives (CRLFCRLF) are no SIP message: no HEP copy. */
+	if (len > 4 && sc_hep_enabled())
+		sc_hep_capture(bufferevent_getfd(fl->bev), 1, buf, len);
 	return bufferevent_write(fl->bev, buf, len);
 }
 

@@ -27,6 +27,8 @@ struct flow_cbs {
 	void	(*on_pong)(void *arg);		/* CRLF keep-alive answer */
 	/* The flow is dead: v classifies why, in the phase it died in. */
 	void	(*on_error)(enum sc_verdict v, const char *why, void *arg);
+	/* WSS: the upgrade succeeded (after sc_flow_ws_upgrade). */
+	void	(*on_ws)(void *arg);
 };
 
 struct flow	*sc_flow_new(struct event_base *, SSL_CTX *, const char *sni,
@@ -45,6 +47,20 @@ void		 sc_flow_resume(struct flow *, SSL_SESSION **slot);
 /* Binds the socket to a local address before connecting (NULL: any). */
 void		 sc_flow_source(struct flow *, const struct sockaddr *,
 		    socklen_t);
+
+/*
+ * SIP over secure WebSocket (RFC 7118, ws.c): call before
+ * sc_flow_connect().  After on_tls, sc_flow_ws_upgrade() sends the HTTP
+ * upgrade; on_ws follows once the 101 is checked, or on_error with a
+ * ws_* verdict.  From then on each sc_flow_send() is one text frame, a
+ * CRLFCRLF keep-alive is a WebSocket ping (on_pong: its pong), and each
+ * data message is framed as SIP.  The ws_* failures also leave their
+ * HTTP status or close code in sc_flow_ws_status().  -1: out of memory.
+ */
+int		 sc_flow_ws(struct flow *, const char *host, const char *path,
+		    const char *origin);
+int		 sc_flow_ws_upgrade(struct flow *);
+int		 sc_flow_ws_status(const struct flow *);
 
 int		 sc_flow_send(struct flow *, const char *, size_t);
 

@@ -7,6 +7,11 @@
  *                            SRV _sips._tcp.DOMAIN when there is no such
  *                            NAPTR -> A and AAAA of every SRV target;
  *                            no SRV at all -> A/AAAA of DOMAIN on 5061
+ *   WSS (RFC 7118)        -> the same with NAPTR "SIPS+D2W" (RFC 7118
+ *                            §11), SRV _sips._ws.DOMAIN when there is no
+ *                            such NAPTR (no SRV name is registered for
+ *                            WebSocket: this one follows RFC 3263's
+ *                            pattern), and port 443 without SRV
  *
  * Every query runs concurrently on the event loop through c-ares.  Each
  * frontend keeps the SRV record it came from, so a report can say which
@@ -35,6 +40,7 @@
 #define LOCATE_MAX_SRV		128
 #define LOCATE_MAX_NAPTR	8
 #define LOCATE_SERVICE		"SIPS+D2T"
+#define LOCATE_SERVICE_WS	"SIPS+D2W"
 
 /* A host to look up: an SRV target, or the domain itself. */
 struct locate_host {
@@ -60,6 +66,7 @@ struct sc_locate {
 	int			 use_hosts;
 	char			*name;
 	unsigned		 port;
+	int			 ws;		/* WSS: D2W, _sips._ws, 443 */
 	sc_locate_cb		 cb;
 	void			*arg;
 	struct event		*timer;
@@ -437,7 +444,8 @@ locate_naptr_answer(void *arg, int status, int timeouts, unsigned char *abuf,
 	    ares_parse_naptr_reply(abuf, alen, &naptr) == ARES_SUCCESS) {
 		for (r = naptr; r != NULL && n < LOCATE_MAX_NAPTR; r = r->next)
 			if (r->service != NULL && strcasecmp(
-			    (const char *)r->service, LOCATE_SERVICE) == 0 &&
+			    (const char *)r->service, l->ws ? LOCATE_SERVICE_WS :
+			    LOCATE_SERVICE) == 0 &&
 			    r->flags != NULL && strcasecmp(
 			    (const char *)r->flags, "s") == 0 &&
 			    r->replacement != NULL &&
@@ -454,8 +462,8 @@ locate_naptr_answer(void *arg, int status, int timeouts, unsigned char *abuf,
 		l->naptr_led = 1;
 	else {
 		/* No usable NAPTR (RFC 3263 §4.1): try the SRV name. */
-		snprintf(names[0], sizeof(names[0]), "_sips._tcp.%s",
-		    l->name);
+		snprintf(names[0], sizeof(names[0]), "_sips._%s.%s",
+		    l->ws ? "ws" : "tcp", l->name);
 		n = 1;
 	}
 	locate_srv(l, names, n);
@@ -495,7 +503,8 @@ sc_locate_start(struct event_base *base, const struct sc_locate_opts *o,
 	l->base = base;
 	l->cb = cb;
 	l->arg = arg;
-	l->port = o->port != 0 ? o->port : 5061;
+	l->ws = o->ws;
+	l->port = o->port != 0 ? o->port : o->ws ? 443 : 5061;
 	l->t_start = sc_clock_now();
 	l->use_hosts = o->dns_servers == NULL;
 	if ((l->name = strdup(o->name)) == NULL ||

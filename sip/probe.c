@@ -26,6 +26,7 @@ struct sc_probe {
 	char			*uri;
 	char			*user;
 	char			*password;
+	char			*ws_path, *ws_origin;
 	sc_probe_cb		 cb;
 	void			*arg;
 	int			 warn_days;	/* client certificate window */
@@ -125,6 +126,10 @@ sc_probe_start(struct event_base *base, const struct sc_probe_opts *o,
 	    (o->uri != NULL && (p->uri = strdup(o->uri)) == NULL) ||
 	    (o->user != NULL && (p->user = strdup(o->user)) == NULL) ||
 	    (o->password != NULL && (p->password = strdup(o->password)) ==
+	    NULL) ||
+	    (o->ws.path != NULL && (p->ws_path = strdup(o->ws.path)) ==
+	    NULL) ||
+	    (o->ws.origin != NULL && (p->ws_origin = strdup(o->ws.origin)) ==
 	    NULL))
 		goto fail;
 	snprintf(p->fe.host, sizeof(p->fe.host), "%s", o->host);
@@ -175,6 +180,9 @@ sc_probe_start(struct event_base *base, const struct sc_probe_opts *o,
 	eo.insecure = o->insecure;
 	eo.keep_certs = 1;
 	eo.trace = o->trace;
+	eo.ws.on = o->ws.on;
+	eo.ws.path = p->ws_path;
+	eo.ws.origin = p->ws_origin;
 	if ((p->engine = sc_engine_start(base, &eo, &probe_cbs, p, err,
 	    sizeof(err))) == NULL)
 		goto fail;
@@ -202,6 +210,8 @@ sc_probe_free(struct sc_probe *p)
 	free(p->domain);
 	free(p->uri);
 	free(p->user);
+	free(p->ws_path);
+	free(p->ws_origin);
 	if (p->password != NULL) {
 		explicit_bzero(p->password, strlen(p->password));
 		free(p->password);

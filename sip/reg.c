@@ -36,6 +36,7 @@ struct reg {
 	char		*user_agent;
 	char		*contact_token;
 	int		 star;		/* the request in flight is Contact: * */
+	int		 ws;		/* WSS transport (RFC 7118) */
 	char		 call_id[40];
 	char		 from_tag[20];
 	char		 branch[48];	/* of the request in flight */
@@ -77,6 +78,7 @@ sc_reg_new(const struct reg_params *p)
 	if (p->contact_token != NULL &&
 	    (r->contact_token = strdup(p->contact_token)) == NULL)
 		goto fail;
+	r->ws = p->ws;
 	if (r->domain == NULL || r->user == NULL || r->password == NULL ||
 	    r->local_host == NULL || r->user_agent == NULL)
 		goto fail;
@@ -126,17 +128,17 @@ reg_lines(struct reg *r, const char *mname, unsigned expires,
 	snprintf(r->branch, sizeof(r->branch), "z9hG4bK%s", tok);
 	snprintf(l->ruri, sizeof(l->ruri), "sips:%s", r->domain);
 	snprintf(l->rline, sizeof(l->rline), "%s %s SIP/2.0", mname, l->ruri);
-	snprintf(l->via, sizeof(l->via), "SIP/2.0/TLS %s:%u;branch=%s;rport",
-	    r->local_host, r->local_port, r->branch);
+	snprintf(l->via, sizeof(l->via), "SIP/2.0/%s %s:%u;branch=%s;rport",
+	    r->ws ? "WSS" : "TLS", r->local_host, r->local_port, r->branch);
 	snprintf(l->aor, sizeof(l->aor), "<sips:%s@%s>", r->user, r->domain);
 	if (r->contact_token != NULL)
 		snprintf(l->contact, sizeof(l->contact),
-		    "<sip:%s@%s;transport=tls;sc=%s>", r->user, r->local_host,
-		    r->contact_token);
+		    "<sip:%s@%s;transport=%s;sc=%s>", r->user, r->local_host,
+		    r->ws ? "ws" : "tls", r->contact_token);
 	else
 		snprintf(l->contact, sizeof(l->contact),
-		    "<sip:%s@%s:%u;transport=tls>", r->user, r->local_host,
-		    r->local_port);
+		    "<sip:%s@%s:%u;transport=%s>", r->user, r->local_host,
+		    r->local_port, r->ws ? "ws" : "tls");
 	if (r->star)
 		snprintf(l->contact, sizeof(l->contact), "*");
 	snprintf(l->cseq, sizeof(l->cseq), "%u %s", r->cseq, mname);

@@ -28,6 +28,7 @@ struct reg_params {
 	 * §10.2.4).  NULL: the Contact names this connection's address.
 	 */
 	const char	*contact_token;
+	int		 ws;		/* WSS: Via SIP/2.0/WSS, transport=ws */
 };
 
 enum reg_action {

@@ -21,7 +21,7 @@ sc_result_init(struct sc_result *r)
 	memset(r, 0, sizeof(*r));
 	r->verdict = SC_INTERNAL_ERROR;
 	r->t.dns = r->t.tcp_connect = r->t.tls_handshake = -1;
-	r->t.first_response = r->t.registered = -1;
+	r->t.first_response = r->t.registered = r->t.ws_upgrade = -1;
 }
 
 void

@@ -66,6 +66,9 @@ enum sc_verdict {
 	SC_TLS_NO_SHARED_CIPHER,	/* TLS client profiles (tlsprofile.c) */
 	SC_TLS_CLIENT_CERT_REJECTED,
 	SC_CLIENT_CERT_EXPIRING,
+	SC_WS_UPGRADE_FAILED,		/* WSS: no good 101 to the upgrade */
+	SC_WS_PROTOCOL_ERROR,		/* WSS: a frame RFC 6455 forbids */
+	SC_WS_CLOSED,			/* WSS: the server closed it */
 	SC_VERDICT_COUNT
 };
 
@@ -168,6 +171,7 @@ struct sc_timings {
 	double	 tls_handshake;
 	double	 first_response;
 	double	 registered;
+	double	 ws_upgrade;	/* WSS: the upgrade request to its 101 */
 };
 
 struct sc_result {
@@ -197,6 +201,10 @@ struct sc_result {
 	char		 client_cert_subject[256];	/* RFC 2253 */
 	time_t		 client_cert_not_after;
 	double		 client_cert_days_left;
+	/* WSS */
+	int		 ws;		/* the probe went over WebSocket */
+	int		 ws_status;	/* ws_upgrade_failed: the HTTP status;
+					   ws_closed: the close code; 0 */
 };
 
 struct sc_probe_opts {
@@ -222,6 +230,11 @@ struct sc_probe_opts {
 					   0: SC_CERT_WARN_DAYS_DEFAULT */
 	int		 crit_days;	/* cert_expiring CRITICAL window;
 					   0: SC_CERT_CRIT_DAYS_DEFAULT */
+	struct sc_ws_opts {		/* SIP over secure WebSocket */
+		int		 on;	/* RFC 7118 WSS instead of TLS */
+		const char	*path;	/* request target; NULL: "/" */
+		const char	*origin; /* Origin header; NULL: none */
+	}		 ws;
 };
 
 /* The certificate expiry windows, in days, when the caller names none. */
@@ -290,6 +303,34 @@ void		*sc_tls_client_ctx_new(const char *ca_file, int min_version,
 		    enum sc_tls_ctx_fail *why);
 
 /*
+ * The TLS key log (NSS key log format, for Wireshark): from a successful
+ * open until sc_tls_keylog_close(), every context sc_tls_client_ctx_new()
+ * built appends the secrets of its handshakes to path.  The file is
+ * created 0600 and never followed through a symbolic link; an existing
+ * one is appended to and made 0600.  path NULL closes.  -1 with the reason
+ * in err.  The caller warns loudly while it is open: the file decrypts
+ * every connection it covers.
+ */
+int		 sc_tls_keylog_open(const char *path, char *err, size_t errlen);
+void		 sc_tls_keylog_close(void);
+unsigned long	 sc_tls_keylog_lines(void);	/* lines written so far */
+
+/*
+ * HEP: from a successful open until sc_hep_close(), every SIP message any
+ * flow sends or receives is copied as HEPv3 over UDP to the collector at
+ * sa, with capture agent id and, when not NULL, password (HEP's auth
+ * key).  The copies never delay a probe: one that cannot be sent at once
+ * is counted in sc_hep_dropped().  -1 with the reason in err.
+ */
+struct sockaddr;
+int		 sc_hep_open(const struct sockaddr *sa, unsigned salen,
+		    unsigned id, const char *password, char *err,
+		    size_t errlen);
+void		 sc_hep_close(void);
+unsigned long long sc_hep_sent(void);
+unsigned long long sc_hep_dropped(void);
+
+/*
  * A client TLS context for probes that share one trust store: loading a
  * CA bundle per probe would dominate a probe's CPU.  NULL with a reason in
  * err.  Built on sc_tls_client_ctx_new(); a failed certificate check
@@ -346,6 +387,8 @@ struct sc_locate_opts {
 	int		 explicit;	/* port or host given: no NAPTR/SRV */
 	const char	*dns_servers;	/* "ip[:port],..." or NULL: system */
 	double		 timeout;	/* seconds for the whole lookup */
+	int		 ws;		/* WSS: NAPTR SIPS+D2W, SRV _sips._ws,
+					   port 443 (see sc_locate_start) */
 };
 
 struct sc_locate;
@@ -357,7 +400,8 @@ typedef void	(*sc_locate_cb)(enum sc_verdict, const char *why,
  * Locates the frontends of name on base per RFC 3263: NAPTR SIPS+D2T, then
  * SRV _sips._tcp, then A and AAAA of every SRV target (or of the name on
  * port 5061 when there is no SRV).  The frontends come sorted by SRV
- * priority, then weight (heaviest first).  cb runs once, from the event
+ * priority, then weight (heaviest first).  With ws (RFC 7118 WSS):
+ * NAPTR SIPS+D2W, then SRV _sips._ws, then A and AAAA on port 443.  cb runs once, from the event
  * loop, with SC_OK and the frontends, or a dns_* verdict and the reason;
  * the frontends are valid during cb only, and cb may free the lookup.
  * Returns NULL (with the reason in err) if the resolver cannot start.
@@ -519,6 +563,7 @@ struct sc_engine_opts {
 	const struct sockaddr_storage *sources;	/* local addresses to use */
 	size_t			 nsources;
 	FILE			*trace;
+	struct sc_ws_opts	 ws;		/* WSS (RFC 7118) when ws.on */
 };
 
 struct sc_engine_counts {

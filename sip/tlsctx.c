@@ -153,6 +153,7 @@ sc_tls_client_ctx_new_opts(const struct sc_tls_opts *o,
 	if (sc_tlsprofile_apply(ctx, o, why) == -1)
 		goto fail;
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+	sc_keylog_attach(ctx);
 	return ctx;
 fail:
 	SSL_CTX_free(ctx);

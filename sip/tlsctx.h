@@ -78,4 +78,7 @@ int	 sc_tlsctx_ssl_resume(SSL *, SSL_SESSION **slot);
 /* The record for ssl (never NULL for an SSL made by sc_tlsctx_ssl_new). */
 struct tls_verify *sc_tlsctx_verify(SSL *);
 
+/* Writes ctx's handshake secrets to the key log while one is open. */
+void	 sc_keylog_attach(SSL_CTX *);
+
 #endif /* SC_TLSCTX_H */

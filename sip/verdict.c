@@ -68,6 +68,12 @@ static const struct {
 	    "the server refused the client certificate (or its absence)" },
 	[SC_CLIENT_CERT_EXPIRING] = { "client_cert_expiring",
 	    "the probe's own client certificate expires soon" },
+	[SC_WS_UPGRADE_FAILED] = { "ws_upgrade_failed",
+	    "the WebSocket upgrade was refused or its answer was wrong" },
+	[SC_WS_PROTOCOL_ERROR] = { "ws_protocol_error",
+	    "the server broke the WebSocket protocol" },
+	[SC_WS_CLOSED] = { "ws_closed",
+	    "the server closed the WebSocket before the final response" },
 };
 
 const char *

@@ -39,6 +39,12 @@ PROFILE_HELP
 "  --dns-server IP[:PORT]  resolve through this server (repeatable)\n"
 "  --parallel N            probe at most N frontends at once (default 16)\n"
 "  --allow-mixed-certs     frontends may serve different leaf certificates\n"
+"  --transport tls|wss     SIP over TLS (default) or over secure WebSocket\n"
+"                          (RFC 7118; also sips:DOMAIN;transport=ws)\n"
+"  --ws-path PATH          WSS: the WebSocket URL's path (default /)\n"
+"  --origin ORIGIN         WSS: the Origin header to send (default none)\n"
+"  --keylog FILE           append TLS session keys to FILE (NSS key log,\n"
+"                          for Wireshark; created 0600): debugging only\n"
 "  --json                  print JSON (an array when several targets)\n"
 "  --csv                   print CSV, one row per certificate\n"
 "  --nagios                print Nagios plugin output (one target): exit 1\n"
@@ -68,8 +74,11 @@ static const struct option certs_longopts[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
+/* certs sends no SIP: nothing to copy to a HEP collector. */
+static const int certs_refused[] = { COMMON_OPT_HEP, COMMON_OPT_HEP_ID, 0 };
+
 static const struct cli_command certs_command = {
-	"certs", CERTS_USAGE, EXIT_USAGE, certs_longopts, NULL
+	"certs", CERTS_USAGE, EXIT_USAGE, certs_longopts, certs_refused
 };
 
 /* certs' own options: CLI_CONTINUE or the exit code. */
@@ -148,7 +157,9 @@ cmd_certs(int argc, char **argv)
 	/* With --connect, several domains served by one frontend (an SBC). */
 	memset(&po, 0, sizeof(po));
 	po.tls_only = 1;
-	rc = common_probe_opts(&co, &po, err, sizeof(err));
+	rc = common_keylog(&co, "certs", err, sizeof(err));
+	if (rc == 0)
+		rc = common_probe_opts(&co, &po, err, sizeof(err));
 	/* The context holds all the profile says; the rest is the name. */
 	cli_profile_free(&co.prof);
 	if (rc == -1)

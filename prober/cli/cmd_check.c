@@ -45,6 +45,15 @@ PROFILE_HELP
 "  --dns-server IP[:PORT]  resolve through this server (repeatable)\n"
 "  --parallel N            probe at most N frontends at once (default 16)\n"
 "  --allow-mixed-certs     frontends may serve different leaf certificates\n"
+"  --transport tls|wss     SIP over TLS (default) or over secure WebSocket\n"
+"                          (RFC 7118; also sips:DOMAIN;transport=ws)\n"
+"  --ws-path PATH          WSS: the WebSocket URL's path (default /)\n"
+"  --origin ORIGIN         WSS: the Origin header to send (default none)\n"
+"  --keylog FILE           append TLS session keys to FILE (NSS key log,\n"
+"                          for Wireshark; created 0600): debugging only\n"
+"  --hep udp://IP[:PORT]   copy every SIP message to this HEPv3 collector\n"
+"                          (Homer; port 9060 by default)\n"
+"  --hep-id N              the HEP capture agent id (default 0)\n"
 "  --json                  print JSON\n"
 "  --nagios                print Nagios plugin output\n"
 "  -v, --verbose           trace SIP messages on stderr (secrets redacted)\n"
@@ -207,7 +216,9 @@ cmd_check(int argc, char **argv)
 	a.po.user = a.cred.user;
 	a.po.password = password;
 	a.po.trace = a.co.verbose ? stderr : NULL;
-	if (common_probe_opts(&a.co, &a.po, err, sizeof(err)) == -1) {
+	if (common_keylog(&a.co, "check", err, sizeof(err)) == -1 ||
+	    common_hep(&a.co, err, sizeof(err)) == -1 ||
+	    common_probe_opts(&a.co, &a.po, err, sizeof(err)) == -1) {
 		secret_free(password);
 		cli_profile_free(&a.co.prof);
 		return check_bad("%s", err);
@@ -216,6 +227,7 @@ cmd_check(int argc, char **argv)
 	rc = runner_target(argv[optind], &ro, &a.po, &report, err,
 	    sizeof(err));
 	sc_tls_ctx_free(a.po.tls_ctx);
+	sc_tls_keylog_close();
 	secret_free(password);
 	cli_profile_free(&a.co.prof);
 	if (rc == -1) {

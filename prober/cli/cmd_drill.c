@@ -103,6 +103,14 @@ drill_usage(FILE *fp)
 "  --report-html FILE      write the HTML report\n"
 "  --tls-min 1.2|1.3       lowest TLS version to offer\n"
 PROFILE_HELP
+"  --transport tls|wss     SIP over TLS (default) or over secure WebSocket\n"
+"                          (RFC 7118; also sips:DOMAIN;transport=ws)\n"
+"  --ws-path PATH          WSS: the WebSocket URL's path (default /)\n"
+"  --origin ORIGIN         WSS: the Origin header to send (default none)\n"
+"  --keylog FILE           append TLS session keys to FILE (NSS key log,\n"
+"                          for Wireshark; created 0600): debugging only\n"
+"  --hep udp://IP[:PORT]   copy every SIP message to this HEPv3 collector\n"
+"  --hep-id N              the HEP capture agent id (default 0)\n"
 "  -v, --verbose           trace SIP messages (secrets redacted)\n"
 "  -h, --help              this help\n"
 "\n"
@@ -639,6 +647,9 @@ drill_prepare(struct drill_run *r, const struct drill_args *a)
 	if ((r->drill = drill_new(r->scenario)) == NULL ||
 	    (r->base = sc_event_base_new()) == NULL)
 		return drill_nomem();
+	if (common_keylog(&a->co, "drill", err, sizeof(err)) == -1 ||
+	    common_hep(&a->co, err, sizeof(err)) == -1)
+		return drill_bad("%s", err);
 	cli_profile_tls(&a->co.prof, a->co.ca_file, a->co.tls_min, &tls);
 	if ((r->eo.tls_ctx = sc_tls_ctx_new_opts(&tls, err, sizeof(err))) ==
 	    NULL)
@@ -657,6 +668,10 @@ drill_prepare(struct drill_run *r, const struct drill_args *a)
 	r->eo.sources = a->nsources > 0 ? a->sources : NULL;
 	r->eo.nsources = a->nsources;
 	r->eo.trace = a->co.verbose ? stderr : NULL;
+	r->eo.ws.on = a->co.wss || r->target.ws;
+	r->eo.ws.path = a->co.ws_path;
+	r->eo.ws.origin = a->co.origin;
+	r->target.ws = r->eo.ws.on;
 	r->tty = isatty(STDERR_FILENO);
 	return CLI_CONTINUE;
 }

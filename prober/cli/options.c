@@ -17,6 +17,7 @@
 #include "cli/cli.h"
 #include "cli/options.h"
 #include "common/suggest.h"
+#include "conf/conf.h"
 #include "conf/defaults.h"
 #include "conf/duration.h"
 #include "conf/secret.h"
@@ -180,6 +181,11 @@ static int
 common_checked_option(struct common_opts *co, int ch, const char *arg,
     char *err, size_t errlen)
 {
+	struct sockaddr_storage	ss;
+	socklen_t		sslen;
+	double			id;
+	char			e[256];
+
 	switch (ch) {
 	case COMMON_OPT_TIMEOUT:
 		if (common_duration(arg, 86400, &co->timeout) == -1) {
@@ -209,6 +215,50 @@ common_checked_option(struct common_opts *co, int ch, const char *arg,
 		return 1;
 	case COMMON_OPT_DNS_SERVER:
 		return common_dns_server(co, arg, err, errlen) == -1 ? -1 : 1;
+	case COMMON_OPT_HEP:
+		if (config_parse_hep(arg, &ss, &sslen, e, sizeof(e)) == -1) {
+			snprintf(err, errlen, "--hep: %s, not \"%s\"", e, arg);
+			return -1;
+		}
+		co->hep = arg;
+		return 1;
+	case COMMON_OPT_TRANSPORT:
+		if (strcmp(arg, "tls") != 0 && strcmp(arg, "wss") != 0) {
+			snprintf(err, errlen, "--transport takes tls or wss "
+			    "(SIP over secure WebSocket), not \"%s\"", arg);
+			return -1;
+		}
+		co->wss = strcmp(arg, "wss") == 0;
+		return 1;
+	case COMMON_OPT_WS_PATH:
+		if (arg[0] != '/' || strpbrk(arg, " \t\r\n") != NULL ||
+		    strlen(arg) > 512) {
+			snprintf(err, errlen, "--ws-path takes the path of the "
+			    "WebSocket URL (/ws, /sip), without spaces, not "
+			    "\"%s\"", arg);
+			return -1;
+		}
+		co->ws_path = arg;
+		return 1;
+	case COMMON_OPT_ORIGIN:
+		if (strpbrk(arg, "\r\n") != NULL || strlen(arg) > 512 ||
+		    arg[0] == '\0') {
+			snprintf(err, errlen, "--origin takes the Origin a "
+			    "browser would send (https://phone.example.com), "
+			    "on one line");
+			return -1;
+		}
+		co->origin = arg;
+		return 1;
+	case COMMON_OPT_HEP_ID:
+		if (common_number(arg, 0, 4294967295.0, &id) == -1 ||
+		    id != (unsigned)id) {
+			snprintf(err, errlen, "--hep-id takes a whole number "
+			    "from 0 to 4294967295, not \"%s\"", arg);
+			return -1;
+		}
+		co->hep_id = (unsigned)id;
+		return 1;
 	case COMMON_OPT_PARALLEL:
 		if (common_whole(arg, 1, 4096, &co->parallel) == -1) {
 			snprintf(err, errlen, "--parallel takes a whole number "
@@ -262,6 +312,9 @@ common_option(struct common_opts *co, int ch, const char *arg, char *err,
 		break;
 	case COMMON_OPT_OWNER:
 		co->owner = arg;
+		break;
+	case COMMON_OPT_KEYLOG:
+		co->keylog = arg;
 		break;
 	case COMMON_OPT_JSON:
 		return cli_set_format(co, FMT_JSON, err, errlen);
@@ -454,6 +507,39 @@ common_runner_opts(const struct common_opts *co, struct runner_opts *ro)
 }
 
 int
+common_keylog(const struct common_opts *co, const char *cmd, char *err,
+    size_t errlen)
+{
+	if (co->keylog == NULL)
+		return 0;
+	if (sc_tls_keylog_open(co->keylog, err, errlen) == -1)
+		return -1;
+	fprintf(stderr, "sipcanary %s: WARNING: writing TLS session keys to "
+	    "%s: whoever reads it can decrypt this run's traffic, "
+	    "passwords included; delete it when done\n", cmd, co->keylog);
+	return 0;
+}
+
+int
+common_hep(const struct common_opts *co, char *err, size_t errlen)
+{
+	struct sockaddr_storage	ss;
+	socklen_t		len;
+	char			e[256];
+
+	if (co->hep == NULL)
+		return 0;
+	if (config_parse_hep(co->hep, &ss, &len, err, errlen) == -1)
+		return -1;
+	if (sc_hep_open((struct sockaddr *)&ss, len, co->hep_id, NULL, e,
+	    sizeof(e)) == -1) {
+		snprintf(err, errlen, "--hep %s: %s", co->hep, e);
+		return -1;
+	}
+	return 0;
+}
+
+int
 common_probe_opts(const struct common_opts *co, struct sc_probe_opts *po,
     char *err, size_t errlen)
 {
@@ -463,6 +549,9 @@ common_probe_opts(const struct common_opts *co, struct sc_probe_opts *po,
 	po->tls_min = co->tls_min;
 	po->warn_days = co->warn_days;
 	po->crit_days = co->crit_days;
+	po->ws.on = co->wss;
+	po->ws.path = co->ws_path;
+	po->ws.origin = co->origin;
 	cli_profile_tls(&co->prof, co->ca_file, co->tls_min, &o);
 	po->tls_ctx = sc_tls_ctx_new_opts(&o, err, errlen);
 	return po->tls_ctx == NULL ? -1 : 0;

@@ -25,6 +25,12 @@ struct common_opts {
 	const char		*connect;
 	const char		*ca_file;
 	const char		*owner;
+	const char		*keylog;	/* --keylog FILE, or NULL */
+	const char		*hep;		/* --hep udp://IP:PORT, or NULL */
+	unsigned		 hep_id;	/* --hep-id */
+	int			 wss;		/* --transport wss */
+	const char		*ws_path;	/* --ws-path */
+	const char		*origin;	/* --origin */
 	double			 timeout;
 	int			 tls_min;
 	int			 warn_days;
@@ -50,7 +56,13 @@ enum common_opt {
 	COMMON_OPT_JSON,
 	COMMON_OPT_DNS_SERVER,
 	COMMON_OPT_PARALLEL,
-	COMMON_OPT_ALLOW_MIXED
+	COMMON_OPT_ALLOW_MIXED,
+	COMMON_OPT_KEYLOG,
+	COMMON_OPT_HEP,
+	COMMON_OPT_HEP_ID,
+	COMMON_OPT_TRANSPORT,
+	COMMON_OPT_WS_PATH,
+	COMMON_OPT_ORIGIN
 };
 
 #define COMMON_LONGOPTS							\
@@ -65,6 +77,12 @@ enum common_opt {
 	{ "dns-server",	required_argument, NULL, COMMON_OPT_DNS_SERVER }, \
 	{ "parallel",	required_argument, NULL, COMMON_OPT_PARALLEL },	\
 	{ "allow-mixed-certs", no_argument, NULL, COMMON_OPT_ALLOW_MIXED }, \
+	{ "keylog",	required_argument, NULL, COMMON_OPT_KEYLOG },	\
+	{ "hep",	required_argument, NULL, COMMON_OPT_HEP },	\
+	{ "hep-id",	required_argument, NULL, COMMON_OPT_HEP_ID },	\
+	{ "transport",	required_argument, NULL, COMMON_OPT_TRANSPORT }, \
+	{ "ws-path",	required_argument, NULL, COMMON_OPT_WS_PATH },	\
+	{ "origin",	required_argument, NULL, COMMON_OPT_ORIGIN },	\
 	{ "verbose",	no_argument,	   NULL, 'v' }
 
 void	 common_defaults(struct common_opts *);
@@ -83,6 +101,19 @@ int	 common_duration(const char *, double hi, double *out);
 /* Checks the options together (crit below warn...); -1 with err. */
 int	 common_validate(const struct common_opts *, char *err,
 	    size_t errlen);
+
+/*
+ * Opens --keylog FILE, if given, with the loud warning on stderr that it
+ * is on; call before the TLS contexts are built.  -1 with err.
+ */
+int	 common_keylog(const struct common_opts *, const char *cmd, char *err,
+	    size_t errlen);
+
+/*
+ * Opens --hep, if given: a copy of every SIP message to that collector.
+ * -1 with err.
+ */
+int	 common_hep(const struct common_opts *, char *err, size_t errlen);
 
 /* What a round of probes (runner_target) takes from the options. */
 void	 common_runner_opts(const struct common_opts *,

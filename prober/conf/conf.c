@@ -111,6 +111,13 @@ const struct cf_keydef cf_keys[KEY_NUM] = {
 	[KEY_CLIENT_CERT] = { "client_cert", IN_PROFILE },
 	[KEY_CLIENT_KEY] = { "client_key", IN_PROFILE },
 	[KEY_PROFILES] = { "profiles", IN_TARGET },
+	[KEY_KEYLOG_FILE] = { "keylog_file", IN_TOP },
+	[KEY_HEP] = { "hep", IN_TOP },
+	[KEY_HEP_ID] = { "hep_id", IN_TOP },
+	[KEY_HEP_PASSWORD_FILE] = { "hep_password_file", IN_TOP },
+	[KEY_TRANSPORT] = { "transport", IN_DEFAULTS | IN_TARGET },
+	[KEY_WS_PATH] = { "ws_path", IN_DEFAULTS | IN_TARGET },
+	[KEY_ORIGIN] = { "origin", IN_DEFAULTS | IN_TARGET },
 };
 
 const char *const cf_sink_types[SINK_WEBHOOK + 1] = {
@@ -255,6 +262,8 @@ cf_target_clear(struct target_conf *tc)
 		cf_profile_clear(tc->pf);
 		free(tc->pf);
 	}
+	free(tc->ws_path);
+	free(tc->origin);
 	memset(tc, 0, sizeof(*tc));
 }
 
@@ -300,6 +309,10 @@ config_free(struct sc_config *c)
 	free(c->http_auth_file);
 	free(c->http_tls_cert);
 	free(c->http_tls_key);
+	free(c->keylog_file);
+	free(c->hep);
+	secret_free(c->hep_password);
+	free(c->hep_password_file);
 	free(c);
 }
 
@@ -391,6 +404,8 @@ target_conf_same(const struct target_conf *a, const struct target_conf *b)
 	    a->tls_min == b->tls_min &&
 	    a->allow_mixed_certs == b->allow_mixed_certs &&
 	    a->insecure_skip_verify == b->insecure_skip_verify &&
+	    a->wss == b->wss && cf_streq(a->ws_path, b->ws_path) &&
+	    cf_streq(a->origin, b->origin) &&
 	    a->enabled == b->enabled;
 }
 

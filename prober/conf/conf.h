@@ -10,6 +10,7 @@
 #define SC_CONF_H
 
 #include <stddef.h>
+#include <sys/socket.h>
 
 #define CONFIG_MAX_FILE		(1024 * 1024)
 #define CONFIG_NAME_MAX		64	/* characters: target names, vantage,
@@ -73,6 +74,9 @@ struct target_conf {
 	int		 enabled;	/* 0: loaded and checked, not probed */
 	int		 insecure_skip_verify; /* certificate failures do not
 					   stop the probe (reported, logged) */
+	int		 wss;		/* transport = wss (RFC 7118) */
+	char		*ws_path;	/* WSS: the upgrade's path, or NULL */
+	char		*origin;	/* WSS: the Origin header, or NULL */
 	/* Alert rules (read by the alert engine, not by the probes): */
 	char		*runbook_url;	/* or NULL */
 	unsigned	 alert_for;	/* "for": failed fresh probes in a row
@@ -182,6 +186,11 @@ struct sc_config {
 	unsigned	 http_max_conns; /* the endpoint's, at once */
 	unsigned	 http_max_per_source; /* at once, from one address */
 	double		 http_header_timeout; /* a request head, whole, s */
+	char		*keylog_file;	/* TLS key log (debugging), or NULL */
+	char		*hep;		/* "udp://IP:PORT" collector, or NULL */
+	unsigned	 hep_id;	/* HEP capture agent id */
+	char		*hep_password_file;
+	char		*hep_password;	/* read at load, or NULL */
 	struct target_conf *targets;	/* in file order; at least one */
 	size_t		 ntargets;
 	struct sink_conf *sinks;	/* in file order; may be none */
@@ -317,5 +326,13 @@ int		 config_password_env(const char *name, char *buf, size_t len);
  */
 int		 config_parse_ipport(const char *s, unsigned defport,
 		    char *host, size_t hostlen, unsigned *port);
+
+/*
+ * The HEP collector of hep = and --hep: "udp://IP[:PORT]" (conf/hep.c).
+ * 0, or -1 with the expected form in err.
+ */
+struct sockaddr_storage;
+int		 config_parse_hep(const char *url, struct sockaddr_storage *,
+		    socklen_t *len, char *err, size_t errlen);
 
 #endif /* SC_CONF_H */

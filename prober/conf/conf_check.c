@@ -58,6 +58,7 @@ cf_inherit(struct cf_parse *p, struct target_conf *tc, const int *l)
 	CF_INHERIT(KEY_ALLOW_MIXED_CERTS, allow_mixed_certs, 0);
 	CF_INHERIT(KEY_ENABLED, enabled, 1);
 	CF_INHERIT(KEY_INSECURE_SKIP_VERIFY, insecure_skip_verify, 0);
+	CF_INHERIT(KEY_TRANSPORT, wss, 0);
 	CF_INHERIT(KEY_FOR, alert_for, CF_ALERT_FOR);
 	CF_INHERIT(KEY_RESOLVE_AFTER, resolve_after, CF_RESOLVE_AFTER);
 	CF_INHERIT(KEY_FLAP_WINDOW, flap_window, CF_FLAP_WINDOW);
@@ -72,6 +73,11 @@ cf_inherit(struct cf_parse *p, struct target_conf *tc, const int *l)
 		return cf_error(p, tc->line, "out of memory");
 	if (l[KEY_RUNBOOK_URL] == 0 && d->runbook_url != NULL &&
 	    (tc->runbook_url = strdup(d->runbook_url)) == NULL)
+		return cf_error(p, tc->line, "out of memory");
+	if ((l[KEY_WS_PATH] == 0 && d->ws_path != NULL &&
+	    (tc->ws_path = strdup(d->ws_path)) == NULL) ||
+	    (l[KEY_ORIGIN] == 0 && d->origin != NULL &&
+	    (tc->origin = strdup(d->origin)) == NULL))
 		return cf_error(p, tc->line, "out of memory");
 	return 0;
 }
@@ -225,6 +231,8 @@ cf_sink_finish(struct cf_parse *p, struct sink_conf *sk, const int *l)
 	return 0;
 }
 
+static int	cf_hep_secret(struct cf_parse *);
+
 /*
  * The endpoint's secret files, read later by the HTTP server: the TLS key
  * (in the certificate file when http_tls_key is not set) keeps the rule
@@ -249,6 +257,28 @@ cf_endpoint_secrets(struct cf_parse *p)
 	    "auth file", p->secret_owner, SECRET_NO_WRITE, e, sizeof(e)) == -1)
 		return cf_error(p, l[KEY_HTTP_AUTH_FILE], "http_auth_file: %s",
 		    e);
+	return cf_hep_secret(p);
+}
+
+/* hep_id and hep_password_file go with hep; the password is read now. */
+static int
+cf_hep_secret(struct cf_parse *p)
+{
+	struct sc_config *c = p->conf;
+	const int	*l = p->top.line;
+	char		 e[512];
+	int		 k = l[KEY_HEP_ID] != 0 ? KEY_HEP_ID :
+			    KEY_HEP_PASSWORD_FILE;
+
+	if (c->hep == NULL && l[k] != 0)
+		return cf_error(p, l[k], "%s: there is no hep = collector to "
+		    "send to (hep = \"udp://IP:9060\")", cf_keys[k].name);
+	if (c->hep_password_file == NULL)
+		return 0;
+	if ((c->hep_password = secret_read_file(c->hep_password_file,
+	    "HEP password file", p->secret_owner, 0, e, sizeof(e))) == NULL)
+		return cf_error(p, l[KEY_HEP_PASSWORD_FILE],
+		    "hep_password_file: %s", e);
 	return 0;
 }
 

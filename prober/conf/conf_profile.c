@@ -436,10 +436,17 @@ target_conf_copy(struct target_conf *dst, const struct target_conf *src)
 	size_t	 i;
 
 	*dst = *src;
+	/* dst owns nothing of src's: a failure half way frees copies only. */
+	dst->name = dst->uri = dst->user = dst->password = NULL;
+	dst->password_file = dst->owner = dst->connect = NULL;
+	dst->dns_server = dst->ca_file = dst->runbook_url = NULL;
+	dst->ws_path = dst->origin = NULL;
 	dst->profiles = NULL;
 	dst->nprofiles = 0;
 	dst->pf = NULL;
-	if (cf_dup(&dst->name, src->name) == -1 ||
+	if (cf_dup(&dst->ws_path, src->ws_path) == -1 ||
+	    cf_dup(&dst->origin, src->origin) == -1 ||
+	    cf_dup(&dst->name, src->name) == -1 ||
 	    cf_dup(&dst->uri, src->uri) == -1 ||
 	    cf_dup(&dst->user, src->user) == -1 ||
 	    cf_dup(&dst->password, src->password) == -1 ||

@@ -157,6 +157,28 @@ cf_http_limit(struct cf_parse *p, int id, int line, const char *value)
 }
 
 /* A top-level value, into the config. */
+/* hep = and hep_id =, into the config. */
+static int
+cf_hep(struct cf_parse *p, int id, int line, const char *value)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 len;
+	char			 q[CONFPARSE_QUOTE], e[256];
+	long			 n;
+
+	if (id == KEY_HEP_ID) {
+		if (confparse_range(&p->cp, line, "hep_id", value, 0,
+		    4294967295L, "", &n) == -1)
+			return -1;
+		p->conf->hep_id = (unsigned)n;
+		return 0;
+	}
+	confparse_quote(value, q, sizeof(q));
+	if (config_parse_hep(value, &ss, &len, e, sizeof(e)) == -1)
+		return cf_error(p, line, "hep: %s, not \"%s\"", e, q);
+	return cf_strdup(p, line, &p->conf->hep, value);
+}
+
 static int
 cf_top_value(struct cf_parse *p, int id, int line, const char *value)
 {
@@ -224,6 +246,14 @@ cf_top_value(struct cf_parse *p, int id, int line, const char *value)
 	case KEY_HTTP_MAX_PER_SOURCE:
 	case KEY_HTTP_HEADER_TIMEOUT:
 		return cf_http_limit(p, id, line, value);
+	case KEY_KEYLOG_FILE:
+		return cf_path(p, line, "keylog_file", value, &c->keylog_file);
+	case KEY_HEP_PASSWORD_FILE:
+		return cf_path(p, line, "hep_password_file", value,
+		    &c->hep_password_file);
+	case KEY_HEP:
+	case KEY_HEP_ID:
+		return cf_hep(p, id, line, value);
 	}
 	return cf_error(p, line, "%s: internal error", cf_keys[id].name);
 }
@@ -289,6 +319,23 @@ cf_target_reach(struct cf_parse *p, int id, int line, const char *value,
 			return cf_error(p, line, "tls_min: expected \"1.2\" or "
 			    "\"1.3\", not \"%s\"", q);
 		return 0;
+	case KEY_TRANSPORT:
+		if (strcmp(value, "tls") != 0 && strcmp(value, "wss") != 0)
+			return cf_error(p, line, "transport: expected tls or "
+			    "wss (SIP over secure WebSocket), not \"%s\"", q);
+		tc->wss = strcmp(value, "wss") == 0;
+		return 0;
+	case KEY_WS_PATH:
+		if (confparse_text(&p->cp, line, "ws_path", value, 512) == -1)
+			return -1;
+		if (value[0] != '/' || strpbrk(value, " \t") != NULL)
+			return cf_error(p, line, "ws_path: expected the path of "
+			    "the WebSocket URL (\"/ws\"), not \"%s\"", q);
+		return cf_strdup(p, line, &tc->ws_path, value);
+	case KEY_ORIGIN:
+		if (confparse_text(&p->cp, line, "origin", value, 512) == -1)
+			return -1;
+		return cf_strdup(p, line, &tc->origin, value);
 	}
 	return CF_OTHER_GROUP;
 }

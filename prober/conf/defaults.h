@@ -26,6 +26,7 @@
 #define CF_CRIT_DAYS		SC_CERT_CRIT_DAYS_DEFAULT
 #define CF_TLS_MIN		"1.2"
 #define CF_DNS_PORT		53
+#define CF_HEP_PORT		9060	/* Homer's collectors */
 #define CF_ALERT_FOR		2
 #define CF_RESOLVE_AFTER	2
 #define CF_FLAP_WINDOW		600

@@ -22,7 +22,7 @@ target_parse_uri(struct target *t, const char *uri, char *err, size_t errlen)
 {
 	su_home_t	*home;
 	url_t		*url;
-	char		*buf = NULL;
+	char		*buf = NULL, tparam[16];
 	int		 rc = -1;
 
 	memset(t, 0, sizeof(*t));
@@ -60,6 +60,11 @@ target_parse_uri(struct target *t, const char *uri, char *err, size_t errlen)
 		snprintf(err, errlen, "\"%s\" is not a SIP URI (expected "
 		    "sips:DOMAIN)", uri);
 		goto done;
+	}
+	if (url->url_params != NULL && url_param(url->url_params,
+	    "transport", tparam, sizeof(tparam)) > 0) {
+		if (strcasecmp(tparam, "ws") == 0 && url->url_type == url_sips)
+			t->ws = 1;
 	}
 	if (url->url_user != NULL) {
 		snprintf(err, errlen, "\"%s\" names a user; give the domain "

@@ -13,9 +13,13 @@ struct target {
 	unsigned	 uri_port;	/* 0 if the URI names none */
 	char		*connect_host;	/* from --connect, or NULL */
 	unsigned	 connect_port;
+	int		 ws;		/* ;transport=ws on a sips: URI: WSS */
 };
 
-/* Parses "sips:domain[:port]" (or a bare domain).  -1 with err. */
+/*
+ * Parses "sips:domain[:port]" (or a bare domain), with ";transport=ws"
+ * for SIP over secure WebSocket (RFC 7118).  -1 with err.
+ */
 int	target_parse_uri(struct target *, const char *uri, char *err,
 	    size_t errlen);
 

@@ -231,6 +231,7 @@ daemon_reload(evutil_socket_t sig, short what, void *arg)
 	}
 	d->gen++;	/* new targets of this reload read their CA files anew */
 	daemon_reload_settings(d, nc);
+	(void)daemon_debugaids(d, d->conf, nc);	/* logs what it could not */
 	old = d->broken;
 	nold = d->nbroken;
 	d->broken = NULL;
@@ -397,6 +398,7 @@ daemon_close(struct daemon *d)
 	if (d->ev_settle != NULL)
 		event_free(d->ev_settle);
 	alerts_free(d->alerts);
+	daemon_debugaids_free();
 	metrics_free(d->m);
 	if (d->ev_hup != NULL)
 		event_free(d->ev_hup);
@@ -449,7 +451,8 @@ daemon_run(struct sc_config *config, const char *path)
 	close(dirfd);
 	dirfd = -1;
 	/* The state is read as the service user, never as root. */
-	if (daemon_alerting(&d, config) == -1 ||
+	if (daemon_debugaids(&d, NULL, config) == -1 ||
+	    daemon_alerting(&d, config) == -1 ||
 	    daemon_targets(&d, config) == -1)
 		goto done;
 	log_event(LOG_INFO, NULL, NULL, NULL, "sipcanary %s (%s) running: "

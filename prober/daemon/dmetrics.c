@@ -55,7 +55,8 @@ dmetrics_probe_families(struct daemon *d, struct metrics *m)
 	    "Fresh probes by verdict code", tfv);
 	d->f_phase = metrics_histogram_new(m,
 	    "sipcanary_phase_duration_seconds", "Fresh probe phase latency: "
-	    "dns, tcp_connect, tls_handshake, first_response, register", tfp,
+	    "dns, tcp_connect, tls_handshake, ws_upgrade, first_response, "
+	    "register", tfp,
 	    phase_bounds, sizeof(phase_bounds) / sizeof(phase_bounds[0]));
 	return d->f_success == NULL || d->f_probes == NULL ||
 	    d->f_phase == NULL ? -1 : 0;
@@ -188,6 +189,8 @@ dmetrics_late_families(struct daemon *d, struct metrics *m)
 	d->f_log_errors = metrics_counter_new(m,
 	    "sipcanary_log_write_errors_total",
 	    "Log lines that could not be written to stderr", NULL);
+	if (daemon_debugaids_metrics_new(d) == -1)
+		return -1;
 	return d->f_build == NULL || d->f_last_success == NULL ||
 	    d->f_dns_success == NULL || d->f_reload_ok == NULL ||
 	    d->f_reload_time == NULL || d->f_damaged == NULL ||
@@ -434,4 +437,5 @@ daemon_metrics_refresh(struct daemon *d)
 	dmetrics_http(d);
 	dmetrics_auth(d);
 	(void)metrics_set(d->f_log_errors, NULL, (double)log_write_errors());
+	daemon_debugaids_metrics(d);
 }

@@ -216,6 +216,9 @@ dfront_flows_start(struct dfront *f)
 	eo.crit_days = t->conf.crit_days;
 	eo.loop = 1;
 	eo.insecure = t->conf.insecure_skip_verify;
+	eo.ws.on = t->conf.wss || t->uri.ws;
+	eo.ws.path = t->conf.ws_path;
+	eo.ws.origin = t->conf.origin;
 	eo.defer_break = dfront_defer_break;
 	eo.defer_arg = f;
 	f->flows = sc_engine_start(t->d->base, &eo, &dfront_flow_cbs, f, err,

@@ -110,6 +110,7 @@ struct daemon {
 				*f_last_success, *f_dns_success,
 				*f_reload_ok, *f_reload_time,
 				*f_damaged, *f_broken, *f_log_errors;
+	struct metrics_family	*f_hep_sent, *f_hep_dropped, *f_keylog;
 	struct metrics_family	*f_http_conns, *f_http_refused,
 				*f_http_timeouts;
 	struct metrics_family	*f_client_cert, *f_profile; /* dprofile.c */
@@ -200,6 +201,13 @@ int	dprofile_client_cert(struct dfront *, const struct sc_result *r,
 
 /* dmetrics.c: the daemon's metric families and their updates. */
 int	daemon_metrics_new(struct daemon *);
+
+/* debugaids.c: the key log and HEP, at start (old NULL) and reload. */
+int	daemon_debugaids(struct daemon *, const struct sc_config *old,
+	    const struct sc_config *);
+void	daemon_debugaids_free(void);
+int	daemon_debugaids_metrics_new(struct daemon *);
+void	daemon_debugaids_metrics(struct daemon *);
 void	daemon_reload_outcome(struct daemon *, int ok, const char *why);
 void	daemon_metrics_refresh(struct daemon *);
 void	dfront_phase(struct dfront *, const char *, double);

@@ -37,6 +37,7 @@ dfront_phases_text(const struct sc_result *r, char *buf, size_t len)
 	const struct { const char *name; double s; } ph[] = {
 		{ "tcp", r->t.tcp_connect },
 		{ "tls", r->t.tls_handshake },
+		{ "ws_upgrade", r->ws ? r->t.ws_upgrade : -1 },
 		{ "register", r->t.registered },
 	};
 	size_t	 i, off = 0;
@@ -94,6 +95,8 @@ dfront_probe_done(struct sc_result *r, void *arg)
 	(void)metrics_inc(d->f_probes, tfv);
 	dfront_phase(f, "tcp_connect", r->t.tcp_connect);
 	dfront_phase(f, "tls_handshake", r->t.tls_handshake);
+	if (r->ws)
+		dfront_phase(f, "ws_upgrade", r->t.ws_upgrade);
 	dfront_phase(f, "first_response", r->t.first_response);
 	dfront_phase(f, "register", r->t.registered);
 	dfront_cert_metrics(f, r);
@@ -160,6 +163,9 @@ dfront_probe_start(struct dfront *f)
 	o.tls_ctx = t->tls_ctx;
 	o.tls_only = t->conf.user == NULL;
 	o.insecure = t->conf.insecure_skip_verify;
+	o.ws.on = t->conf.wss || t->uri.ws;
+	o.ws.path = t->conf.ws_path;
+	o.ws.origin = t->conf.origin;
 	if ((f->probe = sc_probe_start(t->d->base, &o, dfront_probe_done, f))
 	    == NULL) {
 		log_event(LOG_ERROR, t->conf.name, f->address,

@@ -148,6 +148,7 @@ dtarget_locate(struct dtarget *t)
 	lo.explicit = t->uri.connect_host != NULL || t->uri.uri_port != 0;
 	lo.dns_servers = t->conf.dns_server;
 	lo.timeout = t->conf.timeout;
+	lo.ws = t->conf.wss || t->uri.ws;
 	if ((t->locate = sc_locate_start(t->d->base, &lo, dtarget_located, t,
 	    err, sizeof(err))) == NULL) {
 		log_event(LOG_ERROR, t->conf.name, NULL, "internal_error",

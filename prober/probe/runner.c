@@ -214,6 +214,7 @@ runner_locate_opts(struct sc_locate_opts *lo, const struct target *t,
 	lo->explicit = t->connect_host != NULL || t->uri_port != 0;
 	lo->dns_servers = dns_servers;
 	lo->timeout = timeout;
+	lo->ws = t->ws;
 }
 
 int
@@ -246,6 +247,9 @@ runner_target(const char *uri, const struct runner_opts *ro,
 	run.deadline = sc_clock_now() + po->timeout;
 	run.po.uri = t.uri;
 	run.po.domain = t.domain;
+	if (t.ws)
+		run.po.ws.on = 1;	/* sips:DOMAIN;transport=ws */
+	t.ws = run.po.ws.on;
 	if ((run.base = sc_event_base_new()) == NULL) {
 		snprintf(err, errlen, "cannot create the event loop");
 		goto done;

@@ -193,6 +193,19 @@ report_json_frontend(const struct sc_result *r, const struct sc_frontend *f,
 		json_object_set_new(t, "register_seconds",
 		    json_seconds(r->t.registered));
 	}
+	if (r->ws) {
+		json_object_set_new(t, "ws_upgrade_seconds",
+		    json_seconds(r->t.ws_upgrade));
+		json_object_set_new(fe, "ws", json_pack("{s:o, s:o}",
+		    "http_status", r->verdict == SC_WS_UPGRADE_FAILED &&
+		    r->ws_status != 0 ? json_integer(r->ws_status) :
+		    r->t.ws_upgrade >= 0 ? json_integer(101) : json_null(),
+		    "close_code", r->verdict == SC_WS_CLOSED ||
+		    r->verdict == SC_WS_PROTOCOL_ERROR ?
+		    json_integer(r->ws_status) : json_null()));
+	}
+	json_object_set_new(fe, "transport", json_string(r->ws ? "wss" :
+	    "tls"));
 	json_object_set_new(fe, "timings", t);
 	if (r->t.tls_handshake >= 0)
 		json_object_set_new(fe, "tls", json_pack(

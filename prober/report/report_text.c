@@ -93,6 +93,9 @@ report_text(FILE *fp, const struct check_report *cr)
 		if (r->tls_version[0] != '\0')
 			fprintf(fp, "  tls:      %s %s%s\n", r->tls_version,
 			    r->tls_cipher, r->tls_resumed ? " (resumed)" : "");
+		if (r->ws && r->t.ws_upgrade >= 0)
+			fprintf(fp, "  wss:      upgraded in %.1f ms\n",
+			    r->t.ws_upgrade * 1000);
 		report_text_cert(fp, r);
 		if (r->final_status != 0) {
 			fprintf(fp, "  sip:      %d", r->final_status);

@@ -92,6 +92,14 @@ fx_fxsip() {
 	tb_wait_port "$FX_PORT" 10 "$TB_LAST_PID"
 }
 
+# fx_fxws MODE — fxws.pl (SIP over secure WebSocket) on a free port.
+fx_fxws() {
+	FX_PORT=$(tb_free_port) || return 1
+	tb_spawn "$FX_NAME-fxws" perl "$FX_HERE/fxws.pl" "$FX_PORT" "$FX_CHAIN" \
+		"$FX_KEY" "$1"
+	tb_wait_port "$FX_PORT" 10 "$TB_LAST_PID"
+}
+
 # fx_fxtcp MODE [ARGS...] — see the header.
 fx_fxtcp() {
 	local mode=$1

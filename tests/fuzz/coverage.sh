@@ -32,7 +32,7 @@ while getopts o:c:w: opt; do
 	esac
 done
 shift $((OPTIND - 1))
-harnesses=${*:-fuzz_stream fuzz_digest fuzz_config fuzz_scenario fuzz_dns}
+harnesses=${*:-fuzz_stream fuzz_digest fuzz_config fuzz_scenario fuzz_dns fuzz_ws}
 
 tool() {
 	for t in "$1" "$1-14"; do
@@ -58,6 +58,7 @@ fi
 sources() {
 	case "$1" in
 	fuzz_stream) echo "sip/framer.c sip/reg.c sip/digest.c" ;;
+	fuzz_ws) echo "sip/ws.c" ;;
 	fuzz_digest) echo "sip/digest.c" ;;
 	fuzz_config) echo "prober/conf/conf.c prober/conf/conf_values.c" \
 	    "prober/conf/conf_sections.c prober/conf/conf_check.c" \

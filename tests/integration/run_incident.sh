@@ -44,14 +44,7 @@ dm_wait_steady
 [ "$(dm_value sipcanary_new_connection_outage target=kam)" = 0 ] ||
 	tb_fail "the detector fires before anything broke"
 
-# the flow's binding in Kamailio: contact with the daemon's ;sc= token
-flow_binding() {
-	dm_kam_rpc ul.dump 2>/dev/null | awk '
-		$1 == "Address:" { a = $2 }
-		$1 == "Call-ID:" { c = $2 }
-		$1 == "Tcpconn-Id:" && a ~ /;sc=/ { print a, c, $2 }'
-}
-B0=$(flow_binding)
+B0=$(dm_flow_binding)
 [ "$(printf '%s\n' "$B0" | grep -c ';sc=')" = 1 ] ||
 	tb_fail "expected exactly one flow binding in Kamailio, got: $B0"
 tb_ok "Kamailio holds the flow's binding: $B0"
@@ -107,7 +100,7 @@ tb_ok "certificate series kept although verification failed: leaf $fp not_after 
 [ "$FLOW_DOWN_SEEN" = 0 ] || tb_fail "flow_up was not 1 at:$FLOW_DOWN_SEEN"
 [ "$(dm_series sipcanary_flow_reconnects_total target=kam)" = 0 ] ||
 	tb_fail "a flow reconnect was counted: $(grep reconnects_total "$DM_METRICS")"
-B1=$(flow_binding)
+B1=$(dm_flow_binding)
 [ "$B1" = "$B0" ] || tb_fail "the flow's binding changed: before '$B0', now '$B1'"
 tb_ok "the flow stayed up: flow_up 1 in every scrape, no reconnect, same binding and connection"
 
@@ -150,7 +143,7 @@ grep -q 'new_connection_outage: not firing' "$TB/status2.html" ||
 [ "$FLOW_DOWN_SEEN" = 0 ] || tb_fail "flow_up was not 1 at:$FLOW_DOWN_SEEN"
 [ "$(dm_series sipcanary_flow_reconnects_total target=kam)" = 0 ] ||
 	tb_fail "a flow reconnect was counted"
-B2=$(flow_binding)
+B2=$(dm_flow_binding)
 [ "$B2" = "$B0" ] || tb_fail "the flow's binding changed: before '$B0', now '$B2'"
 tb_ok "the flow stayed up through the whole incident"
 

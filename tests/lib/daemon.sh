@@ -54,6 +54,9 @@
 #   dm_kam_contacts                "ADDRESS CALL-ID CSEQ EXPIRES" per binding
 #                                  in Kamailio's location table (ul.dump)
 #   dm_kam_count REGEX             lines of Kamailio's log matching REGEX
+#   dm_flow_binding                "CONTACT CALL-ID TCPCONN-ID" of each
+#                                  flow binding (Contact with ;sc=) in
+#                                  Kamailio's location table
 #   dm_kam_registers               (DM_SIPDUMP=1) one line per REGISTER
 #                                  Kamailio received, in order:
 #                                  "SRCPORT CALL-ID TOKEN AUTH EXPIRES"
@@ -371,4 +374,12 @@ dm_kam_registers() {
 		next
 	}
 	END { flush() }'
+}
+
+# dm_flow_binding — see above.
+dm_flow_binding() {
+	dm_kam_rpc ul.dump 2>/dev/null | awk '
+		$1 == "Address:" { a = $2 }
+		$1 == "Call-ID:" { c = $2 }
+		$1 == "Tcpconn-Id:" && a ~ /;sc=/ { print a, c, $2 }'
 }

@@ -53,6 +53,12 @@
 #   TB_KAM_SIPDUMP=DIR    the sipdump module writes every SIP message
 #                         received or sent, decrypted, to DIR
 #   TB_KAM_EXTRA=TEXT     extra cfg lines inserted before request_route
+#   TB_KAM_WSS=1          SIP over secure WebSocket (RFC 7118) on the same
+#                         TLS listeners too: xhttp + websocket modules, an
+#                         upgrade for GET with Upgrade: websocket on any
+#                         path, others 404
+#   TB_KAM_WS_ORIGIN=O    (with TB_KAM_WSS) only Origin O may upgrade;
+#                         any other Origin, or none, gets 403 Forbidden
 #
 # One TCP worker by default: Debian 12's Kamailio 5.6.3 with OpenSSL 3
 # corrupts its shared memory when two TCP workers run TLS handshakes at
@@ -210,6 +216,34 @@ _tb_kamailio_modparams() {
 	fi
 }
 
+# _tb_kamailio_wss — the modules and route of TB_KAM_WSS.
+_tb_kamailio_wss() {
+	local origin=''
+	[ -n "${TB_KAM_WSS:-}" ] || return 0
+	if [ -n "${TB_KAM_WS_ORIGIN:-}" ]; then
+		origin="if (\$hdr(Origin) != \"$TB_KAM_WS_ORIGIN\") {
+	            $(_tb_kam_xlog all "SCWSORIGIN \$hdr(Origin)")
+	            xhttp_reply(\"403\", \"Forbidden\", \"\", \"\");
+	            exit;
+	        }"
+	fi
+	cat <<-EOF
+	loadmodule "xhttp.so"
+	loadmodule "websocket.so"
+	modparam("websocket", "keepalive_mechanism", 0)
+	event_route[xhttp:request] {
+	    if (\$hdr(Upgrade) =~ "websocket" && \$hdr(Connection) =~ "Upgrade" && \$rm =~ "GET") {
+	        $origin
+	        if (ws_handle_handshake()) {
+	            $(_tb_kam_xlog all "SCWSUP \$si:\$sp")
+	            exit;
+	        }
+	    }
+	    xhttp_reply("404", "Not Found", "", "");
+	}
+	EOF
+}
+
 # _tb_kamailio_cfg DIR LISTEN_LINES
 _tb_kamailio_cfg() {
 	local dir=$1 listen=$2 badpw users_before='' users_after kex=''
@@ -246,7 +280,7 @@ _tb_kamailio_cfg() {
 	dns=no
 	rev_dns=no
 	use_dns_cache=off
-	tcp_accept_no_cl=no
+	tcp_accept_no_cl=$([ -n "${TB_KAM_WSS:-}" ] && echo yes || echo no)
 	tcp_connection_lifetime=3605
 	$(_tb_kamailio_sizing)
 	server_header="Server: sipcanary-testbed"
@@ -272,6 +306,7 @@ _tb_kamailio_cfg() {
 	modparam("registrar", "max_expires", 3600)
 	modparam("ctl", "binrpc", "unixs:$dir/kamailio.ctl")
 	$(_tb_kamailio_modparams)
+	$(_tb_kamailio_wss)
 	${TB_KAM_EXTRA:-}
 
 	request_route {

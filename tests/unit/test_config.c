@@ -303,7 +303,8 @@ static const struct unit_error_case config_errors[] = {
 	  "sc.conf:1: unknown key \"zzzzzz\" (expected vantage, listen, "
 	  "state_dir, log_format, user, http_auth_file, http_tls_cert, "
 	  "http_tls_key, metrics_series_limit, http_max_connections, "
-	  "http_max_connections_per_source, http_header_timeout, defaults, "
+	  "http_max_connections_per_source, http_header_timeout, "
+	  "keylog_file, hep, hep_id, hep_password_file, defaults, "
 	  "target, sink or profile)" },
 	{ "target \"voice-prod\" {\n  uri = \"sips:a.example\"\n"
 	  "  urii = \"x\"\n}\n",
@@ -317,7 +318,8 @@ static const struct unit_error_case config_errors[] = {
 	  "reconnect_every, expires, warn_days, crit_days, ca_file, "
 	  "tls_min, allow_mixed_certs, enabled, runbook_url, for, "
 	  "resolve_after, flap_window, reconnect_min_ratio, "
-	  "reconnect_window, insecure_skip_verify, profiles)" },
+	  "reconnect_window, insecure_skip_verify, profiles, transport, "
+	  "ws_path, origin)" },
 	{ "defaults {\n  intervall = 10s\n}\n",
 	  "sc.conf:2: defaults: unknown key \"intervall\" (did you mean "
 	  "interval?)" },
@@ -330,7 +332,7 @@ static const struct unit_error_case config_errors[] = {
 	  "expires, warn_days, crit_days, ca_file, tls_min, "
 	  "allow_mixed_certs, enabled, runbook_url, for, resolve_after, "
 	  "flap_window, reconnect_min_ratio, reconnect_window, "
-	  "insecure_skip_verify)" },
+	  "insecure_skip_verify, transport, ws_path, origin)" },
 	{ "defaults {\n  uri = \"sips:a.example\"\n}\n",
 	  "sc.conf:2: defaults: uri can only be set in a target" },
 	{ "target \"a\" {\n  listen = \"127.0.0.1:1\"\n}\n",
@@ -1518,6 +1520,42 @@ test_parse_ipport(void **state)
 	    &port), 0);
 }
 
+/* Issue 20: keylog_file, hep, hep_id; their errors name the fix. */
+static void
+test_debug_aids(void **state)
+{
+	static const char target[] = "target \"a\" {\n"
+	    "  uri = \"sips:a.example\"\n}\n";
+	struct sc_config *c;
+	char		 text[512];
+
+	(void)state;
+	snprintf(text, sizeof(text), "keylog_file = \"/tmp/k.log\"\n"
+	    "hep = \"udp://[::1]\"\nhep_id = 4294967295\n%s", target);
+	c = expect_ok("sc.conf", text);
+	assert_string_equal(c->keylog_file, "/tmp/k.log");
+	assert_string_equal(c->hep, "udp://[::1]");
+	assert_int_equal(c->hep_id, 4294967295U);
+	assert_null(c->hep_password);
+	config_free(c);
+	snprintf(text, sizeof(text), "hep = \"udp://homer.example:9060\"\n"
+	    "%s", target);
+	expect_error(text, "sc.conf:1: hep: expected udp://IP[:PORT] (as in "
+	    "udp://192.0.2.10:9060 or udp://[2001:db8::10]), an address: HEP "
+	    "goes over UDP, and the collector is never looked up in DNS, not "
+	    "\"udp://homer.example:9060\"");
+	snprintf(text, sizeof(text), "hep = \"tcp://192.0.2.1:9060\"\n%s",
+	    target);
+	expect_error(text, "sc.conf:1: hep: expected udp://IP[:PORT] (as in "
+	    "udp://192.0.2.10:9060 or udp://[2001:db8::10]), an address: HEP "
+	    "goes over UDP, and the collector is never looked up in DNS, not "
+	    "\"tcp://192.0.2.1:9060\"");
+	snprintf(text, sizeof(text), "hep_password_file = \"/nonexistent\"\n"
+	    "%s", target);
+	expect_error(text, "sc.conf:1: hep_password_file: there is no hep = "
+	    "collector to send to (hep = \"udp://IP:9060\")");
+}
+
 int
 main(void)
 {
@@ -1542,6 +1580,7 @@ main(void)
 		    (void *)&sink_error_table },
 		cmocka_unit_test(test_sink_secret_modes),
 		cmocka_unit_test(test_sink_same),
+		cmocka_unit_test(test_debug_aids),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -23,6 +23,7 @@ static const char *stable[] = {
 	"sip_6xx", "flow_dead", "internal_error", "not_probed",
 	"tls_no_shared_cipher", "tls_client_cert_rejected",
 	"client_cert_expiring",
+	"ws_upgrade_failed", "ws_protocol_error", "ws_closed",
 };
 
 static void
