@@ -13,10 +13,10 @@ set -eu
 tb_check_init example.test
 tb_require dumpcap tshark python3
 
-H=$(tb_free_port)
-tb_spawn hepcol python3 "$TB_TOP/tests/lib/hep_collector.py" "$H" "$TB/hep.jsonl"
+tb_spawn hepcol python3 "$TB_TOP/tests/lib/hep_collector.py" 0 "$TB/hep.jsonl"
 _listening() { grep -q listening "$TB/hepcol.log"; }
 tb_until 10 _listening || tb_fail "the HEP collector did not start: $(cat "$TB/hepcol.log")"
+H=$(awk '/^listening/ { print $2; exit }' "$TB/hepcol.log")
 
 tb_spawn dumpcap dumpcap -q -i lo -f "tcp port $P" -a duration:30 -w "$TB/probe.pcapng"
 CAP=$TB_LAST_PID

@@ -15,11 +15,11 @@ set -eu
 dm_init
 tb_require python3 jq
 
-H=$(tb_free_port)
-tb_spawn hepcol python3 "$TB_TOP/tests/lib/hep_collector.py" "$H" "$TB/hep.jsonl"
+tb_spawn hepcol python3 "$TB_TOP/tests/lib/hep_collector.py" 0 "$TB/hep.jsonl"
 COL=$TB_LAST_PID
 _listening() { grep -q listening "$TB/hepcol.log"; }
 tb_until 10 _listening || tb_fail "the HEP collector did not start"
+H=$(awk '/^listening/ { print $2; exit }' "$TB/hepcol.log")
 tb_password_file "$TB/heppw" "hep-secret"
 
 # hep_id without hep: refused at load, naming the fix

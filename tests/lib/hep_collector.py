@@ -1,16 +1,18 @@
 #!/usr/bin/env python3
 # hep_collector.py PORT OUT [DROP] — a HEPv3 collector for tests, written
 # from the HEP3 chunk list (sipcapture.org) independently of sipcanary's
-# encoder: binds 127.0.0.1:PORT (UDP), decodes each packet and appends
+# encoder: binds 127.0.0.1:PORT (UDP; 0: a free port the kernel picks,
+# so that no other test can hold it), decodes each packet and appends
 # one JSON line to OUT: family, ipproto, src, dst, sport, dport, secs,
 # usecs, proto_type, agent_id, auth_key, payload (hex), and "error" for
-# a packet that is not well-formed HEPv3.  Prints "listening" once bound.
+# a packet that is not well-formed HEPv3.  Prints "listening PORT" once
+# bound.
 import ipaddress, json, socket, struct, sys
 
 port, out = int(sys.argv[1]), sys.argv[2]
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind(("127.0.0.1", port))
-print("listening", flush=True)
+print("listening %d" % s.getsockname()[1], flush=True)
 NAMES = {1: "family", 2: "ipproto", 3: "src", 4: "dst", 5: "src", 6: "dst",
          7: "sport", 8: "dport", 9: "secs", 10: "usecs", 11: "proto_type",
          12: "agent_id", 14: "auth_key", 15: "payload"}
