@@ -1,6 +1,7 @@
 /*
  * cmd_check.c - `sipcanary check`: one fresh probe (TLS, certificates,
- * REGISTER with digest) of every frontend of a target, reported as a
+ * REGISTER with digest, or OPTIONS without --user) of every frontend of
+ * a target, reported as a
  * table, JSON or Nagios plugin output.  The exit code is always a Nagios
  * code, usage errors included (UNKNOWN).
  */
@@ -24,7 +25,9 @@ check_usage(FILE *fp)
 "\n"
 "Probes a SIP-over-TLS service once: TCP connect, TLS handshake with the\n"
 "certificate checked against DOMAIN (RFC 5922), REGISTER, 401 challenge,\n"
-"REGISTER with digest credentials, 200 OK, then unregister.\n"
+"REGISTER with digest credentials, 200 OK, then unregister.  Without\n"
+"--user (a trunk or peering SBC), it sends an OPTIONS instead, and any\n"
+"final response but 503 means alive (see --alive-statuses).\n"
 "\n"
 "options:\n"
 "  --connect HOST[:PORT]   connect here instead of locating DOMAIN\n"
@@ -36,6 +39,9 @@ check_usage(FILE *fp)
 "  --timeout DURATION      bound on the whole probe (default 10s)\n"
 "  --expires SECONDS       registration lifetime to ask for (default 300)\n"
 "  --no-unregister         leave the registration in place\n"
+"  --alive-statuses LIST   without --user: the answers to OPTIONS that\n"
+"                          mean alive, such as 2xx,404 or any,503\n"
+"                          (default any: every final status but 503)\n"
 "  --tls-min 1.2|1.3       lowest TLS version to offer (default 1.2)\n"
 "  --warn-days N           WARNING when a certificate expires within N\n"
 "                          days (default 30)\n"
@@ -53,6 +59,7 @@ check_usage(FILE *fp)
 "\n"
 "examples:\n"
 "  sipcanary check --user alice --password-file alice.pw sips:example.com\n"
+"  sipcanary check --nagios --alive-statuses 2xx,404 sips:trunk.example.net\n"
 "  SIPCANARY_PASSWORD=... sipcanary check --nagios --user alice \\\n"
 "      --connect 192.0.2.10:5061 --ca-file ca.pem sips:example.com\n");
 }
@@ -66,6 +73,7 @@ static const struct option check_longopts[] = {
 	CREDENTIAL_LONGOPTS,
 	{ "expires",		required_argument,	NULL, 'e' },
 	{ "no-unregister",	no_argument,		NULL, 'N' },
+	{ "alive-statuses",	required_argument,	NULL, 'A' },
 	{ "nagios",		no_argument,		NULL, 'n' },
 	{ "help",		no_argument,		NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
@@ -80,6 +88,8 @@ struct check_args {
 	struct common_opts	 co;
 	struct credentials	 cred;
 	struct sc_probe_opts	 po;
+	struct sc_statuses	 alive;		/* without --user */
+	int			 alive_set;
 };
 
 /* check's own options: CLI_CONTINUE or the exit code. */
@@ -88,7 +98,7 @@ check_option(void *arg, int ch, const char *value)
 {
 	struct check_args	*a = arg;
 	unsigned long		 expires;
-	char			*end, err[128];
+	char			*end, err[256];
 
 	switch (ch) {
 	case 'e':
@@ -101,6 +111,13 @@ check_option(void *arg, int ch, const char *value)
 		break;
 	case 'N':
 		a->po.unregister = 0;
+		break;
+	case 'A':
+		if (sc_statuses_parse(&a->alive, value, err, sizeof(err)) ==
+		    -1)
+			return check_bad("--alive-statuses: %s", err);
+		a->alive_set = 1;
+		a->po.alive = &a->alive;
 		break;
 	case 'n':
 		if (cli_set_format(&a->co, FMT_NAGIOS, err, sizeof(err)) == -1)
@@ -125,6 +142,7 @@ check_parse(struct check_args *a, int argc, char **argv)
 	common_defaults(&a->co);
 	memset(&a->cred, 0, sizeof(a->cred));
 	memset(&a->po, 0, sizeof(a->po));
+	a->alive_set = 0;
 	a->po.unregister = 1;
 	a->po.expires = 300;
 	if ((rc = cli_parse(&check_command, argc, argv, &a->co, &a->cred,
@@ -147,6 +165,9 @@ check_password(const struct check_args *a, char **password)
 {
 	char err[256];
 
+	if (a->alive_set && a->cred.user != NULL)
+		return check_bad("--alive-statuses is for probes without "
+		    "--user (OPTIONS); with --user, check registers");
 	if (credentials_password(&a->cred, NULL, password, err, sizeof(err))
 	    == -1)
 		return check_bad("%s", err);

@@ -100,6 +100,7 @@ const struct cf_keydef cf_keys[KEY_NUM] = {
 	[KEY_HTTP_MAX_PER_SOURCE] = { "http_max_connections_per_source",
 	    IN_TOP },
 	[KEY_HTTP_HEADER_TIMEOUT] = { "http_header_timeout", IN_TOP },
+	[KEY_ALIVE_STATUSES] = { "alive_statuses", IN_DEFAULTS | IN_TARGET },
 };
 
 const char *const cf_sink_types[SINK_WEBHOOK + 1] = {
@@ -356,6 +357,8 @@ target_conf_same(const struct target_conf *a, const struct target_conf *b)
 	    a->tls_min == b->tls_min &&
 	    a->allow_mixed_certs == b->allow_mixed_certs &&
 	    a->insecure_skip_verify == b->insecure_skip_verify &&
+	    memcmp(&a->alive_statuses, &b->alive_statuses,
+	    sizeof(a->alive_statuses)) == 0 &&
 	    a->enabled == b->enabled;
 }
 

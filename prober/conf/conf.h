@@ -11,6 +11,8 @@
 
 #include <stddef.h>
 
+#include "sipcanary.h"
+
 #define CONFIG_MAX_FILE		(1024 * 1024)
 #define CONFIG_NAME_MAX		64	/* characters: target names, vantage,
 					   owner (all become label values) */
@@ -73,6 +75,8 @@ struct target_conf {
 	int		 enabled;	/* 0: loaded and checked, not probed */
 	int		 insecure_skip_verify; /* certificate failures do not
 					   stop the probe (reported, logged) */
+	struct sc_statuses alive_statuses; /* without a user: the answers
+					   to OPTIONS that count as alive */
 	/* Alert rules (read by the alert engine, not by the probes): */
 	char		*runbook_url;	/* or NULL */
 	unsigned	 alert_for;	/* "for": failed fresh probes in a row

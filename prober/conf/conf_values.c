@@ -302,7 +302,7 @@ cf_target_timing(struct cf_parse *p, int id, int line, const char *value,
     struct target_conf *tc)
 {
 	const char	*name = cf_keys[id].name;
-	char		 q[CONFPARSE_QUOTE];
+	char		 q[CONFPARSE_QUOTE], err[200];
 	double		 d;
 	long		 n;
 	int		 v;
@@ -353,6 +353,11 @@ cf_target_timing(struct cf_parse *p, int id, int line, const char *value,
 			return -1;
 		*(id == KEY_WARN_DAYS ? &tc->warn_days : &tc->crit_days) =
 		    (int)n;
+		return 0;
+	case KEY_ALIVE_STATUSES:
+		if (sc_statuses_parse(&tc->alive_statuses, value, err,
+		    sizeof(err)) == -1)
+			return cf_error(p, line, "alive_statuses: %s", err);
 		return 0;
 	case KEY_ALLOW_MIXED_CERTS:
 	case KEY_ENABLED:

@@ -1,8 +1,10 @@
 /*
  * flows.c - the persistent flows: per frontend, one scenario engine runs
  * the target's flows in loop mode (reconnect, register, maintain, break:
- * forever).  Its callbacks feed the flow series, the reconnect counts
- * and the detector; a deliberate break waits while fresh probes fail.
+ * forever; or reconnect, OPTIONS, maintain with OPTIONS, break for a
+ * target without an account).  Its callbacks feed the flow series, the
+ * reconnect counts and the detector; a deliberate break waits while
+ * fresh probes fail.
  */
 #include "config.h"
 
@@ -11,6 +13,7 @@
 
 #include "conf/scenario.h"
 #include "daemon/internal.h"
+#include "options-flow.h"
 #include "persistent-flow.h"
 
 
@@ -31,8 +34,11 @@ dtarget_flow_scenario(struct dtarget *t, char *err, size_t errlen)
 	struct sc_step		*st;
 	size_t			 i;
 
-	if ((sc = scenario_load_flow_string("persistent-flow.scn",
-	    persistent_flow_scn, err, errlen)) == NULL)
+	/* Without an account, OPTIONS keep the flow: options-flow.scn. */
+	if ((sc = c->user != NULL ? scenario_load_flow_string(
+	    "persistent-flow.scn", persistent_flow_scn, err, errlen) :
+	    scenario_load_flow_string("options-flow.scn", options_flow_scn,
+	    err, errlen)) == NULL)
 		return -1;
 	for (i = 0; i < sc->nsteps; i++) {
 		st = &sc->steps[i];
@@ -88,7 +94,8 @@ dfront_on_flow(unsigned client, int up, enum sc_verdict why, void *arg)
 		    sc_verdict_str(why), "flow %u is down", client);
 	else if (up)
 		log_event(LOG_INFO, f->t->conf.name, f->address, "ok",
-		    "flow %u is registered", client);
+		    f->t->conf.user != NULL ? "flow %u is registered" :
+		    "flow %u is up (OPTIONS answered)", client);
 	dtarget_detect(f->t, 0);
 }
 
@@ -123,7 +130,8 @@ dfront_on_step(const struct sc_step_event *ev, void *arg)
 	 */
 	if (!f->flow_was_up[ev->client]) {
 		if (ev->step->kind == SC_STEP_RECONNECT ||
-		    ev->step->kind == SC_STEP_REGISTER)
+		    ev->step->kind == SC_STEP_REGISTER ||
+		    ev->step->kind == SC_STEP_OPTIONS)
 			log_event(LOG_WARN, f->t->conf.name, f->address,
 			    sc_verdict_str(ev->verdict), "flow %u: not up "
 			    "yet: %s failed: %s", ev->client,
@@ -132,7 +140,8 @@ dfront_on_step(const struct sc_step_event *ev, void *arg)
 		return;
 	}
 	if (ev->step->kind == SC_STEP_RECONNECT ||
-	    ev->step->kind == SC_STEP_REGISTER) {
+	    ev->step->kind == SC_STEP_REGISTER ||
+	    (ev->step->kind == SC_STEP_OPTIONS && f->t->conf.user == NULL)) {
 		(void)metrics_inc(f->t->d->f_reconnects, (const char *const[]){
 		    f->t->conf.name, f->address, f->srv, "failure",
 		    f->flow_deliberate[ev->client] ? "deliberate" : "lost" });
@@ -199,8 +208,8 @@ dfront_flows_start(struct dfront *f)
 	struct sc_engine_opts	 eo;
 	char			 err[256];
 
-	if (t->conf.flows == 0 || t->conf.user == NULL)
-		return;		/* no credentials: nothing to stay registered */
+	if (t->conf.flows == 0)
+		return;
 	memset(&eo, 0, sizeof(eo));
 	eo.scenario = t->flow_sc;
 	eo.uri = t->uri.uri;
@@ -218,6 +227,8 @@ dfront_flows_start(struct dfront *f)
 	eo.insecure = t->conf.insecure_skip_verify;
 	eo.defer_break = dfront_defer_break;
 	eo.defer_arg = f;
+	if (t->conf.user == NULL)
+		eo.options_alive = &t->conf.alive_statuses;
 	f->flows = sc_engine_start(t->d->base, &eo, &dfront_flow_cbs, f, err,
 	    sizeof(err));
 	if (f->flows == NULL) {

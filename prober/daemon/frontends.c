@@ -63,7 +63,7 @@ dfront_new(struct dtarget *t, const struct sc_frontend *fe)
 	if (fe->has_srv)
 		snprintf(f->srv, sizeof(f->srv), "%s:%u", fe->srv_target,
 		    fe->srv_port);
-	f->nflows = t->conf.user != NULL ? t->conf.flows : 0;
+	f->nflows = t->conf.flows;
 	if ((f->flow_up = calloc(f->nflows + 1, 1)) == NULL ||
 	    (f->flow_deliberate = calloc(f->nflows + 1, 1)) == NULL ||
 	    (f->flow_was_up = calloc(f->nflows + 1, 1)) == NULL ||

@@ -158,7 +158,7 @@ dfront_probe_start(struct dfront *f)
 	o.warn_days = t->conf.warn_days;
 	o.crit_days = t->conf.crit_days;
 	o.tls_ctx = t->tls_ctx;
-	o.tls_only = t->conf.user == NULL;
+	o.alive = &t->conf.alive_statuses;	/* without a user: OPTIONS */
 	o.insecure = t->conf.insecure_skip_verify;
 	if ((f->probe = sc_probe_start(t->d->base, &o, dfront_probe_done, f))
 	    == NULL) {

@@ -266,8 +266,8 @@ dtarget_new(struct daemon *d, const struct target_conf *c,
 		    "connections");
 	(void)metrics_set(d->f_frontends, (const char *const[]){ c->name }, 0);
 	log_event(LOG_INFO, c->name, NULL, "ok", "probing %s every %.0f s "
-	    "with %u flows per frontend", c->uri, c->interval,
-	    c->user != NULL ? c->flows : 0);
+	    "with %u flows per frontend%s", c->uri, c->interval, c->flows,
+	    c->user != NULL ? "" : " (no user: OPTIONS)");
 	dtarget_locate(t);
 	return t;
 fail:

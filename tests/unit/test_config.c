@@ -317,7 +317,7 @@ static const struct unit_error_case config_errors[] = {
 	  "reconnect_every, expires, warn_days, crit_days, ca_file, "
 	  "tls_min, allow_mixed_certs, enabled, runbook_url, for, "
 	  "resolve_after, flap_window, reconnect_min_ratio, "
-	  "reconnect_window, insecure_skip_verify)" },
+	  "reconnect_window, insecure_skip_verify, alive_statuses)" },
 	{ "defaults {\n  intervall = 10s\n}\n",
 	  "sc.conf:2: defaults: unknown key \"intervall\" (did you mean "
 	  "interval?)" },
@@ -330,7 +330,17 @@ static const struct unit_error_case config_errors[] = {
 	  "expires, warn_days, crit_days, ca_file, tls_min, "
 	  "allow_mixed_certs, enabled, runbook_url, for, resolve_after, "
 	  "flap_window, reconnect_min_ratio, reconnect_window, "
-	  "insecure_skip_verify)" },
+	  "insecure_skip_verify, alive_statuses)" },
+	{ "target \"a\" {\n  uri = \"a.example\"\n"
+	  "  alive_statuses = \"2xx,40\"\n}\n",
+	  "sc.conf:3: alive_statuses: expected a list of final statuses "
+	  "such as \"any\", \"2xx,404\" or \"any,503\" (200 to 699), not "
+	  "\"40\"" },
+	{ "target \"a\" {\n  uri = \"a.example\"\n  user = \"alice\"\n"
+	  "  alive_statuses = \"any\"\n}\n",
+	  "sc.conf:4: alive_statuses: only for a target without user "
+	  "(probed with OPTIONS); a target with a user is probed by "
+	  "registering" },
 	{ "defaults {\n  uri = \"sips:a.example\"\n}\n",
 	  "sc.conf:2: defaults: uri can only be set in a target" },
 	{ "target \"a\" {\n  listen = \"127.0.0.1:1\"\n}\n",

@@ -154,7 +154,8 @@ test_shipped_all(void **state)
 		fail_msg("no scenarios at %s (set SRCDIR)", pat);
 	for (i = 0; i < g.gl_pathc; i++) {
 		base = strrchr(g.gl_pathv[i], '/') + 1;
-		if ((sc = strcmp(base, "persistent-flow.scn") == 0 ?
+		if ((sc = strcmp(base, "persistent-flow.scn") == 0 ||
+		    strcmp(base, "options-flow.scn") == 0 ?
 		    load_flow(g.gl_pathv[i], err, sizeof(err)) :
 		    scenario_load(g.gl_pathv[i], err, sizeof(err))) == NULL)
 			fail_msg("%s", err);
