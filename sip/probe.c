@@ -29,6 +29,8 @@ struct sc_probe {
 	char			*user;
 	char			*password;
 	sc_probe_cb		 cb;
+	void			(*on_step)(const struct sc_step_event *,
+				    void *);
 	void			*arg;
 	char			 unregister_error[256];
 	struct sc_result	 res;
@@ -39,6 +41,8 @@ probe_on_step(const struct sc_step_event *ev, void *arg)
 {
 	struct sc_probe *p = arg;
 
+	if (p->on_step != NULL)
+		p->on_step(ev, p->arg);
 	/* Failing to clean up after a good probe is not a failed probe. */
 	if (ev->step->kind == SC_STEP_UNREGISTER && !ev->held)
 		snprintf(p->unregister_error, sizeof(p->unregister_error),
@@ -101,6 +105,7 @@ sc_probe_start(struct event_base *base, const struct sc_probe_opts *o,
 		return NULL;
 	sc_result_init(&p->res);
 	p->cb = cb;
+	p->on_step = o->on_step;
 	p->arg = arg;
 	if ((p->domain = strdup(o->domain)) == NULL ||
 	    (o->uri != NULL && (p->uri = strdup(o->uri)) == NULL) ||
@@ -142,6 +147,13 @@ sc_probe_start(struct event_base *base, const struct sc_probe_opts *o,
 		}
 	}
 	memset(&eo, 0, sizeof(eo));
+	if (o->scenario != NULL) {
+		/* Its steps, with the probe's account and one client. */
+		p->scenario = *o->scenario;
+		p->scenario.clients = 1;
+		p->scenario.user = p->user;
+		p->scenario.user_template = NULL;
+	}
 	eo.scenario = &p->scenario;
 	eo.uri = p->uri;
 	eo.domain = p->domain;

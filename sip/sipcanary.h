@@ -20,6 +20,8 @@
 #include <time.h>
 
 struct event_base;
+struct sc_scenario;
+struct sc_step_event;
 
 /*
  * Verdict codes.  The strings are stable: they become metric label values
@@ -241,6 +243,14 @@ struct sc_probe_opts {
 	 * default set, sc_statuses_default().
 	 */
 	const struct sc_statuses *alive;
+	/*
+	 * The steps to run instead of the built-in ones (a target's own
+	 * scenario), with one client; it must outlive the probe.  NULL:
+	 * connect; register; unregister (or options without a user).
+	 */
+	const struct sc_scenario *scenario;
+	/* Called after each step, with the cb's arg; may be NULL. */
+	void		(*on_step)(const struct sc_step_event *, void *arg);
 };
 
 /* The certificate expiry windows, in days, when the caller names none. */

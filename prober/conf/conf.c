@@ -101,6 +101,8 @@ const struct cf_keydef cf_keys[KEY_NUM] = {
 	    IN_TOP },
 	[KEY_HTTP_HEADER_TIMEOUT] = { "http_header_timeout", IN_TOP },
 	[KEY_ALIVE_STATUSES] = { "alive_statuses", IN_DEFAULTS | IN_TARGET },
+	[KEY_SCENARIO] = { "scenario", IN_TARGET },
+	[KEY_FLOW_SCENARIO] = { "flow_scenario", IN_TARGET },
 };
 
 const char *const cf_sink_types[SINK_WEBHOOK + 1] = {
@@ -200,6 +202,11 @@ done:
 		cfg_free(p->root);
 	confparse_end(&p->cp);
 	free(p);
+	/* Scenarios are parsed by their own parser, once this one is done. */
+	if (conf != NULL && config_check_scenarios(conf, err, errlen) == -1) {
+		config_free(conf);
+		conf = NULL;
+	}
 	return conf;
 }
 
@@ -230,6 +237,10 @@ cf_target_clear(struct target_conf *tc)
 	free(tc->dns_server);
 	free(tc->ca_file);
 	free(tc->runbook_url);
+	free(tc->scenario_file);
+	free(tc->scenario_text);
+	free(tc->flow_scenario_file);
+	free(tc->flow_scenario_text);
 	memset(tc, 0, sizeof(*tc));
 }
 
@@ -359,6 +370,8 @@ target_conf_same(const struct target_conf *a, const struct target_conf *b)
 	    a->insecure_skip_verify == b->insecure_skip_verify &&
 	    memcmp(&a->alive_statuses, &b->alive_statuses,
 	    sizeof(a->alive_statuses)) == 0 &&
+	    cf_streq(a->scenario_text, b->scenario_text) &&
+	    cf_streq(a->flow_scenario_text, b->flow_scenario_text) &&
 	    a->enabled == b->enabled;
 }
 

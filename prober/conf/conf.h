@@ -18,6 +18,8 @@
 					   owner (all become label values) */
 #define CONFIG_USER_MAX		128
 #define CONFIG_FLOWS_MAX	64
+#define CONFIG_STEP_LABELS_MAX	32	/* different step labels of one
+					   target scenario (metric labels) */
 #define CONFIG_EXPIRES_MIN	10
 #define CONFIG_EXPIRES_MAX	86400
 #define CONFIG_DAYS_MAX		3650
@@ -77,6 +79,14 @@ struct target_conf {
 					   stop the probe (reported, logged) */
 	struct sc_statuses alive_statuses; /* without a user: the answers
 					   to OPTIONS that count as alive */
+	char		*scenario_file;	/* scenario = FILE, or NULL: the
+					   built-in fresh probe */
+	char		*scenario_text;	/*   its text, checked at load */
+	int		 scenario_line;
+	char		*flow_scenario_file; /* flow_scenario = FILE, or NULL:
+					   the built-in flow */
+	char		*flow_scenario_text;
+	int		 flow_scenario_line;
 	/* Alert rules (read by the alert engine, not by the probes): */
 	char		*runbook_url;	/* or NULL */
 	unsigned	 alert_for;	/* "for": failed fresh probes in a row

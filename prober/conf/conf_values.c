@@ -27,8 +27,7 @@
 #include "sipcanary.h"
 #include "conf/target.h"
 
-/* What a group of keys returns for a key of another group. */
-#define CF_OTHER_GROUP	1
+/* A group of keys returns CF_OTHER_GROUP (conf_internal.h) for others. */
 
 static const char *const cf_sink_formats[] = {
 	[SINK_FORMAT_JSON] = "json",
@@ -430,7 +429,9 @@ cf_target_value(struct cf_parse *p, int id, int line, const char *value,
 
 	if ((rc = cf_target_reach(p, id, line, value, tc)) != CF_OTHER_GROUP ||
 	    (rc = cf_target_timing(p, id, line, value, tc)) != CF_OTHER_GROUP ||
-	    (rc = cf_target_alert(p, id, line, value, tc)) != CF_OTHER_GROUP)
+	    (rc = cf_target_alert(p, id, line, value, tc)) != CF_OTHER_GROUP ||
+	    (rc = cf_target_scenario(p, id, line, value, tc)) !=
+	    CF_OTHER_GROUP)
 		return rc;
 	return cf_error(p, line, "%s: internal error", cf_keys[id].name);
 }

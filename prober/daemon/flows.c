@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "conf/scenario.h"
@@ -31,31 +32,33 @@ dtarget_flow_scenario(struct dtarget *t, char *err, size_t errlen)
 {
 	const struct target_conf *c = &t->conf;
 	struct sc_scenario	*sc;
-	struct sc_step		*st;
 	size_t			 i;
 
-	/* Without an account, OPTIONS keep the flow: options-flow.scn. */
-	if ((sc = c->user != NULL ? scenario_load_flow_string(
-	    "persistent-flow.scn", persistent_flow_scn, err, errlen) :
-	    scenario_load_flow_string("options-flow.scn", options_flow_scn,
-	    err, errlen)) == NULL)
+	/*
+	 * The target's own flow_scenario, or the shipped one: without an
+	 * account, OPTIONS keep the flow (options-flow.scn).
+	 */
+	if (c->flow_scenario_text != NULL)
+		sc = scenario_load_flow_string(c->flow_scenario_file,
+		    c->flow_scenario_text, err, errlen);
+	else if (c->user != NULL)
+		sc = scenario_load_flow_string("persistent-flow.scn",
+		    persistent_flow_scn, err, errlen);
+	else
+		sc = scenario_load_flow_string("options-flow.scn",
+		    options_flow_scn, err, errlen);
+	if (sc == NULL)
 		return -1;
-	for (i = 0; i < sc->nsteps; i++) {
-		st = &sc->steps[i];
-		if (st->within == 0 && st->kind != SC_STEP_BREAK &&
-		    st->kind != SC_STEP_WAIT && st->kind != SC_STEP_REPEAT)
-			st->within = c->timeout;
-		if (st->expires == 0 && (st->kind == SC_STEP_REGISTER ||
-		    st->kind == SC_STEP_REREGISTER ||
-		    st->kind == SC_STEP_MAINTAIN))
-			st->expires = c->expires;
-		if (st->kind == SC_STEP_MAINTAIN && st->every == 0)
-			st->every = c->keepalive;
-		if (st->kind == SC_STEP_MAINTAIN && st->duration == 0 &&
-		    c->reconnect_every > 0)
-			st->duration = daemon_jitter(c->reconnect_every);
-	}
+	dtarget_fill_steps(c, sc->steps, sc->nsteps);
+	for (i = 0; i < sc->nsteps; i++)
+		if (sc->steps[i].kind == SC_STEP_MAINTAIN &&
+		    sc->steps[i].duration == 0 && c->reconnect_every > 0)
+			sc->steps[i].duration = daemon_jitter(
+			    c->reconnect_every);
 	sc->clients = c->flows;
+	free(sc->user);
+	free(sc->user_template);
+	sc->user = sc->user_template = NULL;
 	if (c->user != NULL && (sc->user = strdup(c->user)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		scenario_free(sc);
@@ -122,6 +125,8 @@ dfront_on_step(const struct sc_step_event *ev, void *arg)
 {
 	struct dfront	*f = arg;
 
+	if (!f->t->d->stopping)
+		dfront_step_metrics(f, "flow", ev);
 	if (ev->held || f->t->d->stopping || ev->client >= f->nflows)
 		return;
 	/*

@@ -87,6 +87,7 @@ struct dtarget {
 	enum sc_verdict		 dns_verdict;	/* of the last location */
 	char			 dns_error[600];
 	struct sc_scenario	*flow_sc;	/* persistent-flow.scn, filled */
+	struct sc_scenario	*fresh_sc;	/* scenario = FILE, or NULL */
 	int			 retiring;
 	int			 live_engines;
 };
@@ -112,6 +113,7 @@ struct daemon {
 				*f_damaged, *f_broken, *f_log_errors;
 	struct metrics_family	*f_http_conns, *f_http_refused,
 				*f_http_timeouts;
+	struct metrics_family	*f_steps, *f_step_dur;	/* steps.c */
 	struct httpd		*http;
 	struct metrics_family	*f_auth_checks;		/* of http */
 	struct alerts		*alerts;
@@ -175,6 +177,14 @@ void	dfront_probe_cut(struct dfront *);
 int	dtarget_flow_scenario(struct dtarget *, char *err, size_t errlen);
 void	dfront_flow_set(struct dfront *, unsigned, int);
 void	dfront_flows_cb(evutil_socket_t, short, void *);
+
+/* steps.c: target scenarios, their steps in the metrics. */
+int	dsteps_families(struct daemon *, struct metrics *);
+void	dfront_step_metrics(struct dfront *, const char *probe,
+	    const struct sc_step_event *);
+void	dtarget_fill_steps(const struct target_conf *, struct sc_step *,
+	    size_t);
+int	dtarget_fresh_scenario(struct dtarget *, char *err, size_t errlen);
 
 /* detect.c: the outage detector and the alert rules. */
 int	dverdict_up(enum sc_verdict);

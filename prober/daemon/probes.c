@@ -137,6 +137,16 @@ dfront_probe_cut(struct dfront *f)
 	sc_probe_shutdown(f->probe);
 }
 
+/* A step of a fresh probe ended: counted by its label. */
+static void
+dfront_probe_step(const struct sc_step_event *ev, void *arg)
+{
+	struct dfront *f = arg;
+
+	if (!f->probe_cut)
+		dfront_step_metrics(f, "fresh", ev);
+}
+
 static void
 dfront_probe_start(struct dfront *f)
 {
@@ -159,6 +169,8 @@ dfront_probe_start(struct dfront *f)
 	o.crit_days = t->conf.crit_days;
 	o.tls_ctx = t->tls_ctx;
 	o.alive = &t->conf.alive_statuses;	/* without a user: OPTIONS */
+	o.scenario = t->fresh_sc;		/* NULL: the built-in one */
+	o.on_step = dfront_probe_step;
 	o.insecure = t->conf.insecure_skip_verify;
 	if ((f->probe = sc_probe_start(t->d->base, &o, dfront_probe_done, f))
 	    == NULL) {

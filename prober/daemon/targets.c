@@ -257,6 +257,11 @@ dtarget_new(struct daemon *d, const struct target_conf *c,
 		    "persistent flow: %s", err);
 		goto fail;
 	}
+	if (dtarget_fresh_scenario(t, err, errlen) == -1) {
+		log_event(LOG_ERROR, c->name, NULL, "internal_error", "the "
+		    "fresh probe's scenario: %s", err);
+		goto fail;
+	}
 	t->dns_verdict = SC_OK;
 	err[0] = '\0';
 	if (c->insecure_skip_verify)
@@ -301,6 +306,7 @@ dtarget_free(struct dtarget *t)
 		event_free(t->relocate);
 	sc_tls_ctx_free(t->tls_ctx);
 	scenario_free(t->flow_sc);
+	scenario_free(t->fresh_sc);
 	target_clear(&t->uri);
 	tconf_clear(&t->conf);
 	free(t);

@@ -317,7 +317,8 @@ static const struct unit_error_case config_errors[] = {
 	  "reconnect_every, expires, warn_days, crit_days, ca_file, "
 	  "tls_min, allow_mixed_certs, enabled, runbook_url, for, "
 	  "resolve_after, flap_window, reconnect_min_ratio, "
-	  "reconnect_window, insecure_skip_verify, alive_statuses)" },
+	  "reconnect_window, insecure_skip_verify, alive_statuses, "
+	  "scenario, flow_scenario)" },
 	{ "defaults {\n  intervall = 10s\n}\n",
 	  "sc.conf:2: defaults: unknown key \"intervall\" (did you mean "
 	  "interval?)" },
