@@ -137,6 +137,7 @@ struct daemon {
 	time_t			 reload_failed_at;  /* 0: last reload ok */
 	int			 stopping;
 	int			 rc;
+	unsigned		 ondemand_live;	/* /probe requests running */
 };
 
 /* daemon.c: the life cycle, and timers. */
