@@ -39,6 +39,9 @@ check_usage(FILE *fp)
 "  --timeout DURATION      bound on the whole probe (default 10s)\n"
 "  --expires SECONDS       registration lifetime to ask for (default 300)\n"
 "  --no-unregister         leave the registration in place\n"
+"  --daemon URL            ask the daemon listening at URL (http://) to\n"
+"                          probe its configured target --target NAME now\n"
+"  --target NAME           with --daemon: the target of its config\n"
 "  --alive-statuses LIST   without --user: the answers to OPTIONS that\n"
 "                          mean alive, such as 2xx,404 or any,503\n"
 "                          (default any: every final status but 503)\n"
@@ -60,11 +63,14 @@ check_usage(FILE *fp)
 "examples:\n"
 "  sipcanary check --user alice --password-file alice.pw sips:example.com\n"
 "  sipcanary check --nagios --alive-statuses 2xx,404 sips:trunk.example.net\n"
+"  sipcanary check --daemon http://127.0.0.1:9464 --target voice-prod\n"
 "  SIPCANARY_PASSWORD=... sipcanary check --nagios --user alice \\\n"
 "      --connect 192.0.2.10:5061 --ca-file ca.pem sips:example.com\n");
 }
 
 #define CHECK_USAGE	"[OPTIONS] sips:DOMAIN"
+/* --daemon: the daemon's probe takes its own timeout; wait longer. */
+#define CHECK_DAEMON_SLACK	30
 #define check_bad(...) \
 	cli_usage_error("check", CHECK_USAGE, NAGIOS_UNKNOWN, __VA_ARGS__)
 
@@ -74,6 +80,8 @@ static const struct option check_longopts[] = {
 	{ "expires",		required_argument,	NULL, 'e' },
 	{ "no-unregister",	no_argument,		NULL, 'N' },
 	{ "alive-statuses",	required_argument,	NULL, 'A' },
+	{ "daemon",		required_argument,	NULL, 'D' },
+	{ "target",		required_argument,	NULL, 'T' },
 	{ "nagios",		no_argument,		NULL, 'n' },
 	{ "help",		no_argument,		NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
@@ -90,6 +98,8 @@ struct check_args {
 	struct sc_probe_opts	 po;
 	struct sc_statuses	 alive;		/* without --user */
 	int			 alive_set;
+	const char		*daemon;	/* --daemon URL */
+	const char		*target;	/* --target NAME */
 };
 
 /* check's own options: CLI_CONTINUE or the exit code. */
@@ -111,6 +121,12 @@ check_option(void *arg, int ch, const char *value)
 		break;
 	case 'N':
 		a->po.unregister = 0;
+		break;
+	case 'D':
+		a->daemon = value;
+		break;
+	case 'T':
+		a->target = value;
 		break;
 	case 'A':
 		if (sc_statuses_parse(&a->alive, value, err, sizeof(err)) ==
@@ -143,11 +159,19 @@ check_parse(struct check_args *a, int argc, char **argv)
 	memset(&a->cred, 0, sizeof(a->cred));
 	memset(&a->po, 0, sizeof(a->po));
 	a->alive_set = 0;
+	a->daemon = a->target = NULL;
 	a->po.unregister = 1;
 	a->po.expires = 300;
 	if ((rc = cli_parse(&check_command, argc, argv, &a->co, &a->cred,
 	    check_option, a)) != CLI_CONTINUE)
 		return rc;
+	if ((a->daemon == NULL) != (a->target == NULL))
+		return check_bad("--daemon URL and --target NAME go together");
+	if (a->daemon != NULL && (optind != argc || a->cred.user != NULL))
+		return check_bad("with --daemon, the daemon's config names the "
+		    "target and its account: no sips:DOMAIN, no --user");
+	if (a->daemon != NULL)
+		return CLI_CONTINUE;
 	if (optind != argc - 1)
 		return check_bad("%s", optind >= argc ? "no target given "
 		    "(expected sips:DOMAIN)" : "give exactly one target");
@@ -208,8 +232,12 @@ cmd_check(int argc, char **argv)
 	char			*password = NULL, err[256];
 	int			 rc;
 
-	if ((rc = check_parse(&a, argc, argv)) != CLI_CONTINUE ||
-	    (rc = check_password(&a, &password)) != CLI_CONTINUE)
+	if ((rc = check_parse(&a, argc, argv)) != CLI_CONTINUE)
+		return rc;
+	if (a.daemon != NULL)
+		return check_daemon(a.daemon, a.target, a.co.timeout +
+		    CHECK_DAEMON_SLACK, a.co.format);
+	if ((rc = check_password(&a, &password)) != CLI_CONTINUE)
 		return rc;
 	a.po.user = a.cred.user;
 	a.po.password = password;

@@ -250,7 +250,7 @@ daemon_http_routes(struct daemon *d)
 	    httpd_route(d->http, "/", daemon_http_status, d) == -1 ||
 	    httpd_route(d->http, "/alerts", daemon_http_alerts, d) == -1 ||
 	    daemon_http_health_routes(d) == -1 ||
-	    probe_endpoint_routes(d) == -1)
+	    probe_endpoint_routes(d) == -1 || ondemand_routes(d) == -1)
 		return -1;
 	return 0;
 }

@@ -55,6 +55,7 @@ struct dfront {
 	int			 flows_live;	/* engine not yet done */
 	struct event		*flows_ev;	/* starts the flows */
 	int			 probed;
+	unsigned long		 nprobes;	/* fresh probes done */
 	enum sc_verdict		 verdict;
 	char			 error[512];
 	time_t			 last_success;
@@ -88,6 +89,7 @@ struct dtarget {
 	char			 dns_error[600];
 	struct sc_scenario	*flow_sc;	/* persistent-flow.scn, filled */
 	struct sc_scenario	*fresh_sc;	/* scenario = FILE, or NULL */
+	double			 ondemand_at;	/* last probe on demand */
 	int			 retiring;
 	int			 live_engines;
 };
@@ -173,6 +175,7 @@ int		 dfront_flows_up(const struct dfront *);
 /* probes.c: fresh probes. */
 void	dfront_timer(evutil_socket_t, short, void *);
 void	dfront_probe_cut(struct dfront *);
+void	dfront_probe_now(struct dfront *);
 
 /* flows.c: persistent flows. */
 int	dtarget_flow_scenario(struct dtarget *, char *err, size_t errlen);

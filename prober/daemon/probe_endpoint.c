@@ -356,11 +356,8 @@ probe_ep_check(struct daemon *d, struct evhttp_request *req,
 	size_t		 i;
 
 	*mod = NULL;
-	if (!httpd_auth_configured(d->http) && !httpd_request_loopback(req)) {
-		httpd_send_text(req, 403, "/probe answers only loopback "
-		    "clients unless http_auth_file is set\n");
+	if (probe_endpoint_access(d, req) == -1)
 		return -1;
-	}
 	if (evhttp_find_header(qs, "target") == NULL ||
 	    (module = evhttp_find_header(qs, "module")) == NULL) {
 		httpd_send_text(req, 400, "expected /probe?target=sips:DOMAIN"
@@ -458,6 +455,16 @@ probe_ep_handler(struct evhttp_request *req, void *arg)
 		preq_free(q);
 	}
 	evhttp_clear_headers(&qs);
+}
+
+int
+probe_endpoint_access(struct daemon *d, struct evhttp_request *req)
+{
+	if (httpd_auth_configured(d->http) || httpd_request_loopback(req))
+		return 0;
+	httpd_send_text(req, 403, "probes on demand answer only loopback "
+	    "clients unless http_auth_file is set\n");
+	return -1;
 }
 
 int

@@ -82,6 +82,7 @@ dfront_probe_done(struct sc_result *r, void *arg)
 		return;
 	}
 	f->probed = 1;
+	f->nprobes++;
 	f->verdict = r->verdict;
 	snprintf(f->error, sizeof(f->error), "%s", r->error);
 	if (ok) {
@@ -187,3 +188,14 @@ dfront_timer(evutil_socket_t fd, short what, void *arg)
 	(void)fd; (void)what;
 	dfront_probe_start(arg);
 }
+
+/* A probe on demand (ondemand.c): the next one starts now, not later. */
+void
+dfront_probe_now(struct dfront *f)
+{
+	if (f->probe != NULL)
+		return;		/* one is running: its result will do */
+	event_del(f->timer);
+	dfront_probe_start(f);
+}
+
