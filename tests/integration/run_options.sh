@@ -10,6 +10,9 @@
 #   - Kamailio answers OPTIONS with 404 (pv.shvSet, no restart): kam stays
 #     alive (probe_success 1, its flow up); strict goes down (sip_4xx,
 #     probe_success 0, its flow down); back to 200, strict is up again;
+#   - a third target, "nocrlf", on a second Kamailio that answers no
+#     RFC 5626 CRLF ping (tcp_crlf_ping=no): its OPTIONS flow stays up on
+#     OPTIONS alone, with no reconnect, over 4 keep-alive periods;
 #   - the incident: an expired certificate swapped in with tls.reload
 #     while kam's OPTIONS flow lives: kam's fresh probes say cert_expired,
 #     its flow stays up with no reconnect, and
@@ -21,20 +24,24 @@ set -eu
 # shellcheck source=SCRIPTDIR/../lib/daemon.sh
 . "$(dirname "$0")/../lib/daemon.sh"
 dm_init leaf_expired
+P2=$(tb_free_port "$DM_KAM_PORT" "$DM_HTTP")
+TB_KAM_EXTRA="tcp_crlf_ping=no" tb_kamailio_start "$TB/kam2" "$P2" \
+	"$TB/served/cert.pem" "$TB/served/key.pem" || tb_fail "the second kamailio did not start"
 
-trunk() {	# trunk NAME [LINES...]: a target without user
+trunk() {	# trunk NAME PORT [LINES...]: a target without user
 	local l
 	printf 'target "%s" {\n\turi = "sips:example.test"\n' "$1"
-	printf '\tconnect = "127.0.0.1:%s"\n\towner = "voice-sre"\n' "$DM_KAM_PORT"
-	shift
+	printf '\tconnect = "127.0.0.1:%s"\n\towner = "voice-sre"\n' "$2"
+	shift 2
 	for l in "$@"; do printf '\t%s\n' "$l"; done
 	printf '}\n'
 }
 {
 	dm_config_head "interval = 2s" "timeout = 1s" "keepalive = 1s" \
 		"reconnect_every = 0" "flows = 1"
-	trunk kam
-	trunk strict 'alive_statuses = "2xx"'
+	trunk kam "$DM_KAM_PORT"
+	trunk strict "$DM_KAM_PORT" 'alive_statuses = "2xx"'
+	trunk nocrlf "$P2"
 } >"$TB/sc.conf"
 tb_sc run -n -c "$TB/sc.conf"
 tb_expect_rc 0 "run -n: targets without user, alive_statuses"
@@ -55,6 +62,25 @@ o0=$(dm_kam_count 'SCOPTIONS ')
 options_grow() { [ "$(dm_kam_count 'SCOPTIONS ')" -ge $((o0 + 4)) ]; }
 tb_until 5 options_grow || tb_fail "the flows' OPTIONS pings do not reach Kamailio"
 tb_ok "Kamailio sees OPTIONS ($(dm_kam_count 'SCOPTIONS ') so far) and no REGISTER"
+
+# --- a peer that answers no CRLF ping: OPTIONS alone keep the flow ---------
+N=(target=nocrlf frontend="127.0.0.1:$P2")
+nocrlf_up() { dm_scrape && [ "$(dm_value sipcanary_flow_up "${N[@]}" flow=0)" = 1 ]; }
+tb_until 10 nocrlf_up || tb_fail "nocrlf's flow is not up within 10 s"
+t_up=$(date +%s.%N)
+NOCRLF_DOWN=0
+nocrlf_4s() {
+	dm_scrape || return 1
+	[ "$(dm_value sipcanary_flow_up "${N[@]}" flow=0)" = 1 ] || NOCRLF_DOWN=1
+	awk -v a="$t_up" -v b="$(date +%s.%N)" 'BEGIN { exit !(b - a >= 4) }'
+}
+tb_until 8 nocrlf_4s || tb_fail "no scrape for 4 s"
+[ "$NOCRLF_DOWN" = 0 ] || tb_fail "nocrlf's flow went down (CRLF pings unanswered)"
+[ "$(dm_series sipcanary_flow_reconnects_total target=nocrlf)" = 0 ] ||
+	tb_fail "nocrlf's flow reconnected: $(grep 'reconnects_total.*nocrlf' "$DM_METRICS")"
+o2=$(tb_kam_count "$TB/kam2" 'SCOPTIONS ')
+[ "$o2" -ge 4 ] || tb_fail "the second Kamailio saw $o2 OPTIONS"
+tb_ok "a peer without CRLF pongs: the flow stayed up 4 s on OPTIONS alone ($o2 OPTIONS), no reconnect"
 
 # --- 404 to OPTIONS -----------------------------------------------------------
 tb_kam_options_reply "$DM_KAM" 404

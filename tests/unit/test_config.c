@@ -1529,11 +1529,51 @@ test_parse_ipport(void **state)
 	    &port), 0);
 }
 
+/* alive_statuses: the list, its default, its inheritance (issue 19). */
+static void
+test_alive_statuses(void **state)
+{
+	struct sc_config	*c;
+	struct sc_statuses	 st;
+	char			 err[256];
+
+	(void)state;
+	sc_statuses_default(&st);
+	assert_true(sc_statuses_has(&st, 200) && sc_statuses_has(&st, 404) &&
+	    sc_statuses_has(&st, 699) && !sc_statuses_has(&st, 503) &&
+	    !sc_statuses_has(&st, 199) && !sc_statuses_has(&st, 700));
+	assert_int_equal(sc_statuses_parse(&st, "404, 6xx", err, sizeof(err)),
+	    0);
+	assert_true(sc_statuses_has(&st, 200) && sc_statuses_has(&st, 299) &&
+	    sc_statuses_has(&st, 404) && sc_statuses_has(&st, 603) &&
+	    !sc_statuses_has(&st, 403) && !sc_statuses_has(&st, 503));
+	assert_int_equal(sc_statuses_parse(&st, "any,503", err, sizeof(err)),
+	    0);
+	assert_true(sc_statuses_has(&st, 503) && sc_statuses_has(&st, 302));
+	assert_int_equal(sc_statuses_parse(&st, "7xx", err, sizeof(err)), -1);
+	assert_int_equal(sc_statuses_parse(&st, "1xx", err, sizeof(err)), -1);
+	assert_int_equal(sc_statuses_parse(&st, ",", err, sizeof(err)), -1);
+	assert_int_equal(sc_statuses_parse(&st, "2000", err, sizeof(err)), -1);
+	c = expect_ok("alive", "defaults {\n  alive_statuses = \"2xx,404\"\n}\n"
+	    "target \"a\" { uri = \"a.example\" }\n"
+	    "target \"b\" { uri = \"b.example\"  alive_statuses = \"any\" }\n");
+	assert_true(sc_statuses_has(&c->targets[0].alive_statuses, 404) &&
+	    !sc_statuses_has(&c->targets[0].alive_statuses, 403));
+	assert_true(sc_statuses_has(&c->targets[1].alive_statuses, 403) &&
+	    !sc_statuses_has(&c->targets[1].alive_statuses, 503));
+	config_free(c);
+	c = expect_ok("alive default", "target \"a\" { uri = \"a.example\" }\n");
+	assert_true(sc_statuses_has(&c->targets[0].alive_statuses, 403) &&
+	    !sc_statuses_has(&c->targets[0].alive_statuses, 503));
+	config_free(c);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_full),
+		cmocka_unit_test(test_alive_statuses),
 		cmocka_unit_test(test_builtin_defaults),
 		cmocka_unit_test(test_inheritance),
 		{ "test_errors", test_error_table, NULL, NULL,
