@@ -103,6 +103,7 @@ const struct cf_keydef cf_keys[KEY_NUM] = {
 	[KEY_ALIVE_STATUSES] = { "alive_statuses", IN_DEFAULTS | IN_TARGET },
 	[KEY_SCENARIO] = { "scenario", IN_TARGET },
 	[KEY_FLOW_SCENARIO] = { "flow_scenario", IN_TARGET },
+	[KEY_HTTP_PROBE_OPEN] = { "http_probe_open", IN_TOP },
 };
 
 const char *const cf_sink_types[SINK_WEBHOOK + 1] = {

@@ -223,6 +223,9 @@ cf_top_value(struct cf_parse *p, int id, int line, const char *value)
 	case KEY_HTTP_MAX_PER_SOURCE:
 	case KEY_HTTP_HEADER_TIMEOUT:
 		return cf_http_limit(p, id, line, value);
+	case KEY_HTTP_PROBE_OPEN:
+		return confparse_bool(&p->cp, line, "http_probe_open", value,
+		    &c->http_probe_open);
 	}
 	return cf_error(p, line, "%s: internal error", cf_keys[id].name);
 }

@@ -18,8 +18,8 @@
  * (X-Prometheus-Scrape-Timeout-Seconds, minus CF_PROBE_MARGIN).  A
  * frontend not done by then is not_probed.  Access: with basic
  * authentication configured, /probe requires it like every page; without
- * it, only loopback clients are served, so that no one else can use the
- * prober to probe arbitrary hosts.
+ * it, only loopback clients are served (unless http_probe_open = yes), so
+ * that no one else can use the prober to probe arbitrary hosts.
  */
 #include "config.h"
 
@@ -460,10 +460,11 @@ probe_ep_handler(struct evhttp_request *req, void *arg)
 int
 probe_endpoint_access(struct daemon *d, struct evhttp_request *req)
 {
-	if (httpd_auth_configured(d->http) || httpd_request_loopback(req))
+	if (httpd_auth_configured(d->http) || httpd_request_loopback(req) ||
+	    d->conf->http_probe_open)
 		return 0;
 	httpd_send_text(req, 403, "probes on demand answer only loopback "
-	    "clients unless http_auth_file is set\n");
+	    "clients unless http_auth_file (or http_probe_open) is set\n");
 	return -1;
 }
 

@@ -17,7 +17,8 @@
 #     503 with Retry-After at once;
 #   - access: the daemon listening on every address without
 #     http_auth_file, a request from a non-loopback address of this
-#     machine gets 403, from 127.0.0.1 200; bad requests get 400/404.
+#     machine gets 403, from 127.0.0.1 200, and 200 from both once
+#     http_probe_open = yes is reloaded; bad requests get 400/404.
 # shellcheck disable=SC2317,SC2119  # functions called through tb_until; dm_scrape with no FILE
 set -eu
 # shellcheck source=SCRIPTDIR/../lib/common.sh
@@ -76,6 +77,15 @@ tb_ok "bad requests: 400/404"
 code=$(curl -s -o "$TB/p403.txt" -w '%{http_code}' --max-time 5 "http://$OTHER:$DM_HTTP/probe?target=$T&module=kam")
 [ "$code" = 403 ] || tb_fail "GET /probe from $OTHER answered $code, want 403"
 tb_ok "from $OTHER (not loopback, no http_auth_file): 403 $(cat "$TB/p403.txt")"
+# explicitly opened (http_probe_open = yes, by SIGHUP): served
+printf 'http_probe_open = yes\n' >>"$TB/sc.conf"
+kill -HUP "$DM_PID"
+opened() {
+	[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 \
+		"http://$OTHER:$DM_HTTP/probe?target=$T&module=kam")" = 200 ]
+}
+tb_until 10 opened || tb_fail "with http_probe_open = yes, $OTHER is still refused"
+tb_ok "with http_probe_open = yes (SIGHUP): $OTHER is served"
 
 # --- the time bound -------------------------------------------------------------
 TS="sips:example.test:$SIL"
