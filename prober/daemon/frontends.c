@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "daemon/internal.h"
 
 /* How many of the frontend's flows are registered. */
@@ -100,6 +102,7 @@ dfront_free(struct dfront *f)
 	free(f->flow_up);
 	free(f->flow_deliberate);
 	free(f->flow_was_up);
+	json_decref(f->ondemand_json);
 	free(f);
 }
 

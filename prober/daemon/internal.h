@@ -56,6 +56,8 @@ struct dfront {
 	struct event		*flows_ev;	/* starts the flows */
 	int			 probed;
 	unsigned long		 nprobes;	/* fresh probes done */
+	int			 ondemand_want;	/* keep the next probe's JSON */
+	struct json_t		*ondemand_json;	/* as check --json, or NULL */
 	enum sc_verdict		 verdict;
 	char			 error[512];
 	time_t			 last_success;

@@ -2,7 +2,8 @@
  * ondemand.c - POST /api/v1/targets/NAME/probe: "is it fixed now?"  The
  * configured target's next fresh probe of every frontend starts now
  * instead of at its interval, and the request is answered, in JSON, once
- * each frontend has a probe that ended after the request came.  Those
+ * each frontend has a probe that ended after the request came: the JSON
+ * of `check --json` (report_json_frontend) for each frontend.  Those
  * are the target's ordinary probes (probes.c), so their results feed its
  * metrics, status page and alerts at once.
  *
@@ -102,13 +103,22 @@ oreq_answer(struct oreq *o, struct dtarget *t)
 	for (i = 0; i < o->nw; i++) {
 		if ((f = ondemand_front(t, o->w[i].address)) == NULL)
 			continue;
-		if ((fe = json_object()) == NULL)
-			break;
-		json_object_set_new(fe, "address", json_string(f->address));
-		json_object_set_new(fe, "verdict", json_string(
-		    sc_verdict_str(f->verdict)));
-		json_object_set_new(fe, "error", f->error[0] != '\0' ?
-		    json_string(f->error) : json_null());
+		f->ondemand_want = 0;
+		if (f->nprobes > o->w[i].nprobes && f->ondemand_json != NULL) {
+			/* The probe since the request, as check --json has it. */
+			fe = f->ondemand_json;
+			f->ondemand_json = NULL;
+		} else {
+			/* Still running at the deadline: what is known. */
+			if ((fe = json_object()) == NULL)
+				break;
+			json_object_set_new(fe, "address", json_string(
+			    f->address));
+			json_object_set_new(fe, "verdict", json_string(
+			    sc_verdict_str(f->verdict)));
+			json_object_set_new(fe, "error", f->error[0] != '\0' ?
+			    json_string(f->error) : json_null());
+		}
 		json_array_append_new(fes, fe);
 		if (sc_verdict_severity(f->verdict) > sev ||
 		    (worst == SC_OK && f->verdict != SC_OK)) {
@@ -125,6 +135,8 @@ oreq_answer(struct oreq *o, struct dtarget *t)
 	}
 	json_object_set_new(doc, "target", json_string(t->conf.name));
 	json_object_set_new(doc, "uri", json_string(t->conf.uri));
+	json_object_set_new(doc, "owner", t->conf.owner != NULL ?
+	    json_string(t->conf.owner) : json_null());
 	json_object_set_new(doc, "verdict", json_string(sc_verdict_str(worst)));
 	json_object_set_new(doc, "severity", json_string(sev == SC_SEV_OK ?
 	    "ok" : sev == SC_SEV_WARNING ? "warning" : sev == SC_SEV_CRITICAL ?
@@ -209,8 +221,10 @@ oreq_start(struct oreq *o, struct dtarget *t)
 		o->nw++;
 	}
 	/* After the counts: a probe may end at once (a refused connect). */
-	for (i = 0; i < t->nfe; i++)
+	for (i = 0; i < t->nfe; i++) {
+		t->fe[i]->ondemand_want = 1;
 		dfront_probe_now(t->fe[i]);
+	}
 	o->until = sc_clock_now() + t->conf.timeout + 1;
 	if ((o->tick = evtimer_new(o->d->base, oreq_tick, o)) == NULL) {
 		httpd_send_text(o->req, 500, "out of memory\n");

@@ -11,7 +11,10 @@
 #include <string.h>
 #include <time.h>
 
+#include <jansson.h>
+
 #include "daemon/internal.h"
+#include "report/report.h"
 
 static void
 dfront_history(struct dfront *f, const struct sc_result *r)
@@ -83,6 +86,11 @@ dfront_probe_done(struct sc_result *r, void *arg)
 	}
 	f->probed = 1;
 	f->nprobes++;
+	if (f->ondemand_want) {
+		/* A probe on demand waits for it: as check --json says it. */
+		json_decref(f->ondemand_json);
+		f->ondemand_json = report_json_frontend(r, &f->fe, 1);
+	}
 	f->verdict = r->verdict;
 	snprintf(f->error, sizeof(f->error), "%s", r->error);
 	if (ok) {

@@ -4,7 +4,8 @@
 # against a real Kamailio.  After the first probe is ok, an expired
 # certificate is swapped in (tls.reload); then
 #   - POST /api/v1/targets/kam/probe answers at once (well within the
-#     interval) with the JSON verdict cert_expired, and the target's
+#     interval) with the JSON verdict cert_expired (each frontend as
+#     check --json has it: timings, chain, expiry), and the target's
 #     metrics already say so: probe_success 0, probes_total{cert_expired} 1;
 #   - a second POST within 5 s gets 429 with Retry-After (the rate limit);
 #     GET gets 405, an unknown target 404;
@@ -35,6 +36,11 @@ tb_jq '.target == "kam" and .verdict == "cert_expired" and .severity == "critica
 	"the answer's verdict" "$TB/od.json"
 tb_jq ".frontends | length == 1 and .[0].address == \"$DM_FE\" and .[0].verdict == \"cert_expired\"" \
 	"the frontend's verdict" "$TB/od.json"
+tb_jq '.frontends[0].cert_verdict == "cert_expired" and
+	(.frontends[0].timings.tls_handshake_seconds | type == "number") and
+	(.frontends[0].chain[0].fingerprint_sha256 | test("^[0-9a-f]{64}$")) and
+	(.frontends[0].expiry | type == "object")' \
+	"each frontend as check --json has it: cert_verdict, timings, chain, expiry" "$TB/od.json"
 dm_scrape || tb_fail "no scrape"
 [ "$(dm_value sipcanary_probe_success "${DM_L[@]}")" = 0 ] || tb_fail "probe_success is not 0 at once"
 [ "$(dm_value sipcanary_probes_total "${DM_L[@]}" verdict=cert_expired)" = 1 ] ||
