@@ -397,7 +397,8 @@ sc_client_step_end(struct client *c, enum sc_verdict v, int status,
 			    s->expect_status, status);
 		sc_util_utf8_cut(c->res.error);
 	}
-	if (s->kind == SC_STEP_REGISTER)
+	if (s->kind == SC_STEP_REGISTER || (s->kind == SC_STEP_OPTIONS &&
+	    e->o.options_alive != NULL))
 		c->first_register_done = 1;
 	if (e->cbs.on_step != NULL)
 		e->cbs.on_step(&ev, e->arg);

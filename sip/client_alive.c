@@ -2,7 +2,11 @@
  * client_alive.c - a client's idle steps (engine.h lists the files of the
  * engine): keepalive and hold send RFC 5626 CRLFCRLF pings on a tick;
  * maintain keeps a registered flow alive with pings and refreshes the
- * registration before it expires.
+ * registration before it expires.  A flow without an account (its client
+ * holds an OPTIONS transaction and no binding) is maintained with an
+ * OPTIONS every keep-alive interval instead of refreshes, and with CRLF
+ * pings only while the peer answers them (RFC 5626 pongs are optional
+ * for a server that is no edge proxy).
  */
 #include "config.h"
 
@@ -67,10 +71,22 @@ sc_client_keepalive_begin(struct client *c, double every, double duration)
 		sc_client_arm(c, sc_client_within(c, c->step));
 }
 
+/* A flow kept up by OPTIONS alone: no binding, an accountless run. */
+static int
+client_options_flow(const struct client *c)
+{
+	return c->reg == NULL && c->opt != NULL &&
+	    c->e->o.options_alive != NULL;
+}
+
 static double
 client_refresh_in(const struct client *c)
 {
-	double half = (double)sc_reg_granted(c->reg) / 2;
+	double half;
+
+	if (client_options_flow(c))
+		return c->ka_every;
+	half = (double)sc_reg_granted(c->reg) / 2;
 
 	/* RFC 3261 §10.2.4 lets a client refresh any time before expiry. */
 	return half < 5 ? 5 : half;
@@ -100,10 +116,15 @@ client_maintain_refresh(struct client *c)
 	unsigned		 exp = s->expires > 0 ? s->expires :
 				    ENGINE_EXPIRES;
 
-	if (sc_reg_expires(c->reg) > exp)
-		exp = sc_reg_expires(c->reg);
-	if ((wire = sc_reg_build(c->reg, exp, &len, &red, err, sizeof(err))) ==
-	    NULL) {
+	if (client_options_flow(c))
+		wire = sc_reg_build_options(c->opt, &len, &red, err,
+		    sizeof(err));
+	else {
+		if (sc_reg_expires(c->reg) > exp)
+			exp = sc_reg_expires(c->reg);
+		wire = sc_reg_build(c->reg, exp, &len, &red, err, sizeof(err));
+	}
+	if (wire == NULL) {
 		sc_client_step_end(c, SC_INTERNAL_ERROR, 0, err);
 		return;
 	}
@@ -119,8 +140,9 @@ sc_client_maintain_response(struct client *c, msg_t *msg)
 {
 	enum sc_verdict	v = SC_INTERNAL_ERROR;
 	char		why[256];
+	struct reg	*r = client_options_flow(c) ? c->opt : c->reg;
 
-	switch (sc_reg_response(c->reg, msg, &v, why, sizeof(why))) {
+	switch (sc_reg_response(r, msg, &v, why, sizeof(why))) {
 	case REG_IGNORE:
 	case REG_PROVISIONAL:
 		return;
@@ -131,10 +153,12 @@ sc_client_maintain_response(struct client *c, msg_t *msg)
 		break;
 	}
 	c->refresh_deadline = 0;
+	if (r == c->opt)
+		v = sc_client_options_verdict(c, sc_reg_final_status(r), v);
 	if (v != SC_OK) {
 		/* A binding the registrar would not refresh will lapse. */
 		sc_client_flow_down(c, v);
-		sc_client_step_end(c, v, sc_reg_final_status(c->reg), why);
+		sc_client_step_end(c, v, sc_reg_final_status(r), why);
 		return;
 	}
 	c->refresh_due = sc_clock_now() + client_refresh_in(c);
@@ -152,6 +176,13 @@ client_maintain_tick(evutil_socket_t fd, short what, void *arg)
 	(void)fd; (void)what;
 	if (c->step == NULL || c->step->kind != SC_STEP_MAINTAIN)
 		return;
+	if (c->pong_due > 0 && now >= c->pong_due - 1e-6 && c->pongs == 0 &&
+	    client_options_flow(c)) {
+		/* A peer that never answered CRLF: OPTIONS alone keep it. */
+		c->crlf_off = 1;
+		c->pong_due = 0;
+		c->ping_sent = 0;
+	}
 	if (c->pong_due > 0 && now >= c->pong_due - 1e-6) {
 		snprintf(why, sizeof(why), "no keep-alive pong within %.1f s",
 		    now - c->ping_sent);
@@ -167,7 +198,7 @@ client_maintain_tick(evutil_socket_t fd, short what, void *arg)
 		sc_client_step_end(c, SC_SIP_TIMEOUT, 0, why);
 		return;
 	}
-	if (now >= c->ping_due - 1e-6 && c->pong_due <= 0) {
+	if (now >= c->ping_due - 1e-6 && c->pong_due <= 0 && !c->crlf_off) {
 		if (c->flow == NULL ||
 		    sc_flow_send(c->flow, "\r\n\r\n", 4) == -1) {
 			sc_client_broken(c, 0, SC_FLOW_DEAD);
@@ -196,7 +227,8 @@ sc_client_maintain_begin(struct client *c)
 	const struct sc_step	*s = c->step;
 	double			 now = sc_clock_now();
 
-	if (c->flow == NULL || !c->up || c->reg == NULL || !c->registered) {
+	if (c->flow == NULL || !c->up || !c->registered ||
+	    (c->reg == NULL && !client_options_flow(c))) {
 		sc_client_step_end(c, SC_FLOW_DEAD, 0,
 		    "not registered: register first");
 		return;

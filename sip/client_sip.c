@@ -121,6 +121,24 @@ sc_client_sip_begin(struct client *c)
 	client_sip_send(c);
 }
 
+/*
+ * The verdict of an OPTIONS answered with status, for a client without
+ * an account: a status the caller counts as alive is ok whatever its
+ * class (a trunk answering 404 to an unknown user is up).
+ */
+enum sc_verdict
+sc_client_options_verdict(const struct client *c, int status,
+    enum sc_verdict v)
+{
+	const struct sc_statuses *alive = c->e->o.options_alive;
+
+	if (alive == NULL)
+		return v;
+	if (sc_statuses_has(alive, status))
+		return SC_OK;
+	return v == SC_OK ? SC_SIP_4XX : v;
+}
+
 void
 sc_client_on_response(struct client *c, msg_t *msg)
 {
@@ -141,7 +159,9 @@ sc_client_on_response(struct client *c, msg_t *msg)
 	    s->kind != SC_STEP_OPTIONS))
 		return;		/* late or unsolicited: not part of a step */
 	r = s->kind == SC_STEP_OPTIONS ? c->opt : c->reg;
-	first = s->kind == SC_STEP_REGISTER && !c->first_register_done;
+	/* Without an account, the first OPTIONS is the first response. */
+	first = !c->first_register_done && (s->kind == SC_STEP_REGISTER ||
+	    (s->kind == SC_STEP_OPTIONS && c->e->o.options_alive != NULL));
 	switch (sc_reg_response(r, msg, &v, why, sizeof(why))) {
 	case REG_IGNORE:
 		break;
@@ -155,6 +175,9 @@ sc_client_on_response(struct client *c, msg_t *msg)
 		client_sip_send(c);
 		break;
 	case REG_DONE:
+		if (s->kind == SC_STEP_OPTIONS)
+			v = sc_client_options_verdict(c,
+			    sc_reg_final_status(r), v);
 		if (first) {
 			if (c->res.t.first_response < 0)
 				c->res.t.first_response = now - c->t_req;
@@ -163,12 +186,13 @@ sc_client_on_response(struct client *c, msg_t *msg)
 				snprintf(c->res.auth_algorithm,
 				    sizeof(c->res.auth_algorithm), "%s",
 				    sc_reg_auth_algorithm(r));
-			if (v == SC_OK) {
+			if (v == SC_OK && s->kind == SC_STEP_REGISTER) {
 				c->res.t.registered = now - c->t_req;
 				c->res.expires = sc_reg_granted(r);
 			}
 		}
-		if (v == SC_OK && s->kind != SC_STEP_OPTIONS &&
+		if (v == SC_OK && (s->kind != SC_STEP_OPTIONS ||
+		    c->e->o.options_alive != NULL) &&
 		    s->kind != SC_STEP_UNREGISTER) {
 			if (c->t_broken > 0 && c->e->cbs.on_reconnect != NULL)
 				c->e->cbs.on_reconnect(c->idx +

@@ -65,6 +65,8 @@ struct client {
 	struct event		*tick;
 	double			 ping_sent;	/* 0: none outstanding */
 	unsigned		 pings, pongs;
+	int			 crlf_off;	/* the peer answers no CRLF
+						   ping: OPTIONS alone */
 	double			 t_broken;	/* 0: not broken */
 	int			 deliberate;	/* t_broken came from a break */
 	int			 registered;	/* the flow holds a binding */
@@ -137,6 +139,8 @@ void	 sc_client_sip_begin(struct client *);
 int	 sc_client_send(struct client *, char *wire, size_t len,
 	    char *redacted);
 void	 sc_client_on_response(struct client *, msg_t *);
+enum sc_verdict sc_client_options_verdict(const struct client *, int status,
+	    enum sc_verdict);
 
 /* client_alive.c */
 void	 sc_client_tick(evutil_socket_t, short, void *);

@@ -1,8 +1,9 @@
 /*
  * probe.c - one fresh probe of one frontend, as `check` and `certs` run
- * it: a built-in scenario (connect; register; unregister) run by the
- * scenario engine with a single client, so that probes and drills share
- * one execution path.  The whole probe is bounded by opts.timeout.
+ * it: a built-in scenario (connect; register; unregister, or connect;
+ * options without a user) run by the scenario engine with a single
+ * client, so that probes and drills share one execution path.  The whole
+ * probe is bounded by opts.timeout.
  */
 #include "config.h"
 
@@ -20,6 +21,7 @@ struct sc_probe {
 	struct sc_step		 steps[3];
 	struct sc_scenario	 scenario;
 	struct sc_frontend	 fe;
+	struct sc_statuses	 alive;		/* OPTIONS probe */
 	struct sc_engine	*engine;
 	SSL_CTX			*own_ctx;
 	char			*domain;
@@ -28,6 +30,8 @@ struct sc_probe {
 	char			*password;
 	char			*ws_path, *ws_origin;
 	sc_probe_cb		 cb;
+	void			(*on_step)(const struct sc_step_event *,
+				    void *);
 	void			*arg;
 	int			 warn_days;	/* client certificate window */
 	char			 unregister_error[256];
@@ -39,6 +43,8 @@ probe_on_step(const struct sc_step_event *ev, void *arg)
 {
 	struct sc_probe *p = arg;
 
+	if (p->on_step != NULL)
+		p->on_step(ev, p->arg);
 	/* Failing to clean up after a good probe is not a failed probe. */
 	if (ev->step->kind == SC_STEP_UNREGISTER && !ev->held)
 		snprintf(p->unregister_error, sizeof(p->unregister_error),
@@ -121,6 +127,7 @@ sc_probe_start(struct event_base *base, const struct sc_probe_opts *o,
 		return NULL;
 	sc_result_init(&p->res);
 	p->cb = cb;
+	p->on_step = o->on_step;
 	p->arg = arg;
 	if ((p->domain = strdup(o->domain)) == NULL ||
 	    (o->uri != NULL && (p->uri = strdup(o->uri)) == NULL) ||
@@ -136,14 +143,21 @@ sc_probe_start(struct event_base *base, const struct sc_probe_opts *o,
 	p->fe.port = o->port;
 
 	probe_step(&p->steps[n++], SC_STEP_CONNECT, 0);
-	if (!o->tls_only) {
+	if (!o->tls_only && o->user == NULL) {
+		/* No account: a trunk or SBC, asked whether it answers. */
+		probe_step(&p->steps[n++], SC_STEP_OPTIONS, 0);
+		if (o->alive != NULL)
+			p->alive = *o->alive;
+		else
+			sc_statuses_default(&p->alive);
+	} else if (!o->tls_only) {
 		probe_step(&p->steps[n], SC_STEP_REGISTER, 0);
 		p->steps[n++].expires = o->expires;
 		if (o->unregister)
 			probe_step(&p->steps[n++], SC_STEP_UNREGISTER, 0);
 	}
 	p->scenario.name = (char *)(o->tls_only ? "tls-fresh" :
-	    "register-fresh");
+	    o->user == NULL ? "options-fresh" : "register-fresh");
 	p->scenario.clients = 1;
 	p->scenario.user = p->user;
 	p->scenario.steps = p->steps;
@@ -159,6 +173,13 @@ sc_probe_start(struct event_base *base, const struct sc_probe_opts *o,
 		}
 	}
 	memset(&eo, 0, sizeof(eo));
+	if (o->scenario != NULL) {
+		/* Its steps, with the probe's account and one client. */
+		p->scenario = *o->scenario;
+		p->scenario.clients = 1;
+		p->scenario.user = p->user;
+		p->scenario.user_template = NULL;
+	}
 	eo.scenario = &p->scenario;
 	eo.uri = p->uri;
 	eo.domain = p->domain;
@@ -179,6 +200,8 @@ sc_probe_start(struct event_base *base, const struct sc_probe_opts *o,
 	eo.tls_only = o->tls_only;
 	eo.insecure = o->insecure;
 	eo.keep_certs = 1;
+	if (!o->tls_only && o->user == NULL)
+		eo.options_alive = &p->alive;
 	eo.trace = o->trace;
 	eo.ws.on = o->ws.on;
 	eo.ws.path = p->ws_path;

@@ -20,6 +20,8 @@
 #include <time.h>
 
 struct event_base;
+struct sc_scenario;
+struct sc_step_event;
 
 /*
  * Verdict codes.  The strings are stable: they become metric label values
@@ -207,12 +209,34 @@ struct sc_result {
 					   ws_closed: the close code; 0 */
 };
 
+/*
+ * A set of SIP final statuses (200 to 699): the answers to an OPTIONS
+ * that count as "alive" for a target probed without an account.
+ */
+#define SC_STATUS_MIN	200
+#define SC_STATUS_MAX	699
+struct sc_statuses {
+	unsigned char	 bits[(SC_STATUS_MAX - SC_STATUS_MIN) / 8 + 1];
+};
+
+/* Any final response but 503 (a server saying it is down). */
+void		 sc_statuses_default(struct sc_statuses *);
+/*
+ * Parses a comma-separated list of "any" (the default set), classes
+ * ("4xx") and statuses ("404", "503"); 2xx is always in the set.  -1
+ * with a sentence in err.
+ */
+int		 sc_statuses_parse(struct sc_statuses *, const char *,
+		    char *err, size_t errlen);
+int		 sc_statuses_has(const struct sc_statuses *, int status);
+
 struct sc_probe_opts {
 	const char	*uri;		/* "sips:example.test" */
 	const char	*domain;	/* identity checked and sent as SNI */
 	const char	*host;		/* address to connect to (IP literal) */
 	unsigned	 port;
-	const char	*user;		/* NULL: no credentials */
+	const char	*user;		/* NULL: no credentials: an OPTIONS
+					   probe (see alive) */
 	const char	*password;
 	const char	*ca_file;	/* NULL: system trust store */
 	int		 tls_min;	/* 0, or TLS1_2_VERSION / TLS1_3_VERSION */
@@ -235,6 +259,20 @@ struct sc_probe_opts {
 		const char	*path;	/* request target; NULL: "/" */
 		const char	*origin; /* Origin header; NULL: none */
 	}		 ws;
+	/*
+	 * Without a user, the probe sends an OPTIONS instead of REGISTER;
+	 * these final statuses count as alive (verdict ok).  NULL: the
+	 * default set, sc_statuses_default().
+	 */
+	const struct sc_statuses *alive;
+	/*
+	 * The steps to run instead of the built-in ones (a target's own
+	 * scenario), with one client; it must outlive the probe.  NULL:
+	 * connect; register; unregister (or options without a user).
+	 */
+	const struct sc_scenario *scenario;
+	/* Called after each step, with the cb's arg; may be NULL. */
+	void		(*on_step)(const struct sc_step_event *, void *arg);
 };
 
 /* The certificate expiry windows, in days, when the caller names none. */
@@ -561,6 +599,15 @@ struct sc_engine_opts {
 	int			(*user_name)(const struct sc_scenario *,
 				    unsigned index, char *buf, size_t len);
 	const struct sockaddr_storage *sources;	/* local addresses to use */
+	/*
+	 * Clients without an account (trunks, peering SBCs): an OPTIONS
+	 * answered with one of these statuses is ok whatever its class, is
+	 * the client's first response, and brings its flow up (on_flow) as
+	 * a registration would; maintain then refreshes with OPTIONS, and
+	 * sends CRLF keep-alives only while the peer answers them.  NULL:
+	 * OPTIONS steps keep their expectation and never bring a flow up.
+	 */
+	const struct sc_statuses *options_alive;
 	size_t			 nsources;
 	FILE			*trace;
 	struct sc_ws_opts	 ws;		/* WSS (RFC 7118) when ws.on */

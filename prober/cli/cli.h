@@ -16,6 +16,9 @@
 #define NAGIOS_UNKNOWN		3
 
 int	cmd_check(int argc, char **argv);
+/* check_daemon.c: check --daemon URL --target NAME; a Nagios code. */
+int	check_daemon(const char *url, const char *name, double timeout,
+	    int format);	/* enum output_format */
 int	cmd_certs(int argc, char **argv);
 int	cmd_drill(int argc, char **argv);
 int	cmd_report(int argc, char **argv);

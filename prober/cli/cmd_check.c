@@ -1,6 +1,7 @@
 /*
  * cmd_check.c - `sipcanary check`: one fresh probe (TLS, certificates,
- * REGISTER with digest) of every frontend of a target, reported as a
+ * REGISTER with digest, or OPTIONS without --user) of every frontend of
+ * a target, reported as a
  * table, JSON or Nagios plugin output.  The exit code is always a Nagios
  * code, usage errors included (UNKNOWN).
  */
@@ -24,7 +25,9 @@ check_usage(FILE *fp)
 "\n"
 "Probes a SIP-over-TLS service once: TCP connect, TLS handshake with the\n"
 "certificate checked against DOMAIN (RFC 5922), REGISTER, 401 challenge,\n"
-"REGISTER with digest credentials, 200 OK, then unregister.\n"
+"REGISTER with digest credentials, 200 OK, then unregister.  Without\n"
+"--user (a trunk or peering SBC), it sends an OPTIONS instead, and any\n"
+"final response but 503 means alive (see --alive-statuses).\n"
 "\n"
 "options:\n"
 "  --connect HOST[:PORT]   connect here instead of locating DOMAIN\n"
@@ -36,6 +39,12 @@ check_usage(FILE *fp)
 "  --timeout DURATION      bound on the whole probe (default 10s)\n"
 "  --expires SECONDS       registration lifetime to ask for (default 300)\n"
 "  --no-unregister         leave the registration in place\n"
+"  --daemon URL            ask the daemon listening at URL (http://) to\n"
+"                          probe its configured target --target NAME now\n"
+"  --target NAME           with --daemon: the target of its config\n"
+"  --alive-statuses LIST   without --user: the answers to OPTIONS that\n"
+"                          mean alive, such as 2xx,404 or any,503\n"
+"                          (default any: every final status but 503)\n"
 "  --tls-min 1.2|1.3       lowest TLS version to offer (default 1.2)\n"
 PROFILE_HELP
 "  --warn-days N           WARNING when a certificate expires within N\n"
@@ -63,11 +72,15 @@ PROFILE_HELP
 "\n"
 "examples:\n"
 "  sipcanary check --user alice --password-file alice.pw sips:example.com\n"
+"  sipcanary check --nagios --alive-statuses 2xx,404 sips:trunk.example.net\n"
+"  sipcanary check --daemon http://127.0.0.1:9464 --target voice-prod\n"
 "  SIPCANARY_PASSWORD=... sipcanary check --nagios --user alice \\\n"
 "      --connect 192.0.2.10:5061 --ca-file ca.pem sips:example.com\n");
 }
 
 #define CHECK_USAGE	"[OPTIONS] sips:DOMAIN"
+/* --daemon: the daemon's probe takes its own timeout; wait longer. */
+#define CHECK_DAEMON_SLACK	30
 #define check_bad(...) \
 	cli_usage_error("check", CHECK_USAGE, NAGIOS_UNKNOWN, __VA_ARGS__)
 
@@ -77,6 +90,9 @@ static const struct option check_longopts[] = {
 	PROFILE_LONGOPTS,
 	{ "expires",		required_argument,	NULL, 'e' },
 	{ "no-unregister",	no_argument,		NULL, 'N' },
+	{ "alive-statuses",	required_argument,	NULL, 'A' },
+	{ "daemon",		required_argument,	NULL, 'D' },
+	{ "target",		required_argument,	NULL, 'T' },
 	{ "nagios",		no_argument,		NULL, 'n' },
 	{ "help",		no_argument,		NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
@@ -91,6 +107,10 @@ struct check_args {
 	struct common_opts	 co;
 	struct credentials	 cred;
 	struct sc_probe_opts	 po;
+	struct sc_statuses	 alive;		/* without --user */
+	int			 alive_set;
+	const char		*daemon;	/* --daemon URL */
+	const char		*target;	/* --target NAME */
 };
 
 /* check's own options: CLI_CONTINUE or the exit code. */
@@ -99,7 +119,7 @@ check_option(void *arg, int ch, const char *value)
 {
 	struct check_args	*a = arg;
 	unsigned long		 expires;
-	char			*end, err[128];
+	char			*end, err[256];
 
 	switch (ch) {
 	case 'e':
@@ -112,6 +132,19 @@ check_option(void *arg, int ch, const char *value)
 		break;
 	case 'N':
 		a->po.unregister = 0;
+		break;
+	case 'D':
+		a->daemon = value;
+		break;
+	case 'T':
+		a->target = value;
+		break;
+	case 'A':
+		if (sc_statuses_parse(&a->alive, value, err, sizeof(err)) ==
+		    -1)
+			return check_bad("--alive-statuses: %s", err);
+		a->alive_set = 1;
+		a->po.alive = &a->alive;
 		break;
 	case 'n':
 		if (cli_set_format(&a->co, FMT_NAGIOS, err, sizeof(err)) == -1)
@@ -136,11 +169,20 @@ check_parse(struct check_args *a, int argc, char **argv)
 	common_defaults(&a->co);
 	memset(&a->cred, 0, sizeof(a->cred));
 	memset(&a->po, 0, sizeof(a->po));
+	a->alive_set = 0;
+	a->daemon = a->target = NULL;
 	a->po.unregister = 1;
 	a->po.expires = 300;
 	if ((rc = cli_parse(&check_command, argc, argv, &a->co, &a->cred,
 	    check_option, a)) != CLI_CONTINUE)
 		return rc;
+	if ((a->daemon == NULL) != (a->target == NULL))
+		return check_bad("--daemon URL and --target NAME go together");
+	if (a->daemon != NULL && (optind != argc || a->cred.user != NULL))
+		return check_bad("with --daemon, the daemon's config names the "
+		    "target and its account: no sips:DOMAIN, no --user");
+	if (a->daemon != NULL)
+		return CLI_CONTINUE;
 	if (optind != argc - 1)
 		return check_bad("%s", optind >= argc ? "no target given "
 		    "(expected sips:DOMAIN)" : "give exactly one target");
@@ -160,6 +202,9 @@ check_password(struct check_args *a, char **password)
 	const struct profile_conf *pf = a->co.prof.pf;
 	char err[256];
 
+	if (a->alive_set && a->cred.user != NULL)
+		return check_bad("--alive-statuses is for probes without "
+		    "--user (OPTIONS); with --user, check registers");
 	/* The profile's own account, unless the command line names one. */
 	if (pf != NULL && pf->user != NULL && a->cred.user == NULL &&
 	    a->cred.password_file == NULL) {
@@ -208,8 +253,16 @@ cmd_check(int argc, char **argv)
 	char			*password = NULL, err[256];
 	int			 rc;
 
-	if ((rc = check_parse(&a, argc, argv)) != CLI_CONTINUE ||
-	    (rc = check_password(&a, &password)) != CLI_CONTINUE) {
+	if ((rc = check_parse(&a, argc, argv)) != CLI_CONTINUE) {
+		cli_profile_free(&a.co.prof);
+		return rc;
+	}
+	if (a.daemon != NULL) {
+		cli_profile_free(&a.co.prof);
+		return check_daemon(a.daemon, a.target, a.co.timeout +
+		    CHECK_DAEMON_SLACK, a.co.format);
+	}
+	if ((rc = check_password(&a, &password)) != CLI_CONTINUE) {
 		cli_profile_free(&a.co.prof);
 		return rc;
 	}

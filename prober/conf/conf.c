@@ -118,6 +118,10 @@ const struct cf_keydef cf_keys[KEY_NUM] = {
 	[KEY_TRANSPORT] = { "transport", IN_DEFAULTS | IN_TARGET },
 	[KEY_WS_PATH] = { "ws_path", IN_DEFAULTS | IN_TARGET },
 	[KEY_ORIGIN] = { "origin", IN_DEFAULTS | IN_TARGET },
+	[KEY_ALIVE_STATUSES] = { "alive_statuses", IN_DEFAULTS | IN_TARGET },
+	[KEY_SCENARIO] = { "scenario", IN_TARGET },
+	[KEY_FLOW_SCENARIO] = { "flow_scenario", IN_TARGET },
+	[KEY_HTTP_PROBE_OPEN] = { "http_probe_open", IN_TOP },
 };
 
 const char *const cf_sink_types[SINK_WEBHOOK + 1] = {
@@ -225,6 +229,11 @@ done:
 		cfg_free(p->root);
 	confparse_end(&p->cp);
 	free(p);
+	/* Scenarios are parsed by their own parser, once this one is done. */
+	if (conf != NULL && config_check_scenarios(conf, err, errlen) == -1) {
+		config_free(conf);
+		conf = NULL;
+	}
 	return conf;
 }
 
@@ -264,6 +273,10 @@ cf_target_clear(struct target_conf *tc)
 	}
 	free(tc->ws_path);
 	free(tc->origin);
+	free(tc->scenario_file);
+	free(tc->scenario_text);
+	free(tc->flow_scenario_file);
+	free(tc->flow_scenario_text);
 	memset(tc, 0, sizeof(*tc));
 }
 
@@ -406,6 +419,10 @@ target_conf_same(const struct target_conf *a, const struct target_conf *b)
 	    a->insecure_skip_verify == b->insecure_skip_verify &&
 	    a->wss == b->wss && cf_streq(a->ws_path, b->ws_path) &&
 	    cf_streq(a->origin, b->origin) &&
+	    memcmp(&a->alive_statuses, &b->alive_statuses,
+	    sizeof(a->alive_statuses)) == 0 &&
+	    cf_streq(a->scenario_text, b->scenario_text) &&
+	    cf_streq(a->flow_scenario_text, b->flow_scenario_text) &&
 	    a->enabled == b->enabled;
 }
 

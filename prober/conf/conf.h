@@ -12,11 +12,15 @@
 #include <stddef.h>
 #include <sys/socket.h>
 
+#include "sipcanary.h"
+
 #define CONFIG_MAX_FILE		(1024 * 1024)
 #define CONFIG_NAME_MAX		64	/* characters: target names, vantage,
 					   owner (all become label values) */
 #define CONFIG_USER_MAX		128
 #define CONFIG_FLOWS_MAX	64
+#define CONFIG_STEP_LABELS_MAX	32	/* different step labels of one
+					   target scenario (metric labels) */
 #define CONFIG_EXPIRES_MIN	10
 #define CONFIG_EXPIRES_MAX	86400
 #define CONFIG_DAYS_MAX		3650
@@ -77,6 +81,16 @@ struct target_conf {
 	int		 wss;		/* transport = wss (RFC 7118) */
 	char		*ws_path;	/* WSS: the upgrade's path, or NULL */
 	char		*origin;	/* WSS: the Origin header, or NULL */
+	struct sc_statuses alive_statuses; /* without a user: the answers
+					   to OPTIONS that count as alive */
+	char		*scenario_file;	/* scenario = FILE, or NULL: the
+					   built-in fresh probe */
+	char		*scenario_text;	/*   its text, checked at load */
+	int		 scenario_line;
+	char		*flow_scenario_file; /* flow_scenario = FILE, or NULL:
+					   the built-in flow */
+	char		*flow_scenario_text;
+	int		 flow_scenario_line;
 	/* Alert rules (read by the alert engine, not by the probes): */
 	char		*runbook_url;	/* or NULL */
 	unsigned	 alert_for;	/* "for": failed fresh probes in a row
@@ -191,6 +205,8 @@ struct sc_config {
 	unsigned	 hep_id;	/* HEP capture agent id */
 	char		*hep_password_file;
 	char		*hep_password;	/* read at load, or NULL */
+	int		 http_probe_open; /* probes on demand for anyone, even
+					   without http_auth_file */
 	struct target_conf *targets;	/* in file order; at least one */
 	size_t		 ntargets;
 	struct sink_conf *sinks;	/* in file order; may be none */

@@ -59,6 +59,10 @@ cf_inherit(struct cf_parse *p, struct target_conf *tc, const int *l)
 	CF_INHERIT(KEY_ENABLED, enabled, 1);
 	CF_INHERIT(KEY_INSECURE_SKIP_VERIFY, insecure_skip_verify, 0);
 	CF_INHERIT(KEY_TRANSPORT, wss, 0);
+	if (l[KEY_ALIVE_STATUSES] == 0 && dl[KEY_ALIVE_STATUSES] != 0)
+		tc->alive_statuses = d->alive_statuses;
+	else if (l[KEY_ALIVE_STATUSES] == 0)
+		sc_statuses_default(&tc->alive_statuses);
 	CF_INHERIT(KEY_FOR, alert_for, CF_ALERT_FOR);
 	CF_INHERIT(KEY_RESOLVE_AFTER, resolve_after, CF_RESOLVE_AFTER);
 	CF_INHERIT(KEY_FLAP_WINDOW, flap_window, CF_FLAP_WINDOW);
@@ -97,6 +101,10 @@ cf_password(struct cf_parse *p, struct target_conf *tc, const int *l)
 	if (l[KEY_PASSWORD_FILE] != 0 && l[KEY_USER] == 0)
 		return cf_error(p, l[KEY_PASSWORD_FILE], "password_file: set "
 		    "without user (the user name to register as)");
+	if (l[KEY_ALIVE_STATUSES] != 0 && l[KEY_USER] != 0)
+		return cf_error(p, l[KEY_ALIVE_STATUSES], "alive_statuses: "
+		    "only for a target without user (probed with OPTIONS); "
+		    "a target with a user is probed by registering");
 	if (l[KEY_USER] == 0)
 		return 0;
 	if (l[KEY_PASSWORD_FILE] != 0) {

@@ -96,6 +96,10 @@ enum cf_key {
 	KEY_TRANSPORT,
 	KEY_WS_PATH,
 	KEY_ORIGIN,
+	KEY_ALIVE_STATUSES,
+	KEY_SCENARIO,
+	KEY_FLOW_SCENARIO,
+	KEY_HTTP_PROBE_OPEN,
 	KEY_NUM
 };
 
@@ -151,6 +155,16 @@ struct cf_parse {
 
 /* conf.c */
 int		 cf_keyid(const char *name);
+
+/* What a group of keys returns for a key of another group. */
+#define CF_OTHER_GROUP	1
+
+/* conf_scenarios.c: scenario and flow_scenario; or CF_OTHER_GROUP */
+int		 cf_target_scenario(struct cf_parse *, int id, int line,
+		    const char *value, struct target_conf *);
+/* Each target's scenarios load: -1 with "CONF:LINE: KEY: FILE:LINE: ..." */
+int		 config_check_scenarios(const struct sc_config *, char *err,
+		    size_t errlen);
 void		 cf_target_clear(struct target_conf *);
 void		 cf_sink_clear(struct sink_conf *);
 

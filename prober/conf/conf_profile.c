@@ -441,10 +441,16 @@ target_conf_copy(struct target_conf *dst, const struct target_conf *src)
 	dst->password_file = dst->owner = dst->connect = NULL;
 	dst->dns_server = dst->ca_file = dst->runbook_url = NULL;
 	dst->ws_path = dst->origin = NULL;
+	dst->scenario_file = dst->scenario_text = NULL;
+	dst->flow_scenario_file = dst->flow_scenario_text = NULL;
 	dst->profiles = NULL;
 	dst->nprofiles = 0;
 	dst->pf = NULL;
 	if (cf_dup(&dst->ws_path, src->ws_path) == -1 ||
+	    cf_dup(&dst->scenario_file, src->scenario_file) == -1 ||
+	    cf_dup(&dst->scenario_text, src->scenario_text) == -1 ||
+	    cf_dup(&dst->flow_scenario_file, src->flow_scenario_file) == -1 ||
+	    cf_dup(&dst->flow_scenario_text, src->flow_scenario_text) == -1 ||
 	    cf_dup(&dst->origin, src->origin) == -1 ||
 	    cf_dup(&dst->name, src->name) == -1 ||
 	    cf_dup(&dst->uri, src->uri) == -1 ||

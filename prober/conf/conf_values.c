@@ -27,8 +27,7 @@
 #include "sipcanary.h"
 #include "conf/target.h"
 
-/* What a group of keys returns for a key of another group. */
-#define CF_OTHER_GROUP	1
+/* A group of keys returns CF_OTHER_GROUP (conf_internal.h) for others. */
 
 static const char *const cf_sink_formats[] = {
 	[SINK_FORMAT_JSON] = "json",
@@ -254,6 +253,9 @@ cf_top_value(struct cf_parse *p, int id, int line, const char *value)
 	case KEY_HEP:
 	case KEY_HEP_ID:
 		return cf_hep(p, id, line, value);
+	case KEY_HTTP_PROBE_OPEN:
+		return confparse_bool(&p->cp, line, "http_probe_open", value,
+		    &c->http_probe_open);
 	}
 	return cf_error(p, line, "%s: internal error", cf_keys[id].name);
 }
@@ -349,7 +351,7 @@ cf_target_timing(struct cf_parse *p, int id, int line, const char *value,
     struct target_conf *tc)
 {
 	const char	*name = cf_keys[id].name;
-	char		 q[CONFPARSE_QUOTE];
+	char		 q[CONFPARSE_QUOTE], err[200];
 	double		 d;
 	long		 n;
 	int		 v;
@@ -400,6 +402,11 @@ cf_target_timing(struct cf_parse *p, int id, int line, const char *value,
 			return -1;
 		*(id == KEY_WARN_DAYS ? &tc->warn_days : &tc->crit_days) =
 		    (int)n;
+		return 0;
+	case KEY_ALIVE_STATUSES:
+		if (sc_statuses_parse(&tc->alive_statuses, value, err,
+		    sizeof(err)) == -1)
+			return cf_error(p, line, "alive_statuses: %s", err);
 		return 0;
 	case KEY_ALLOW_MIXED_CERTS:
 	case KEY_ENABLED:
@@ -472,7 +479,9 @@ cf_target_value(struct cf_parse *p, int id, int line, const char *value,
 
 	if ((rc = cf_target_reach(p, id, line, value, tc)) != CF_OTHER_GROUP ||
 	    (rc = cf_target_timing(p, id, line, value, tc)) != CF_OTHER_GROUP ||
-	    (rc = cf_target_alert(p, id, line, value, tc)) != CF_OTHER_GROUP)
+	    (rc = cf_target_alert(p, id, line, value, tc)) != CF_OTHER_GROUP ||
+	    (rc = cf_target_scenario(p, id, line, value, tc)) !=
+	    CF_OTHER_GROUP)
 		return rc;
 	return cf_error(p, line, "%s: internal error", cf_keys[id].name);
 }

@@ -42,6 +42,14 @@
 #define CF_CONNECT_PORT		5061	/* connect = and --connect without
 					   a port: SIP over TLS */
 
+/* Probes on demand: GET /probe, POST /api/v1/targets/NAME/probe. */
+#define CF_PROBE_CONCURRENCY	4	/* /probe requests at once */
+#define CF_PROBE_FRONTENDS	16	/* frontends one /probe probes */
+#define CF_PROBE_MARGIN		0.5	/* s kept from the scrape timeout */
+#define CF_PROBE_MIN_BUDGET	0.5	/* s: the least a /probe may take */
+#define CF_ONDEMAND_EVERY	5	/* s between on-demand probes of one
+					   target */
+
 /* Scenario files (sipcanary-scenario(5)). */
 #define CF_SCN_CLIENTS		1
 #define CF_SCN_USER_FIRST	1

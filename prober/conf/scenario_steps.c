@@ -326,6 +326,8 @@ struct scn_flow {
 	int	 broken;	/* break */
 	int	 registered;	/* register */
 	int	 unregistered;	/* unregister */
+	int	 options;	/* options without a register: an
+				   accountless flow maintain keeps up */
 	int	 again;		/* the repeat running its body a 2nd time */
 };
 
@@ -382,6 +384,7 @@ scn_flow_conn(struct scn_parse *p, const struct sc_step *st,
 			return scn_flow_error(p, fl, st->line, ks, what);
 		}
 		fl->connected = 0;
+		fl->options = 0;
 		fl->broken = st->line;
 		break;
 	default:
@@ -420,10 +423,12 @@ scn_flow_over(struct scn_parse *p, const struct sc_step *st,
 		return scn_flow_error(p, fl, st->line, ks,
 		    "nothing to refresh: no register step "
 		    "before it");
-	if (st->kind == SC_STEP_MAINTAIN && !fl->registered)
+	if (st->kind == SC_STEP_MAINTAIN && !fl->registered && !fl->options)
 		return scn_flow_error(p, fl, st->line, ks,
 		    "nothing to keep registered: no register "
-		    "step before it");
+		    "step (or options step, without an account) before it");
+	if (st->kind == SC_STEP_OPTIONS && !fl->registered)
+		fl->options = st->line;
 	if (st->kind == SC_STEP_REGISTER) {
 		fl->registered = st->line;
 		fl->unregistered = 0;

@@ -80,6 +80,7 @@ daemon_check_stopped(struct daemon *d)
 		return;
 	for (i = 0; i < d->ntargets; i++)
 		live += d->targets[i]->live_engines;
+	live += (int)d->ondemand_live;	/* probe_endpoint.c */
 	if (live == 0 && d->nretired == 0)
 		event_base_loopbreak(d->base);
 }

@@ -1,16 +1,20 @@
 /*
  * flows.c - the persistent flows: per frontend, one scenario engine runs
  * the target's flows in loop mode (reconnect, register, maintain, break:
- * forever).  Its callbacks feed the flow series, the reconnect counts
- * and the detector; a deliberate break waits while fresh probes fail.
+ * forever; or reconnect, OPTIONS, maintain with OPTIONS, break for a
+ * target without an account).  Its callbacks feed the flow series, the
+ * reconnect counts and the detector; a deliberate break waits while
+ * fresh probes fail.
  */
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "conf/scenario.h"
 #include "daemon/internal.h"
+#include "options-flow.h"
 #include "persistent-flow.h"
 
 
@@ -28,28 +32,33 @@ dtarget_flow_scenario(struct dtarget *t, char *err, size_t errlen)
 {
 	const struct target_conf *c = &t->conf;
 	struct sc_scenario	*sc;
-	struct sc_step		*st;
 	size_t			 i;
 
-	if ((sc = scenario_load_flow_string("persistent-flow.scn",
-	    persistent_flow_scn, err, errlen)) == NULL)
+	/*
+	 * The target's own flow_scenario, or the shipped one: without an
+	 * account, OPTIONS keep the flow (options-flow.scn).
+	 */
+	if (c->flow_scenario_text != NULL)
+		sc = scenario_load_flow_string(c->flow_scenario_file,
+		    c->flow_scenario_text, err, errlen);
+	else if (c->user != NULL)
+		sc = scenario_load_flow_string("persistent-flow.scn",
+		    persistent_flow_scn, err, errlen);
+	else
+		sc = scenario_load_flow_string("options-flow.scn",
+		    options_flow_scn, err, errlen);
+	if (sc == NULL)
 		return -1;
-	for (i = 0; i < sc->nsteps; i++) {
-		st = &sc->steps[i];
-		if (st->within == 0 && st->kind != SC_STEP_BREAK &&
-		    st->kind != SC_STEP_WAIT && st->kind != SC_STEP_REPEAT)
-			st->within = c->timeout;
-		if (st->expires == 0 && (st->kind == SC_STEP_REGISTER ||
-		    st->kind == SC_STEP_REREGISTER ||
-		    st->kind == SC_STEP_MAINTAIN))
-			st->expires = c->expires;
-		if (st->kind == SC_STEP_MAINTAIN && st->every == 0)
-			st->every = c->keepalive;
-		if (st->kind == SC_STEP_MAINTAIN && st->duration == 0 &&
-		    c->reconnect_every > 0)
-			st->duration = daemon_jitter(c->reconnect_every);
-	}
+	dtarget_fill_steps(c, sc->steps, sc->nsteps);
+	for (i = 0; i < sc->nsteps; i++)
+		if (sc->steps[i].kind == SC_STEP_MAINTAIN &&
+		    sc->steps[i].duration == 0 && c->reconnect_every > 0)
+			sc->steps[i].duration = daemon_jitter(
+			    c->reconnect_every);
 	sc->clients = c->flows;
+	free(sc->user);
+	free(sc->user_template);
+	sc->user = sc->user_template = NULL;
 	if (c->user != NULL && (sc->user = strdup(c->user)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		scenario_free(sc);
@@ -88,7 +97,8 @@ dfront_on_flow(unsigned client, int up, enum sc_verdict why, void *arg)
 		    sc_verdict_str(why), "flow %u is down", client);
 	else if (up)
 		log_event(LOG_INFO, f->t->conf.name, f->address, "ok",
-		    "flow %u is registered", client);
+		    f->t->conf.user != NULL ? "flow %u is registered" :
+		    "flow %u is up (OPTIONS answered)", client);
 	dtarget_detect(f->t, 0);
 }
 
@@ -115,6 +125,8 @@ dfront_on_step(const struct sc_step_event *ev, void *arg)
 {
 	struct dfront	*f = arg;
 
+	if (!f->t->d->stopping)
+		dfront_step_metrics(f, "flow", ev);
 	if (ev->held || f->t->d->stopping || ev->client >= f->nflows)
 		return;
 	/*
@@ -123,7 +135,8 @@ dfront_on_step(const struct sc_step_event *ev, void *arg)
 	 */
 	if (!f->flow_was_up[ev->client]) {
 		if (ev->step->kind == SC_STEP_RECONNECT ||
-		    ev->step->kind == SC_STEP_REGISTER)
+		    ev->step->kind == SC_STEP_REGISTER ||
+		    ev->step->kind == SC_STEP_OPTIONS)
 			log_event(LOG_WARN, f->t->conf.name, f->address,
 			    sc_verdict_str(ev->verdict), "flow %u: not up "
 			    "yet: %s failed: %s", ev->client,
@@ -132,7 +145,8 @@ dfront_on_step(const struct sc_step_event *ev, void *arg)
 		return;
 	}
 	if (ev->step->kind == SC_STEP_RECONNECT ||
-	    ev->step->kind == SC_STEP_REGISTER) {
+	    ev->step->kind == SC_STEP_REGISTER ||
+	    (ev->step->kind == SC_STEP_OPTIONS && f->t->conf.user == NULL)) {
 		(void)metrics_inc(f->t->d->f_reconnects, (const char *const[]){
 		    f->t->conf.name, f->address, f->srv, "failure",
 		    f->flow_deliberate[ev->client] ? "deliberate" : "lost" });
@@ -199,8 +213,8 @@ dfront_flows_start(struct dfront *f)
 	struct sc_engine_opts	 eo;
 	char			 err[256];
 
-	if (t->conf.flows == 0 || t->conf.user == NULL)
-		return;		/* no credentials: nothing to stay registered */
+	if (t->conf.flows == 0)
+		return;
 	memset(&eo, 0, sizeof(eo));
 	eo.scenario = t->flow_sc;
 	eo.uri = t->uri.uri;
@@ -221,6 +235,8 @@ dfront_flows_start(struct dfront *f)
 	eo.ws.origin = t->conf.origin;
 	eo.defer_break = dfront_defer_break;
 	eo.defer_arg = f;
+	if (t->conf.user == NULL)
+		eo.options_alive = &t->conf.alive_statuses;
 	f->flows = sc_engine_start(t->d->base, &eo, &dfront_flow_cbs, f, err,
 	    sizeof(err));
 	if (f->flows == NULL) {

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "daemon/internal.h"
 
 /* How many of the frontend's flows are registered. */
@@ -63,7 +65,7 @@ dfront_new(struct dtarget *t, const struct sc_frontend *fe)
 	if (fe->has_srv)
 		snprintf(f->srv, sizeof(f->srv), "%s:%u", fe->srv_target,
 		    fe->srv_port);
-	f->nflows = t->conf.user != NULL ? t->conf.flows : 0;
+	f->nflows = t->conf.flows;
 	if ((f->flow_up = calloc(f->nflows + 1, 1)) == NULL ||
 	    (f->flow_deliberate = calloc(f->nflows + 1, 1)) == NULL ||
 	    (f->flow_was_up = calloc(f->nflows + 1, 1)) == NULL ||
@@ -100,6 +102,7 @@ dfront_free(struct dfront *f)
 	free(f->flow_up);
 	free(f->flow_deliberate);
 	free(f->flow_was_up);
+	json_decref(f->ondemand_json);
 	free(f);
 }
 

@@ -17,6 +17,7 @@
 #include "web/httpd.h"
 #include "web/status_html.h"
 #include "daemon/internal.h"
+#include "daemon/probe_endpoint.h"
 
 static void
 daemon_http_metrics(struct evhttp_request *req, void *arg)
@@ -249,7 +250,8 @@ daemon_http_routes(struct daemon *d)
 	if (httpd_route(d->http, "/metrics", daemon_http_metrics, d) == -1 ||
 	    httpd_route(d->http, "/", daemon_http_status, d) == -1 ||
 	    httpd_route(d->http, "/alerts", daemon_http_alerts, d) == -1 ||
-	    daemon_http_health_routes(d) == -1)
+	    daemon_http_health_routes(d) == -1 ||
+	    probe_endpoint_routes(d) == -1 || ondemand_routes(d) == -1)
 		return -1;
 	return 0;
 }

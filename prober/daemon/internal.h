@@ -55,6 +55,9 @@ struct dfront {
 	int			 flows_live;	/* engine not yet done */
 	struct event		*flows_ev;	/* starts the flows */
 	int			 probed;
+	unsigned long		 nprobes;	/* fresh probes done */
+	int			 ondemand_want;	/* keep the next probe's JSON */
+	struct json_t		*ondemand_json;	/* as check --json, or NULL */
 	enum sc_verdict		 verdict;
 	char			 error[512];
 	time_t			 last_success;
@@ -87,6 +90,8 @@ struct dtarget {
 	enum sc_verdict		 dns_verdict;	/* of the last location */
 	char			 dns_error[600];
 	struct sc_scenario	*flow_sc;	/* persistent-flow.scn, filled */
+	struct sc_scenario	*fresh_sc;	/* scenario = FILE, or NULL */
+	double			 ondemand_at;	/* last probe on demand */
 	int			 retiring;
 	int			 live_engines;
 };
@@ -114,6 +119,7 @@ struct daemon {
 	struct metrics_family	*f_http_conns, *f_http_refused,
 				*f_http_timeouts;
 	struct metrics_family	*f_client_cert, *f_profile; /* dprofile.c */
+	struct metrics_family	*f_steps, *f_step_dur;	/* steps.c */
 	struct httpd		*http;
 	struct metrics_family	*f_auth_checks;		/* of http */
 	struct alerts		*alerts;
@@ -137,6 +143,7 @@ struct daemon {
 	time_t			 reload_failed_at;  /* 0: last reload ok */
 	int			 stopping;
 	int			 rc;
+	unsigned		 ondemand_live;	/* /probe requests running */
 };
 
 /* daemon.c: the life cycle, and timers. */
@@ -172,11 +179,20 @@ int		 dfront_flows_up(const struct dfront *);
 /* probes.c: fresh probes. */
 void	dfront_timer(evutil_socket_t, short, void *);
 void	dfront_probe_cut(struct dfront *);
+void	dfront_probe_now(struct dfront *);
 
 /* flows.c: persistent flows. */
 int	dtarget_flow_scenario(struct dtarget *, char *err, size_t errlen);
 void	dfront_flow_set(struct dfront *, unsigned, int);
 void	dfront_flows_cb(evutil_socket_t, short, void *);
+
+/* steps.c: target scenarios, their steps in the metrics. */
+int	dsteps_families(struct daemon *, struct metrics *);
+void	dfront_step_metrics(struct dfront *, const char *probe,
+	    const struct sc_step_event *);
+void	dtarget_fill_steps(const struct target_conf *, struct sc_step *,
+	    size_t);
+int	dtarget_fresh_scenario(struct dtarget *, char *err, size_t errlen);
 
 /* detect.c: the outage detector and the alert rules. */
 int	dverdict_up(enum sc_verdict);

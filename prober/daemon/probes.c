@@ -11,7 +11,10 @@
 #include <string.h>
 #include <time.h>
 
+#include <jansson.h>
+
 #include "daemon/internal.h"
+#include "report/report.h"
 
 static void
 dfront_history(struct dfront *f, const struct sc_result *r)
@@ -83,6 +86,12 @@ dfront_probe_done(struct sc_result *r, void *arg)
 		return;
 	}
 	f->probed = 1;
+	f->nprobes++;
+	if (f->ondemand_want) {
+		/* A probe on demand waits for it: as check --json says it. */
+		json_decref(f->ondemand_json);
+		f->ondemand_json = report_json_frontend(r, &f->fe, 1);
+	}
 	f->verdict = r->verdict;
 	snprintf(f->error, sizeof(f->error), "%s", r->error);
 	if (ok) {
@@ -140,6 +149,16 @@ dfront_probe_cut(struct dfront *f)
 	sc_probe_shutdown(f->probe);
 }
 
+/* A step of a fresh probe ended: counted by its label. */
+static void
+dfront_probe_step(const struct sc_step_event *ev, void *arg)
+{
+	struct dfront *f = arg;
+
+	if (!f->probe_cut)
+		dfront_step_metrics(f, "fresh", ev);
+}
+
 static void
 dfront_probe_start(struct dfront *f)
 {
@@ -161,7 +180,9 @@ dfront_probe_start(struct dfront *f)
 	o.warn_days = t->conf.warn_days;
 	o.crit_days = t->conf.crit_days;
 	o.tls_ctx = t->tls_ctx;
-	o.tls_only = t->conf.user == NULL;
+	o.alive = &t->conf.alive_statuses;	/* without a user: OPTIONS */
+	o.scenario = t->fresh_sc;		/* NULL: the built-in one */
+	o.on_step = dfront_probe_step;
 	o.insecure = t->conf.insecure_skip_verify;
 	o.ws.on = t->conf.wss || t->uri.ws;
 	o.ws.path = t->conf.ws_path;
@@ -181,3 +202,14 @@ dfront_timer(evutil_socket_t fd, short what, void *arg)
 	(void)fd; (void)what;
 	dfront_probe_start(arg);
 }
+
+/* A probe on demand (ondemand.c): the next one starts now, not later. */
+void
+dfront_probe_now(struct dfront *f)
+{
+	if (f->probe != NULL)
+		return;		/* one is running: its result will do */
+	event_del(f->timer);
+	dfront_probe_start(f);
+}
+

@@ -238,6 +238,11 @@ dtarget_new(struct daemon *d, const struct target_conf *c,
 		    "persistent flow: %s", err);
 		goto fail;
 	}
+	if (dtarget_fresh_scenario(t, err, errlen) == -1) {
+		log_event(LOG_ERROR, c->name, NULL, "internal_error", "the "
+		    "fresh probe's scenario: %s", err);
+		goto fail;
+	}
 	t->dns_verdict = SC_OK;
 	err[0] = '\0';
 	if (c->insecure_skip_verify)
@@ -248,8 +253,8 @@ dtarget_new(struct daemon *d, const struct target_conf *c,
 	(void)metrics_set(d->f_frontends, (const char *const[]){ c->name }, 0);
 	dprofile_info(t);
 	log_event(LOG_INFO, c->name, NULL, "ok", "probing %s every %.0f s "
-	    "with %u flows per frontend", c->uri, c->interval,
-	    c->user != NULL ? c->flows : 0);
+	    "with %u flows per frontend%s", c->uri, c->interval, c->flows,
+	    c->user != NULL ? "" : " (no user: OPTIONS)");
 	dtarget_locate(t);
 	return t;
 fail:
@@ -283,6 +288,7 @@ dtarget_free(struct dtarget *t)
 		event_free(t->relocate);
 	sc_tls_ctx_free(t->tls_ctx);
 	scenario_free(t->flow_sc);
+	scenario_free(t->fresh_sc);
 	target_clear(&t->uri);
 	tconf_clear(&t->conf);
 	free(t);

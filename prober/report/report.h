@@ -30,6 +30,9 @@ struct check_report {
 
 /* The JSON document of one target. */
 json_t	*report_json_doc(const struct check_report *);
+/* One frontend's object in it (f may be NULL); the daemon's too. */
+json_t	*report_json_frontend(const struct sc_result *,
+	    const struct sc_frontend *, int sip);
 void	 report_json(FILE *, const struct check_report *);
 void	 report_text(FILE *, const struct check_report *);
 void	 report_nagios(FILE *, const struct check_report *);

@@ -165,7 +165,7 @@ report_severity_str(enum sc_severity s)
 	    s == SC_SEV_CRITICAL ? "critical" : "unknown";
 }
 
-static json_t *
+json_t *
 report_json_frontend(const struct sc_result *r, const struct sc_frontend *f,
     int sip)
 {

@@ -24,6 +24,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <netinet/in.h>
+#include <arpa/inet.h>
 
 #include <errno.h>
 #include <netdb.h>
@@ -60,6 +61,7 @@ struct httpd_route {
 	httpd_handler	 handler;
 	void		*arg;
 	int		 public;
+	int		 post;		/* POST only: an action */
 };
 
 struct httpd {
@@ -174,9 +176,18 @@ httpd_route_find(const struct httpd *h, const char *path)
 {
 	size_t	i;
 
+	size_t	len;
+
 	for (i = 0; i < h->nroutes; i++)
 		if (strcmp(h->routes[i].path, path) == 0)
 			return &h->routes[i];
+	/* A path ending in "*" serves every path under its prefix. */
+	for (i = 0; i < h->nroutes; i++) {
+		len = strlen(h->routes[i].path);
+		if (len > 1 && h->routes[i].path[len - 1] == '*' &&
+		    strncmp(h->routes[i].path, path, len - 1) == 0)
+			return &h->routes[i];
+	}
 	return NULL;
 }
 
@@ -259,7 +270,12 @@ httpd_dispatch(struct evhttp_request *req, void *arg)
 		return;
 	}
 	cmd = evhttp_request_get_command(req);
-	if (cmd != EVHTTP_REQ_GET && cmd != EVHTTP_REQ_HEAD) {
+	if (r->post && cmd != EVHTTP_REQ_POST) {
+		evhttp_add_header(out, "Allow", "POST");
+		httpd_send_text(req, 405, "method not allowed\n");
+		return;
+	}
+	if (!r->post && cmd != EVHTTP_REQ_GET && cmd != EVHTTP_REQ_HEAD) {
 		evhttp_add_header(out, "Allow", "GET, HEAD");
 		httpd_send_text(req, 405, "method not allowed\n");
 		return;
@@ -285,6 +301,7 @@ httpd_route_add(struct httpd *h, const char *path, httpd_handler handler,
 		r->handler = handler;
 		r->arg = arg;
 		r->public = public;
+		r->post = 0;
 		return 0;
 	}
 	if ((p = strdup(path)) == NULL)
@@ -299,7 +316,45 @@ httpd_route_add(struct httpd *h, const char *path, httpd_handler handler,
 	r->handler = handler;
 	r->arg = arg;
 	r->public = public;
+	r->post = 0;
 	return 0;
+}
+
+int
+httpd_route_post(struct httpd *h, const char *path, httpd_handler handler,
+    void *arg)
+{
+	if (httpd_route_add(h, path, handler, arg, 0) == -1)
+		return -1;
+	httpd_route_find(h, path)->post = 1;
+	return 0;
+}
+
+int
+httpd_auth_configured(const struct httpd *h)
+{
+	return auth_enabled(h->auth);
+}
+
+int
+httpd_request_loopback(struct evhttp_request *req)
+{
+	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+	const struct sockaddr	*sa;
+	const struct sockaddr_in6 *s6;
+
+	if (evcon == NULL || (sa = evhttp_connection_get_addr(evcon)) == NULL)
+		return 0;
+	if (sa->sa_family == AF_INET)
+		return (ntohl(((const struct sockaddr_in *)(const void *)sa)->
+		    sin_addr.s_addr) >> 24) == 127;
+	if (sa->sa_family != AF_INET6)
+		return 0;
+	s6 = (const struct sockaddr_in6 *)(const void *)sa;
+	if (IN6_IS_ADDR_LOOPBACK(&s6->sin6_addr))
+		return 1;
+	return IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr) &&
+	    s6->sin6_addr.s6_addr[12] == 127;
 }
 
 int

@@ -97,6 +97,17 @@ int		 httpd_route(struct httpd *, const char *path, httpd_handler,
 		    void *arg);
 int		 httpd_route_public(struct httpd *, const char *path,
 		    httpd_handler, void *arg);
+/*
+ * As httpd_route(), for POST only (an action; GET and HEAD get 405).  A
+ * path of any route that ends in "*" serves every path under that
+ * prefix ("/api/v1/targets/" + "*"); exact paths win.
+ */
+int		 httpd_route_post(struct httpd *, const char *path,
+		    httpd_handler, void *arg);
+/* Basic authentication is configured (users loaded). */
+int		 httpd_auth_configured(const struct httpd *);
+/* The request comes from a loopback address (127/8, ::1, mapped). */
+int		 httpd_request_loopback(struct evhttp_request *);
 
 /*
  * Basic authentication.  hash is a crypt(3) hash: bcrypt ("$2b$",

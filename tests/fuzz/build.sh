@@ -73,14 +73,17 @@ if [ ! -f "$out/include/git-version.h" ]; then
 	printf '#ifndef SC_VERSION_GIT\n#define SC_VERSION_GIT "fuzz"\n#endif\n' \
 	    >"$out/include/git-version.h"
 fi
-# prober/persistent-flow.h likewise: the daemon's flow scenario.
-"$top/scripts/embed-text" "$top/scenarios/persistent-flow.scn" \
-    persistent_flow_scn >"$out/include/persistent-flow.h.new"
-if cmp -s "$out/include/persistent-flow.h.new" "$out/include/persistent-flow.h"; then
-	rm -f "$out/include/persistent-flow.h.new"
-else
-	mv "$out/include/persistent-flow.h.new" "$out/include/persistent-flow.h"
-fi
+# prober/persistent-flow.h and options-flow.h likewise: the daemon's flow
+# scenarios.
+for f in persistent-flow options-flow; do
+	"$top/scripts/embed-text" "$top/scenarios/$f.scn" \
+	    "$(echo "$f" | tr - _)_scn" >"$out/include/$f.h.new"
+	if cmp -s "$out/include/$f.h.new" "$out/include/$f.h"; then
+		rm -f "$out/include/$f.h.new"
+	else
+		mv "$out/include/$f.h.new" "$out/include/$f.h"
+	fi
+done
 # Keep the old file (and its time stamp) when nothing changed.
 if cmp -s "$out/include/config.h.new" "$out/include/config.h"; then
 	rm -f "$out/include/config.h.new"

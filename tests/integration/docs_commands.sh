@@ -18,7 +18,9 @@
 # - heredocs: a sipcanary.conf written (cat >) or appended to (cat >>,
 #   onto the packaged config) is loaded with `run -n`; a YAML file is
 #   parsed and checked by promtool/amtool/the Kubernetes models;
-# - untyped blocks holding a full target "..." { } config: `run -n`;
+# - untyped blocks holding a full target "..." { } config: `run -n`; an
+#   untyped block that starts with "# NAME.scn" is a scenario file,
+#   written where those configs are, so that one naming it loads it;
 # - ```yaml blocks: parsed; Prometheus rules and configs checked with
 #   promtool, Alertmanager configs with amtool, Kubernetes objects
 #   against the Kubernetes API models (python3-kubernetes, when
@@ -668,6 +670,14 @@ def check_markdown(path):
         elif lang in ("yaml", "yml"):
             check_yaml(where0, text)
         elif lang in ("", "console", "text", "conf"):
+            # A scenario file shown whole ("# NAME.scn" first): written
+            # next to the configs, so that a config naming it loads it
+            # (and checks it) as the docs say.
+            m = re.match(r"#\s*([A-Za-z0-9_.-]+\.scn)\s*$", body[0] if body else "")
+            if m:
+                with open(os.path.join(tmp, m.group(1)), "w") as fh:
+                    fh.write(text + "\n")
+                stats["scenarios"] = stats.get("scenarios", 0) + 1
             prompt = [(k, l[2:]) for k, l in enumerate(body)
                       if l.startswith("$ ")]
             for k, l in prompt:

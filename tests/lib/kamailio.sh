@@ -13,7 +13,9 @@
 #                                  a new 401 challenge instead)
 #   user other than alice       -> 403 Forbidden
 #   stale/reused nonce, other   -> 401 again (new challenge)
-#   OPTIONS                     -> 200;  other methods -> 405
+#   OPTIONS                     -> 200 (or $TB_KAM_OPTIONS_REPLY, switched
+#                                  at run time by tb_kam_options_reply);
+#                                  other methods -> 405
 # Each REGISTER logs "SCREG <Call-ID>" (see tb_kamailio_register_count).
 # Control socket: unix:DIR/kamailio.ctl (tb_kam_rpc DIR CMD...).  Log:
 # DIR/kamailio.log.  Waits until every address listens and the control
@@ -52,6 +54,7 @@
 #                         can list many bindings
 #   TB_KAM_SIPDUMP=DIR    the sipdump module writes every SIP message
 #                         received or sent, decrypted, to DIR
+#   TB_KAM_OPTIONS_REPLY=C  reply to OPTIONS: 200 (default), 404 or 503
 #   TB_KAM_EXTRA=TEXT     extra cfg lines inserted before request_route
 #   TB_KAM_WSS=1          SIP over secure WebSocket (RFC 7118) on the same
 #                         TLS listeners too: xhttp + websocket modules, an
@@ -305,6 +308,7 @@ _tb_kamailio_cfg() {
 	modparam("registrar", "min_expires", 10)
 	modparam("registrar", "max_expires", 3600)
 	modparam("ctl", "binrpc", "unixs:$dir/kamailio.ctl")
+	modparam("pv", "shvset", "options_reply=i:${TB_KAM_OPTIONS_REPLY:-200}")
 	$(_tb_kamailio_modparams)
 	$(_tb_kamailio_wss)
 	${TB_KAM_EXTRA:-}
@@ -317,6 +321,14 @@ _tb_kamailio_cfg() {
 	    }
 	    if (is_method("OPTIONS")) {
 	        $(_tb_kam_xlog all "SCOPTIONS \$ci")
+	        if (\$shv(options_reply) == 404) {
+	            sl_send_reply("404", "Not Found");
+	            exit;
+	        }
+	        if (\$shv(options_reply) == 503) {
+	            sl_send_reply("503", "Service Unavailable");
+	            exit;
+	        }
 	        sl_send_reply("200", "OK");
 	        exit;
 	    }
@@ -401,6 +413,12 @@ tb_kam_rpc() {
 	local dir=$1
 	shift
 	kamcmd -s "unix:$dir/kamailio.ctl" "$@"
+}
+
+# tb_kam_options_reply DIR CODE — Kamailio answers OPTIONS with CODE (200,
+# 404 or 503) from now on, without a restart.
+tb_kam_options_reply() {
+	tb_kam_rpc "$1" pv.shvSet options_reply int "$2" >/dev/null
 }
 
 tb_kam_count() {

@@ -319,7 +319,7 @@ static const struct unit_error_case config_errors[] = {
 	  "tls_min, allow_mixed_certs, enabled, runbook_url, for, "
 	  "resolve_after, flap_window, reconnect_min_ratio, "
 	  "reconnect_window, insecure_skip_verify, profiles, transport, "
-	  "ws_path, origin)" },
+	  "ws_path, origin, alive_statuses, scenario, flow_scenario)" },
 	{ "defaults {\n  intervall = 10s\n}\n",
 	  "sc.conf:2: defaults: unknown key \"intervall\" (did you mean "
 	  "interval?)" },
@@ -332,7 +332,17 @@ static const struct unit_error_case config_errors[] = {
 	  "expires, warn_days, crit_days, ca_file, tls_min, "
 	  "allow_mixed_certs, enabled, runbook_url, for, resolve_after, "
 	  "flap_window, reconnect_min_ratio, reconnect_window, "
-	  "insecure_skip_verify, transport, ws_path, origin)" },
+	  "insecure_skip_verify, transport, ws_path, origin, alive_statuses)" },
+	{ "target \"a\" {\n  uri = \"a.example\"\n"
+	  "  alive_statuses = \"2xx,40\"\n}\n",
+	  "sc.conf:3: alive_statuses: expected a list of final statuses "
+	  "such as \"any\", \"2xx,404\" or \"any,503\" (200 to 699), not "
+	  "\"40\"" },
+	{ "target \"a\" {\n  uri = \"a.example\"\n  user = \"alice\"\n"
+	  "  alive_statuses = \"any\"\n}\n",
+	  "sc.conf:4: alive_statuses: only for a target without user "
+	  "(probed with OPTIONS); a target with a user is probed by "
+	  "registering" },
 	{ "defaults {\n  uri = \"sips:a.example\"\n}\n",
 	  "sc.conf:2: defaults: uri can only be set in a target" },
 	{ "target \"a\" {\n  listen = \"127.0.0.1:1\"\n}\n",
@@ -1556,11 +1566,51 @@ test_debug_aids(void **state)
 	    "collector to send to (hep = \"udp://IP:9060\")");
 }
 
+/* alive_statuses: the list, its default, its inheritance (issue 19). */
+static void
+test_alive_statuses(void **state)
+{
+	struct sc_config	*c;
+	struct sc_statuses	 st;
+	char			 err[256];
+
+	(void)state;
+	sc_statuses_default(&st);
+	assert_true(sc_statuses_has(&st, 200) && sc_statuses_has(&st, 404) &&
+	    sc_statuses_has(&st, 699) && !sc_statuses_has(&st, 503) &&
+	    !sc_statuses_has(&st, 199) && !sc_statuses_has(&st, 700));
+	assert_int_equal(sc_statuses_parse(&st, "404, 6xx", err, sizeof(err)),
+	    0);
+	assert_true(sc_statuses_has(&st, 200) && sc_statuses_has(&st, 299) &&
+	    sc_statuses_has(&st, 404) && sc_statuses_has(&st, 603) &&
+	    !sc_statuses_has(&st, 403) && !sc_statuses_has(&st, 503));
+	assert_int_equal(sc_statuses_parse(&st, "any,503", err, sizeof(err)),
+	    0);
+	assert_true(sc_statuses_has(&st, 503) && sc_statuses_has(&st, 302));
+	assert_int_equal(sc_statuses_parse(&st, "7xx", err, sizeof(err)), -1);
+	assert_int_equal(sc_statuses_parse(&st, "1xx", err, sizeof(err)), -1);
+	assert_int_equal(sc_statuses_parse(&st, ",", err, sizeof(err)), -1);
+	assert_int_equal(sc_statuses_parse(&st, "2000", err, sizeof(err)), -1);
+	c = expect_ok("alive", "defaults {\n  alive_statuses = \"2xx,404\"\n}\n"
+	    "target \"a\" { uri = \"a.example\" }\n"
+	    "target \"b\" { uri = \"b.example\"  alive_statuses = \"any\" }\n");
+	assert_true(sc_statuses_has(&c->targets[0].alive_statuses, 404) &&
+	    !sc_statuses_has(&c->targets[0].alive_statuses, 403));
+	assert_true(sc_statuses_has(&c->targets[1].alive_statuses, 403) &&
+	    !sc_statuses_has(&c->targets[1].alive_statuses, 503));
+	config_free(c);
+	c = expect_ok("alive default", "target \"a\" { uri = \"a.example\" }\n");
+	assert_true(sc_statuses_has(&c->targets[0].alive_statuses, 403) &&
+	    !sc_statuses_has(&c->targets[0].alive_statuses, 503));
+	config_free(c);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_full),
+		cmocka_unit_test(test_alive_statuses),
 		cmocka_unit_test(test_builtin_defaults),
 		cmocka_unit_test(test_inheritance),
 		{ "test_errors", test_error_table, NULL, NULL,

@@ -154,7 +154,8 @@ test_shipped_all(void **state)
 		fail_msg("no scenarios at %s (set SRCDIR)", pat);
 	for (i = 0; i < g.gl_pathc; i++) {
 		base = strrchr(g.gl_pathv[i], '/') + 1;
-		if ((sc = strcmp(base, "persistent-flow.scn") == 0 ?
+		if ((sc = strcmp(base, "persistent-flow.scn") == 0 ||
+		    strcmp(base, "options-flow.scn") == 0 ?
 		    load_flow(g.gl_pathv[i], err, sizeof(err)) :
 		    scenario_load(g.gl_pathv[i], err, sizeof(err))) == NULL)
 			fail_msg("%s", err);
@@ -491,6 +492,22 @@ test_lines_after_comments(void **state)
 	    "break, reconnect, wait, repeat, maintain)");
 }
 
+/* maintain after options: the accountless flow (issue 19) loads. */
+static void
+test_options_maintain(void **state)
+{
+	struct sc_scenario	*sc;
+	char			 err[256];
+
+	(void)state;
+	sc = scenario_load_string("o.scn", "step connect { }\n"
+	    "step options { }\nstep maintain { for = 1s }\n", err, sizeof(err));
+	if (sc == NULL)
+		fail_msg("%s", err);
+	assert_int_equal(sc->nsteps, 3);
+	scenario_free(sc);
+}
+
 /* Each way a scenario can be wrong, with its exact message. */
 static void
 test_errors(void **state)
@@ -512,6 +529,15 @@ test_errors(void **state)
 		  "storm.scn:9: every: bad duration \"5 sec\" (examples: 30, "
 		  "30s, 250ms, 10m)" },
 		/* steps that cannot run where they are */
+		{ "step connect { }\nstep maintain { }\n",
+		  "storm.scn:2: step \"maintain\": nothing to keep registered: "
+		  "no register step (or options step, without an account) "
+		  "before it" },
+		{ "step connect { }\nstep options { }\nstep break { }\n"
+		  "step reconnect { }\nstep maintain { }\n",
+		  "storm.scn:5: step \"maintain\": nothing to keep registered: "
+		  "no register step (or options step, without an account) "
+		  "before it" },
 		{ "step register { }\n",
 		  "storm.scn:1: step \"register\": no connection: add a "
 		  "connect step before it" },
@@ -1012,6 +1038,7 @@ main(void)
 		cmocka_unit_test(test_nesting),
 		cmocka_unit_test(test_lines_after_comments),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_options_maintain),
 		cmocka_unit_test(test_quotes_and_escapes),
 		cmocka_unit_test(test_load_file),
 		cmocka_unit_test(test_small_err_buffer),

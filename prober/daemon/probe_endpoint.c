@@ -1,0 +1,475 @@
+/*
+ * probe_endpoint.c - GET /probe?target=sips:DOMAIN&module=NAME: one fresh
+ * probe of every frontend of any domain, answered with its metrics in
+ * the exposition format.  This is Prometheus's multi-target pattern as
+ * blackbox_exporter serves it: Prometheus names the target in the URL
+ * (relabelling __address__ into ?target=), and the scrape is the probe.
+ *
+ * module names a target of the config, whose settings the probe takes:
+ * user and password (REGISTER; without a user, OPTIONS and its
+ * alive_statuses), ca_file and tls_min, timeout, warn_days, crit_days,
+ * dns_server, insecure_skip_verify.  A target with enabled = no is such a
+ * template and nothing else.
+ *
+ * Bounds: at most CF_PROBE_CONCURRENCY requests at once (more get 503
+ * with Retry-After), CF_PROBE_FRONTENDS frontends each, and every
+ * request answers within its budget: the module's timeout, or less when
+ * Prometheus says its scrape times out sooner
+ * (X-Prometheus-Scrape-Timeout-Seconds, minus CF_PROBE_MARGIN).  A
+ * frontend not done by then is not_probed.  Access: with basic
+ * authentication configured, /probe requires it like every page; without
+ * it, only loopback clients are served (unless http_probe_open = yes), so
+ * that no one else can use the prober to probe arbitrary hosts.
+ */
+#include "config.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/queue.h>
+
+#include <event2/buffer.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+
+#include "conf/defaults.h"
+#include "conf/secret.h"
+#include "daemon/internal.h"
+#include "daemon/probe_endpoint.h"
+#include "web/httpd.h"
+
+/* One frontend of a request: its probe, then what it found. */
+struct pfront {
+	struct preq		*q;
+	struct sc_probe		*probe;
+	char			 address[64];
+	int			 done;
+	enum sc_verdict		 verdict;
+	struct sc_timings	 t;
+	int			 status;
+	int			 has_expiry;
+	time_t			 expiry;
+};
+
+struct preq {
+	struct daemon		*d;
+	struct evhttp_request	*req;		/* NULL once answered */
+	struct target		 uri;
+	char			*user;
+	char			*password;
+	char			*dns_server;
+	struct sc_statuses	 alive;
+	void			*tls_ctx;
+	double			 timeout;	/* of the module */
+	int			 warn_days, crit_days, insecure;
+	double			 t0, budget;
+	struct sc_locate	*locate;
+	enum sc_verdict		 dns_verdict;
+	char			 dns_error[256];
+	struct pfront		*fe;
+	size_t			 nfe, pending, located;
+	struct event		*deadline;
+};
+
+static void
+preq_free(struct preq *q)
+{
+	struct daemon *d = q->d;
+
+	sc_locate_free(q->locate);
+	if (q->deadline != NULL)
+		event_free(q->deadline);
+	free(q->fe);
+	target_clear(&q->uri);
+	free(q->user);
+	secret_free(q->password);
+	free(q->dns_server);
+	sc_tls_ctx_free(q->tls_ctx);
+	free(q);
+	d->ondemand_live--;
+	daemon_check_stopped(d);
+}
+
+/* Frees the request once it is answered and no probe is left. */
+static void
+preq_maybe_free(struct preq *q)
+{
+	if (q->req == NULL && q->pending == 0 && q->locate == NULL)
+		preq_free(q);
+}
+
+/* The probe's metrics, as blackbox_exporter's plus sipcanary's. */
+static int
+preq_metrics(struct preq *q, struct metrics *m)
+{
+	static const char *const f[] = { "frontend", NULL };
+	static const char *const fv[] = { "frontend", "verdict", NULL };
+	static const char *const fp[] = { "frontend", "phase", NULL };
+	struct metrics_family	*ok, *dur, *fok, *verd, *ph, *exp, *st, *n,
+				*dnsv;
+	const struct pfront	*p;
+	size_t			 i;
+	int			 all = q->nfe > 0;
+	const char		*phases[] = { "tcp_connect", "tls_handshake",
+				    "first_response", "register" };
+	double			 v[4];
+	size_t			 j;
+
+	ok = metrics_gauge_new(m, "probe_success", "1 if every frontend's "
+	    "fresh probe was ok", NULL);
+	dur = metrics_gauge_new(m, "probe_duration_seconds", "How long the "
+	    "probe took, location included", NULL);
+	n = metrics_gauge_new(m, "sipcanary_probe_frontends", "Frontends "
+	    "located", NULL);
+	dnsv = metrics_gauge_new(m, "sipcanary_probe_dns_verdict", "1 for the "
+	    "verdict of the location", (const char *const[]){ "verdict",
+	    NULL });
+	fok = metrics_gauge_new(m, "sipcanary_probe_frontend_success", "1 if "
+	    "the frontend's fresh probe was ok", f);
+	verd = metrics_gauge_new(m, "sipcanary_probe_verdict", "1 for the "
+	    "verdict of the frontend's probe", fv);
+	ph = metrics_gauge_new(m, "sipcanary_probe_phase_duration_seconds",
+	    "Phase latency of the frontend's probe", fp);
+	exp = metrics_gauge_new(m,
+	    "sipcanary_probe_cert_earliest_expiry_timestamp_seconds",
+	    "Earliest notAfter in the frontend's chain, kept when "
+	    "verification fails", f);
+	st = metrics_gauge_new(m, "sipcanary_probe_sip_status", "The final "
+	    "SIP status of the frontend's probe (0: none)", f);
+	if (ok == NULL || dur == NULL || n == NULL || dnsv == NULL ||
+	    fok == NULL || verd == NULL || ph == NULL || exp == NULL ||
+	    st == NULL)
+		return -1;
+	(void)metrics_set(dnsv, (const char *const[]){
+	    sc_verdict_str(q->dns_verdict) }, 1);
+	(void)metrics_set(n, NULL, (double)q->located);
+	for (i = 0; i < q->nfe; i++) {
+		p = &q->fe[i];
+		all = all && dverdict_up(p->verdict);
+		(void)metrics_set(fok, (const char *const[]){ p->address },
+		    dverdict_up(p->verdict));
+		(void)metrics_set(verd, (const char *const[]){ p->address,
+		    sc_verdict_str(p->verdict) }, 1);
+		(void)metrics_set(st, (const char *const[]){ p->address },
+		    p->status);
+		if (p->has_expiry)
+			(void)metrics_set(exp, (const char *const[]){
+			    p->address }, (double)p->expiry);
+		v[0] = p->t.tcp_connect;
+		v[1] = p->t.tls_handshake;
+		v[2] = p->t.first_response;
+		v[3] = p->t.registered;
+		for (j = 0; j < 4; j++)
+			if (v[j] >= 0)
+				(void)metrics_set(ph, (const char *const[]){
+				    p->address, phases[j] }, v[j]);
+	}
+	(void)metrics_set(ok, NULL, all);
+	(void)metrics_set(dur, NULL, sc_clock_now() - q->t0);
+	return 0;
+}
+
+static void
+preq_answer(struct preq *q)
+{
+	struct metrics	*m = metrics_new(0);
+	struct evbuffer	*b = evbuffer_new();
+	size_t		 i;
+
+	if (q->req == NULL)
+		return;
+	for (i = 0; i < q->nfe; i++)
+		if (!q->fe[i].done)
+			q->fe[i].verdict = SC_NOT_PROBED;
+	if (m == NULL || b == NULL || preq_metrics(q, m) == -1 ||
+	    metrics_write(m, b) == -1)
+		httpd_send_text(q->req, 500, "out of memory\n");
+	else
+		httpd_send(q->req, 200, METRICS_CONTENT_TYPE, b);
+	metrics_free(m);
+	evbuffer_free(b);
+	q->req = NULL;
+	if (q->deadline != NULL)
+		event_del(q->deadline);
+}
+
+static void
+preq_deadline(evutil_socket_t fd, short what, void *arg)
+{
+	struct preq *q = arg;
+
+	(void)fd; (void)what;
+	preq_answer(q);
+	preq_maybe_free(q);
+}
+
+static void
+preq_probe_done(struct sc_result *r, void *arg)
+{
+	struct pfront	*p = arg;
+	struct preq	*q = p->q;
+
+	p->done = 1;
+	p->verdict = r->verdict;
+	p->t = r->t;
+	p->status = r->final_status;
+	if (r->cert.has_expiry) {
+		p->has_expiry = 1;
+		p->expiry = r->cert.expiry.not_after;
+	}
+	log_event(dverdict_up(r->verdict) ? LOG_INFO : LOG_WARN, "/probe",
+	    p->address, sc_verdict_str(r->verdict), "probe on demand of %s: "
+	    "%s", q->uri.uri, r->error[0] != '\0' ? r->error : "ok");
+	sc_probe_free(p->probe);	/* called from a deferred event */
+	p->probe = NULL;
+	q->pending--;
+	if (q->pending == 0)
+		preq_answer(q);
+	preq_maybe_free(q);
+}
+
+/* Starts the probes of the frontends located; the budget left bounds them. */
+static void
+preq_probe_all(struct preq *q, const struct sc_frontend *fe, size_t n)
+{
+	struct sc_probe_opts	 o;
+	struct pfront		*p;
+	double			 left = q->budget - (sc_clock_now() - q->t0);
+	size_t			 i;
+
+	q->located = n;
+	if (n > CF_PROBE_FRONTENDS)
+		n = CF_PROBE_FRONTENDS;
+	if (n == 0 || left <= 0.05 ||
+	    (q->fe = calloc(n, sizeof(*q->fe))) == NULL)
+		return;
+	memset(&o, 0, sizeof(o));
+	o.uri = q->uri.uri;
+	o.domain = q->uri.domain;
+	o.user = q->user;
+	o.password = q->password;
+	o.timeout = left;
+	o.expires = CF_EXPIRES;
+	o.unregister = 1;
+	o.warn_days = q->warn_days;
+	o.crit_days = q->crit_days;
+	o.tls_ctx = q->tls_ctx;
+	o.insecure = q->insecure;
+	o.alive = &q->alive;
+	for (i = 0; i < n; i++) {
+		p = &q->fe[q->nfe++];
+		p->q = q;
+		p->verdict = SC_NOT_PROBED;
+		snprintf(p->address, sizeof(p->address), fe[i].family == 6 ?
+		    "[%s]:%u" : "%s:%u", fe[i].host, fe[i].port);
+		o.host = fe[i].host;
+		o.port = fe[i].port;
+		/* The pending count first: the callback may come at once. */
+		q->pending++;
+		if ((p->probe = sc_probe_start(q->d->base, &o, preq_probe_done,
+		    p)) == NULL) {
+			q->pending--;
+			p->done = 1;
+			p->verdict = SC_INTERNAL_ERROR;
+		}
+	}
+}
+
+static void
+preq_located(enum sc_verdict v, const char *why, const struct sc_frontend *fe,
+    size_t n, double seconds, void *arg)
+{
+	struct preq *q = arg;
+
+	(void)seconds;
+	q->dns_verdict = v;
+	snprintf(q->dns_error, sizeof(q->dns_error), "%s", why != NULL ? why :
+	    "");
+	if (v == SC_OK)
+		preq_probe_all(q, fe, n);
+	sc_locate_free(q->locate);	/* cb may free the lookup */
+	q->locate = NULL;
+	if (q->pending == 0)
+		preq_answer(q);
+	preq_maybe_free(q);
+}
+
+/* The module's settings, copied: a reload may free the config meanwhile. */
+static int
+preq_module(struct preq *q, const struct target_conf *c, char *err,
+    size_t errlen)
+{
+	size_t	i;
+
+	if ((c->user != NULL && (q->user = strdup(c->user)) == NULL) ||
+	    (c->password != NULL && (q->password = strdup(c->password)) ==
+	    NULL) || (c->dns_server != NULL && (q->dns_server =
+	    strdup(c->dns_server)) == NULL)) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	q->alive = c->alive_statuses;
+	q->timeout = c->timeout;
+	q->warn_days = c->warn_days;
+	q->crit_days = c->crit_days;
+	q->insecure = c->insecure_skip_verify;
+	/* A running target's trust store is loaded already: share it. */
+	for (i = 0; i < q->d->ntargets; i++)
+		if (strcmp(q->d->targets[i]->conf.name, c->name) == 0 &&
+		    q->d->targets[i]->tls_ctx != NULL) {
+			q->tls_ctx = sc_tls_ctx_ref(q->d->targets[i]->tls_ctx);
+			return 0;
+		}
+	q->tls_ctx = sc_tls_ctx_new(c->ca_file, c->tls_min, 0, err, errlen);
+	return q->tls_ctx == NULL ? -1 : 0;
+}
+
+/* The seconds this request may take: the module's, or the scrape's. */
+static double
+preq_budget(struct evhttp_request *req, double timeout)
+{
+	const char	*h = evhttp_find_header(
+			    evhttp_request_get_input_headers(req),
+			    "X-Prometheus-Scrape-Timeout-Seconds");
+	char		*end;
+	double		 s, b = timeout;
+
+	if (h != NULL) {
+		s = strtod(h, &end);
+		if (end != h && *end == '\0' && isfinite(s) && s > 0 &&
+		    s - CF_PROBE_MARGIN < b)
+			b = s - CF_PROBE_MARGIN;
+	}
+	return b < CF_PROBE_MIN_BUDGET ? CF_PROBE_MIN_BUDGET : b;
+}
+
+/*
+ * Checks the request: 0 with the module's config, or -1 after answering
+ * it (403, 400, 404, 503).
+ */
+static int
+probe_ep_check(struct daemon *d, struct evhttp_request *req,
+    struct evkeyvalq *qs, const struct target_conf **mod)
+{
+	const char	*module;
+	size_t		 i;
+
+	*mod = NULL;
+	if (probe_endpoint_access(d, req) == -1)
+		return -1;
+	if (evhttp_find_header(qs, "target") == NULL ||
+	    (module = evhttp_find_header(qs, "module")) == NULL) {
+		httpd_send_text(req, 400, "expected /probe?target=sips:DOMAIN"
+		    "&module=NAME (NAME: a target of the config)\n");
+		return -1;
+	}
+	for (i = 0; i < d->conf->ntargets; i++)
+		if (strcmp(d->conf->targets[i].name, module) == 0)
+			*mod = &d->conf->targets[i];
+	if (*mod == NULL) {
+		httpd_send_text(req, 404, "no such module: modules are the "
+		    "names of the config's targets\n");
+		return -1;
+	}
+	if (d->stopping || d->ondemand_live >= CF_PROBE_CONCURRENCY) {
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Retry-After", "1");
+		httpd_send_text(req, 503, "too many probes on demand at once, "
+		    "try again\n");
+		return -1;
+	}
+	return 0;
+}
+
+/* Starts the request's location; -1 with err. */
+static int
+preq_start(struct preq *q, struct evkeyvalq *qs, char *err, size_t errlen)
+{
+	struct sc_locate_opts	 lo;
+	struct timeval		 tv;
+
+	if (target_parse_uri(&q->uri, evhttp_find_header(qs, "target"), err,
+	    errlen) == -1)
+		return -1;
+	q->budget = preq_budget(q->req, q->timeout);
+	if ((q->deadline = evtimer_new(q->d->base, preq_deadline, q)) ==
+	    NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	/* A margin past the budget: the probes end by themselves first. */
+	tv.tv_sec = (time_t)(q->budget + 0.2);
+	tv.tv_usec = (suseconds_t)(fmod(q->budget + 0.2, 1) * 1e6);
+	evtimer_add(q->deadline, &tv);
+	memset(&lo, 0, sizeof(lo));
+	lo.name = q->uri.domain;
+	lo.port = q->uri.uri_port;
+	lo.explicit = q->uri.uri_port != 0;
+	lo.dns_servers = q->dns_server;
+	lo.timeout = q->budget / 2;
+	q->dns_verdict = SC_OK;
+	if ((q->locate = sc_locate_start(q->d->base, &lo, preq_located, q,
+	    err, errlen)) == NULL)
+		return -1;
+	return 0;
+}
+
+static void
+probe_ep_handler(struct evhttp_request *req, void *arg)
+{
+	struct daemon		*d = arg;
+	const struct evhttp_uri	*u = evhttp_request_get_evhttp_uri(req);
+	const char		*query = u != NULL ? evhttp_uri_get_query(u) :
+				    NULL;
+	const struct target_conf *mod;
+	struct evkeyvalq	 qs;
+	struct preq		*q;
+	char			 err[256], text[300];
+
+	TAILQ_INIT(&qs);
+	if (query != NULL && evhttp_parse_query_str(query, &qs) == -1) {
+		httpd_send_text(req, 400, "a malformed query string\n");
+		return;
+	}
+	if (probe_ep_check(d, req, &qs, &mod) == -1) {
+		evhttp_clear_headers(&qs);
+		return;
+	}
+	if ((q = calloc(1, sizeof(*q))) == NULL) {
+		evhttp_clear_headers(&qs);
+		httpd_send_text(req, 500, "out of memory\n");
+		return;
+	}
+	q->d = d;
+	q->req = req;
+	q->t0 = sc_clock_now();
+	d->ondemand_live++;
+	if (preq_module(q, mod, err, sizeof(err)) == -1 ||
+	    preq_start(q, &qs, err, sizeof(err)) == -1) {
+		snprintf(text, sizeof(text), "%s\n", err);
+		httpd_send_text(req, 400, text);
+		q->req = NULL;
+		sc_locate_free(q->locate);
+		q->locate = NULL;
+		preq_free(q);
+	}
+	evhttp_clear_headers(&qs);
+}
+
+int
+probe_endpoint_access(struct daemon *d, struct evhttp_request *req)
+{
+	if (httpd_auth_configured(d->http) || httpd_request_loopback(req) ||
+	    d->conf->http_probe_open)
+		return 0;
+	httpd_send_text(req, 403, "probes on demand answer only loopback "
+	    "clients unless http_auth_file (or http_probe_open) is set\n");
+	return -1;
+}
+
+int
+probe_endpoint_routes(struct daemon *d)
+{
+	return httpd_route(d->http, "/probe", probe_ep_handler, d);
+}

@@ -1,0 +1,76 @@
+#!/bin/bash
+# run_ondemand.sh — issue 19, probes on demand of a configured target:
+# `sipcanary run` (interval 60s: no scheduled probe comes during the test)
+# against a real Kamailio.  After the first probe is ok, an expired
+# certificate is swapped in (tls.reload); then
+#   - POST /api/v1/targets/kam/probe answers at once (well within the
+#     interval) with the JSON verdict cert_expired (each frontend as
+#     check --json has it: timings, chain, expiry), and the target's
+#     metrics already say so: probe_success 0, probes_total{cert_expired} 1;
+#   - a second POST within 5 s gets 429 with Retry-After (the rate limit);
+#     GET gets 405, an unknown target 404;
+#   - the good certificate back, `sipcanary check --daemon URL --target kam
+#     --nagios` (retried while the rate limit answers, exit 3) exits 0
+#     with "SIPCANARY OK", and probe_success is 1 again; --json prints the
+#     daemon's JSON.
+# shellcheck disable=SC2317,SC2119  # functions called through tb_until; dm_scrape with no FILE
+set -eu
+# shellcheck source=SCRIPTDIR/../lib/common.sh
+. "$(dirname "$0")/../lib/common.sh"
+# shellcheck source=SCRIPTDIR/../lib/daemon.sh
+. "$(dirname "$0")/../lib/daemon.sh"
+dm_init leaf_expired
+dm_start_kam "interval = 60s" "timeout = 2s" "flows = 0"
+U="http://127.0.0.1:$DM_HTTP"
+first_ok() { dm_scrape && [ "$(dm_value sipcanary_probe_success "${DM_L[@]}")" = 1 ]; }
+tb_until 10 first_ok || tb_fail "no ok probe within 10 s of the start"
+n0=$(dm_value sipcanary_probes_total "${DM_L[@]}")
+tb_ok "first scheduled probe ok ($n0 probe)"
+
+pki_kamailio_swap expired
+t0=$(date +%s.%N)
+code=$(curl -s -X POST -o "$TB/od.json" -w '%{http_code}' --max-time 10 "$U/api/v1/targets/kam/probe")
+el=$(dm_elapsed "$t0")
+[ "$code" = 200 ] || { cat "$TB/od.json"; tb_fail "POST .../kam/probe answered $code"; }
+tb_jq '.target == "kam" and .verdict == "cert_expired" and .severity == "critical"' \
+	"the answer's verdict" "$TB/od.json"
+tb_jq ".frontends | length == 1 and .[0].address == \"$DM_FE\" and .[0].verdict == \"cert_expired\"" \
+	"the frontend's verdict" "$TB/od.json"
+tb_jq '.frontends[0].cert_verdict == "cert_expired" and
+	(.frontends[0].timings.tls_handshake_seconds | type == "number") and
+	(.frontends[0].chain[0].fingerprint_sha256 | test("^[0-9a-f]{64}$")) and
+	(.frontends[0].expiry | type == "object")' \
+	"each frontend as check --json has it: cert_verdict, timings, chain, expiry" "$TB/od.json"
+dm_scrape || tb_fail "no scrape"
+[ "$(dm_value sipcanary_probe_success "${DM_L[@]}")" = 0 ] || tb_fail "probe_success is not 0 at once"
+[ "$(dm_value sipcanary_probes_total "${DM_L[@]}" verdict=cert_expired)" = 1 ] ||
+	tb_fail "probes_total{verdict=cert_expired} is not 1"
+tb_ok "POST: cert_expired in ${el}s (the interval is 60 s); the metrics changed at once"
+
+code=$(curl -s -X POST -D "$TB/h429" -o /dev/null -w '%{http_code}' --max-time 5 "$U/api/v1/targets/kam/probe")
+[ "$code" = 429 ] || tb_fail "a second POST within 5 s answered $code, want 429"
+grep -qi '^Retry-After: [1-5]' "$TB/h429" || tb_fail "no Retry-After on the 429"
+[ "$(dm_value sipcanary_probes_total "${DM_L[@]}" verdict=cert_expired)" = 1 ] ||
+	tb_fail "the refused request probed"
+[ "$(dm_http GET /api/v1/targets/kam/probe)" = 405 ] || tb_fail "GET was not 405"
+[ "$(dm_http POST /api/v1/targets/nope/probe)" = 404 ] || tb_fail "an unknown target was not 404"
+tb_ok "rate limit: 429 with $(grep -i '^Retry-After' "$TB/h429" | tr -d '\r'); GET 405; unknown target 404"
+
+pki_kamailio_swap good
+ok_now() {
+	tb_sc check --daemon "$U" --target kam --nagios
+	[ "$TB_RC" != 3 ]
+}
+tb_until 10 ok_now || tb_fail "check --daemon still UNKNOWN after 10 s: $(cat "$TB_ERR")"
+tb_expect_rc 0 "check --daemon --target kam --nagios"
+grep -q '^SIPCANARY OK - kam ok' "$TB_OUT" || tb_fail "check --daemon --nagios printed: $(cat "$TB_OUT")"
+dm_scrape || tb_fail "no scrape"
+[ "$(dm_value sipcanary_probe_success "${DM_L[@]}")" = 1 ] || tb_fail "probe_success is not back to 1"
+tb_ok "check --daemon: $(head -n 1 "$TB_OUT"); probe_success 1"
+tb_sc check --daemon "$U" --target kam
+[ "$TB_RC" = 3 ] && grep -q 'answered 429' "$TB_ERR" ||
+	tb_fail "check --daemon within 5 s: exit $TB_RC, $(cat "$TB_ERR")"
+tb_sc check --daemon "$U" sips:example.test
+tb_expect_rc 3 "--daemon without --target"
+dm_stop
+tb_pass "probes on demand: POST and check --daemon return the verdict, metrics at once, rate limited"
