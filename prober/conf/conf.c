@@ -100,6 +100,7 @@ const struct cf_keydef cf_keys[KEY_NUM] = {
 	[KEY_HTTP_MAX_PER_SOURCE] = { "http_max_connections_per_source",
 	    IN_TOP },
 	[KEY_HTTP_HEADER_TIMEOUT] = { "http_header_timeout", IN_TOP },
+	[KEY_METRICS_DETAIL] = { "metrics_detail", IN_TOP },
 };
 
 const char *const cf_sink_types[SINK_WEBHOOK + 1] = {

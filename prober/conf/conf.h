@@ -146,6 +146,7 @@ struct sc_config {
 	unsigned	 http_max_conns; /* the endpoint's, at once */
 	unsigned	 http_max_per_source; /* at once, from one address */
 	double		 http_header_timeout; /* a request head, whole, s */
+	int		 metrics_detail; /* per-frontend histograms */
 	struct target_conf *targets;	/* in file order; at least one */
 	size_t		 ntargets;
 	struct sink_conf *sinks;	/* in file order; may be none */

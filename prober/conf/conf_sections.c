@@ -294,7 +294,8 @@ cf_reword_misplaced(struct cf_parse *p, int line, unsigned where,
 static const char cf_top_keys[] = "vantage, listen, state_dir, log_format, "
     "user, http_auth_file, http_tls_cert, http_tls_key, "
     "metrics_series_limit, http_max_connections, "
-    "http_max_connections_per_source, http_header_timeout, defaults, "
+    "http_max_connections_per_source, http_header_timeout, "
+    "metrics_detail, defaults, "
     "target or sink";
 
 /*

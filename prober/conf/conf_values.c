@@ -224,6 +224,9 @@ cf_top_value(struct cf_parse *p, int id, int line, const char *value)
 	case KEY_HTTP_MAX_PER_SOURCE:
 	case KEY_HTTP_HEADER_TIMEOUT:
 		return cf_http_limit(p, id, line, value);
+	case KEY_METRICS_DETAIL:
+		return confparse_bool(&p->cp, line, "metrics_detail", value,
+		    &c->metrics_detail);
 	}
 	return cf_error(p, line, "%s: internal error", cf_keys[id].name);
 }
