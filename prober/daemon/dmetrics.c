@@ -7,6 +7,7 @@
  */
 #include "config.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,8 +28,7 @@ static const double reconnect_bounds[] = { 0.01, 0.025, 0.05, 0.1, 0.25,
     0.5, 1, 2.5, 5, 10, 30, 60, 120, 300 };
 static const double rtt_bounds[] = { 0.0005, 0.001, 0.0025, 0.005, 0.01,
     0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5 };
-static const double phase_bounds_short[] = { 0.005, 0.025, 0.1, 0.5, 2.5,
-    10 };
+static const double phase_bounds_short[] = { 0.01, 0.05, 0.25, 1, 5 };
 static const double reconnect_bounds_short[] = { 0.1, 1, 5, 30, 120 };
 static const double rtt_bounds_short[] = { 0.001, 0.01, 0.1, 1 };
 
@@ -102,8 +102,9 @@ dmetrics_probe_families(struct daemon *d, struct metrics *m)
 	    "dns, tcp_connect, tls_handshake, first_response, register",
 	    s.labels, s.bounds, s.n);
 	d->f_phase_last = metrics_gauge_new(m, "sipcanary_phase_last_seconds",
-	    "Phase latencies of the frontend's last fresh probe (dns: of its "
-	    "location); a phase the probe did not reach has no series", tfp);
+	    "Phase latencies of the frontend's last fresh probe: tcp_connect, "
+	    "tls_handshake, first_response, register; a phase the probe did "
+	    "not reach has no series", tfp);
 	return d->f_success == NULL || d->f_probes == NULL ||
 	    d->f_phase == NULL || d->f_phase_last == NULL ? -1 : 0;
 }
@@ -361,7 +362,10 @@ daemon_metrics_new(struct daemon *d)
  * One phase of a frontend's probe: its last value, and the histogram
  * (per frontend with metrics_detail, else per target).  A phase the
  * probe did not reach (negative) removes the last value, which would
- * otherwise describe an older probe.
+ * otherwise describe an older probe.  The last value is kept to the
+ * microsecond ("0.001234", not 17 digits: /metrics is read at scale);
+ * dns is no part of a probe (it is the target's location), so it goes
+ * to the histogram only.
  */
 void
 dfront_phase(struct dfront *f, const char *phase, double seconds)
@@ -370,12 +374,16 @@ dfront_phase(struct dfront *f, const char *phase, double seconds)
 	const char *const	 l[] = { f->t->conf.name, f->address, f->srv,
 				    phase };
 	const char *const	 tp[] = { f->t->conf.name, phase };
+	int			 last = strcmp(phase, "dns") != 0;
 
 	if (seconds < 0) {
-		(void)metrics_family_remove(d->f_phase_last, l);
+		if (last)
+			(void)metrics_family_remove(d->f_phase_last, l);
 		return;
 	}
-	(void)metrics_set(d->f_phase_last, l, seconds);
+	if (last)
+		(void)metrics_set(d->f_phase_last, l,
+		    round(seconds * 1e6) / 1e6);
 	(void)metrics_observe(d->f_phase, d->metrics_detail ? l : tp,
 	    seconds);
 }
