@@ -28,7 +28,7 @@ static const double reconnect_bounds[] = { 0.01, 0.025, 0.05, 0.1, 0.25,
     0.5, 1, 2.5, 5, 10, 30, 60, 120, 300 };
 static const double rtt_bounds[] = { 0.0005, 0.001, 0.0025, 0.005, 0.01,
     0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5 };
-static const double phase_bounds_short[] = { 0.01, 0.05, 0.25, 1, 5 };
+static const double phase_bounds_short[] = { 0.01, 0.1, 0.5, 2.5 };
 static const double reconnect_bounds_short[] = { 0.1, 1, 5, 30, 120 };
 static const double rtt_bounds_short[] = { 0.001, 0.01, 0.1, 1 };
 
