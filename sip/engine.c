@@ -22,7 +22,12 @@
 #include "reg.h"
 #include "util.h"
 
-#define ENGINE_RAMP_TICK	0.005	/* seconds between ramp steps */
+/*
+ * Slack when deciding a client is due: the timer armed for its instant
+ * may fire a few microseconds early (rounding to a timeval), and a client
+ * left for a second wake-up costs more than one started 0.1 ms early.
+ */
+#define ENGINE_RAMP_SLACK	1e-4
 
 /* The unregister a client sends when the engine shuts down. */
 static const struct sc_step engine_unregister_step = {
@@ -128,11 +133,17 @@ engine_start_client(struct sc_engine *e)
 	sc_client_next(c);
 }
 
+/*
+ * Starts the clients that are due, then sleeps until the next one is:
+ * client k starts at t_start + k / ramp.  The loop wakes once per start,
+ * not on a fixed tick, so a slow ramp costs nothing between clients.
+ */
 static void
 engine_ramp(evutil_socket_t fd, short what, void *arg)
 {
 	struct sc_engine	*e = arg;
-	double			 due;
+	struct timeval		 tv;
+	double			 due, now;
 	unsigned		 target;
 
 	(void)fd; (void)what;
@@ -141,13 +152,19 @@ engine_ramp(evutil_socket_t fd, short what, void *arg)
 	if (e->ramp <= 0)
 		target = e->nclients;
 	else {
-		due = (sc_clock_now() - e->t_start) * e->ramp + 1;
+		due = (sc_clock_now() - e->t_start + ENGINE_RAMP_SLACK) *
+		    e->ramp + 1;
 		target = due >= e->nclients ? e->nclients : (unsigned)due;
 	}
 	while (e->started < target && !e->stopping)
 		engine_start_client(e);
-	if (e->started >= e->nclients)
-		event_del(e->ramp_ev);
+	if (e->started < e->nclients && !e->stopping && e->ramp > 0) {
+		now = sc_clock_now();
+		tv = sc_clock_tv(e->t_start + e->started / e->ramp - now);
+		/* Starting clients took time: count from now, not the wake-up. */
+		event_base_update_cache_time(e->base);
+		evtimer_add(e->ramp_ev, &tv);
+	}
 	engine_check_done(e);
 }
 
@@ -231,7 +248,7 @@ sc_engine_start(struct event_base *base, const struct sc_engine_opts *o,
 		if (e->clients[i].timer == NULL || e->clients[i].tick == NULL)
 			goto nomem;
 	}
-	if ((e->ramp_ev = event_new(base, -1, EV_PERSIST, engine_ramp, e)) ==
+	if ((e->ramp_ev = evtimer_new(base, engine_ramp, e)) ==
 	    NULL || (e->done_ev = event_new(base, -1, 0, engine_done_cb, e))
 	    == NULL)
 		goto nomem;
@@ -247,8 +264,6 @@ sc_engine_start(struct event_base *base, const struct sc_engine_opts *o,
 		tv = sc_clock_tv(e->duration + 1.0);
 		evtimer_add(e->stop_ev, &tv);
 	}
-	tv = sc_clock_tv(ENGINE_RAMP_TICK);
-	event_add(e->ramp_ev, &tv);
 	event_active(e->ramp_ev, EV_TIMEOUT, 0);
 	return e;
 nomem:

@@ -122,6 +122,7 @@ const struct cf_keydef cf_keys[KEY_NUM] = {
 	[KEY_SCENARIO] = { "scenario", IN_TARGET },
 	[KEY_FLOW_SCENARIO] = { "flow_scenario", IN_TARGET },
 	[KEY_HTTP_PROBE_OPEN] = { "http_probe_open", IN_TOP },
+	[KEY_METRICS_DETAIL] = { "metrics_detail", IN_TOP },
 };
 
 const char *const cf_sink_types[SINK_WEBHOOK + 1] = {

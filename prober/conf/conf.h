@@ -207,6 +207,7 @@ struct sc_config {
 	char		*hep_password;	/* read at load, or NULL */
 	int		 http_probe_open; /* probes on demand for anyone, even
 					   without http_auth_file */
+	int		 metrics_detail; /* per-frontend histograms */
 	struct target_conf *targets;	/* in file order; at least one */
 	size_t		 ntargets;
 	struct sink_conf *sinks;	/* in file order; may be none */

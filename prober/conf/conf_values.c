@@ -256,6 +256,9 @@ cf_top_value(struct cf_parse *p, int id, int line, const char *value)
 	case KEY_HTTP_PROBE_OPEN:
 		return confparse_bool(&p->cp, line, "http_probe_open", value,
 		    &c->http_probe_open);
+	case KEY_METRICS_DETAIL:
+		return confparse_bool(&p->cp, line, "metrics_detail", value,
+		    &c->metrics_detail);
 	}
 	return cf_error(p, line, "%s: internal error", cf_keys[id].name);
 }

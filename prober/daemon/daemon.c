@@ -156,10 +156,11 @@ daemon_reload_settings(struct daemon *d, const struct sc_config *nc)
 {
 	if (strcmp(nc->listen, d->conf->listen) != 0 ||
 	    strcmp(nc->state_dir, d->conf->state_dir) != 0 ||
-	    nc->metrics_series_limit != d->conf->metrics_series_limit)
+	    nc->metrics_series_limit != d->conf->metrics_series_limit ||
+	    nc->metrics_detail != d->metrics_detail)
 		log_event(LOG_WARN, NULL, NULL, NULL, "reload: listen, "
-		    "state_dir and metrics_series_limit take effect on restart "
-		    "only");
+		    "state_dir, metrics_series_limit and metrics_detail take "
+		    "effect on restart only");
 	if (strcmp(nc->vantage, d->conf->vantage) != 0)
 		(void)metrics_const_label(d->m, "vantage", nc->vantage);
 	daemon_reload_secrets(d, nc);

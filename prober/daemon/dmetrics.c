@@ -7,6 +7,7 @@
  */
 #include "config.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,15 +16,54 @@
 #include "web/auth.h"
 #include "web/httpd.h"
 
+/*
+ * The full bucket sets, with metrics_detail per frontend; without it the
+ * histograms are per target with the short sets below, and each
+ * frontend's last probe is in sipcanary_phase_last_seconds: at 900
+ * frontends the full sets made /metrics 14 MB, most of it buckets.
+ */
 static const double phase_bounds[] = { 0.001, 0.0025, 0.005, 0.01, 0.025,
     0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10 };
 static const double reconnect_bounds[] = { 0.01, 0.025, 0.05, 0.1, 0.25,
     0.5, 1, 2.5, 5, 10, 30, 60, 120, 300 };
 static const double rtt_bounds[] = { 0.0005, 0.001, 0.0025, 0.005, 0.01,
     0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5 };
+static const double phase_bounds_short[] = { 0.01, 0.1, 0.5, 2.5 };
+static const double reconnect_bounds_short[] = { 0.1, 1, 5, 30, 120 };
+static const double rtt_bounds_short[] = { 0.001, 0.01, 0.1, 1 };
+
+#define NBOUNDS(a)	(sizeof(a) / sizeof((a)[0]))
 
 /* Label names of the per-frontend families. */
 static const char *const tf_names[] = { "target", "frontend", "srv", NULL };
+/*
+ * Of the histograms without metrics_detail: the first of the values
+ * given for tf_names (metrics_observe() reads one per label name).
+ */
+static const char *const t_names[] = { "target", NULL };
+
+/* The labels and buckets of a latency histogram. */
+struct hshape {
+	const char *const	*labels;
+	const double		*bounds;
+	size_t			 n;
+};
+
+/* Per frontend and full with metrics_detail, else per target and short. */
+static struct hshape
+dmetrics_shape(const struct daemon *d, const char *const detail_labels[],
+    const char *const labels[], const double *bounds, size_t n,
+    const double *short_bounds, size_t ns)
+{
+	struct hshape s = { labels, short_bounds, ns };
+
+	if (d->metrics_detail) {
+		s.labels = detail_labels;
+		s.bounds = bounds;
+		s.n = n;
+	}
+	return s;
+}
 
 static void
 daemon_metrics_full(const char *family, size_t limit, void *arg)
@@ -48,6 +88,10 @@ dmetrics_probe_families(struct daemon *d, struct metrics *m)
 	    "verdict", NULL };
 	static const char *const tfp[] = { "target", "frontend", "srv",
 	    "phase", NULL };
+	static const char *const tp[] = { "target", "phase", NULL };
+	struct hshape		 s = dmetrics_shape(d, tfp, tp, phase_bounds,
+				    NBOUNDS(phase_bounds), phase_bounds_short,
+				    NBOUNDS(phase_bounds_short));
 
 	d->f_success = metrics_gauge_new(m, "sipcanary_probe_success",
 	    "1 if the last fresh probe of the frontend was ok", tf_names);
@@ -56,10 +100,13 @@ dmetrics_probe_families(struct daemon *d, struct metrics *m)
 	d->f_phase = metrics_histogram_new(m,
 	    "sipcanary_phase_duration_seconds", "Fresh probe phase latency: "
 	    "dns, tcp_connect, tls_handshake, ws_upgrade, first_response, "
-	    "register", tfp,
-	    phase_bounds, sizeof(phase_bounds) / sizeof(phase_bounds[0]));
+	    "register", s.labels, s.bounds, s.n);
+	d->f_phase_last = metrics_gauge_new(m, "sipcanary_phase_last_seconds",
+	    "Phase latencies of the frontend's last fresh probe: tcp_connect, "
+	    "tls_handshake, ws_upgrade, first_response, register; a phase the "
+	    "probe did not reach has no series", tfp);
 	return d->f_success == NULL || d->f_probes == NULL ||
-	    d->f_phase == NULL ? -1 : 0;
+	    d->f_phase == NULL || d->f_phase_last == NULL ? -1 : 0;
 }
 
 /* The families of persistent flows. */
@@ -70,20 +117,24 @@ dmetrics_flow_families(struct daemon *d, struct metrics *m)
 	    NULL };
 	static const char *const tfrc[] = { "target", "frontend", "srv",
 	    "result", "cause", NULL };
+	struct hshape		 s;
 
 	d->f_flow_up = metrics_gauge_new(m, "sipcanary_flow_up",
 	    "1 while the persistent flow is registered", tff);
 	d->f_reconnects = metrics_counter_new(m,
 	    "sipcanary_flow_reconnects_total", "Flow reconnects by result "
 	    "(success, failure) and cause (deliberate, lost)", tfrc);
+	s = dmetrics_shape(d, tf_names, t_names, reconnect_bounds,
+	    NBOUNDS(reconnect_bounds), reconnect_bounds_short,
+	    NBOUNDS(reconnect_bounds_short));
 	d->f_reconnect_dur = metrics_histogram_new(m,
 	    "sipcanary_flow_reconnect_duration_seconds",
-	    "From a flow's break or loss until registered again", tf_names,
-	    reconnect_bounds,
-	    sizeof(reconnect_bounds) / sizeof(reconnect_bounds[0]));
+	    "From a flow's break or loss until registered again", s.labels,
+	    s.bounds, s.n);
+	s = dmetrics_shape(d, tf_names, t_names, rtt_bounds,
+	    NBOUNDS(rtt_bounds), rtt_bounds_short, NBOUNDS(rtt_bounds_short));
 	d->f_rtt = metrics_histogram_new(m, "sipcanary_keepalive_rtt_seconds",
-	    "RFC 5626 CRLF keep-alive ping to pong", tf_names, rtt_bounds,
-	    sizeof(rtt_bounds) / sizeof(rtt_bounds[0]));
+	    "RFC 5626 CRLF keep-alive ping to pong", s.labels, s.bounds, s.n);
 	return d->f_flow_up == NULL || d->f_reconnects == NULL ||
 	    d->f_reconnect_dur == NULL || d->f_rtt == NULL ? -1 : 0;
 }
@@ -296,6 +347,8 @@ daemon_metrics_new(struct daemon *d)
 {
 	struct metrics *m;
 
+	/* The families' labels are fixed: a reload cannot change this. */
+	d->metrics_detail = d->conf->metrics_detail;
 	if ((d->m = m = metrics_new(d->conf->metrics_series_limit)) == NULL ||
 	    metrics_const_label(m, "vantage", d->conf->vantage) == -1)
 		return -1;
@@ -316,13 +369,34 @@ daemon_metrics_new(struct daemon *d)
 	return 0;
 }
 
+/*
+ * One phase of a frontend's probe: its last value, and the histogram
+ * (per frontend with metrics_detail, else per target).  A phase the
+ * probe did not reach (negative) removes the last value, which would
+ * otherwise describe an older probe.  The last value is kept to the
+ * microsecond ("0.001234", not 17 digits: /metrics is read at scale);
+ * dns is no part of a probe (it is the target's location), so it goes
+ * to the histogram only.
+ */
 void
 dfront_phase(struct dfront *f, const char *phase, double seconds)
 {
-	const char *const l[] = { f->t->conf.name, f->address, f->srv, phase };
+	struct daemon		*d = f->t->d;
+	const char *const	 l[] = { f->t->conf.name, f->address, f->srv,
+				    phase };
+	const char *const	 tp[] = { f->t->conf.name, phase };
+	int			 last = strcmp(phase, "dns") != 0;
 
-	if (seconds >= 0)
-		(void)metrics_observe(f->t->d->f_phase, l, seconds);
+	if (seconds < 0) {
+		if (last)
+			(void)metrics_family_remove(d->f_phase_last, l);
+		return;
+	}
+	if (last)
+		(void)metrics_set(d->f_phase_last, l,
+		    round(seconds * 1e6) / 1e6);
+	(void)metrics_observe(d->f_phase, d->metrics_detail ? l : tp,
+	    seconds);
 }
 
 /*

@@ -108,6 +108,8 @@ struct daemon {
 	struct sc_config	*conf;
 	char			*path;
 	struct metrics		*m;
+	int			 metrics_detail; /* as the families were made */
+	struct metrics_family	*f_phase_last;	/* per frontend, gauges */
 	struct metrics_family	*f_success, *f_probes, *f_phase, *f_flow_up,
 				*f_reconnects, *f_reconnect_dur, *f_rtt,
 				*f_cert_not_after, *f_cert_earliest, *f_cert_ok,

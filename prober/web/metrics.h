@@ -28,7 +28,7 @@ struct evbuffer;
 #define METRICS_CONTENT_TYPE	"text/plain; version=0.0.4; charset=utf-8"
 
 /* Series per family unless metrics_new() is told otherwise. */
-#define METRICS_DEFAULT_SERIES_LIMIT	10000
+#define METRICS_DEFAULT_SERIES_LIMIT	50000
 
 /*
  * The self-metric: per family, the updates refused because they would

@@ -113,7 +113,7 @@ reconnected() {
 	flow_is 1 || return 1
 	no_outage
 	[ "$(dm_value sipcanary_flow_reconnects_total "${DM_L[@]}" result=success cause=lost)" -ge 1 ] &&
-		[ "$(dm_value sipcanary_flow_reconnect_duration_seconds_count "${DM_L[@]}")" -ge 1 ]
+		[ "$(dm_value sipcanary_flow_reconnect_duration_seconds_count target=kam)" -ge 1 ]
 }
 if ! tb_until 30 reconnected; then
 	grep -E '^sipcanary_(flow_up|flow_reconnect|probes_total)' "$DM_METRICS" | grep -v _bucket
@@ -126,8 +126,8 @@ if ! tb_until 30 reconnected; then
 fi
 tb_ok "flow_up 1 again $(dm_elapsed "$t_back") s after the restart"
 n=$(dm_value sipcanary_flow_reconnects_total "${DM_L[@]}" result=success cause=lost)
-c=$(dm_value sipcanary_flow_reconnect_duration_seconds_count "${DM_L[@]}")
-s=$(dm_value sipcanary_flow_reconnect_duration_seconds_sum "${DM_L[@]}")
+c=$(dm_value sipcanary_flow_reconnect_duration_seconds_count target=kam)
+s=$(dm_value sipcanary_flow_reconnect_duration_seconds_sum target=kam)
 [ "$n" = 1 ] || tb_fail "reconnects_total{result=success,cause=lost} is $n, want 1 (one flow, one loss)"
 [ "$c" = 1 ] || tb_fail "reconnect_duration_seconds_count is $c, want 1"
 [ "$(dm_series sipcanary_flow_reconnects_total "${DM_L[@]}" cause=deliberate)" = 0 ] ||

@@ -6,8 +6,8 @@
 #   - up{job="sipcanary"} == 1;
 #   - every series family of the issue is there, with the labels target,
 #     frontend (where it applies) and vantage: sipcanary_probe_success,
-#     sipcanary_probes_total, sipcanary_phase_duration_seconds_bucket,
-#     sipcanary_flow_up, sipcanary_cert_not_after_timestamp_seconds,
+#     sipcanary_probes_total, sipcanary_phase_last_seconds,
+#     sipcanary_phase_duration_seconds_bucket (per target), sipcanary_flow_up, sipcanary_cert_not_after_timestamp_seconds,
 #     sipcanary_cert_earliest_expiry_timestamp_seconds, sipcanary_cert_ok,
 #     sipcanary_new_connection_outage, sipcanary_frontends,
 #     sipcanary_probe_last_success_timestamp_seconds, sipcanary_dns_success,
@@ -100,7 +100,7 @@ check_family() {
 	tb_ok "Prometheus: $what"
 }
 for m in sipcanary_probe_success sipcanary_probes_total \
-	sipcanary_phase_duration_seconds_bucket sipcanary_flow_up \
+	sipcanary_phase_last_seconds sipcanary_flow_up \
 	sipcanary_cert_not_after_timestamp_seconds \
 	sipcanary_cert_earliest_expiry_timestamp_seconds sipcanary_cert_ok \
 	sipcanary_probe_last_success_timestamp_seconds; do
@@ -111,6 +111,9 @@ for m in sipcanary_new_connection_outage sipcanary_frontends sipcanary_dns_succe
 	check_family "$m{job=\"sipcanary\"}" "$per_t" \
 		"$m present with target=\"kam\", vantage=\"$V\" (per target: no frontend)"
 done
+check_family 'sipcanary_phase_duration_seconds_bucket{job="sipcanary"}' \
+	'length > 1 and all(.[]; .metric.target == "kam" and .metric.vantage == "'$V'" and (.metric | has("frontend") | not))' \
+	"sipcanary_phase_duration_seconds_bucket present per target (no frontend: metrics_detail is off)"
 check_family 'sipcanary_build_info{job="sipcanary"}' \
 	'length == 1 and .[0].metric.vantage == "'$V'" and (.[0].metric.version | length > 0) and .[0].value[1] == "1"' \
 	"sipcanary_build_info present with vantage=\"$V\", a version, value 1"

@@ -162,7 +162,8 @@ test_full(void **state)
 	    "}\n"
 	    "metrics_series_limit = 50000\n"
 	    "http_max_connections = 200; http_max_connections_per_source = 20\n"
-	    "http_header_timeout = 2500ms\n");
+	    "http_header_timeout = 2500ms\n"
+	    "metrics_detail = yes\n");
 	/* Relative paths are taken from the config file's directory. */
 	snprintf(conf, sizeof(conf), "%s/sipcanary.conf", unit_tmpdir);
 	c = expect_ok(conf, text);
@@ -175,6 +176,7 @@ test_full(void **state)
 	assert_int_equal(c->http_max_conns, 200);
 	assert_int_equal(c->http_max_per_source, 20);
 	assert_true(c->http_header_timeout == 2.5);
+	assert_int_equal(c->metrics_detail, 1);
 	assert_int_equal(c->ntargets, 2);
 
 	t = &c->targets[0];
@@ -235,6 +237,7 @@ test_builtin_defaults(void **state)
 	assert_string_equal(c->state_dir, "/var/lib/sipcanary");
 	assert_int_equal(c->log_format, CONFIG_LOG_JSON);
 	assert_int_equal(c->metrics_series_limit, 0);	/* the default */
+	assert_int_equal(c->metrics_detail, 0);
 	assert_int_equal(c->http_max_conns, CF_HTTP_MAX_CONNECTIONS);
 	assert_int_equal(c->http_max_per_source, CF_HTTP_MAX_PER_SOURCE);
 	assert_true(c->http_header_timeout == CF_HTTP_HEADER_TIMEOUT);
@@ -304,8 +307,8 @@ static const struct unit_error_case config_errors[] = {
 	  "state_dir, log_format, user, http_auth_file, http_tls_cert, "
 	  "http_tls_key, metrics_series_limit, http_max_connections, "
 	  "http_max_connections_per_source, http_header_timeout, "
-	  "keylog_file, hep, hep_id, hep_password_file, defaults, "
-	  "target, sink or profile)" },
+	  "keylog_file, hep, hep_id, hep_password_file, http_probe_open, "
+	  "metrics_detail, defaults, target, sink or profile)" },
 	{ "target \"voice-prod\" {\n  uri = \"sips:a.example\"\n"
 	  "  urii = \"x\"\n}\n",
 	  "sc.conf:3: target \"voice-prod\": unknown key \"urii\" (did "
@@ -1336,6 +1339,8 @@ static const struct unit_error_case sink_errors[] = {
 	{ "metrics_series_limit = 10000001\n",
 	  "sc.conf:1: metrics_series_limit: must be at most 10000000, "
 	  "not \"10000001\"" },
+	{ "metrics_detail = some\n",
+	  "sc.conf:1: metrics_detail: expected yes or no, not \"some\"" },
 	{ "metrics_series_limit = \"lots\"\n",
 	  "sc.conf:1: metrics_series_limit: expected a whole number, "
 	  "not \"lots\"" },
