@@ -102,6 +102,7 @@ drill_usage(FILE *fp)
 "  --report-json FILE      write the JSON report\n"
 "  --report-html FILE      write the HTML report\n"
 "  --tls-min 1.2|1.3       lowest TLS version to offer\n"
+"  --revocation POLICY     auto, staple, ocsp, crl or off (default auto)\n"
 "  -v, --verbose           trace SIP messages (secrets redacted)\n"
 "  -h, --help              this help\n"
 "\n"
@@ -643,6 +644,7 @@ drill_prepare(struct drill_run *r, const struct drill_args *a)
 	r->eo.duration = a->duration;
 	r->eo.timeout = a->co.timeout;
 	r->eo.warn_days = a->co.warn_days;
+	r->eo.revocation = a->co.revocation;
 	r->eo.crit_days = a->co.crit_days;
 	r->eo.user_name = scenario_user;
 	r->eo.sources = a->nsources > 0 ? a->sources : NULL;

@@ -26,6 +26,7 @@ struct common_opts {
 	const char		*owner;
 	double			 timeout;
 	int			 tls_min;
+	int			 revocation;	/* enum sc_revocation_policy */
 	int			 warn_days;
 	int			 crit_days;
 	int			 verbose;
@@ -47,7 +48,8 @@ enum common_opt {
 	COMMON_OPT_JSON,
 	COMMON_OPT_DNS_SERVER,
 	COMMON_OPT_PARALLEL,
-	COMMON_OPT_ALLOW_MIXED
+	COMMON_OPT_ALLOW_MIXED,
+	COMMON_OPT_REVOCATION
 };
 
 #define COMMON_LONGOPTS							\
@@ -62,6 +64,7 @@ enum common_opt {
 	{ "dns-server",	required_argument, NULL, COMMON_OPT_DNS_SERVER }, \
 	{ "parallel",	required_argument, NULL, COMMON_OPT_PARALLEL },	\
 	{ "allow-mixed-certs", no_argument, NULL, COMMON_OPT_ALLOW_MIXED }, \
+	{ "revocation",	required_argument, NULL, COMMON_OPT_REVOCATION }, \
 	{ "verbose",	no_argument,	   NULL, 'v' }
 
 void	 common_defaults(struct common_opts *);

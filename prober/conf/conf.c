@@ -100,6 +100,7 @@ const struct cf_keydef cf_keys[KEY_NUM] = {
 	[KEY_HTTP_MAX_PER_SOURCE] = { "http_max_connections_per_source",
 	    IN_TOP },
 	[KEY_HTTP_HEADER_TIMEOUT] = { "http_header_timeout", IN_TOP },
+	[KEY_REVOCATION] = { "revocation", IN_DEFAULTS | IN_TARGET },
 };
 
 const char *const cf_sink_types[SINK_WEBHOOK + 1] = {
@@ -353,7 +354,7 @@ target_conf_same(const struct target_conf *a, const struct target_conf *b)
 	    a->reconnect_every == b->reconnect_every &&
 	    a->flows == b->flows && a->expires == b->expires &&
 	    a->warn_days == b->warn_days && a->crit_days == b->crit_days &&
-	    a->tls_min == b->tls_min &&
+	    a->tls_min == b->tls_min && a->revocation == b->revocation &&
 	    a->allow_mixed_certs == b->allow_mixed_certs &&
 	    a->insecure_skip_verify == b->insecure_skip_verify &&
 	    a->enabled == b->enabled;

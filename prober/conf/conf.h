@@ -68,6 +68,7 @@ struct target_conf {
 	int		 warn_days;	/* cert_expiring WARNING window */
 	int		 crit_days;	/* CRITICAL window; <= warn_days */
 	int		 tls_min;	/* TLS1_2_VERSION or TLS1_3_VERSION */
+	int		 revocation;	/* enum sc_revocation_policy */
 	int		 allow_mixed_certs; /* frontends may serve different
 					   certificates */
 	int		 enabled;	/* 0: loaded and checked, not probed */

@@ -55,6 +55,8 @@ cf_inherit(struct cf_parse *p, struct target_conf *tc, const int *l)
 	CF_INHERIT(KEY_WARN_DAYS, warn_days, CF_WARN_DAYS);
 	CF_INHERIT(KEY_CRIT_DAYS, crit_days, CF_CRIT_DAYS);
 	CF_INHERIT(KEY_TLS_MIN, tls_min, sc_tls_parse_version(CF_TLS_MIN));
+	CF_INHERIT(KEY_REVOCATION, revocation,
+	    sc_revocation_policy_parse(CF_REVOCATION));
 	CF_INHERIT(KEY_ALLOW_MIXED_CERTS, allow_mixed_certs, 0);
 	CF_INHERIT(KEY_ENABLED, enabled, 1);
 	CF_INHERIT(KEY_INSECURE_SKIP_VERIFY, insecure_skip_verify, 0);

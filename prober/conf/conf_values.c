@@ -289,6 +289,11 @@ cf_target_reach(struct cf_parse *p, int id, int line, const char *value,
 			return cf_error(p, line, "tls_min: expected \"1.2\" or "
 			    "\"1.3\", not \"%s\"", q);
 		return 0;
+	case KEY_REVOCATION:
+		if ((tc->revocation = sc_revocation_policy_parse(value)) < 0)
+			return cf_error(p, line, "revocation: expected auto, "
+			    "staple, ocsp, crl or off, not \"%s\"", q);
+		return 0;
 	}
 	return CF_OTHER_GROUP;
 }

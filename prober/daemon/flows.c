@@ -216,6 +216,7 @@ dfront_flows_start(struct dfront *f)
 	eo.crit_days = t->conf.crit_days;
 	eo.loop = 1;
 	eo.insecure = t->conf.insecure_skip_verify;
+	eo.revocation = t->conf.revocation;
 	eo.defer_break = dfront_defer_break;
 	eo.defer_arg = f;
 	f->flows = sc_engine_start(t->d->base, &eo, &dfront_flow_cbs, f, err,

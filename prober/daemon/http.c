@@ -107,7 +107,7 @@ dtarget_state(const struct dtarget *t)
 		probed++;
 		if (dverdict_up(f->verdict)) {
 			up++;
-			warn += f->verdict == SC_CERT_EXPIRING;
+			warn += f->verdict != SC_OK;
 			top_up |= f->fe.priority == top;
 		} else
 			down++;

@@ -160,6 +160,7 @@ dfront_probe_start(struct dfront *f)
 	o.tls_ctx = t->tls_ctx;
 	o.tls_only = t->conf.user == NULL;
 	o.insecure = t->conf.insecure_skip_verify;
+	o.revocation = t->conf.revocation;
 	if ((f->probe = sc_probe_start(t->d->base, &o, dfront_probe_done, f))
 	    == NULL) {
 		log_event(LOG_ERROR, t->conf.name, f->address,

@@ -130,7 +130,7 @@ run_located(enum sc_verdict v, const char *why, const struct sc_frontend *fe,
 static int
 run_up(const struct sc_result *r)
 {
-	return r->verdict == SC_OK || r->verdict == SC_CERT_EXPIRING;
+	return sc_verdict_up(r->verdict);
 }
 
 /*
@@ -165,7 +165,7 @@ run_summarize(struct check_report *cr, int allow_mixed)
 		} else
 			failed = 1;
 		if (r->verdict != SC_OK && (cr->verdict == SC_OK ||
-		    (cr->verdict == SC_CERT_EXPIRING && !run_up(r))))
+		    (sc_verdict_up(cr->verdict) && !run_up(r))))
 			cr->verdict = r->verdict;
 	}
 	if (failed && !top_up)

@@ -158,6 +158,7 @@ test_full(void **state)
 	    "  interval = 1m; timeout = 59s; flows = 0; keepalive = 5s\n"
 	    "  reconnect_every = 0; expires = 1h; warn_days = 60\n"
 	    "  crit_days = 60; ca_file = \"ca/dr.pem\"; tls_min = 1.2\n"
+	    "  revocation = crl\n"
 	    "  allow_mixed_certs = no; enabled = false\n"
 	    "}\n"
 	    "metrics_series_limit = 50000\n"
@@ -192,6 +193,7 @@ test_full(void **state)
 	/* Its own interval; the rest from defaults. */
 	assert_probe_keys(t, &(struct probe_keys){ 15, 10, 30, 600, 1, 300,
 	    30, 7, TLS13, 1, 1 });
+	assert_int_equal(t->revocation, SC_REVOCATION_AUTO);	/* built in */
 
 	/* Every key of defaults overridden. */
 	t = &c->targets[1];
@@ -209,6 +211,7 @@ test_full(void **state)
 	assert_string_equal(t->ca_file, pw);
 	assert_probe_keys(t, &(struct probe_keys){ 60, 59, 5, 0, 0, 3600,
 	    60, 60, TLS12, 0, 0 });
+	assert_int_equal(t->revocation, SC_REVOCATION_CRL);
 
 	assert_null(config_target(c, "voice"));
 	assert_null(config_target(c, NULL));
@@ -317,7 +320,7 @@ static const struct unit_error_case config_errors[] = {
 	  "reconnect_every, expires, warn_days, crit_days, ca_file, "
 	  "tls_min, allow_mixed_certs, enabled, runbook_url, for, "
 	  "resolve_after, flap_window, reconnect_min_ratio, "
-	  "reconnect_window, insecure_skip_verify)" },
+	  "reconnect_window, insecure_skip_verify, revocation)" },
 	{ "defaults {\n  intervall = 10s\n}\n",
 	  "sc.conf:2: defaults: unknown key \"intervall\" (did you mean "
 	  "interval?)" },
@@ -330,7 +333,7 @@ static const struct unit_error_case config_errors[] = {
 	  "expires, warn_days, crit_days, ca_file, tls_min, "
 	  "allow_mixed_certs, enabled, runbook_url, for, resolve_after, "
 	  "flap_window, reconnect_min_ratio, reconnect_window, "
-	  "insecure_skip_verify)" },
+	  "insecure_skip_verify, revocation)" },
 	{ "defaults {\n  uri = \"sips:a.example\"\n}\n",
 	  "sc.conf:2: defaults: uri can only be set in a target" },
 	{ "target \"a\" {\n  listen = \"127.0.0.1:1\"\n}\n",
@@ -435,6 +438,9 @@ static const struct unit_error_case config_errors[] = {
 	  "  crit_days = 14\n}\n",
 	  "sc.conf:4: crit_days (14) must not exceed warn_days (10)" },
 	/* words */
+	{ "defaults {\n  revocation = ocps\n}\n",
+	  "sc.conf:2: revocation: expected auto, staple, ocsp, crl or off, "
+	  "not \"ocps\"" },
 	{ "defaults {\n  tls_min = 1.1\n}\n",
 	  "sc.conf:2: tls_min: expected \"1.2\" or \"1.3\", not "
 	  "\"1.1\"" },

@@ -21,6 +21,7 @@ static const char *stable[] = {
 	"cert_inconsistent", "sip_timeout", "sip_connection_closed",
 	"sip_malformed", "sip_auth_rejected", "sip_3xx", "sip_4xx", "sip_5xx",
 	"sip_6xx", "flow_dead", "internal_error", "not_probed",
+	"cert_revocation_unknown", "cert_must_staple_missing",
 };
 
 static void
