@@ -69,6 +69,7 @@ struct dfront {
 	time_t			 rc_at[RECONNECT_RING];	/* reconnect outcomes */
 	unsigned char		 rc_ok[RECONNECT_RING];
 	size_t			 rc_next;
+	char			 revocation[160]; /* "crl good, ..." */
 };
 
 struct dtarget {
@@ -112,6 +113,8 @@ struct daemon {
 				*f_damaged, *f_broken, *f_log_errors;
 	struct metrics_family	*f_http_conns, *f_http_refused,
 				*f_http_timeouts;
+	struct metrics_family	*f_rev_age, *f_rev_expires,
+				*f_rev_failures;	/* drevocation.c */
 	struct httpd		*http;
 	struct metrics_family	*f_auth_checks;		/* of http */
 	struct alerts		*alerts;
@@ -192,6 +195,10 @@ void	daemon_reload_outcome(struct daemon *, int ok, const char *why);
 void	daemon_metrics_refresh(struct daemon *);
 void	dfront_phase(struct dfront *, const char *, double);
 void	dfront_cert_metrics(struct dfront *, const struct sc_result *);
+
+/* drevocation.c: revocation metrics and the status page's summary */
+int	drevocation_families(struct daemon *, struct metrics *);
+void	drevocation_result(struct dfront *, const struct sc_result *);
 void	dfront_forget_metrics(struct dfront *);
 
 /* http.c: /metrics, the status page and /alerts. */

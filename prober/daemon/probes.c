@@ -97,6 +97,7 @@ dfront_probe_done(struct sc_result *r, void *arg)
 	dfront_phase(f, "first_response", r->t.first_response);
 	dfront_phase(f, "register", r->t.registered);
 	dfront_cert_metrics(f, r);
+	drevocation_result(f, r);
 	if (r->t.tls_handshake >= 0 && r->cert.nchain > 0) {
 		snprintf(f->leaf_fp, sizeof(f->leaf_fp), "%s",
 		    r->cert.chain[0].fingerprint_sha256);
