@@ -76,6 +76,24 @@ sc_revocation_policy_parse(const char *s)
 	return -1;
 }
 
+const char *
+sc_revocation_summary(const struct sc_revocation *r, char *buf, size_t len)
+{
+	size_t	i, l = 0;
+
+	if (len == 0)
+		return buf;
+	buf[0] = '\0';
+	for (i = 0; r != NULL && i < r->n && l < len; i++) {
+		snprintf(buf + l, len - l, "%s%s%s%s", i > 0 ? ", " : "",
+		    r->certs[i].source != NULL ? r->certs[i].source : "",
+		    r->certs[i].source != NULL ? " " : "",
+		    r->certs[i].status);
+		l = strlen(buf);
+	}
+	return buf;
+}
+
 int
 sc_revocation_goes_on(enum sc_verdict v)
 {

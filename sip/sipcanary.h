@@ -194,6 +194,14 @@ struct sc_revocation {
 	unsigned	 crl_failures;
 };
 
+/*
+ * Where each certificate's answer came from, leaf first, into buf:
+ * "crl good, crl good", "ocsp revoked, none"; "" when r is NULL or
+ * checked nothing.  Returns buf.
+ */
+const char	*sc_revocation_summary(const struct sc_revocation *r,
+		    char *buf, size_t len);
+
 /* Library defaults of revocation fetching (sc_revocation_configure). */
 #define SC_REVOCATION_TIMEOUT_DEFAULT	5.0	/* seconds per fetch */
 #define SC_REVOCATION_CRL_MAX_DEFAULT	(16 * 1024 * 1024)	/* bytes */

@@ -40,22 +40,6 @@ drevocation_families(struct daemon *d, struct metrics *m)
 	    d->f_rev_failures == NULL ? -1 : 0;
 }
 
-/* "crl good, crl good", leaf first; "" when nothing was checked. */
-static void
-drevocation_summary(const struct sc_revocation *r, char *buf, size_t len)
-{
-	size_t	i, l = 0;
-
-	buf[0] = '\0';
-	for (i = 0; r != NULL && i < r->n && l < len; i++) {
-		snprintf(buf + l, len - l, "%s%s%s%s", i > 0 ? ", " : "",
-		    r->certs[i].source != NULL ? r->certs[i].source : "",
-		    r->certs[i].source != NULL ? " " : "",
-		    r->certs[i].status);
-		l = strlen(buf);
-	}
-}
-
 void
 drevocation_result(struct dfront *f, const struct sc_result *r)
 {
@@ -66,7 +50,7 @@ drevocation_result(struct dfront *f, const struct sc_result *r)
 
 	if (r->t.tls_handshake < 0)
 		return;		/* no handshake: nothing new to say */
-	drevocation_summary(rv, f->revocation, sizeof(f->revocation));
+	sc_revocation_summary(rv, f->revocation, sizeof(f->revocation));
 	if (rv != NULL && rv->ocsp_failures > 0)
 		(void)metrics_add(d->f_rev_failures, (const char *const[]){
 		    tf[0], tf[1], tf[2], "ocsp" }, rv->ocsp_failures);

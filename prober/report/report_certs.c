@@ -83,27 +83,14 @@ certs_wrap(FILE *fp, const char *s, int indent, int width)
 	}
 }
 
-/*
- * Where each certificate's revocation answer came from, leaf first:
- * "crl good, crl good", "ocsp revoked, none", or "not checked".
- */
+/* Where each certificate's revocation answer came from, leaf first. */
 static const char *
 certs_revocation(const struct sc_revocation *r, char *buf, size_t len)
 {
-	size_t	i, l = 0;
-
 	if (r == NULL || r->n == 0)
 		return r != NULL && r->policy == SC_REVOCATION_OFF ? "off" :
 		    "not checked";
-	buf[0] = '\0';
-	for (i = 0; i < r->n && l < len; i++) {
-		snprintf(buf + l, len - l, "%s%s%s%s", i > 0 ? ", " : "",
-		    r->certs[i].source != NULL ? r->certs[i].source : "",
-		    r->certs[i].source != NULL ? " " : "",
-		    r->certs[i].status);
-		l = strlen(buf);
-	}
-	return buf;
+	return sc_revocation_summary(r, buf, len);
 }
 
 static void
@@ -153,7 +140,7 @@ report_certs_text(FILE *fp, const struct check_report *cr)
 			char line[700], rev[200];
 
 			snprintf(line, sizeof(line), "identity: %s%s%s%s   "
-			    "ocsp: %s   revocation: %s", c->identity_source != NULL ?
+			    "ocsp: %s", c->identity_source != NULL ?
 			    c->identity : "none matched",
 			    c->identity_source != NULL ? " (" : "",
 			    c->identity_source != NULL ?
@@ -161,8 +148,11 @@ report_certs_text(FILE *fp, const struct check_report *cr)
 			    c->identity_source != NULL ? ")" : "",
 			    !c->ocsp.stapled ? "no staple" :
 			    c->ocsp.status != NULL ? c->ocsp.status :
-			    "unusable", certs_revocation(c->revocation, rev,
-			    sizeof(rev)));
+			    "unusable");
+			certs_wrap(fp, line, 2, 78);
+			/* Its own line: where each answer came from. */
+			snprintf(line, sizeof(line), "revocation: %s",
+			    certs_revocation(c->revocation, rev, sizeof(rev)));
 			certs_wrap(fp, line, 2, 78);
 		}
 	}

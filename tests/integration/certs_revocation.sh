@@ -73,6 +73,9 @@ pki_expect ok 0 "good leaf, CRLs for leaf and rint"
 tb_jq "$R.certs | map(.source + \" \" + .status) == [\"crl good\", \"crl good\"]" \
 	"good: both certificates answered by a CRL"
 tb_jq "$R.data_age_seconds >= 0 and $R.expires_in_seconds > 0" "good: age and expiry"
+pki_sc_certs "$P" sips:example.test
+grep -q 'revocation: crl good, crl good' "$TB_OUT" || { cat "$TB_OUT"; tb_fail "certs: no revocation line"; }
+tb_ok "certs table: revocation: crl good, crl good"
 
 pki_serve crlrev
 pki_sc_certs "$P" --json sips:example.test
