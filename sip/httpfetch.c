@@ -160,7 +160,7 @@ sc_httpfetch_parse(const char *buf, size_t len, int eof, size_t max_body,
 	head = (size_t)(hend - buf) + 4;
 	if (head < 12 || strncmp(buf, "HTTP/1.", 7) != 0 ||
 	    !isdigit((unsigned char)buf[7]) || buf[8] != ' ' ||
-	    !isdigit((unsigned char)buf[9]) ||
+	    buf[9] < '1' || buf[9] > '9' ||
 	    !isdigit((unsigned char)buf[10]) ||
 	    !isdigit((unsigned char)buf[11])) {
 		snprintf(err, errlen, "not an HTTP/1.x response");
@@ -191,7 +191,8 @@ sc_httpfetch_parse(const char *buf, size_t len, int eof, size_t max_body,
 		has_clen = 1;
 	}
 	have = len - head;
-	if ((has_clen && clen > max_body) || have > max_body) {
+	/* Bytes past Content-Length are not the body: not counted. */
+	if ((has_clen && clen > max_body) || (!has_clen && have > max_body)) {
 		snprintf(err, errlen, "the response is larger than the limit "
 		    "of %zu bytes", max_body);
 		return -1;
