@@ -44,17 +44,17 @@ engine_jitter(double lo, double hi)
 }
 
 /*
- * Each revocation fetch gets the library's timeout, but at most a third
- * of the step's deadline, so that a slow responder ends in a verdict of
- * its own (cert_revocation_unknown) rather than the step's timeout.
+ * The revocation check may take half of what is left of the step's
+ * deadline, so that a slow responder ends in a verdict of its own
+ * (cert_revocation_unknown) and the step still has time for the rest.
  */
 static double
 client_revocation_timeout(const struct client *c)
 {
-	double t = sc_client_within(c, c->step) / 3;
+	double left = c->t_within + sc_client_within(c, c->step) -
+	    sc_clock_now();
 
-	return t < SC_REVOCATION_TIMEOUT_DEFAULT ? t :
-	    SC_REVOCATION_TIMEOUT_DEFAULT;
+	return left > 0.02 ? left / 2 : 0.01;
 }
 
 static void

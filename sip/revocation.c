@@ -18,10 +18,12 @@
 #include <string.h>
 #include <time.h>
 
+#include <event2/event.h>
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
 
 #include "certinfo.h"
+#include "clock.h"
 #include "crl.h"
 #include "ocspquery.h"
 #include "revcache.h"
@@ -36,7 +38,9 @@ struct sc_revcheck {
 	enum sc_revocation_policy policy;
 	STACK_OF(X509)		*chain;		/* verified, leaf first */
 	X509_STORE		*store;
-	double			 timeout;
+	double			 deadline;	/* sc_clock_now() */
+	struct event		*timer;		/* at the deadline */
+	int			 late;		/* the deadline passed */
 	struct sc_revocation	*rev;
 	size_t			 ncheck;	/* certificates to check */
 	size_t			 depth;		/* the one under way */
@@ -215,9 +219,19 @@ rv_ask(struct sc_revcheck *rc)
 
 	memset(&r, 0, sizeof(r));
 	rc->url[0] = '\0';
+	if ((rc->stage == RV_OCSP ? sc_ocspq_url(x, url, sizeof(url)) :
+	    sc_crl_url(x, url, sizeof(url))) == -1)
+		return 1;		/* the certificate names no such source */
+	r.timeout = rc->deadline - sc_clock_now();
+	if (r.timeout > SC_REVOCATION_TIMEOUT_DEFAULT)
+		r.timeout = SC_REVOCATION_TIMEOUT_DEFAULT;
+	if (rc->late || r.timeout < 0.01) {
+		rv_why(rc, rc->stage == RV_OCSP ? "OCSP" : "CRL",
+		    "not asked: the probe's time for revocation ran out");
+		rc->asked = 1;
+		return 1;
+	}
 	if (rc->stage == RV_OCSP) {
-		if (sc_ocspq_url(x, url, sizeof(url)) == -1)
-			return 1;
 		if (sc_ocspq_request(x, issuer, rc->chain, rc->store, &der,
 		    &len, key, sizeof(key) - strlen(url) - 2, &r.ctx, err,
 		    sizeof(err)) == -1) {
@@ -235,8 +249,6 @@ rv_ask(struct sc_revcheck *rc)
 		r.obj_free = sc_ocspq_free;
 		r.ctx_free = sc_ocspq_ctx_free;
 	} else {
-		if (sc_crl_url(x, url, sizeof(url)) == -1)
-			return 1;
 		snprintf(key, sizeof(key), "crl %s", url);
 		r.max_body = sc_revcache_crl_max();
 		r.parse = sc_crl_parse;
@@ -246,7 +258,6 @@ rv_ask(struct sc_revcheck *rc)
 	snprintf(rc->url, sizeof(rc->url), "%s", url);
 	r.key = key;
 	r.url = url;
-	r.timeout = rc->timeout;
 	got = sc_revcache_get(rc->base, &r, rv_fetched, rc, &now, &rc->wait,
 	    &fetched, err, sizeof(err));
 	OPENSSL_free(der);
@@ -288,6 +299,8 @@ rv_finish(struct sc_revcheck *rc)
 	r->data_age = oldest > 0 ? difftime(now, oldest) : -1;
 	r->expires_in = rc->expires > 0 ? difftime(rc->expires, now) : -1;
 	rc->done = 1;
+	if (rc->timer != NULL)
+		event_del(rc->timer);
 }
 
 /*
@@ -318,6 +331,28 @@ rv_advance(struct sc_revcheck *rc)
 	rv_finish(rc);
 	if (rc->cb != NULL)
 		rc->cb(rc, rc->arg);	/* last: it may free rc */
+}
+
+/*
+ * The deadline passed while a fetch was awaited (started by this check
+ * or another, maybe with a longer timeout): stop waiting; what is left is
+ * not asked, and the check ends now.
+ */
+static void
+rv_late(evutil_socket_t fd, short what, void *arg)
+{
+	struct sc_revcheck *rc = arg;
+
+	(void)fd; (void)what;
+	rc->late = 1;
+	if (rc->wait == NULL)
+		return;
+	sc_revcache_cancel(rc->wait);
+	rc->wait = NULL;
+	rv_why(rc, rc->stage == RV_OCSP ? "OCSP" : "CRL",
+	    "no answer in the probe's time for revocation");
+	rc->stage++;
+	rv_advance(rc);
 }
 
 /* The staple answers for the leaf when it verified and knows it. */
@@ -360,7 +395,8 @@ sc_revcheck_start(struct event_base *base, SSL *ssl,
 		goto fail;
 	rc->base = base;
 	rc->policy = policy;
-	rc->timeout = timeout > 0 ? timeout : SC_REVOCATION_TIMEOUT_DEFAULT;
+	rc->deadline = sc_clock_now() + (timeout > 0 ? timeout :
+	    SC_REVOCATION_TIMEOUT_DEFAULT);
 	rc->rev->policy = policy;
 	rc->rev->data_age = rc->rev->expires_in = -1;
 	if (policy == SC_REVOCATION_OFF || sk == NULL || leaf == NULL) {
@@ -391,6 +427,17 @@ sc_revcheck_start(struct event_base *base, SSL *ssl,
 		return rc;
 	}
 	rv_advance(rc);
+	if (!rc->done) {
+		struct timeval	tv;
+		double		left = rc->deadline - sc_clock_now();
+
+		if ((rc->timer = evtimer_new(base, rv_late, rc)) == NULL)
+			goto fail;
+		left = left > 0 ? left : 0;
+		tv.tv_sec = (time_t)left;
+		tv.tv_usec = (suseconds_t)((left - (double)tv.tv_sec) * 1e6);
+		evtimer_add(rc->timer, &tv);
+	}
 	/* Set only now: a check done at once never calls back. */
 	rc->cb = cb;
 	rc->arg = arg;
@@ -481,6 +528,8 @@ sc_revcheck_free(struct sc_revcheck *rc)
 	if (rc == NULL)
 		return;
 	sc_revcache_cancel(rc->wait);
+	if (rc->timer != NULL)
+		event_free(rc->timer);
 	sk_X509_pop_free(rc->chain, X509_free);
 	X509_STORE_free(rc->store);
 	free(rc->rev);

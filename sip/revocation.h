@@ -16,8 +16,9 @@ struct sc_revcheck;
 typedef void	(*sc_revcheck_cb)(struct sc_revcheck *, void *arg);
 
 /*
- * Starts the check of ssl's verified chain under policy, each fetch
- * bounded by timeout seconds; staple is what ocsp.c read from the
+ * Starts the check of ssl's verified chain under policy, the whole of
+ * it bounded by timeout seconds (each fetch by at most
+ * SC_REVOCATION_TIMEOUT_DEFAULT); staple is what ocsp.c read from the
  * handshake.  When the answer is known at once (cached, nothing to ask,
  * policy off or staple) sc_revcheck_done() is 1 and cb never runs;
  * otherwise cb runs once from the loop (and may free the check).  NULL

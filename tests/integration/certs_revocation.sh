@@ -11,6 +11,9 @@
 #                                       -> cert_revocation_unknown (a
 #                                          warning) with its reason; chain,
 #                                          identity and expiry still reported
+#   an OCSP responder that never answers, --timeout 2
+#                                       -> cert_revocation_unknown in the
+#                                          probe's time, not tls_timeout
 #   Must-Staple, no staple              -> cert_must_staple_missing
 #   Must-Staple with a good staple      -> ok
 #   --revocation off / staple           -> no fetch at all
@@ -23,7 +26,7 @@ set -eu
 pki_test_init python3
 pki_make
 
-tb_free_ports HP OP DEAD
+tb_free_ports HP OP DEAD SLOW
 H=http://127.0.0.1:$HP
 CRLS=$TB/crl
 mkdir -p "$CRLS"
@@ -43,6 +46,7 @@ mk stale rint crl="$H/stale.crl"
 mk wrongkey rint crl="$H/wrong.crl"
 mk big rint crl="$H/big.crl"
 mk under2 rint2 crl="$H/rint2.crl"
+mk slowocsp rint ocsp="http://127.0.0.1:$SLOW"
 mk must rint muststaple=yes ocsp="http://127.0.0.1:$OP"
 san=URI:sip:example.test,DNS:example.test
 for i in 1 2 3 4 5 6 7 8 9 10; do san="$san,URI:sip:t$i.test"; done
@@ -64,6 +68,12 @@ tb_spawn ocsp openssl ocsp -port "$OP" -index "$PKI/rint.ca/index.txt" \
 	-CA "$PKI/rint.pem" -rsigner "$PKI/rintocsp.pem" -rkey "$PKI/rintocsp.key" \
 	-nmin 60
 tb_wait_port "$OP" 10 "$TB_LAST_PID" || tb_fail "openssl ocsp did not start"
+# a responder that accepts and never says a word
+tb_spawn slow python3 -c 'import socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(16); held = []
+while True: held.append(s.accept()[0])' "$SLOW"
+tb_wait_port "$SLOW" 10 "$TB_LAST_PID" || tb_fail "the silent responder did not start"
 fetches() { grep -c "\"GET /$1 " "$TB/http.log" || true; }
 R="$F.revocation"
 
@@ -113,6 +123,13 @@ unknown deaddp "CRL http://127.0.0.1:$DEAD/rint.crl: .*(refused|onnect)" "unreac
 unknown stale "stale" "stale CRL"
 unknown wrongkey "signed wrongly" "CRL signed by another key"
 unknown big "larger than the limit" "CRL too large"
+
+pki_serve slowocsp
+tb_sc certs --connect "127.0.0.1:$P" --ca-file "$PKI/ca.pem" --timeout 2 --json sips:example.test
+tb_expect_verdict cert_revocation_unknown
+tb_jq "$R.certs[0].error | test(\"^OCSP http://127.0.0.1:$SLOW: (no complete answer in time|no answer in the probe.s time for revocation)$\")" \
+	"silent responder: its own reason, within the probe's time"
+tb_stop "$PKI_SERVER_PID"
 
 pki_serve must
 pki_sc_certs "$P" --json sips:example.test
