@@ -101,6 +101,7 @@ const struct cf_keydef cf_keys[KEY_NUM] = {
 	    IN_TOP },
 	[KEY_HTTP_HEADER_TIMEOUT] = { "http_header_timeout", IN_TOP },
 	[KEY_REVOCATION] = { "revocation", IN_DEFAULTS | IN_TARGET },
+	[KEY_REVOCATION_CACHE_MIN] = { "revocation_cache_min", IN_TOP },
 };
 
 const char *const cf_sink_types[SINK_WEBHOOK + 1] = {

@@ -33,6 +33,7 @@
 #define CONFIG_HTTP_CONNS_MAX	65536	/* http_max_connections and
 					   ..._per_source */
 #define CONFIG_HTTP_HEADER_MAX	300	/* s, http_header_timeout */
+#define CONFIG_REVOCATION_CACHE_MAX 86400 /* s, revocation_cache_min */
 #define CONFIG_MATCH_MAX	6	/* one per alert label */
 #define CONFIG_PAGERDUTY_URL	"https://events.pagerduty.com"
 
@@ -147,6 +148,8 @@ struct sc_config {
 	unsigned	 http_max_conns; /* the endpoint's, at once */
 	unsigned	 http_max_per_source; /* at once, from one address */
 	double		 http_header_timeout; /* a request head, whole, s */
+	double		 revocation_cache_min; /* s a CRL/OCSP answer is kept
+					   at least */
 	struct target_conf *targets;	/* in file order; at least one */
 	size_t		 ntargets;
 	struct sink_conf *sinks;	/* in file order; may be none */

@@ -290,6 +290,8 @@ cf_finish(struct cf_parse *p)
 		c->http_max_per_source = CF_HTTP_MAX_PER_SOURCE;
 	if (c->http_header_timeout == 0)
 		c->http_header_timeout = CF_HTTP_HEADER_TIMEOUT;
+	if (c->revocation_cache_min == 0)
+		c->revocation_cache_min = CF_REVOCATION_CACHE_MIN;
 	/* Secret files may belong to the user the daemon becomes. */
 	p->secret_owner = secret_owner(c->run_user);
 	if (cf_endpoint_secrets(p) == -1)

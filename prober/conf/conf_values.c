@@ -224,6 +224,15 @@ cf_top_value(struct cf_parse *p, int id, int line, const char *value)
 	case KEY_HTTP_MAX_PER_SOURCE:
 	case KEY_HTTP_HEADER_TIMEOUT:
 		return cf_http_limit(p, id, line, value);
+	case KEY_REVOCATION_CACHE_MIN:
+		if (confparse_duration(&p->cp, line, "revocation_cache_min",
+		    value, 0, &c->revocation_cache_min) == -1)
+			return -1;
+		if (c->revocation_cache_min < 1 ||
+		    c->revocation_cache_min > CONFIG_REVOCATION_CACHE_MAX)
+			return cf_error(p, line, "revocation_cache_min: "
+			    "expected 1s to 1d, not \"%s\"", q);
+		return 0;
 	}
 	return cf_error(p, line, "%s: internal error", cf_keys[id].name);
 }

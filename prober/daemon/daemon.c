@@ -250,6 +250,7 @@ daemon_reload(evutil_socket_t sig, short what, void *arg)
 		log_event(LOG_ERROR, NULL, NULL, NULL, "reload: sinks: out of "
 		    "memory");
 	daemon_refresh_pace(d, nc);
+	drevocation_configure(nc);
 	config_free(d->conf);
 	d->conf = nc;
 	daemon_reload_outcome(d, 1, NULL);
@@ -348,6 +349,7 @@ daemon_alerting(struct daemon *d, const struct sc_config *c)
 	    d)) == NULL || daemon_alert_wiring(d) == -1)
 		return -1;
 	daemon_refresh_pace(d, c);
+	drevocation_configure(c);
 	return 0;
 }
 

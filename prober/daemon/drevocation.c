@@ -40,6 +40,13 @@ drevocation_families(struct daemon *d, struct metrics *m)
 	    d->f_rev_failures == NULL ? -1 : 0;
 }
 
+/* The process-wide cache keeps answers revocation_cache_min at least. */
+void
+drevocation_configure(const struct sc_config *c)
+{
+	sc_revocation_configure(0, c->revocation_cache_min);
+}
+
 void
 drevocation_result(struct dfront *f, const struct sc_result *r)
 {

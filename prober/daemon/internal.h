@@ -198,6 +198,7 @@ void	dfront_cert_metrics(struct dfront *, const struct sc_result *);
 
 /* drevocation.c: revocation metrics and the status page's summary */
 int	drevocation_families(struct daemon *, struct metrics *);
+void	drevocation_configure(const struct sc_config *);
 void	drevocation_result(struct dfront *, const struct sc_result *);
 void	dfront_forget_metrics(struct dfront *);
 

@@ -163,7 +163,8 @@ test_full(void **state)
 	    "}\n"
 	    "metrics_series_limit = 50000\n"
 	    "http_max_connections = 200; http_max_connections_per_source = 20\n"
-	    "http_header_timeout = 2500ms\n");
+	    "http_header_timeout = 2500ms\n"
+	    "revocation_cache_min = 1h\n");
 	/* Relative paths are taken from the config file's directory. */
 	snprintf(conf, sizeof(conf), "%s/sipcanary.conf", unit_tmpdir);
 	c = expect_ok(conf, text);
@@ -176,6 +177,7 @@ test_full(void **state)
 	assert_int_equal(c->http_max_conns, 200);
 	assert_int_equal(c->http_max_per_source, 20);
 	assert_true(c->http_header_timeout == 2.5);
+	assert_true(c->revocation_cache_min == 3600);
 	assert_int_equal(c->ntargets, 2);
 
 	t = &c->targets[0];
@@ -241,6 +243,7 @@ test_builtin_defaults(void **state)
 	assert_int_equal(c->http_max_conns, CF_HTTP_MAX_CONNECTIONS);
 	assert_int_equal(c->http_max_per_source, CF_HTTP_MAX_PER_SOURCE);
 	assert_true(c->http_header_timeout == CF_HTTP_HEADER_TIMEOUT);
+	assert_true(c->revocation_cache_min == CF_REVOCATION_CACHE_MIN);
 	assert_int_equal(c->ntargets, 1);
 	t = &c->targets[0];
 	assert_int_equal(t->line, 1);
@@ -306,8 +309,8 @@ static const struct unit_error_case config_errors[] = {
 	  "sc.conf:1: unknown key \"zzzzzz\" (expected vantage, listen, "
 	  "state_dir, log_format, user, http_auth_file, http_tls_cert, "
 	  "http_tls_key, metrics_series_limit, http_max_connections, "
-	  "http_max_connections_per_source, http_header_timeout, defaults, "
-	  "target or sink)" },
+	  "http_max_connections_per_source, http_header_timeout, "
+	  "revocation_cache_min, defaults, target or sink)" },
 	{ "target \"voice-prod\" {\n  uri = \"sips:a.example\"\n"
 	  "  urii = \"x\"\n}\n",
 	  "sc.conf:3: target \"voice-prod\": unknown key \"urii\" (did "
@@ -1338,6 +1341,9 @@ static const struct unit_error_case sink_errors[] = {
 	{ "http_max_connections_per_source = 65537\n",
 	  "sc.conf:1: http_max_connections_per_source: must be at most 65536, "
 	  "not \"65537\"" },
+	{ "revocation_cache_min = 500ms\n",
+	  "sc.conf:1: revocation_cache_min: expected 1s to 1d, not "
+	  "\"500ms\"" },
 	{ "http_header_timeout = 10m\n",
 	  "sc.conf:1: http_header_timeout: expected 100ms to 300s, not "
 	  "\"10m\"" },
