@@ -323,6 +323,13 @@ fetch_resolver(struct event_base *base)
 }
 
 void
+sc_httpfetch_detach(struct event_base *base)
+{
+	if (fetch_dns_base == base)
+		sc_httpfetch_cleanup();
+}
+
+void
 sc_httpfetch_cleanup(void)
 {
 	if (fetch_dns != NULL)

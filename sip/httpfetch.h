@@ -37,6 +37,8 @@ void		 sc_httpfetch_free(struct httpfetch *);
 
 /* Frees the name resolver the fetches share (at exit). */
 void		 sc_httpfetch_cleanup(void);
+/* The same if it is bound to base, a loop about to be freed. */
+void		 sc_httpfetch_detach(struct event_base *);
 
 /* A response split by sc_httpfetch_parse(). */
 struct httpfetch_resp {

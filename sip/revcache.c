@@ -39,6 +39,7 @@ struct rc_entry {
 	char			*key;
 	struct revcache_entry	 pub;
 	struct httpfetch	*fetch;		/* NULL: not pending */
+	struct event_base	*base;		/* the fetch's loop */
 	revcache_parse		 parse;
 	void			(*obj_free)(void *);
 	void			*ctx;
@@ -46,6 +47,9 @@ struct rc_entry {
 	int			 busy;		/* telling its waiters */
 	LIST_HEAD(, revcache_wait) waiters;
 };
+
+static void	rc_fetched(int, int, const unsigned char *, size_t,
+		    const char *, void *);
 
 static LIST_HEAD(, rc_entry) rc_entries = LIST_HEAD_INITIALIZER(rc_entries);
 static size_t		 rc_count;
@@ -103,6 +107,25 @@ rc_entry_free(struct rc_entry *e)
 	rc_clear_data(e);
 	free(e->key);
 	free(e);
+}
+
+void
+sc_revocation_cache_detach(struct event_base *base)
+{
+	struct rc_entry *e, *next;
+
+	for (e = LIST_FIRST(&rc_entries); e != NULL; e = next) {
+		next = LIST_NEXT(e, link);
+		if (e->fetch == NULL || e->base != base)
+			continue;
+		/* Tells the waiters, if any, and frees the fetch. */
+		rc_fetched(0, 0, NULL, 0, "the event loop of the fetch ended",
+		    e);
+		LIST_REMOVE(e, link);
+		rc_entry_free(e);
+		rc_count--;
+	}
+	sc_httpfetch_detach(base);
 }
 
 void
@@ -205,6 +228,7 @@ rc_start(struct event_base *base, struct rc_entry *e, struct revcache_req *r,
 	e->ctx = r->ctx;
 	e->ctx_free = r->ctx_free;
 	r->ctx = NULL;
+	e->base = base;
 	e->fetch = sc_httpfetch_start(base, r->url, r->body, r->bodylen,
 	    r->ctype, r->max_body, r->timeout, rc_fetched, e, err, errlen);
 	if (e->fetch == NULL)

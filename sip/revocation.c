@@ -222,10 +222,12 @@ rv_ask(struct sc_revcheck *rc)
 	if ((rc->stage == RV_OCSP ? sc_ocspq_url(x, url, sizeof(url)) :
 	    sc_crl_url(x, url, sizeof(url))) == -1)
 		return 1;		/* the certificate names no such source */
-	r.timeout = rc->deadline - sc_clock_now();
-	if (r.timeout > SC_REVOCATION_TIMEOUT_DEFAULT)
-		r.timeout = SC_REVOCATION_TIMEOUT_DEFAULT;
-	if (rc->late || r.timeout < 0.01) {
+	/*
+	 * The fetch may outlive this check's deadline (rv_late stops the
+	 * wait): its answer is cached for the probes that come next.
+	 */
+	r.timeout = SC_REVOCATION_TIMEOUT_DEFAULT;
+	if (rc->late || rc->deadline - sc_clock_now() < 0.01) {
 		rv_why(rc, rc->stage == RV_OCSP ? "OCSP" : "CRL",
 		    "not asked: the probe's time for revocation ran out");
 		rc->asked = 1;

@@ -220,6 +220,12 @@ void		 sc_revocation_configure(size_t crl_max_bytes, double floor);
 /* Frees the cache (at exit; fetches still running are cancelled). */
 void		 sc_revocation_cache_free(void);
 /*
+ * Call before event_base_free() of a loop that ran probes: the fetches
+ * still running on it are cancelled (their waiters told) and forgotten,
+ * so that a later loop fetches again instead of waiting on a dead one.
+ */
+void		 sc_revocation_cache_detach(struct event_base *);
+/*
  * Counts of the shared cache: answers held, and the fetches started
  * since the start of the process (for tests and the status page).
  */

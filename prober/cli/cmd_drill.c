@@ -748,6 +748,8 @@ drill_run_clear(struct drill_run *r)
 	if (r->sigterm != NULL)
 		event_free(r->sigterm);
 	sc_tls_ctx_free(r->eo.tls_ctx);
+	/* Its fetches run on the loop: gone before it. */
+	sc_revocation_cache_free();
 	if (r->base != NULL)
 		event_base_free(r->base);
 	drill_free(r->drill);

@@ -407,6 +407,8 @@ daemon_close(struct daemon *d)
 		event_free(d->ev_int);
 	if (d->ev_grace != NULL)
 		event_free(d->ev_grace);
+	/* Its fetches run on the loop: gone before it. */
+	sc_revocation_cache_free();
 	if (d->base != NULL)
 		event_base_free(d->base);
 	config_free(d->conf);

@@ -253,8 +253,11 @@ done:
 		sc_probe_free(run.slots[i].probe);
 	free(run.slots);
 	sc_locate_free(run.locate);
-	if (run.base != NULL)
+	if (run.base != NULL) {
+		/* Its revocation fetches run on the loop: gone before it. */
+		sc_revocation_cache_detach(run.base);
 		event_base_free(run.base);
+	}
 	target_clear(&t);
 	return rc;
 }
