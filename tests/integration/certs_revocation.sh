@@ -16,7 +16,12 @@
 #                                          probe's time, not tls_timeout;
 #                                          a second target in the same run
 #                                          asks again (the first target's
-#                                          loop, and its fetch, are gone)
+#                                          loop, and its fetch, are gone);
+#                                          a drill of 2 clients (connect,
+#                                          break, reconnect: reports not
+#                                          kept) goes on past the silent
+#                                          responder, its 4 checks sharing
+#                                          one fetch
 #   Must-Staple, no staple              -> cert_must_staple_missing
 #   Must-Staple with a good staple      -> ok
 #   --revocation off / staple           -> no fetch at all
@@ -137,6 +142,18 @@ tb_jq "map(.frontends[0].revocation.certs[0].error) | all(. == \"OCSP http://127
 [ "$(grep -c "^accepted" "$TB/slow.log")" = 2 ] ||
 	tb_fail "the second target did not ask the responder again ($(grep -c "^accepted" "$TB/slow.log") connections)"
 tb_ok "the second target asked again: 2 connections to the silent responder"
+# Drills keep no reports after the first connect: the reconnect's check
+# waits with its report on the heap (ASan watches it), then goes on.
+printf 'clients = 2\nstep connect { within = 2s }\nstep break { how = rst }\nstep reconnect { within = 2s }\n' \
+	>"$TB/tls.scn"
+printf 'x\n' >"$TB/pw" && chmod 600 "$TB/pw"
+tb_sc drill "$TB/tls.scn" --target sips:example.test --connect "127.0.0.1:$P" \
+	--ca-file "$PKI/ca.pem" --password-file "$TB/pw" --report-json "$TB/tls.json"
+tb_expect_rc 0 "drill: a revocation warning does not stop its steps"
+tb_jq '[.steps[] | .ok] == [2, 2, 2]' "drill: connect, break, reconnect ok for both clients" "$TB/tls.json"
+[ "$(grep -c "^accepted" "$TB/slow.log")" = 3 ] ||
+	tb_fail "drill: $(grep -c "^accepted" "$TB/slow.log") connections to the responder, not 3"
+tb_ok "drill: 2 connects and 2 reconnects asked the responder through one fetch"
 tb_stop "$PKI_SERVER_PID"
 
 pki_serve must
