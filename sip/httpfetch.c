@@ -65,6 +65,13 @@ sc_httpfetch_url(const char *url, char *host, size_t hostlen, int *port,
 		snprintf(err, errlen, "not an http URL: %.200s", url);
 		return -1;
 	}
+	/* The URL comes from a certificate: it must not add headers. */
+	for (p = url; *p != '\0'; p++)
+		if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f) {
+			snprintf(err, errlen, "the URL holds a space, a control "
+			    "or a non-ASCII byte");
+			return -1;
+		}
 	h = url + 7;
 	end = h + strcspn(h, "/?#");
 	p = *end == '/' ? end : "/";

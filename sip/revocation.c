@@ -186,6 +186,19 @@ rv_apply(struct sc_revcheck *rc, const struct revcache_entry *e)
 	rv_used(rc, e->expires_at);
 }
 
+/*
+ * A URL from a certificate reaches reports and requests only if it is
+ * printable ASCII: never a control byte, a space, or broken UTF-8.
+ */
+static int
+rv_url_ok(const char *url)
+{
+	for (; *url != '\0'; url++)
+		if ((unsigned char)*url <= 0x20 || (unsigned char)*url >= 0x7f)
+			return 0;
+	return 1;
+}
+
 static void rv_advance(struct sc_revcheck *);
 
 static void
@@ -222,6 +235,13 @@ rv_ask(struct sc_revcheck *rc)
 	if ((rc->stage == RV_OCSP ? sc_ocspq_url(x, url, sizeof(url)) :
 	    sc_crl_url(x, url, sizeof(url))) == -1)
 		return 1;		/* the certificate names no such source */
+	if (!rv_url_ok(url)) {
+		rc->asked = 1;
+		rv_why(rc, rc->stage == RV_OCSP ? "OCSP" : "CRL", "the "
+		    "certificate's URL holds a space, a control or a non-ASCII "
+		    "byte");
+		return 1;
+	}
 	/*
 	 * The fetch may outlive this check's deadline (rv_late stops the
 	 * wait): its answer is cached for the probes that come next.

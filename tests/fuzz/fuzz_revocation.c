@@ -23,7 +23,7 @@
  * CRL answer is "good" or "revoked" with its source "crl", a revoked one
  * dated; an OCSP answer is one of good, revoked, unknown; a URL that
  * splits has a host without '/', a port in 1..65535, a path starting
- * with '/'.
+ * with '/', and neither holds a space, CR or LF (no header injection).
  */
 #include "config.h"
 
@@ -230,6 +230,8 @@ check_url(const uint8_t *p, size_t n)
 		    "host \"%s\"", host);
 		FUZZ_CHECK(port >= 1 && port <= 65535, "port %d", port);
 		FUZZ_CHECK(path[0] == '/', "path \"%s\"", path);
+		FUZZ_CHECK(strpbrk(path, "\r\n ") == NULL &&
+		    strpbrk(host, "\r\n ") == NULL, "a header could be added");
 	} else
 		FUZZ_CHECK(err[0] != '\0', "URL refused silently");
 }

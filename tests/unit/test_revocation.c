@@ -59,6 +59,12 @@ test_url(void **state)
 	    sizeof(host), &port, path, sizeof(path), err, sizeof(err)), -1);
 	assert_int_equal(sc_httpfetch_url("http://:80/", host,
 	    sizeof(host), &port, path, sizeof(path), err, sizeof(err)), -1);
+	/* A certificate's URL must not smuggle a header into the request. */
+	assert_int_equal(sc_httpfetch_url("http://h/a.crl\r\nX-Evil: 1", host,
+	    sizeof(host), &port, path, sizeof(path), err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "control"));
+	assert_int_equal(sc_httpfetch_url("http://h/a b", host,
+	    sizeof(host), &port, path, sizeof(path), err, sizeof(err)), -1);
 }
 
 static int
