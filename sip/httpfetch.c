@@ -61,17 +61,21 @@ sc_httpfetch_url(const char *url, char *host, size_t hostlen, int *port,
 	char		*e;
 	long		 v;
 
-	if (strncasecmp(url, "http://", 7) != 0) {
-		snprintf(err, errlen, "not an http URL: %.200s", url);
-		return -1;
-	}
-	/* The URL comes from a certificate: it must not add headers. */
+	/*
+	 * The URL comes from a certificate: it must not add headers, nor
+	 * put control bytes into a report (so it is checked first, before
+	 * any message quotes it).
+	 */
 	for (p = url; *p != '\0'; p++)
 		if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f) {
 			snprintf(err, errlen, "the URL holds a space, a control "
 			    "or a non-ASCII byte");
 			return -1;
 		}
+	if (strncasecmp(url, "http://", 7) != 0) {
+		snprintf(err, errlen, "not an http URL: %.200s", url);
+		return -1;
+	}
 	h = url + 7;
 	end = h + strcspn(h, "/?#");
 	p = *end == '/' ? end : "/";

@@ -25,6 +25,7 @@
 #include "certinfo.h"
 #include "clock.h"
 #include "crl.h"
+#include "httpfetch.h"
 #include "ocspquery.h"
 #include "revcache.h"
 #include "revocation.h"
@@ -187,16 +188,18 @@ rv_apply(struct sc_revcheck *rc, const struct revcache_entry *e)
 }
 
 /*
- * A URL from a certificate reaches reports and requests only if it is
- * printable ASCII: never a control byte, a space, or broken UTF-8.
+ * A URL from a certificate reaches reports and requests only if it is an
+ * http URL httpfetch.c can use (printable ASCII: no control byte, space
+ * or broken UTF-8).  0, or -1 with the reason in err.
  */
 static int
-rv_url_ok(const char *url)
+rv_url_ok(const char *url, char *err, size_t errlen)
 {
-	for (; *url != '\0'; url++)
-		if ((unsigned char)*url <= 0x20 || (unsigned char)*url >= 0x7f)
-			return 0;
-	return 1;
+	char	host[256], path[2048];
+	int	port;
+
+	return sc_httpfetch_url(url, host, sizeof(host), &port, path,
+	    sizeof(path), err, errlen);
 }
 
 static void rv_advance(struct sc_revcheck *);
@@ -235,11 +238,9 @@ rv_ask(struct sc_revcheck *rc)
 	if ((rc->stage == RV_OCSP ? sc_ocspq_url(x, url, sizeof(url)) :
 	    sc_crl_url(x, url, sizeof(url))) == -1)
 		return 1;		/* the certificate names no such source */
-	if (!rv_url_ok(url)) {
+	if (rv_url_ok(url, err, sizeof(err)) == -1) {
 		rc->asked = 1;
-		rv_why(rc, rc->stage == RV_OCSP ? "OCSP" : "CRL", "the "
-		    "certificate's URL holds a space, a control or a non-ASCII "
-		    "byte");
+		rv_why(rc, rc->stage == RV_OCSP ? "OCSP" : "CRL", err);
 		return 1;
 	}
 	/*
