@@ -371,5 +371,6 @@ sc_cert_report_clear(struct sc_certreport *r)
 	sc_certinfo_free(r->chain, r->nchain);
 	sc_certinfo_free(r->verified, r->nverified);
 	sc_identity_clear(r);
+	free(r->revocation);
 	memset(r, 0, sizeof(*r));
 }

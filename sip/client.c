@@ -16,6 +16,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <event2/event.h>
@@ -24,6 +25,8 @@
 #include "engine.h"
 #include "util.h"
 #include "flow.h"
+#include "cert.h"
+#include "revocation.h"
 
 void
 sc_client_trace(struct client *c, const char *dir, const char *text)
@@ -89,6 +92,13 @@ sc_client_flow_down(struct client *c, enum sc_verdict why)
 void
 sc_client_drop_flow(struct client *c)
 {
+	sc_revcheck_free(c->rev);	/* its answer is no use any more */
+	c->rev = NULL;
+	if (c->scratch != NULL) {
+		sc_cert_report_clear(c->scratch);
+		free(c->scratch);
+		c->scratch = NULL;
+	}
 	sc_flow_free(c->flow);
 	c->flow = NULL;
 	c->up = 0;

@@ -29,6 +29,7 @@
 #include "flow.h"
 #include "reg.h"
 #include "tlsctx.h"
+#include "revocation.h"
 #include "util.h"
 
 #define ENGINE_MAXMSG		65536
@@ -41,6 +42,20 @@ engine_jitter(double lo, double hi)
 	if (RAND_bytes((unsigned char *)&r, sizeof(r)) != 1)
 		r = (unsigned int)rand();
 	return lo + (hi - lo) * ((double)r / (double)UINT32_MAX);
+}
+
+/*
+ * The revocation check may take half of what is left of the step's
+ * deadline, so that a slow responder ends in a verdict of its own
+ * (cert_revocation_unknown) and the step still has time for the rest.
+ */
+static double
+client_revocation_timeout(const struct client *c)
+{
+	double left = c->t_within + sc_client_within(c, c->step) -
+	    sc_clock_now();
+
+	return left > 0.02 ? left / 2 : 0.01;
 }
 
 static void
@@ -80,6 +95,91 @@ client_tls_details(SSL *ssl, struct sc_result *r)
 		    OBJ_nid2sn(hash));
 }
 
+/*
+ * The certificate checks are over (revocation included): drop a report
+ * drills do not keep, and go on, or stop before any SIP is sent.
+ */
+static void
+client_tls_done(struct client *c, struct sc_certreport *cr, enum sc_verdict v)
+{
+	struct sc_engine	*e = c->e;
+	char			 err[sizeof(cr->error)];
+
+	memcpy(err, cr->error, sizeof(err));
+	if (!e->o.keep_certs) {
+		enum sc_verdict	cv = cr->verdict;
+
+		sc_cert_report_clear(cr);
+		cr->verdict = cv;
+		memcpy(cr->error, err, sizeof(err));
+	}
+	if (cr == c->scratch) {
+		free(c->scratch);
+		c->scratch = NULL;
+	}
+	/*
+	 * RFC 5922 §7: never send SIP over an unverified connection, unless
+	 * the operator said insecure_skip_verify, explicitly, per target.
+	 */
+	if (!sc_revocation_goes_on(v) && !e->o.insecure) {
+		sc_client_drop_flow(c);
+		sc_client_step_end(c, v, 0, err);
+		return;
+	}
+	/* WSS: the upgrade is the connect's last phase (certs stop here). */
+	if (e->o.ws.on && !e->o.tls_only) {
+		c->tls_phase = 2;
+		c->t_phase = sc_clock_now();
+		if (sc_flow_ws_upgrade(c->flow) == -1) {
+			sc_client_drop_flow(c);
+			sc_client_step_end(c, SC_INTERNAL_ERROR, 0,
+			    "cannot start the WebSocket upgrade");
+		}
+		return;
+	}
+	c->up = 1;
+	if (e->o.tls_only)
+		sc_client_drop_flow(c);
+	sc_client_step_end(c, SC_OK, 0, NULL);
+}
+
+/*
+ * The revocation check ended: a revoked certificate, a missing Must-
+ * Staple staple or an unknown status takes the place of a lesser
+ * certificate verdict (revoked stops the client; the others warn).
+ */
+static void
+client_revocation_done(struct client *c, struct sc_certreport *cr,
+    struct sc_revcheck *rc)
+{
+	enum sc_verdict		 v = cr->verdict, rv;
+	char			 err[sizeof(cr->error)];
+
+	c->rev = NULL;
+	rv = sc_revcheck_verdict(rc, err, sizeof(err));
+	free(cr->revocation);
+	cr->revocation = sc_revcheck_take(rc);
+	sc_revcheck_free(rc);
+	/* An expiry within the CRITICAL window outranks a warning. */
+	if (rv != SC_OK && !(rv == SC_CERT_REVOCATION_UNKNOWN &&
+	    v == SC_CERT_EXPIRING)) {
+		v = cr->verdict = rv;
+		snprintf(cr->error, sizeof(cr->error), "%s", err);
+		if (cr == &c->res.cert && c->cert_first)
+			c->res.severity = sc_verdict_severity(rv);
+	}
+	client_tls_done(c, cr, v);
+}
+
+static void
+client_on_revocation(struct sc_revcheck *rc, void *arg)
+{
+	struct client *c = arg;
+
+	client_revocation_done(c, c->scratch != NULL ? c->scratch :
+	    &c->res.cert, rc);
+}
+
 static void
 client_on_tls(void *arg)
 {
@@ -100,44 +200,35 @@ client_on_tls(void *arg)
 	/* Drills keep no chains: 10,000 clients would hold 10,000 copies. */
 	memset(&scratch, 0, sizeof(scratch));
 	cr = first || e->o.keep_certs ? &c->res.cert : &scratch;
+	c->cert_first = first;
 	v = sc_cert_evaluate(ssl, e->o.domain, e->o.warn_days, e->o.crit_days,
 	    cr, &sev);
 	if (first && v == SC_CERT_EXPIRING)
 		c->res.severity = sev;
-	if (!e->o.keep_certs) {
-		enum sc_verdict	cv = cr->verdict;
-		char		err[sizeof(cr->error)];
-
-		memcpy(err, cr->error, sizeof(err));
-		sc_cert_report_clear(cr);
-		cr->verdict = cv;
-		memcpy(cr->error, err, sizeof(err));
-	}
 	c->first_connect_done = 1;
-	/*
-	 * RFC 5922 §7: never send SIP over an unverified connection, unless
-	 * the operator said insecure_skip_verify, explicitly, per target.
-	 */
-	if (v != SC_OK && v != SC_CERT_EXPIRING && !e->o.insecure) {
-		sc_client_drop_flow(c);
-		sc_client_step_end(c, v, 0, cr->error);
-		return;
-	}
-	/* WSS: the upgrade is the connect's last phase (certs stop here). */
-	if (e->o.ws.on && !e->o.tls_only) {
-		c->tls_phase = 2;
-		c->t_phase = sc_clock_now();
-		if (sc_flow_ws_upgrade(c->flow) == -1) {
-			sc_client_drop_flow(c);
-			sc_client_step_end(c, SC_INTERNAL_ERROR, 0,
-			    "cannot start the WebSocket upgrade");
+	/* Revocation is asked about only for a chain that verified. */
+	if (v == SC_OK || v == SC_CERT_EXPIRING) {
+		c->rev = sc_revcheck_start(e->base, ssl, e->o.revocation,
+		    client_revocation_timeout(c), &cr->ocsp,
+		    client_on_revocation, c);
+		if (c->rev != NULL && sc_revcheck_done(c->rev)) {
+			client_revocation_done(c, cr, c->rev);
+			return;
 		}
-		return;
+		/* A report not kept waits on the heap, not on this stack. */
+		if (c->rev != NULL && cr == &scratch &&
+		    (c->scratch = malloc(sizeof(scratch))) != NULL) {
+			memcpy(c->scratch, &scratch, sizeof(scratch));
+			return;		/* client_on_revocation goes on */
+		}
+		if (c->rev != NULL && cr != &scratch)
+			return;		/* client_on_revocation goes on */
+		sc_revcheck_free(c->rev);
+		c->rev = NULL;
+		snprintf(cr->error, sizeof(cr->error), "out of memory");
+		v = cr->verdict = SC_INTERNAL_ERROR;
 	}
-	c->up = 1;
-	if (e->o.tls_only)
-		sc_client_drop_flow(c);
-	sc_client_step_end(c, SC_OK, 0, NULL);
+	client_tls_done(c, cr, v);
 }
 
 /* WSS: the 101 came and was checked: the connection is usable. */

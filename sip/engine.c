@@ -20,6 +20,7 @@
 #include "engine.h"
 #include "flow.h"
 #include "reg.h"
+#include "revocation.h"
 #include "util.h"
 
 /*
@@ -80,8 +81,9 @@ sc_client_finish(struct client *c)
 	if (!c->failed) {
 		c->res.verdict = SC_OK;
 		/* A probe that worked still carries a certificate warning. */
-		if (c->res.cert.verdict == SC_CERT_EXPIRING) {
-			c->res.verdict = SC_CERT_EXPIRING;
+		if (c->res.cert.verdict != SC_OK &&
+		    sc_revocation_goes_on(c->res.cert.verdict)) {
+			c->res.verdict = c->res.cert.verdict;
 			snprintf(c->res.error, sizeof(c->res.error), "%s",
 			    c->res.cert.error);
 		}

@@ -90,6 +90,10 @@ struct client {
 	int			 next_pending;	/* timer is scheduling next step */
 	int			 capped;	/* timer cut short by the deadline */
 	struct sc_result	 res;
+	struct sc_revcheck	*rev;		/* revocation under way */
+	struct sc_certreport	*scratch;	/* a report not kept, while
+						   revocation is under way */
+	int			 cert_first;	/* the first connect's */
 };
 
 struct sc_engine {

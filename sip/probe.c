@@ -15,6 +15,7 @@
 #include <openssl/ssl.h>
 
 #include "sipcanary.h"
+#include "revocation.h"
 #include "tlsctx.h"
 
 struct sc_probe {
@@ -80,8 +81,8 @@ probe_on_client(unsigned client, int ok, struct sc_result *r, void *arg)
 	p->res = *r;
 	memset(&r->cert, 0, sizeof(r->cert));	/* ours now */
 	if (p->unregister_error[0] != '\0') {
-		p->res.verdict = p->res.cert.verdict == SC_CERT_EXPIRING ?
-		    SC_CERT_EXPIRING : SC_OK;
+		p->res.verdict = sc_revocation_goes_on(p->res.cert.verdict) ?
+		    p->res.cert.verdict : SC_OK;
 		if (p->res.verdict == SC_OK)
 			p->res.severity = SC_SEV_OK;
 		snprintf(p->res.error, sizeof(p->res.error), "%s",
@@ -202,6 +203,7 @@ sc_probe_start(struct event_base *base, const struct sc_probe_opts *o,
 	eo.keep_certs = 1;
 	if (!o->tls_only && o->user == NULL)
 		eo.options_alive = &p->alive;
+	eo.revocation = o->revocation;
 	eo.trace = o->trace;
 	eo.ws.on = o->ws.on;
 	eo.ws.path = p->ws_path;

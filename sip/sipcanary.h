@@ -71,6 +71,8 @@ enum sc_verdict {
 	SC_WS_UPGRADE_FAILED,		/* WSS: no good 101 to the upgrade */
 	SC_WS_PROTOCOL_ERROR,		/* WSS: a frame RFC 6455 forbids */
 	SC_WS_CLOSED,			/* WSS: the server closed it */
+	SC_CERT_REVOCATION_UNKNOWN,	/* no revocation source answered */
+	SC_CERT_MUST_STAPLE_MISSING,	/* TLS Feature status_request, no staple */
 	SC_VERDICT_COUNT
 };
 
@@ -87,6 +89,12 @@ int		 sc_verdict_parse(const char *);	/* -1 if unknown */
 const char	*sc_verdict_describe(enum sc_verdict);
 enum sc_severity sc_verdict_severity(enum sc_verdict);
 enum sc_verdict	 sc_verdict_from_status(int status);
+/*
+ * The frontend took the connection and the probe went on: ok, or a
+ * certificate warning (cert_expiring, cert_revocation_unknown,
+ * cert_must_staple_missing).
+ */
+int		 sc_verdict_up(enum sc_verdict);
 
 /* A list of strings (subjectAltNames, EKUs). */
 struct sc_strlist {
@@ -145,6 +153,93 @@ struct sc_ocsp {
 	char		 error[160];
 };
 
+/*
+ * Revocation checking (revocation.c): where the library looks for the
+ * status of each certificate of the verified chain but the trust anchor.
+ * Every policy but off takes a verified staple for the leaf first.
+ */
+enum sc_revocation_policy {
+	SC_REVOCATION_AUTO = 0,		/* staple, then OCSP, then CRL */
+	SC_REVOCATION_STAPLE,		/* the staple only: nothing fetched */
+	SC_REVOCATION_OCSP,		/* staple, then the AIA OCSP responder */
+	SC_REVOCATION_CRL,		/* staple, then the CRL Distribution
+					   Points */
+	SC_REVOCATION_OFF		/* nothing checked, nothing fetched */
+};
+
+/* "auto", "staple", ... ; -1 from parse when unknown. */
+const char	*sc_revocation_policy_str(enum sc_revocation_policy);
+int		 sc_revocation_policy_parse(const char *);
+
+#define SC_REVOCATION_MAX_CERTS		8
+
+/* The revocation status of one certificate of the chain. */
+struct sc_revcert {
+	int		 depth;
+	const char	*source;	/* "staple", "ocsp", "crl"; NULL: none */
+	const char	*status;	/* "good", "revoked", "unknown" (no
+					   source answered), "none" (the
+					   certificate names no source) */
+	const char	*reason;	/* CRL/OCSP reason code, or NULL */
+	time_t		 revoked_at;	/* 0 if not revoked */
+	time_t		 this_update;	/* of the data used; 0 if none */
+	time_t		 next_update;	/* 0 if none */
+	char		 error[384];	/* why no source answered */
+};
+
+/* What the revocation check of one connection found. */
+struct sc_revocation {
+	enum sc_revocation_policy policy;
+	int		 must_staple;	/* the leaf has TLS Feature
+					   status_request */
+	size_t		 n;
+	struct sc_revcert certs[SC_REVOCATION_MAX_CERTS];
+	double		 data_age;	/* seconds since the oldest thisUpdate
+					   used; -1 when none was used */
+	double		 expires_in;	/* seconds to the earliest nextUpdate
+					   (or cache expiry); -1: none */
+	unsigned	 ocsp_failures;	/* fetches that failed, seen by it */
+	unsigned	 crl_failures;
+};
+
+/*
+ * Where each certificate's answer came from, leaf first, into buf:
+ * "crl good, crl good", "ocsp revoked, none"; "" when r is NULL or
+ * checked nothing.  Returns buf.
+ */
+const char	*sc_revocation_summary(const struct sc_revocation *r,
+		    char *buf, size_t len);
+
+/* Library defaults of revocation fetching (sc_revocation_configure). */
+#define SC_REVOCATION_TIMEOUT_DEFAULT	5.0	/* seconds per fetch */
+#define SC_REVOCATION_CRL_MAX_DEFAULT	(16 * 1024 * 1024)	/* bytes */
+#define SC_REVOCATION_OCSP_MAX		(64 * 1024)		/* bytes */
+#define SC_REVOCATION_FLOOR_DEFAULT	300.0	/* seconds a CRL or OCSP
+						   answer is kept at least */
+#define SC_REVOCATION_RETRY		60.0	/* seconds before a failed
+						   fetch is tried again */
+
+/*
+ * Process-wide settings of the shared revocation cache: the largest CRL
+ * accepted, and the least time an answer is kept before it is fetched
+ * again (its nextUpdate, but never sooner than floor).  0 keeps a value.
+ */
+void		 sc_revocation_configure(size_t crl_max_bytes, double floor);
+/* Frees the cache (at exit; fetches still running are cancelled). */
+void		 sc_revocation_cache_free(void);
+/*
+ * Call before event_base_free() of a loop that ran probes: the fetches
+ * still running on it are cancelled (their waiters told) and forgotten,
+ * so that a later loop fetches again instead of waiting on a dead one.
+ */
+void		 sc_revocation_cache_detach(struct event_base *);
+/*
+ * Counts of the shared cache: answers held, and the fetches started
+ * since the start of the process (for tests and the status page).
+ */
+void		 sc_revocation_cache_stats(size_t *entries,
+		    unsigned long *fetches);
+
 /* Everything the certificate checks found about one frontend. */
 struct sc_certreport {
 	struct sc_cert	*chain;		/* as sent by the peer, leaf first */
@@ -164,6 +259,7 @@ struct sc_certreport {
 	struct sc_ocsp	 ocsp;
 	enum sc_verdict	 verdict;	/* the certificate verdict alone */
 	char		 error[512];
+	struct sc_revocation *revocation; /* NULL: not checked */
 };
 
 /* Phase timings in seconds; a negative value means "not reached". */
@@ -273,6 +369,7 @@ struct sc_probe_opts {
 	const struct sc_scenario *scenario;
 	/* Called after each step, with the cb's arg; may be NULL. */
 	void		(*on_step)(const struct sc_step_event *, void *arg);
+	enum sc_revocation_policy revocation;
 };
 
 /* The certificate expiry windows, in days, when the caller names none. */
@@ -611,6 +708,7 @@ struct sc_engine_opts {
 	size_t			 nsources;
 	FILE			*trace;
 	struct sc_ws_opts	 ws;		/* WSS (RFC 7118) when ws.on */
+	enum sc_revocation_policy revocation;
 };
 
 struct sc_engine_counts {

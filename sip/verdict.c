@@ -74,6 +74,12 @@ static const struct {
 	    "the server broke the WebSocket protocol" },
 	[SC_WS_CLOSED] = { "ws_closed",
 	    "the server closed the WebSocket before the final response" },
+	[SC_CERT_REVOCATION_UNKNOWN] = { "cert_revocation_unknown",
+	    "no revocation source could say whether a certificate is "
+	    "revoked" },
+	[SC_CERT_MUST_STAPLE_MISSING] = { "cert_must_staple_missing",
+	    "the certificate requires OCSP stapling and the server sent no "
+	    "staple" },
 };
 
 const char *
@@ -114,6 +120,7 @@ sc_verdict_severity(enum sc_verdict v)
 	case SC_CERT_EXPIRING:
 	case SC_CERT_INCONSISTENT:
 	case SC_CLIENT_CERT_EXPIRING:
+	case SC_CERT_REVOCATION_UNKNOWN:
 		return SC_SEV_WARNING;
 	case SC_INTERNAL_ERROR:
 	case SC_NOT_PROBED:
@@ -122,6 +129,14 @@ sc_verdict_severity(enum sc_verdict v)
 		return (unsigned)v < SC_VERDICT_COUNT ?
 		    SC_SEV_CRITICAL : SC_SEV_UNKNOWN;
 	}
+}
+
+int
+sc_verdict_up(enum sc_verdict v)
+{
+	return v == SC_OK || v == SC_CERT_EXPIRING ||
+	    v == SC_CLIENT_CERT_EXPIRING ||
+	    v == SC_CERT_REVOCATION_UNKNOWN || v == SC_CERT_MUST_STAPLE_MISSING;
 }
 
 /* Maps a final response that ended a REGISTER with no better verdict. */

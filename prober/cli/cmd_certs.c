@@ -36,6 +36,8 @@ certs_usage(FILE *fp)
 "  --timeout DURATION      bound on each target (default 10s)\n"
 "  --tls-min 1.2|1.3       lowest TLS version to offer (default 1.2)\n"
 PROFILE_HELP
+"  --revocation POLICY     auto (default: staple, then OCSP, then CRL),\n"
+"                          staple, ocsp, crl or off\n"
 "  --dns-server IP[:PORT]  resolve through this server (repeatable)\n"
 "  --parallel N            probe at most N frontends at once (default 16)\n"
 "  --allow-mixed-certs     frontends may serve different leaf certificates\n"

@@ -47,6 +47,8 @@ check_usage(FILE *fp)
 "                          (default any: every final status but 503)\n"
 "  --tls-min 1.2|1.3       lowest TLS version to offer (default 1.2)\n"
 PROFILE_HELP
+"  --revocation POLICY     auto (default: staple, then OCSP, then CRL),\n"
+"                          staple, ocsp, crl or off\n"
 "  --warn-days N           WARNING when a certificate expires within N\n"
 "                          days (default 30)\n"
 "  --crit-days N           CRITICAL within N days (default 7)\n"

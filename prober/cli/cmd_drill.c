@@ -111,6 +111,7 @@ PROFILE_HELP
 "                          for Wireshark; created 0600): debugging only\n"
 "  --hep udp://IP[:PORT]   copy every SIP message to this HEPv3 collector\n"
 "  --hep-id N              the HEP capture agent id (default 0)\n"
+"  --revocation POLICY     auto, staple, ocsp, crl or off (default auto)\n"
 "  -v, --verbose           trace SIP messages (secrets redacted)\n"
 "  -h, --help              this help\n"
 "\n"
@@ -663,6 +664,7 @@ drill_prepare(struct drill_run *r, const struct drill_args *a)
 	r->eo.duration = a->duration;
 	r->eo.timeout = a->co.timeout;
 	r->eo.warn_days = a->co.warn_days;
+	r->eo.revocation = a->co.revocation;
 	r->eo.crit_days = a->co.crit_days;
 	r->eo.user_name = scenario_user;
 	r->eo.sources = a->nsources > 0 ? a->sources : NULL;
@@ -770,6 +772,8 @@ drill_run_clear(struct drill_run *r)
 	if (r->sigterm != NULL)
 		event_free(r->sigterm);
 	sc_tls_ctx_free(r->eo.tls_ctx);
+	/* Its fetches run on the loop: gone before it. */
+	sc_revocation_cache_free();
 	if (r->base != NULL)
 		event_base_free(r->base);
 	drill_free(r->drill);

@@ -98,6 +98,7 @@ common_defaults(struct common_opts *co)
 	co->timeout = 10;
 	co->warn_days = CF_WARN_DAYS;
 	co->crit_days = CF_CRIT_DAYS;
+	co->revocation = sc_revocation_policy_parse(CF_REVOCATION);
 	co->parallel = 16;
 	co->format = FMT_TEXT;
 }
@@ -202,6 +203,13 @@ common_checked_option(struct common_opts *co, int ch, const char *arg,
 			return -1;
 		}
 		co->prof.tls_min_given = 1;
+		return 1;
+	case COMMON_OPT_REVOCATION:
+		if ((co->revocation = sc_revocation_policy_parse(arg)) < 0) {
+			snprintf(err, errlen, "--revocation takes auto, staple, "
+			    "ocsp, crl or off, not \"%s\"", arg);
+			return -1;
+		}
 		return 1;
 	case COMMON_OPT_WARN_DAYS:
 	case COMMON_OPT_CRIT_DAYS:
@@ -547,6 +555,7 @@ common_probe_opts(const struct common_opts *co, struct sc_probe_opts *po,
 
 	po->timeout = co->timeout;
 	po->tls_min = co->tls_min;
+	po->revocation = co->revocation;
 	po->warn_days = co->warn_days;
 	po->crit_days = co->crit_days;
 	po->ws.on = co->wss;

@@ -33,6 +33,7 @@ struct common_opts {
 	const char		*origin;	/* --origin */
 	double			 timeout;
 	int			 tls_min;
+	int			 revocation;	/* enum sc_revocation_policy */
 	int			 warn_days;
 	int			 crit_days;
 	int			 verbose;
@@ -62,7 +63,8 @@ enum common_opt {
 	COMMON_OPT_HEP_ID,
 	COMMON_OPT_TRANSPORT,
 	COMMON_OPT_WS_PATH,
-	COMMON_OPT_ORIGIN
+	COMMON_OPT_ORIGIN,
+	COMMON_OPT_REVOCATION
 };
 
 #define COMMON_LONGOPTS							\
@@ -83,6 +85,7 @@ enum common_opt {
 	{ "transport",	required_argument, NULL, COMMON_OPT_TRANSPORT }, \
 	{ "ws-path",	required_argument, NULL, COMMON_OPT_WS_PATH },	\
 	{ "origin",	required_argument, NULL, COMMON_OPT_ORIGIN },	\
+	{ "revocation",	required_argument, NULL, COMMON_OPT_REVOCATION }, \
 	{ "verbose",	no_argument,	   NULL, 'v' }
 
 void	 common_defaults(struct common_opts *);

@@ -123,6 +123,8 @@ const struct cf_keydef cf_keys[KEY_NUM] = {
 	[KEY_FLOW_SCENARIO] = { "flow_scenario", IN_TARGET },
 	[KEY_HTTP_PROBE_OPEN] = { "http_probe_open", IN_TOP },
 	[KEY_METRICS_DETAIL] = { "metrics_detail", IN_TOP },
+	[KEY_REVOCATION] = { "revocation", IN_DEFAULTS | IN_TARGET },
+	[KEY_REVOCATION_CACHE_MIN] = { "revocation_cache_min", IN_TOP },
 };
 
 const char *const cf_sink_types[SINK_WEBHOOK + 1] = {
@@ -415,7 +417,7 @@ target_conf_same(const struct target_conf *a, const struct target_conf *b)
 	    a->reconnect_every == b->reconnect_every &&
 	    a->flows == b->flows && a->expires == b->expires &&
 	    a->warn_days == b->warn_days && a->crit_days == b->crit_days &&
-	    a->tls_min == b->tls_min &&
+	    a->tls_min == b->tls_min && a->revocation == b->revocation &&
 	    a->allow_mixed_certs == b->allow_mixed_certs &&
 	    a->insecure_skip_verify == b->insecure_skip_verify &&
 	    a->wss == b->wss && cf_streq(a->ws_path, b->ws_path) &&

@@ -38,6 +38,7 @@
 #define CONFIG_HTTP_CONNS_MAX	65536	/* http_max_connections and
 					   ..._per_source */
 #define CONFIG_HTTP_HEADER_MAX	300	/* s, http_header_timeout */
+#define CONFIG_REVOCATION_CACHE_MAX 86400 /* s, revocation_cache_min */
 #define CONFIG_MATCH_MAX	6	/* one per alert label */
 #define CONFIG_PAGERDUTY_URL	"https://events.pagerduty.com"
 
@@ -73,6 +74,7 @@ struct target_conf {
 	int		 warn_days;	/* cert_expiring WARNING window */
 	int		 crit_days;	/* CRITICAL window; <= warn_days */
 	int		 tls_min;	/* TLS1_2_VERSION or TLS1_3_VERSION */
+	int		 revocation;	/* enum sc_revocation_policy */
 	int		 allow_mixed_certs; /* frontends may serve different
 					   certificates */
 	int		 enabled;	/* 0: loaded and checked, not probed */
@@ -208,6 +210,8 @@ struct sc_config {
 	int		 http_probe_open; /* probes on demand for anyone, even
 					   without http_auth_file */
 	int		 metrics_detail; /* per-frontend histograms */
+	double		 revocation_cache_min; /* s a CRL/OCSP answer is kept
+					   at least */
 	struct target_conf *targets;	/* in file order; at least one */
 	size_t		 ntargets;
 	struct sink_conf *sinks;	/* in file order; may be none */

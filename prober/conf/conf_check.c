@@ -55,6 +55,8 @@ cf_inherit(struct cf_parse *p, struct target_conf *tc, const int *l)
 	CF_INHERIT(KEY_WARN_DAYS, warn_days, CF_WARN_DAYS);
 	CF_INHERIT(KEY_CRIT_DAYS, crit_days, CF_CRIT_DAYS);
 	CF_INHERIT(KEY_TLS_MIN, tls_min, sc_tls_parse_version(CF_TLS_MIN));
+	CF_INHERIT(KEY_REVOCATION, revocation,
+	    sc_revocation_policy_parse(CF_REVOCATION));
 	CF_INHERIT(KEY_ALLOW_MIXED_CERTS, allow_mixed_certs, 0);
 	CF_INHERIT(KEY_ENABLED, enabled, 1);
 	CF_INHERIT(KEY_INSECURE_SKIP_VERIFY, insecure_skip_verify, 0);
@@ -326,6 +328,8 @@ cf_finish(struct cf_parse *p)
 		c->http_max_per_source = CF_HTTP_MAX_PER_SOURCE;
 	if (c->http_header_timeout == 0)
 		c->http_header_timeout = CF_HTTP_HEADER_TIMEOUT;
+	if (c->revocation_cache_min == 0)
+		c->revocation_cache_min = CF_REVOCATION_CACHE_MIN;
 	/* Secret files may belong to the user the daemon becomes. */
 	p->secret_owner = secret_owner(c->run_user);
 	if (cf_endpoint_secrets(p) == -1)

@@ -259,6 +259,15 @@ cf_top_value(struct cf_parse *p, int id, int line, const char *value)
 	case KEY_METRICS_DETAIL:
 		return confparse_bool(&p->cp, line, "metrics_detail", value,
 		    &c->metrics_detail);
+	case KEY_REVOCATION_CACHE_MIN:
+		if (confparse_duration(&p->cp, line, "revocation_cache_min",
+		    value, 0, &c->revocation_cache_min) == -1)
+			return -1;
+		if (c->revocation_cache_min < 1 ||
+		    c->revocation_cache_min > CONFIG_REVOCATION_CACHE_MAX)
+			return cf_error(p, line, "revocation_cache_min: "
+			    "expected 1s to 1d, not \"%s\"", q);
+		return 0;
 	}
 	return cf_error(p, line, "%s: internal error", cf_keys[id].name);
 }
@@ -341,6 +350,11 @@ cf_target_reach(struct cf_parse *p, int id, int line, const char *value,
 		if (confparse_text(&p->cp, line, "origin", value, 512) == -1)
 			return -1;
 		return cf_strdup(p, line, &tc->origin, value);
+	case KEY_REVOCATION:
+		if ((tc->revocation = sc_revocation_policy_parse(value)) < 0)
+			return cf_error(p, line, "revocation: expected auto, "
+			    "staple, ocsp, crl or off, not \"%s\"", q);
+		return 0;
 	}
 	return CF_OTHER_GROUP;
 }

@@ -25,6 +25,8 @@
 #define CF_WARN_DAYS		SC_CERT_WARN_DAYS_DEFAULT
 #define CF_CRIT_DAYS		SC_CERT_CRIT_DAYS_DEFAULT
 #define CF_TLS_MIN		"1.2"
+#define CF_REVOCATION		"auto"	/* staple, then OCSP, then CRL */
+#define CF_REVOCATION_CACHE_MIN	SC_REVOCATION_FLOOR_DEFAULT /* s */
 #define CF_DNS_PORT		53
 #define CF_HEP_PORT		9060	/* Homer's collectors */
 #define CF_ALERT_FOR		2

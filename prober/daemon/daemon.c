@@ -254,6 +254,7 @@ daemon_reload(evutil_socket_t sig, short what, void *arg)
 		log_event(LOG_ERROR, NULL, NULL, NULL, "reload: sinks: out of "
 		    "memory");
 	daemon_refresh_pace(d, nc);
+	drevocation_configure(nc);
 	config_free(d->conf);
 	d->conf = nc;
 	daemon_reload_outcome(d, 1, NULL);
@@ -352,6 +353,7 @@ daemon_alerting(struct daemon *d, const struct sc_config *c)
 	    d)) == NULL || daemon_alert_wiring(d) == -1)
 		return -1;
 	daemon_refresh_pace(d, c);
+	drevocation_configure(c);
 	return 0;
 }
 
@@ -410,6 +412,8 @@ daemon_close(struct daemon *d)
 		event_free(d->ev_int);
 	if (d->ev_grace != NULL)
 		event_free(d->ev_grace);
+	/* Its fetches run on the loop: gone before it. */
+	sc_revocation_cache_free();
 	if (d->base != NULL)
 		event_base_free(d->base);
 	config_free(d->conf);

@@ -17,8 +17,7 @@
 int
 dverdict_up(enum sc_verdict v)
 {
-	return v == SC_OK || v == SC_CERT_EXPIRING ||
-	    v == SC_CLIENT_CERT_EXPIRING;
+	return sc_verdict_up(v);
 }
 
 /* A TLS or certificate failure: the layer the incident broke. */
@@ -27,7 +26,7 @@ verdict_tls_layer(enum sc_verdict v)
 {
 	const char *s = sc_verdict_str(v);
 
-	if (v == SC_CERT_EXPIRING || v == SC_CERT_INCONSISTENT)
+	if (sc_verdict_up(v) || v == SC_CERT_INCONSISTENT)
 		return 0;
 	return strncmp(s, "tls_", 4) == 0 || strncmp(s, "cert_", 5) == 0;
 }
@@ -162,8 +161,8 @@ dfront_alerts(struct dfront *f, const struct sc_result *r)
 	snprintf(desc, sizeof(desc), "%s (target %s, %s)", r->cert.error,
 	    t->conf.name, t->conf.uri);
 	dtarget_alert(t, "SipcanaryCertInvalid", f->address,
-	    r->cert.verdict != SC_OK && r->cert.verdict != SC_CERT_EXPIRING,
-	    "critical", 1, sc_verdict_str(r->cert.verdict),
+	    r->cert.verdict != SC_OK && r->cert.verdict != SC_CERT_EXPIRING &&
+	    r->cert.verdict != SC_CERT_REVOCATION_UNKNOWN, "critical", 1, sc_verdict_str(r->cert.verdict),
 	    leaf != NULL ? leaf->fingerprint_sha256 : NULL, na, summary, desc);
 	if (e != NULL) {
 		dcert_when(e->not_after, na, age);

@@ -361,7 +361,8 @@ daemon_metrics_new(struct daemon *d)
 	    dmetrics_late_families(d, m) == -1 ||
 	    dmetrics_auth_families(d, m) == -1 ||
 	    dmetrics_http_families(d, m) == -1 ||
-	    dsteps_families(d, m) == -1)
+	    dsteps_families(d, m) == -1 ||
+	    drevocation_families(d, m) == -1)
 		return -1;
 	(void)metrics_set(d->f_build, (const char *const[]){ PACKAGE_VERSION },
 	    1);

@@ -233,6 +233,7 @@ dfront_flows_start(struct dfront *f)
 	eo.ws.on = t->conf.wss || t->uri.ws;
 	eo.ws.path = t->conf.ws_path;
 	eo.ws.origin = t->conf.origin;
+	eo.revocation = t->conf.revocation;
 	eo.defer_break = dfront_defer_break;
 	eo.defer_arg = f;
 	if (t->conf.user == NULL)

@@ -108,8 +108,7 @@ dtarget_state(const struct dtarget *t)
 		probed++;
 		if (dverdict_up(f->verdict)) {
 			up++;
-			warn += f->verdict == SC_CERT_EXPIRING ||
-			    f->verdict == SC_CLIENT_CERT_EXPIRING;
+			warn += f->verdict != SC_OK;
 			top_up |= f->fe.priority == top;
 		} else
 			down++;
@@ -132,6 +131,7 @@ dfront_status(const struct dfront *f, struct status_frontend *sf)
 	sf->error = f->error[0] != '\0' ? f->error : NULL;
 	sf->last_success = f->last_success;
 	sf->days_left = f->days_left;
+	sf->revocation = f->revocation[0] != '\0' ? f->revocation : NULL;
 	sf->flows_up = dfront_flows_up(f);
 	sf->flows_total = (int)f->nflows;
 	sf->history = f->hist;

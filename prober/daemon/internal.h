@@ -72,6 +72,7 @@ struct dfront {
 	time_t			 rc_at[RECONNECT_RING];	/* reconnect outcomes */
 	unsigned char		 rc_ok[RECONNECT_RING];
 	size_t			 rc_next;
+	char			 revocation[160]; /* "crl good, ..." */
 };
 
 struct dtarget {
@@ -122,6 +123,8 @@ struct daemon {
 				*f_http_timeouts;
 	struct metrics_family	*f_client_cert, *f_profile; /* dprofile.c */
 	struct metrics_family	*f_steps, *f_step_dur;	/* steps.c */
+	struct metrics_family	*f_rev_age, *f_rev_expires,
+				*f_rev_failures;	/* drevocation.c */
 	struct httpd		*http;
 	struct metrics_family	*f_auth_checks;		/* of http */
 	struct alerts		*alerts;
@@ -230,6 +233,11 @@ void	daemon_reload_outcome(struct daemon *, int ok, const char *why);
 void	daemon_metrics_refresh(struct daemon *);
 void	dfront_phase(struct dfront *, const char *, double);
 void	dfront_cert_metrics(struct dfront *, const struct sc_result *);
+
+/* drevocation.c: revocation metrics and the status page's summary */
+int	drevocation_families(struct daemon *, struct metrics *);
+void	drevocation_configure(const struct sc_config *);
+void	drevocation_result(struct dfront *, const struct sc_result *);
 void	dfront_forget_metrics(struct dfront *);
 
 /* http.c: /metrics, the status page and /alerts. */

@@ -109,6 +109,7 @@ dfront_probe_done(struct sc_result *r, void *arg)
 	dfront_phase(f, "first_response", r->t.first_response);
 	dfront_phase(f, "register", r->t.registered);
 	dfront_cert_metrics(f, r);
+	drevocation_result(f, r);
 	if (r->t.tls_handshake >= 0 && r->cert.nchain > 0) {
 		snprintf(f->leaf_fp, sizeof(f->leaf_fp), "%s",
 		    r->cert.chain[0].fingerprint_sha256);
@@ -187,6 +188,7 @@ dfront_probe_start(struct dfront *f)
 	o.ws.on = t->conf.wss || t->uri.ws;
 	o.ws.path = t->conf.ws_path;
 	o.ws.origin = t->conf.origin;
+	o.revocation = t->conf.revocation;
 	if ((f->probe = sc_probe_start(t->d->base, &o, dfront_probe_done, f))
 	    == NULL) {
 		log_event(LOG_ERROR, t->conf.name, f->address,

@@ -130,15 +130,14 @@ run_located(enum sc_verdict v, const char *why, const struct sc_frontend *fe,
 static int
 run_up(const struct sc_result *r)
 {
-	return r->verdict == SC_OK || r->verdict == SC_CERT_EXPIRING ||
-	    r->verdict == SC_CLIENT_CERT_EXPIRING;
+	return sc_verdict_up(r->verdict);
 }
 
 /* A warning verdict of a frontend that is up. */
 static int
 run_up_warning(enum sc_verdict v)
 {
-	return v == SC_CERT_EXPIRING || v == SC_CLIENT_CERT_EXPIRING;
+	return sc_verdict_up(v) && v != SC_OK;
 }
 
 /*
@@ -267,8 +266,11 @@ done:
 		sc_probe_free(run.slots[i].probe);
 	free(run.slots);
 	sc_locate_free(run.locate);
-	if (run.base != NULL)
+	if (run.base != NULL) {
+		/* Its revocation fetches run on the loop: gone before it. */
+		sc_revocation_cache_detach(run.base);
 		event_base_free(run.base);
+	}
 	target_clear(&t);
 	return rc;
 }

@@ -83,6 +83,16 @@ certs_wrap(FILE *fp, const char *s, int indent, int width)
 	}
 }
 
+/* Where each certificate's revocation answer came from, leaf first. */
+static const char *
+certs_revocation(const struct sc_revocation *r, char *buf, size_t len)
+{
+	if (r == NULL || r->n == 0)
+		return r != NULL && r->policy == SC_REVOCATION_OFF ? "off" :
+		    "not checked";
+	return sc_revocation_summary(r, buf, len);
+}
+
 static void
 certs_row(FILE *fp, const struct sc_cert *c, const char *mark)
 {
@@ -129,7 +139,7 @@ report_certs_text(FILE *fp, const struct check_report *cr)
 		for (j = c->nchain; j < c->nverified; j++)
 			certs_row(fp, &c->verified[j], "+");
 		{
-			char line[600];
+			char line[700], rev[200];
 
 			snprintf(line, sizeof(line), "identity: %s%s%s%s   "
 			    "ocsp: %s", c->identity_source != NULL ?
@@ -141,6 +151,10 @@ report_certs_text(FILE *fp, const struct check_report *cr)
 			    !c->ocsp.stapled ? "no staple" :
 			    c->ocsp.status != NULL ? c->ocsp.status :
 			    "unusable");
+			certs_wrap(fp, line, 2, 78);
+			/* Its own line: where each answer came from. */
+			snprintf(line, sizeof(line), "revocation: %s",
+			    certs_revocation(c->revocation, rev, sizeof(rev)));
 			certs_wrap(fp, line, 2, 78);
 		}
 	}

@@ -128,6 +128,41 @@ report_json_ocsp(const struct sc_ocsp *o)
 	    "error", json_str_or_null(o->error));
 }
 
+/* The revocation check: per certificate, where its answer came from. */
+static json_t *
+report_json_revocation(const struct sc_revocation *r)
+{
+	json_t			*certs = json_array();
+	const struct sc_revcert	*c;
+	size_t			 i;
+
+	if (r == NULL)
+		return json_null();
+	for (i = 0; i < r->n; i++) {
+		c = &r->certs[i];
+		json_array_append_new(certs, json_pack("{s:i, s:o, s:o, s:o, "
+		    "s:o, s:o, s:o, s:o}",
+		    "depth", c->depth,
+		    "source", json_str_or_null(c->source),
+		    "status", json_str_or_null(c->status),
+		    "reason", json_str_or_null(c->reason),
+		    "revoked_at", json_time_or_null(c->revoked_at),
+		    "this_update", json_time_or_null(c->this_update),
+		    "next_update", json_time_or_null(c->next_update),
+		    "error", json_str_or_null(c->error)));
+	}
+	return json_pack("{s:s, s:b, s:o, s:o, s:i, s:i, s:o}",
+	    "policy", sc_revocation_policy_str(r->policy),
+	    "must_staple", r->must_staple,
+	    "data_age_seconds", r->data_age >= 0 ?
+	    json_real(r->data_age) : json_null(),
+	    "expires_in_seconds", r->expires_in >= 0 ?
+	    json_real(r->expires_in) : json_null(),
+	    "ocsp_failures", (int)r->ocsp_failures,
+	    "crl_failures", (int)r->crl_failures,
+	    "certs", certs);
+}
+
 static json_t *
 report_json_identity(const struct sc_certreport *c)
 {
@@ -244,6 +279,8 @@ report_json_frontend(const struct sc_result *r, const struct sc_frontend *f,
 	    "crit", report_json_future(&r->cert.future_crit)));
 	json_object_set_new(fe, "ocsp", r->t.tls_handshake >= 0 ?
 	    report_json_ocsp(&r->cert.ocsp) : json_null());
+	json_object_set_new(fe, "revocation",
+	    report_json_revocation(r->cert.revocation));
 	return fe;
 }
 

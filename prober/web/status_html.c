@@ -449,6 +449,11 @@ sh_frontend(struct evbuffer *out, const struct status_view *v,
 	sh_verdict(out, f->verdict);
 	sh_s(out, "</td><td class=\"error\">");
 	html_escape_evbuffer(out, f->error);
+	if (f->revocation != NULL) {
+		sh_s(out, "<span class=\"revocation\">revocation: ");
+		html_escape_evbuffer(out, f->revocation);
+		sh_s(out, "</span>");
+	}
 	sh_s(out, "</td>\n<td class=\"last\">");
 	if (f->last_success == 0)
 		sh_s(out, "<span class=\"never\">never</span>");

@@ -37,6 +37,8 @@ struct status_frontend {
 	/* Oldest first: 0 none, 1 ok, 2 warning, 3 failed. */
 	const unsigned char	*history;
 	size_t			 nhistory;	/* <= 60; more: the last 60 */
+	/* Where each certificate's revocation answer came from; NULL. */
+	const char		*revocation;
 };
 
 struct status_target {

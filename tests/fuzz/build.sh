@@ -9,7 +9,7 @@
 #          tree's); without one, a minimal config.h with the same feature
 #          macros is written into OUTDIR/include.
 # HARNESS  fuzz_stream fuzz_digest fuzz_config fuzz_scenario fuzz_dns
-#          fuzz_ws (default: all).
+#          fuzz_ws fuzz_revocation (default: all).
 #
 # Every project source a harness uses is compiled again here with
 # -fsanitize=fuzzer-no-link,address,undefined, so that libFuzzer sees its
@@ -29,7 +29,7 @@ while getopts o:c: opt; do
 	esac
 done
 shift $((OPTIND - 1))
-harnesses=${*:-fuzz_stream fuzz_digest fuzz_config fuzz_scenario fuzz_dns fuzz_ws}
+harnesses=${*:-fuzz_stream fuzz_digest fuzz_config fuzz_scenario fuzz_dns fuzz_ws fuzz_revocation}
 
 CC=${CC:-clang}
 if ! command -v "$CC" >/dev/null 2>&1; then
@@ -158,7 +158,7 @@ for h in $harnesses; do
 	case "$h" in
 	fuzz_stream)
 		objs="" wrap="-Wl,--wrap=sc_util_token" libs="$out/obj/libsccore-fuzz.a $dep_libs" ;;
-	fuzz_digest)
+	fuzz_digest|fuzz_revocation)
 		objs="" wrap="" libs="$out/obj/libsccore-fuzz.a $dep_libs" ;;
 	fuzz_ws)
 		# Debian's libwslay-dev has no pkg-config file.

@@ -32,7 +32,7 @@ while getopts o:c:w: opt; do
 	esac
 done
 shift $((OPTIND - 1))
-harnesses=${*:-fuzz_stream fuzz_digest fuzz_config fuzz_scenario fuzz_dns fuzz_ws}
+harnesses=${*:-fuzz_stream fuzz_digest fuzz_config fuzz_scenario fuzz_dns fuzz_ws fuzz_revocation}
 
 tool() {
 	for t in "$1" "$1-14"; do
@@ -67,6 +67,7 @@ sources() {
 	fuzz_scenario) echo "prober/conf/scenario.c prober/conf/scenario_steps.c" \
 	    "prober/conf/confparse.c prober/conf/duration.c" ;;
 	fuzz_dns) echo "sip/locate.c" ;;
+	fuzz_revocation) echo "sip/httpfetch.c sip/crl.c sip/ocspquery.c" ;;
 	esac
 }
 

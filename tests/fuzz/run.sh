@@ -39,7 +39,7 @@ while getopts o:c:t:j:r opt; do
 	esac
 done
 shift $((OPTIND - 1))
-harnesses=${*:-fuzz_stream fuzz_digest fuzz_config fuzz_scenario fuzz_dns fuzz_ws}
+harnesses=${*:-fuzz_stream fuzz_digest fuzz_config fuzz_scenario fuzz_dns fuzz_ws fuzz_revocation}
 
 if [ -n "$config_h" ]; then
 	sh "$fz/build.sh" -o "$out" -c "$config_h" $harnesses >/dev/null
@@ -61,6 +61,7 @@ dict() {
 	fuzz_scenario) echo "$fz/dict/scenario.dict" ;;
 	fuzz_dns) echo "$fz/dict/dns.dict" ;;
 	fuzz_ws) echo "$fz/dict/ws.dict" ;;
+	fuzz_revocation) echo "$fz/dict/http.dict" ;;
 	esac
 }
 

@@ -131,6 +131,9 @@
 #                   issuer can be fetched, as public CAs' leaves say)
 #   keyof=NAME      reuse the key of NAME (a cross-sign: the same subject
 #                   and key as NAME, another issuer)
+#   ocsp=URL        Authority Information Access OCSP responder URL
+#   crl=URL         CRL Distribution Points URI
+#   muststaple=yes  TLS Feature status_request (RFC 7633 Must-Staple)
 # ISSUER is "self" or the NAME of a CA made with type=ca in the same DIR.
 
 _pki_log() {
@@ -210,11 +213,14 @@ pki_cert() {
 	local dir=$1 name=$2 issuer=$3 kv
 	shift 3
 	local cn=$name san=default start=-1d end=+365d key=ec256 md=sha256 type=leaf
-	local eku=default ku aia= keyof=
+	local eku=default ku aia= keyof= ocsp= crl= muststaple=
 	for kv in "$@"; do
 		case "$kv" in
 		aia=*) aia=${kv#aia=} ;;
 		keyof=*) keyof=${kv#keyof=} ;;
+		ocsp=*) ocsp=${kv#ocsp=} ;;
+		crl=*) crl=${kv#crl=} ;;
+		muststaple=*) muststaple=${kv#muststaple=} ;;
 		cn=*) cn=${kv#cn=} ;;
 		san=*) san=${kv#san=} ;;
 		start=*) start=${kv#start=} ;;
@@ -250,7 +256,15 @@ pki_cert() {
 		case "$san" in default|none|'') ;; *) echo "subjectAltName = $san" ;; esac
 		echo "subjectKeyIdentifier = hash"
 		[ "$issuer" = self ] || echo "authorityKeyIdentifier = keyid"
-		[ -z "$aia" ] || echo "authorityInfoAccess = caIssuers;URI:$aia"
+		if [ -n "$aia" ] && [ -n "$ocsp" ]; then
+			echo "authorityInfoAccess = caIssuers;URI:$aia,OCSP;URI:$ocsp"
+		elif [ -n "$aia" ]; then
+			echo "authorityInfoAccess = caIssuers;URI:$aia"
+		elif [ -n "$ocsp" ]; then
+			echo "authorityInfoAccess = OCSP;URI:$ocsp"
+		fi
+		[ -z "$crl" ] || echo "crlDistributionPoints = URI:$crl"
+		[ "$muststaple" != yes ] || echo "1.3.6.1.5.5.7.1.24 = DER:30:03:02:01:05"
 	} >"$dir/$name.ext"
 	if [ -n "$keyof" ]; then
 		cp "$dir/$keyof.key" "$dir/$name.key" || return 1
@@ -324,6 +338,20 @@ pki_revoke() {
 		-cert "$dir/$ca.pem" -revoke "$dir/$name.pem" -crl_reason keyCompromise \
 		>"$dir/$name.revoke.log" 2>&1 || {
 		_pki_log "revoke $name failed: $(cat "$dir/$name.revoke.log")"; return 1; }
+}
+
+# pki_gencrl DIR CA OUT [LAST NEXT] [KEYOF] — the CRL of CA's database as
+# DER in OUT, lastUpdate/nextUpdate at LAST/NEXT (pki_time offsets; default
+# now and +7d), signed with the key and certificate of KEYOF (default CA:
+# another CA of the same name makes a CRL "signed by the wrong key").
+pki_gencrl() {
+	local dir=$1 ca=$2 out=$3 last=${4:-now} next=${5:-+7d} k=${6:-$2} l n
+	l=$(pki_time "$last") && n=$(pki_time "$next") || return 1
+	openssl ca -batch -gencrl -config "$dir/$ca.ca/ca.cnf" -keyfile "$dir/$k.key" \
+		-cert "$dir/$k.pem" -crl_lastupdate "$l" -crl_nextupdate "$n" \
+		-out "$out.pem" >"$out.log" 2>&1 &&
+		openssl crl -in "$out.pem" -outform DER -out "$out" 2>>"$out.log" || {
+		_pki_log "gencrl $ca failed: $(cat "$out.log")"; return 1; }
 }
 
 # pki_ocsp_responder DIR NAME CA — a delegated OCSP signing certificate.

@@ -158,12 +158,14 @@ test_full(void **state)
 	    "  interval = 1m; timeout = 59s; flows = 0; keepalive = 5s\n"
 	    "  reconnect_every = 0; expires = 1h; warn_days = 60\n"
 	    "  crit_days = 60; ca_file = \"ca/dr.pem\"; tls_min = 1.2\n"
+	    "  revocation = crl\n"
 	    "  allow_mixed_certs = no; enabled = false\n"
 	    "}\n"
 	    "metrics_series_limit = 50000\n"
 	    "http_max_connections = 200; http_max_connections_per_source = 20\n"
 	    "http_header_timeout = 2500ms\n"
-	    "metrics_detail = yes\n");
+	    "metrics_detail = yes\n"
+	    "revocation_cache_min = 1h\n");
 	/* Relative paths are taken from the config file's directory. */
 	snprintf(conf, sizeof(conf), "%s/sipcanary.conf", unit_tmpdir);
 	c = expect_ok(conf, text);
@@ -177,6 +179,7 @@ test_full(void **state)
 	assert_int_equal(c->http_max_per_source, 20);
 	assert_true(c->http_header_timeout == 2.5);
 	assert_int_equal(c->metrics_detail, 1);
+	assert_true(c->revocation_cache_min == 3600);
 	assert_int_equal(c->ntargets, 2);
 
 	t = &c->targets[0];
@@ -194,6 +197,7 @@ test_full(void **state)
 	/* Its own interval; the rest from defaults. */
 	assert_probe_keys(t, &(struct probe_keys){ 15, 10, 30, 600, 1, 300,
 	    30, 7, TLS13, 1, 1 });
+	assert_int_equal(t->revocation, SC_REVOCATION_AUTO);	/* built in */
 
 	/* Every key of defaults overridden. */
 	t = &c->targets[1];
@@ -211,6 +215,7 @@ test_full(void **state)
 	assert_string_equal(t->ca_file, pw);
 	assert_probe_keys(t, &(struct probe_keys){ 60, 59, 5, 0, 0, 3600,
 	    60, 60, TLS12, 0, 0 });
+	assert_int_equal(t->revocation, SC_REVOCATION_CRL);
 
 	assert_null(config_target(c, "voice"));
 	assert_null(config_target(c, NULL));
@@ -241,6 +246,7 @@ test_builtin_defaults(void **state)
 	assert_int_equal(c->http_max_conns, CF_HTTP_MAX_CONNECTIONS);
 	assert_int_equal(c->http_max_per_source, CF_HTTP_MAX_PER_SOURCE);
 	assert_true(c->http_header_timeout == CF_HTTP_HEADER_TIMEOUT);
+	assert_true(c->revocation_cache_min == CF_REVOCATION_CACHE_MIN);
 	assert_int_equal(c->ntargets, 1);
 	t = &c->targets[0];
 	assert_int_equal(t->line, 1);
@@ -308,7 +314,8 @@ static const struct unit_error_case config_errors[] = {
 	  "http_tls_key, metrics_series_limit, http_max_connections, "
 	  "http_max_connections_per_source, http_header_timeout, "
 	  "keylog_file, hep, hep_id, hep_password_file, http_probe_open, "
-	  "metrics_detail, defaults, target, sink or profile)" },
+	  "metrics_detail, revocation_cache_min, defaults, target, sink or "
+	  "profile)" },
 	{ "target \"voice-prod\" {\n  uri = \"sips:a.example\"\n"
 	  "  urii = \"x\"\n}\n",
 	  "sc.conf:3: target \"voice-prod\": unknown key \"urii\" (did "
@@ -322,7 +329,8 @@ static const struct unit_error_case config_errors[] = {
 	  "tls_min, allow_mixed_certs, enabled, runbook_url, for, "
 	  "resolve_after, flap_window, reconnect_min_ratio, "
 	  "reconnect_window, insecure_skip_verify, profiles, transport, "
-	  "ws_path, origin, alive_statuses, scenario, flow_scenario)" },
+	  "ws_path, origin, alive_statuses, scenario, flow_scenario, "
+	  "revocation)" },
 	{ "defaults {\n  intervall = 10s\n}\n",
 	  "sc.conf:2: defaults: unknown key \"intervall\" (did you mean "
 	  "interval?)" },
@@ -335,7 +343,8 @@ static const struct unit_error_case config_errors[] = {
 	  "expires, warn_days, crit_days, ca_file, tls_min, "
 	  "allow_mixed_certs, enabled, runbook_url, for, resolve_after, "
 	  "flap_window, reconnect_min_ratio, reconnect_window, "
-	  "insecure_skip_verify, transport, ws_path, origin, alive_statuses)" },
+	  "insecure_skip_verify, transport, ws_path, origin, alive_statuses, "
+	  "revocation)" },
 	{ "target \"a\" {\n  uri = \"a.example\"\n"
 	  "  alive_statuses = \"2xx,40\"\n}\n",
 	  "sc.conf:3: alive_statuses: expected a list of final statuses "
@@ -450,6 +459,9 @@ static const struct unit_error_case config_errors[] = {
 	  "  crit_days = 14\n}\n",
 	  "sc.conf:4: crit_days (14) must not exceed warn_days (10)" },
 	/* words */
+	{ "defaults {\n  revocation = ocps\n}\n",
+	  "sc.conf:2: revocation: expected auto, staple, ocsp, crl or off, "
+	  "not \"ocps\"" },
 	{ "defaults {\n  tls_min = 1.1\n}\n",
 	  "sc.conf:2: tls_min: expected \"1.2\" or \"1.3\", not "
 	  "\"1.1\"" },
@@ -1349,6 +1361,9 @@ static const struct unit_error_case sink_errors[] = {
 	{ "http_max_connections_per_source = 65537\n",
 	  "sc.conf:1: http_max_connections_per_source: must be at most 65536, "
 	  "not \"65537\"" },
+	{ "revocation_cache_min = 500ms\n",
+	  "sc.conf:1: revocation_cache_min: expected 1s to 1d, not "
+	  "\"500ms\"" },
 	{ "http_header_timeout = 10m\n",
 	  "sc.conf:1: http_header_timeout: expected 100ms to 300s, not "
 	  "\"10m\"" },

@@ -36,16 +36,16 @@ static const unsigned char hist_short[] = { 1, 1, 3, 2, 7 };
 static const struct status_frontend fe_prod[] = {
 	{ "192.0.2.10:5061", "cert_expired",
 	  "certificate has expired <b>&amp;</b>", NOW - 7200, -3.2, 1, 1,
-	  hist_mixed, sizeof(hist_mixed) },
+	  hist_mixed, sizeof(hist_mixed), NULL },
 	{ "[2001:db8::10]:5061", "ok", NULL, NOW - 125, 44.9, 1, 2,
-	  hist_long, sizeof(hist_long) },
+	  hist_long, sizeof(hist_long), "crl good, ocsp good" },
 };
 static const struct status_frontend fe_stage[] = {
 	{ "198.51.100.7:5061", "cert_expiring", "expires in 5 days",
-	  NOW - 20, 0.5, 0, 2, hist_short, sizeof(hist_short) },
+	  NOW - 20, 0.5, 0, 2, hist_short, sizeof(hist_short), NULL },
 };
 static const struct status_frontend fe_hostile[] = {
-	{ HOSTILE, NULL, HOSTILE, 0, NAN, 0, 0, NULL, 0 },
+	{ HOSTILE, NULL, HOSTILE, 0, NAN, 0, 0, NULL, 0, HOSTILE },
 };
 
 static const struct status_target targets[] = {
@@ -121,6 +121,10 @@ test_structure(void **state)
 	assert_has(p, "<section class=\"target s-ok\" id=\"target-empty\"");
 	assert_has(p, "No frontends located.");
 	assert_has(p, "owner <span class=\"owner\">voice-sre</span>");
+	/* Where each revocation answer came from, with the error. */
+	assert_has(p, "<span class=\"revocation\">revocation: crl good, "
+	    "ocsp good</span>");
+	assert_int_equal(unit_count(p, "<span class=\"revocation\">"), 2);
 	/* The summary lists what needs attention, with links. */
 	assert_has(p, "<strong>4 targets</strong>: <span class=\"count "
 	    "c-critical\">1 critical</span>, <span class=\"count c-warning\">1 "

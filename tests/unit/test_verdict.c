@@ -24,6 +24,7 @@ static const char *stable[] = {
 	"tls_no_shared_cipher", "tls_client_cert_rejected",
 	"client_cert_expiring",
 	"ws_upgrade_failed", "ws_protocol_error", "ws_closed",
+	"cert_revocation_unknown", "cert_must_staple_missing",
 };
 
 static void

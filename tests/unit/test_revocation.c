@@ -1,0 +1,156 @@
+/*
+ * test_revocation.c - the parts of revocation checking that need no
+ * server: policy names, splitting http URLs, reading HTTP responses as
+ * they arrive (sip/httpfetch.c), and the summary of where answers came
+ * from.  Fetching, CRLs and OCSP against real servers are in
+ * tests/integration/certs_revocation.sh and run_revocation.sh.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "httpfetch.h"
+#include "sipcanary.h"
+
+static void
+test_policy(void **state)
+{
+	const char	*names[] = { "auto", "staple", "ocsp", "crl", "off" };
+	int		 i;
+
+	(void)state;
+	for (i = 0; i < 5; i++) {
+		assert_int_equal(sc_revocation_policy_parse(names[i]), i);
+		assert_string_equal(sc_revocation_policy_str(i), names[i]);
+	}
+	assert_int_equal(sc_revocation_policy_parse("AUTO"), -1);
+	assert_int_equal(sc_revocation_policy_parse(""), -1);
+	assert_int_equal(sc_revocation_policy_parse(NULL), -1);
+	assert_int_equal(SC_REVOCATION_AUTO, 0);	/* zeroed opts: auto */
+}
+
+static void
+test_url(void **state)
+{
+	char	host[64], path[64], err[160];
+	int	port;
+
+	(void)state;
+	assert_int_equal(sc_httpfetch_url("http://crl.example.com/a.crl", host,
+	    sizeof(host), &port, path, sizeof(path), err, sizeof(err)), 0);
+	assert_string_equal(host, "crl.example.com");
+	assert_int_equal(port, 80);
+	assert_string_equal(path, "/a.crl");
+	assert_int_equal(sc_httpfetch_url("HTTP://[::1]:8080", host,
+	    sizeof(host), &port, path, sizeof(path), err, sizeof(err)), 0);
+	assert_string_equal(host, "::1");
+	assert_int_equal(port, 8080);
+	assert_string_equal(path, "/");
+	assert_int_equal(sc_httpfetch_url("http://127.0.0.1:99999/", host,
+	    sizeof(host), &port, path, sizeof(path), err, sizeof(err)), -1);
+	assert_int_equal(sc_httpfetch_url("https://ocsp.example/", host,
+	    sizeof(host), &port, path, sizeof(path), err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "not an http URL"));
+	assert_int_equal(sc_httpfetch_url("http://user@host/", host,
+	    sizeof(host), &port, path, sizeof(path), err, sizeof(err)), -1);
+	assert_int_equal(sc_httpfetch_url("http://:80/", host,
+	    sizeof(host), &port, path, sizeof(path), err, sizeof(err)), -1);
+	/* A certificate's URL must not smuggle a header into the request. */
+	assert_int_equal(sc_httpfetch_url("http://h/a.crl\r\nX-Evil: 1", host,
+	    sizeof(host), &port, path, sizeof(path), err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "control"));
+	assert_int_equal(sc_httpfetch_url("http://h/a b", host,
+	    sizeof(host), &port, path, sizeof(path), err, sizeof(err)), -1);
+}
+
+static int
+parse(const char *s, int eof, size_t max, struct httpfetch_resp *r,
+    char *err)
+{
+	err[0] = '\0';
+	return sc_httpfetch_parse(s, strlen(s), eof, max, r, err, 160);
+}
+
+static void
+test_parse(void **state)
+{
+	struct httpfetch_resp	r;
+	char			err[160];
+	const char		*ok = "HTTP/1.0 200 OK\r\nContent-Length: 3"
+				    "\r\n\r\nabcTRAILING";
+
+	(void)state;
+	assert_int_equal(parse(ok, 0, 100, &r, err), 1);
+	assert_int_equal(r.status, 200);
+	assert_int_equal(r.body_len, 3);
+	assert_memory_equal(ok + r.body_off, "abc", 3);
+	/* Bytes past Content-Length are not counted against the limit. */
+	assert_int_equal(parse(ok, 0, 3, &r, err), 1);
+	/* Not all there yet; then cut short by the close. */
+	assert_int_equal(parse("HTTP/1.0 200 OK\r\nContent-Length: 9\r\n\r\nab",
+	    0, 100, &r, err), 0);
+	assert_int_equal(parse("HTTP/1.0 200 OK\r\nContent-Length: 9\r\n\r\nab",
+	    1, 100, &r, err), -1);
+	assert_non_null(strstr(err, "cut short"));
+	assert_int_equal(parse("HTTP/1.0 200 OK\r\nContent-Le", 0, 100, &r,
+	    err), 0);
+	/* No Content-Length: the body ends at the close. */
+	assert_int_equal(parse("HTTP/1.0 404 Not Found\r\n\r\nnope", 0, 100,
+	    &r, err), 0);
+	assert_int_equal(parse("HTTP/1.0 404 Not Found\r\n\r\nnope", 1, 100,
+	    &r, err), 1);
+	assert_int_equal(r.status, 404);
+	assert_int_equal(r.body_len, 4);
+	/* Refused, each with its reason. */
+	assert_int_equal(parse("HTTP/1.0 200 OK\r\nContent-Length: 101\r\n\r\n",
+	    0, 100, &r, err), -1);
+	assert_non_null(strstr(err, "larger than the limit of 100 bytes"));
+	assert_int_equal(parse("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked"
+	    "\r\n\r\n", 0, 100, &r, err), -1);
+	assert_non_null(strstr(err, "chunked"));
+	assert_int_equal(parse("HTTP/1.0 000 X\r\n\r\n", 1, 100, &r, err), -1);
+	assert_int_equal(parse("SIP/2.0 200 OK\r\n\r\n", 1, 100, &r, err), -1);
+	assert_non_null(strstr(err, "not an HTTP/1.x response"));
+	assert_int_equal(parse("HTTP/1.0 200 OK\r\nContent-Length: -1\r\n\r\n",
+	    1, 100, &r, err), -1);
+	assert_int_equal(parse("HTTP/1.0 200", 1, 100, &r, err), -1);
+	assert_non_null(strstr(err, "before the end of the response head"));
+}
+
+static void
+test_summary(void **state)
+{
+	struct sc_revocation	r;
+	char			buf[64];
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	assert_string_equal(sc_revocation_summary(NULL, buf, sizeof(buf)), "");
+	r.n = 3;
+	r.certs[0].source = "ocsp";
+	r.certs[0].status = "revoked";
+	r.certs[1].status = "none";
+	r.certs[2].source = "crl";
+	r.certs[2].status = "good";
+	assert_string_equal(sc_revocation_summary(&r, buf, sizeof(buf)),
+	    "ocsp revoked, none, crl good");
+	/* Cut to the buffer, never past it. */
+	assert_string_equal(sc_revocation_summary(&r, buf, 8), "ocsp re");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_policy),
+		cmocka_unit_test(test_url),
+		cmocka_unit_test(test_parse),
+		cmocka_unit_test(test_summary),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
