@@ -65,8 +65,11 @@ static void
 serve_status(struct evhttp_request *req, void *arg)
 {
 	static const unsigned char	 hist[] = { 1, 1, 1, 3, 3, 2, 1 };
-	struct status_frontend		 fe = { "127.0.0.1:5061", "ok", NULL,
-	    0, 42.5, 1, 1, hist, sizeof(hist) };
+	struct status_frontend		 fe = {
+		.address = "127.0.0.1:5061", .verdict = "ok", .days_left = 42.5,
+		.flows_up = 1, .flows_total = 1, .history = hist,
+		.nhistory = sizeof(hist),
+	};
 	struct status_target		 t = { "voice", "sips:voice.test",
 	    "sre", "ok", 0, 0, &fe, 1 };
 	struct status_view		 v = { "test", "test", 0, 0, &t, 1,

@@ -42,7 +42,8 @@ expired_seen() {
 	n=$(dm_value sipcanary_probes_total "${DM_L[@]}" verdict=cert_expired) || return 1
 	[ "$n" -gt 0 ] && [ "$(dm_value sipcanary_new_connection_outage target=kam)" = 1 ]
 }
-pongs() { dm_get sipcanary_keepalive_rtt_seconds_count "${DM_L[@]}" 2>/dev/null || echo 0; }
+# (keep-alive histograms are per target unless metrics_detail = yes)
+pongs() { dm_get sipcanary_keepalive_rtt_seconds_count target=kam 2>/dev/null || echo 0; }
 k0=$(pongs)
 pki_kamailio_swap expired
 tb_until "$WITHIN" expired_seen || tb_fail "no cert_expired probe with the outage detector at 1 within ${WITHIN}s"
