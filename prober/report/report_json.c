@@ -132,12 +132,13 @@ report_json_ocsp(const struct sc_ocsp *o)
 static json_t *
 report_json_revocation(const struct sc_revocation *r)
 {
-	json_t			*certs = json_array();
+	json_t			*certs;
 	const struct sc_revcert	*c;
 	size_t			 i;
 
 	if (r == NULL)
 		return json_null();
+	certs = json_array();
 	for (i = 0; i < r->n; i++) {
 		c = &r->certs[i];
 		json_array_append_new(certs, json_pack("{s:i, s:o, s:o, s:o, "
