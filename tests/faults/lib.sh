@@ -188,7 +188,11 @@ _fx_after_check() {
 	local want_rc=2
 	_fx_classify .verdict
 	case "$FX_GOT" in HANG|CRASH*|SANITIZER|NO_JSON) return ;; esac
-	[ "$FX_EXPECT" = ok ] && want_rc=0
+	case "$FX_EXPECT" in
+	ok) want_rc=0 ;;
+	# WARNING verdicts (sipcanary(1), EXIT STATUS)
+	cert_expiring|cert_revocation_unknown|client_cert_expiring) want_rc=1 ;;
+	esac
 	[ "$FX_RC" = "$want_rc" ] ||
 		fx_note "exit status $FX_RC, expected $want_rc for $FX_EXPECT"
 	jq -e '.frontends | length != 1 or (.[0].verdict == $v)' --arg v "$FX_GOT" \
