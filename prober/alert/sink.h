@@ -22,7 +22,11 @@ struct sink;
 struct alert {
 	const char	*alertname;
 	const char	*severity;	/* "critical" | "warning" */
-	const char	*target;
+	const char	*target;	/* its identity: "voice/desk-2019" */
+	const char	*target_label;	/* the configured target, as the
+					   labels of /metrics say: "voice";
+					   NULL: target */
+	const char	*profile;	/* TLS client profile, or NULL */
 	const char	*frontend;	/* "" for target-level */
 	const char	*vantage;
 	const char	*owner;

@@ -68,10 +68,11 @@ static const struct {
 } sink_fields[] = {
 	{ "alertname",		offsetof(struct alert, alertname) },
 	{ "severity",		offsetof(struct alert, severity) },
-	{ "target",		offsetof(struct alert, target) },
+	{ "target",		offsetof(struct alert, target_label) },
 	{ "frontend",		offsetof(struct alert, frontend) },
 	{ "vantage",		offsetof(struct alert, vantage) },
 	{ "owner",		offsetof(struct alert, owner) },
+	{ "profile",		offsetof(struct alert, profile) },
 	{ "summary",		offsetof(struct alert, summary) },
 	{ "description",	offsetof(struct alert, description) },
 	{ "verdict",		offsetof(struct alert, verdict) },
@@ -79,7 +80,7 @@ static const struct {
 	{ "not_after",		offsetof(struct alert, not_after) },
 	{ "runbook_url",	offsetof(struct alert, runbook_url) },
 };
-#define SINK_NLABELS	6
+#define SINK_NLABELS	7
 #define SINK_NFIELDS	(sizeof(sink_fields) / sizeof(sink_fields[0]))
 
 /*
@@ -96,6 +97,10 @@ sink_field(const struct alert *a, const char *name, size_t n)
 		if (strcmp(sink_fields[i].name, name) == 0) {
 			memcpy(&v, (const char *)a + sink_fields[i].off,
 			    sizeof(v));
+			/* Only a profile's alerts label another target. */
+			if (v == NULL && sink_fields[i].off ==
+			    offsetof(struct alert, target_label))
+				v = a->target;
 			return S(v);
 		}
 	return NULL;
@@ -164,16 +169,16 @@ sink_string_cut(const char *s, size_t max)
 
 /* What of an alert each body carries where, in the body's order. */
 static const char *const sink_am_labels[] = {
-	"alertname", "severity", "target", "frontend", "vantage", "owner",
-	NULL
+	"alertname", "severity", "target", "profile", "frontend", "vantage",
+	"owner", NULL
 };
 static const char *const sink_am_annotations[] = {
 	"summary", "description", "verdict", "fingerprint_sha256",
 	"not_after", "runbook_url", NULL
 };
 static const char *const sink_pd_details[] = {
-	"alertname", "target", "frontend", "vantage", "owner", "description",
-	"verdict", "fingerprint_sha256", "not_after", "runbook_url", NULL
+	"alertname", "target", "profile", "frontend", "vantage", "owner",
+	"description", "verdict", "fingerprint_sha256", "not_after", "runbook_url", NULL
 };
 
 static json_t *
@@ -276,9 +281,10 @@ sink_webhook_json(const struct alert *a, enum notify_kind kind,
 	timefmt_rfc3339(a->ends_at != 0 ? a->ends_at : now, ends,
 	    sizeof(ends));
 	al = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, "
-	    "s:s, s:s, s:s, s:o, s:b}",
+	    "s:s, s:s, s:s, s:s, s:o, s:b}",
 	    "alertname", S(a->alertname), "severity", S(a->severity),
-	    "target", S(a->target), "frontend", S(a->frontend),
+	    "target", sink_field(a, "target", SINK_NLABELS),
+	    "profile", S(a->profile), "frontend", S(a->frontend),
 	    "vantage", S(a->vantage), "owner", S(a->owner),
 	    "summary", S(a->summary), "description", S(a->description),
 	    "verdict", S(a->verdict), "fingerprint_sha256", S(a->fingerprint),

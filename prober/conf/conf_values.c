@@ -36,7 +36,8 @@ static const char *const cf_sink_formats[] = {
 
 /* The alert labels a match may test. */
 static const char *const cf_match_labels[] = {
-	"alertname", "severity", "target", "frontend", "vantage", "owner"
+	"alertname", "severity", "target", "frontend", "vantage", "owner",
+	"profile"
 };
 
 static const char *const cf_log_formats[] = {

@@ -60,9 +60,13 @@ daemon_reap(struct daemon *d)
 		}
 		(void)metrics_remove_matching(d->m, (const char *const[]){
 		    "target", d->retired[i]->conf.name, NULL });
-		if (config_target(d->conf, d->retired[i]->conf.name) == NULL)
+		if (config_target(d->conf, d->retired[i]->conf.name) ==
+		    NULL) {
 			alerts_forget(d->alerts, d->retired[i]->conf.name,
 			    NULL);
+			metrics_label_unalias(d->m, "target",
+			    d->retired[i]->conf.name);
+		}
 		dtarget_free(d->retired[i]);
 	}
 	d->nretired = k;

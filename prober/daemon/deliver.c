@@ -26,10 +26,14 @@ daemon_target(struct daemon *d, const char *name)
 	return NULL;
 }
 
-/* The notification of a, as the sinks take it. */
+/*
+ * The notification of a, as the sinks take it.  A profile's alert is
+ * labelled with the configured target (in base) and the profile, as its
+ * series on /metrics are.
+ */
 static void
 daemon_alert_fill(struct daemon *d, const struct alert_state *a,
-    enum notify_kind kind, struct alert *al)
+    enum notify_kind kind, struct alert *al, char *base, size_t baselen)
 {
 	const struct dtarget	*t = daemon_target(d, a->target);
 
@@ -37,6 +41,9 @@ daemon_alert_fill(struct daemon *d, const struct alert_state *a,
 	al->alertname = a->alertname;
 	al->severity = a->severity;
 	al->target = a->target;
+	if (t != NULL && (al->target_label = dprofile_target(t, base,
+	    baselen)) != NULL)
+		al->profile = t->conf.pf->name;
 	al->frontend = a->frontend;
 	al->vantage = d->conf->vantage;
 	al->owner = t != NULL ? t->conf.owner : NULL;
@@ -57,8 +64,9 @@ daemon_send_one(struct daemon *d, struct sink *k, const struct alert_state *a,
     enum notify_kind kind)
 {
 	struct alert	al;
+	char		base[256];
 
-	daemon_alert_fill(d, a, kind, &al);
+	daemon_alert_fill(d, a, kind, &al, base, sizeof(base));
 	if (sink_notify(k, &al, kind) != 0 && kind != NOTIFY_REFRESH)
 		alerts_queued(d->alerts, a, sink_name(k),
 		    notify_kind_str(kind));

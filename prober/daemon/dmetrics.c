@@ -174,9 +174,8 @@ dmetrics_target_families(struct daemon *d, struct metrics *m)
 	    "sipcanary_client_cert_not_after_timestamp_seconds", "notAfter "
 	    "of the probe's own client certificate (mutual TLS profiles)", t);
 	d->f_profile = metrics_gauge_new(m, "sipcanary_profile_info",
-	    "1 for each target probed as a TLS client profile: its profile "
-	    "and the configured target (join on target)",
-	    (const char *const[]){ "target", "profile", "profile_of", NULL });
+	    "1 for each TLS client profile a target is probed as (its "
+	    "series carry the profile label)", t);
 	return d->f_outage == NULL || d->f_frontends == NULL ||
 	    d->f_client_cert == NULL || d->f_profile == NULL ? -1 : 0;
 }

@@ -115,16 +115,35 @@ dprofile_client_cert(struct dfront *f, const struct sc_result *r,
 	return 0;
 }
 
+const char *
+dprofile_target(const struct dtarget *t, char *buf, size_t len)
+{
+	size_t	 n = dprofile_base(t);
+
+	if (n == 0 || n >= len)
+		return NULL;
+	memcpy(buf, t->conf.name, n);
+	buf[n] = '\0';
+	return buf;
+}
+
+/*
+ * A profile's series carry target="TARGET",profile="PROFILE" on the wire
+ * (a metrics alias of "TARGET/PROFILE"), and sipcanary_profile_info
+ * lists each profile probed.
+ */
 void
 dprofile_info(struct dtarget *t)
 {
 	char	 base[256];
-	size_t	 n = dprofile_base(t);
 
-	if (n == 0 || n >= sizeof(base))
+	if (dprofile_target(t, base, sizeof(base)) == NULL)
 		return;
-	memcpy(base, t->conf.name, n);
-	base[n] = '\0';
+	if (metrics_label_alias(t->d->m, "target", t->conf.name, base,
+	    "profile", t->conf.pf->name) == -1)
+		log_event(LOG_WARN, t->conf.name, NULL, "internal_error",
+		    "out of memory: the series keep this name on /metrics, "
+		    "without a profile label");
 	(void)metrics_set(t->d->f_profile, (const char *const[]){
-	    t->conf.name, t->conf.pf->name, base }, 1);
+	    t->conf.name }, 1);
 }

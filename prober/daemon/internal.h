@@ -211,8 +211,10 @@ extern const size_t dalert_nhierarchy;
 
 /* dprofile.c: what the alerts of a profile's target say. */
 void	dprofile_summary(const struct dtarget *, char *buf, size_t len);
-/* sipcanary_profile_info of a new target that is a profile's. */
+/* sipcanary_profile_info and the profile label of a profile's target. */
 void	dprofile_info(struct dtarget *);
+/* The configured target of a profile's target (in buf), or NULL. */
+const char *dprofile_target(const struct dtarget *, char *buf, size_t len);
 /*
  * The probe's own client certificate in r: its notAfter metric, and the
  * summary of its expiry alert (notAfter in na); 0, or -1 if r has none.

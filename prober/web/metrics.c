@@ -176,6 +176,7 @@ metrics_free(struct metrics *m)
 	free(m->cl_names);
 	free(m->cl_values);
 	free(m->fams);
+	metrics_aliases_free(m);
 	free(m);
 }
 

@@ -44,6 +44,7 @@ enum metrics_type {
 };
 
 struct metrics;
+struct metrics_alias;
 struct metrics_family;
 struct metrics_series;
 
@@ -156,6 +157,20 @@ size_t			 metrics_remove_matching(struct metrics *,
 			    const char *const match[]);
 
 size_t			 metrics_family_nseries(const struct metrics_family *);
+
+/*
+ * Aliases (metrics_alias.c): series whose label NAME holds exactly VALUE
+ * are written with NAME="AS" and EXTRA="EXTRA_VALUE" instead, as a
+ * target probed as a TLS client profile is: "voice/desk-2019" becomes
+ * target="voice",profile="desk-2019".  Series are still found, updated
+ * and removed by the value inside.  Registering a value again replaces
+ * its alias; 0, or -1 with errno.
+ */
+int			 metrics_label_alias(struct metrics *, const char *name,
+			    const char *value, const char *as,
+			    const char *extra, const char *extra_value);
+void			 metrics_label_unalias(struct metrics *,
+			    const char *name, const char *value);
 
 /*
  * Appends the exposition of every family, in creation order, then the

@@ -103,6 +103,7 @@ metrics_write_sample(struct evbuffer *out, const struct metrics_series *s,
 {
 	const struct metrics_family	*f = s->fam;
 	const struct metrics		*m = f->m;
+	const char			*as, *extra, *extra_value;
 	char				 num[32];
 	size_t				 i;
 	int				 first = 1, rc = 0;
@@ -111,9 +112,17 @@ metrics_write_sample(struct evbuffer *out, const struct metrics_series *s,
 	for (i = 0; i < m->ncl; i++)
 		rc |= metrics_write_label(out, &first, m->cl_names[i],
 		    m->cl_values[i]);
-	for (i = 0; i < f->nlabels; i++)
-		rc |= metrics_write_label(out, &first, f->labels[i],
-		    s->values[i]);
+	for (i = 0; i < f->nlabels; i++) {
+		if (metrics_alias_of(f, i, s->values[i], &as, &extra,
+		    &extra_value)) {
+			rc |= metrics_write_label(out, &first, f->labels[i],
+			    as);
+			rc |= metrics_write_label(out, &first, extra,
+			    extra_value);
+		} else
+			rc |= metrics_write_label(out, &first, f->labels[i],
+			    s->values[i]);
+	}
 	if (le != NULL)
 		rc |= metrics_write_label(out, &first, "le", le);
 	if (!first)

@@ -53,6 +53,12 @@ struct metrics {
 	void			(*on_full)(const char *family, size_t limit,
 				    void *arg);
 	void			*on_full_arg;
+	struct metrics_alias	*alias;		/* metrics_alias.c */
+	size_t			 nalias;
 };
+
+void	metrics_aliases_free(struct metrics *);
+int	metrics_alias_of(const struct metrics_family *, size_t, const char *,
+	    const char **, const char **, const char **);
 
 #endif /* SC_METRICS_INTERNAL_H */

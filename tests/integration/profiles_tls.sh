@@ -196,10 +196,10 @@ EOF
 mkdir -p "$TB/state"
 dm_start "$TB/run.conf"
 _dm_profiles() {
-	dm_scrape && [ "$(dm_value sipcanary_probe_success target=voice/modern)" = 1 ] &&
-		[ "$(dm_value sipcanary_probe_success target=voice/desk-2019)" = 0 ] &&
-		[ "$(dm_value sipcanary_flow_up target=voice/modern flow=0)" = 1 ] &&
-		[ "$(dm_value sipcanary_probe_success target=voice/carrier-5d)" = 1 ] &&
+	dm_scrape && [ "$(dm_value sipcanary_probe_success target=voice profile=modern)" = 1 ] &&
+		[ "$(dm_value sipcanary_probe_success target=voice profile=desk-2019)" = 0 ] &&
+		[ "$(dm_value sipcanary_flow_up target=voice profile=modern flow=0)" = 1 ] &&
+		[ "$(dm_value sipcanary_probe_success target=voice profile=carrier-5d)" = 1 ] &&
 		[ "$(dm_http GET /alerts "$TB/alerts.json")" = 200 ] &&
 		jq -e '.[] | select(.alertname == "SipcanaryTargetDown" and .target == "voice/desk-2019" and .firing)' \
 			"$TB/alerts.json" >/dev/null
@@ -209,7 +209,7 @@ tb_until 20 _dm_profiles || {
 	jq -c '.[] | [.alertname, .target, .firing]' "$TB/alerts.json"
 	tb_fail "per-profile series and alert not there within 20 s"
 }
-tb_ok "metrics: probe_success voice/modern 1, voice/desk-2019 0; modern's flow up"
+tb_ok "metrics: probe_success{target=voice,profile=modern} 1, {profile=desk-2019} 0; modern's flow up"
 sum=$(jq -r '.[] | select(.alertname == "SipcanaryTargetDown" and .target == "voice/desk-2019") | .summary' "$TB/alerts.json")
 [ "$sum" = "desk-2019 cannot connect to 1 of 1 frontends of voice: tls_protocol_mismatch; modern, carrier-5d are fine" ] ||
 	tb_fail "desk-2019's alert says: $sum"
@@ -220,14 +220,22 @@ tb_jq '[.[] | select(.target == "voice/carrier-5d" and .firing)] | length == 1 a
 	(.summary | test("^the client certificate of voice/carrier-5d \\(CN=probe-5d,O=sipcanary test\\) expires in 5.0 days")))' \
 	"carrier-5d: only SipcanaryClientCertExpiring fires (warning), naming the certificate" "$TB/alerts.json"
 na5=$(date -u -d "$(openssl x509 -in "$PKI/client5d.pem" -noout -enddate | sed 's/^notAfter=//')" +%s)
-[ "$(dm_value sipcanary_client_cert_not_after_timestamp_seconds target=voice/carrier-5d)" = "$na5" ] ||
+[ "$(dm_value sipcanary_client_cert_not_after_timestamp_seconds target=voice profile=carrier-5d)" = "$na5" ] ||
 	tb_fail "client cert metric: $(grep client_cert "$DM_METRICS")"
 tb_ok "sipcanary_client_cert_not_after_timestamp_seconds{target=voice/carrier-5d} = $na5"
 [ "$(dm_series sipcanary_probe_success)" = 3 ] || tb_fail "probe_success: $(dm_series sipcanary_probe_success) series, not one per profile"
 tb_ok "probe_success: 3 series, one per configured profile"
-[ "$(dm_value sipcanary_profile_info target=voice/desk-2019 profile=desk-2019 profile_of=voice)" = 1 ] &&
+[ "$(dm_value sipcanary_profile_info target=voice profile=desk-2019)" = 1 ] &&
 	[ "$(dm_series sipcanary_profile_info)" = 3 ] || tb_fail "profile_info: $(grep profile_info "$DM_METRICS")"
 tb_ok "sipcanary_profile_info: the profile label of each, 3 series"
+# Every series of the target carries target="voice" and its profile:
+# none keeps the inside name, and the profile values are the configured ones.
+! grep -q 'target="voice/' "$DM_METRICS" ||
+	tb_fail "series named by the inside name: $(grep -m3 'target="voice/' "$DM_METRICS")"
+pv=$(grep -o 'profile="[^"]*"' "$DM_METRICS" | sort -u | tr '\n' ' ')
+[ "$pv" = 'profile="carrier-5d" profile="desk-2019" profile="modern" ' ] ||
+	tb_fail "profile label values: $pv"
+tb_ok "/metrics: target=\"voice\" with a profile label on every series; values: $pv"
 [ "$(dm_http GET / "$TB/status.html")" = 200 ] && grep -q 'voice/desk-2019' "$TB/status.html" &&
 	grep -q 'voice/modern' "$TB/status.html" || tb_fail "the status page has no row per profile"
 tb_ok "status page: a row per profile"
@@ -237,7 +245,7 @@ tb_ok "log lines name voice/desk-2019 and tls_protocol_mismatch"
 # A reload that changes a profile restarts that profile's target only.
 sed -i 's/profile "desk-2019" { tls_max = 1.2 /profile "desk-2019" { /' "$TB/run.conf"
 kill -HUP "$DM_PID"
-_dm_desk_up() { dm_scrape && [ "$(dm_value sipcanary_probe_success target=voice/desk-2019)" = 1 ]; }
+_dm_desk_up() { dm_scrape && [ "$(dm_value sipcanary_probe_success target=voice profile=desk-2019)" = 1 ]; }
 tb_until 10 _dm_desk_up || tb_fail "desk-2019 without tls_max not ok within 10 s of SIGHUP"
 [ "$(dm_log_count '"target":"voice/modern".*probing sips')" = 1 ] ||
 	tb_fail "the reload restarted voice/modern too"

@@ -418,6 +418,60 @@ test_removal(void **state)
 	metrics_free(m);
 }
 
+/*
+ * Aliases: a profile's target "voice/old" is written target="voice",
+ * profile="old"; found and removed by the inside name; a family with a
+ * profile label of its own, and values without an alias, as they are.
+ */
+static void
+test_alias(void **state)
+{
+	struct metrics		*m;
+	struct metrics_family	*up, *own;
+	char			*got;
+
+	(void)state;
+	assert_non_null(m = metrics_new(0));
+	assert_non_null(up = metrics_gauge_new(m, "up", "h",
+	    L("target", "frontend", NULL)));
+	assert_non_null(own = metrics_gauge_new(m, "own", "h",
+	    L("target", "profile", NULL)));
+	assert_int_equal(metrics_label_alias(m, "target", "voice/old",
+	    "voice", "profile", "stale"), 0);
+	/* Registered again: replaced, not added. */
+	assert_int_equal(metrics_label_alias(m, "target", "voice/old",
+	    "voice", "profile", "old"), 0);
+	assert_int_equal(metrics_label_alias(m, "target", "x", "y", "target",
+	    "z"), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(metrics_set(up, L("voice/old", "10.0.0.1:5061"), 0),
+	    0);
+	assert_int_equal(metrics_set(up, L("a/b", "10.0.0.1:5061"), 1), 0);
+	assert_int_equal(metrics_set(own, L("voice/old", "p"), 1), 0);
+	assert_render(m,
+	    "# HELP up h\n# TYPE up gauge\n"
+	    "up{target=\"a/b\",frontend=\"10.0.0.1:5061\"} 1\n"
+	    "up{target=\"voice\",profile=\"old\",frontend=\"10.0.0.1:5061\"} 0\n"
+	    "# HELP own h\n# TYPE own gauge\n"
+	    "own{target=\"voice/old\",profile=\"p\"} 1\n"
+	    "# HELP sipcanary_metrics_series_dropped_total Updates refused "
+	    "because they would create a series beyond the family's limit.\n"
+	    "# TYPE sipcanary_metrics_series_dropped_total counter\n"
+	    "sipcanary_metrics_series_dropped_total{family=\"own\"} 0\n"
+	    "sipcanary_metrics_series_dropped_total{family=\"up\"} 0\n");
+	assert_int_equal(metrics_remove_matching(m, L("target", "voice/old",
+	    NULL)), 2);
+	metrics_label_unalias(m, "target", "voice/old");
+	metrics_label_unalias(m, "target", "never");
+	metrics_label_unalias(NULL, "target", "never");
+	assert_int_equal(metrics_set(up, L("voice/old", "10.0.0.1:5061"), 1),
+	    0);
+	got = render(m);
+	assert_non_null(strstr(got, "up{target=\"voice/old\","));
+	free(got);
+	metrics_free(m);
+}
+
 static int	 full_calls;
 static char	 full_family[32];
 static size_t	 full_limit;
@@ -541,6 +595,7 @@ main(void)
 		cmocka_unit_test(test_missing_values),
 		cmocka_unit_test(test_utf8),
 		cmocka_unit_test(test_removal),
+		cmocka_unit_test(test_alias),
 		cmocka_unit_test(test_limit),
 		cmocka_unit_test(test_many),
 		cmocka_unit_test(test_free_null),

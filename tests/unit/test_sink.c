@@ -30,6 +30,7 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <event2/listener.h>
+#include <jansson.h>
 
 #include "conf/conf.h"
 #include "alert/httpc.h"
@@ -437,7 +438,8 @@ test_payload_pagerduty(void **state)
 	"{\"id\":\"0011223344556677-9\",\"kind\":\"" kind "\","		\
 	"\"dedup_key\":\"" KEY_FE "\",\"alert\":{\"alertname\":" \
 	"\"SipcanaryCertInvalid\",\"severity\":\"critical\",\"target\":" \
-	"\"voice-prod\",\"frontend\":\"10.0.0.7:5061\",\"vantage\":"	\
+	"\"voice-prod\",\"profile\":\"\",\"frontend\":"		\
+	"\"10.0.0.7:5061\",\"vantage\":"					\
 	"\"lab-1\",\"owner\":\"" owner "\",\"summary\":\"new TLS " \
 	"connections to 10.0.0.7:5061 fail: certificate expired 2 h "	\
 	"ago\",\"description\":\"notAfter 2025-11-24T15:00:00Z; existing " \
@@ -516,6 +518,58 @@ test_match(void **state)
 	assert_true(sink_match(&c, &a));
 	m[1].label = "team";
 	assert_false(sink_match(&c, &a));
+}
+
+/*
+ * A profile's alert: labelled with the configured target and the profile
+ * in every body, matched by either, identified by its own name.
+ */
+static void
+test_profile_labels(void **state)
+{
+	struct sink_conf am = conf_of(SINK_ALERTMANAGER, "am", "http://a");
+	struct sink_conf wh = conf_of(SINK_WEBHOOK, "w", "http://a");
+	struct sink_match m[2] = {
+		{ "target", "voice-prod" }, { "profile", "desk-2019" }
+	};
+	struct alert	 a = alert_fe();
+	json_t		*j;
+	char		*got;
+
+	(void)state;
+	a.target = "voice-prod/desk-2019";
+	a.target_label = "voice-prod";
+	a.profile = "desk-2019";
+	assert_non_null(got = sink_payload(&am, &a, NOTIFY_TRIGGER, "1", NOW,
+	    NULL));
+	assert_non_null(j = json_loads(got, 0, NULL));
+	assert_string_equal(json_string_value(json_object_get(json_object_get(
+	    json_array_get(j, 0), "labels"), "target")), "voice-prod");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(
+	    json_array_get(j, 0), "labels"), "profile")), "desk-2019");
+	json_decref(j);
+	free(got);
+	assert_non_null(got = sink_payload(&wh, &a, NOTIFY_TRIGGER, "1", NOW,
+	    NULL));
+	assert_non_null(j = json_loads(got, 0, NULL));
+	assert_string_equal(json_string_value(json_object_get(json_object_get(
+	    j, "alert"), "target")), "voice-prod");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(
+	    j, "alert"), "profile")), "desk-2019");
+	json_decref(j);
+	free(got);
+	wh.match = m;
+	wh.nmatch = 2;
+	assert_true(sink_match(&wh, &a));
+	a.profile = "modern";
+	assert_false(sink_match(&wh, &a));
+	/* Without a profile: no profile label, the target as it is. */
+	a.target_label = a.profile = NULL;
+	assert_non_null(got = sink_payload(&am, &a, NOTIFY_TRIGGER, "1", NOW,
+	    NULL));
+	assert_null(strstr(got, "profile"));
+	assert_non_null(strstr(got, "\"target\":\"voice-prod/desk-2019\""));
+	free(got);
 }
 
 /* --------------------------------------------------------------------- */
@@ -997,6 +1051,7 @@ main(void)
 		cmocka_unit_test(test_payload_pagerduty),
 		cmocka_unit_test(test_payload_webhook),
 		cmocka_unit_test(test_match),
+		cmocka_unit_test(test_profile_labels),
 		cmocka_unit_test(test_url),
 		cmocka_unit_test_setup_teardown(test_retry_until_2xx, setup,
 		    teardown),
