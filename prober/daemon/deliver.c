@@ -253,8 +253,14 @@ daemon_sinks(struct daemon *d, const struct sc_config *conf, int reload)
 		    sizeof(err))) == NULL)
 			log_event(LOG_ERROR, NULL, NULL, NULL, "%s", err);
 	}
-	for (j = 0; j < d->nsinks; j++)
+	/* Sinks the config no longer has: their series go with them. */
+	for (j = 0; j < d->nsinks; j++) {
+		if (d->sinks[j] != NULL)
+			(void)metrics_remove_matching(d->m,
+			    (const char *const[]){ "sink",
+			    sink_name(d->sinks[j]), NULL });
 		sink_free(d->sinks[j]);
+	}
 	free(d->sinks);
 	/* Sinks that failed to start leave holes: close them up. */
 	for (i = 0, j = 0; i < conf->nsinks; i++)

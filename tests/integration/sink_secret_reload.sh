@@ -61,5 +61,15 @@ tb_until 15 any_keys resolve || tb_fail "no resolve delivered within 15 s"
 al_settle
 [ "$(keys resolve)" = "$KEY2" ] ||
 	tb_fail "the resolves carry $(keys resolve | tr '\n' ' '), not only the key in force"
+# A sink the config no longer has: its series go with it.
+dm_scrape && [ "$(dm_series sipcanary_alert_notifications_total sink=pd)" -gt 0 ] ||
+	tb_fail "no sipcanary_alert_notifications_total{sink=pd} before the sink's removal"
+( umask 077; printf '%s\n' "$KEY2" >"$AL_PD_KEYFILE" )
+sed -i '/^sink "pd" {/,/^}/d' "$TB/sc.conf"
+hup 'reloaded ' "the sink removed"
+dm_scrape
+n=$(grep -c 'sink="pd"' "$DM_METRICS") || true
+[ "$n" = 0 ] || tb_fail "$n series of the removed sink remain: $(grep -m3 'sink="pd"' "$DM_METRICS")"
+tb_ok "the sink removed by SIGHUP: none of its series remain on /metrics"
 dm_stop
-tb_pass "SIGHUP: a changed routing key is used from the next event; a bad key file keeps the key in force, and the log says which file and why"
+tb_pass "SIGHUP: a changed routing key is used from the next event; a bad key file keeps the key in force, and the log says which file and why; a removed sink's series go"
