@@ -157,6 +157,11 @@ httpc_new(struct event_base *base, const char *ca_file, char *err,
 		goto fail;
 	}
 	SSL_CTX_set_session_cache_mode(c->ctx, SSL_SESS_CACHE_OFF);
+	/*
+	 * Never in the key log (keylog_file): it is for the probes' traffic,
+	 * and a notification carries the sink's routing key or secret.
+	 */
+	SSL_CTX_set_keylog_callback(c->ctx, NULL);
 	return c;
 
 fail:
