@@ -17,7 +17,6 @@
 
 #include <openssl/evp.h>
 #include <openssl/objects.h>
-#include <openssl/rand.h>
 #include <openssl/ssl.h>
 #include <sofia-sip/msg.h>
 #include <sofia-sip/sip.h>
@@ -39,7 +38,7 @@ engine_jitter(double lo, double hi)
 {
 	unsigned int r = 0;
 
-	if (RAND_bytes((unsigned char *)&r, sizeof(r)) != 1)
+	if (sc_util_random((unsigned char *)&r, sizeof(r)) == -1)
 		r = (unsigned int)rand();
 	return lo + (hi - lo) * ((double)r / (double)UINT32_MAX);
 }

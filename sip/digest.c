@@ -20,7 +20,6 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/rand.h>
 
 #include <sofia-sip/su_alloc.h>
 #include <sofia-sip/su_log.h>
@@ -30,6 +29,7 @@
 #include <sofia-sip/sip_header.h>
 #include <sofia-sip/auth_client.h>
 
+#include "util.h"
 #include "digest.h"
 
 /*
@@ -494,7 +494,7 @@ digest_prepare(struct digest_ch *ch, char *err, size_t errlen)
 
 	if (ch->alg == DIGEST_ALG_MD5 || ch->alg == DIGEST_ALG_MD5_SESS)
 		return digest_sofia_challenge(ch, err, errlen);
-	if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
+	if (sc_util_random(rnd, sizeof(rnd)) == -1) {
 		digest_err(err, errlen, "no randomness for a cnonce");
 		return -1;
 	}

@@ -12,9 +12,52 @@
 #include <string.h>
 #include <strings.h>
 
+#include <unistd.h>
+
+#include <openssl/crypto.h>
 #include <openssl/rand.h>
 
 #include "util.h"
+
+/*
+ * Random bytes for tokens (tags, branches, Call-IDs, cnonces), drawn from
+ * OpenSSL a pool at a time: one RAND_bytes per token was 2% of a fresh
+ * registration's CPU.  The probe path has one thread; a forked child
+ * (pid changed) draws a pool of its own, so that parent and child never
+ * hand out the same bytes.
+ */
+static unsigned char	token_pool[1024];
+static size_t		token_left;
+static pid_t		token_pid;
+
+int
+sc_util_random(unsigned char *out, size_t n)
+{
+	size_t	 take;
+
+	if (token_pid != getpid()) {
+		token_pid = getpid();
+		token_left = 0;
+	}
+	while (n > 0) {
+		if (token_left == 0) {
+			if (RAND_bytes(token_pool, (int)sizeof(token_pool)) !=
+			    1)
+				return -1;
+			token_left = sizeof(token_pool);
+		}
+		take = n < token_left ? n : token_left;
+		memcpy(out, token_pool + sizeof(token_pool) - token_left,
+		    take);
+		/* Used bytes never serve twice. */
+		OPENSSL_cleanse(token_pool + sizeof(token_pool) - token_left,
+		    take);
+		token_left -= take;
+		out += take;
+		n -= take;
+	}
+	return 0;
+}
 
 void
 sc_util_token(char *buf, size_t len, size_t n)
@@ -26,7 +69,7 @@ sc_util_token(char *buf, size_t len, size_t n)
 		n = len - 1;
 	if (n > 2 * sizeof(raw))
 		n = 2 * sizeof(raw);
-	if (RAND_bytes(raw, (int)sizeof(raw)) != 1)
+	if (sc_util_random(raw, (n + 1) / 2) == -1)
 		memset(raw, 0x5a, sizeof(raw));
 	for (i = 0; i < n; i++)
 		buf[i] = "0123456789abcdef"[(raw[i / 2] >> (i % 2 ? 0 : 4)) &

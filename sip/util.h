@@ -10,6 +10,8 @@
 
 /* A random token of n hex characters (n < len). */
 void	 sc_util_token(char *buf, size_t len, size_t n);
+/* n bytes of the OpenSSL CSPRNG, from a pool; 0, or -1 if it failed. */
+int	 sc_util_random(unsigned char *out, size_t n);
 
 /* "1.2.3.4:5061" or "[::1]:5061". */
 void	 sc_util_addr_str(const struct sockaddr *, char *buf, size_t len);
