@@ -172,6 +172,13 @@ void		 dtarget_keep(struct dtarget *, const struct target_conf *);
 void		 dtarget_free(struct dtarget *);
 void		 dtarget_stop(struct dtarget *);
 void		 dtarget_retire(struct dtarget *);
+/*
+ * A new TLS context for target c (NULL: none, the built-in defaults) as
+ * profile pf (NULL: none): the profile's options over the target's
+ * ca_file and tls_min.  NULL with err.
+ */
+void		*dtarget_tls_ctx_new(const struct target_conf *c,
+		    const struct profile_conf *pf, char *err, size_t errlen);
 
 /* frontends.c: the frontends of a target. */
 struct dfront	*dfront_new(struct dtarget *, const struct sc_frontend *);
