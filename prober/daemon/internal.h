@@ -204,7 +204,13 @@ void	dfront_step_metrics(struct dfront *, const char *probe,
 	    const struct sc_step_event *);
 void	dtarget_fill_steps(const struct target_conf *, struct sc_step *,
 	    size_t);
-int	dtarget_fresh_scenario(struct dtarget *, char *err, size_t errlen);
+/*
+ * Target c's own fresh-probe scenario (scenario = FILE), loaded, with what
+ * it leaves unset filled in from c: 0 with *out (NULL: none, the built-in
+ * probe; the caller frees it), or -1 with err.
+ */
+int	dtarget_fresh_scenario(const struct target_conf *c,
+	    struct sc_scenario **out, char *err, size_t errlen);
 
 /* detect.c: the outage detector and the alert rules. */
 int	dverdict_up(enum sc_verdict);

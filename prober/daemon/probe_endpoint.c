@@ -9,7 +9,10 @@
  * module names a target of the config, whose settings the probe takes:
  * user and password (REGISTER; without a user, OPTIONS and its
  * alive_statuses), ca_file and tls_min, timeout, warn_days, crit_days,
- * dns_server, insecure_skip_verify.  A target with enabled = no is such a
+ * dns_server, insecure_skip_verify, and its scenario = FILE, run instead
+ * of the built-in fresh probe as on its schedule; each step's result and
+ * latency are in the answer by step label (bounded by the config's
+ * files).  A target with enabled = no is such a
  * template and nothing else; a target with profiles is named
  * TARGET/PROFILE here as in its metrics.  Without module, the built-in
  * defaults: no account (OPTIONS), the system trust store.
@@ -44,10 +47,18 @@
 
 #include "conf/confparse.h"
 #include "conf/defaults.h"
+#include "conf/scenario.h"
 #include "conf/secret.h"
 #include "daemon/internal.h"
 #include "daemon/probe_endpoint.h"
 #include "web/httpd.h"
+
+/* A step of a frontend's probe, by label: its last run. */
+struct pstep {
+	const char		*label;	/* the scenario's, or a static kind */
+	double			 seconds;
+	int			 held;
+};
 
 /* One frontend of a request: its probe, then what it found. */
 struct pfront {
@@ -60,6 +71,8 @@ struct pfront {
 	int			 status;
 	int			 has_expiry;
 	time_t			 expiry;
+	struct pstep		 steps[CONFIG_STEP_LABELS_MAX];
+	size_t			 nsteps;
 };
 
 struct preq {
@@ -72,6 +85,7 @@ struct preq {
 	char			*password;
 	char			*dns_server;
 	struct sc_statuses	 alive;
+	struct sc_scenario	*sc;		/* the module's, or NULL */
 	void			*tls_ctx;
 	double			 timeout;	/* of the module */
 	int			 warn_days, crit_days, insecure;
@@ -100,6 +114,7 @@ preq_free(struct preq *q)
 	secret_free(q->password);
 	free(q->dns_server);
 	sc_tls_ctx_free(q->tls_ctx);
+	scenario_free(q->sc);
 	free(q);
 	d->ondemand_live--;
 	daemon_check_stopped(d);
@@ -111,6 +126,34 @@ preq_maybe_free(struct preq *q)
 {
 	if (q->req == NULL && q->pending == 0 && q->locate == NULL)
 		preq_free(q);
+}
+
+/* Each step of each frontend's probe, by label. */
+static int
+preq_step_metrics(const struct preq *q, struct metrics *m)
+{
+	static const char *const fs[] = { "frontend", "step", NULL };
+	struct metrics_family	*ok, *dur;
+	const struct pfront	*p;
+	size_t			 i, j;
+
+	ok = metrics_gauge_new(m, "sipcanary_probe_step_success", "1 if the "
+	    "step's expectation held (its last run), by step label", fs);
+	dur = metrics_gauge_new(m, "sipcanary_probe_step_duration_seconds",
+	    "Latency of the step (its last run), by step label", fs);
+	if (ok == NULL || dur == NULL)
+		return -1;
+	for (i = 0; i < q->nfe; i++) {
+		p = &q->fe[i];
+		for (j = 0; j < p->nsteps; j++) {
+			(void)metrics_set(ok, (const char *const[]){
+			    p->address, p->steps[j].label }, p->steps[j].held);
+			(void)metrics_set(dur, (const char *const[]){
+			    p->address, p->steps[j].label },
+			    p->steps[j].seconds);
+		}
+	}
+	return 0;
 }
 
 /* The probe's metrics, as blackbox_exporter's plus sipcanary's. */
@@ -202,7 +245,7 @@ preq_answer(struct preq *q)
 		if (!q->fe[i].done)
 			q->fe[i].verdict = SC_NOT_PROBED;
 	if (m == NULL || b == NULL || preq_metrics(q, m) == -1 ||
-	    metrics_write(m, b) == -1)
+	    preq_step_metrics(q, m) == -1 || metrics_write(m, b) == -1)
 		httpd_send_text(q->req, 500, "out of memory\n");
 	else
 		httpd_send(q->req, 200, METRICS_CONTENT_TYPE, b);
@@ -248,6 +291,27 @@ preq_probe_done(struct sc_result *r, void *arg)
 	preq_maybe_free(q);
 }
 
+/* A step of a frontend's probe ended: kept by its label, the last run. */
+static void
+preq_probe_step(const struct sc_step_event *ev, void *arg)
+{
+	struct pfront	*p = arg;
+	const char	*label = ev->step->label != NULL ? ev->step->label :
+			    sc_step_kind_str(ev->step->kind);
+	size_t		 i;
+
+	for (i = 0; i < p->nsteps; i++)
+		if (strcmp(p->steps[i].label, label) == 0)
+			break;
+	if (i == CONFIG_STEP_LABELS_MAX)
+		return;		/* the config's check bounds the labels */
+	if (i == p->nsteps)
+		p->nsteps++;
+	p->steps[i].label = label;
+	p->steps[i].seconds = ev->seconds;
+	p->steps[i].held = ev->held;
+}
+
 /* Starts the probes of the frontends located; the budget left bounds them. */
 static void
 preq_probe_all(struct preq *q, const struct sc_frontend *fe, size_t n)
@@ -276,6 +340,8 @@ preq_probe_all(struct preq *q, const struct sc_frontend *fe, size_t n)
 	o.tls_ctx = q->tls_ctx;
 	o.insecure = q->insecure;
 	o.alive = &q->alive;
+	o.scenario = q->sc;		/* NULL: the built-in one */
+	o.on_step = preq_probe_step;
 	for (i = 0; i < n; i++) {
 		p = &q->fe[q->nfe++];
 		p->q = q;
@@ -373,6 +439,8 @@ preq_settings(struct preq *q, const struct target_conf *c,
 		q->crit_days = c->crit_days;
 		q->insecure = c->insecure_skip_verify;
 	}
+	if (c != NULL && dtarget_fresh_scenario(c, &q->sc, err, errlen) == -1)
+		return -1;
 	if (own && c != NULL &&
 	    (q->tls_ctx = preq_running_ctx(q->d, c->name)) != NULL)
 		return 0;

@@ -239,7 +239,8 @@ dtarget_new(struct daemon *d, const struct target_conf *c,
 		    "persistent flow: %s", err);
 		goto fail;
 	}
-	if (dtarget_fresh_scenario(t, err, errlen) == -1) {
+	if (dtarget_fresh_scenario(&t->conf, &t->fresh_sc, err, errlen) ==
+	    -1) {
 		log_event(LOG_ERROR, c->name, NULL, "internal_error", "the "
 		    "fresh probe's scenario: %s", err);
 		goto fail;

@@ -16,6 +16,8 @@
 #     (budget 1.5 s) with probe_success 0;
 #   - the concurrency bound: 6 such requests at once: 4 are probed, 2 get
 #     503 with Retry-After at once;
+#   - module "scn" has scenario = FILE: /probe runs it (not the built-in
+#     probe), each step's result by label in the answer;
 #   - profile=: against a TLS 1.3-only frontend (stunnel4 before
 #     Kamailio's TCP port) module kam has probe_success 1 and, with
 #     profile=old (tls_max = 1.2), 0 with tls_protocol_mismatch; the
@@ -55,6 +57,13 @@ tb_wait_port "$P13" 10 "$TB_LAST_PID" || tb_fail "stunnel4 did not start"
 awk '/BEGIN CERT/ { n++ } n > 1' "$TB/served/cert.pem" | cat "$PKI/ca.pem" - >"$TB/silent-ca.pem"
 OTHER=$(ip -o -4 addr show scope global 2>/dev/null | awk '{ sub(/\/.*/, "", $4); print $4; exit }')
 
+cat >"$TB/fresh.scn" <<'SCN'
+description = "register, then an OPTIONS over the same connection"
+step connect    { label = "tls" }
+step register   { label = "first-register" }
+step options    { label = "after-register" }
+step unregister { label = "cleanup" }
+SCN
 {
 	printf 'vantage = "%s"\nlisten = "0.0.0.0:%s"\nstate_dir = "%s"\n' \
 		"$DM_VANTAGE" "$DM_HTTP" "$TB/state"
@@ -63,6 +72,8 @@ OTHER=$(ip -o -4 addr show scope global 2>/dev/null | awk '{ sub(/\/.*/, "", $4)
 	dm_target kam "enabled = no" "dns_server = \"127.0.0.1:$D\""
 	dm_target silent "enabled = no" "dns_server = \"127.0.0.1:$D\"" \
 		"ca_file = \"$TB/silent-ca.pem\""
+	dm_target scn "enabled = no" "dns_server = \"127.0.0.1:$D\"" \
+		"scenario = \"$TB/fresh.scn\""
 	printf 'profile "old" {\n\ttls_max = 1.2\n}\n'
 	printf 'profile "lab" {\n\tca_file = "%s"\n}\n' "$PKI/ca.pem"
 } >"$TB/sc.conf"
@@ -82,20 +93,32 @@ grep -q '^sipcanary_probe_cert_earliest_expiry_timestamp_seconds{' "$TB/p.txt" |
 	tb_fail "no certificate expiry"
 promtool check metrics <"$TB/p.txt" >"$TB/promtool.out" 2>&1 ||
 	{ cat "$TB/promtool.out"; tb_fail "promtool check metrics rejects the /probe answer"; }
-tb_ok "GET /probe: probe_success 1, verdict ok, phases, certificate expiry"
+grep -q "^sipcanary_probe_step_success{frontend=\"127.0.0.1:$DM_KAM_PORT\",step=\"register\"} 1" "$TB/p.txt" ||
+	tb_fail "no step result of the built-in probe"
+tb_ok "GET /probe: probe_success 1, verdict ok, phases, certificate expiry, steps"
 for q in "module=kam" "target=$T&module=nope" "target=http://x&module=kam"; do
 	code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$U/probe?$q")
 	case "$code" in 400|404) ;; *) tb_fail "GET /probe?$q answered $code, want 400 or 404" ;; esac
 done
 tb_ok "bad requests: 400/404"
 
-# --- profile=: a TLS client profile of the config ------------------------------
-T13="sips:example.test:$P13"
 probe() {	# probe QUERY NAME: GET /probe?QUERY into $TB/NAME.txt, 200 expected
 	code=$(curl -s -o "$TB/$2.txt" -w '%{http_code}' --max-time 15 "$U/probe?$1")
 	[ "$code" = 200 ] || { cat "$TB/$2.txt"; tb_fail "GET /probe?$1 answered $code"; }
 }
 has() { grep -qxF "$1" "$TB/$2.txt" || { cat "$TB/$2.txt"; tb_fail "$2: no line $1"; }; }
+
+# --- the module's own scenario ----------------------------------------------------
+probe "target=$T&module=scn" scn
+has 'probe_success 1' scn
+for st in tls first-register after-register cleanup; do
+	has "sipcanary_probe_step_success{frontend=\"$DM_FE\",step=\"$st\"} 1" scn
+done
+! grep -q 'step="register"' "$TB/scn.txt" || tb_fail "the built-in probe's steps ran too"
+tb_ok "module scn: its scenario ran, steps by label: $(grep -c '^sipcanary_probe_step_success' "$TB/scn.txt") held"
+
+# --- profile=: a TLS client profile of the config ------------------------------
+T13="sips:example.test:$P13"
 probe "target=$T13&module=kam" p13
 has 'probe_success 1' p13
 has 'sipcanary_probe_info{module="kam",profile=""} 1' p13
