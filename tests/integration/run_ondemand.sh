@@ -24,17 +24,10 @@ set -eu
 # shellcheck source=SCRIPTDIR/../lib/daemon.sh
 . "$(dirname "$0")/../lib/daemon.sh"
 dm_init leaf_expired
-cat >"$TB/fresh.scn" <<'SCN'
-description = "register, then an OPTIONS over the same connection"
-step connect    { label = "tls" }
-step register   { label = "first-register" }
-step options    { label = "after-register" }
-step unregister { label = "cleanup" }
-SCN
 {
 	dm_config_head "interval = 60s" "timeout = 2s" "flows = 0"
 	dm_target kam
-	dm_target scn "scenario = \"$TB/fresh.scn\""
+	dm_target scn "scenario = \"$TB_TOP/tests/fixtures/register-then-options.scn\""
 } >"$TB/sc.conf"
 dm_start "$TB/sc.conf"
 U="http://127.0.0.1:$DM_HTTP"
@@ -44,16 +37,16 @@ n0=$(dm_value sipcanary_probes_total "${DM_L[@]}")
 tb_ok "first scheduled probe ok ($n0 probe)"
 
 # a target with its own scenario: the probe on demand runs it
-S=(target=scn probe=fresh step=after-register result=held)
+S=(target=scn probe=fresh step=options-after-register result=held)
 s0=$(dm_get sipcanary_steps_total "${S[@]}") || s0=0
 code=$(curl -s -X POST -o "$TB/scn.json" -w '%{http_code}' --max-time 10 "$U/api/v1/targets/scn/probe")
 [ "$code" = 200 ] || { cat "$TB/scn.json"; tb_fail "POST .../scn/probe answered $code"; }
 tb_jq '.target == "scn" and .verdict == "ok"' "the scenario target's verdict" "$TB/scn.json"
 s1=$(dm_get sipcanary_steps_total "${S[@]}") || s1=0
-[ "$s1" -gt "$s0" ] || tb_fail "steps_total{step=after-register} is still $s1 after the probe on demand"
+[ "$s1" -gt "$s0" ] || tb_fail "steps_total{step=options-after-register} is still $s1 after the probe on demand"
 [ "$(dm_series sipcanary_steps_total target=scn probe=fresh step=register)" = 0 ] ||
 	tb_fail "the built-in probe's steps ran for scn"
-tb_ok "POST .../scn/probe ran scn's scenario: ok, steps_total{step=after-register,result=held} $s0 -> $s1"
+tb_ok "POST .../scn/probe ran scn's scenario: ok, steps_total{step=options-after-register,result=held} $s0 -> $s1"
 
 pki_kamailio_swap expired
 t0=$(date +%s.%N)

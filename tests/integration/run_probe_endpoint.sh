@@ -57,13 +57,6 @@ tb_wait_port "$P13" 10 "$TB_LAST_PID" || tb_fail "stunnel4 did not start"
 awk '/BEGIN CERT/ { n++ } n > 1' "$TB/served/cert.pem" | cat "$PKI/ca.pem" - >"$TB/silent-ca.pem"
 OTHER=$(ip -o -4 addr show scope global 2>/dev/null | awk '{ sub(/\/.*/, "", $4); print $4; exit }')
 
-cat >"$TB/fresh.scn" <<'SCN'
-description = "register, then an OPTIONS over the same connection"
-step connect    { label = "tls" }
-step register   { label = "first-register" }
-step options    { label = "after-register" }
-step unregister { label = "cleanup" }
-SCN
 {
 	printf 'vantage = "%s"\nlisten = "0.0.0.0:%s"\nstate_dir = "%s"\n' \
 		"$DM_VANTAGE" "$DM_HTTP" "$TB/state"
@@ -73,7 +66,7 @@ SCN
 	dm_target silent "enabled = no" "dns_server = \"127.0.0.1:$D\"" \
 		"ca_file = \"$TB/silent-ca.pem\""
 	dm_target scn "enabled = no" "dns_server = \"127.0.0.1:$D\"" \
-		"scenario = \"$TB/fresh.scn\""
+		"scenario = \"$TB_TOP/tests/fixtures/register-then-options.scn\""
 	printf 'profile "old" {\n\ttls_max = 1.2\n}\n'
 	printf 'profile "lab" {\n\tca_file = "%s"\n}\n' "$PKI/ca.pem"
 } >"$TB/sc.conf"
@@ -111,7 +104,7 @@ has() { grep -qxF "$1" "$TB/$2.txt" || { cat "$TB/$2.txt"; tb_fail "$2: no line 
 # --- the module's own scenario ----------------------------------------------------
 probe "target=$T&module=scn" scn
 has 'probe_success 1' scn
-for st in tls first-register after-register cleanup; do
+for st in tls first-register options-after-register cleanup; do
 	has "sipcanary_probe_step_success{frontend=\"$DM_FE\",step=\"$st\"} 1" scn
 done
 ! grep -q 'step="register"' "$TB/scn.txt" || tb_fail "the built-in probe's steps ran too"
