@@ -9,13 +9,14 @@
  * module names a target of the config, whose settings the probe takes:
  * user and password (REGISTER; without a user, OPTIONS and its
  * alive_statuses), ca_file and tls_min, timeout, warn_days, crit_days,
- * dns_server, insecure_skip_verify, and its scenario = FILE, run instead
- * of the built-in fresh probe as on its schedule; each step's result and
- * latency are in the answer by step label (bounded by the config's
- * files).  A target with enabled = no is such a
- * template and nothing else; a target with profiles is named
- * TARGET/PROFILE here as in its metrics.  Without module, the built-in
- * defaults: no account (OPTIONS), the system trust store.
+ * dns_server, insecure_skip_verify, revocation, transport, ws_path and
+ * origin, and its scenario = FILE, run instead of the built-in fresh
+ * probe as on its schedule; each step's result and latency are in the
+ * answer by step label (bounded by the config's check of the files).  A
+ * target with enabled = no is such a template and nothing else; a target
+ * with profiles is named TARGET/PROFILE here as in its metrics.  Without
+ * module, the built-in defaults: no account (OPTIONS), the system trust
+ * store.
  *
  * profile names a TLS client profile of the config (profile "NAME" { }):
  * its TLS versions, ciphers, groups, SNI, trust store, client certificate
@@ -84,6 +85,10 @@ struct preq {
 	char			*user;
 	char			*password;
 	char			*dns_server;
+	char			*ws_path;	/* WSS: the module's, or NULL */
+	char			*origin;
+	int			 wss;		/* the module's transport = wss */
+	int			 revocation;	/* enum sc_revocation_policy */
 	struct sc_statuses	 alive;
 	struct sc_scenario	*sc;		/* the module's, or NULL */
 	void			*tls_ctx;
@@ -113,6 +118,8 @@ preq_free(struct preq *q)
 	free(q->user);
 	secret_free(q->password);
 	free(q->dns_server);
+	free(q->ws_path);
+	free(q->origin);
 	sc_tls_ctx_free(q->tls_ctx);
 	scenario_free(q->sc);
 	free(q);
@@ -341,6 +348,10 @@ preq_probe_all(struct preq *q, const struct sc_frontend *fe, size_t n)
 	o.insecure = q->insecure;
 	o.alive = &q->alive;
 	o.scenario = q->sc;		/* NULL: the built-in one */
+	o.revocation = (enum sc_revocation_policy)q->revocation;
+	o.ws.on = q->wss || q->uri.ws;
+	o.ws.path = q->ws_path;
+	o.ws.origin = q->origin;
 	o.on_step = preq_probe_step;
 	for (i = 0; i < n; i++) {
 		p = &q->fe[q->nfe++];
@@ -424,7 +435,9 @@ preq_settings(struct preq *q, const struct target_conf *c,
 	    c->user : NULL) == -1 ||
 	    preq_dup(&q->password, acct != NULL ? acct->password : c != NULL ?
 	    c->password : NULL) == -1 ||
-	    preq_dup(&q->dns_server, c != NULL ? c->dns_server : NULL) == -1) {
+	    preq_dup(&q->dns_server, c != NULL ? c->dns_server : NULL) == -1 ||
+	    preq_dup(&q->ws_path, c != NULL ? c->ws_path : NULL) == -1 ||
+	    preq_dup(&q->origin, c != NULL ? c->origin : NULL) == -1) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
@@ -438,6 +451,8 @@ preq_settings(struct preq *q, const struct target_conf *c,
 		q->warn_days = c->warn_days;
 		q->crit_days = c->crit_days;
 		q->insecure = c->insecure_skip_verify;
+		q->revocation = c->revocation;
+		q->wss = c->wss;
 	}
 	if (c != NULL && dtarget_fresh_scenario(c, &q->sc, err, errlen) == -1)
 		return -1;
@@ -579,6 +594,7 @@ preq_start(struct preq *q, struct evkeyvalq *qs, char *err, size_t errlen)
 	lo.explicit = q->uri.uri_port != 0;
 	lo.dns_servers = q->dns_server;
 	lo.timeout = q->budget / 2;
+	lo.ws = q->wss || q->uri.ws;
 	q->dns_verdict = SC_OK;
 	if ((q->locate = sc_locate_start(q->d->base, &lo, preq_located, q,
 	    err, errlen)) == NULL)
