@@ -1,6 +1,7 @@
 /*
- * httpc.c - the HTTP client of the alert sinks: one POST per connection
- * ("Connection: close"), http or https, on the daemon's event_base.
+ * httpc.c - the HTTP client of the alert sinks (and of check --daemon):
+ * one POST per connection ("Connection: close"), http or https, on the
+ * daemon's event_base (or the command's).
  *
  * Owns: the client SSL_CTX (built by the library's verifying builder,
  * sc_tls_client_ctx_new: ca_file or the system store, TLS 1.2 at least,
@@ -27,7 +28,8 @@
  * wildcards), and SNI is sent for names.
  *
  * What is read back is bounded: headers HTTPC_MAX_HEAD bytes, the body
- * HTTPC_MAX_BODY bytes, of which HTTPC_KEEP_BODY are kept for the log.
+ * HTTPC_MAX_BODY bytes, of which HTTPC_KEEP_BODY are kept for the log
+ * (or what httpc_keep_body() says, for a caller that reads the body).
  * Once the status line is in, the request has its answer; a body cut
  * short does not change it.
  */
@@ -104,7 +106,8 @@ struct httpc_req {
 	double		 timeout;
 	double		 start;
 	size_t		 nkeep;
-	char		 keep[HTTPC_KEEP_BODY + 1];
+	size_t		 keepmax;	/* the client's keep, at the start */
+	char		*keep;		/* keepmax + 1 bytes */
 	char		 error[256];
 };
 
@@ -112,6 +115,7 @@ struct httpc {
 	struct event_base *base;
 	SSL_CTX		*ctx;
 	struct evdns_base *dns;		/* made at the first name looked up */
+	size_t		 keep;		/* body bytes kept for the callback */
 	TAILQ_HEAD(, httpc_req) reqs;
 };
 
@@ -142,6 +146,7 @@ httpc_new(struct event_base *base, const char *ca_file, char *err,
 		return NULL;
 	}
 	c->base = base;
+	c->keep = HTTPC_KEEP_BODY;
 	TAILQ_INIT(&c->reqs);
 	if ((c->ctx = sc_tls_client_ctx_new(ca_file, TLS1_2_VERSION, &why)) ==
 	    NULL) {
@@ -167,6 +172,12 @@ httpc_new(struct event_base *base, const char *ca_file, char *err,
 fail:
 	httpc_free(c);
 	return NULL;
+}
+
+void
+httpc_keep_body(struct httpc *c, size_t max)
+{
+	c->keep = max < HTTPC_MAX_BODY ? max : HTTPC_MAX_BODY;
 }
 
 void
@@ -208,7 +219,9 @@ httpc_req_free(struct httpc_req *r)
 		event_free(r->timer);
 	if (r->out != NULL)
 		evbuffer_free(r->out);
-	explicit_bzero(r->keep, sizeof(r->keep));
+	if (r->keep != NULL)
+		explicit_bzero(r->keep, r->keepmax + 1);
+	free(r->keep);
 	free(r);
 }
 
@@ -297,7 +310,7 @@ httpc_timercb(evutil_socket_t fd, short what, void *arg)
 static void
 httpc_take(struct httpc_req *r, struct evbuffer *in, size_t n)
 {
-	size_t	 room = HTTPC_KEEP_BODY - r->nkeep, k;
+	size_t	 room = r->keepmax - r->nkeep, k;
 
 	k = n < room ? n : room;
 	if (k > 0) {
@@ -831,7 +844,9 @@ httpc_post(struct httpc *c, const struct url *url,
 	r->retry_after = -1;
 	r->start = httpc_now();
 	r->state = RQ_RESOLVING;
-	if ((r->timer = evtimer_new(c->base, httpc_timercb, r)) == NULL ||
+	r->keepmax = c->keep;
+	if ((r->keep = malloc(r->keepmax + 1)) == NULL ||
+	    (r->timer = evtimer_new(c->base, httpc_timercb, r)) == NULL ||
 	    (r->out = evbuffer_new()) == NULL)
 		goto fail;
 

@@ -1,8 +1,8 @@
 /*
- * httpc.h - a small asynchronous HTTP/1.1 client for alert sinks: one
- * POST per connection, over http or https (certificate and host name
- * verified), on the daemon's event_base, with a total timeout and a
- * bound on what is read back.
+ * httpc.h - a small asynchronous HTTP/1.1 client for alert sinks and
+ * check --daemon: one POST per connection, over http or https
+ * (certificate and host name verified), on an event_base, with a total
+ * timeout and a bound on what is read back.
  */
 #ifndef SC_HTTPC_H
 #define SC_HTTPC_H
@@ -25,8 +25,9 @@ struct httpc_result {
 	const char	*error;		/* with status 0: why, as in
 					   "connect: Connection refused" */
 	const char	*body;		/* the start of the response body
-					   (at most HTTPC_KEEP_BODY bytes,
-					   NUL-terminated), or "" */
+					   (at most HTTPC_KEEP_BODY bytes, or
+					   httpc_keep_body()'s, NUL-terminated),
+					   or "" */
 	double		 retry_after;	/* Retry-After in seconds, or -1 */
 	double		 elapsed;	/* seconds from the start */
 };
@@ -40,6 +41,12 @@ typedef void	(*httpc_cb)(const struct httpc_result *, void *arg);
  */
 struct httpc	*httpc_new(struct event_base *, const char *ca_file,
 		    char *err, size_t errlen);
+
+/*
+ * The body bytes the callbacks of requests started from now on get: max,
+ * at most 1 MiB (HTTPC_KEEP_BODY by default, enough for a log line).
+ */
+void		 httpc_keep_body(struct httpc *, size_t max);
 
 /* Cancels every request of the client (without callbacks); NULL is fine. */
 void		 httpc_free(struct httpc *);

@@ -6,25 +6,40 @@
  * exiting with the Nagios code of the target's verdict.  For runbooks and
  * chat-ops: the probe is the daemon's, from where it runs, and its result
  * lands in the daemon's metrics and alerts too.
+ *
+ * The request goes through the alert sinks' client (alert/httpc.c): http,
+ * or https with the certificate verified against --ca-file or the
+ * system store and the host name (or IP address) checked, for a daemon
+ * serving https itself or behind a TLS reverse proxy; a timeout for the
+ * whole request; and a reason for every failure (refused, certificate,
+ * name).  Basic authentication (the daemon's http_auth_file): the user is
+ * --daemon-user, the password the first line of --daemon-password-file
+ * (a secret file: secret_read_file()'s rules) or SIPCANARY_DAEMON_PASSWORD,
+ * never an argument.
  */
 #include "config.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <event2/buffer.h>
 #include <event2/event.h>
 #include <event2/http.h>
-#include <event2/keyvalq_struct.h>
 #include <jansson.h>
+#include <openssl/evp.h>
 
+#include "alert/httpc.h"
 #include "cli/cli.h"
 #include "cli/options.h"
 #include "common/url.h"
+#include "conf/secret.h"
 
 #define CHECK_DAEMON_MAX_BODY	(1024 * 1024)
+#define CHECK_DAEMON_NAME_MAX	256
+#define CHECK_DAEMON_PW_ENV	"SIPCANARY_DAEMON_PASSWORD"
 
+/* What the daemon answered; the body and error are copies. */
 struct cdreq {
 	struct event_base *base;
 	int		 status;	/* HTTP status, 0: none */
@@ -32,75 +47,148 @@ struct cdreq {
 	char		 error[256];
 };
 
+/*
+ * A failure, on stderr; with --nagios, also the UNKNOWN line on standard
+ * output, which is what the monitoring system shows.
+ */
+static void __attribute__((format(printf, 2, 3)))
+check_daemon_fail(const struct check_daemon_opts *o, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	 msg[1024];
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "sipcanary check: %s\n", msg);
+	if (o->format == FMT_NAGIOS) {
+		printf("SIPCANARY UNKNOWN - %s\n", msg);
+		cli_flush();
+	}
+}
+
 static void
-check_daemon_done(struct evhttp_request *req, void *arg)
+check_daemon_done(const struct httpc_result *res, void *arg)
 {
 	struct cdreq	*r = arg;
-	struct evbuffer	*in;
-	size_t		 n;
 
-	/* Done: the connection may stay open (keep-alive), the loop not. */
 	event_base_loopexit(r->base, NULL);
-	if (req == NULL || evhttp_request_get_response_code(req) == 0) {
-		snprintf(r->error, sizeof(r->error), "no answer (connection "
-		    "refused, closed or timed out)");
+	r->status = res->status;
+	if (res->status == 0) {
+		snprintf(r->error, sizeof(r->error), "%s", res->error);
 		return;
 	}
-	r->status = evhttp_request_get_response_code(req);
-	in = evhttp_request_get_input_buffer(req);
-	n = evbuffer_get_length(in);
-	if (n > CHECK_DAEMON_MAX_BODY)
-		n = CHECK_DAEMON_MAX_BODY;
-	if ((r->body = malloc(n + 1)) != NULL) {
-		evbuffer_remove(in, r->body, n);
-		r->body[n] = '\0';
+	if ((r->body = strdup(res->body)) == NULL)
+		snprintf(r->error, sizeof(r->error), "out of memory");
+}
+
+/*
+ * The password of --daemon-user: from --daemon-password-file, else
+ * SIPCANARY_DAEMON_PASSWORD.  NULL after saying why.
+ */
+static char *
+check_daemon_password(const struct check_daemon_opts *o)
+{
+	const char	*env = getenv(CHECK_DAEMON_PW_ENV);
+	char		*pw, err[512];
+
+	if (o->password_file != NULL) {
+		if ((pw = secret_read_file(o->password_file, "password file",
+		    secret_owner(NULL), o->insecure, err, sizeof(err))) == NULL)
+			check_daemon_fail(o, "--daemon-password-file: %s", err);
+		return pw;
 	}
+	if (env == NULL || env[0] == '\0') {
+		check_daemon_fail(o, "--daemon-user needs a password: "
+		    "--daemon-password-file FILE (its first line) or "
+		    CHECK_DAEMON_PW_ENV " in the environment");
+		return NULL;
+	}
+	if ((pw = strdup(env)) == NULL)
+		check_daemon_fail(o, "out of memory");
+	return pw;
+}
+
+/*
+ * The "Authorization: Basic ..." header line of o's user into *out (NULL
+ * without a user): 0, or -1 after saying why.  The password is wiped.
+ */
+static int
+check_daemon_auth(const struct check_daemon_opts *o, char **out)
+{
+	static const char prefix[] = "Authorization: Basic ";
+	char		*pw, *cred = NULL, *line = NULL;
+	size_t		 n;
+
+	*out = NULL;
+	if (o->user == NULL)
+		return 0;
+	if (strchr(o->user, ':') != NULL) {
+		/* RFC 7617: the first colon ends the user name. */
+		check_daemon_fail(o, "--daemon-user: a basic authentication "
+		    "user name has no ':'");
+		return -1;
+	}
+	if ((pw = check_daemon_password(o)) == NULL)
+		return -1;
+	if (asprintf(&cred, "%s:%s", o->user, pw) == -1)
+		cred = NULL;
+	secret_free(pw);
+	n = cred != NULL ? strlen(cred) : 0;
+	if (cred == NULL || (line = malloc(sizeof(prefix) + 4 * (n / 3 + 1)))
+	    == NULL) {
+		secret_free(cred);
+		check_daemon_fail(o, "out of memory");
+		return -1;
+	}
+	memcpy(line, prefix, sizeof(prefix));
+	(void)EVP_EncodeBlock((unsigned char *)line + sizeof(prefix) - 1,
+	    (unsigned char *)cred, (int)n);
+	secret_free(cred);
+	*out = line;
+	return 0;
 }
 
 /* POSTs to the daemon and waits; 0 with r filled, or -1 with r->error. */
 static int
-check_daemon_post(const struct url *u, const char *name, double timeout,
-    struct cdreq *r)
+check_daemon_post(const struct check_daemon_opts *o, const struct url *u,
+    const char *auth, struct cdreq *r)
 {
-	struct event_base		*base = event_base_new();
-	struct evhttp_connection	*conn = NULL;
-	struct evhttp_request		*req;
-	char				*enc = NULL, path[URL_PATH_MAX + 1024];
-	int				 rc = -1;
+	struct url		 req = *u;
+	struct httpc		*c = NULL;
+	const char		*headers[] = { auth, NULL };
+	char			*enc = NULL;
+	int			 n, rc = -1;
 
-	if (strlen(name) > 256) {
-		snprintf(r->error, sizeof(r->error), "--target: a name of at "
-		    "most 256 bytes");
-		goto done;
-	}
-	if (base == NULL || (enc = evhttp_uriencode(name, -1, 0)) == NULL ||
-	    (conn = evhttp_connection_base_new(base, NULL, u->host,
-	    (unsigned short)u->port)) == NULL ||
-	    (req = evhttp_request_new(check_daemon_done, r)) == NULL) {
+	if ((r->base = event_base_new()) == NULL ||
+	    (enc = evhttp_uriencode(o->target, -1, 0)) == NULL) {
 		snprintf(r->error, sizeof(r->error), "out of memory");
 		goto done;
 	}
-	r->base = base;
-	evhttp_connection_set_timeout(conn, (int)timeout + 1);
-	(void)snprintf(path, sizeof(path), "%s%sapi/v1/targets/%.*s/probe",
-	    u->path, u->path[strlen(u->path) - 1] == '/' ? "" : "/", 256 * 3,
-	    enc);
-	evhttp_add_header(evhttp_request_get_output_headers(req), "Host",
-	    u->host);
-	evhttp_add_header(evhttp_request_get_output_headers(req), "Connection",
-	    "close");
-	if (evhttp_make_request(conn, req, EVHTTP_REQ_POST, path) == -1) {
+	n = snprintf(req.path, sizeof(req.path), "%s%sapi/v1/targets/%s/probe",
+	    u->path, u->path[strlen(u->path) - 1] == '/' ? "" : "/", enc);
+	if (n < 0 || (size_t)n >= sizeof(req.path)) {
+		snprintf(r->error, sizeof(r->error), "the URL's path is too "
+		    "long");
+		goto done;
+	}
+	if ((c = httpc_new(r->base, o->ca_file, r->error, sizeof(r->error)))
+	    == NULL)
+		goto done;
+	httpc_keep_body(c, CHECK_DAEMON_MAX_BODY);
+	if (httpc_post(c, &req, auth != NULL ? headers : NULL, "", 0,
+	    o->timeout, check_daemon_done, r) == NULL) {
 		snprintf(r->error, sizeof(r->error), "cannot send the request");
 		goto done;
 	}
-	event_base_dispatch(base);
+	event_base_dispatch(r->base);
 	rc = r->status != 0 ? 0 : -1;
 done:
 	free(enc);
-	if (conn != NULL)
-		evhttp_connection_free(conn);
-	if (base != NULL)
-		event_base_free(base);
+	httpc_free(c);
+	if (r->base != NULL)
+		event_base_free(r->base);
+	r->base = NULL;
 	return rc;
 }
 
@@ -141,52 +229,93 @@ check_daemon_print(json_t *doc, enum output_format format, int sev)
 		    "error"));
 }
 
+/* A refusal of the daemon, said with what to do about it. */
+static void
+check_daemon_refused(const struct check_daemon_opts *o, const struct url *u,
+    const struct cdreq *r)
+{
+	if (r->status == 401 && o->user == NULL)
+		check_daemon_fail(o, "%s answered 401: the daemon asks for a "
+		    "user and password (its http_auth_file): give "
+		    "--daemon-user USER and --daemon-password-file FILE",
+		    u->origin);
+	else if (r->status == 401)
+		check_daemon_fail(o, "%s answered 401: user \"%s\" and the "
+		    "password of %s were refused: check them against the "
+		    "daemon's http_auth_file", u->origin, o->user,
+		    o->password_file != NULL ? o->password_file :
+		    CHECK_DAEMON_PW_ENV);
+	else
+		check_daemon_fail(o, "%s answered %d: %.*s", u->origin,
+		    r->status, (int)strcspn(r->body != NULL ? r->body : "",
+		    "\n"), r->body != NULL ? r->body : "");
+}
+
+/* The request's URL, checked; -1 after saying why. */
+static int
+check_daemon_url(const struct check_daemon_opts *o, struct url *u)
+{
+	char	 err[256];
+
+	if (url_parse(o->url, u, err, sizeof(err)) == -1) {
+		check_daemon_fail(o, "--daemon: %s", err);
+		return -1;
+	}
+	if (strlen(o->target) > CHECK_DAEMON_NAME_MAX) {
+		check_daemon_fail(o, "--target: a name of at most %d bytes",
+		    CHECK_DAEMON_NAME_MAX);
+		return -1;
+	}
+	if (o->user != NULL && !u->tls && !url_loopback(u))
+		fprintf(stderr, "sipcanary check: warning: the password goes "
+		    "to %s unencrypted (http://): use the daemon's https:// "
+		    "address, or its TLS proxy's\n", u->origin);
+	return 0;
+}
+
 int
-check_daemon(const char *daemon_url, const char *name, double timeout,
-    int format)
+check_daemon(const struct check_daemon_opts *o)
 {
 	struct url	 u;
 	struct cdreq	 r;
 	json_t		*doc = NULL;
 	const char	*sev;
-	char		 err[256];
+	char		*auth = NULL;
 	int		 code = NAGIOS_UNKNOWN;
 
 	memset(&r, 0, sizeof(r));
-	if (url_parse(daemon_url, &u, err, sizeof(err)) == -1 || u.tls) {
-		fprintf(stderr, "sipcanary check: --daemon: %s\n", u.tls ?
-		    "https is not supported: give the daemon's http:// "
-		    "address (its listen)" : err);
-		return NAGIOS_UNKNOWN;
-	}
-	if (check_daemon_post(&u, name, timeout, &r) == -1) {
-		fprintf(stderr, "sipcanary check: %s: %s\n", u.origin,
-		    r.error);
+	if (check_daemon_url(o, &u) == -1 || check_daemon_auth(o, &auth) == -1)
+		goto done;
+	if (check_daemon_post(o, &u, auth, &r) == -1) {
+		check_daemon_fail(o, "%s: %s%s", u.origin, r.error, u.tls &&
+		    o->ca_file == NULL && strstr(r.error, "certificate verify "
+		    "failed") != NULL ? " (--ca-file FILE: the CA of the "
+		    "daemon's or its proxy's certificate)" : "");
 		goto done;
 	}
 	if (r.status != 200) {
-		fprintf(stderr, "sipcanary check: %s answered %d: %s", u.origin,
-		    r.status, r.body != NULL ? r.body : "\n");
+		check_daemon_refused(o, &u, &r);
 		goto done;
 	}
 	if (r.body == NULL || (doc = json_loads(r.body, 0, NULL)) == NULL ||
 	    !json_is_string(json_object_get(doc, "verdict")) ||
 	    (sev = json_string_value(json_object_get(doc, "severity"))) ==
 	    NULL) {
-		fprintf(stderr, "sipcanary check: %s: not the JSON of a probe "
-		    "on demand\n", u.origin);
+		check_daemon_fail(o, "%s: not the JSON of a probe on demand",
+		    u.origin);
 		goto done;
 	}
 	code = strcmp(sev, "ok") == 0 ? NAGIOS_OK : strcmp(sev, "warning") ==
 	    0 ? NAGIOS_WARNING : strcmp(sev, "critical") == 0 ?
 	    NAGIOS_CRITICAL : NAGIOS_UNKNOWN;
-	if (format == FMT_JSON)
+	if (o->format == FMT_JSON)
 		fputs(r.body, stdout);
 	else
-		check_daemon_print(doc, format, code);
+		check_daemon_print(doc, o->format, code);
 	cli_flush();
 done:
 	json_decref(doc);
 	free(r.body);
+	secret_free(auth);
 	return code;
 }

@@ -16,9 +16,23 @@
 #define NAGIOS_UNKNOWN		3
 
 int	cmd_check(int argc, char **argv);
+/* check --daemon URL --target NAME: the daemon to ask, and how. */
+struct check_daemon_opts {
+	const char	*url;		/* http:// or https:// */
+	const char	*target;	/* a target of the daemon's config */
+	const char	*ca_file;	/* https: trust these; NULL: the
+					   system store */
+	const char	*user;		/* basic auth, or NULL: none */
+	const char	*password_file;	/* the user's password; NULL:
+					   SIPCANARY_DAEMON_PASSWORD */
+	int		 insecure;	/* the password file may be readable
+					   by others */
+	double		 timeout;	/* the whole request, s */
+	int		 format;	/* enum output_format */
+};
+
 /* check_daemon.c: check --daemon URL --target NAME; a Nagios code. */
-int	check_daemon(const char *url, const char *name, double timeout,
-	    int format);	/* enum output_format */
+int	check_daemon(const struct check_daemon_opts *);
 int	cmd_certs(int argc, char **argv);
 int	cmd_drill(int argc, char **argv);
 int	cmd_report(int argc, char **argv);

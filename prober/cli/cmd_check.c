@@ -39,9 +39,14 @@ check_usage(FILE *fp)
 "  --timeout DURATION      bound on the whole probe (default 10s)\n"
 "  --expires SECONDS       registration lifetime to ask for (default 300)\n"
 "  --no-unregister         leave the registration in place\n"
-"  --daemon URL            ask the daemon listening at URL (http://) to\n"
-"                          probe its configured target --target NAME now\n"
+"  --daemon URL            ask the daemon at URL (http:// or https://; with\n"
+"                          --ca-file, its certificate's CA) to probe its\n"
+"                          configured target --target NAME now\n"
 "  --target NAME           with --daemon: the target of its config\n"
+"  --daemon-user USER      with --daemon: basic authentication as USER\n"
+"  --daemon-password-file FILE\n"
+"                          USER's password, first line (mode 0600); or\n"
+"                          set SIPCANARY_DAEMON_PASSWORD\n"
 "  --alive-statuses LIST   without --user: the answers to OPTIONS that\n"
 "                          mean alive, such as 2xx,404 or any,503\n"
 "                          (default any: every final status but 503)\n"
@@ -76,6 +81,8 @@ PROFILE_HELP
 "  sipcanary check --user alice --password-file alice.pw sips:example.com\n"
 "  sipcanary check --nagios --alive-statuses 2xx,404 sips:trunk.example.net\n"
 "  sipcanary check --daemon http://127.0.0.1:9464 --target voice-prod\n"
+"  sipcanary check --daemon https://prober.example.com --ca-file ca.pem \\\n"
+"      --daemon-user ops --daemon-password-file ops.pw --target voice-prod\n"
 "  SIPCANARY_PASSWORD=... sipcanary check --nagios --user alice \\\n"
 "      --connect 192.0.2.10:5061 --ca-file ca.pem sips:example.com\n");
 }
@@ -95,6 +102,8 @@ static const struct option check_longopts[] = {
 	{ "alive-statuses",	required_argument,	NULL, 'A' },
 	{ "daemon",		required_argument,	NULL, 'D' },
 	{ "target",		required_argument,	NULL, 'T' },
+	{ "daemon-user",	required_argument,	NULL, 'U' },
+	{ "daemon-password-file", required_argument,	NULL, 'W' },
 	{ "nagios",		no_argument,		NULL, 'n' },
 	{ "help",		no_argument,		NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
@@ -113,6 +122,8 @@ struct check_args {
 	int			 alive_set;
 	const char		*daemon;	/* --daemon URL */
 	const char		*target;	/* --target NAME */
+	const char		*daemon_user;	/* --daemon-user USER */
+	const char		*daemon_pw;	/* --daemon-password-file */
 };
 
 /* check's own options: CLI_CONTINUE or the exit code. */
@@ -140,6 +151,12 @@ check_option(void *arg, int ch, const char *value)
 		break;
 	case 'T':
 		a->target = value;
+		break;
+	case 'U':
+		a->daemon_user = value;
+		break;
+	case 'W':
+		a->daemon_pw = value;
 		break;
 	case 'A':
 		if (sc_statuses_parse(&a->alive, value, err, sizeof(err)) ==
@@ -172,7 +189,7 @@ check_parse(struct check_args *a, int argc, char **argv)
 	memset(&a->cred, 0, sizeof(a->cred));
 	memset(&a->po, 0, sizeof(a->po));
 	a->alive_set = 0;
-	a->daemon = a->target = NULL;
+	a->daemon = a->target = a->daemon_user = a->daemon_pw = NULL;
 	a->po.unregister = 1;
 	a->po.expires = 300;
 	if ((rc = cli_parse(&check_command, argc, argv, &a->co, &a->cred,
@@ -180,9 +197,17 @@ check_parse(struct check_args *a, int argc, char **argv)
 		return rc;
 	if ((a->daemon == NULL) != (a->target == NULL))
 		return check_bad("--daemon URL and --target NAME go together");
-	if (a->daemon != NULL && (optind != argc || a->cred.user != NULL))
+	if (a->daemon != NULL && (optind != argc || a->cred.user != NULL ||
+	    a->cred.password_file != NULL))
 		return check_bad("with --daemon, the daemon's config names the "
-		    "target and its account: no sips:DOMAIN, no --user");
+		    "target and its account: no sips:DOMAIN, no --user (the "
+		    "daemon's own user: --daemon-user, --daemon-password-file)");
+	if (a->daemon == NULL && (a->daemon_user != NULL ||
+	    a->daemon_pw != NULL))
+		return check_bad("--daemon-user and --daemon-password-file go "
+		    "with --daemon URL");
+	if (a->daemon_pw != NULL && a->daemon_user == NULL)
+		return check_bad("--daemon-password-file needs --daemon-user");
 	if (a->daemon != NULL)
 		return CLI_CONTINUE;
 	if (optind != argc - 1)
@@ -261,8 +286,11 @@ cmd_check(int argc, char **argv)
 	}
 	if (a.daemon != NULL) {
 		cli_profile_free(&a.co.prof);
-		return check_daemon(a.daemon, a.target, a.co.timeout +
-		    CHECK_DAEMON_SLACK, a.co.format);
+		return check_daemon(&(struct check_daemon_opts){
+		    .url = a.daemon, .target = a.target, .ca_file = a.co.ca_file,
+		    .user = a.daemon_user, .password_file = a.daemon_pw,
+		    .insecure = a.cred.insecure, .format = (int)a.co.format,
+		    .timeout = a.co.timeout + CHECK_DAEMON_SLACK });
 	}
 	if ((rc = check_password(&a, &password)) != CLI_CONTINUE) {
 		cli_profile_free(&a.co.prof);

@@ -172,6 +172,13 @@ void		 dtarget_keep(struct dtarget *, const struct target_conf *);
 void		 dtarget_free(struct dtarget *);
 void		 dtarget_stop(struct dtarget *);
 void		 dtarget_retire(struct dtarget *);
+/*
+ * A new TLS context for target c (NULL: none, the built-in defaults) as
+ * profile pf (NULL: none): the profile's options over the target's
+ * ca_file and tls_min.  NULL with err.
+ */
+void		*dtarget_tls_ctx_new(const struct target_conf *c,
+		    const struct profile_conf *pf, char *err, size_t errlen);
 
 /* frontends.c: the frontends of a target. */
 struct dfront	*dfront_new(struct dtarget *, const struct sc_frontend *);
@@ -197,7 +204,13 @@ void	dfront_step_metrics(struct dfront *, const char *probe,
 	    const struct sc_step_event *);
 void	dtarget_fill_steps(const struct target_conf *, struct sc_step *,
 	    size_t);
-int	dtarget_fresh_scenario(struct dtarget *, char *err, size_t errlen);
+/*
+ * Target c's own fresh-probe scenario (scenario = FILE), loaded, with what
+ * it leaves unset filled in from c: 0 with *out (NULL: none, the built-in
+ * probe; the caller frees it), or -1 with err.
+ */
+int	dtarget_fresh_scenario(const struct target_conf *c,
+	    struct sc_scenario **out, char *err, size_t errlen);
 
 /* detect.c: the outage detector and the alert rules. */
 int	dverdict_up(enum sc_verdict);

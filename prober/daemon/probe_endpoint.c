@@ -1,15 +1,28 @@
 /*
- * probe_endpoint.c - GET /probe?target=sips:DOMAIN&module=NAME: one fresh
- * probe of every frontend of any domain, answered with its metrics in
- * the exposition format.  This is Prometheus's multi-target pattern as
- * blackbox_exporter serves it: Prometheus names the target in the URL
- * (relabelling __address__ into ?target=), and the scrape is the probe.
+ * probe_endpoint.c - GET /probe?target=sips:DOMAIN[&module=NAME]
+ * [&profile=NAME]: one fresh probe of every frontend of any domain,
+ * answered with its metrics in the exposition format.  This is
+ * Prometheus's multi-target pattern as blackbox_exporter serves it:
+ * Prometheus names the target in the URL (relabelling __address__ into
+ * ?target=), and the scrape is the probe.
  *
  * module names a target of the config, whose settings the probe takes:
  * user and password (REGISTER; without a user, OPTIONS and its
  * alive_statuses), ca_file and tls_min, timeout, warn_days, crit_days,
- * dns_server, insecure_skip_verify.  A target with enabled = no is such a
- * template and nothing else.
+ * dns_server, insecure_skip_verify, revocation, transport, ws_path and
+ * origin, and its scenario = FILE, run instead of the built-in fresh
+ * probe as on its schedule; each step's result and latency are in the
+ * answer by step label (bounded by the config's check of the files).  A
+ * target with enabled = no is such a template and nothing else; a target
+ * with profiles is named TARGET/PROFILE here as in its metrics.  Without
+ * module, the built-in defaults: no account (OPTIONS), the system trust
+ * store.
+ *
+ * profile names a TLS client profile of the config (profile "NAME" { }):
+ * its TLS versions, ciphers, groups, SNI, trust store, client certificate
+ * and account (if it has one) replace the module's, as they do for a
+ * target's profiles in the daemon.  The answer says which module and
+ * profile it used (sipcanary_probe_info).
  *
  * Bounds: at most CF_PROBE_CONCURRENCY requests at once (more get 503
  * with Retry-After), CF_PROBE_FRONTENDS frontends each, and every
@@ -33,11 +46,20 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
+#include "conf/confparse.h"
 #include "conf/defaults.h"
+#include "conf/scenario.h"
 #include "conf/secret.h"
 #include "daemon/internal.h"
 #include "daemon/probe_endpoint.h"
 #include "web/httpd.h"
+
+/* A step of a frontend's probe, by label: its last run. */
+struct pstep {
+	const char		*label;	/* the scenario's, or a static kind */
+	double			 seconds;
+	int			 held;
+};
 
 /* One frontend of a request: its probe, then what it found. */
 struct pfront {
@@ -50,16 +72,25 @@ struct pfront {
 	int			 status;
 	int			 has_expiry;
 	time_t			 expiry;
+	struct pstep		 steps[CONFIG_STEP_LABELS_MAX];
+	size_t			 nsteps;
 };
 
 struct preq {
 	struct daemon		*d;
 	struct evhttp_request	*req;		/* NULL once answered */
 	struct target		 uri;
+	char			*module;	/* its name, or "" */
+	char			*profile;	/* its name, or "" */
 	char			*user;
 	char			*password;
 	char			*dns_server;
+	char			*ws_path;	/* WSS: the module's, or NULL */
+	char			*origin;
+	int			 wss;		/* the module's transport = wss */
+	int			 revocation;	/* enum sc_revocation_policy */
 	struct sc_statuses	 alive;
+	struct sc_scenario	*sc;		/* the module's, or NULL */
 	void			*tls_ctx;
 	double			 timeout;	/* of the module */
 	int			 warn_days, crit_days, insecure;
@@ -82,10 +113,15 @@ preq_free(struct preq *q)
 		event_free(q->deadline);
 	free(q->fe);
 	target_clear(&q->uri);
+	free(q->module);
+	free(q->profile);
 	free(q->user);
 	secret_free(q->password);
 	free(q->dns_server);
+	free(q->ws_path);
+	free(q->origin);
 	sc_tls_ctx_free(q->tls_ctx);
+	scenario_free(q->sc);
 	free(q);
 	d->ondemand_live--;
 	daemon_check_stopped(d);
@@ -99,6 +135,34 @@ preq_maybe_free(struct preq *q)
 		preq_free(q);
 }
 
+/* Each step of each frontend's probe, by label. */
+static int
+preq_step_metrics(const struct preq *q, struct metrics *m)
+{
+	static const char *const fs[] = { "frontend", "step", NULL };
+	struct metrics_family	*ok, *dur;
+	const struct pfront	*p;
+	size_t			 i, j;
+
+	ok = metrics_gauge_new(m, "sipcanary_probe_step_success", "1 if the "
+	    "step's expectation held (its last run), by step label", fs);
+	dur = metrics_gauge_new(m, "sipcanary_probe_step_duration_seconds",
+	    "Latency of the step (its last run), by step label", fs);
+	if (ok == NULL || dur == NULL)
+		return -1;
+	for (i = 0; i < q->nfe; i++) {
+		p = &q->fe[i];
+		for (j = 0; j < p->nsteps; j++) {
+			(void)metrics_set(ok, (const char *const[]){
+			    p->address, p->steps[j].label }, p->steps[j].held);
+			(void)metrics_set(dur, (const char *const[]){
+			    p->address, p->steps[j].label },
+			    p->steps[j].seconds);
+		}
+	}
+	return 0;
+}
+
 /* The probe's metrics, as blackbox_exporter's plus sipcanary's. */
 static int
 preq_metrics(struct preq *q, struct metrics *m)
@@ -107,7 +171,7 @@ preq_metrics(struct preq *q, struct metrics *m)
 	static const char *const fv[] = { "frontend", "verdict", NULL };
 	static const char *const fp[] = { "frontend", "phase", NULL };
 	struct metrics_family	*ok, *dur, *fok, *verd, *ph, *exp, *st, *n,
-				*dnsv;
+				*dnsv, *info;
 	const struct pfront	*p;
 	size_t			 i;
 	int			 all = q->nfe > 0;
@@ -122,6 +186,9 @@ preq_metrics(struct preq *q, struct metrics *m)
 	    "probe took, location included", NULL);
 	n = metrics_gauge_new(m, "sipcanary_probe_frontends", "Frontends "
 	    "located", NULL);
+	info = metrics_gauge_new(m, "sipcanary_probe_info", "The module "
+	    "(target template) and TLS client profile the probe used (\"\": "
+	    "none)", (const char *const[]){ "module", "profile", NULL });
 	dnsv = metrics_gauge_new(m, "sipcanary_probe_dns_verdict", "1 for the "
 	    "verdict of the location", (const char *const[]){ "verdict",
 	    NULL });
@@ -139,8 +206,10 @@ preq_metrics(struct preq *q, struct metrics *m)
 	    "SIP status of the frontend's probe (0: none)", f);
 	if (ok == NULL || dur == NULL || n == NULL || dnsv == NULL ||
 	    fok == NULL || verd == NULL || ph == NULL || exp == NULL ||
-	    st == NULL)
+	    st == NULL || info == NULL)
 		return -1;
+	(void)metrics_set(info, (const char *const[]){ q->module, q->profile },
+	    1);
 	(void)metrics_set(dnsv, (const char *const[]){
 	    sc_verdict_str(q->dns_verdict) }, 1);
 	(void)metrics_set(n, NULL, (double)q->located);
@@ -183,7 +252,7 @@ preq_answer(struct preq *q)
 		if (!q->fe[i].done)
 			q->fe[i].verdict = SC_NOT_PROBED;
 	if (m == NULL || b == NULL || preq_metrics(q, m) == -1 ||
-	    metrics_write(m, b) == -1)
+	    preq_step_metrics(q, m) == -1 || metrics_write(m, b) == -1)
 		httpd_send_text(q->req, 500, "out of memory\n");
 	else
 		httpd_send(q->req, 200, METRICS_CONTENT_TYPE, b);
@@ -229,6 +298,27 @@ preq_probe_done(struct sc_result *r, void *arg)
 	preq_maybe_free(q);
 }
 
+/* A step of a frontend's probe ended: kept by its label, the last run. */
+static void
+preq_probe_step(const struct sc_step_event *ev, void *arg)
+{
+	struct pfront	*p = arg;
+	const char	*label = ev->step->label != NULL ? ev->step->label :
+			    sc_step_kind_str(ev->step->kind);
+	size_t		 i;
+
+	for (i = 0; i < p->nsteps; i++)
+		if (strcmp(p->steps[i].label, label) == 0)
+			break;
+	if (i == CONFIG_STEP_LABELS_MAX)
+		return;		/* the config's check bounds the labels */
+	if (i == p->nsteps)
+		p->nsteps++;
+	p->steps[i].label = label;
+	p->steps[i].seconds = ev->seconds;
+	p->steps[i].held = ev->held;
+}
+
 /* Starts the probes of the frontends located; the budget left bounds them. */
 static void
 preq_probe_all(struct preq *q, const struct sc_frontend *fe, size_t n)
@@ -257,6 +347,12 @@ preq_probe_all(struct preq *q, const struct sc_frontend *fe, size_t n)
 	o.tls_ctx = q->tls_ctx;
 	o.insecure = q->insecure;
 	o.alive = &q->alive;
+	o.scenario = q->sc;		/* NULL: the built-in one */
+	o.revocation = (enum sc_revocation_policy)q->revocation;
+	o.ws.on = q->wss || q->uri.ws;
+	o.ws.path = q->ws_path;
+	o.ws.origin = q->origin;
+	o.on_step = preq_probe_step;
 	for (i = 0; i < n; i++) {
 		p = &q->fe[q->nfe++];
 		p->q = q;
@@ -295,33 +391,75 @@ preq_located(enum sc_verdict v, const char *why, const struct sc_frontend *fe,
 	preq_maybe_free(q);
 }
 
-/* The module's settings, copied: a reload may free the config meanwhile. */
+/* *dst = a copy of src (NULL stays NULL): 0, or -1. */
 static int
-preq_module(struct preq *q, const struct target_conf *c, char *err,
-    size_t errlen)
+preq_dup(char **dst, const char *src)
+{
+	return src != NULL && (*dst = strdup(src)) == NULL ? -1 : 0;
+}
+
+/* A running target's context, shared: its trust store is loaded already. */
+static void *
+preq_running_ctx(struct daemon *d, const char *name)
 {
 	size_t	i;
 
-	if ((c->user != NULL && (q->user = strdup(c->user)) == NULL) ||
-	    (c->password != NULL && (q->password = strdup(c->password)) ==
-	    NULL) || (c->dns_server != NULL && (q->dns_server =
-	    strdup(c->dns_server)) == NULL)) {
+	for (i = 0; i < d->ntargets; i++)
+		if (strcmp(d->targets[i]->conf.name, name) == 0 &&
+		    d->targets[i]->tls_ctx != NULL)
+			return sc_tls_ctx_ref(d->targets[i]->tls_ctx);
+	return NULL;
+}
+
+/*
+ * The probe's settings, copied (a reload may free the config meanwhile):
+ * module c's (NULL: the built-in defaults) as profile pf (NULL: c's own,
+ * when c is a target's profile): pf's TLS options over c's trust store
+ * and version, and pf's account when it has one, as config_expand_profiles
+ * makes a target's profiles.
+ */
+static int
+preq_settings(struct preq *q, const struct target_conf *c,
+    const struct profile_conf *pf, char *err, size_t errlen)
+{
+	int	 own = pf == NULL || (c != NULL && c->pf != NULL &&
+		    strcmp(c->pf->name, pf->name) == 0);
+	const struct profile_conf *acct;
+
+	if (own && c != NULL)
+		pf = c->pf;
+	acct = pf != NULL && pf->user != NULL ? pf : NULL;
+	if (preq_dup(&q->module, c != NULL ? c->name : "") == -1 ||
+	    preq_dup(&q->profile, pf != NULL ? pf->name : "") == -1 ||
+	    preq_dup(&q->user, acct != NULL ? acct->user : c != NULL ?
+	    c->user : NULL) == -1 ||
+	    preq_dup(&q->password, acct != NULL ? acct->password : c != NULL ?
+	    c->password : NULL) == -1 ||
+	    preq_dup(&q->dns_server, c != NULL ? c->dns_server : NULL) == -1 ||
+	    preq_dup(&q->ws_path, c != NULL ? c->ws_path : NULL) == -1 ||
+	    preq_dup(&q->origin, c != NULL ? c->origin : NULL) == -1) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	q->alive = c->alive_statuses;
-	q->timeout = c->timeout;
-	q->warn_days = c->warn_days;
-	q->crit_days = c->crit_days;
-	q->insecure = c->insecure_skip_verify;
-	/* A running target's trust store is loaded already: share it. */
-	for (i = 0; i < q->d->ntargets; i++)
-		if (strcmp(q->d->targets[i]->conf.name, c->name) == 0 &&
-		    q->d->targets[i]->tls_ctx != NULL) {
-			q->tls_ctx = sc_tls_ctx_ref(q->d->targets[i]->tls_ctx);
-			return 0;
-		}
-	q->tls_ctx = sc_tls_ctx_new(c->ca_file, c->tls_min, 0, err, errlen);
+	sc_statuses_default(&q->alive);
+	q->timeout = CF_TIMEOUT;
+	q->warn_days = CF_WARN_DAYS;
+	q->crit_days = CF_CRIT_DAYS;
+	if (c != NULL) {
+		q->alive = c->alive_statuses;
+		q->timeout = c->timeout;
+		q->warn_days = c->warn_days;
+		q->crit_days = c->crit_days;
+		q->insecure = c->insecure_skip_verify;
+		q->revocation = c->revocation;
+		q->wss = c->wss;
+	}
+	if (c != NULL && dtarget_fresh_scenario(c, &q->sc, err, errlen) == -1)
+		return -1;
+	if (own && c != NULL &&
+	    (q->tls_ctx = preq_running_ctx(q->d, c->name)) != NULL)
+		return 0;
+	q->tls_ctx = dtarget_tls_ctx_new(c, pf, err, errlen);
 	return q->tls_ctx == NULL ? -1 : 0;
 }
 
@@ -344,34 +482,82 @@ preq_budget(struct evhttp_request *req, double timeout)
 	return b < CF_PROBE_MIN_BUDGET ? CF_PROBE_MIN_BUDGET : b;
 }
 
+/* 404 for a module or profile the config does not have, naming those it has. */
+static void
+probe_ep_unknown(struct evhttp_request *req, const char *what,
+    const char *name, const char *names, const char *how)
+{
+	char	 q[CONFPARSE_QUOTE], text[1400];
+
+	confparse_quote_ascii(name, q, sizeof(q));
+	if (names[0] == '\0')
+		snprintf(text, sizeof(text), "no %s \"%s\": the config has "
+		    "none (%s)\n", what, q, how);
+	else
+		snprintf(text, sizeof(text), "no %s \"%s\": the config's are "
+		    "%s (%s)\n", what, q, names, how);
+	httpd_send_text(req, 404, text);
+}
+
 /*
- * Checks the request: 0 with the module's config, or -1 after answering
- * it (403, 400, 404, 503).
+ * The module and the profile the query names (each optional): 0, or -1
+ * after answering 404.
+ */
+static int
+probe_ep_lookup(struct daemon *d, struct evhttp_request *req,
+    struct evkeyvalq *qs, const struct target_conf **mod,
+    const struct profile_conf **pf)
+{
+	const struct sc_config *c = d->conf;
+	const char	*module = evhttp_find_header(qs, "module");
+	const char	*profile = evhttp_find_header(qs, "profile");
+	char		 names[1024];
+	size_t		 i, o = 0;
+
+	names[0] = '\0';
+	if (module != NULL && (*mod = config_target(c, module)) == NULL) {
+		for (i = 0; i < c->ntargets; i++)
+			confparse_list_add(names, sizeof(names), &o,
+			    c->targets[i].name);
+		probe_ep_unknown(req, "module", module, names, "a module is "
+		    "a target of the config, TARGET/PROFILE for a target with "
+		    "profiles");
+		return -1;
+	}
+	if (profile != NULL && (*pf = config_profile(c, profile)) == NULL) {
+		for (i = 0; i < c->nprofiles; i++)
+			confparse_list_add(names, sizeof(names), &o,
+			    c->profiles[i].name);
+		probe_ep_unknown(req, "profile", profile, names, "a profile is "
+		    "a profile \"NAME\" { ... } section of the config");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Checks the request: 0 with the module's config and the profile (NULL
+ * when the query names none), or -1 after answering it (403, 400, 404,
+ * 503).
  */
 static int
 probe_ep_check(struct daemon *d, struct evhttp_request *req,
-    struct evkeyvalq *qs, const struct target_conf **mod)
+    struct evkeyvalq *qs, const struct target_conf **mod,
+    const struct profile_conf **pf)
 {
-	const char	*module;
-	size_t		 i;
-
 	*mod = NULL;
+	*pf = NULL;
 	if (probe_endpoint_access(d, req) == -1)
 		return -1;
-	if (evhttp_find_header(qs, "target") == NULL ||
-	    (module = evhttp_find_header(qs, "module")) == NULL) {
+	if (evhttp_find_header(qs, "target") == NULL) {
 		httpd_send_text(req, 400, "expected /probe?target=sips:DOMAIN"
-		    "&module=NAME (NAME: a target of the config)\n");
+		    "[&module=NAME][&profile=NAME] (module: a target of the "
+		    "config, as a template; profile: a TLS client profile of "
+		    "the config)\n");
 		return -1;
 	}
-	for (i = 0; i < d->conf->ntargets; i++)
-		if (strcmp(d->conf->targets[i].name, module) == 0)
-			*mod = &d->conf->targets[i];
-	if (*mod == NULL) {
-		httpd_send_text(req, 404, "no such module: modules are the "
-		    "names of the config's targets\n");
+	if (probe_ep_lookup(d, req, qs, mod, pf) == -1)
 		return -1;
-	}
 	if (d->stopping || d->ondemand_live >= CF_PROBE_CONCURRENCY) {
 		evhttp_add_header(evhttp_request_get_output_headers(req),
 		    "Retry-After", "1");
@@ -408,6 +594,7 @@ preq_start(struct preq *q, struct evkeyvalq *qs, char *err, size_t errlen)
 	lo.explicit = q->uri.uri_port != 0;
 	lo.dns_servers = q->dns_server;
 	lo.timeout = q->budget / 2;
+	lo.ws = q->wss || q->uri.ws;
 	q->dns_verdict = SC_OK;
 	if ((q->locate = sc_locate_start(q->d->base, &lo, preq_located, q,
 	    err, errlen)) == NULL)
@@ -423,6 +610,7 @@ probe_ep_handler(struct evhttp_request *req, void *arg)
 	const char		*query = u != NULL ? evhttp_uri_get_query(u) :
 				    NULL;
 	const struct target_conf *mod;
+	const struct profile_conf *pf;
 	struct evkeyvalq	 qs;
 	struct preq		*q;
 	char			 err[256], text[300];
@@ -432,7 +620,7 @@ probe_ep_handler(struct evhttp_request *req, void *arg)
 		httpd_send_text(req, 400, "a malformed query string\n");
 		return;
 	}
-	if (probe_ep_check(d, req, &qs, &mod) == -1) {
+	if (probe_ep_check(d, req, &qs, &mod, &pf) == -1) {
 		evhttp_clear_headers(&qs);
 		return;
 	}
@@ -445,7 +633,7 @@ probe_ep_handler(struct evhttp_request *req, void *arg)
 	q->req = req;
 	q->t0 = sc_clock_now();
 	d->ondemand_live++;
-	if (preq_module(q, mod, err, sizeof(err)) == -1 ||
+	if (preq_settings(q, mod, pf, err, sizeof(err)) == -1 ||
 	    preq_start(q, &qs, err, sizeof(err)) == -1) {
 		snprintf(text, sizeof(text), "%s\n", err);
 		httpd_send_text(req, 400, text);

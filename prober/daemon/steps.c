@@ -3,7 +3,8 @@
  * steps in the metrics.
  *
  * A target's fresh probe runs its own scenario (scenario = FILE) or the
- * built-in one; its flows run flow_scenario = FILE or the shipped
+ * built-in one, on its schedule, on demand and as a module of GET /probe
+ * (probe_endpoint.c); its flows run flow_scenario = FILE or the shipped
  * persistent-flow.scn / options-flow.scn (flows.c).  What a file leaves
  * unset, the target's config fills in: each step's deadline (timeout),
  * the registration lifetime (expires), the keep-alive interval.
@@ -77,17 +78,15 @@ dtarget_fill_steps(const struct target_conf *c, struct sc_step *v, size_t n)
 }
 
 int
-dtarget_fresh_scenario(struct dtarget *t, char *err, size_t errlen)
+dtarget_fresh_scenario(const struct target_conf *c, struct sc_scenario **out,
+    char *err, size_t errlen)
 {
-	const struct target_conf *c = &t->conf;
-	struct sc_scenario	*sc;
-
+	*out = NULL;
 	if (c->scenario_text == NULL)
 		return 0;	/* the built-in fresh probe */
-	if ((sc = scenario_load_string(c->scenario_file, c->scenario_text,
+	if ((*out = scenario_load_string(c->scenario_file, c->scenario_text,
 	    err, errlen)) == NULL)
 		return -1;
-	dtarget_fill_steps(c, sc->steps, sc->nsteps);
-	t->fresh_sc = sc;
+	dtarget_fill_steps(c, (*out)->steps, (*out)->nsteps);
 	return 0;
 }

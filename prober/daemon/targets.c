@@ -185,15 +185,16 @@ dtarget_tls_ctx(struct daemon *d, const struct target_conf *c,
 	return NULL;
 }
 
-/* A new TLS context: the target's, or the one of the profile it is. */
-static void *
-dtarget_tls_ctx_new(const struct target_conf *c, char *err, size_t errlen)
+void *
+dtarget_tls_ctx_new(const struct target_conf *c, const struct profile_conf *pf,
+    char *err, size_t errlen)
 {
 	struct sc_tls_opts o;
 
-	if (c->pf == NULL)
-		return sc_tls_ctx_new(c->ca_file, c->tls_min, 0, err, errlen);
-	profile_tls_opts(c->pf, c, &o);
+	if (pf == NULL)
+		return sc_tls_ctx_new(c != NULL ? c->ca_file : NULL, c != NULL ?
+		    c->tls_min : 0, 0, err, errlen);
+	profile_tls_opts(pf, c, &o);
 	return sc_tls_ctx_new_opts(&o, err, errlen);
 }
 
@@ -224,7 +225,7 @@ dtarget_new(struct daemon *d, const struct target_conf *c,
 		goto fail;
 	}
 	if ((t->tls_ctx = dtarget_tls_ctx(d, c, loading, nloading)) == NULL &&
-	    (t->tls_ctx = dtarget_tls_ctx_new(c, err, errlen)) == NULL) {
+	    (t->tls_ctx = dtarget_tls_ctx_new(c, c->pf, err, errlen)) == NULL) {
 		log_event(LOG_ERROR, c->name, NULL, "internal_error", "%s",
 		    err);
 		goto fail;
@@ -238,7 +239,8 @@ dtarget_new(struct daemon *d, const struct target_conf *c,
 		    "persistent flow: %s", err);
 		goto fail;
 	}
-	if (dtarget_fresh_scenario(t, err, errlen) == -1) {
+	if (dtarget_fresh_scenario(&t->conf, &t->fresh_sc, err, errlen) ==
+	    -1) {
 		log_event(LOG_ERROR, c->name, NULL, "internal_error", "the "
 		    "fresh probe's scenario: %s", err);
 		goto fail;

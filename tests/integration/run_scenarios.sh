@@ -21,13 +21,6 @@ set -eu
 . "$(dirname "$0")/../lib/daemon.sh"
 dm_init
 
-cat >"$TB/fresh.scn" <<'SCN'
-description = "register, then ask OPTIONS over the same connection"
-step connect    { label = "tls" }
-step register   { label = "first-register" }
-step options    { label = "options-after-register" }
-step unregister { label = "cleanup" }
-SCN
 cat >"$TB/flow.scn" <<'SCN'
 description = "a phone that hangs up every 2 s"
 step reconnect { backoff = fixed  base = 200ms  label = "dial" }
@@ -38,7 +31,7 @@ SCN
 conf() {
 	dm_config_head "interval = 2s" "timeout = 1s" "keepalive = 1s" \
 		"reconnect_every = 0" "flows = 1"
-	dm_target kam "scenario = \"$TB/fresh.scn\"" "flow_scenario = \"$1\""
+	dm_target kam "scenario = \"$TB_TOP/tests/fixtures/register-then-options.scn\"" "flow_scenario = \"$1\""
 }
 conf "$TB/flow.scn" >"$TB/sc.conf"
 tb_sc run -n -c "$TB/sc.conf"
