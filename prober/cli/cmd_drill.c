@@ -664,7 +664,8 @@ drill_prepare(struct drill_run *r, const struct drill_args *a)
 	r->eo.duration = a->duration;
 	r->eo.timeout = a->co.timeout;
 	r->eo.warn_days = a->co.warn_days;
-	r->eo.revocation = a->co.revocation;
+	r->eo.revocation = cli_profile_revocation(&a->co.prof,
+	    a->co.revocation);
 	r->eo.crit_days = a->co.crit_days;
 	r->eo.user_name = scenario_user;
 	r->eo.sources = a->nsources > 0 ? a->sources : NULL;

@@ -210,6 +210,7 @@ common_checked_option(struct common_opts *co, int ch, const char *arg,
 			    "ocsp, crl or off, not \"%s\"", arg);
 			return -1;
 		}
+		co->prof.revocation_given = 1;
 		return 1;
 	case COMMON_OPT_WARN_DAYS:
 	case COMMON_OPT_CRIT_DAYS:
@@ -555,7 +556,7 @@ common_probe_opts(const struct common_opts *co, struct sc_probe_opts *po,
 
 	po->timeout = co->timeout;
 	po->tls_min = co->tls_min;
-	po->revocation = co->revocation;
+	po->revocation = cli_profile_revocation(&co->prof, co->revocation);
 	po->warn_days = co->warn_days;
 	po->crit_days = co->crit_days;
 	po->ws.on = co->wss;

@@ -123,7 +123,8 @@ const struct cf_keydef cf_keys[KEY_NUM] = {
 	[KEY_FLOW_SCENARIO] = { "flow_scenario", IN_TARGET },
 	[KEY_HTTP_PROBE_OPEN] = { "http_probe_open", IN_TOP },
 	[KEY_METRICS_DETAIL] = { "metrics_detail", IN_TOP },
-	[KEY_REVOCATION] = { "revocation", IN_DEFAULTS | IN_TARGET },
+	[KEY_REVOCATION] = { "revocation",
+	    IN_DEFAULTS | IN_TARGET | IN_PROFILE },
 	[KEY_REVOCATION_CACHE_MIN] = { "revocation_cache_min", IN_TOP },
 };
 

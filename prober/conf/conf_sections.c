@@ -302,8 +302,8 @@ cf_reword_misplaced(struct cf_parse *p, int line, unsigned where,
 	else if (where == IN_PROFILE)
 		cf_error(p, line, "%s%s cannot be set in a profile (it takes "
 		    "tls_min, tls_max, ciphers, ciphersuites, groups, sigalgs, "
-		    "sni, ca_file, ca_dir, client_cert, client_key, user and "
-		    "password_file)", in, arg);
+		    "sni, ca_file, ca_dir, client_cert, client_key, user, "
+		    "password_file and revocation)", in, arg);
 	else if (where == IN_SINK && (keyin & IN_DEFAULTS))
 		cf_error(p, line, "%s%s can only be set in defaults { } or in "
 		    "a target", in, arg);

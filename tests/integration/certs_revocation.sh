@@ -24,7 +24,10 @@
 #                                          one fetch
 #   Must-Staple, no staple              -> cert_must_staple_missing
 #   Must-Staple with a good staple      -> ok
-#   --revocation off / staple           -> no fetch at all
+#   --revocation off / staple           -> no fetch at all; so with
+#                                          a profile's revocation = off
+#                                          (--profile -c), which
+#                                          --revocation overrides
 #   10 targets x 5 rounds in one certs run sharing rint's CRL -> 1 fetch
 set -eu
 # shellcheck source=SCRIPTDIR/../lib/common.sh
@@ -171,8 +174,17 @@ for pol in off staple; do
 	pki_sc_certs "$P" --json --revocation "$pol" sips:example.test
 	pki_expect ok 0 "--revocation $pol: nothing fetched, no verdict"
 done
+# A profile's revocation = replaces the default (auto) for its probes;
+# --revocation overrides the profile's in turn.
+printf 'profile "no-rev" { revocation = off }\ntarget "t" { uri = "sips:example.test" }\n' \
+	>"$TB/prof.conf"
+pki_sc_certs "$P" --json -c "$TB/prof.conf" --profile no-rev sips:example.test
+pki_expect ok 0 "certs --profile with revocation = off: nothing fetched, no verdict"
+tb_jq "$R.policy == \"off\"" "the profile's policy (off) in the report"
 [ "$(fetches rint.crl)" = "$before" ] || tb_fail "off/staple fetched the CRL"
-tb_ok "off and staple fetch nothing"
+tb_ok "off and staple (--revocation, a profile's revocation =) fetch nothing"
+pki_sc_certs "$P" --json -c "$TB/prof.conf" --profile no-rev --revocation crl sips:example.test
+pki_expect cert_revoked 1 "--revocation crl over the profile's off"
 
 # The shared cache: a fresh rint.crl URL (?cache) is fetched once by 50
 # probes of 10 targets in one process.
