@@ -212,6 +212,15 @@ common_checked_option(struct common_opts *co, int ch, const char *arg,
 		}
 		co->prof.revocation_given = 1;
 		return 1;
+	case COMMON_OPT_CRL_MAX_SIZE:
+		if (size_parse(arg, CONFIG_CRL_MAX_SIZE_MAX,
+		    &co->crl_max_size) == -1) {
+			snprintf(err, errlen, "--crl-max-size takes a size in "
+			    "bytes, KiB, MiB or GiB (as in 16MiB), up to 1GiB, "
+			    "not \"%s\"", arg);
+			return -1;
+		}
+		return 1;
 	case COMMON_OPT_WARN_DAYS:
 	case COMMON_OPT_CRIT_DAYS:
 		if (common_whole(arg, 1, 3650, ch == COMMON_OPT_WARN_DAYS ?
@@ -548,12 +557,19 @@ common_hep(const struct common_opts *co, char *err, size_t errlen)
 	return 0;
 }
 
+void
+common_revocation(const struct common_opts *co)
+{
+	sc_revocation_configure(co->crl_max_size, 0);
+}
+
 int
 common_probe_opts(const struct common_opts *co, struct sc_probe_opts *po,
     char *err, size_t errlen)
 {
 	struct sc_tls_opts o;
 
+	common_revocation(co);
 	po->timeout = co->timeout;
 	po->tls_min = co->tls_min;
 	po->revocation = cli_profile_revocation(&co->prof, co->revocation);

@@ -126,6 +126,7 @@ const struct cf_keydef cf_keys[KEY_NUM] = {
 	[KEY_REVOCATION] = { "revocation",
 	    IN_DEFAULTS | IN_TARGET | IN_PROFILE },
 	[KEY_REVOCATION_CACHE_MIN] = { "revocation_cache_min", IN_TOP },
+	[KEY_CRL_MAX_SIZE] = { "crl_max_size", IN_TOP },
 };
 
 const char *const cf_sink_types[SINK_WEBHOOK + 1] = {

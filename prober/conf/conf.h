@@ -39,6 +39,8 @@
 					   ..._per_source */
 #define CONFIG_HTTP_HEADER_MAX	300	/* s, http_header_timeout */
 #define CONFIG_REVOCATION_CACHE_MAX 86400 /* s, revocation_cache_min */
+#define CONFIG_CRL_MAX_SIZE_MAX	(1024.0 * 1024 * 1024) /* bytes, 1 GiB:
+					   crl_max_size */
 #define CONFIG_MATCH_MAX	6	/* one per alert label */
 #define CONFIG_PAGERDUTY_URL	"https://events.pagerduty.com"
 
@@ -215,6 +217,7 @@ struct sc_config {
 	int		 metrics_detail; /* per-frontend histograms */
 	double		 revocation_cache_min; /* s a CRL/OCSP answer is kept
 					   at least */
+	size_t		 crl_max_size;	/* bytes: the largest CRL fetched */
 	struct target_conf *targets;	/* in file order; at least one */
 	size_t		 ntargets;
 	struct sink_conf *sinks;	/* in file order; may be none */

@@ -316,7 +316,8 @@ static const char cf_top_keys[] = "vantage, listen, state_dir, log_format, "
     "metrics_series_limit, http_max_connections, "
     "http_max_connections_per_source, http_header_timeout, keylog_file, "
     "hep, hep_id, hep_password_file, http_probe_open, metrics_detail, "
-    "revocation_cache_min, defaults, target, sink or profile";
+    "revocation_cache_min, crl_max_size, defaults, target, sink or "
+    "profile";
 
 /*
  * A word that is no key: the key it is nearest to when one is near

@@ -11,6 +11,8 @@
 #                                       -> cert_revocation_unknown (a
 #                                          warning) with its reason; chain,
 #                                          identity and expiry still reported
+#   a good CRL over --crl-max-size 100  -> cert_revocation_unknown naming
+#                                          the limit and crl_max_size
 #   an OCSP responder that never answers, --timeout 2
 #                                       -> cert_revocation_unknown in the
 #                                          probe's time, not tls_timeout;
@@ -133,7 +135,15 @@ unknown() {	# NAME REASON-REGEX WHAT
 unknown deaddp "CRL http://127.0.0.1:$DEAD/rint.crl: .*(refused|onnect)" "unreachable DP"
 unknown stale "stale" "stale CRL"
 unknown wrongkey "signed wrongly" "CRL signed by another key"
-unknown big "larger than the limit" "CRL too large"
+unknown big "larger than the limit of 16777216 bytes \\\\(crl_max_size" "CRL too large"
+# The limit is crl_max_size (--crl-max-size): rint's CRL, good under the
+# default, is too large for a limit of 100 bytes, and the reason says so.
+pki_serve crlgood
+pki_sc_certs "$P" --json --crl-max-size 100 sips:example.test
+tb_expect_verdict cert_revocation_unknown
+tb_jq "$F.error | test(\"CRL $H/rint.crl: the response is larger than the limit of 100 bytes \\\\(crl_max_size in sipcanary.conf, or --crl-max-size, raises it\\\\)\")" \
+	"--crl-max-size 100: $(jq -r "$F.error" "$TB_OUT")"
+tb_stop "$PKI_SERVER_PID"
 
 pki_serve slowocsp
 tb_sc certs --connect "127.0.0.1:$P" --ca-file "$PKI/ca.pem" --timeout 2 --json \
