@@ -94,6 +94,51 @@ client_tls_details(SSL *ssl, struct sc_result *r)
 		    OBJ_nid2sn(hash));
 }
 
+/* The wait of client_cert_wait() is over, and nothing was refused. */
+static void
+client_cert_waited(evutil_socket_t fd, short what, void *arg)
+{
+	struct client	*c = arg;
+
+	(void)fd; (void)what;
+	c->cert_wait = 0;
+	sc_client_drop_flow(c);
+	sc_client_step_end(c, SC_OK, 0, NULL);
+}
+
+/*
+ * A TLS-only connect (certs) sends nothing after the handshake, but a
+ * TLS 1.3 server refuses a client certificate only after it, with an
+ * alert on the first read.  So when the server asked for a certificate,
+ * wait for its first bytes, at most ENGINE_CLIENT_CERT_WAIT and within
+ * the step: an alert ends the step through the flow's own
+ * classification (client_on_error), a NewSessionTicket (the server took
+ * our Finished) or the end of the wait with ok.  1 when waiting.
+ */
+static int
+client_cert_wait(struct client *c)
+{
+	SSL			*ssl = sc_flow_ssl(c->flow);
+	struct tls_verify	*tv;
+	double			 wait = c->t_within +
+				    sc_client_within(c, c->step) -
+				    sc_clock_now() - 0.05;
+
+	if (ssl == NULL || SSL_version(ssl) < TLS1_3_VERSION ||
+	    (tv = sc_tlsctx_verify(ssl)) == NULL || !tv->cert_requested ||
+	    tv->ticket || wait <= 0)
+		return 0;
+	if (wait > ENGINE_CLIENT_CERT_WAIT)
+		wait = ENGINE_CLIENT_CERT_WAIT;
+	/* The tick is free until the step ends (it stops the tick). */
+	event_del(c->tick);
+	event_assign(c->tick, c->e->base, -1, 0, client_cert_waited, c);
+	tv->on_ticket = c->tick;
+	c->cert_wait = 1;
+	sc_client_timer_add(c, c->tick, wait);
+	return 1;
+}
+
 /*
  * The certificate checks are over (revocation included): drop a report
  * drills do not keep, and go on, or stop before any SIP is sent.
@@ -136,6 +181,8 @@ client_tls_done(struct client *c, struct sc_certreport *cr, enum sc_verdict v)
 		}
 		return;
 	}
+	if (e->o.tls_only && client_cert_wait(c))
+		return;		/* client_cert_waited or client_on_error */
 	c->up = 1;
 	if (e->o.tls_only)
 		sc_client_drop_flow(c);
@@ -318,6 +365,14 @@ client_on_error(enum sc_verdict v, const char *why, void *arg)
 	    v == SC_WS_PROTOCOL_ERROR)
 		c->res.ws_status = sc_flow_ws_status(c->flow);
 	sc_client_drop_flow(c);
+	if (c->cert_wait) {
+		/* The certificates are reported: only a refusal counts. */
+		c->cert_wait = 0;
+		event_del(c->tick);
+		sc_client_step_end(c, v == SC_TLS_CLIENT_CERT_REJECTED ? v :
+		    SC_OK, 0, v == SC_TLS_CLIENT_CERT_REJECTED ? why : NULL);
+		return;
+	}
 	if (c->step == NULL || c->done) {
 		sc_client_broken(c, 0, v);
 		return;

@@ -28,6 +28,9 @@
 #define ENGINE_PING_EVERY	1.0	/* keepalive default */
 #define ENGINE_HOLD_EVERY	30.0	/* hold: RFC 5626 suggests 95-120s */
 #define ENGINE_HOLD_FOR		30.0
+#define ENGINE_CLIENT_CERT_WAIT	1.0	/* s a TLS-only connect waits for a
+					   TLS 1.3 server to refuse the
+					   client certificate */
 
 struct flow;
 struct reg;
@@ -94,6 +97,9 @@ struct client {
 	struct sc_certreport	*scratch;	/* a report not kept, while
 						   revocation is under way */
 	int			 cert_first;	/* the first connect's */
+	int			 cert_wait;	/* TLS only: waiting on the tick
+						   for a TLS 1.3 refusal of the
+						   client certificate */
 };
 
 struct sc_engine {

@@ -225,6 +225,13 @@ sc_httpfetch_parse(const char *buf, size_t len, int eof, size_t max_body,
 	return eof ? 1 : 0;
 }
 
+int
+sc_httpfetch_too_large(const char *why)
+{
+	return why != NULL && strncmp(why, HTTPFETCH_TOO_LARGE,
+	    sizeof(HTTPFETCH_TOO_LARGE) - 1) == 0;
+}
+
 /* Ends the fetch: the callback last, as it may free the fetch. */
 static void
 fetch_done(struct httpfetch *f, int ok, int status, const unsigned char *body,
@@ -251,8 +258,8 @@ fetch_try(struct httpfetch *f, int eof)
 
 	/* Bounded before it is made contiguous. */
 	if (len > f->max_body + HTTPFETCH_HEAD_MAX) {
-		snprintf(f->why, sizeof(f->why), "the response is larger "
-		    "than the limit of %zu bytes", f->max_body);
+		snprintf(f->why, sizeof(f->why), HTTPFETCH_TOO_LARGE
+		    " of %zu bytes", f->max_body);
 		fetch_done(f, 0, 0, NULL, 0, f->why);
 		return;
 	}

@@ -12,6 +12,8 @@ struct event_base;
 struct httpfetch;
 
 #define HTTPFETCH_HEAD_MAX	16384	/* bytes of status line + headers */
+/* How a reason begins when the response was over max_body. */
+#define HTTPFETCH_TOO_LARGE	"the response is larger than the limit"
 
 /*
  * The answer: ok with the status and the body (valid during the call
@@ -56,6 +58,13 @@ struct httpfetch_resp {
 int		 sc_httpfetch_parse(const char *buf, size_t len, int eof,
 		    size_t max_body, struct httpfetch_resp *,
 		    char *err, size_t errlen);
+
+/*
+ * 1 if why, the reason of a failed fetch or of sc_httpfetch_parse(),
+ * says that the response was over max_body (HTTPFETCH_TOO_LARGE), so
+ * that the caller can tell how to raise its limit; else 0.
+ */
+int		 sc_httpfetch_too_large(const char *why);
 
 /*
  * Splits an http URL: host (brackets of an IPv6 literal removed), port

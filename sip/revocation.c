@@ -152,12 +152,21 @@ rv_apply(struct sc_revcheck *rc, const struct revcache_entry *e)
 	const struct ocspq_answer	*a;
 	X509				*x, *issuer;
 	char				 err[sizeof(c->error)];
+	char				 big[sizeof(e->error) + 80];
 
 	if (!e->ok) {
 		if (rc->stage == RV_OCSP)
 			rc->rev->ocsp_failures++;
 		else
 			rc->rev->crl_failures++;
+		/* The CRL limit is the operator's: say how to raise it. */
+		if (rc->stage == RV_CRL && sc_httpfetch_too_large(e->error)) {
+			snprintf(big, sizeof(big), "%s (crl_max_size in "
+			    "sipcanary.conf, or --crl-max-size, raises it)",
+			    e->error);
+			rv_why(rc, "CRL", big);
+			return;
+		}
 		rv_why(rc, rc->stage == RV_OCSP ? "OCSP" : "CRL", e->error);
 		return;
 	}

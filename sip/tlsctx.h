@@ -9,6 +9,8 @@
 
 #include "sipcanary.h"
 
+struct event;
+
 /* What the verify callback saw; kept in the SSL's ex_data. */
 struct tls_verify {
 	long	 first_error;	/* X509_V_OK if none */
@@ -20,6 +22,10 @@ struct tls_verify {
 	char	 first_path[384]; /* the path built up to it: "CN -> CN" */
 	int	 cert_requested; /* the server sent a CertificateRequest */
 	int	 alert;		/* the last alert the server sent, or -1 */
+	int	 ticket;	/* a TLS 1.3 NewSessionTicket came: the server
+				   took our Finished, certificate and all */
+	struct event *on_ticket; /* made active when one comes (run from
+				   the loop, not inside OpenSSL), or NULL */
 };
 
 /*
@@ -48,7 +54,10 @@ int	 sc_tlsprofile_why(enum sc_tls_ctx_fail, const struct sc_tls_opts *,
 	    char *err, size_t errlen);
 /* 1 if connections on ctx send no SNI. */
 int	 sc_tlsprofile_no_sni(SSL_CTX *);
-/* Records alerts received and the server's CertificateRequest. */
+/*
+ * Records alerts received, the server's CertificateRequest and its TLS
+ * 1.3 NewSessionTicket.
+ */
 void	 sc_tlsprofile_msg_cb(int write_p, int version, int content_type,
 	    const void *buf, size_t len, SSL *ssl, void *arg);
 /*

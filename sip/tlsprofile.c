@@ -12,6 +12,8 @@
  * Finished, so the client sees a completed handshake and the alert on
  * its first read.  A message callback records the last alert received
  * and whether a CertificateRequest came; both paths classify from that.
+ * It also records a TLS 1.3 NewSessionTicket, which a server sends only
+ * once it took the client's Finished: the certificate was accepted.
  */
 #include "config.h"
 
@@ -19,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <event2/event.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
@@ -188,6 +191,13 @@ sc_tlsprofile_msg_cb(int write_p, int version, int content_type,
 	else if (content_type == SSL3_RT_HANDSHAKE &&
 	    b[0] == SSL3_MT_CERTIFICATE_REQUEST)
 		tv->cert_requested = 1;
+	else if (content_type == SSL3_RT_HANDSHAKE &&
+	    b[0] == SSL3_MT_NEWSESSION_TICKET) {
+		tv->ticket = 1;
+		/* Inside SSL_read: whoever waits runs from the loop. */
+		if (tv->on_ticket != NULL)
+			event_active(tv->on_ticket, EV_TIMEOUT, 0);
+	}
 }
 
 /* Alerts a server sends about the client's certificate (RFC 8446 6.2). */

@@ -38,6 +38,7 @@ certs_usage(FILE *fp)
 PROFILE_HELP
 "  --revocation POLICY     auto (default: staple, then OCSP, then CRL),\n"
 "                          staple, ocsp, crl or off\n"
+"  --crl-max-size SIZE     the largest CRL fetched (default 16MiB)\n"
 "  --dns-server IP[:PORT]  resolve through this server (repeatable)\n"
 "  --parallel N            probe at most N frontends at once (default 16)\n"
 "  --allow-mixed-certs     frontends may serve different leaf certificates\n"

@@ -54,6 +54,7 @@ check_usage(FILE *fp)
 PROFILE_HELP
 "  --revocation POLICY     auto (default: staple, then OCSP, then CRL),\n"
 "                          staple, ocsp, crl or off\n"
+"  --crl-max-size SIZE     the largest CRL fetched (default 16MiB)\n"
 "  --warn-days N           WARNING when a certificate expires within N\n"
 "                          days (default 30)\n"
 "  --crit-days N           CRITICAL within N days (default 7)\n"

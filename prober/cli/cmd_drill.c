@@ -112,6 +112,7 @@ PROFILE_HELP
 "  --hep udp://IP[:PORT]   copy every SIP message to this HEPv3 collector\n"
 "  --hep-id N              the HEP capture agent id (default 0)\n"
 "  --revocation POLICY     auto, staple, ocsp, crl or off (default auto)\n"
+"  --crl-max-size SIZE     the largest CRL fetched (default 16MiB)\n"
 "  -v, --verbose           trace SIP messages (secrets redacted)\n"
 "  -h, --help              this help\n"
 "\n"
@@ -664,7 +665,9 @@ drill_prepare(struct drill_run *r, const struct drill_args *a)
 	r->eo.duration = a->duration;
 	r->eo.timeout = a->co.timeout;
 	r->eo.warn_days = a->co.warn_days;
-	r->eo.revocation = a->co.revocation;
+	r->eo.revocation = cli_profile_revocation(&a->co.prof,
+	    a->co.revocation);
+	common_revocation(&a->co);
 	r->eo.crit_days = a->co.crit_days;
 	r->eo.user_name = scenario_user;
 	r->eo.sources = a->nsources > 0 ? a->sources : NULL;

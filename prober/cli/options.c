@@ -177,6 +177,33 @@ common_whole(const char *s, int lo, int hi, int *out)
 	return 0;
 }
 
+/* --revocation and --crl-max-size: as common_option(). */
+static int
+common_revocation_option(struct common_opts *co, int ch, const char *arg,
+    char *err, size_t errlen)
+{
+	switch (ch) {
+	case COMMON_OPT_REVOCATION:
+		if ((co->revocation = sc_revocation_policy_parse(arg)) < 0) {
+			snprintf(err, errlen, "--revocation takes auto, staple, "
+			    "ocsp, crl or off, not \"%s\"", arg);
+			return -1;
+		}
+		co->prof.revocation_given = 1;
+		return 1;
+	case COMMON_OPT_CRL_MAX_SIZE:
+		if (size_parse(arg, CONFIG_CRL_MAX_SIZE_MAX,
+		    &co->crl_max_size) == -1) {
+			snprintf(err, errlen, "--crl-max-size takes a size in "
+			    "bytes, KiB, MiB or GiB (as in 16MiB), up to 1GiB, "
+			    "not \"%s\"", arg);
+			return -1;
+		}
+		return 1;
+	}
+	return 0;
+}
+
 /* The common options whose value is checked: as common_option(). */
 static int
 common_checked_option(struct common_opts *co, int ch, const char *arg,
@@ -203,13 +230,6 @@ common_checked_option(struct common_opts *co, int ch, const char *arg,
 			return -1;
 		}
 		co->prof.tls_min_given = 1;
-		return 1;
-	case COMMON_OPT_REVOCATION:
-		if ((co->revocation = sc_revocation_policy_parse(arg)) < 0) {
-			snprintf(err, errlen, "--revocation takes auto, staple, "
-			    "ocsp, crl or off, not \"%s\"", arg);
-			return -1;
-		}
 		return 1;
 	case COMMON_OPT_WARN_DAYS:
 	case COMMON_OPT_CRIT_DAYS:
@@ -275,7 +295,7 @@ common_checked_option(struct common_opts *co, int ch, const char *arg,
 		}
 		return 1;
 	}
-	return 0;
+	return common_revocation_option(co, ch, arg, err, errlen);
 }
 
 static const char *const format_options[] = {
@@ -547,15 +567,22 @@ common_hep(const struct common_opts *co, char *err, size_t errlen)
 	return 0;
 }
 
+void
+common_revocation(const struct common_opts *co)
+{
+	sc_revocation_configure(co->crl_max_size, 0);
+}
+
 int
 common_probe_opts(const struct common_opts *co, struct sc_probe_opts *po,
     char *err, size_t errlen)
 {
 	struct sc_tls_opts o;
 
+	common_revocation(co);
 	po->timeout = co->timeout;
 	po->tls_min = co->tls_min;
-	po->revocation = co->revocation;
+	po->revocation = cli_profile_revocation(&co->prof, co->revocation);
 	po->warn_days = co->warn_days;
 	po->crit_days = co->crit_days;
 	po->ws.on = co->wss;

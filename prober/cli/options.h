@@ -34,6 +34,7 @@ struct common_opts {
 	double			 timeout;
 	int			 tls_min;
 	int			 revocation;	/* enum sc_revocation_policy */
+	size_t			 crl_max_size;	/* --crl-max-size; 0: default */
 	int			 warn_days;
 	int			 crit_days;
 	int			 verbose;
@@ -64,7 +65,8 @@ enum common_opt {
 	COMMON_OPT_TRANSPORT,
 	COMMON_OPT_WS_PATH,
 	COMMON_OPT_ORIGIN,
-	COMMON_OPT_REVOCATION
+	COMMON_OPT_REVOCATION,
+	COMMON_OPT_CRL_MAX_SIZE
 };
 
 #define COMMON_LONGOPTS							\
@@ -86,6 +88,7 @@ enum common_opt {
 	{ "ws-path",	required_argument, NULL, COMMON_OPT_WS_PATH },	\
 	{ "origin",	required_argument, NULL, COMMON_OPT_ORIGIN },	\
 	{ "revocation",	required_argument, NULL, COMMON_OPT_REVOCATION }, \
+	{ "crl-max-size", required_argument, NULL, COMMON_OPT_CRL_MAX_SIZE }, \
 	{ "verbose",	no_argument,	   NULL, 'v' }
 
 void	 common_defaults(struct common_opts *);
@@ -122,9 +125,12 @@ int	 common_hep(const struct common_opts *, char *err, size_t errlen);
 void	 common_runner_opts(const struct common_opts *,
 	    struct runner_opts *);
 
+/* --crl-max-size, if given, for the process-wide revocation cache. */
+void	 common_revocation(const struct common_opts *);
+
 /*
  * Fills the probe options that come from the common ones (timeout, TLS
- * version, expiry windows) and the TLS context, built with the TLS client
+ * version, expiry windows, revocation) and the TLS context, built with the TLS client
  * profile options (cli_profile_load() first); -1 with err.
  */
 int	 common_probe_opts(const struct common_opts *, struct sc_probe_opts *,

@@ -168,6 +168,14 @@ cli_profile_tls(const struct cli_profile *cp, const char *ca_file,
 	}
 }
 
+int
+cli_profile_revocation(const struct cli_profile *cp, int policy)
+{
+	if (cp->revocation_given || cp->pf == NULL || !cp->pf->has_revocation)
+		return policy;
+	return cp->pf->revocation;
+}
+
 const char *
 cli_profile_name(const struct cli_profile *cp)
 {

@@ -60,6 +60,7 @@ struct cli_profile {
 	const char	*config;	/* -c FILE */
 	const char	*name;		/* --profile NAME */
 	int		 tls_min_given;	/* --tls-min overrides the profile */
+	int		 revocation_given; /* --revocation overrides it too */
 	int		 tls_max;
 	const char	*ciphers;
 	const char	*ciphersuites;
@@ -90,6 +91,13 @@ int	 cli_profile_load(struct cli_profile *, char *err, size_t errlen);
  */
 void	 cli_profile_tls(const struct cli_profile *, const char *ca_file,
 	    int tls_min, struct sc_tls_opts *);
+
+/*
+ * The revocation policy to probe with: --revocation when given (policy),
+ * else the profile's revocation = when it sets one, else policy (the
+ * default).
+ */
+int	 cli_profile_revocation(const struct cli_profile *, int policy);
 
 /* The profile's name for reports: --profile, or NULL. */
 const char *cli_profile_name(const struct cli_profile *);

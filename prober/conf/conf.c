@@ -123,8 +123,10 @@ const struct cf_keydef cf_keys[KEY_NUM] = {
 	[KEY_FLOW_SCENARIO] = { "flow_scenario", IN_TARGET },
 	[KEY_HTTP_PROBE_OPEN] = { "http_probe_open", IN_TOP },
 	[KEY_METRICS_DETAIL] = { "metrics_detail", IN_TOP },
-	[KEY_REVOCATION] = { "revocation", IN_DEFAULTS | IN_TARGET },
+	[KEY_REVOCATION] = { "revocation",
+	    IN_DEFAULTS | IN_TARGET | IN_PROFILE },
 	[KEY_REVOCATION_CACHE_MIN] = { "revocation_cache_min", IN_TOP },
+	[KEY_CRL_MAX_SIZE] = { "crl_max_size", IN_TOP },
 };
 
 const char *const cf_sink_types[SINK_WEBHOOK + 1] = {

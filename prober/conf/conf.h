@@ -39,6 +39,8 @@
 					   ..._per_source */
 #define CONFIG_HTTP_HEADER_MAX	300	/* s, http_header_timeout */
 #define CONFIG_REVOCATION_CACHE_MAX 86400 /* s, revocation_cache_min */
+#define CONFIG_CRL_MAX_SIZE_MAX	(1024.0 * 1024 * 1024) /* bytes, 1 GiB:
+					   crl_max_size */
 #define CONFIG_MATCH_MAX	6	/* one per alert label */
 #define CONFIG_PAGERDUTY_URL	"https://events.pagerduty.com"
 
@@ -115,7 +117,7 @@ struct target_conf {
 /*
  * One TLS client profile: profile "NAME" { ... }, a client population of
  * the fleet.  0/NULL fields keep the built-in default (defaults.h) or
- * the target's (ca_file, user).
+ * the target's (ca_file, user, revocation).
  */
 struct profile_conf {
 	char		*name;		/* the section title: a label value */
@@ -134,6 +136,9 @@ struct profile_conf {
 	char		*user;		/* the fleet's own account, or NULL */
 	char		*password_file;
 	char		*password;	/* read at load; wiped by config_free */
+	int		 has_revocation; /* revocation = set: it replaces the
+					   target's for this profile's probes */
+	int		 revocation;	/* enum sc_revocation_policy */
 	int		 files_line;	/* the last of ca_file, ca_dir,
 					   client_cert, client_key, ciphers,
 					   ...: where `run -n` points */
@@ -212,6 +217,7 @@ struct sc_config {
 	int		 metrics_detail; /* per-frontend histograms */
 	double		 revocation_cache_min; /* s a CRL/OCSP answer is kept
 					   at least */
+	size_t		 crl_max_size;	/* bytes: the largest CRL fetched */
 	struct target_conf *targets;	/* in file order; at least one */
 	size_t		 ntargets;
 	struct sink_conf *sinks;	/* in file order; may be none */
@@ -288,8 +294,8 @@ void		 profile_tls_opts(const struct profile_conf *pf,
 /*
  * For the daemon: every target with profiles = { ... } becomes one
  * target per profile, named "TARGET/PROFILE" (its label value), with
- * pf set and the profile's user and password if it has them; a target
- * without profiles stays as it is.  0, or -1 with err (a name that
+ * pf set and the profile's user and password, and its revocation
+ * policy, if it has them; a target without profiles stays as it is.  0, or -1 with err (a name that
  * clashes with a configured target's).
  */
 int		 config_expand_profiles(struct sc_config *, char *err,

@@ -330,6 +330,8 @@ cf_finish(struct cf_parse *p)
 		c->http_header_timeout = CF_HTTP_HEADER_TIMEOUT;
 	if (c->revocation_cache_min == 0)
 		c->revocation_cache_min = CF_REVOCATION_CACHE_MIN;
+	if (c->crl_max_size == 0)
+		c->crl_max_size = CF_CRL_MAX_SIZE;
 	/* Secret files may belong to the user the daemon becomes. */
 	p->secret_owner = secret_owner(c->run_user);
 	if (cf_endpoint_secrets(p) == -1)

@@ -6,8 +6,8 @@
  *
  * A profile is one client population of the fleet: the TLS versions,
  * ciphers, groups and signature algorithms it speaks, whether it sends
- * SNI, the trust store it ships with, its client certificate, and the
- * account it registers with.  This file owns the profile keys (each
+ * SNI, the trust store it ships with, its client certificate, the
+ * account it registers with, and how it checks revocation.  This file owns the profile keys (each
  * value checked while the lexer is on its line: a cipher string OpenSSL
  * cannot use is an error at load, not at the first probe), the section
  * as it closes, the targets' profiles lists (every name must be a
@@ -127,6 +127,13 @@ cf_profile_value(struct cf_parse *p, int id, int line, const char *value,
 		    CONFIG_USER_MAX) == -1)
 			return -1;
 		return cf_strdup(p, line, &pf->user, value);
+	case KEY_REVOCATION:
+		/* A fleet may check less (or more) than the target says. */
+		if ((pf->revocation = sc_revocation_policy_parse(value)) < 0)
+			return cf_error(p, line, "revocation: expected auto, "
+			    "staple, ocsp, crl or off, not \"%s\"", q);
+		pf->has_revocation = 1;
+		return 0;
 	}
 	return cf_error(p, line, "%s: internal error", name);
 }
@@ -243,7 +250,8 @@ cf_profile_finish(struct cf_parse *p, struct profile_conf *pf, const int *l)
 	}
 	for (k = 0; k < KEY_NUM; k++)
 		if (l[k] > pf->files_line && k != KEY_USER &&
-		    k != KEY_PASSWORD_FILE && k != KEY_SNI)
+		    k != KEY_PASSWORD_FILE && k != KEY_SNI &&
+		    k != KEY_REVOCATION)
 			pf->files_line = l[k];
 	if (pf->files_line == 0)
 		pf->files_line = pf->line;
@@ -390,7 +398,10 @@ profile_conf_same(const struct profile_conf *a, const struct profile_conf *b)
 	    cf_streq0(a->ca_dir, b->ca_dir) &&
 	    cf_streq0(a->client_cert, b->client_cert) &&
 	    cf_streq0(a->client_key, b->client_key) &&
-	    cf_streq0(a->user, b->user) && cf_streq0(a->password, b->password);
+	    cf_streq0(a->user, b->user) &&
+	    cf_streq0(a->password, b->password) &&
+	    a->has_revocation == b->has_revocation &&
+	    (!a->has_revocation || a->revocation == b->revocation);
 }
 
 /* *dst = a copy of src (NULL stays NULL): 0, or -1. */
@@ -483,7 +494,10 @@ target_conf_clear(struct target_conf *tc)
 	cf_target_clear(tc);
 }
 
-/* Target tc as profile pf: "NAME/PROFILE", the profile's account. */
+/*
+ * Target tc as profile pf: "NAME/PROFILE", the profile's account and
+ * revocation policy.
+ */
 static int
 cf_expand_one(struct target_conf *dst, const struct target_conf *tc,
     const struct profile_conf *pf)
@@ -502,6 +516,8 @@ cf_expand_one(struct target_conf *dst, const struct target_conf *tc,
 	dst->name = name;
 	if ((dst->pf = profile_conf_dup(pf)) == NULL)
 		goto fail;
+	if (pf->has_revocation)
+		dst->revocation = pf->revocation;
 	if (pf->user != NULL) {
 		free(dst->user);
 		secret_free(dst->password);

@@ -302,8 +302,8 @@ cf_reword_misplaced(struct cf_parse *p, int line, unsigned where,
 	else if (where == IN_PROFILE)
 		cf_error(p, line, "%s%s cannot be set in a profile (it takes "
 		    "tls_min, tls_max, ciphers, ciphersuites, groups, sigalgs, "
-		    "sni, ca_file, ca_dir, client_cert, client_key, user and "
-		    "password_file)", in, arg);
+		    "sni, ca_file, ca_dir, client_cert, client_key, user, "
+		    "password_file and revocation)", in, arg);
 	else if (where == IN_SINK && (keyin & IN_DEFAULTS))
 		cf_error(p, line, "%s%s can only be set in defaults { } or in "
 		    "a target", in, arg);
@@ -316,7 +316,8 @@ static const char cf_top_keys[] = "vantage, listen, state_dir, log_format, "
     "metrics_series_limit, http_max_connections, "
     "http_max_connections_per_source, http_header_timeout, keylog_file, "
     "hep, hep_id, hep_password_file, http_probe_open, metrics_detail, "
-    "revocation_cache_min, defaults, target, sink or profile";
+    "revocation_cache_min, crl_max_size, defaults, target, sink or "
+    "profile";
 
 /*
  * A word that is no key: the key it is nearest to when one is near

@@ -128,6 +128,25 @@ cf_path(struct cf_parse *p, int line, const char *name, const char *value,
 	return 0;
 }
 
+/*
+ * The top-level keys of revocation fetching, into the config; or
+ * CF_OTHER_GROUP.
+ */
+static int
+cf_top_revocation(struct cf_parse *p, int id, int line, const char *value)
+{
+	char		 q[CONFPARSE_QUOTE];
+
+	if (id != KEY_CRL_MAX_SIZE)
+		return CF_OTHER_GROUP;
+	if (size_parse(value, CONFIG_CRL_MAX_SIZE_MAX,
+	    &p->conf->crl_max_size) == -1)
+		return cf_error(p, line, "crl_max_size: expected a size in "
+		    "bytes, KiB, MiB or GiB (as in 16MiB), up to 1GiB, not "
+		    "\"%s\"", confparse_quote(value, q, sizeof(q)));
+	return 0;
+}
+
 /* A limit of the HTTP endpoint's connections, into the config. */
 static int
 cf_http_limit(struct cf_parse *p, int id, int line, const char *value)
@@ -695,7 +714,7 @@ cf_key_cb(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
 	struct cf_parse	*p = confparse_owner();
 	struct cf_frame	*f;
 	unsigned	 where;
-	int		 id;
+	int		 id, rc;
 
 	if (p == NULL || value == NULL || (id = cf_keyid(opt->name)) == -1)
 		return -1;
@@ -724,6 +743,9 @@ cf_key_cb(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
 		return -1;
 	if (where == IN_PROFILE)
 		return cf_profile_value(p, id, cfg->line, value, &f->pf);
+	if (where == IN_TOP && (rc = cf_top_revocation(p, id, cfg->line,
+	    value)) != CF_OTHER_GROUP)
+		return rc;
 	if (where == IN_TOP)
 		return cf_top_value(p, id, cfg->line, value);
 	if (where == IN_SINK)

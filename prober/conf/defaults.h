@@ -27,6 +27,9 @@
 #define CF_TLS_MIN		"1.2"
 #define CF_REVOCATION		"auto"	/* staple, then OCSP, then CRL */
 #define CF_REVOCATION_CACHE_MIN	SC_REVOCATION_FLOOR_DEFAULT /* s */
+#define CF_CRL_MAX_SIZE		SC_REVOCATION_CRL_MAX_DEFAULT /* bytes,
+					   16 MiB; crl_max_size and
+					   --crl-max-size */
 #define CF_DNS_PORT		53
 #define CF_HEP_PORT		9060	/* Homer's collectors */
 #define CF_ALERT_FOR		2

@@ -1,6 +1,6 @@
 /*
- * duration.c - parsing durations and plain decimals for the config and
- * scenario parsers.  The digits are converted by hand rather than with
+ * duration.c - parsing durations, plain decimals and sizes for the config
+ * and scenario parsers and the command line.  The digits are converted by hand rather than with
  * strtod(): strtod() also takes signs, exponents, hex, "inf" and "nan",
  * and it reads the decimal point of the current locale, none of which a
  * config file should depend on.
@@ -51,14 +51,35 @@ duration_number(const char *s, double *value)
 	return (size_t)(p - s);
 }
 
+/* A unit after a number: what it multiplies, then divides, it by. */
+struct duration_unit {
+	const char	*unit;
+	double		 mul, div;
+};
+
+/* A number and one of units (the case of its letters counts): 0, -1. */
+static int
+duration_with_unit(const char *s, const struct duration_unit *units,
+    size_t nunits, double *value)
+{
+	double		 v;
+	size_t		 n, i;
+
+	if (s == NULL || (n = duration_number(s, &v)) == 0)
+		return -1;
+	for (i = 0; i < nunits; i++)
+		if (strcmp(s + n, units[i].unit) == 0) {
+			*value = v * units[i].mul / units[i].div;
+			return 0;
+		}
+	return -1;
+}
+
 int
 duration_parse(const char *s, double *seconds)
 {
 	/* Milliseconds divide, so that 250ms is exactly 0.25. */
-	static const struct {
-		const char	*unit;
-		double		 mul, div;
-	} units[] = {
+	static const struct duration_unit units[] = {
 		{ "", 1, 1 },
 		{ "ms", 1, 1000 },
 		{ "s", 1, 1 },
@@ -67,20 +88,12 @@ duration_parse(const char *s, double *seconds)
 		{ "d", 86400, 1 },
 	};
 	double		 v;
-	size_t		 n, i;
 
-	if (s == NULL || (n = duration_number(s, &v)) == 0)
+	if (duration_with_unit(s, units, sizeof(units) / sizeof(units[0]),
+	    &v) == -1 || v > DURATION_MAX)
 		return -1;
-	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-		if (strcmp(s + n, units[i].unit) != 0)
-			continue;
-		v = v * units[i].mul / units[i].div;
-		if (v > DURATION_MAX)
-			return -1;
-		*seconds = v;
-		return 0;
-	}
-	return -1;
+	*seconds = v;
+	return 0;
 }
 
 int
@@ -93,5 +106,26 @@ duration_parse_decimal(const char *s, double *value)
 	    v > DURATION_MAX)
 		return -1;
 	*value = v;
+	return 0;
+}
+
+int
+size_parse(const char *s, double max, size_t *bytes)
+{
+	static const struct duration_unit units[] = {
+		{ "", 1, 1 },
+		{ "KiB", 1024, 1 },
+		{ "MiB", 1024 * 1024, 1 },
+		{ "GiB", 1024 * 1024 * 1024, 1 },
+	};
+	double		 v;
+
+	if (duration_with_unit(s, units, sizeof(units) / sizeof(units[0]),
+	    &v) == -1)
+		return -1;
+	/* Bytes are whole: 1.5KiB is, 0.3KiB is not. */
+	if (v < 1 || v > max || v != (double)(size_t)v)
+		return -1;
+	*bytes = (size_t)v;
 	return 0;
 }

@@ -3,7 +3,7 @@
  * check (issue 18): the age of the revocation data used, the time until
  * the answer it used runs out, the fetches that failed by source, and a
  * one-line summary of where each certificate's answer came from for the
- * status page.
+ * status page; and the limits of the shared cache from the config.
  *
  * Labels: the frontend's (target, frontend, srv) and, for failures, the
  * source (ocsp or crl).  Not the distribution point or responder URL: a
@@ -40,11 +40,15 @@ drevocation_families(struct daemon *d, struct metrics *m)
 	    d->f_rev_failures == NULL ? -1 : 0;
 }
 
-/* The process-wide cache keeps answers revocation_cache_min at least. */
+/*
+ * The process-wide cache keeps answers revocation_cache_min at least and
+ * fetches CRLs of crl_max_size at most (a reload applies both to the
+ * fetches after it).
+ */
 void
 drevocation_configure(const struct sc_config *c)
 {
-	sc_revocation_configure(0, c->revocation_cache_min);
+	sc_revocation_configure(c->crl_max_size, c->revocation_cache_min);
 }
 
 void

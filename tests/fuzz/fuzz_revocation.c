@@ -20,6 +20,10 @@
  * Invariants checked besides ASan/UBSan/LSan: a parse that completes
  * keeps its body inside the bytes read and under the limit, and gives the
  * same answer when the bytes come in pieces; every refusal says why; a
+ * refusal as too large (sc_httpfetch_too_large, which the CRL check
+ * words with crl_max_size) names the limit and is about the limit only
+ * (the same bytes under no limit are not too large, and a complete body
+ * is over the limit); a
  * CRL answer is "good" or "revoked" with its source "crl", a revoked one
  * dated; an OCSP answer is one of good, revoked, unknown; a URL that
  * splits has a host without '/', a port in 1..65535, a path starting
@@ -103,6 +107,31 @@ init(void)
 	EVP_PKEY_free(leafkey);
 }
 
+/*
+ * A response refused as over the limit (what crl_max_size bounds, and
+ * what the CRL check words with the key that raises it): the reason
+ * names the limit, and the same bytes under no limit are never too
+ * large, and hold a body over the limit when they are complete.
+ */
+static void
+check_too_large(const uint8_t *p, size_t have, size_t max, const char *err)
+{
+	struct httpfetch_resp	 r;
+	char			 limit[48], e[160];
+	int			 rc;
+
+	snprintf(limit, sizeof(limit), "limit of %zu bytes", max);
+	FUZZ_CHECK(strstr(err, limit) != NULL, "the limit is not named: %s",
+	    err);
+	e[0] = '\0';
+	rc = sc_httpfetch_parse((const char *)p, have, 1, SIZE_MAX, &r, e,
+	    sizeof(e));
+	FUZZ_CHECK(!(rc == -1 && sc_httpfetch_too_large(e)),
+	    "too large under no limit: %s", e);
+	FUZZ_CHECK(rc != 1 || r.body_len > max, "a body of %zu bytes refused "
+	    "as over %zu", r.body_len, max);
+}
+
 /* The response read as httpfetch.c reads it: in pieces, then at EOF. */
 static int
 read_response(const uint8_t *p, size_t len, unsigned mode, size_t max,
@@ -124,6 +153,8 @@ read_response(const uint8_t *p, size_t len, unsigned mode, size_t max,
 		    errlen);
 	FUZZ_CHECK(rc == 1 || rc == -1, "parse at EOF returned %d", rc);
 	FUZZ_CHECK(rc == 1 || err[0] != '\0', "a refusal without a reason");
+	if (rc == -1 && sc_httpfetch_too_large(err))
+		check_too_large(p, have, max, err);
 	if (rc == 1) {
 		FUZZ_CHECK(r->body_off <= have && r->body_len <= have -
 		    r->body_off, "body outside the bytes read");

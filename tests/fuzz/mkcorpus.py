@@ -286,6 +286,14 @@ sink "am2" { type = "alertmanager"; url = "http://[::1]:9093"; resend_interval =
 	reconnect_min_ratio = 0.5
 	reconnect_window = 1h
 }"""),
+    "revocation": 'revocation_cache_min = 1h\ncrl_max_size = 1.5MiB\n'
+                  'profile "p" { revocation = off }\n'
+                  'profile "q" { revocation = crl  tls_max = 1.2 }\n'
+                  'target "a" { uri = "sips:a.example"  revocation = ocsp\n'
+                  '  profiles = { "p", "q" } }\n',
+    "errors-revocation": 'crl_max_size = 0.5KiB\ncrl_max_size = 2GiB\n'
+                         'profile "p" { revocation = maybe }\n'
+                         'target "a" { uri = "sips:a.example" }\n',
     "errors-twice": 'target "a" { uri = "sips:a" }\ntarget "a" { uri = "sips:a" }\n',
     "errors-rules": 'target "a" { uri = "sips:a"; timeout = 40s; crit_days = 40 }\n',
     "errors-unknown": 'foo = 1\ntarget "a" { bar = 2; uri = "sips:a" }\n',

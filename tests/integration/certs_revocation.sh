@@ -11,6 +11,8 @@
 #                                       -> cert_revocation_unknown (a
 #                                          warning) with its reason; chain,
 #                                          identity and expiry still reported
+#   a good CRL over --crl-max-size 100  -> cert_revocation_unknown naming
+#                                          the limit and crl_max_size
 #   an OCSP responder that never answers, --timeout 2
 #                                       -> cert_revocation_unknown in the
 #                                          probe's time, not tls_timeout;
@@ -24,7 +26,10 @@
 #                                          one fetch
 #   Must-Staple, no staple              -> cert_must_staple_missing
 #   Must-Staple with a good staple      -> ok
-#   --revocation off / staple           -> no fetch at all
+#   --revocation off / staple           -> no fetch at all; so with
+#                                          a profile's revocation = off
+#                                          (--profile -c), which
+#                                          --revocation overrides
 #   10 targets x 5 rounds in one certs run sharing rint's CRL -> 1 fetch
 set -eu
 # shellcheck source=SCRIPTDIR/../lib/common.sh
@@ -130,7 +135,15 @@ unknown() {	# NAME REASON-REGEX WHAT
 unknown deaddp "CRL http://127.0.0.1:$DEAD/rint.crl: .*(refused|onnect)" "unreachable DP"
 unknown stale "stale" "stale CRL"
 unknown wrongkey "signed wrongly" "CRL signed by another key"
-unknown big "larger than the limit" "CRL too large"
+unknown big "larger than the limit of 16777216 bytes \\\\(crl_max_size" "CRL too large"
+# The limit is crl_max_size (--crl-max-size): rint's CRL, good under the
+# default, is too large for a limit of 100 bytes, and the reason says so.
+pki_serve crlgood
+pki_sc_certs "$P" --json --crl-max-size 100 sips:example.test
+tb_expect_verdict cert_revocation_unknown
+tb_jq "$F.error | test(\"CRL $H/rint.crl: the response is larger than the limit of 100 bytes \\\\(crl_max_size in sipcanary.conf, or --crl-max-size, raises it\\\\)\")" \
+	"--crl-max-size 100: $(jq -r "$F.error" "$TB_OUT")"
+tb_stop "$PKI_SERVER_PID"
 
 pki_serve slowocsp
 tb_sc certs --connect "127.0.0.1:$P" --ca-file "$PKI/ca.pem" --timeout 2 --json \
@@ -171,8 +184,17 @@ for pol in off staple; do
 	pki_sc_certs "$P" --json --revocation "$pol" sips:example.test
 	pki_expect ok 0 "--revocation $pol: nothing fetched, no verdict"
 done
+# A profile's revocation = replaces the default (auto) for its probes;
+# --revocation overrides the profile's in turn.
+printf 'profile "no-rev" { revocation = off }\ntarget "t" { uri = "sips:example.test" }\n' \
+	>"$TB/prof.conf"
+pki_sc_certs "$P" --json -c "$TB/prof.conf" --profile no-rev sips:example.test
+pki_expect ok 0 "certs --profile with revocation = off: nothing fetched, no verdict"
+tb_jq "$R.policy == \"off\"" "the profile's policy (off) in the report"
 [ "$(fetches rint.crl)" = "$before" ] || tb_fail "off/staple fetched the CRL"
-tb_ok "off and staple fetch nothing"
+tb_ok "off and staple (--revocation, a profile's revocation =) fetch nothing"
+pki_sc_certs "$P" --json -c "$TB/prof.conf" --profile no-rev --revocation crl sips:example.test
+pki_expect cert_revoked 1 "--revocation crl over the profile's off"
 
 # The shared cache: a fresh rint.crl URL (?cache) is fetched once by 50
 # probes of 10 targets in one process.

@@ -5,8 +5,9 @@
 #    of "clientca"), probed with TLS 1.2 and 1.3: the right client
 #    certificate registers (ok); none, or one of another CA, gets
 #    tls_client_cert_rejected naming the server's alert (in TLS 1.3 it
-#    comes after the handshake, on the first read); a client certificate
-#    5 days from expiry registers with the client_cert_expiring warning;
+#    comes after the handshake, on the first read: certs, which sends
+#    nothing, waits for it); a client certificate 5 days from expiry
+#    registers with the client_cert_expiring warning;
 #  - PC: TLS 1.2 only with a cipher list that excludes desk-2019's cipher:
 #    tls_no_shared_cipher;
 #  - PS: TLS 1.3 only (stunnel4 in front of Kamailio's TCP port): modern
@@ -166,6 +167,19 @@ for v in 1.2 1.3; do
 		--client-cert "$PKI/client5d.pem" --client-key "$PKI/client5d.key" sips:example.test
 	pki_expect client_cert_expiring 1 "mTLS TLS $v, a client certificate 5 days from expiry (WARNING)"
 	tb_jq "$F.client_certificate.days_left < 5.1 and $F.sip.final_status == 200" "TLS $v: registered, days_left $(jq -r "$F.client_certificate.days_left" "$TB_OUT")"
+	# certs sends nothing after the handshake: under TLS 1.3 it waits
+	# for the server's first bytes to see the refusal.
+	sc_certs "$PM" --ca-file "$PKI/newstore.pem" "${vo[@]}"
+	pki_expect tls_client_cert_rejected 1 "certs, mTLS TLS $v, no client certificate"
+	tb_jq "$F.error | test(\"alert\")" "certs TLS $v, none: $(jq -r "$F.error" "$TB_OUT")"
+	sc_certs "$PM" --ca-file "$PKI/newstore.pem" "${vo[@]}" \
+		--client-cert "$PKI/rogue.pem" --client-key "$PKI/rogue.key"
+	pki_expect tls_client_cert_rejected 1 "certs, mTLS TLS $v, a client certificate of another CA"
+	tb_jq "$F.error | test(\"alert\")" "certs TLS $v, rogue: $(jq -r "$F.error" "$TB_OUT")"
+	t0=$(date +%s%N)
+	sc_certs "$PM" --ca-file "$PKI/newstore.pem" "${vo[@]}" \
+		--client-cert "$PKI/client.pem" --client-key "$PKI/client.key"
+	pki_expect ok 0 "certs, mTLS TLS $v, the right client certificate ($(( ($(date +%s%N) - t0) / 1000000 )) ms)"
 done
 
 # --- the daemon: one target, two profiles, the TLS 1.3-only frontend --------------

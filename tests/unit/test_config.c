@@ -165,7 +165,8 @@ test_full(void **state)
 	    "http_max_connections = 200; http_max_connections_per_source = 20\n"
 	    "http_header_timeout = 2500ms\n"
 	    "metrics_detail = yes\n"
-	    "revocation_cache_min = 1h\n");
+	    "revocation_cache_min = 1h\n"
+	    "crl_max_size = 1.5MiB\n");
 	/* Relative paths are taken from the config file's directory. */
 	snprintf(conf, sizeof(conf), "%s/sipcanary.conf", unit_tmpdir);
 	c = expect_ok(conf, text);
@@ -180,6 +181,7 @@ test_full(void **state)
 	assert_true(c->http_header_timeout == 2.5);
 	assert_int_equal(c->metrics_detail, 1);
 	assert_true(c->revocation_cache_min == 3600);
+	assert_int_equal(c->crl_max_size, 1536 * 1024);
 	assert_int_equal(c->ntargets, 2);
 
 	t = &c->targets[0];
@@ -247,6 +249,7 @@ test_builtin_defaults(void **state)
 	assert_int_equal(c->http_max_per_source, CF_HTTP_MAX_PER_SOURCE);
 	assert_true(c->http_header_timeout == CF_HTTP_HEADER_TIMEOUT);
 	assert_true(c->revocation_cache_min == CF_REVOCATION_CACHE_MIN);
+	assert_int_equal(c->crl_max_size, CF_CRL_MAX_SIZE);
 	assert_int_equal(c->ntargets, 1);
 	t = &c->targets[0];
 	assert_int_equal(t->line, 1);
@@ -314,8 +317,8 @@ static const struct unit_error_case config_errors[] = {
 	  "http_tls_key, metrics_series_limit, http_max_connections, "
 	  "http_max_connections_per_source, http_header_timeout, "
 	  "keylog_file, hep, hep_id, hep_password_file, http_probe_open, "
-	  "metrics_detail, revocation_cache_min, defaults, target, sink or "
-	  "profile)" },
+	  "metrics_detail, revocation_cache_min, crl_max_size, defaults, "
+	  "target, sink or profile)" },
 	{ "target \"voice-prod\" {\n  uri = \"sips:a.example\"\n"
 	  "  urii = \"x\"\n}\n",
 	  "sc.conf:3: target \"voice-prod\": unknown key \"urii\" (did "
@@ -1361,6 +1364,16 @@ static const struct unit_error_case sink_errors[] = {
 	{ "http_max_connections_per_source = 65537\n",
 	  "sc.conf:1: http_max_connections_per_source: must be at most 65536, "
 	  "not \"65537\"" },
+	{ "crl_max_size = 16MB\n",
+	  "sc.conf:1: crl_max_size: expected a size in bytes, KiB, MiB or "
+	  "GiB (as in 16MiB), up to 1GiB, not \"16MB\"" },
+	{ "crl_max_size = 2GiB\n",
+	  "sc.conf:1: crl_max_size: expected a size in bytes, KiB, MiB or "
+	  "GiB (as in 16MiB), up to 1GiB, not \"2GiB\"" },
+	{ "target \"v\" {\n  uri = \"sips:a.example\"\n"
+	  "  crl_max_size = 1MiB\n}\n",
+	  "sc.conf:3: target \"v\": crl_max_size can only be set at the top "
+	  "level" },
 	{ "revocation_cache_min = 500ms\n",
 	  "sc.conf:1: revocation_cache_min: expected 1s to 1d, not "
 	  "\"500ms\"" },

@@ -1,7 +1,7 @@
 /*
  * test_duration.c - durations as the config and scenario files write
  * them: every accepted form, and the garbage, signs, locale tricks and
- * overflows that must be refused.
+ * overflows that must be refused; sizes (crl_max_size) likewise.
  */
 #include "config.h"
 
@@ -86,6 +86,42 @@ test_decimal(void **state)
 	assert_int_equal(duration_parse_decimal(NULL, &d), -1);
 }
 
+/* Sizes: bytes, KiB, MiB, GiB; whole bytes from 1 to the maximum. */
+static void
+test_size(void **state)
+{
+	static const struct {
+		const char	*s;
+		size_t		 bytes;
+	} ok[] = {
+		{ "1", 1 }, { "200", 200 }, { "1KiB", 1024 },
+		{ "16MiB", 16 * 1024 * 1024 },
+		{ "1.5KiB", 1536 }, { "1GiB", 1024 * 1024 * 1024 },
+	};
+	static const char *bad[] = {
+		"", "0", "0KiB", "0.5", "0.3KiB", "1.5", "-1", "1 MiB",
+		"16MB", "16M", "1k", "1KB", "1TiB", "2GiB", "1073741825",
+		"1e3", "MiB", "1MiB ", "16MiBs", "16mib", "1kib",
+	};
+	size_t	 i, n;
+
+	(void)state;
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		n = 0;
+		if (size_parse(ok[i].s, 1024.0 * 1024 * 1024, &n) != 0)
+			fail_msg("\"%s\" refused", ok[i].s);
+		if (n != ok[i].bytes)
+			fail_msg("\"%s\" is %zu, not %zu", ok[i].s, n,
+			    ok[i].bytes);
+	}
+	n = 42;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (size_parse(bad[i], 1024.0 * 1024 * 1024, &n) != -1)
+			fail_msg("\"%s\" accepted as %zu", bad[i], n);
+	assert_int_equal(size_parse(NULL, 1e9, &n), -1);
+	assert_true(n == 42);
+}
+
 int
 main(void)
 {
@@ -93,6 +129,7 @@ main(void)
 		cmocka_unit_test(test_accepted),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_decimal),
+		cmocka_unit_test(test_size),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -4,7 +4,8 @@
  * the profiles it is probed as, and each way a profile or a profiles
  * list can be wrong gets its exact "FILE:LINE: ..." message, with "did
  * you mean" for a mistyped name; the client key keeps the secret file
- * rule; profile_tls_opts() gives the library what the profile says.
+ * rule; profile_tls_opts() gives the library what the profile says; a
+ * profile's revocation policy replaces its target's.
  */
 #include "config.h"
 
@@ -129,8 +130,13 @@ static const struct unit_error_case profile_errors[] = {
 	{ TARGET "profile \"a\" { interval = 10s }\n",
 	  "sc.conf:2: profile \"a\": interval cannot be set in a profile (it "
 	  "takes tls_min, tls_max, ciphers, ciphersuites, groups, sigalgs, "
-	  "sni, ca_file, ca_dir, client_cert, client_key, user and "
-	  "password_file)" },
+	  "sni, ca_file, ca_dir, client_cert, client_key, user, "
+	  "password_file and revocation)" },
+	{ TARGET "profile \"a\" { revocation = sometimes }\n",
+	  "sc.conf:2: revocation: expected auto, staple, ocsp, crl or off, "
+	  "not \"sometimes\"" },
+	{ TARGET "profile \"a\" {\n  revocation = off\n  revocation = crl\n}\n",
+	  "sc.conf:4: revocation: set twice (first on line 3)" },
 	{ "tls_max = 1.2\n" TARGET,
 	  "sc.conf:1: tls_max: set it in a profile" },
 	{ "target \"v\" { uri = \"sips:example.test\"  ciphers = \"x\" }\n",
@@ -192,6 +198,45 @@ test_client_key_mode(void **state)
 	unit_remove_file("client.pem");
 }
 
+/*
+ * revocation = in a profile replaces the target's for that profile's
+ * probes (the daemon's expanded targets); a profile without it keeps
+ * the target's, and a reload that changes it restarts the target.
+ */
+static void
+test_revocation(void **state)
+{
+	struct sc_config *c, *c2;
+	const struct profile_conf *m;
+	char		 err[512];
+
+	(void)state;
+	c = unit_expect_ok(&conf_parser, "sc.conf",
+	    "profile \"modern\" { revocation = off }\n"
+	    "profile \"desk\" { tls_max = 1.2 }\n"
+	    "target \"voice\" { uri = \"sips:example.test\"  revocation = crl\n"
+	    "  profiles = { \"modern\", \"desk\" } }\n");
+	m = config_profile(c, "modern");
+	assert_int_equal(m->has_revocation, 1);
+	assert_int_equal(m->revocation, SC_REVOCATION_OFF);
+	assert_int_equal(config_profile(c, "desk")->has_revocation, 0);
+	assert_int_equal(config_expand_profiles(c, err, sizeof(err)), 0);
+	assert_string_equal(c->targets[0].name, "voice/modern");
+	assert_int_equal(c->targets[0].revocation, SC_REVOCATION_OFF);
+	assert_string_equal(c->targets[1].name, "voice/desk");
+	assert_int_equal(c->targets[1].revocation, SC_REVOCATION_CRL);
+	c2 = unit_expect_ok(&conf_parser, "sc.conf",
+	    "profile \"modern\" { revocation = staple }\n"
+	    "profile \"desk\" { tls_max = 1.2 }\n"
+	    "target \"voice\" { uri = \"sips:example.test\"  revocation = crl\n"
+	    "  profiles = { \"modern\", \"desk\" } }\n");
+	assert_int_equal(config_expand_profiles(c2, err, sizeof(err)), 0);
+	assert_false(target_conf_same(&c->targets[0], &c2->targets[0]));
+	assert_true(target_conf_same(&c->targets[1], &c2->targets[1]));
+	config_free(c2);
+	config_free(c);
+}
+
 /* The daemon's view: one target per (target, profile). */
 static void
 test_expand(void **state)
@@ -248,6 +293,7 @@ main(void)
 		cmocka_unit_test(test_profile_errors),
 		cmocka_unit_test(test_client_key_mode),
 		cmocka_unit_test(test_expand),
+		cmocka_unit_test(test_revocation),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -1,7 +1,8 @@
 /*
  * test_revocation.c - the parts of revocation checking that need no
  * server: policy names, splitting http URLs, reading HTTP responses as
- * they arrive (sip/httpfetch.c), and the summary of where answers came
+ * they arrive (sip/httpfetch.c) and telling a response over the limit,
+ * and the summary of where answers came
  * from.  Fetching, CRLs and OCSP against real servers are in
  * tests/integration/certs_revocation.sh and run_revocation.sh.
  */
@@ -109,9 +110,16 @@ test_parse(void **state)
 	assert_int_equal(parse("HTTP/1.0 200 OK\r\nContent-Length: 101\r\n\r\n",
 	    0, 100, &r, err), -1);
 	assert_non_null(strstr(err, "larger than the limit of 100 bytes"));
+	/* ... which the CRL check tells from others (crl_max_size). */
+	assert_int_equal(sc_httpfetch_too_large(err), 1);
+	assert_int_equal(parse("HTTP/1.0 200 OK\r\n\r\n12345", 0, 4, &r,
+	    err), -1);
+	assert_int_equal(sc_httpfetch_too_large(err), 1);
 	assert_int_equal(parse("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked"
 	    "\r\n\r\n", 0, 100, &r, err), -1);
 	assert_non_null(strstr(err, "chunked"));
+	assert_int_equal(sc_httpfetch_too_large(err), 0);
+	assert_int_equal(sc_httpfetch_too_large(NULL), 0);
 	assert_int_equal(parse("HTTP/1.0 000 X\r\n\r\n", 1, 100, &r, err), -1);
 	assert_int_equal(parse("SIP/2.0 200 OK\r\n\r\n", 1, 100, &r, err), -1);
 	assert_non_null(strstr(err, "not an HTTP/1.x response"));
