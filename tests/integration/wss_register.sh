@@ -5,7 +5,8 @@
 # timed (tcp, tls, ws_upgrade, first response, register), the REGISTER
 # sent with Via SIP/2.0/WSS and Contact ;transport=ws, the upgrade seen
 # by Kamailio.  sips:DOMAIN;transport=ws does the same.  An Origin the
-# server refuses gives ws_upgrade_failed with HTTP status 403.  certs
+# server refuses gives ws_upgrade_failed with HTTP status 403; Kamailio
+# closing the WebSocket (ws_close 1008) gives ws_closed 1008.  certs
 # over WSS checks the certificate only (no upgrade).  --hep over WSS
 # copies the SIP inside the frames (Via WSS), not the frames.
 set -eu
@@ -58,10 +59,21 @@ tb_jq '.frontends[0].error | test("HTTP 403 Forbidden")' "the error names HTTP 4
 tb_jq '.frontends[0].timings.tls_handshake_seconds > 0' "TLS was timed before the upgrade failed"
 tb_ok "refused Origin: $(jq -r '.frontends[0].error' "$TB_OUT")"
 
+# A server that closes the WebSocket by policy: Kamailio's ws_close(1008)
+# for user "policy" (tests/lib/kamailio.sh)
+tb_sc "${TB_CHECK[@]}" --user policy --transport wss --origin "$ORIGIN" --json \
+	sips:example.test
+tb_expect_rc 2 "ws_close(1008)"
+tb_expect_verdict ws_closed
+tb_jq '.frontends[0].ws.close_code == 1008' "ws.close_code 1008"
+tb_jq '.frontends[0].error | test("code 1008")' "the error names code 1008"
+[ "$(tb_kam_count "$TB/kam" SCWSCLOSE)" = 1 ] || tb_fail "Kamailio did not close by policy once"
+tb_ok "closed by Kamailio: $(jq -r '.frontends[0].error' "$TB_OUT")"
+
 # certs over WSS: the certificate, no upgrade
 n0=$(tb_kam_count "$TB/kam" SCWSUP)
 tb_sc certs --connect "127.0.0.1:$P" --ca-file "$TB/pki/ca.pem" --transport wss --json sips:example.test
 tb_expect_rc 0 "certs --transport wss"
 tb_jq '.frontends[0].verdict == "ok"' "certs over WSS ok"
 [ "$(tb_kam_count "$TB/kam" SCWSUP)" = "$n0" ] || tb_fail "certs upgraded to WebSocket"
-tb_pass "WSS: register with five timed phases; Origin refused -> ws_upgrade_failed 403"
+tb_pass "WSS: register with five timed phases; Origin refused -> ws_upgrade_failed 403; ws_close -> ws_closed 1008"
