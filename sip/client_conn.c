@@ -320,7 +320,7 @@ client_on_pong(void *arg)
 	c->pongs++;
 	if (c->e->cbs.on_keepalive != NULL)
 		c->e->cbs.on_keepalive(c->idx + c->e->o.first_client, rtt,
-		    c->e->arg);
+		    sc_flow_keepalive(c->flow), c->e->arg);
 	/* A keepalive step without "for" is one ping and its pong. */
 	if (c->step != NULL && c->step->kind == SC_STEP_KEEPALIVE &&
 	    c->step->duration <= 0)

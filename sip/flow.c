@@ -32,6 +32,24 @@
 #include "tlsctx.h"
 #include "ws.h"
 
+/*
+ * Keep-alives over WSS.  RFC 7118 leaves them to the WebSocket (pings);
+ * RFC 5626's CRLFCRLF inside a text frame works too where the server
+ * answers it with a CRLF (Kamailio's websocket module does), and is what
+ * the SIP layer of the server sees, as over TLS.  So the first keep-alive
+ * of a connection sends both, the CRLFCRLF frame first: a server that
+ * answers the CRLF does so before it answers the ping (frames are handled
+ * in order), and the flow keeps to CRLF frames; one whose pong comes
+ * first ignored it, and the flow keeps to pings.  The other answer to
+ * that first probe is no pong.
+ */
+enum flow_ka {
+	FLOW_KA_UNKNOWN = 0,	/* nothing learnt: the next one probes */
+	FLOW_KA_PROBING,	/* both sent, no answer yet */
+	FLOW_KA_WS_CRLF,
+	FLOW_KA_WS_PING
+};
+
 struct flow {
 	struct event_base	*base;
 	SSL_CTX			*ctx;
@@ -52,6 +70,10 @@ struct flow {
 	struct ws		*ws;		/* WSS, or NULL */
 	size_t			 maxmsg;
 	int			 ws_status;	/* HTTP status or close code */
+	enum flow_ka		 ka;		/* WSS: how keep-alives go */
+	int			 ka_stale_pong;	/* WSS: the probe's ping answer
+						   is still due: not a pong */
+	int			 ka_stale_crlf;	/* ... its CRLF answer */
 };
 
 static void	flow_destroy(struct flow *);
@@ -154,6 +176,32 @@ flow_hep_in(struct flow *fl, msg_t *m)
 }
 
 /*
+ * A keep-alive answer over WSS: a CRLF inside a frame (FLOW_KA_WS_CRLF)
+ * or a WebSocket pong (FLOW_KA_WS_PING).  The first answer to a probe
+ * settles the kind; the other answer to it is dropped.
+ */
+static void
+flow_ws_answer(struct flow *fl, enum flow_ka how)
+{
+	int *stale = how == FLOW_KA_WS_CRLF ? &fl->ka_stale_crlf :
+	    &fl->ka_stale_pong;
+
+	if (*stale) {
+		*stale = 0;
+		return;
+	}
+	if (fl->ka == FLOW_KA_PROBING) {
+		fl->ka = how;
+		if (how == FLOW_KA_WS_CRLF)
+			fl->ka_stale_pong = 1;
+		else
+			fl->ka_stale_crlf = 1;
+	}
+	if (fl->cbs.on_pong != NULL)
+		FLOW_CALL(fl, fl->cbs.on_pong(fl->arg));
+}
+
+/*
  * Frames the bytes of one WebSocket message as SIP: one message, or a
  * CRLF keep-alive (RFC 5626 inside a frame).  0, or -1 if the flow was
  * dropped or failed meanwhile.
@@ -172,8 +220,7 @@ flow_ws_msg(const char *p, size_t len, void *arg)
 			FLOW_CALL(fl, fl->cbs.on_msg(m, fl->arg));
 			break;
 		case FRAMER_PONG:
-			if (fl->cbs.on_pong != NULL)
-				FLOW_CALL(fl, fl->cbs.on_pong(fl->arg));
+			flow_ws_answer(fl, FLOW_KA_WS_CRLF);
 			break;
 		case FRAMER_ERROR:
 			flow_fail(fl, SC_SIP_MALFORMED,
@@ -212,8 +259,7 @@ flow_ws_pong(void *arg)
 {
 	struct flow *fl = arg;
 
-	if (fl->cbs.on_pong != NULL)
-		FLOW_CALL(fl, fl->cbs.on_pong(fl->arg));
+	flow_ws_answer(fl, FLOW_KA_WS_PING);
 	return fl->doomed ? -1 : 0;
 }
 
@@ -552,6 +598,39 @@ sc_flow_ws_status(const struct flow *fl)
 	return fl->ws_status;
 }
 
+/* A CRLFCRLF keep-alive over WSS, as the server answers it (flow_ka). */
+static int
+flow_ws_keepalive(struct flow *fl)
+{
+	switch (fl->ka) {
+	case FLOW_KA_WS_CRLF:
+		return sc_ws_send(fl->ws, "\r\n\r\n", 4);
+	case FLOW_KA_WS_PING:
+		return sc_ws_ping(fl->ws);
+	default:
+		fl->ka = FLOW_KA_PROBING;
+		fl->ka_stale_pong = fl->ka_stale_crlf = 0;
+		if (sc_ws_send(fl->ws, "\r\n\r\n", 4) == -1)
+			return -1;
+		return sc_ws_ping(fl->ws);
+	}
+}
+
+const char *
+sc_flow_keepalive(const struct flow *fl)
+{
+	if (fl->ws == NULL)
+		return "crlf";
+	switch (fl->ka) {
+	case FLOW_KA_WS_CRLF:
+		return "ws_crlf";
+	case FLOW_KA_WS_PING:
+		return "ws_ping";
+	default:
+		return NULL;
+	}
+}
+
 int
 sc_flow_send(struct flow *fl, const char *buf, size_t len)
 {
@@ -559,7 +638,7 @@ sc_flow_send(struct flow *fl, const char *buf, size_t len)
 		return -1;
 	if (fl->ws != NULL) {
 		if (len == 4 && memcmp(buf, "\r\n\r\n", 4) == 0)
-			return sc_ws_ping(fl->ws);
+			return flow_ws_keepalive(fl);
 		if (sc_ws_send(fl->ws, buf, len) == -1)
 			return -1;
 		if (sc_hep_enabled())

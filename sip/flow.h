@@ -53,8 +53,9 @@ void		 sc_flow_source(struct flow *, const struct sockaddr *,
  * sc_flow_connect().  After on_tls, sc_flow_ws_upgrade() sends the HTTP
  * upgrade; on_ws follows once the 101 is checked, or on_error with a
  * ws_* verdict.  From then on each sc_flow_send() is one text frame, a
- * CRLFCRLF keep-alive is a WebSocket ping (on_pong: its pong), and each
- * data message is framed as SIP.  The ws_* failures also leave their
+ * CRLFCRLF keep-alive goes as the server answers it (a CRLFCRLF text
+ * frame, or a WebSocket ping: see sc_flow_keepalive; on_pong: its
+ * answer), and each data message is framed as SIP.  The ws_* failures also leave their
  * HTTP status or close code in sc_flow_ws_status().  -1: out of memory.
  */
 int		 sc_flow_ws(struct flow *, const char *host, const char *path,
@@ -63,6 +64,14 @@ int		 sc_flow_ws_upgrade(struct flow *);
 int		 sc_flow_ws_status(const struct flow *);
 
 int		 sc_flow_send(struct flow *, const char *, size_t);
+
+/*
+ * How a CRLFCRLF keep-alive goes: "crlf" (on the TLS stream, RFC 5626),
+ * "ws_crlf" (inside a WebSocket text frame: the server answered one with
+ * a CRLF), "ws_ping" (a WebSocket ping: it did not), or NULL over WSS
+ * before the first answer.  Settled before on_pong reports that answer.
+ */
+const char	*sc_flow_keepalive(const struct flow *);
 
 /*
  * Ends the connection the way a broken network or peer would: a TCP

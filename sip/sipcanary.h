@@ -645,7 +645,15 @@ struct sc_engine_cbs {
 	 */
 	void	(*on_flow)(unsigned client, int up, enum sc_verdict why,
 		    void *arg);
-	void	(*on_keepalive)(unsigned client, double rtt, void *arg);
+	/*
+	 * A keep-alive answered after rtt seconds.  kind says how it went:
+	 * "crlf" (RFC 5626 CRLFCRLF and its CRLF on the TLS stream),
+	 * "ws_crlf" (the same inside WebSocket text frames: a WSS server
+	 * that answers them) or "ws_ping" (a WebSocket ping and its pong:
+	 * one that does not); a static string.
+	 */
+	void	(*on_keepalive)(unsigned client, double rtt, const char *kind,
+		    void *arg);
 	/*
 	 * A client finished (ok: every expectation held).  r holds the
 	 * timings of its first connect and register, its last certificate

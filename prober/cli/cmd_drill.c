@@ -346,12 +346,12 @@ drill_cb_reconnect(unsigned client, double seconds, int deliberate,
 }
 
 static void
-drill_cb_keepalive(unsigned client, double rtt, void *arg)
+drill_cb_keepalive(unsigned client, double rtt, const char *kind, void *arg)
 {
 	struct drill_run *r = arg;
 
 	(void)client;
-	drill_on_keepalive(r->drill, rtt);
+	drill_on_keepalive(r->drill, rtt, kind);
 }
 
 static void

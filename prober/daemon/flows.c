@@ -158,14 +158,35 @@ dfront_on_step(const struct sc_step_event *ev, void *arg)
 	}
 }
 
+/* What a flow's keep-alive kind (sc_engine_cbs.on_keepalive) means. */
+static const char *
+dfront_keepalive_says(const char *kind)
+{
+	if (strcmp(kind, "ws_crlf") == 0)
+		return "RFC 5626 CRLFCRLF inside WebSocket frames (the "
+		    "server answers them)";
+	if (strcmp(kind, "ws_ping") == 0)
+		return "WebSocket pings (the server does not answer a "
+		    "CRLFCRLF inside a frame)";
+	return "RFC 5626 CRLFCRLF";
+}
+
 static void
-dfront_on_keepalive(unsigned client, double rtt, void *arg)
+dfront_on_keepalive(unsigned client, double rtt, const char *kind,
+    void *arg)
 {
 	struct dfront	*f = arg;
 	const char	*const tf[] = { f->t->conf.name, f->address, f->srv };
 
-	(void)client;
 	(void)metrics_observe(f->t->d->f_rtt, tf, rtt);
+	/* Said once per flow, and again if a new connection differs. */
+	if (client >= f->nflows || kind == NULL ||
+	    (f->flow_keepalive[client] != NULL &&
+	    strcmp(f->flow_keepalive[client], kind) == 0))
+		return;
+	f->flow_keepalive[client] = kind;
+	log_event(LOG_INFO, f->t->conf.name, f->address, "ok",
+	    "flow %u keep-alives: %s", client, dfront_keepalive_says(kind));
 }
 
 static void

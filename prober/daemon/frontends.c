@@ -69,6 +69,8 @@ dfront_new(struct dtarget *t, const struct sc_frontend *fe)
 	if ((f->flow_up = calloc(f->nflows + 1, 1)) == NULL ||
 	    (f->flow_deliberate = calloc(f->nflows + 1, 1)) == NULL ||
 	    (f->flow_was_up = calloc(f->nflows + 1, 1)) == NULL ||
+	    (f->flow_keepalive = calloc(f->nflows + 1,
+	    sizeof(*f->flow_keepalive))) == NULL ||
 	    (f->timer = evtimer_new(t->d->base, dfront_timer, f)) == NULL ||
 	    (f->flows_ev = evtimer_new(t->d->base, dfront_flows_cb, f)) ==
 	    NULL) {
@@ -102,6 +104,7 @@ dfront_free(struct dfront *f)
 	free(f->flow_up);
 	free(f->flow_deliberate);
 	free(f->flow_was_up);
+	free(f->flow_keepalive);
 	json_decref(f->ondemand_json);
 	free(f);
 }

@@ -69,6 +69,7 @@ struct dfront {
 	char			 leaf_subject[256];
 	time_t			 leaf_not_after;
 	unsigned char		*flow_was_up;	/* per flow: ever registered */
+	const char		**flow_keepalive; /* per flow: kind logged */
 	time_t			 rc_at[RECONNECT_RING];	/* reconnect outcomes */
 	unsigned char		 rc_ok[RECONNECT_RING];
 	size_t			 rc_next;

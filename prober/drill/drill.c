@@ -139,10 +139,19 @@ drill_on_reconnect(struct drill *d, double seconds)
 	(void)histogram_record(d->reconnect, seconds);
 }
 
+static const char *const drill_keepalive_kinds[DRILL_KA_KINDS] = {
+	"crlf", "ws_crlf", "ws_ping"
+};
+
 void
-drill_on_keepalive(struct drill *d, double rtt)
+drill_on_keepalive(struct drill *d, double rtt, const char *kind)
 {
+	size_t i;
+
 	(void)histogram_record(d->keepalive, rtt);
+	for (i = 0; i < DRILL_KA_KINDS && kind != NULL; i++)
+		if (strcmp(kind, drill_keepalive_kinds[i]) == 0)
+			d->keepalive_kinds[i]++;
 }
 
 void
@@ -362,6 +371,21 @@ drill_section_json(const struct histogram *h)
 	    "latency", histogram_to_json(h));
 }
 
+/* The keep-alive section: its round trips, and their kinds that ran. */
+static json_t *
+drill_keepalive_json(const struct drill *d)
+{
+	json_t	*sec = drill_section_json(d->keepalive), *kinds = json_object();
+	size_t	 i;
+
+	for (i = 0; i < DRILL_KA_KINDS; i++)
+		if (d->keepalive_kinds[i] > 0)
+			json_object_set_new(kinds, drill_keepalive_kinds[i],
+			    json_integer((json_int_t)d->keepalive_kinds[i]));
+	json_object_set_new(sec, "kinds", kinds);
+	return sec;
+}
+
 json_t *
 drill_report(const struct drill *d, const struct drill_settings *s)
 {
@@ -384,6 +408,6 @@ drill_report(const struct drill *d, const struct drill_settings *s)
 	json_object_set_new(doc, "steps", steps);
 	json_object_set_new(doc, "timeline", drill_timeline_json(d));
 	json_object_set_new(doc, "reconnect", drill_section_json(d->reconnect));
-	json_object_set_new(doc, "keepalive", drill_section_json(d->keepalive));
+	json_object_set_new(doc, "keepalive", drill_keepalive_json(d));
 	return doc;
 }

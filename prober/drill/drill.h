@@ -52,6 +52,9 @@ struct drill {
 	size_t			 nseconds;
 	struct histogram	*reconnect;
 	struct histogram	*keepalive;
+	/* keep-alive answers by kind: crlf, ws_crlf, ws_ping */
+#define DRILL_KA_KINDS	3
+	uint64_t		 keepalive_kinds[DRILL_KA_KINDS];
 	double			 t_start;	/* sc_clock_now() */
 	time_t			 wall_start;
 	time_t			 wall_end;
@@ -67,7 +70,9 @@ void		 drill_free(struct drill *);
 
 void		 drill_on_step(struct drill *, const struct sc_step_event *);
 void		 drill_on_reconnect(struct drill *, double seconds);
-void		 drill_on_keepalive(struct drill *, double rtt);
+/* kind: as sc_engine_cbs.on_keepalive says */
+void		 drill_on_keepalive(struct drill *, double rtt,
+		    const char *kind);
 void		 drill_on_client(struct drill *, int ok);
 void		 drill_on_start(struct drill *);
 /* Records clients started and active now (called every second). */

@@ -99,6 +99,19 @@ rm_count(const json_t *o, const char *key, json_int_t *out)
 	return 0;
 }
 
+/* The name of o's first member that is no non-negative integer, or NULL. */
+static const char *
+rm_bad_count(const json_t *o)
+{
+	const json_t	*v;
+	const char	*name;
+
+	json_object_foreach((json_t *)o, name, v)
+		if (!json_is_integer(v) || json_integer_value(v) < 0)
+			return name;
+	return NULL;
+}
+
 /* An integer member of a checked report (0 when absent). */
 static json_int_t
 rm_int(const json_t *o, const char *key)
@@ -160,12 +173,10 @@ rm_check_step(const json_t *st, size_t i, char *err, size_t errlen)
 		    "object", i);
 		return -1;
 	}
-	json_object_foreach((json_t *)verdicts, name, v) {
-		if (!json_is_integer(v) || json_integer_value(v) < 0) {
-			snprintf(err, errlen, "step %zu: verdict \"%s\" is not "
-			    "a non-negative integer", i, name);
-			return -1;
-		}
+	if ((name = rm_bad_count(verdicts)) != NULL) {
+		snprintf(err, errlen, "step %zu: verdict \"%s\" is not "
+		    "a non-negative integer", i, name);
+		return -1;
 	}
 	/* "statuses" (final SIP status: count) is newer: optional. */
 	if ((statuses = json_object_get(st, "statuses")) != NULL) {
@@ -286,11 +297,14 @@ rm_check_head(const json_t *r, char *err, size_t errlen)
 	return 0;
 }
 
-/* The optional top-level sections: {"count": N, "latency": ...}. */
+/*
+ * The optional top-level sections: {"count": N, "latency": ...}, and for
+ * keep-alives "kinds" ({"ws_crlf": N, ...}; newer, optional).
+ */
 static int
 rm_check_sections(const json_t *r, char *err, size_t errlen)
 {
-	const json_t	*o;
+	const json_t	*o, *kinds;
 	char		 what[64];
 	json_int_t	 n;
 	size_t		 i;
@@ -308,6 +322,13 @@ rm_check_sections(const json_t *r, char *err, size_t errlen)
 		if (rm_check_latency(json_object_get(o, "latency"), what, err,
 		    errlen) == -1)
 			return -1;
+		kinds = json_object_get(o, "kinds");
+		if (kinds != NULL && (!json_is_object(kinds) ||
+		    rm_bad_count(kinds) != NULL)) {
+			snprintf(err, errlen, "%s.kinds is not an object of "
+			    "non-negative integers", rm_sections[i]);
+			return -1;
+		}
 	}
 	return 0;
 }
@@ -864,26 +885,39 @@ rm_merge_sections(json_t *out, json_t **reports, size_t n, int *bad,
     char *err, size_t errlen)
 {
 	const json_t	*o;
-	json_t		*v;
+	json_t		*v, *sec, *kinds;
 	json_int_t	 count;
 	size_t		 i, j;
 	int		 have;
 
 	for (j = 0; j < RM_NSECTIONS; j++) {
+		kinds = NULL;
 		for (i = 0, have = 0, count = 0; i < n; i++) {
 			o = json_object_get(reports[i], rm_sections[j]);
 			if (json_is_object(o)) {
 				have = 1;
 				count += rm_int(o, "count");
 			}
+			if (json_is_object(json_object_get(o, "kinds"))) {
+				if (kinds == NULL)
+					kinds = json_object();
+				rm_add_counts(kinds, json_object_get(o,
+				    "kinds"), 0, bad);
+			}
 		}
 		if (!have)
 			continue;
 		if ((v = rm_merge_latency(reports, n, rm_sections[j], 0, err,
-		    errlen)) == NULL)
+		    errlen)) == NULL) {
+			json_decref(kinds);
 			return -1;
-		rm_set(out, rm_sections[j], json_pack("{sIso}", "count", count,
-		    "latency", v), bad);
+		}
+		sec = json_pack("{sIso}", "count", count, "latency", v);
+		if (sec != NULL && kinds != NULL)
+			rm_set(sec, "kinds", kinds, bad);
+		else
+			json_decref(kinds);
+		rm_set(out, rm_sections[j], sec, bad);
 	}
 	return 0;
 }

@@ -8,8 +8,10 @@
 # The upgrade: a GET with Upgrade: websocket gets a 101 with the right
 # Sec-WebSocket-Accept and Sec-WebSocket-Protocol: sip.  The registrar: a
 # REGISTER without Authorization gets 401, one with it 200 (credentials
-# not checked), each in one unmasked text frame.  Every client frame must
-# be masked (logged "unmasked client frame" otherwise).  MODE:
+# not checked), each in one unmasked text frame.  Pings get pongs; an RFC
+# 5626 CRLFCRLF inside a frame gets no answer (a server without CRLF
+# keep-alives over WebSocket).  Every client frame must be masked (logged
+# "unmasked client frame" otherwise).  MODE:
 #   ok          the above
 #   fragmented  every response split into three frames (text, then two
 #               continuations, FIN on the last), a ping before each
@@ -170,6 +172,7 @@ sub serve {
 		if ($op == 0x9) { out($c, frame(1, 0xA, $p)); print "ping from the client, answered\n"; next }
 		if ($op == 0xA) { print "pong from the client: $p\n"; next }
 		next unless $op == 0x1 || $op == 0x2;
+		if ($p eq "\r\n\r\n") { print "CRLF keep-alive in a frame, not answered\n"; next }
 		next unless $p =~ /^REGISTER /;
 		print "REGISTER", ($p =~ /^Authorization:/mi ? ' with credentials' : ''), "\n";
 		if ($mode eq 'close1008') {

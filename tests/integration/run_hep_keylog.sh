@@ -3,7 +3,8 @@
 # keys (0600) with a WARN in the log and sipcanary_keylog_enabled 1;
 # hep, hep_id and hep_password_file copy the probes' and flows' SIP as
 # HEPv3 (agent id and auth key in each packet; sipcanary_hep_sent_total
-# counts them); a collector that goes away costs counted drops
+# counts them; tshark reads them in a capture of the collector port,
+# tests/lib/hep.sh); a collector that goes away costs counted drops
 # (sipcanary_hep_dropped_total) while the probes stay ok.  A hep_id
 # without hep is refused at load with the fix.
 # shellcheck disable=SC2317,SC2119
@@ -12,14 +13,12 @@ set -eu
 . "$(dirname "$0")/../lib/common.sh"
 # shellcheck source=SCRIPTDIR/../lib/daemon.sh
 . "$(dirname "$0")/../lib/daemon.sh"
+# shellcheck source=SCRIPTDIR/../lib/hep.sh
+. "$(dirname "$0")/../lib/hep.sh"
 dm_init
-tb_require python3 jq
 
-tb_spawn hepcol python3 "$TB_TOP/tests/lib/hep_collector.py" 0 "$TB/hep.jsonl"
-COL=$TB_LAST_PID
-_listening() { grep -q listening "$TB/hepcol.log"; }
-tb_until 10 _listening || tb_fail "the HEP collector did not start"
-H=$(awk '/^listening/ { print $2; exit }' "$TB/hepcol.log")
+hep_start
+H=$HEP_PORT
 tb_password_file "$TB/heppw" "hep-secret"
 
 # hep_id without hep: refused at load, naming the fix
@@ -45,16 +44,19 @@ grep -q '^CLIENT_TRAFFIC_SECRET_0 \|^CLIENT_RANDOM ' "$TB/keys.log" || tb_fail "
 dm_cmp sipcanary_keylog_enabled == 1 || tb_fail "sipcanary_keylog_enabled is not 1"
 tb_ok "key log on: WARN in the log, mode 600, $(wc -l <"$TB/keys.log") lines, sipcanary_keylog_enabled 1"
 
-_registers() { [ "$(grep -c '"payload": "5245474953544552' "$TB/hep.jsonl" 2>/dev/null || echo 0)" -ge 4 ]; }
-tb_until 15 _registers || tb_fail "fewer than 4 REGISTER copies reached the collector"
-jq -e -s 'all(.[]; .error == null and .agent_id == 2001 and .auth_key == "hep-secret" and .proto_type == 1)' \
-	"$TB/hep.jsonl" >/dev/null || tb_fail "a HEP packet lacks the agent id or the auth key: $(head -c 400 "$TB/hep.jsonl")"
-n=$(wc -l <"$TB/hep.jsonl")
+# a fresh probe: 6 copies, 3 of them REGISTERs; the flow: 4, 2 REGISTERs
+hep_wait 8 15
+hep_fields "$TB/hep.txt" hep.capture_id hep.auth_key hep.proto_type sip.Method
+! grep -v '^2001|hep-secret|1|' "$TB/hep.txt" | grep -q . ||
+	tb_fail "a HEP copy lacks the agent id or the auth key: $(grep -v '^2001|hep-secret|1|' "$TB/hep.txt" | head -3)"
+[ "$(grep -c '|REGISTER$' "$TB/hep.txt")" -ge 4 ] ||
+	tb_fail "fewer than 4 REGISTER copies in the capture: $(cat "$TB/hep.txt")"
+n=$(hep_count)
 dm_cmp sipcanary_hep_sent_total ">=" "$n" || tb_fail "sipcanary_hep_sent_total below the $n packets received"
-tb_ok "$n HEP copies with agent id 2001 and the auth key; sipcanary_hep_sent_total $(dm_value sipcanary_hep_sent_total)"
+tb_ok "tshark: $(wc -l <"$TB/hep.txt") HEP copies with agent id 2001 and the auth key, $(grep -c '|REGISTER$' "$TB/hep.txt") REGISTERs; sipcanary_hep_sent_total $(dm_value sipcanary_hep_sent_total)"
 
 # The collector goes away: copies are refused (ICMP) and dropped, probes go on.
-tb_stop "$COL"
+tb_stop "$HEP_PID"
 d0=$(dm_get sipcanary_hep_dropped_total)
 p0=$(dm_get sipcanary_probes_total target=kam frontend="$DM_FE" verdict=ok 2>/dev/null || echo 0)
 _dropping() { dm_cmp sipcanary_hep_dropped_total ">" "$d0"; }

@@ -1,8 +1,9 @@
 #!/bin/bash
 # run_incident_wss.sh — issue 20: the incident reproduction over secure
 # WebSocket.  `sipcanary run` with transport = wss (keepalive 1s: the
-# flow's keep-alives are WebSocket pings) against Kamailio's websocket
-# module on its TLS port.  Once the flow is registered over WSS and a
+# flow's keep-alives are RFC 5626 CRLFCRLF inside WebSocket frames, which
+# Kamailio answers, as the daemon's log says) against Kamailio's
+# websocket module on its TLS port.  Once the flow is registered over WSS and a
 # fresh probe is ok, Kamailio's certificate is swapped to an expired one
 # (tls.reload: existing connections stay up).  Fresh probes then say
 # cert_expired while the WSS flow stays up with the same binding and
@@ -29,6 +30,9 @@ case "$B0" in
 *) tb_fail "expected one WSS flow binding (;transport=ws) in Kamailio, got: $B0" ;;
 esac
 tb_ok "the flow is registered over WSS: $B0"
+_said() { grep -q '"flow 0 keep-alives: RFC 5626 CRLFCRLF inside WebSocket frames' "$DM_LOG"; }
+tb_until 5 _said || tb_fail "the log does not say the flow's keep-alives are CRLF in frames: $(grep -i keep-alive "$DM_LOG")"
+tb_ok "keep-alives: $(grep -o 'flow 0 keep-alives: [^"]*' "$DM_LOG" | head -1)"
 grep -q '"ws_upgrade"' "$DM_METRICS" 2>/dev/null || dm_scrape
 grep -q 'phase="ws_upgrade"' "$DM_METRICS" || tb_fail "no ws_upgrade phase in sipcanary_phase_duration_seconds"
 tb_ok "the fresh probes time the ws_upgrade phase"
@@ -49,7 +53,7 @@ pki_kamailio_swap expired
 tb_until "$WITHIN" expired_seen || tb_fail "no cert_expired probe with the outage detector at 1 within ${WITHIN}s"
 tb_ok "after tls.reload: fresh probes cert_expired, sipcanary_new_connection_outage 1"
 _more_pongs() { [ "$(pongs)" -gt "$((k0 + 1))" ]; }
-tb_until 5 _more_pongs || tb_fail "no WebSocket pongs counted after the swap (was $k0, now $(pongs))"
+tb_until 5 _more_pongs || tb_fail "no keep-alive answers counted after the swap (was $k0, now $(pongs))"
 [ "$FLOW_DOWN_SEEN" = 0 ] || tb_fail "flow_up was not 1:$FLOW_DOWN_SEEN"
 [ "$(dm_series sipcanary_flow_reconnects_total target=kam)" = 0 ] || tb_fail "a flow reconnect was counted"
 B1=$(dm_flow_binding)

@@ -5,12 +5,16 @@
 # timed (tcp, tls, ws_upgrade, first response, register), the REGISTER
 # sent with Via SIP/2.0/WSS and Contact ;transport=ws, the upgrade seen
 # by Kamailio.  sips:DOMAIN;transport=ws does the same.  An Origin the
-# server refuses gives ws_upgrade_failed with HTTP status 403.  certs
+# server refuses gives ws_upgrade_failed with HTTP status 403; Kamailio
+# closing the WebSocket (ws_close 1008) gives ws_closed 1008.  certs
 # over WSS checks the certificate only (no upgrade).  --hep over WSS
-# copies the SIP inside the frames (Via WSS), not the frames.
+# copies the SIP inside the frames (Via WSS), not the frames: tshark
+# reads them in a capture of the collector (tests/lib/hep.sh).
 set -eu
 # shellcheck source=SCRIPTDIR/../lib/common.sh
 . "$(dirname "$0")/../lib/common.sh"
+# shellcheck source=SCRIPTDIR/../lib/hep.sh
+. "$(dirname "$0")/../lib/hep.sh"
 ORIGIN=https://phone.example.test
 export TB_KAM_WSS=1 TB_KAM_WS_ORIGIN=$ORIGIN
 tb_check_init example.test
@@ -32,20 +36,16 @@ grep -q '^Contact: <sip:alice@[0-9.:]*;transport=ws>' "$TB_ERR" || tb_fail "the 
 grep -q 'SIP/2.0 200 OK' "$TB_ERR" || tb_fail "no 200 in the trace"
 tb_ok "WSS register: $(jq -c '.frontends[0].timings' "$TB_OUT")"
 
-tb_spawn hepcol python3 "$TB_TOP/tests/lib/hep_collector.py" 0 "$TB/hep.jsonl"
-_listening() { grep -q listening "$TB/hepcol.log"; }
-tb_until 10 _listening || tb_fail "the HEP collector did not start"
-H=$(awk '/^listening/ { print $2; exit }' "$TB/hepcol.log")
-tb_sc "${TB_CHECK[@]}" --origin "$ORIGIN" --json --hep "udp://127.0.0.1:$H" \
+hep_start
+tb_sc "${TB_CHECK[@]}" --origin "$ORIGIN" --json --hep "udp://127.0.0.1:$HEP_PORT" \
 	'sips:example.test;transport=ws'
 tb_expect_rc 0 "sips:example.test;transport=ws"
-_six() { [ "$(wc -l <"$TB/hep.jsonl" 2>/dev/null || echo 0)" -ge 6 ]; }
-tb_until 5 _six || tb_fail "the HEP collector got $(wc -l <"$TB/hep.jsonl") copies over WSS, expected 6"
-jq -r '.payload' "$TB/hep.jsonl" | xxd -r -p >"$TB/hep.sip"
-[ "$(grep -c '^REGISTER sips:example.test SIP/2.0' "$TB/hep.sip")" = 3 ] &&
-	[ "$(grep -c '^Via: SIP/2.0/WSS ' "$TB/hep.sip")" = 6 ] ||
-	tb_fail "the HEP copies over WSS are not the SIP messages: $(head -c 300 "$TB/hep.sip")"
-tb_ok "HEP over WSS: 6 copies of the SIP inside the frames"
+hep_wait 6
+hep_fields "$TB/hep.txt" sip.Method sip.Status-Code sip.Via
+[ "$(grep -c '^REGISTER||' "$TB/hep.txt")" = 3 ] &&
+	[ "$(grep -c '|SIP/2.0/WSS ' "$TB/hep.txt")" = 6 ] ||
+	tb_fail "tshark's reading of the HEP copies over WSS is not the SIP messages: $(cat "$TB/hep.txt")"
+tb_ok "HEP over WSS: tshark reads the 6 SIP messages inside the frames in the copies (3 REGISTERs, Via WSS)"
 tb_jq '.frontends[0].transport == "wss" and .frontends[0].verdict == "ok"' \
 	";transport=ws on the URI means WSS"
 
@@ -58,10 +58,21 @@ tb_jq '.frontends[0].error | test("HTTP 403 Forbidden")' "the error names HTTP 4
 tb_jq '.frontends[0].timings.tls_handshake_seconds > 0' "TLS was timed before the upgrade failed"
 tb_ok "refused Origin: $(jq -r '.frontends[0].error' "$TB_OUT")"
 
+# A server that closes the WebSocket by policy: Kamailio's ws_close(1008)
+# for user "policy" (tests/lib/kamailio.sh)
+tb_sc "${TB_CHECK[@]}" --user policy --transport wss --origin "$ORIGIN" --json \
+	sips:example.test
+tb_expect_rc 2 "ws_close(1008)"
+tb_expect_verdict ws_closed
+tb_jq '.frontends[0].ws.close_code == 1008' "ws.close_code 1008"
+tb_jq '.frontends[0].error | test("code 1008")' "the error names code 1008"
+[ "$(tb_kam_count "$TB/kam" SCWSCLOSE)" = 1 ] || tb_fail "Kamailio did not close by policy once"
+tb_ok "closed by Kamailio: $(jq -r '.frontends[0].error' "$TB_OUT")"
+
 # certs over WSS: the certificate, no upgrade
 n0=$(tb_kam_count "$TB/kam" SCWSUP)
 tb_sc certs --connect "127.0.0.1:$P" --ca-file "$TB/pki/ca.pem" --transport wss --json sips:example.test
 tb_expect_rc 0 "certs --transport wss"
 tb_jq '.frontends[0].verdict == "ok"' "certs over WSS ok"
 [ "$(tb_kam_count "$TB/kam" SCWSUP)" = "$n0" ] || tb_fail "certs upgraded to WebSocket"
-tb_pass "WSS: register with five timed phases; Origin refused -> ws_upgrade_failed 403"
+tb_pass "WSS: register with five timed phases; Origin refused -> ws_upgrade_failed 403; ws_close -> ws_closed 1008"

@@ -59,7 +59,9 @@
 #   TB_KAM_WSS=1          SIP over secure WebSocket (RFC 7118) on the same
 #                         TLS listeners too: xhttp + websocket modules, an
 #                         upgrade for GET with Upgrade: websocket on any
-#                         path, others 404
+#                         path, others 404; a request over WSS from user
+#                         "policy" gets no reply: ws_close closes the
+#                         WebSocket with code 1008 (policy violation)
 #   TB_KAM_WS_ORIGIN=O    (with TB_KAM_WSS) only Origin O may upgrade;
 #                         any other Origin, or none, gets 403 Forbidden
 #
@@ -247,6 +249,20 @@ _tb_kamailio_wss() {
 	EOF
 }
 
+# _tb_kamailio_ws_policy — with TB_KAM_WSS, the request_route lines that
+# close a WebSocket from user "policy" with 1008, as a frontend that bans
+# a client by policy does.
+_tb_kamailio_ws_policy() {
+	[ -n "${TB_KAM_WSS:-}" ] || return 0
+	cat <<-EOF
+	if (\$pr == "wss" && \$fU == "policy") {
+	        $(_tb_kam_xlog all "SCWSCLOSE \$ci 1008")
+	        ws_close(1008, "Policy Violation");
+	        exit;
+	    }
+	EOF
+}
+
 # _tb_kamailio_cfg DIR LISTEN_LINES
 _tb_kamailio_cfg() {
 	local dir=$1 listen=$2 badpw users_before='' users_after kex=''
@@ -314,6 +330,7 @@ _tb_kamailio_cfg() {
 	${TB_KAM_EXTRA:-}
 
 	request_route {
+	    $(_tb_kamailio_ws_policy)
 	    if (is_method("REGISTER")) {
 	        $(_tb_kam_xlog counts "SCREG \$ci")
 	        route(REGISTRAR);

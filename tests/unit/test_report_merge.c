@@ -1,7 +1,7 @@
 /*
  * test_report_merge.c - merging drill shard reports: exact summed
- * counts, verdicts, histograms and a timeline aligned on wall-clock
- * time; the verdict recomputed; reports of another scenario, other
+ * counts, verdicts, histograms, keep-alive kinds and a timeline aligned
+ * on wall-clock time; the verdict recomputed; reports of another scenario, other
  * steps or the same shard twice rejected with a message naming the
  * input; and the HTML page escapes what it is given.
  *
@@ -363,6 +363,35 @@ expect_merge_error(json_t *a, json_t *b, const char *want1,
 		    want2);
 }
 
+/* The keep-alive kinds (newer, optional) add up; a bad one is refused. */
+static void
+test_merge_keepalive_kinds(void **state)
+{
+	struct fx	*fx = *state;
+	json_t		*a = json_deep_copy(fx->a);
+	json_t		*b = json_deep_copy(fx->b);
+	json_t		*in[2] = { a, b }, *m;
+	char		 err[256];
+
+	json_object_set_new(json_object_get(a, "keepalive"), "kinds",
+	    json_pack("{sisi}", "ws_crlf", 150, "ws_ping", 6));
+	assert_non_null(m = report_merge(in, 2, err, sizeof(err)));
+	assert_int_equal(ival(m, "keepalive.kinds.ws_crlf"), 150);
+	assert_int_equal(ival(m, "keepalive.kinds.ws_ping"), 6);
+	json_decref(m);
+	json_object_set_new(json_object_get(b, "keepalive"), "kinds",
+	    json_pack("{si}", "ws_crlf", 160));
+	assert_non_null(m = report_merge(in, 2, err, sizeof(err)));
+	assert_int_equal(ival(m, "keepalive.kinds.ws_crlf"), 310);
+	assert_null(json_object_get(json_object_get(m, "reconnect"), "kinds"));
+	json_decref(m);
+	json_object_set_new(json_object_get(b, "keepalive"), "kinds",
+	    json_pack("{si}", "ws_crlf", -1));
+	expect_merge_error(a, b, "keepalive.kinds", "non-negative");
+	json_decref(a);
+	json_decref(b);
+}
+
 static void
 test_merge_mismatch(void **state)
 {
@@ -640,6 +669,7 @@ main(void)
 		cmocka_unit_test(test_merge_timeline),
 		cmocka_unit_test(test_merge_verdict_recomputed),
 		cmocka_unit_test(test_merge_mismatch),
+		cmocka_unit_test(test_merge_keepalive_kinds),
 		cmocka_unit_test(test_merge_statuses),
 		cmocka_unit_test(test_time_parse),
 		cmocka_unit_test(test_html_escaped),
