@@ -5,7 +5,8 @@
  * CertID and responder), the one fetch in flight per key with everyone
  * who waits for it, how long an answer is kept (its nextUpdate, never
  * less than the floor), how long a failure is kept before the fetch is
- * tried again (SC_REVOCATION_RETRY), and the limits set by
+ * tried again (SC_REVOCATION_RETRY; a response over the size limit, the
+ * floor, or until the limit is raised), and the limits set by
  * sc_revocation_configure().
  *
  * Why process-wide: the network stays polite only if every target and
@@ -60,6 +61,14 @@ static double		 rc_floor = SC_REVOCATION_FLOOR_DEFAULT;
 void
 sc_revocation_configure(size_t crl_max_bytes, double floor)
 {
+	struct rc_entry	*e;
+
+	/* A raised limit: what was too large is fetched again at once. */
+	if (crl_max_bytes > rc_crl_max)
+		LIST_FOREACH(e, &rc_entries, link)
+			if (!e->pub.ok && e->fetch == NULL &&
+			    sc_httpfetch_too_large(e->pub.error))
+				e->pub.expires_at = 0;
 	if (crl_max_bytes > 0)
 		rc_crl_max = crl_max_bytes;
 	if (floor > 0)
@@ -187,7 +196,14 @@ rc_fetched(int ok, int status, const unsigned char *body, size_t len,
 		if (keep < 1)
 			keep = 1;
 		p->expires_at = now + keep;
-	} else
+	} else if (sc_httpfetch_too_large(p->error) &&
+	    rc_floor > SC_REVOCATION_RETRY)
+		/*
+		 * Too large stays too large until the limit is raised: trying
+		 * each minute would download the limit's worth each time.
+		 */
+		p->expires_at = now + (time_t)rc_floor;
+	else
 		p->expires_at = now + (time_t)SC_REVOCATION_RETRY;
 	if (e->ctx != NULL && e->ctx_free != NULL)
 		e->ctx_free(e->ctx);

@@ -3,7 +3,9 @@
  * server: policy names, splitting http URLs, reading HTTP responses as
  * they arrive (sip/httpfetch.c) and telling a response over the limit,
  * and the summary of where answers came
- * from.  Fetching, CRLs and OCSP against real servers are in
+ * from; and how long the cache keeps a CRL over the size limit (against
+ * an HTTP server of the test's own).  Fetching, CRLs and OCSP against
+ * real servers are in
  * tests/integration/certs_revocation.sh and run_revocation.sh.
  */
 #include <stdarg.h>
@@ -14,7 +16,15 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/util.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include "httpfetch.h"
+#include "revcache.h"
 #include "sipcanary.h"
 
 static void
@@ -150,6 +160,130 @@ test_summary(void **state)
 	assert_string_equal(sc_revocation_summary(&r, buf, 8), "ocsp re");
 }
 
+/* --- the cache and a CRL over the size limit --------------------------- */
+
+struct big {
+	struct event_base	*base;
+	int			 requests;
+	int			 answered;
+	int			 ok;
+	int			 too_large;
+	time_t			 kept;		/* expires_at - fetched_at */
+};
+
+static void
+big_serve(struct evhttp_request *req, void *arg)
+{
+	struct big	*b = arg;
+	struct evbuffer	*out = evbuffer_new();
+	char		 body[300];
+
+	b->requests++;
+	memset(body, 'x', sizeof(body));
+	evbuffer_add(out, body, sizeof(body));
+	evhttp_send_reply(req, 200, "OK", out);
+	evbuffer_free(out);
+}
+
+static int
+big_parse(const unsigned char *body, size_t len, void *ctx, void **obj,
+    time_t *this_update, time_t *next_update, char *err, size_t errlen)
+{
+	(void)body; (void)len; (void)ctx; (void)obj;
+	(void)this_update; (void)next_update;
+	snprintf(err, errlen, "not a CRL");
+	return -1;
+}
+
+static void
+big_done(const struct revcache_entry *e, void *arg)
+{
+	struct big	*b = arg;
+
+	b->answered++;
+	b->ok = e->ok;
+	b->too_large = sc_httpfetch_too_large(e->error);
+	b->kept = e->expires_at - e->fetched_at;
+	event_base_loopbreak(b->base);
+}
+
+/* One sc_revcache_get; runs the loop until the answer when it fetches. */
+static int
+big_get(struct big *b, const char *url, int *fetched)
+{
+	struct revcache_req		 r;
+	const struct revcache_entry	*now = NULL;
+	struct revcache_wait		*w = NULL;
+	char				 err[256];
+	int				 rc;
+
+	memset(&r, 0, sizeof(r));
+	r.key = "crl test-too-large";
+	r.url = url;
+	r.max_body = sc_revcache_crl_max();
+	r.timeout = 5;
+	r.parse = big_parse;
+	*fetched = 0;
+	rc = sc_revcache_get(b->base, &r, big_done, b, &now, &w, fetched,
+	    err, sizeof(err));
+	if (rc == 1)
+		big_done(now, b);
+	else if (rc == 0)
+		event_base_dispatch(b->base);
+	return rc;
+}
+
+/*
+ * A CRL over crl_max_size stays a failure for the cache's floor, not the
+ * minute of other failures (each try downloads the limit's worth), and
+ * is fetched again at once when the limit is raised.  Runs last: it
+ * changes the process-wide limits.
+ */
+static void
+test_cache_too_large(void **state)
+{
+	struct big		 b;
+	struct evhttp		*http;
+	struct evhttp_bound_socket *bs;
+	struct sockaddr_in	 sin;
+	socklen_t		 sl = sizeof(sin);
+	char			 url[96];
+	int			 fetched;
+
+	(void)state;
+	memset(&b, 0, sizeof(b));
+	assert_non_null(b.base = event_base_new());
+	assert_non_null(http = evhttp_new(b.base));
+	evhttp_set_gencb(http, big_serve, &b);
+	assert_non_null(bs = evhttp_bind_socket_with_handle(http, "127.0.0.1",
+	    0));
+	assert_int_equal(getsockname(evhttp_bound_socket_get_fd(bs),
+	    (struct sockaddr *)&sin, &sl), 0);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%u/big.crl",
+	    ntohs(sin.sin_port));
+
+	sc_revocation_configure(100, 600);
+	assert_int_equal(big_get(&b, url, &fetched), 0);
+	assert_int_equal(fetched, 1);
+	assert_int_equal(b.answered, 1);
+	assert_false(b.ok);
+	assert_true(b.too_large);
+	assert_int_equal(b.kept, 600);
+	/* Asked again: the failure, no second download. */
+	assert_int_equal(big_get(&b, url, &fetched), 1);
+	assert_int_equal(fetched, 0);
+	assert_int_equal(b.requests, 1);
+	/* The limit raised: fetched again at once, and now only not a CRL. */
+	sc_revocation_configure(1000, 0);
+	assert_int_equal(big_get(&b, url, &fetched), 0);
+	assert_int_equal(fetched, 1);
+	assert_int_equal(b.requests, 2);
+	assert_false(b.too_large);
+	assert_int_equal(b.kept, (time_t)SC_REVOCATION_RETRY);
+	evhttp_free(http);
+	event_base_free(b.base);
+}
+
 int
 main(void)
 {
@@ -158,6 +292,7 @@ main(void)
 		cmocka_unit_test(test_url),
 		cmocka_unit_test(test_parse),
 		cmocka_unit_test(test_summary),
+		cmocka_unit_test(test_cache_too_large),	/* last */
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
