@@ -133,24 +133,18 @@ hep_chunk(unsigned char *buf, size_t *off, uint16_t type, const void *v,
 	return 0;
 }
 
+/* Appends one chunk that holds an unsigned number of width bytes (1, 2
+ * or 4), in network order. */
 static int
-hep_u8(unsigned char *buf, size_t *off, uint16_t type, uint8_t v)
+hep_uint(unsigned char *buf, size_t *off, uint16_t type, uint32_t v,
+    size_t width)
 {
-	return hep_chunk(buf, off, type, &v, 1);
-}
+	unsigned char	be[4];
+	size_t		i;
 
-static int
-hep_u16(unsigned char *buf, size_t *off, uint16_t type, uint16_t v)
-{
-	v = htons(v);
-	return hep_chunk(buf, off, type, &v, 2);
-}
-
-static int
-hep_u32(unsigned char *buf, size_t *off, uint16_t type, uint32_t v)
-{
-	v = htonl(v);
-	return hep_chunk(buf, off, type, &v, 4);
+	for (i = 0; i < width; i++)
+		be[i] = (unsigned char)(v >> (8 * (width - 1 - i)));
+	return hep_chunk(buf, off, type, be, width);
 }
 
 /* The address and port chunks of one end. */
@@ -170,8 +164,8 @@ hep_end(unsigned char *buf, size_t *off, const struct sockaddr_storage *ss,
 		    &s4->sin_addr, 4);
 	if (rc == -1)
 		return -1;
-	return hep_u16(buf, off, src ? HEP_SPORT : HEP_DPORT,
-	    ntohs(ss->ss_family == AF_INET6 ? s6->sin6_port : s4->sin_port));
+	return hep_uint(buf, off, src ? HEP_SPORT : HEP_DPORT,
+	    ntohs(ss->ss_family == AF_INET6 ? s6->sin6_port : s4->sin_port), 2);
 }
 
 size_t
@@ -183,15 +177,15 @@ sc_hep_encode(unsigned char *buf, const struct sockaddr_storage *src,
 	uint16_t	total;
 	int		rc;
 
-	rc = hep_u8(buf, &off, HEP_FAMILY, src->ss_family == AF_INET6 ?
-	    10 : 2);
-	rc |= hep_u8(buf, &off, HEP_IPPROTO, IPPROTO_TCP);
+	rc = hep_uint(buf, &off, HEP_FAMILY, src->ss_family == AF_INET6 ?
+	    10 : 2, 1);
+	rc |= hep_uint(buf, &off, HEP_IPPROTO, IPPROTO_TCP, 1);
 	rc |= hep_end(buf, &off, src, 1);
 	rc |= hep_end(buf, &off, dst, 0);
-	rc |= hep_u32(buf, &off, HEP_SECS, (uint32_t)tv->tv_sec);
-	rc |= hep_u32(buf, &off, HEP_USECS, (uint32_t)tv->tv_usec);
-	rc |= hep_u8(buf, &off, HEP_PROTO_TYPE, 1);	/* SIP */
-	rc |= hep_u32(buf, &off, HEP_AGENT_ID, id);
+	rc |= hep_uint(buf, &off, HEP_SECS, (uint32_t)tv->tv_sec, 4);
+	rc |= hep_uint(buf, &off, HEP_USECS, (uint32_t)tv->tv_usec, 4);
+	rc |= hep_uint(buf, &off, HEP_PROTO_TYPE, 1, 1);	/* SIP */
+	rc |= hep_uint(buf, &off, HEP_AGENT_ID, id, 4);
 	if (password != NULL)
 		rc |= hep_chunk(buf, &off, HEP_AUTH_KEY, password,
 		    strlen(password));
