@@ -115,21 +115,10 @@ probe_step(struct sc_step *s, enum sc_step_kind kind, double within)
 	s->within = within;
 }
 
-struct sc_probe *
-sc_probe_start(struct event_base *base, const struct sc_probe_opts *o,
-    sc_probe_cb cb, void *arg)
+/* The probe's own copies of the caller's strings, and its frontend. */
+static int
+probe_copy_opts(struct sc_probe *p, const struct sc_probe_opts *o)
 {
-	struct sc_probe		*p;
-	struct sc_engine_opts	 eo;
-	char			 err[256];
-	size_t			 n = 0;
-
-	if ((p = calloc(1, sizeof(*p))) == NULL)
-		return NULL;
-	sc_result_init(&p->res);
-	p->cb = cb;
-	p->on_step = o->on_step;
-	p->arg = arg;
 	if ((p->domain = strdup(o->domain)) == NULL ||
 	    (o->uri != NULL && (p->uri = strdup(o->uri)) == NULL) ||
 	    (o->user != NULL && (p->user = strdup(o->user)) == NULL) ||
@@ -139,9 +128,21 @@ sc_probe_start(struct event_base *base, const struct sc_probe_opts *o,
 	    NULL) ||
 	    (o->ws.origin != NULL && (p->ws_origin = strdup(o->ws.origin)) ==
 	    NULL))
-		goto fail;
+		return -1;
 	snprintf(p->fe.host, sizeof(p->fe.host), "%s", o->host);
 	p->fe.port = o->port;
+	return 0;
+}
+
+/*
+ * The built-in scenario (connect; register; unregister, or connect;
+ * options without a user, or connect alone), or the caller's own with the
+ * probe's account and one client.
+ */
+static void
+probe_scenario(struct sc_probe *p, const struct sc_probe_opts *o)
+{
+	size_t n = 0;
 
 	probe_step(&p->steps[n++], SC_STEP_CONNECT, 0);
 	if (!o->tls_only && o->user == NULL) {
@@ -163,7 +164,66 @@ sc_probe_start(struct event_base *base, const struct sc_probe_opts *o,
 	p->scenario.user = p->user;
 	p->scenario.steps = p->steps;
 	p->scenario.nsteps = n;
+	if (o->scenario != NULL) {
+		/* Its steps, with the probe's account and one client. */
+		p->scenario = *o->scenario;
+		p->scenario.clients = 1;
+		p->scenario.user = p->user;
+		p->scenario.user_template = NULL;
+	}
+}
 
+/* The engine's options: one client on one frontend, bounded by the
+ * probe's timeout. */
+static void
+probe_engine_opts(struct sc_probe *p, const struct sc_probe_opts *o,
+    struct sc_engine_opts *eo)
+{
+	memset(eo, 0, sizeof(*eo));
+	eo->scenario = &p->scenario;
+	eo->uri = p->uri;
+	eo->domain = p->domain;
+	eo->frontends = &p->fe;
+	eo->nfrontends = 1;
+	eo->password = p->password;
+	eo->clients = 1;
+	eo->ramp = 0;
+	eo->duration = o->timeout > 0 ? o->timeout : 10;
+	eo->timeout = eo->duration;
+	eo->tls_ctx = o->tls_ctx != NULL ? o->tls_ctx : p->own_ctx;
+	eo->warn_days = o->warn_days > 0 ? o->warn_days :
+	    SC_CERT_WARN_DAYS_DEFAULT;
+	eo->crit_days = o->crit_days > 0 ? o->crit_days :
+	    SC_CERT_CRIT_DAYS_DEFAULT;
+	eo->tls_only = o->tls_only;
+	eo->insecure = o->insecure;
+	eo->keep_certs = 1;
+	if (!o->tls_only && o->user == NULL)
+		eo->options_alive = &p->alive;
+	eo->revocation = o->revocation;
+	eo->trace = o->trace;
+	eo->ws.on = o->ws.on;
+	eo->ws.path = p->ws_path;
+	eo->ws.origin = p->ws_origin;
+}
+
+struct sc_probe *
+sc_probe_start(struct event_base *base, const struct sc_probe_opts *o,
+    sc_probe_cb cb, void *arg)
+{
+	struct sc_probe		*p;
+	struct sc_engine_opts	 eo;
+	char			 err[256];
+
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		return NULL;
+	sc_result_init(&p->res);
+	p->cb = cb;
+	p->on_step = o->on_step;
+	p->arg = arg;
+	if (probe_copy_opts(p, o) == -1)
+		goto fail;
+	probe_scenario(p, o);
 	if (o->tls_ctx == NULL) {
 		p->own_ctx = sc_tlsctx_new(o->ca_file, o->tls_min, o->tls_max,
 		    err, sizeof(err));
@@ -173,41 +233,8 @@ sc_probe_start(struct event_base *base, const struct sc_probe_opts *o,
 			goto fail;
 		}
 	}
-	memset(&eo, 0, sizeof(eo));
-	if (o->scenario != NULL) {
-		/* Its steps, with the probe's account and one client. */
-		p->scenario = *o->scenario;
-		p->scenario.clients = 1;
-		p->scenario.user = p->user;
-		p->scenario.user_template = NULL;
-	}
-	eo.scenario = &p->scenario;
-	eo.uri = p->uri;
-	eo.domain = p->domain;
-	eo.frontends = &p->fe;
-	eo.nfrontends = 1;
-	eo.password = p->password;
-	eo.clients = 1;
-	eo.ramp = 0;
-	eo.duration = o->timeout > 0 ? o->timeout : 10;
-	eo.timeout = eo.duration;
-	eo.tls_ctx = o->tls_ctx != NULL ? o->tls_ctx : p->own_ctx;
-	p->warn_days = o->warn_days > 0 ? o->warn_days :
-	    SC_CERT_WARN_DAYS_DEFAULT;
-	eo.warn_days = o->warn_days > 0 ? o->warn_days :
-	    SC_CERT_WARN_DAYS_DEFAULT;
-	eo.crit_days = o->crit_days > 0 ? o->crit_days :
-	    SC_CERT_CRIT_DAYS_DEFAULT;
-	eo.tls_only = o->tls_only;
-	eo.insecure = o->insecure;
-	eo.keep_certs = 1;
-	if (!o->tls_only && o->user == NULL)
-		eo.options_alive = &p->alive;
-	eo.revocation = o->revocation;
-	eo.trace = o->trace;
-	eo.ws.on = o->ws.on;
-	eo.ws.path = p->ws_path;
-	eo.ws.origin = p->ws_origin;
+	probe_engine_opts(p, o, &eo);
+	p->warn_days = eo.warn_days;
 	if ((p->engine = sc_engine_start(base, &eo, &probe_cbs, p, err,
 	    sizeof(err))) == NULL)
 		goto fail;
