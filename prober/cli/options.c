@@ -204,16 +204,14 @@ common_revocation_option(struct common_opts *co, int ch, const char *arg,
 	return 0;
 }
 
-/* The common options whose value is checked: as common_option(). */
+/*
+ * The checked options that bound a probe: its time, TLS version,
+ * certificate windows and parallelism.  As common_option().
+ */
 static int
-common_checked_option(struct common_opts *co, int ch, const char *arg,
+common_limit_option(struct common_opts *co, int ch, const char *arg,
     char *err, size_t errlen)
 {
-	struct sockaddr_storage	ss;
-	socklen_t		sslen;
-	double			id;
-	char			e[256];
-
 	switch (ch) {
 	case COMMON_OPT_TIMEOUT:
 		if (common_duration(arg, 86400, &co->timeout) == -1) {
@@ -241,15 +239,23 @@ common_checked_option(struct common_opts *co, int ch, const char *arg,
 			return -1;
 		}
 		return 1;
-	case COMMON_OPT_DNS_SERVER:
-		return common_dns_server(co, arg, err, errlen) == -1 ? -1 : 1;
-	case COMMON_OPT_HEP:
-		if (config_parse_hep(arg, &ss, &sslen, e, sizeof(e)) == -1) {
-			snprintf(err, errlen, "--hep: %s, not \"%s\"", e, arg);
+	case COMMON_OPT_PARALLEL:
+		if (common_whole(arg, 1, 4096, &co->parallel) == -1) {
+			snprintf(err, errlen, "--parallel takes a whole number "
+			    "from 1 to 4096, not \"%s\"", arg);
 			return -1;
 		}
-		co->hep = arg;
 		return 1;
+	}
+	return 0;
+}
+
+/* The SIP over secure WebSocket options.  As common_option(). */
+static int
+common_wss_option(struct common_opts *co, int ch, const char *arg,
+    char *err, size_t errlen)
+{
+	switch (ch) {
 	case COMMON_OPT_TRANSPORT:
 		if (strcmp(arg, "tls") != 0 && strcmp(arg, "wss") != 0) {
 			snprintf(err, errlen, "--transport takes tls or wss "
@@ -278,6 +284,29 @@ common_checked_option(struct common_opts *co, int ch, const char *arg,
 		}
 		co->origin = arg;
 		return 1;
+	}
+	return 0;
+}
+
+/* The HEP capture options (--keylog takes any path).  As
+ * common_option(). */
+static int
+common_hep_option(struct common_opts *co, int ch, const char *arg,
+    char *err, size_t errlen)
+{
+	struct sockaddr_storage	ss;
+	socklen_t		sslen;
+	double			id;
+	char			e[256];
+
+	switch (ch) {
+	case COMMON_OPT_HEP:
+		if (config_parse_hep(arg, &ss, &sslen, e, sizeof(e)) == -1) {
+			snprintf(err, errlen, "--hep: %s, not \"%s\"", e, arg);
+			return -1;
+		}
+		co->hep = arg;
+		return 1;
 	case COMMON_OPT_HEP_ID:
 		if (common_number(arg, 0, 4294967295.0, &id) == -1 ||
 		    id != (unsigned)id) {
@@ -287,14 +316,23 @@ common_checked_option(struct common_opts *co, int ch, const char *arg,
 		}
 		co->hep_id = (unsigned)id;
 		return 1;
-	case COMMON_OPT_PARALLEL:
-		if (common_whole(arg, 1, 4096, &co->parallel) == -1) {
-			snprintf(err, errlen, "--parallel takes a whole number "
-			    "from 1 to 4096, not \"%s\"", arg);
-			return -1;
-		}
-		return 1;
 	}
+	return 0;
+}
+
+/* The common options whose value is checked: as common_option(). */
+static int
+common_checked_option(struct common_opts *co, int ch, const char *arg,
+    char *err, size_t errlen)
+{
+	int	 rc;
+
+	if (ch == COMMON_OPT_DNS_SERVER)
+		return common_dns_server(co, arg, err, errlen) == -1 ? -1 : 1;
+	if ((rc = common_limit_option(co, ch, arg, err, errlen)) != 0 ||
+	    (rc = common_wss_option(co, ch, arg, err, errlen)) != 0 ||
+	    (rc = common_hep_option(co, ch, arg, err, errlen)) != 0)
+		return rc;
 	return common_revocation_option(co, ch, arg, err, errlen);
 }
 
