@@ -175,7 +175,6 @@ cf_http_limit(struct cf_parse *p, int id, int line, const char *value)
 	return 0;
 }
 
-/* A top-level value, into the config. */
 /* hep = and hep_id =, into the config. */
 static int
 cf_hep(struct cf_parse *p, int id, int line, const char *value)
@@ -198,13 +197,17 @@ cf_hep(struct cf_parse *p, int id, int line, const char *value)
 	return cf_strdup(p, line, &p->conf->hep, value);
 }
 
+/*
+ * The daemon's own top-level keys: its vantage, where it listens, keeps
+ * state and logs, the account it runs as and its revocation cache; into
+ * the config, or CF_OTHER_GROUP.
+ */
 static int
-cf_top_value(struct cf_parse *p, int id, int line, const char *value)
+cf_top_daemon(struct cf_parse *p, int id, int line, const char *value)
 {
 	struct sc_config *c = p->conf;
 	char		 q[CONFPARSE_QUOTE], host[INET6_ADDRSTRLEN];
 	unsigned	 port;
-	long		 n;
 	int		 w;
 
 	confparse_quote(value, q, sizeof(q));
@@ -242,6 +245,33 @@ cf_top_value(struct cf_parse *p, int id, int line, const char *value)
 			return cf_error(p, line, "user: no such user \"%s\" "
 			    "(create it: adduser --system --group %s)", q, q);
 		return cf_strdup(p, line, &c->run_user, value);
+	case KEY_REVOCATION_CACHE_MIN:
+		if (confparse_duration(&p->cp, line, "revocation_cache_min",
+		    value, 0, &c->revocation_cache_min) == -1)
+			return -1;
+		if (c->revocation_cache_min < 1 ||
+		    c->revocation_cache_min > CONFIG_REVOCATION_CACHE_MAX)
+			return cf_error(p, line, "revocation_cache_min: "
+			    "expected 1s to 1d, not \"%s\"", q);
+		return 0;
+	}
+	return CF_OTHER_GROUP;
+}
+
+/*
+ * The HTTP endpoint's keys: its authentication, TLS, connection limits
+ * and what its metrics and GET /probe show; into the config, or
+ * CF_OTHER_GROUP.
+ */
+static int
+cf_top_endpoint(struct cf_parse *p, int id, int line, const char *value)
+{
+	struct sc_config *c = p->conf;
+	char		 q[CONFPARSE_QUOTE];
+	long		 n;
+
+	confparse_quote(value, q, sizeof(q));
+	switch (id) {
 	case KEY_HTTP_AUTH_FILE:
 	case KEY_HTTP_TLS_CERT:
 	case KEY_HTTP_TLS_KEY:
@@ -265,6 +295,28 @@ cf_top_value(struct cf_parse *p, int id, int line, const char *value)
 	case KEY_HTTP_MAX_PER_SOURCE:
 	case KEY_HTTP_HEADER_TIMEOUT:
 		return cf_http_limit(p, id, line, value);
+	case KEY_HTTP_PROBE_OPEN:
+		return confparse_bool(&p->cp, line, "http_probe_open", value,
+		    &c->http_probe_open);
+	case KEY_METRICS_DETAIL:
+		return confparse_bool(&p->cp, line, "metrics_detail", value,
+		    &c->metrics_detail);
+	}
+	return CF_OTHER_GROUP;
+}
+
+/* A top-level value, into the config. */
+static int
+cf_top_value(struct cf_parse *p, int id, int line, const char *value)
+{
+	struct sc_config *c = p->conf;
+	int		 rc;
+
+	if ((rc = cf_top_daemon(p, id, line, value)) != CF_OTHER_GROUP ||
+	    (rc = cf_top_endpoint(p, id, line, value)) != CF_OTHER_GROUP)
+		return rc;
+	/* The debugging aids: the TLS key log and HEP copies. */
+	switch (id) {
 	case KEY_KEYLOG_FILE:
 		return cf_path(p, line, "keylog_file", value, &c->keylog_file);
 	case KEY_HEP_PASSWORD_FILE:
@@ -273,21 +325,6 @@ cf_top_value(struct cf_parse *p, int id, int line, const char *value)
 	case KEY_HEP:
 	case KEY_HEP_ID:
 		return cf_hep(p, id, line, value);
-	case KEY_HTTP_PROBE_OPEN:
-		return confparse_bool(&p->cp, line, "http_probe_open", value,
-		    &c->http_probe_open);
-	case KEY_METRICS_DETAIL:
-		return confparse_bool(&p->cp, line, "metrics_detail", value,
-		    &c->metrics_detail);
-	case KEY_REVOCATION_CACHE_MIN:
-		if (confparse_duration(&p->cp, line, "revocation_cache_min",
-		    value, 0, &c->revocation_cache_min) == -1)
-			return -1;
-		if (c->revocation_cache_min < 1 ||
-		    c->revocation_cache_min > CONFIG_REVOCATION_CACHE_MAX)
-			return cf_error(p, line, "revocation_cache_min: "
-			    "expected 1s to 1d, not \"%s\"", q);
-		return 0;
 	}
 	return cf_error(p, line, "%s: internal error", cf_keys[id].name);
 }
