@@ -330,7 +330,7 @@ cf_top_value(struct cf_parse *p, int id, int line, const char *value)
 }
 
 /*
- * A target's URI, credentials and how to reach it, into tc; or
+ * A target's URI, credentials, owner and where to reach it, into tc; or
  * CF_OTHER_GROUP.
  */
 static int
@@ -366,8 +366,6 @@ cf_target_reach(struct cf_parse *p, int id, int line, const char *value,
 		return cf_strdup(p, line, &tc->user, value);
 	case KEY_PASSWORD_FILE:
 		return cf_path(p, line, name, value, &tc->password_file);
-	case KEY_CA_FILE:
-		return cf_path(p, line, name, value, &tc->ca_file);
 	case KEY_OWNER:
 		if (cf_label(p, line, name, value) == -1)
 			return -1;
@@ -385,6 +383,25 @@ cf_target_reach(struct cf_parse *p, int id, int line, const char *value,
 			    "address and an optional port (as in "
 			    "127.0.0.1:5353 or [::1]), not \"%s\"", q);
 		return cf_strdup(p, line, &tc->dns_server, value);
+	}
+	return CF_OTHER_GROUP;
+}
+
+/*
+ * How a target's connection is made: TLS trust and version, revocation,
+ * and SIP over secure WebSocket; into tc, or CF_OTHER_GROUP.
+ */
+static int
+cf_target_transport(struct cf_parse *p, int id, int line, const char *value,
+    struct target_conf *tc)
+{
+	const char	*name = cf_keys[id].name;
+	char		 q[CONFPARSE_QUOTE];
+
+	confparse_quote(value, q, sizeof(q));
+	switch (id) {
+	case KEY_CA_FILE:
+		return cf_path(p, line, name, value, &tc->ca_file);
 	case KEY_TLS_MIN:
 		if ((tc->tls_min = sc_tls_parse_version(value)) == 0)
 			return cf_error(p, line, "tls_min: expected \"1.2\" or "
@@ -552,6 +569,8 @@ cf_target_value(struct cf_parse *p, int id, int line, const char *value,
 	int	 rc;
 
 	if ((rc = cf_target_reach(p, id, line, value, tc)) != CF_OTHER_GROUP ||
+	    (rc = cf_target_transport(p, id, line, value, tc)) !=
+	    CF_OTHER_GROUP ||
 	    (rc = cf_target_timing(p, id, line, value, tc)) != CF_OTHER_GROUP ||
 	    (rc = cf_target_alert(p, id, line, value, tc)) != CF_OTHER_GROUP ||
 	    (rc = cf_target_scenario(p, id, line, value, tc)) !=
