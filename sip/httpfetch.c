@@ -141,34 +141,74 @@ fetch_header(const char *head, size_t headlen, const char *name,
 	return NULL;
 }
 
+/*
+ * The length of the response head, its blank line included: 1 with
+ * *head set, 0 when more bytes are needed, -1 with the reason in err.
+ */
+static int
+fetch_head(const char *buf, size_t len, int eof, size_t *head, char *err,
+    size_t errlen)
+{
+	size_t	 i;
+
+	for (i = 0; i + 3 < len && i < HTTPFETCH_HEAD_MAX; i++)
+		if (memcmp(buf + i, "\r\n\r\n", 4) == 0) {
+			*head = i + 4;
+			return 1;
+		}
+	if (len >= HTTPFETCH_HEAD_MAX) {
+		snprintf(err, errlen, "the response head is over %d bytes",
+		    HTTPFETCH_HEAD_MAX);
+		return -1;
+	}
+	if (eof) {
+		snprintf(err, errlen, "the server closed the connection "
+		    "before the end of the response head");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The Content-Length of the head, if it has one: 1 with *clen set, 0
+ * without, -1 when it is not a number.
+ */
+static int
+fetch_content_length(const char *buf, size_t head, unsigned long long *clen,
+    char *err, size_t errlen)
+{
+	const char	*v;
+	size_t		 i, vlen;
+
+	if ((v = fetch_header(buf, head, "content-length:", &vlen)) == NULL)
+		return 0;
+	if (vlen == 0 || vlen > 19) {
+		snprintf(err, errlen, "a Content-Length that is not a number");
+		return -1;
+	}
+	*clen = 0;
+	for (i = 0; i < vlen; i++) {
+		if (!isdigit((unsigned char)v[i])) {
+			snprintf(err, errlen, "a Content-Length that is not a "
+			    "number");
+			return -1;
+		}
+		*clen = *clen * 10 + (unsigned)(v[i] - '0');
+	}
+	return 1;
+}
+
 int
 sc_httpfetch_parse(const char *buf, size_t len, int eof, size_t max_body,
     struct httpfetch_resp *r, char *err, size_t errlen)
 {
-	const char		*hend = NULL, *v;
-	size_t			 i, head, vlen, have;
+	const char		*v;
+	size_t			 head, vlen, have;
 	unsigned long long	 clen = 0;
-	int			 has_clen = 0;
+	int			 has_clen, rc;
 
-	for (i = 0; i + 3 < len && i < HTTPFETCH_HEAD_MAX; i++)
-		if (memcmp(buf + i, "\r\n\r\n", 4) == 0) {
-			hend = buf + i;
-			break;
-		}
-	if (hend == NULL) {
-		if (len >= HTTPFETCH_HEAD_MAX) {
-			snprintf(err, errlen, "the response head is over %d "
-			    "bytes", HTTPFETCH_HEAD_MAX);
-			return -1;
-		}
-		if (eof) {
-			snprintf(err, errlen, "the server closed the "
-			    "connection before the end of the response head");
-			return -1;
-		}
-		return 0;
-	}
-	head = (size_t)(hend - buf) + 4;
+	if ((rc = fetch_head(buf, len, eof, &head, err, errlen)) != 1)
+		return rc;
 	if (head < 12 || strncmp(buf, "HTTP/1.", 7) != 0 ||
 	    !isdigit((unsigned char)buf[7]) || buf[8] != ' ' ||
 	    buf[9] < '1' || buf[9] > '9' ||
@@ -185,22 +225,9 @@ sc_httpfetch_parse(const char *buf, size_t len, int eof, size_t max_body,
 		    "transfer coding) in answer to an HTTP/1.0 request");
 		return -1;
 	}
-	if ((v = fetch_header(buf, head, "content-length:", &vlen)) != NULL) {
-		if (vlen == 0 || vlen > 19) {
-			snprintf(err, errlen, "a Content-Length that is not a "
-			    "number");
-			return -1;
-		}
-		for (i = 0; i < vlen; i++) {
-			if (!isdigit((unsigned char)v[i])) {
-				snprintf(err, errlen, "a Content-Length that "
-				    "is not a number");
-				return -1;
-			}
-			clen = clen * 10 + (unsigned)(v[i] - '0');
-		}
-		has_clen = 1;
-	}
+	if ((has_clen = fetch_content_length(buf, head, &clen, err,
+	    errlen)) == -1)
+		return -1;
 	have = len - head;
 	/* Bytes past Content-Length are not the body: not counted. */
 	if ((has_clen && clen > max_body) || (!has_clen && have > max_body)) {
