@@ -201,24 +201,26 @@ report_severity_str(enum sc_severity s)
 	    s == SC_SEV_CRITICAL ? "critical" : "unknown";
 }
 
-json_t *
-report_json_frontend(const struct sc_result *r, const struct sc_frontend *f,
-    int sip)
+/* The SRV record that named the frontend, or null. */
+static json_t *
+report_json_srv(const struct sc_frontend *f)
 {
-	json_t *fe, *t;
-
-	fe = json_pack("{s:s, s:i, s:s, s:s, s:o}",
-	    "address", r->address,
-	    "family", f != NULL ? f->family : 0,
-	    "verdict", sc_verdict_str(r->verdict),
-	    "severity", report_severity_str(r->severity),
-	    "error", json_str_or_null(r->error));
-	json_object_set_new(fe, "srv", f != NULL && f->has_srv ?
-	    json_pack("{s:s, s:i, s:i, s:i}",
+	if (f == NULL || !f->has_srv)
+		return json_null();
+	return json_pack("{s:s, s:i, s:i, s:i}",
 	    "target", f->srv_target,
 	    "port", f->srv_port,
 	    "priority", f->priority,
-	    "weight", f->weight) : json_null());
+	    "weight", f->weight);
+}
+
+/* The phase timings; the SIP and WebSocket ones where they apply. */
+static json_t *
+report_json_timings(const struct sc_result *r, const struct sc_frontend *f,
+    int sip)
+{
+	json_t *t;
+
 	t = json_pack("{s:o, s:o, s:o}",
 	    "dns_seconds", json_seconds(f != NULL ? f->dns_seconds : -1),
 	    "tcp_connect_seconds", json_seconds(r->t.tcp_connect),
@@ -229,40 +231,74 @@ report_json_frontend(const struct sc_result *r, const struct sc_frontend *f,
 		json_object_set_new(t, "register_seconds",
 		    json_seconds(r->t.registered));
 	}
-	if (r->ws) {
+	if (r->ws)
 		json_object_set_new(t, "ws_upgrade_seconds",
 		    json_seconds(r->t.ws_upgrade));
-		json_object_set_new(fe, "ws", json_pack("{s:o, s:o}",
-		    "http_status", r->verdict == SC_WS_UPGRADE_FAILED &&
-		    r->ws_status != 0 ? json_integer(r->ws_status) :
-		    r->t.ws_upgrade >= 0 ? json_integer(101) : json_null(),
-		    "close_code", r->verdict == SC_WS_CLOSED ||
-		    r->verdict == SC_WS_PROTOCOL_ERROR ?
-		    json_integer(r->ws_status) : json_null()));
-	}
+	return t;
+}
+
+/* The WebSocket upgrade's HTTP status and the close code, if any. */
+static json_t *
+report_json_ws(const struct sc_result *r)
+{
+	return json_pack("{s:o, s:o}",
+	    "http_status", r->verdict == SC_WS_UPGRADE_FAILED &&
+	    r->ws_status != 0 ? json_integer(r->ws_status) :
+	    r->t.ws_upgrade >= 0 ? json_integer(101) : json_null(),
+	    "close_code", r->verdict == SC_WS_CLOSED ||
+	    r->verdict == SC_WS_PROTOCOL_ERROR ?
+	    json_integer(r->ws_status) : json_null());
+}
+
+/* What the TLS handshake agreed, or null without one. */
+static json_t *
+report_json_tls(const struct sc_result *r)
+{
+	if (r->t.tls_handshake < 0)
+		return json_null();
+	return json_pack("{s:s, s:s, s:o, s:o, s:b}",
+	    "version", r->tls_version,
+	    "cipher", r->tls_cipher,
+	    "group", json_str_or_null(r->tls_group),
+	    "peer_signature_algorithm", json_str_or_null(r->tls_peer_sigalg),
+	    "resumed", r->tls_resumed);
+}
+
+/* The final SIP response and what the registration got. */
+static json_t *
+report_json_sip(const struct sc_result *r)
+{
+	return json_pack("{s:o, s:o, s:o, s:i}",
+	    "final_status", r->final_status ?
+	    json_integer(r->final_status) : json_null(),
+	    "auth_algorithm", json_str_or_null(r->auth_algorithm),
+	    "expires", r->t.registered >= 0 ?
+	    json_integer(r->expires) : json_null(),
+	    "requests_sent", r->requests_sent);
+}
+
+/* One frontend's result; the key order is the documents' order. */
+json_t *
+report_json_frontend(const struct sc_result *r, const struct sc_frontend *f,
+    int sip)
+{
+	json_t *fe;
+
+	fe = json_pack("{s:s, s:i, s:s, s:s, s:o}",
+	    "address", r->address,
+	    "family", f != NULL ? f->family : 0,
+	    "verdict", sc_verdict_str(r->verdict),
+	    "severity", report_severity_str(r->severity),
+	    "error", json_str_or_null(r->error));
+	json_object_set_new(fe, "srv", report_json_srv(f));
+	if (r->ws)
+		json_object_set_new(fe, "ws", report_json_ws(r));
 	json_object_set_new(fe, "transport", json_string(r->ws ? "wss" :
 	    "tls"));
-	json_object_set_new(fe, "timings", t);
-	if (r->t.tls_handshake >= 0)
-		json_object_set_new(fe, "tls", json_pack(
-		    "{s:s, s:s, s:o, s:o, s:b}",
-		    "version", r->tls_version,
-		    "cipher", r->tls_cipher,
-		    "group", json_str_or_null(r->tls_group),
-		    "peer_signature_algorithm",
-		    json_str_or_null(r->tls_peer_sigalg),
-		    "resumed", r->tls_resumed));
-	else
-		json_object_set_new(fe, "tls", json_null());
+	json_object_set_new(fe, "timings", report_json_timings(r, f, sip));
+	json_object_set_new(fe, "tls", report_json_tls(r));
 	if (sip)
-		json_object_set_new(fe, "sip", json_pack(
-		    "{s:o, s:o, s:o, s:i}",
-		    "final_status", r->final_status ?
-		    json_integer(r->final_status) : json_null(),
-		    "auth_algorithm", json_str_or_null(r->auth_algorithm),
-		    "expires", r->t.registered >= 0 ?
-		    json_integer(r->expires) : json_null(),
-		    "requests_sent", r->requests_sent));
+		json_object_set_new(fe, "sip", report_json_sip(r));
 	json_object_set_new(fe, "client_certificate", r->has_client_cert ?
 	    json_pack("{s:s, s:o, s:f}", "subject", r->client_cert_subject,
 	    "not_after", json_time_or_null(r->client_cert_not_after),
