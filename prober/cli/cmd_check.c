@@ -62,15 +62,8 @@ PROFILE_HELP
 "  --dns-server IP[:PORT]  resolve through this server (repeatable)\n"
 "  --parallel N            probe at most N frontends at once (default 16)\n"
 "  --allow-mixed-certs     frontends may serve different leaf certificates\n"
-"  --transport tls|wss     SIP over TLS (default) or over secure WebSocket\n"
-"                          (RFC 7118; also sips:DOMAIN;transport=ws)\n"
-"  --ws-path PATH          WSS: the WebSocket URL's path (default /)\n"
-"  --origin ORIGIN         WSS: the Origin header to send (default none)\n"
-"  --keylog FILE           append TLS session keys to FILE (NSS key log,\n"
-"                          for Wireshark; created 0600): debugging only\n"
-"  --hep udp://IP[:PORT]   copy every SIP message to this HEPv3 collector\n"
-"                          (Homer; port 9060 by default)\n"
-"  --hep-id N              the HEP capture agent id (default 0)\n"
+WSS_KEYLOG_HELP
+HEP_HELP
 "  --json                  print JSON\n"
 "  --nagios                print Nagios plugin output\n"
 "  -v, --verbose           trace SIP messages on stderr (secrets redacted)\n"

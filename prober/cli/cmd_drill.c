@@ -103,14 +103,8 @@ drill_usage(FILE *fp)
 "  --report-html FILE      write the HTML report\n"
 "  --tls-min 1.2|1.3       lowest TLS version to offer\n"
 PROFILE_HELP
-"  --transport tls|wss     SIP over TLS (default) or over secure WebSocket\n"
-"                          (RFC 7118; also sips:DOMAIN;transport=ws)\n"
-"  --ws-path PATH          WSS: the WebSocket URL's path (default /)\n"
-"  --origin ORIGIN         WSS: the Origin header to send (default none)\n"
-"  --keylog FILE           append TLS session keys to FILE (NSS key log,\n"
-"                          for Wireshark; created 0600): debugging only\n"
-"  --hep udp://IP[:PORT]   copy every SIP message to this HEPv3 collector\n"
-"  --hep-id N              the HEP capture agent id (default 0)\n"
+WSS_KEYLOG_HELP
+HEP_HELP
 "  --revocation POLICY     auto, staple, ocsp, crl or off (default auto)\n"
 "  --crl-max-size SIZE     the largest CRL fetched (default 16MiB)\n"
 "  -v, --verbose           trace SIP messages (secrets redacted)\n"

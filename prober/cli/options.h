@@ -91,6 +91,21 @@ enum common_opt {
 	{ "crl-max-size", required_argument, NULL, COMMON_OPT_CRL_MAX_SIZE }, \
 	{ "verbose",	no_argument,	   NULL, 'v' }
 
+/* The lines of --help for the transport options and the TLS key log. */
+#define WSS_KEYLOG_HELP							\
+"  --transport tls|wss     SIP over TLS (default) or over secure WebSocket\n" \
+"                          (RFC 7118; also sips:DOMAIN;transport=ws)\n"	\
+"  --ws-path PATH          WSS: the WebSocket URL's path (default /)\n"	\
+"  --origin ORIGIN         WSS: the Origin header to send (default none)\n" \
+"  --keylog FILE           append TLS session keys to FILE (NSS key log,\n" \
+"                          for Wireshark; created 0600): debugging only\n"
+
+/* The lines of --help for the HEP copies (not certs': it sends no SIP). */
+#define HEP_HELP							\
+"  --hep udp://IP[:PORT]   copy every SIP message to this HEPv3 collector\n" \
+"                          (Homer; port 9060 by default)\n"		\
+"  --hep-id N              the HEP capture agent id (default 0)\n"
+
 void	 common_defaults(struct common_opts *);
 
 /*
