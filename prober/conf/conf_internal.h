@@ -188,11 +188,28 @@ int		 cf_target_end(cfg_t *parent, cfg_opt_t *opt);
 int		 cf_sink_end(cfg_t *parent, cfg_opt_t *opt);
 int		 cf_reword(struct confparse *, cfg_t *cfg, int line,
 		    enum confparse_msg, const char *arg);
-int		 cf_grow(struct cf_parse *, int line, void *vp, size_t size,
-		    int (**lines)[KEY_NUM], size_t n, size_t *cap,
-		    size_t first);
-cfg_t		*cf_closed(struct cf_parse *, cfg_t *parent, cfg_opt_t *opt,
-		    unsigned *n, int *line, const char **title);
+/*
+ * A kind of named section, for cf_named_end(): where its entries go (the
+ * vector at vec, each size bytes, with its count, key lines and
+ * capacity, first entries at first), the frame's half that becomes one
+ * (half), and where an entry holds its name and line.
+ */
+struct cf_named {
+	const char	*what;		/* "target", in messages */
+	int		(*name_ok)(struct cf_parse *, int line,
+			    const char *title);	/* -1 with the error */
+	void		*vec;		/* &conf->targets */
+	size_t		 size;
+	size_t		*count;
+	int		(**lines)[KEY_NUM];
+	size_t		*cap;
+	size_t		 first;
+	void		*half;		/* &p->sec.tc */
+	size_t		 name_off;	/* of its char *name */
+	size_t		 line_off;	/* of its int line */
+};
+int		 cf_named_end(struct cf_parse *, cfg_t *parent, cfg_opt_t *opt,
+		    const struct cf_named *);
 
 /* conf_profile.c */
 int		 cf_profile_value(struct cf_parse *, int id, int line,

@@ -17,6 +17,7 @@
  */
 #include "config.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -173,46 +174,30 @@ cf_profiles_value(struct cf_parse *p, cfg_t *cfg, cfg_opt_t *opt,
 	return 0;
 }
 
+static int
+cf_profile_name(struct cf_parse *p, int line, const char *title)
+{
+	return cf_label(p, line, "profile name", title);
+}
+
 /* The validate callback of "profile": a profile section has just closed. */
 int
 cf_profile_end(cfg_t *parent, cfg_opt_t *opt)
 {
 	struct cf_parse	*p = confparse_owner();
-	struct sc_config *c;
-	struct profile_conf *pf;
-	const char	*title;
-	char		 q[CONFPARSE_QUOTE];
-	size_t		 i;
-	unsigned	 n;
-	int		 line;
+	struct cf_named	 k;
 
-	if (p == NULL || cf_closed(p, parent, opt, &n, &line, &title) == NULL)
+	if (p == NULL)
 		return -1;
-	c = p->conf;
-	if (cf_label(p, line, "profile name", title) == -1)
-		return -1;
-	for (i = 0; i < c->nprofiles; i++)
-		if (strcmp(c->profiles[i].name, title) == 0)
-			return cf_error(p, line, "profile \"%s\": defined twice "
-			    "(first on line %d)",
-			    confparse_quote(title, q, sizeof(q)),
-			    c->profiles[i].line);
-	if (cf_grow(p, line, &c->profiles, sizeof(*c->profiles), &p->plines,
-	    c->nprofiles, &p->pcap, 4) == -1)
-		return -1;
-	pf = &c->profiles[c->nprofiles];
-	*pf = p->sec.pf;
-	memcpy(p->plines[c->nprofiles], p->sec.line, sizeof(p->sec.line));
-	/* The target's and sink's halves of the frame are empty here. */
-	cf_target_clear(&p->sec.tc);
-	cf_sink_clear(&p->sec.sk);
-	memset(&p->sec, 0, sizeof(p->sec));
-	c->nprofiles++;
-	pf->line = line;
-	if ((pf->name = strdup(title)) == NULL)
-		return cf_error(p, line, "out of memory");
-	cfg_opt_rmnsec(opt, n - 1);
-	return 0;
+	k = (struct cf_named){
+		.what = "profile", .name_ok = cf_profile_name,
+		.vec = &p->conf->profiles, .size = sizeof(*p->conf->profiles),
+		.count = &p->conf->nprofiles, .lines = &p->plines,
+		.cap = &p->pcap, .first = 4, .half = &p->sec.pf,
+		.name_off = offsetof(struct profile_conf, name),
+		.line_off = offsetof(struct profile_conf, line),
+	};
+	return cf_named_end(p, parent, opt, &k);
 }
 
 /* The rules between a profile's keys, and its secrets. */

@@ -3,11 +3,13 @@
  * target "NAME" { }, sink "NAME" { }) as they close: each becomes a
  * struct target_conf or sink_conf, or the defaults, and leaves
  * libconfuse's tree at once, so that a second section of the same name
- * is an error instead of a silent merge.  Also the wording of
+ * is an error instead of a silent merge (cf_named_end(), which closes
+ * conf_profile.c's profile "NAME" { } too).  Also the wording of
  * libconfuse's messages about keys and sections for this file.
  */
 #include "config.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,7 +70,7 @@ cf_frame_clear(struct cf_frame *f)
  * The last section of opt, which has just closed: *n sections with it,
  * the line of its "{" and its title ("" if none).  NULL with the error.
  */
-cfg_t *
+static cfg_t *
 cf_closed(struct cf_parse *p, cfg_t *parent, cfg_opt_t *opt, unsigned *n,
     int *line, const char **title)
 {
@@ -93,7 +95,7 @@ cf_closed(struct cf_parse *p, cfg_t *parent, cfg_opt_t *opt, unsigned *n,
  * Room for entry n of a vector (of targets or sinks, each size bytes, at
  * *vp) and of its key lines: both grow together, first entries at first.
  */
-int
+static int
 cf_grow(struct cf_parse *p, int line, void *vp, size_t size,
     int (**lines)[KEY_NUM], size_t n, size_t *cap, size_t first)
 {
@@ -112,6 +114,54 @@ cf_grow(struct cf_parse *p, int line, void *vp, size_t size,
 		return cf_error(p, line, "out of memory");
 	*lines = lv;
 	*cap = ncap;
+	return 0;
+}
+
+/*
+ * What closing a named section (target, sink, profile) does: its title
+ * must be a good name and new among the entries so far; then the frame's
+ * half for this kind becomes the next entry of the vector, its key lines
+ * those of tlines, slines or plines, and the section leaves the tree.
+ */
+int
+cf_named_end(struct cf_parse *p, cfg_t *parent, cfg_opt_t *opt,
+    const struct cf_named *k)
+{
+	const char	*title, *name;
+	char		 q[CONFPARSE_QUOTE], *vec, *e;
+	size_t		 i;
+	unsigned	 n;
+	int		 line, first;
+
+	if (cf_closed(p, parent, opt, &n, &line, &title) == NULL ||
+	    k->name_ok(p, line, title) == -1)
+		return -1;
+	memcpy(&vec, k->vec, sizeof(vec));
+	for (i = 0; i < *k->count; i++) {
+		e = vec + i * k->size;
+		memcpy(&name, e + k->name_off, sizeof(name));
+		memcpy(&first, e + k->line_off, sizeof(first));
+		if (strcmp(name, title) == 0)
+			return cf_error(p, line, "%s \"%s\": defined twice "
+			    "(first on line %d)", k->what,
+			    confparse_quote(title, q, sizeof(q)), first);
+	}
+	if (cf_grow(p, line, k->vec, k->size, k->lines, *k->count, k->cap,
+	    k->first) == -1)
+		return -1;
+	memcpy(&vec, k->vec, sizeof(vec));
+	e = vec + *k->count * k->size;
+	memcpy(e, k->half, k->size);
+	memset(k->half, 0, k->size);
+	memcpy((*k->lines)[*k->count], p->sec.line, sizeof(p->sec.line));
+	/* The frame's other halves are empty here. */
+	cf_frame_clear(&p->sec);
+	(*k->count)++;
+	memcpy(e + k->line_off, &line, sizeof(line));
+	if ((name = strdup(title)) == NULL)
+		return cf_error(p, line, "out of memory");
+	memcpy(e + k->name_off, &name, sizeof(name));
+	cfg_opt_rmnsec(opt, n - 1);
 	return 0;
 }
 
@@ -137,6 +187,12 @@ cf_defaults_end(cfg_t *parent, cfg_opt_t *opt)
 	return 0;
 }
 
+static int
+cf_target_name(struct cf_parse *p, int line, const char *title)
+{
+	return cf_label(p, line, "target name", title);
+}
+
 /*
  * The validate callback of "target": a target section has just closed.
  * It becomes a struct target_conf and leaves the tree.
@@ -145,38 +201,19 @@ int
 cf_target_end(cfg_t *parent, cfg_opt_t *opt)
 {
 	struct cf_parse	*p = confparse_owner();
-	struct sc_config *c;
-	struct target_conf *tc;
-	const char	*title;
-	char		 q[CONFPARSE_QUOTE];
-	size_t		 i;
-	unsigned	 n;
-	int		 line;
+	struct cf_named	 k;
 
-	if (p == NULL || cf_closed(p, parent, opt, &n, &line, &title) == NULL)
+	if (p == NULL)
 		return -1;
-	c = p->conf;
-	if (cf_label(p, line, "target name", title) == -1)
-		return -1;
-	for (i = 0; i < c->ntargets; i++)
-		if (strcmp(c->targets[i].name, title) == 0)
-			return cf_error(p, line, "target \"%s\": defined twice "
-			    "(first on line %d)",
-			    confparse_quote(title, q, sizeof(q)),
-			    c->targets[i].line);
-	if (cf_grow(p, line, &c->targets, sizeof(*c->targets), &p->tlines,
-	    c->ntargets, &p->cap, 8) == -1)
-		return -1;
-	tc = &c->targets[c->ntargets];
-	*tc = p->sec.tc;
-	memcpy(p->tlines[c->ntargets], p->sec.line, sizeof(p->sec.line));
-	memset(&p->sec, 0, sizeof(p->sec));
-	c->ntargets++;
-	tc->line = line;
-	if ((tc->name = strdup(title)) == NULL)
-		return cf_error(p, line, "out of memory");
-	cfg_opt_rmnsec(opt, n - 1);
-	return 0;
+	k = (struct cf_named){
+		.what = "target", .name_ok = cf_target_name,
+		.vec = &p->conf->targets, .size = sizeof(*p->conf->targets),
+		.count = &p->conf->ntargets, .lines = &p->tlines,
+		.cap = &p->cap, .first = 8, .half = &p->sec.tc,
+		.name_off = offsetof(struct target_conf, name),
+		.line_off = offsetof(struct target_conf, line),
+	};
+	return cf_named_end(p, parent, opt, &k);
 }
 
 /*
@@ -209,37 +246,19 @@ int
 cf_sink_end(cfg_t *parent, cfg_opt_t *opt)
 {
 	struct cf_parse	*p = confparse_owner();
-	struct sc_config *c;
-	struct sink_conf *sk;
-	const char	*title;
-	size_t		 i;
-	unsigned	 n;
-	int		 line;
+	struct cf_named	 k;
 
-	if (p == NULL || cf_closed(p, parent, opt, &n, &line, &title) == NULL)
+	if (p == NULL)
 		return -1;
-	c = p->conf;
-	if (cf_sink_name(p, line, title) == -1)
-		return -1;
-	for (i = 0; i < c->nsinks; i++)
-		if (strcmp(c->sinks[i].name, title) == 0)
-			return cf_error(p, line, "sink \"%s\": defined twice "
-			    "(first on line %d)", title, c->sinks[i].line);
-	if (cf_grow(p, line, &c->sinks, sizeof(*c->sinks), &p->slines,
-	    c->nsinks, &p->scap, 4) == -1)
-		return -1;
-	sk = &c->sinks[c->nsinks];
-	*sk = p->sec.sk;
-	memcpy(p->slines[c->nsinks], p->sec.line, sizeof(p->sec.line));
-	/* A target's or defaults' half of the frame is empty here. */
-	cf_target_clear(&p->sec.tc);
-	memset(&p->sec, 0, sizeof(p->sec));
-	c->nsinks++;
-	sk->line = line;
-	if ((sk->name = strdup(title)) == NULL)
-		return cf_error(p, line, "out of memory");
-	cfg_opt_rmnsec(opt, n - 1);
-	return 0;
+	k = (struct cf_named){
+		.what = "sink", .name_ok = cf_sink_name,
+		.vec = &p->conf->sinks, .size = sizeof(*p->conf->sinks),
+		.count = &p->conf->nsinks, .lines = &p->slines,
+		.cap = &p->scap, .first = 4, .half = &p->sec.sk,
+		.name_off = offsetof(struct sink_conf, name),
+		.line_off = offsetof(struct sink_conf, line),
+	};
+	return cf_named_end(p, parent, opt, &k);
 }
 
 /* A section without its title, or without its "{". 1 if worded here. */
