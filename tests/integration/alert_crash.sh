@@ -27,11 +27,8 @@
 set -eu
 # shellcheck source=SCRIPTDIR/../lib/alerts.sh
 . "$(dirname "$0")/../lib/alerts.sh"
-al_init leaf_expired
-T0=$(date +%s.%N)
-al_pd_start "flap_window = 0"
+al_pd_steady "flap_window = 0"
 PORT=$AL_PORT
-al_wait_steady
 
 INV=SipcanaryNewConnectionOutage
 K_INV=$(al_dedup SipcanaryCertInvalid kam "$AL_FE")
@@ -174,4 +171,4 @@ tb_ok "C: per dedup_key one trigger, then one resolve; no trigger after the rest
 
 dm_stop
 [ "$DM_RC" = 0 ] || tb_fail "the daemon exited $DM_RC after SIGTERM"
-al_done "SIGKILL mid-outage: no second trigger, resolves delivered; SIGKILL with triggers pending: each delivered exactly once; outage ended while down: resolves sent after the restart ($(dm_elapsed "$T0") s)"
+al_done "SIGKILL mid-outage: no second trigger, resolves delivered; SIGKILL with triggers pending: each delivered exactly once; outage ended while down: resolves sent after the restart ($(dm_elapsed "$AL_T0") s)"

@@ -21,11 +21,8 @@
 set -eu
 # shellcheck source=SCRIPTDIR/../lib/alerts.sh
 . "$(dirname "$0")/../lib/alerts.sh"
-al_init leaf_expired
-T0=$(date +%s.%N)
 WINDOW=10
-al_pd_start "flap_window = ${WINDOW}s"
-al_wait_steady
+al_pd_steady "flap_window = ${WINDOW}s"
 
 # The outage is the alert that pages (issue 14: it explains the others).
 INV=SipcanaryNewConnectionOutage
@@ -105,4 +102,4 @@ tb_ok "PagerDuty's view ends resolved for every dedup_key: $(summary)"
 
 dm_stop
 [ "$DM_RC" = 0 ] || tb_fail "the daemon exited $DM_RC after SIGTERM"
-al_done "a flapping frontend paged once per flap_window ($(dm_elapsed "$T0") s)"
+al_done "a flapping frontend paged once per flap_window ($(dm_elapsed "$AL_T0") s)"

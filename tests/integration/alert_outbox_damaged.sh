@@ -14,11 +14,8 @@
 set -eu
 # shellcheck source=SCRIPTDIR/../lib/alerts.sh
 . "$(dirname "$0")/../lib/alerts.sh"
-al_init leaf_expired
-T0=$(date +%s.%N)
-al_pd_start "flap_window = 0"
+al_pd_steady "flap_window = 0"
 PORT=$AL_PORT
-al_wait_steady
 rx_stop pd
 OUT=SipcanaryNewConnectionOutage
 K_OUT=$(al_dedup "$OUT" kam)
@@ -44,7 +41,7 @@ requeued() { [ "$(dm_log_count "alert $OUT: its trigger to sink pd was neither d
 tb_until 10 requeued || tb_fail "the restarted daemon did not queue the lost trigger again: $(grep -i 'outbox\|queued' "$DM_LOG" | head -n 5)"
 got() { [ "$(al_pd_count pd2 ".ok and .action == \"trigger\" and .dedup_key == \"$K_OUT\"")" -ge 1 ]; }
 tb_until 10 got || tb_fail "the receiver never got the trigger of $OUT: $(al_pd pd2 true | jq -c '[.action, .dedup_key[0:8]]')"
-tb_ok "the lost trigger was queued again and delivered $(dm_elapsed "$T0") s into the test"
+tb_ok "the lost trigger was queued again and delivered $(dm_elapsed "$AL_T0") s into the test"
 dm_scrape
 d=$(dm_value sipcanary_alert_notifications_dropped_total sink=pd) || d=0
 [ "$d" -ge 1 ] || tb_fail "the damaged record is not counted in sipcanary_alert_notifications_dropped_total"

@@ -13,6 +13,11 @@
 #                                   $TB/sc.conf: al_fast_defaults LINES,
 #                                   target "kam", PagerDuty sink "pd"
 #   al_wait_steady                  wait (15 s) for dm_flow_ok, or fail
+#   al_pd_steady [DEFAULTS LINES...] al_init leaf_expired, al_pd_start
+#                                   LINES, al_wait_steady: the outage
+#                                   tests' start (the expired leaf ready
+#                                   to swap in); $AL_T0 is when the
+#                                   daemon's start began (date +%s.%N)
 #   al_settle [N]                   a later event instead of a pause,
 #                                   before checking that something did
 #                                   NOT happen: wait until the daemon has
@@ -95,6 +100,7 @@ AL_PD_KEY=
 AL_PORT=
 AL_AM_PORT=
 AL_FE=
+AL_T0=
 
 al_init() {
 	tb_init
@@ -119,6 +125,14 @@ al_pd_start() {
 al_wait_steady() {
 	tb_until 15 dm_flow_ok || tb_fail "flow up and probes ok not within 15 s"
 	tb_ok "steady state: flow up, probes ok"
+}
+
+al_pd_steady() {
+	al_init leaf_expired
+	# shellcheck disable=SC2034  # read by the tests
+	AL_T0=$(date +%s.%N)
+	al_pd_start "$@"
+	al_wait_steady
 }
 
 al_settle() {
