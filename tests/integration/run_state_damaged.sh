@@ -11,10 +11,7 @@ set -eu
 # shellcheck source=SCRIPTDIR/../lib/daemon.sh
 . "$(dirname "$0")/../lib/daemon.sh"
 dm_init
-{
-	dm_config_head "interval = 1s" "timeout = 900ms" "flows = 0"
-	dm_target kam
-} >"$TB/sc.conf"
+dm_conf_kam "interval = 1s" "timeout = 900ms" "flows = 0"
 for damage in truncated empty; do
 	rm -f "$TB/state"/alerts.json*
 	case $damage in
