@@ -46,9 +46,7 @@ chown "$RU" "$TB/http.key"
 	printf '\tpassword_file = "%s"\n\tconnect = "127.0.0.1:%s"\n' "$TB/pw" "$DM_KAM_PORT"
 	printf '\tinsecure_skip_verify = yes\n}\n'
 } >"$TB/sc.conf"
-tb_spawn daemon "$(tb_sipcanary)" run -c "$TB/sc.conf"
-DM_PID=$TB_LAST_PID
-tb_wait_port "$DM_HTTP" 10 "$DM_PID" || tb_fail "the daemon does not listen"
+dm_spawn "$TB/sc.conf"
 
 URL=https://127.0.0.1:$DM_HTTP
 C=(curl -sS --max-time 5 --cacert "$TB/http.pem")

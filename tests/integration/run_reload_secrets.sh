@@ -36,10 +36,7 @@ cert first
 	dm_config_head "interval = 1s" "timeout = 900ms" "flows = 0"
 	dm_target kam
 } >"$TB/sc.conf"
-tb_spawn daemon "$(tb_sipcanary)" run -c "$TB/sc.conf"
-DM_PID=$TB_LAST_PID
-DM_LOG=$TB/daemon.log
-tb_wait_port "$DM_HTTP" 10 "$DM_PID" || tb_fail "the daemon does not listen"
+dm_spawn "$TB/sc.conf"
 code() { curl -sk -o /dev/null -w '%{http_code}' --max-time 5 -u "$1" \
 	"https://127.0.0.1:$DM_HTTP/metrics" || true; }
 served_cn() { openssl s_client -connect "127.0.0.1:$DM_HTTP" </dev/null 2>/dev/null |

@@ -26,10 +26,7 @@ chmod 0755 "$TB/pki"
 		"resolve_after = 1" | sed "s#ca_file = .*#ca_file = \"$TB/rootonly-ca.pem\"#"
 	dm_target kam
 } >"$TB/sc.conf"
-tb_spawn daemon "$(tb_sipcanary)" run -c "$TB/sc.conf"
-DM_PID=$TB_LAST_PID
-DM_LOG=$TB/daemon.log
-tb_wait_port "$DM_HTTP" 10 "$DM_PID" || tb_fail "the daemon does not listen"
+dm_spawn "$TB/sc.conf"
 healthz() { dm_http GET /healthz "$TB/healthz.txt"; }
 tb_until 10 eval '[ "$(healthz)" = 503 ]' || tb_fail "/healthz is not 503: $(cat "$TB/healthz.txt")"
 grep -q '^kam: .*CA' "$TB/healthz.txt" || tb_fail "/healthz does not say why: $(cat "$TB/healthz.txt")"

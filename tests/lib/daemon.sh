@@ -34,6 +34,9 @@
 #   dm_start CONF [ARGS...]        start `sipcanary run -c CONF ARGS` (log
 #                                  $DM_LOG = $TB/daemon.log, pid $DM_PID),
 #                                  wait (10 s) until GET /healthz is 200
+#   dm_spawn CONF [ARGS...]        dm_start without waiting for /healthz
+#                                  (HTTPS, or a /healthz that is to be
+#                                  503): only until it listens
 #   dm_stop [SECONDS]              SIGTERM the daemon, wait for it (default
 #                                  10 s; fails the test if it lives on);
 #                                  exit status $DM_RC, seconds $DM_STOP_SECS
@@ -153,14 +156,18 @@ dm_http() {
 
 _dm_healthy() { [ "$(dm_http GET /healthz)" = 200 ]; }
 
-# dm_start CONF [ARGS...] — see above.
-dm_start() {
+# dm_spawn, dm_start CONF [ARGS...] — see above.
+dm_spawn() {
 	local conf=$1
 	shift
 	tb_spawn daemon "$(tb_sipcanary)" run -c "$conf" "$@"
 	DM_PID=$TB_LAST_PID
 	tb_wait_port "$DM_HTTP" 10 "$DM_PID" ||
 		tb_fail "the daemon (pid $DM_PID) does not listen on $DM_HTTP"
+}
+
+dm_start() {
+	dm_spawn "$@"
 	tb_until 10 _dm_healthy ||
 		tb_fail "the daemon's /healthz did not answer 200 within 10 s"
 	tb_ok "daemon pid $DM_PID: /healthz 200 on 127.0.0.1:$DM_HTTP"
