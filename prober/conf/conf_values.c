@@ -135,16 +135,29 @@ cf_path(struct cf_parse *p, int line, const char *name, const char *value,
 static int
 cf_top_revocation(struct cf_parse *p, int id, int line, const char *value)
 {
+	struct sc_config *c = p->conf;
 	char		 q[CONFPARSE_QUOTE];
 
-	if (id != KEY_CRL_MAX_SIZE)
-		return CF_OTHER_GROUP;
-	if (size_parse(value, CONFIG_CRL_MAX_SIZE_MAX,
-	    &p->conf->crl_max_size) == -1)
-		return cf_error(p, line, "crl_max_size: expected a size in "
-		    "bytes, KiB, MiB or GiB (as in 16MiB), up to 1GiB, not "
-		    "\"%s\"", confparse_quote(value, q, sizeof(q)));
-	return 0;
+	confparse_quote(value, q, sizeof(q));
+	switch (id) {
+	case KEY_CRL_MAX_SIZE:
+		if (size_parse(value, CONFIG_CRL_MAX_SIZE_MAX,
+		    &c->crl_max_size) == -1)
+			return cf_error(p, line, "crl_max_size: expected a "
+			    "size in bytes, KiB, MiB or GiB (as in 16MiB), up "
+			    "to 1GiB, not \"%s\"", q);
+		return 0;
+	case KEY_REVOCATION_CACHE_MIN:
+		if (confparse_duration(&p->cp, line, "revocation_cache_min",
+		    value, 0, &c->revocation_cache_min) == -1)
+			return -1;
+		if (c->revocation_cache_min < 1 ||
+		    c->revocation_cache_min > CONFIG_REVOCATION_CACHE_MAX)
+			return cf_error(p, line, "revocation_cache_min: "
+			    "expected 1s to 1d, not \"%s\"", q);
+		return 0;
+	}
+	return CF_OTHER_GROUP;
 }
 
 /* A limit of the HTTP endpoint's connections, into the config. */
@@ -199,8 +212,8 @@ cf_hep(struct cf_parse *p, int id, int line, const char *value)
 
 /*
  * The daemon's own top-level keys: its vantage, where it listens, keeps
- * state and logs, the account it runs as and its revocation cache; into
- * the config, or CF_OTHER_GROUP.
+ * state and logs, and the account it runs as; into the config, or
+ * CF_OTHER_GROUP.
  */
 static int
 cf_top_daemon(struct cf_parse *p, int id, int line, const char *value)
@@ -245,15 +258,6 @@ cf_top_daemon(struct cf_parse *p, int id, int line, const char *value)
 			return cf_error(p, line, "user: no such user \"%s\" "
 			    "(create it: adduser --system --group %s)", q, q);
 		return cf_strdup(p, line, &c->run_user, value);
-	case KEY_REVOCATION_CACHE_MIN:
-		if (confparse_duration(&p->cp, line, "revocation_cache_min",
-		    value, 0, &c->revocation_cache_min) == -1)
-			return -1;
-		if (c->revocation_cache_min < 1 ||
-		    c->revocation_cache_min > CONFIG_REVOCATION_CACHE_MAX)
-			return cf_error(p, line, "revocation_cache_min: "
-			    "expected 1s to 1d, not \"%s\"", q);
-		return 0;
 	}
 	return CF_OTHER_GROUP;
 }
@@ -313,7 +317,8 @@ cf_top_value(struct cf_parse *p, int id, int line, const char *value)
 	int		 rc;
 
 	if ((rc = cf_top_daemon(p, id, line, value)) != CF_OTHER_GROUP ||
-	    (rc = cf_top_endpoint(p, id, line, value)) != CF_OTHER_GROUP)
+	    (rc = cf_top_endpoint(p, id, line, value)) != CF_OTHER_GROUP ||
+	    (rc = cf_top_revocation(p, id, line, value)) != CF_OTHER_GROUP)
 		return rc;
 	/* The debugging aids: the TLS key log and HEP copies. */
 	switch (id) {
@@ -770,7 +775,7 @@ cf_key_cb(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
 	struct cf_parse	*p = confparse_owner();
 	struct cf_frame	*f;
 	unsigned	 where;
-	int		 id, rc;
+	int		 id;
 
 	if (p == NULL || value == NULL || (id = cf_keyid(opt->name)) == -1)
 		return -1;
@@ -799,9 +804,6 @@ cf_key_cb(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
 		return -1;
 	if (where == IN_PROFILE)
 		return cf_profile_value(p, id, cfg->line, value, &f->pf);
-	if (where == IN_TOP && (rc = cf_top_revocation(p, id, cfg->line,
-	    value)) != CF_OTHER_GROUP)
-		return rc;
 	if (where == IN_TOP)
 		return cf_top_value(p, id, cfg->line, value);
 	if (where == IN_SINK)
