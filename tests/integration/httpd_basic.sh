@@ -207,6 +207,7 @@ build() {
 	"${CC:-cc}" $cflags "$@" -o "$TB/testd" "$TB/testd.c" "$src/web/httpd.c" \
 		"$src/web/auth.c" "$src/common/workq.c" \
 		"$src/web/httpd_conn.c" "$src/web/metrics.c" "$src/web/metrics_expo.c" \
+		"$src/web/metrics_alias.c" \
 		"$src/web/status_html.c" "$src/common/html.c" \
 		"$src/common/timefmt.c" "$src/common/utf8.c" \
 		"$src/common/hostport.c" "$src/common/timer.c" $libs 2>"$TB/build.log"
