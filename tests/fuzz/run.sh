@@ -11,7 +11,7 @@
 #             timeouts), OUTDIR/log/HARNESS.log
 # -c CONFIG_H see build.sh
 # -t SECONDS  fuzzing time per harness (default: $FUZZ_SECONDS, else 60)
-# -j JOBS     how many harnesses fuzz at once (default 1)
+# -j JOBS     how many harnesses fuzz at once (default 1; all: every one)
 # -r          replay only: regression inputs and seeds, no fuzzing
 #
 # Each harness is one process (no libFuzzer -jobs/-fork), so it uses one
@@ -71,7 +71,8 @@ UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 export ASAN_OPTIONS UBSAN_OPTIONS
 
 case "$jobs" in
-''|*[!0-9]*|0) echo "run.sh: -j wants a positive number, not '$jobs'" >&2; exit 2 ;;
+all) jobs=$(echo $harnesses | wc -w) ;;
+''|*[!0-9]*|0) echo "run.sh: -j wants a positive number or all, not '$jobs'" >&2; exit 2 ;;
 esac
 mkdir -p "$out/log"
 
