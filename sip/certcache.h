@@ -22,12 +22,12 @@
  * the expiry windows, the staple, revocation).
  */
 struct sc_certcache_key {
-	const unsigned char	*der;		/* the chain as sent, leaf first */
+	const unsigned char	*der;	/* the chain as sent, leaf first */
 	size_t			 derlen;
-	const char		*domain;	/* the RFC 5922 identity checked */
-	const void		*store;		/* the trust store, and */
-	unsigned long		 store_gen;	/*   how many objects it holds */
-	long			 verify_error;	/* libssl's, of this handshake */
+	const char		*domain; /* the RFC 5922 identity checked */
+	const void		*store;	/* the trust store, and how many */
+	unsigned long		 store_gen; /* objects it holds */
+	long			 verify_error; /* libssl's, this handshake */
 	int			 verify_depth;
 };
 

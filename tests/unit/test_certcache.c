@@ -342,7 +342,7 @@ test_lru(void **state)
 	assert_non_null(cc);
 	put(cc, &a, T0, 200, SC_OK);
 	put(cc, &b, T0, 200, SC_OK);
-	assert_int_equal(get(cc, &a, T0 + 1), 1);	/* b is now the oldest */
+	assert_int_equal(get(cc, &a, T0 + 1), 1);	/* b is the oldest */
 	put(cc, &c, T0, 200, SC_OK);
 	put(cc, &c, T0, 200, SC_OK);			/* replaced */
 	sc_certcache_stats(cc, &n, &hits, &misses);
