@@ -8,6 +8,10 @@
  * algorithms on every certificate, a revoked staple, and the whole chain
  * verified at now + warn/crit days, which catches an intermediate that
  * expires before the leaf.
+ *
+ * The checks that depend on the chain alone run once per distinct chain
+ * (certcache.c); the dates, the staple and the expiry windows are looked
+ * at on every probe.
  */
 #include "config.h"
 
@@ -21,6 +25,7 @@
 #include <openssl/x509v3.h>
 
 #include "cert.h"
+#include "certcache.h"
 #include "certinfo.h"
 #include "identity.h"
 #include "ocsp.h"
@@ -192,9 +197,8 @@ cert_fail(struct sc_certreport *r, enum sc_verdict v)
 }
 
 /*
- * Fills r with what the handshake brought: the chain as sent, the chain
- * as verified (when it was), the earliest expiry and the OCSP staple.
- * -1 when out of memory.
+ * Fills r with what the handshake brought: the chain as sent, and the
+ * chain as verified (when it was).  -1 when out of memory.
  */
 static int
 cert_collect(SSL *ssl, const struct tls_verify *tv, struct sc_certreport *r)
@@ -208,8 +212,6 @@ cert_collect(SSL *ssl, const struct tls_verify *tv, struct sc_certreport *r)
 	if (r->verify_error == X509_V_OK && sc_certinfo_fill_stack(
 	    SSL_get0_verified_chain(ssl), &r->verified, &r->nverified) == -1)
 		return -1;
-	cert_expiry(r);
-	sc_ocsp_evaluate(ssl, &r->ocsp);
 	return 0;
 }
 
@@ -311,31 +313,51 @@ cert_expiring(SSL *ssl, int warn_days, int crit_days,
 	return cert_fail(r, SC_CERT_EXPIRING);
 }
 
-enum sc_verdict
-sc_cert_evaluate(SSL *ssl, const char *domain, int warn_days, int crit_days,
-    struct sc_certreport *r, enum sc_severity *sev)
+/*
+ * How many certificates and CRLs the trust store holds: it only grows,
+ * as the hashed directory loads a CA the first time a chain needs it.
+ */
+static unsigned long
+cert_store_gen(X509_STORE *store)
 {
-	struct tls_verify	*tv = sc_tlsctx_verify(ssl);
+#if OPENSSL_VERSION_NUMBER >= 0x30300000L
+	STACK_OF(X509_OBJECT)	*objs = X509_STORE_get1_objects(store);
+	unsigned long		 n = objs != NULL ?
+				    (unsigned long)sk_X509_OBJECT_num(objs) : 0;
+
+	sk_X509_OBJECT_pop_free(objs, X509_OBJECT_free);
+	return n;
+#else
+	return (unsigned long)sk_X509_OBJECT_num(
+	    X509_STORE_get0_objects(store));
+#endif
+}
+
+/*
+ * The checks that depend on nothing but the chain, the trust store,
+ * libssl's verify result and the domain, in the verdict's order (a
+ * certificate at all, the chain, the identity, weak algorithms): r's
+ * chains and identities, and SC_OK or the first failure in r->verdict
+ * and r->error.  SC_INTERNAL_ERROR when out of memory.
+ */
+static enum sc_verdict
+cert_chain_checks(SSL *ssl, const struct tls_verify *tv, const char *domain,
+    struct sc_certreport *r)
+{
 	const struct sc_cert	*weak;
 	X509			*leaf;
 	int			 id;
 
-	*sev = SC_SEV_CRITICAL;
-	sc_cert_report_clear(r);
-	if (cert_collect(ssl, tv, r) == -1) {
-		snprintf(r->error, sizeof(r->error), "out of memory");
-		return cert_fail(r, SC_INTERNAL_ERROR);
-	}
+	if (cert_collect(ssl, tv, r) == -1)
+		return SC_INTERNAL_ERROR;
 	if ((leaf = SSL_get0_peer_certificate(ssl)) == NULL) {
 		snprintf(r->error, sizeof(r->error),
 		    "the server sent no certificate");
 		return cert_fail(r, SC_CERT_UNTRUSTED);
 	}
 	/* Identity is reported even when the chain failed. */
-	if ((id = sc_identity_check(leaf, domain, r)) == -1) {
-		snprintf(r->error, sizeof(r->error), "out of memory");
-		return cert_fail(r, SC_INTERNAL_ERROR);
-	}
+	if ((id = sc_identity_check(leaf, domain, r)) == -1)
+		return SC_INTERNAL_ERROR;
 	if (r->verify_error != X509_V_OK)
 		return cert_chain_failed(ssl, tv, r);
 	if (id == 0) {
@@ -350,6 +372,70 @@ sc_cert_evaluate(SSL *ssl, const char *domain, int warn_days, int crit_days,
 		    weak->sig_alg, weak->key_type, weak->key_bits);
 		return cert_fail(r, SC_CERT_WEAK);
 	}
+	return cert_fail(r, SC_OK);
+}
+
+/*
+ * cert_chain_checks() once per distinct chain: from the context's cache
+ * (certcache.c) when it holds this chain, else computed and kept there.
+ * The key is the chain as sent, the trust store (and how many objects it
+ * has loaded so far: the hashed directory grows), libssl's verify result
+ * of this handshake, and the domain.  SC_INTERNAL_ERROR when out of
+ * memory.
+ */
+static enum sc_verdict
+cert_chain_checks_cached(SSL *ssl, const struct tls_verify *tv,
+    const char *domain, time_t now, struct sc_certreport *r)
+{
+	struct sc_certcache	*cc = sc_tlsctx_certcache(SSL_get_SSL_CTX(ssl));
+	X509_STORE		*store = SSL_CTX_get_cert_store(
+				    SSL_get_SSL_CTX(ssl));
+	struct sc_certcache_key	 k;
+	unsigned char		*der = NULL;
+	enum sc_verdict		 v = SC_INTERNAL_ERROR;
+	int			 rc;
+
+	memset(&k, 0, sizeof(k));
+	if (cc == NULL || sc_certcache_der(ssl, &der, &k.derlen) == -1 ||
+	    k.derlen == 0) {
+		free(der);
+		return cert_chain_checks(ssl, tv, domain, r);
+	}
+	k.der = der;
+	k.domain = domain;
+	k.store = store;
+	k.store_gen = cert_store_gen(store);
+	k.verify_error = tv != NULL ? tv->first_error :
+	    SSL_get_verify_result(ssl);
+	k.verify_depth = tv != NULL ? tv->first_depth : 0;
+	if ((rc = sc_certcache_get(cc, &k, now, r)) == 1) {
+		r->cache = SC_CERT_CACHE_HIT;
+		v = r->verdict;
+	} else if (rc == 0 && (v = cert_chain_checks(ssl, tv, domain, r)) !=
+	    SC_INTERNAL_ERROR) {
+		r->cache = SC_CERT_CACHE_MISS;
+		(void)sc_certcache_put(cc, &k, now, r);	/* not kept: no harm */
+	}
+	free(der);
+	return v;
+}
+
+enum sc_verdict
+sc_cert_evaluate(SSL *ssl, const char *domain, int warn_days, int crit_days,
+    struct sc_certreport *r, enum sc_severity *sev)
+{
+	*sev = SC_SEV_CRITICAL;
+	sc_cert_report_clear(r);
+	if (cert_chain_checks_cached(ssl, sc_tlsctx_verify(ssl), domain,
+	    time(NULL), r) == SC_INTERNAL_ERROR) {
+		snprintf(r->error, sizeof(r->error), "out of memory");
+		return cert_fail(r, SC_INTERNAL_ERROR);
+	}
+	/* What may change while the chain stays: checked on every probe. */
+	cert_expiry(r);
+	sc_ocsp_evaluate(ssl, &r->ocsp);
+	if (r->verdict != SC_OK)
+		return r->verdict;
 	if (r->ocsp.status != NULL && strcmp(r->ocsp.status, "revoked") == 0
 	    && r->ocsp.verified == 1) {
 		snprintf(r->error, sizeof(r->error), "the stapled OCSP "

@@ -250,6 +250,69 @@ sc_certinfo_fill_stack(STACK_OF(X509) *sk, struct sc_cert **out, size_t *n)
 	return 0;
 }
 
+static int
+certinfo_strlist_copy(struct sc_strlist *dst, const struct sc_strlist *src)
+{
+	size_t i;
+
+	memset(dst, 0, sizeof(*dst));
+	if (src->n == 0)
+		return 0;
+	if ((dst->v = calloc(src->n, sizeof(*dst->v))) == NULL)
+		return -1;
+	for (i = 0; i < src->n; i++, dst->n++)
+		if ((dst->v[i] = strdup(src->v[i])) == NULL)
+			return -1;
+	return 0;
+}
+
+/* The heap parts of one certificate; c is freeable on failure. */
+static int
+certinfo_copy_one(struct sc_cert *c, const struct sc_cert *src)
+{
+	*c = *src;
+	c->subject = c->issuer = c->serial = NULL;
+	memset(&c->san_dns, 0, sizeof(c->san_dns));
+	memset(&c->san_uri, 0, sizeof(c->san_uri));
+	memset(&c->san_ip, 0, sizeof(c->san_ip));
+	memset(&c->san_email, 0, sizeof(c->san_email));
+	memset(&c->eku, 0, sizeof(c->eku));
+	if ((src->subject != NULL &&
+	    (c->subject = strdup(src->subject)) == NULL) ||
+	    (src->issuer != NULL &&
+	    (c->issuer = strdup(src->issuer)) == NULL) ||
+	    (src->serial != NULL &&
+	    (c->serial = strdup(src->serial)) == NULL))
+		return -1;
+	if (certinfo_strlist_copy(&c->san_dns, &src->san_dns) == -1 ||
+	    certinfo_strlist_copy(&c->san_uri, &src->san_uri) == -1 ||
+	    certinfo_strlist_copy(&c->san_ip, &src->san_ip) == -1 ||
+	    certinfo_strlist_copy(&c->san_email, &src->san_email) == -1 ||
+	    certinfo_strlist_copy(&c->eku, &src->eku) == -1)
+		return -1;
+	return 0;
+}
+
+int
+sc_certinfo_copy(const struct sc_cert *src, size_t n, struct sc_cert **out,
+    size_t *nout)
+{
+	size_t i;
+
+	*out = NULL;
+	*nout = 0;
+	if (n == 0)
+		return 0;
+	if ((*out = calloc(n, sizeof(**out))) == NULL)
+		return -1;
+	for (i = 0; i < n; i++) {
+		*nout = i + 1;
+		if (certinfo_copy_one(&(*out)[i], &src[i]) == -1)
+			return -1;
+	}
+	return 0;
+}
+
 void
 sc_certinfo_free(struct sc_cert *chain, size_t n)
 {

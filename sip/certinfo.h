@@ -16,6 +16,13 @@ int	 sc_certinfo_fill(X509 *x, int depth, struct sc_cert *c);
 int	 sc_certinfo_fill_stack(STACK_OF(X509) *sk, struct sc_cert **out,
 	    size_t *n);
 
+/*
+ * A deep copy of n certificates into *out (*nout of them, freeable with
+ * sc_certinfo_free() even after a failure); -1 on allocation failure.
+ */
+int	 sc_certinfo_copy(const struct sc_cert *src, size_t n,
+	    struct sc_cert **out, size_t *nout);
+
 void	 sc_certinfo_free(struct sc_cert *, size_t);
 
 /* An ASN.1 time as time_t; 0 for NULL or unparseable. */

@@ -150,6 +150,29 @@ sc_identity_check(X509 *x, const char *domain, struct sc_certreport *r)
 	return rc == -1 ? -1 : hit;
 }
 
+int
+sc_identity_copy(struct sc_certreport *dst, const struct sc_certreport *src)
+{
+	size_t i;
+
+	memcpy(dst->identity, src->identity, sizeof(dst->identity));
+	dst->identity_source = src->identity_source;
+	dst->checked = NULL;
+	dst->nchecked = 0;
+	if (src->nchecked == 0)
+		return 0;
+	if ((dst->checked = calloc(src->nchecked, sizeof(*dst->checked))) ==
+	    NULL)
+		return -1;
+	for (i = 0; i < src->nchecked; i++, dst->nchecked++) {
+		dst->checked[i].source = src->checked[i].source;
+		if ((dst->checked[i].name = strdup(src->checked[i].name)) ==
+		    NULL)
+			return -1;
+	}
+	return 0;
+}
+
 void
 sc_identity_clear(struct sc_certreport *r)
 {

@@ -18,6 +18,14 @@
  */
 int	 sc_identity_check(X509 *, const char *domain, struct sc_certreport *r);
 
+/*
+ * What sc_identity_check() recorded in src, copied into dst (whose own
+ * identities are not freed first); -1 on allocation failure, dst then
+ * freeable with sc_identity_clear().
+ */
+int	 sc_identity_copy(struct sc_certreport *dst,
+	    const struct sc_certreport *src);
+
 void	 sc_identity_clear(struct sc_certreport *);
 
 #endif /* SC_IDENTITY_H */

@@ -240,6 +240,16 @@ void		 sc_revocation_cache_detach(struct event_base *);
 void		 sc_revocation_cache_stats(size_t *entries,
 		    unsigned long *fetches);
 
+/* Where a certificate report came from; the strings are stable. */
+enum sc_cert_cache {
+	SC_CERT_CACHE_NONE = 0,		/* no cache, or no chain evaluated */
+	SC_CERT_CACHE_MISS,		/* computed (and kept) */
+	SC_CERT_CACHE_HIT		/* the chain was known */
+};
+
+/* "hit", "miss", or NULL for none. */
+const char	*sc_cert_cache_str(enum sc_cert_cache);
+
 /* Everything the certificate checks found about one frontend. */
 struct sc_certreport {
 	struct sc_cert	*chain;		/* as sent by the peer, leaf first */
@@ -260,6 +270,10 @@ struct sc_certreport {
 	enum sc_verdict	 verdict;	/* the certificate verdict alone */
 	char		 error[512];
 	struct sc_revocation *revocation; /* NULL: not checked */
+	enum sc_cert_cache cache;	/* whether the chain's report and
+					   verdict came from the context's
+					   cache (the dates, staple and
+					   revocation are checked anew) */
 };
 
 /* Phase timings in seconds; a negative value means "not reached". */
@@ -477,6 +491,12 @@ void		*sc_tls_ctx_new(const char *ca_file, int tls_min, int tls_max,
 /* One more holder of a context: each one calls sc_tls_ctx_free(). */
 void		*sc_tls_ctx_ref(void *);
 void		 sc_tls_ctx_free(void *);
+/*
+ * A context keeps the certificate report of each distinct chain it saw
+ * (struct sc_certreport's cache says whether a probe's came from there);
+ * this forgets them all, as a reload must.  NULL is a no-op.
+ */
+void		 sc_tls_ctx_cert_cache_flush(void *);
 
 /* "1.2" or "1.3" -> the OpenSSL version constant; 0 if unknown. */
 int		 sc_tls_parse_version(const char *);

@@ -19,10 +19,12 @@
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
 
+#include "certcache.h"
 #include "sipcanary.h"
 #include "tlsctx.h"
 
 static int	tlsctx_ex_index = -1;
+static int	tlsctx_cache_index = -1;	/* the SSL_CTX's certcache */
 
 static void
 tlsctx_ex_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx,
@@ -30,6 +32,47 @@ tlsctx_ex_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx,
 {
 	(void)parent; (void)ad; (void)idx; (void)argl; (void)argp;
 	free(ptr);
+}
+
+static void
+tlsctx_cache_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx,
+    long argl, void *argp)
+{
+	(void)parent; (void)ad; (void)idx; (void)argl; (void)argp;
+	sc_certcache_free(ptr);
+}
+
+/* The certificate reports of ctx's chains live and die with it. */
+static int
+tlsctx_cache_attach(SSL_CTX *ctx)
+{
+	struct sc_certcache *cc;
+
+	if (tlsctx_cache_index == -1 && (tlsctx_cache_index =
+	    SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL,
+	    tlsctx_cache_free)) == -1)
+		return -1;
+	if ((cc = sc_certcache_new(0)) == NULL)
+		return -1;
+	if (!SSL_CTX_set_ex_data(ctx, tlsctx_cache_index, cc)) {
+		sc_certcache_free(cc);
+		return -1;
+	}
+	return 0;
+}
+
+struct sc_certcache *
+sc_tlsctx_certcache(SSL_CTX *ctx)
+{
+	if (ctx == NULL || tlsctx_cache_index == -1)
+		return NULL;
+	return SSL_CTX_get_ex_data(ctx, tlsctx_cache_index);
+}
+
+void
+sc_tls_ctx_cert_cache_flush(void *ctx)
+{
+	sc_certcache_flush(sc_tlsctx_certcache(ctx));
 }
 
 static int
@@ -217,6 +260,11 @@ sc_tlsctx_new_opts(const struct sc_tls_opts *o, char *err, size_t errlen)
 		    tlsctx_ex_free);
 	if ((ctx = sc_tls_client_ctx_new_opts(o, &why)) == NULL) {
 		tlsctx_why(why, o, err, errlen);
+		return NULL;
+	}
+	if (tlsctx_cache_attach(ctx) == -1) {
+		snprintf(err, errlen, "out of memory");
+		SSL_CTX_free(ctx);
 		return NULL;
 	}
 	/* Verify errors are recorded, never fatal: see the top comment. */

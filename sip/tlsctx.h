@@ -84,6 +84,12 @@ SSL	*sc_tlsctx_ssl_new(SSL_CTX *, const char *sni);
  */
 int	 sc_tlsctx_ssl_resume(SSL *, SSL_SESSION **slot);
 
+/*
+ * The certificate reports of ctx's chains (certcache.c), made with ctx by
+ * sc_tlsctx_new_opts() and freed with it; NULL for other contexts.
+ */
+struct sc_certcache *sc_tlsctx_certcache(SSL_CTX *);
+
 /* The record for ssl (never NULL for an SSL made by sc_tlsctx_ssl_new). */
 struct tls_verify *sc_tlsctx_verify(SSL *);
 

@@ -264,12 +264,17 @@ fail:
 	return NULL;
 }
 
-/* A reload kept the target, flows and all: only its owner may change. */
+/*
+ * A reload kept the target, flows and all: only its owner may change.
+ * Its context forgets the chains it knew: the next probe of each
+ * frontend checks its certificates anew.
+ */
 void
 dtarget_keep(struct dtarget *t, const struct target_conf *c)
 {
 	free(t->conf.owner);
 	t->conf.owner = dup_or_null(c->owner);
+	sc_tls_ctx_cert_cache_flush(t->tls_ctx);
 }
 
 void

@@ -194,6 +194,14 @@ report_json_expiry(const struct sc_certreport *c)
 	    "fingerprint_sha256", c->expiry.fingerprint_sha256);
 }
 
+/* "cert_cache": whether the chain's checks came from the context's cache. */
+static void
+report_json_cert_cache(json_t *fe, const struct sc_certreport *c)
+{
+	json_object_set_new(fe, "cert_cache",
+	    json_str_or_null(sc_cert_cache_str(c->cache)));
+}
+
 static const char *
 report_severity_str(enum sc_severity s)
 {
@@ -318,6 +326,7 @@ report_json_frontend(const struct sc_result *r, const struct sc_frontend *f,
 	    report_json_ocsp(&r->cert.ocsp) : json_null());
 	json_object_set_new(fe, "revocation",
 	    report_json_revocation(r->cert.revocation));
+	report_json_cert_cache(fe, &r->cert);
 	return fe;
 }
 

@@ -1,10 +1,16 @@
 #!/bin/bash
 # run_ondemand.sh — issue 19, probes on demand of a configured target:
-# `sipcanary run` (interval 60s: no scheduled probe comes during the test)
+# `sipcanary run` (interval 60s: no scheduled probe of kam comes during the
+# test)
 # against a real Kamailio.
 #   - target scn has its own scenario = FILE: POST .../scn/probe answers
 #     ok and its step metrics (sipcanary_steps_total by step label) count
 #     the scenario's steps, not the built-in probe's;
+#   - issue 16, the certificate cache: scn (interval 10s, for a first
+#     probe within 1 s) shares kam's TLS context, hence its cache; once
+#     both first probes are in, scn's probe on demand has "cert_cache":
+#     "hit", and kam's right after the swap below a "miss" with the new
+#     verdict: a certificate swapped with tls.reload is seen at once;
 # After the first probe is ok, an expired certificate is swapped in
 # (tls.reload); then
 #   - POST /api/v1/targets/kam/probe answers at once (well within the
@@ -42,14 +48,18 @@ tb_wait_port "$HS" 10 "$TB_LAST_PID" || tb_fail "stunnel4 did not start"
 {
 	dm_config_head "interval = 60s" "timeout = 2s" "flows = 0"
 	dm_target kam
-	dm_target scn "scenario = \"$TB_TOP/tests/fixtures/register-then-options.scn\""
+	dm_target scn "scenario = \"$TB_TOP/tests/fixtures/register-then-options.scn\"" \
+		"interval = 10s"
 } >"$TB/sc.conf"
 dm_start "$TB/sc.conf"
 U="http://127.0.0.1:$DM_HTTP"
-first_ok() { dm_scrape && [ "$(dm_value sipcanary_probe_success "${DM_L[@]}")" = 1 ]; }
-tb_until 10 first_ok || tb_fail "no ok probe within 10 s of the start"
+first_ok() {
+	dm_scrape && [ "$(dm_value sipcanary_probe_success "${DM_L[@]}")" = 1 ] &&
+		[ "$(dm_value sipcanary_probe_success target=scn frontend="$DM_FE")" = 1 ]
+}
+tb_until 10 first_ok || tb_fail "no ok probe of kam and scn within 10 s of the start"
 n0=$(dm_value sipcanary_probes_total "${DM_L[@]}")
-tb_ok "first scheduled probe ok ($n0 probe)"
+tb_ok "first scheduled probes of kam and scn ok ($n0 of kam)"
 
 # a target with its own scenario: the probe on demand runs it
 S=(target=scn probe=fresh step=options-after-register result=held)
@@ -57,6 +67,8 @@ s0=$(dm_get sipcanary_steps_total "${S[@]}") || s0=0
 code=$(curl -s -X POST -o "$TB/scn.json" -w '%{http_code}' --max-time 10 "$U/api/v1/targets/scn/probe")
 [ "$code" = 200 ] || { cat "$TB/scn.json"; tb_fail "POST .../scn/probe answered $code"; }
 tb_jq '.target == "scn" and .verdict == "ok"' "the scenario target's verdict" "$TB/scn.json"
+tb_jq '.frontends[0].cert_cache == "hit"' \
+	"before the swap: the chain's checks from the context's cache (shared with kam)" "$TB/scn.json"
 s1=$(dm_get sipcanary_steps_total "${S[@]}") || s1=0
 [ "$s1" -gt "$s0" ] || tb_fail "steps_total{step=options-after-register} is still $s1 after the probe on demand"
 [ "$(dm_series sipcanary_steps_total target=scn probe=fresh step=register)" = 0 ] ||
@@ -72,6 +84,8 @@ tb_jq '.target == "kam" and .verdict == "cert_expired" and .severity == "critica
 	"the answer's verdict" "$TB/od.json"
 tb_jq ".frontends | length == 1 and .[0].address == \"$DM_FE\" and .[0].verdict == \"cert_expired\"" \
 	"the frontend's verdict" "$TB/od.json"
+tb_jq '.frontends[0].cert_cache == "miss"' \
+	"right after the swap: a cache miss (a chain not seen before)" "$TB/od.json"
 tb_jq '.frontends[0].cert_verdict == "cert_expired" and
 	(.frontends[0].timings.tls_handshake_seconds | type == "number") and
 	(.frontends[0].chain[0].fingerprint_sha256 | test("^[0-9a-f]{64}$")) and
