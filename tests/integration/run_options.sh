@@ -57,6 +57,10 @@ both_up() {
 }
 tb_until 15 both_up || { tail -n 20 "$DM_LOG"; tb_fail "the OPTIONS targets are not up within 15 s"; }
 tb_ok "both targets: probe_success 1 and flow_up 1 without an account"
+# The built-in probes' steps are in the phase families, not by label.
+[ "$(dm_series sipcanary_steps_total)" = 0 ] ||
+	tb_fail "built-in probes' steps on /metrics: $(grep -m2 '^sipcanary_steps_total' "$DM_METRICS")"
+tb_ok "no step series for the built-in probes (metrics_detail off)"
 [ "$(dm_kam_count 'SCREG ')" = 0 ] || tb_fail "Kamailio saw a REGISTER"
 o0=$(dm_kam_count 'SCOPTIONS ')
 options_grow() { [ "$(dm_kam_count 'SCOPTIONS ')" -ge $((o0 + 4)) ]; }
