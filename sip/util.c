@@ -12,7 +12,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include <unistd.h>
+#include <pthread.h>
 
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
@@ -23,22 +23,27 @@
  * Random bytes for tokens (tags, branches, Call-IDs, cnonces), drawn from
  * OpenSSL a pool at a time: one RAND_bytes per token was 2% of a fresh
  * registration's CPU.  The probe path has one thread; a forked child
- * (pid changed) draws a pool of its own, so that parent and child never
- * hand out the same bytes.
+ * draws a pool of its own (pthread_atfork, not a getpid() per token), so
+ * that parent and child never hand out the same bytes.
  */
 static unsigned char	token_pool[1024];
 static size_t		token_left;
-static pid_t		token_pid;
+static int		token_atfork;
+
+static void
+util_forked(void)
+{
+	OPENSSL_cleanse(token_pool, sizeof(token_pool));
+	token_left = 0;
+}
 
 int
 sc_util_random(unsigned char *out, size_t n)
 {
 	size_t	 take;
 
-	if (token_pid != getpid()) {
-		token_pid = getpid();
-		token_left = 0;
-	}
+	if (!token_atfork && pthread_atfork(NULL, NULL, util_forked) == 0)
+		token_atfork = 1;
 	while (n > 0) {
 		if (token_left == 0) {
 			if (RAND_bytes(token_pool, (int)sizeof(token_pool)) !=
