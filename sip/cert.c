@@ -206,9 +206,9 @@ cert_collect(SSL *ssl, const struct tls_verify *tv, struct sc_certreport *r)
 	if (sc_certinfo_fill_stack(SSL_get_peer_cert_chain(ssl), &r->chain,
 	    &r->nchain) == -1)
 		return -1;
-	r->verify_error = tv != NULL ? tv->first_error :
+	r->verify_error = tv != NULL ? tv->rec.first_error :
 	    SSL_get_verify_result(ssl);
-	r->verify_depth = tv != NULL ? tv->first_depth : 0;
+	r->verify_depth = tv != NULL ? tv->rec.first_depth : 0;
 	if (r->verify_error == X509_V_OK && sc_certinfo_fill_stack(
 	    SSL_get0_verified_chain(ssl), &r->verified, &r->nverified) == -1)
 		return -1;
@@ -219,13 +219,13 @@ cert_collect(SSL *ssl, const struct tls_verify *tv, struct sc_certreport *r)
 static int
 cert_tv_subject(const struct tls_verify *tv)
 {
-	return tv != NULL && tv->first_subject[0] != '\0';
+	return tv != NULL && tv->rec.first_subject[0] != '\0';
 }
 
 static int
 cert_tv_path(const struct tls_verify *tv)
 {
-	return tv != NULL && strstr(tv->first_path, " -> ") != NULL;
+	return tv != NULL && strstr(tv->rec.first_path, " -> ") != NULL;
 }
 
 /* " (path: leaf -> ... -> root)" after the error, as room allows. */
@@ -234,13 +234,14 @@ cert_append_path(struct sc_certreport *r, const struct tls_verify *tv)
 {
 	size_t	 o = strlen(r->error);
 
-	if (!cert_tv_path(tv) || o + strlen(tv->first_path) + 10 >=
+	if (!cert_tv_path(tv) || o + strlen(tv->rec.first_path) + 10 >=
 	    sizeof(r->error))
 		return;
 	memcpy(r->error + o, " (path: ", 8);
 	o += 8;
-	memcpy(r->error + o, tv->first_path, strlen(tv->first_path));
-	o += strlen(tv->first_path);
+	memcpy(r->error + o, tv->rec.first_path,
+	    strlen(tv->rec.first_path));
+	o += strlen(tv->rec.first_path);
 	r->error[o++] = ')';
 	r->error[o] = '\0';
 }
@@ -251,7 +252,7 @@ cert_chain_failed(SSL *ssl, const struct tls_verify *tv,
     struct sc_certreport *r)
 {
 	enum sc_verdict		 v = cert_classify(r->verify_error,
-				    tv != NULL && tv->first_is_ca);
+				    tv != NULL && tv->rec.first_is_ca);
 	const struct sc_cert	*c = (size_t)r->verify_depth < r->nchain ?
 				    &r->chain[r->verify_depth] : NULL;
 
@@ -267,7 +268,7 @@ cert_chain_failed(SSL *ssl, const struct tls_verify *tv,
 	snprintf(r->error, sizeof(r->error),
 	    "certificate at depth %d%s%s: %s", r->verify_depth,
 	    c != NULL || cert_tv_subject(tv) ? " " : "", c != NULL ?
-	    c->subject : cert_tv_subject(tv) ? tv->first_subject : "",
+	    c->subject : cert_tv_subject(tv) ? tv->rec.first_subject : "",
 	    X509_verify_cert_error_string(r->verify_error));
 	cert_append_path(r, tv);
 	/* Incomplete only when the leaf says where its issuer lives. */
@@ -311,26 +312,6 @@ cert_expiring(SSL *ssl, int warn_days, int crit_days,
 	    f->days);
 	*sev = f == &r->future_crit ? SC_SEV_CRITICAL : SC_SEV_WARNING;
 	return cert_fail(r, SC_CERT_EXPIRING);
-}
-
-/*
- * How many certificates and CRLs the trust store holds: it only grows,
- * as the hashed directory loads a CA the first time a chain needs it.
- */
-static unsigned long
-cert_store_gen(X509_STORE *store)
-{
-#if OPENSSL_VERSION_NUMBER >= 0x30300000L
-	STACK_OF(X509_OBJECT)	*objs = X509_STORE_get1_objects(store);
-	unsigned long		 n = objs != NULL ?
-				    (unsigned long)sk_X509_OBJECT_num(objs) : 0;
-
-	sk_X509_OBJECT_pop_free(objs, X509_OBJECT_free);
-	return n;
-#else
-	return (unsigned long)sk_X509_OBJECT_num(
-	    X509_STORE_get0_objects(store));
-#endif
 }
 
 /*
@@ -404,10 +385,10 @@ cert_chain_checks_cached(SSL *ssl, const struct tls_verify *tv,
 	k.der = der;
 	k.domain = domain;
 	k.store = store;
-	k.store_gen = cert_store_gen(store);
-	k.verify_error = tv != NULL ? tv->first_error :
+	k.store_gen = sc_certcache_store_gen(store);
+	k.verify_error = tv != NULL ? tv->rec.first_error :
 	    SSL_get_verify_result(ssl);
-	k.verify_depth = tv != NULL ? tv->first_depth : 0;
+	k.verify_depth = tv != NULL ? tv->rec.first_depth : 0;
 	if ((rc = sc_certcache_get(cc, &k, now, r)) == 1) {
 		r->cache = SC_CERT_CACHE_HIT;
 		v = r->verdict;

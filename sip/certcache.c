@@ -10,12 +10,17 @@
  * libssl's verify result, domain), in a small table owned by the context
  * (tlsctx.c), least recently used first out.
  *
- * What it never keeps: libssl verifies every handshake itself (signatures
- * and dates included), and its result is part of the key.  The dates are
- * also checked here: an entry holds only while no certificate of either
- * chain crossed its notBefore or notAfter since the entry was made, so a
- * window crossed with the same chain misses.  The staple, the expiry
- * windows and revocation are looked at again on every probe (cert.c).
+ * The same table keeps libssl's verification of each chain (kind
+ * SC_CERTCACHE_VERIFY, keyed by the chain as sent and the trust store):
+ * the chain's signatures, issuers, extensions and dates are checked once
+ * per distinct chain, not once per handshake (tlsctx.c's cert verify
+ * callback).  The handshake's own signature, which proves the server
+ * holds the key, is still checked by libssl on every connection.
+ *
+ * Dates: an entry holds only while no certificate of either chain
+ * crossed its notBefore or notAfter since the entry was made, so a window
+ * crossed with the same chain misses.  The staple, the expiry windows and
+ * revocation are looked at again on every probe (cert.c).
  */
 #include "config.h"
 
@@ -35,7 +40,9 @@ struct cc_entry {
 	char		*domain;
 	long long	 from, until;	/* it holds in [from, until) */
 	unsigned long	 used;		/* tick of the last use */
-	struct sc_certreport r;		/* the part sc_certcache_get gives */
+	struct sc_certreport r;		/* SC_CERTCACHE_REPORT: the part
+					   sc_certcache_get gives */
+	struct sc_certcache_verify v;	/* SC_CERTCACHE_VERIFY */
 };
 
 struct sc_certcache {
@@ -62,6 +69,7 @@ cc_entry_free(struct cc_entry *e)
 	sc_certinfo_free(e->r.chain, e->r.nchain);
 	sc_certinfo_free(e->r.verified, e->r.nverified);
 	sc_identity_clear(&e->r);
+	sk_X509_pop_free(e->v.chain, X509_free);
 	free(e);
 }
 
@@ -107,7 +115,8 @@ sc_certcache_free(struct sc_certcache *cc)
 static int
 cc_match(const struct sc_certcache_key *a, const struct sc_certcache_key *b)
 {
-	return a->derlen == b->derlen && a->store == b->store &&
+	return a->kind == b->kind && a->derlen == b->derlen &&
+	    a->store == b->store &&
 	    a->store_gen == b->store_gen &&
 	    a->verify_error == b->verify_error &&
 	    a->verify_depth == b->verify_depth &&
@@ -185,21 +194,36 @@ cc_drop(struct sc_certcache *cc, size_t i)
 	cc->slot[i] = NULL;
 }
 
+/*
+ * key's entry while it holds at now, counted as used; NULL when there is
+ * none, or when a date was crossed (the entry is then dropped).
+ */
+static struct cc_entry *
+cc_lookup(struct sc_certcache *cc, const struct sc_certcache_key *k,
+    time_t now)
+{
+	size_t i;
+
+	if ((i = cc_find(cc, k)) == cc->max)
+		return NULL;
+	if (now < cc->slot[i]->from || now >= cc->slot[i]->until) {
+		cc_drop(cc, i);
+		return NULL;
+	}
+	cc->slot[i]->used = ++cc->tick;
+	return cc->slot[i];
+}
+
 int
 sc_certcache_get(struct sc_certcache *cc, const struct sc_certcache_key *k,
     time_t now, struct sc_certreport *r)
 {
 	struct cc_entry	*e;
-	size_t		 i;
 
-	if ((i = cc_find(cc, k)) == cc->max || now < cc->slot[i]->from ||
-	    now >= cc->slot[i]->until) {
-		if (i < cc->max)
-			cc_drop(cc, i);	/* a date was crossed */
+	if ((e = cc_lookup(cc, k, now)) == NULL) {
 		cc->misses++;
 		return 0;
 	}
-	e = cc->slot[i];
 	if (cc_copy(r, &e->r) == -1) {
 		sc_certinfo_free(r->chain, r->nchain);
 		sc_certinfo_free(r->verified, r->nverified);
@@ -209,7 +233,6 @@ sc_certcache_get(struct sc_certcache *cc, const struct sc_certcache_key *k,
 	}
 	cc_days_left(r->chain, r->nchain, now);
 	cc_days_left(r->verified, r->nverified, now);
-	e->used = ++cc->tick;
 	cc->hits++;
 	return 1;
 }
@@ -231,35 +254,112 @@ cc_slot(struct sc_certcache *cc, const struct sc_certcache_key *k)
 	return lru;
 }
 
-int
-sc_certcache_put(struct sc_certcache *cc, const struct sc_certcache_key *k,
-    time_t now, const struct sc_certreport *r)
+/* A new entry for a copy of k, valid for all time so far; NULL. */
+static struct cc_entry *
+cc_entry_new(const struct sc_certcache_key *k)
 {
-	struct cc_entry	*e;
-	size_t		 i;
+	struct cc_entry *e;
 
 	if ((e = calloc(1, sizeof(*e))) == NULL)
-		return -1;
+		return NULL;
 	if ((e->der = malloc(k->derlen > 0 ? k->derlen : 1)) == NULL ||
-	    (e->domain = strdup(k->domain)) == NULL ||
-	    cc_copy(&e->r, r) == -1)
-		goto fail;
+	    (e->domain = strdup(k->domain)) == NULL) {
+		cc_entry_free(e);
+		return NULL;
+	}
 	memcpy(e->der, k->der, k->derlen);
 	e->k = *k;
 	e->k.der = e->der;
 	e->k.domain = e->domain;
 	e->from = LLONG_MIN;
 	e->until = LLONG_MAX;
-	cc_window(r->chain, r->nchain, now, &e->from, &e->until);
-	cc_window(r->verified, r->nverified, now, &e->from, &e->until);
+	return e;
+}
+
+/* Puts e in k's slot, in place of what was there. */
+static void
+cc_insert(struct sc_certcache *cc, const struct sc_certcache_key *k,
+    struct cc_entry *e)
+{
+	size_t i;
+
 	e->used = ++cc->tick;
 	i = cc_slot(cc, k);
 	cc_entry_free(cc->slot[i]);
 	cc->slot[i] = e;
+}
+
+int
+sc_certcache_put(struct sc_certcache *cc, const struct sc_certcache_key *k,
+    time_t now, const struct sc_certreport *r)
+{
+	struct cc_entry	*e;
+
+	if ((e = cc_entry_new(k)) == NULL || cc_copy(&e->r, r) == -1) {
+		cc_entry_free(e);
+		return -1;
+	}
+	cc_window(r->chain, r->nchain, now, &e->from, &e->until);
+	cc_window(r->verified, r->nverified, now, &e->from, &e->until);
+	cc_insert(cc, k, e);
 	return 0;
-fail:
-	cc_entry_free(e);
-	return -1;
+}
+
+int
+sc_certcache_verify_get(struct sc_certcache *cc,
+    const struct sc_certcache_key *k, time_t now,
+    struct sc_certcache_verify *v)
+{
+	struct cc_entry *e;
+
+	if ((e = cc_lookup(cc, k, now)) == NULL)
+		return 0;
+	*v = e->v;
+	v->chain = NULL;
+	if (e->v.chain != NULL && (v->chain = X509_chain_up_ref(e->v.chain))
+	    == NULL)
+		return -1;
+	return 1;
+}
+
+/* cc_window() of the certificates of sk as OpenSSL holds them. */
+static void
+cc_window_x509(STACK_OF(X509) *sk, long long now, long long *from,
+    long long *until)
+{
+	struct sc_cert	c;
+	int		i;
+
+	memset(&c, 0, sizeof(c));
+	for (i = 0; sk != NULL && i < sk_X509_num(sk); i++) {
+		c.not_before = sc_certinfo_time(X509_get0_notBefore(
+		    sk_X509_value(sk, i)));
+		c.not_after = sc_certinfo_time(X509_get0_notAfter(
+		    sk_X509_value(sk, i)));
+		cc_window(&c, 1, now, from, until);
+	}
+}
+
+int
+sc_certcache_verify_put(struct sc_certcache *cc,
+    const struct sc_certcache_key *k, time_t now,
+    const struct sc_certcache_verify *v, STACK_OF(X509) *sent)
+{
+	struct cc_entry	*e;
+
+	if ((e = cc_entry_new(k)) == NULL)
+		return -1;
+	e->v = *v;
+	e->v.chain = NULL;
+	if (v->chain != NULL && (e->v.chain = X509_chain_up_ref(v->chain)) ==
+	    NULL) {
+		cc_entry_free(e);
+		return -1;
+	}
+	cc_window_x509(sent, now, &e->from, &e->until);
+	cc_window_x509(v->chain, now, &e->from, &e->until);
+	cc_insert(cc, k, e);
+	return 0;
 }
 
 void
@@ -278,7 +378,13 @@ sc_certcache_stats(const struct sc_certcache *cc, size_t *entries,
 int
 sc_certcache_der(SSL *ssl, unsigned char **der, size_t *len)
 {
-	STACK_OF(X509)	*sk = SSL_get_peer_cert_chain(ssl);
+	return sc_certcache_der_stack(SSL_get_peer_cert_chain(ssl), der, len);
+}
+
+int
+sc_certcache_der_stack(STACK_OF(X509) *sk, unsigned char **der,
+    size_t *len)
+{
 	unsigned char	*p;
 	size_t		 total = 0;
 	int		 i, n;
@@ -302,4 +408,24 @@ sc_certcache_der(SSL *ssl, unsigned char **der, size_t *len)
 		}
 	*len = total;
 	return 0;
+}
+
+/*
+ * How many certificates and CRLs the trust store holds: it only grows,
+ * as the hashed directory loads a CA the first time a chain needs it.
+ */
+unsigned long
+sc_certcache_store_gen(X509_STORE *store)
+{
+#if OPENSSL_VERSION_NUMBER >= 0x30300000L
+	STACK_OF(X509_OBJECT)	*objs = X509_STORE_get1_objects(store);
+	unsigned long		 n = objs != NULL ?
+				    (unsigned long)sk_X509_OBJECT_num(objs) : 0;
+
+	sk_X509_OBJECT_pop_free(objs, X509_OBJECT_free);
+	return n;
+#else
+	return (unsigned long)sk_X509_OBJECT_num(
+	    X509_STORE_get0_objects(store));
+#endif
 }

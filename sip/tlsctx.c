@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include <openssl/err.h>
 #include <openssl/x509_vfy.h>
@@ -86,10 +87,10 @@ tlsctx_verify_cb(int ok, X509_STORE_CTX *ctx)
 	if (ssl == NULL || (tv = sc_tlsctx_verify(ssl)) == NULL)
 		return ok;
 	if (!ok) {
-		if (tv->errors++ == 0) {
-			tv->first_error = X509_STORE_CTX_get_error(ctx);
-			tv->first_depth = X509_STORE_CTX_get_error_depth(ctx);
-			tv->first_is_ca = X509_STORE_CTX_get_current_cert(ctx)
+		if (tv->rec.errors++ == 0) {
+			tv->rec.first_error = X509_STORE_CTX_get_error(ctx);
+			tv->rec.first_depth = X509_STORE_CTX_get_error_depth(ctx);
+			tv->rec.first_is_ca = X509_STORE_CTX_get_current_cert(ctx)
 			    != NULL && X509_check_ca(
 			    X509_STORE_CTX_get_current_cert(ctx)) > 0;
 			/* Which path failed: the trust store's part included. */
@@ -97,6 +98,64 @@ tlsctx_verify_cb(int ok, X509_STORE_CTX *ctx)
 		}
 	}
 	return 1;
+}
+
+/*
+ * libssl's chain verification, once per distinct chain (certcache.c): a
+ * chain this context verified before against the same trust store gets
+ * the same outcome without X509_verify_cert() (issuer lookups, the
+ * chain's signatures, extensions), which was a fifth of a probe's CPU.
+ * What libssl and cert.c read afterwards is put back as it was: the
+ * store context's error, depth and built chain, and the callback's
+ * record.  The key's store generation is read after a verification,
+ * which may have loaded CAs from the hashed directory.
+ */
+static int
+tlsctx_cert_verify(X509_STORE_CTX *x, void *arg)
+{
+	SSL			*ssl = X509_STORE_CTX_get_ex_data(x,
+				    SSL_get_ex_data_X509_STORE_CTX_idx());
+	STACK_OF(X509)		*sent = X509_STORE_CTX_get0_untrusted(x);
+	struct tls_verify	*tv = ssl != NULL ? sc_tlsctx_verify(ssl) :
+				    NULL;
+	struct sc_certcache	*cc = ssl != NULL ?
+				    sc_tlsctx_certcache(SSL_get_SSL_CTX(ssl)) :
+				    NULL;
+	struct sc_certcache_verify v;
+	struct sc_certcache_key	 k;
+	unsigned char		*der = NULL;
+
+	(void)arg;
+	memset(&k, 0, sizeof(k));
+	if (tv == NULL || cc == NULL || sc_certcache_der_stack(sent, &der,
+	    &k.derlen) == -1 || k.derlen == 0) {
+		free(der);
+		return X509_verify_cert(x);
+	}
+	k.kind = SC_CERTCACHE_VERIFY;
+	k.der = der;
+	k.domain = "";
+	k.store = X509_STORE_CTX_get0_store(x);
+	k.store_gen = sc_certcache_store_gen(X509_STORE_CTX_get0_store(x));
+	if (sc_certcache_verify_get(cc, &k, time(NULL), &v) == 1) {
+		X509_STORE_CTX_set0_verified_chain(x, v.chain);
+		X509_STORE_CTX_set_error(x, v.error);
+		X509_STORE_CTX_set_error_depth(x, v.depth);
+		tv->rec = v.rec;
+		free(der);
+		return v.ret;
+	}
+	memset(&v, 0, sizeof(v));
+	v.ret = X509_verify_cert(x);
+	v.error = X509_STORE_CTX_get_error(x);
+	v.depth = X509_STORE_CTX_get_error_depth(x);
+	v.chain = X509_STORE_CTX_get0_chain(x);
+	v.rec = tv->rec;
+	k.store_gen = sc_certcache_store_gen(X509_STORE_CTX_get0_store(x));
+	if (v.ret >= 0)		/* -1 is an internal error: not kept */
+		(void)sc_certcache_verify_put(cc, &k, time(NULL), &v, sent);
+	free(der);
+	return v.ret;
 }
 
 /*
@@ -269,6 +328,7 @@ sc_tlsctx_new_opts(const struct sc_tls_opts *o, char *err, size_t errlen)
 	}
 	/* Verify errors are recorded, never fatal: see the top comment. */
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, tlsctx_verify_cb);
+	SSL_CTX_set_cert_verify_callback(ctx, tlsctx_cert_verify, NULL);
 	/*
 	 * No session is ever offered unless a connection asks for it with
 	 * sc_tlsctx_ssl_resume(): fresh probes must do full handshakes.  Those
@@ -293,7 +353,7 @@ sc_tlsctx_ssl_new(SSL_CTX *ctx, const char *sni)
 		goto fail;
 	if ((tv = calloc(1, sizeof(*tv))) == NULL)
 		goto fail;
-	tv->first_error = X509_V_OK;
+	tv->rec.first_error = X509_V_OK;
 	tv->alert = -1;
 	if (!SSL_set_ex_data(ssl, tlsctx_ex_index, tv))
 		goto fail;

@@ -11,15 +11,23 @@
 
 struct event;
 
-/* What the verify callback saw; kept in the SSL's ex_data. */
-struct tls_verify {
+/*
+ * What the verify callback saw of one chain: the first failure and the
+ * path to it.  certcache.c keeps a copy per distinct chain.
+ */
+struct tls_verify_rec {
 	long	 first_error;	/* X509_V_OK if none */
 	int	 first_depth;
 	int	 first_is_ca;	/* the failing certificate is a CA */
 	unsigned errors;	/* number of errors reported */
-	SSL_SESSION **keep;	/* where to keep new sessions, or NULL */
 	char	 first_subject[256]; /* of the failing certificate (RFC 2253) */
 	char	 first_path[384]; /* the path built up to it: "CN -> CN" */
+};
+
+/* What one connection's handshake saw; kept in the SSL's ex_data. */
+struct tls_verify {
+	struct tls_verify_rec rec; /* the server's chain */
+	SSL_SESSION **keep;	/* where to keep new sessions, or NULL */
 	int	 cert_requested; /* the server sent a CertificateRequest */
 	int	 alert;		/* the last alert the server sent, or -1 */
 	int	 ticket;	/* a TLS 1.3 NewSessionTicket came: the server

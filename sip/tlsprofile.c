@@ -286,26 +286,27 @@ sc_tlsprofile_client_cert(SSL *ssl, struct sc_result *r)
 void
 sc_tlsprofile_path(X509_STORE_CTX *ctx, struct tls_verify *tv)
 {
-	STACK_OF(X509)	*sk = X509_STORE_CTX_get0_chain(ctx);
-	X509		*x = X509_STORE_CTX_get_current_cert(ctx);
-	char		 cn[128], *s;
-	size_t		 o = 0;
-	int		 i;
+	struct tls_verify_rec	*rec = &tv->rec;
+	STACK_OF(X509)		*sk = X509_STORE_CTX_get0_chain(ctx);
+	X509			*x = X509_STORE_CTX_get_current_cert(ctx);
+	char			 cn[128], *s;
+	size_t			 o = 0;
+	int			 i;
 
 	if (x != NULL && (s = sc_certinfo_dn(X509_get_subject_name(x))) !=
 	    NULL) {
-		snprintf(tv->first_subject, sizeof(tv->first_subject), "%s",
-		    s);
+		snprintf(rec->first_subject, sizeof(rec->first_subject),
+		    "%s", s);
 		free(s);
 	}
-	tv->first_path[0] = '\0';
+	rec->first_path[0] = '\0';
 	for (i = 0; sk != NULL && i < sk_X509_num(sk); i++) {
 		if (X509_NAME_get_text_by_NID(X509_get_subject_name(
 		    sk_X509_value(sk, i)), NID_commonName, cn, sizeof(cn)) < 0)
 			snprintf(cn, sizeof(cn), "?");
-		if (o < sizeof(tv->first_path))
-			o += (size_t)snprintf(tv->first_path + o,
-			    sizeof(tv->first_path) - o, "%s%s",
+		if (o < sizeof(rec->first_path))
+			o += (size_t)snprintf(rec->first_path + o,
+			    sizeof(rec->first_path) - o, "%s%s",
 			    i > 0 ? " -> " : "", cn);
 	}
 }

@@ -8,7 +8,9 @@
 #     is [], expiry points at depth 0; `check --json` says the same with
 #     Nagios exit 2 and Kamailio sees no REGISTER;
 #  2. openssl s_server serves a valid leaf under an intermediate that
-#     expired yesterday: cert_expired, the error names depth 1.
+#     expired yesterday: cert_expired, the error names depth 1; probed
+#     twice in one process, the second verdict (from the TLS context's
+#     cache of verifications, issue 16) is the first's.
 set -eu
 # shellcheck source=SCRIPTDIR/../lib/common.sh
 . "$(dirname "$0")/../lib/common.sh"
@@ -64,5 +66,6 @@ tb_jq "$F.chain[1].days_left < 0 and $F.chain[1].not_after < \"$now\"" \
 tb_jq "$F.chain[1].is_ca == true" "chain[1].is_ca"
 tb_jq "$F.expiry.depth == 1 and $F.expiry.days_left < 0" \
 	"expiry points at the intermediate"
+pki_certs_twice "$P" cert_expired "expired intermediate"
 
 tb_pass "expired leaf and expired intermediate -> cert_expired with depth and chain"

@@ -596,6 +596,24 @@ pki_expect() {
 	tb_expect_verdict "$1"
 }
 
+# pki_certs_twice PORT CODE WHAT — `certs --json` probing the frontend at
+# PORT twice in one process (issue 16): the first verifies the chain and
+# makes its report, the second gets both from the TLS context's cache
+# (sip/certcache.c) and must say exactly what the first said, the
+# verdict CODE, error, path and chains (timings, cert_cache and days_left,
+# which moves with the clock, aside).
+pki_certs_twice() {
+	local norm='walk(if type == "object" then with_entries(select(.key |
+		test("_seconds$|^cert_cache$|^days_left$") | not)) else . end)'
+	pki_sc_certs "$1" --json sips:example.test sips:example.test
+	tb_jq "length == 2 and ([.[].frontends[0].verdict] | unique) == [\"$2\"]" \
+		"$3, twice in one process: $2 both times"
+	tb_jq '[.[].frontends[0].cert_cache] == ["miss", "hit"]' \
+		"$3: the second from the context's cache"
+	tb_jq "(.[0] | $norm) == (.[1] | $norm)" \
+		"$3: the cached verification and report are the first's"
+}
+
 # ---------------------------------------------------------------------------
 # scaffolding for the certs_*.sh tests (need common.sh)
 #

@@ -3,7 +3,8 @@
  * (sip/certcache.c): what hits, and every reason to miss: another chain,
  * another trust store (or one that loaded more), another verify result
  * or domain, a reload (flush), and a validity window crossed while the
- * chain stays the same.  The clock is the `now` each call is given.
+ * chain stays the same; the same for the verifications it keeps (kind
+ * SC_CERTCACHE_VERIFY).  The clock is the `now` each call is given.
  * Through a real handshake, tests/integration/run_ondemand.sh shows a
  * certificate swapped with tls.reload missing on the next probe.
  */
@@ -19,6 +20,8 @@
 #include <cmocka.h>
 
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
 
 #include "certcache.h"
 #include "certinfo.h"
@@ -358,6 +361,161 @@ test_lru(void **state)
 	sc_certcache_flush(NULL);
 }
 
+/* A certificate valid [nb, na], as OpenSSL holds one (no key, no name). */
+static X509 *
+x509(time_t nb, time_t na)
+{
+	X509 *x = X509_new();
+
+	assert_non_null(x);
+	assert_non_null(ASN1_TIME_set(X509_getm_notBefore(x), nb));
+	assert_non_null(ASN1_TIME_set(X509_getm_notAfter(x), na));
+	return x;
+}
+
+static struct sc_certcache_key
+vkey(const unsigned char *der, const void *store)
+{
+	struct sc_certcache_key k = key(der, store);
+
+	k.kind = SC_CERTCACHE_VERIFY;
+	k.domain = "";
+	return k;
+}
+
+/*
+ * Keeps, under k at T0, a verification that built leaf (valid [T0 - 10
+ * days, T0 + leaf_days days]) -> root and failed at depth 1 with error.
+ */
+static void
+vput(struct sc_certcache *cc, const struct sc_certcache_key *k,
+    int leaf_days, long error)
+{
+	struct sc_certcache_verify v;
+
+	memset(&v, 0, sizeof(v));
+	v.ret = 1;
+	v.error = error;
+	v.depth = 1;
+	assert_non_null(v.chain = sk_X509_new_null());
+	assert_true(sk_X509_push(v.chain, x509(T0 - 10 * DAY,
+	    T0 + leaf_days * DAY)) > 0);
+	assert_true(sk_X509_push(v.chain, x509(T0 - 1000 * DAY,
+	    T0 + 1000 * DAY)) > 0);
+	v.rec.first_error = error;
+	v.rec.first_depth = 1;
+	v.rec.first_is_ca = 1;
+	v.rec.errors = 2;
+	snprintf(v.rec.first_path, sizeof(v.rec.first_path), "leaf -> root");
+	assert_int_equal(sc_certcache_verify_put(cc, k, T0, &v, NULL), 0);
+	sk_X509_pop_free(v.chain, X509_free);	/* the cache has its own */
+}
+
+/* Looks k's verification up at now: 1 hit, 0 miss (the copy is freed). */
+static int
+vget(struct sc_certcache *cc, const struct sc_certcache_key *k, time_t now)
+{
+	struct sc_certcache_verify	v;
+	int				rc;
+
+	rc = sc_certcache_verify_get(cc, k, now, &v);
+	assert_int_not_equal(rc, -1);
+	if (rc == 1)
+		sk_X509_pop_free(v.chain, X509_free);
+	return rc;
+}
+
+/* What X509_verify_cert() left comes back whole, chain and record. */
+static void
+test_verify_hit(void **state)
+{
+	struct sc_certcache		*cc = sc_certcache_new(0);
+	struct sc_certcache_key		 k = vkey(chain_a, &store_a);
+	struct sc_certcache_verify	 v;
+	unsigned long			 hits, misses;
+	size_t				 n;
+
+	(void)state;
+	vput(cc, &k, 200, X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT);
+	assert_int_equal(sc_certcache_verify_get(cc, &k, T0 + DAY, &v), 1);
+	assert_int_equal(v.ret, 1);
+	assert_int_equal(v.error, X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT);
+	assert_int_equal(v.depth, 1);
+	assert_int_equal(v.rec.first_error,
+	    X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT);
+	assert_int_equal(v.rec.first_is_ca, 1);
+	assert_int_equal(v.rec.errors, 2);
+	assert_string_equal(v.rec.first_path, "leaf -> root");
+	assert_non_null(v.chain);
+	assert_int_equal(sk_X509_num(v.chain), 2);
+	/* The caller's references outlive the cache (ASan: no use after free). */
+	sc_certcache_free(cc);
+	assert_int_equal(sc_certinfo_time(X509_get0_notAfter(
+	    sk_X509_value(v.chain, 0))), T0 + 200 * DAY);
+	sk_X509_pop_free(v.chain, X509_free);
+	/* Verifications are not counted as report lookups. */
+	cc = sc_certcache_new(0);
+	vput(cc, &k, 200, X509_V_OK);
+	assert_int_equal(vget(cc, &k, T0 + 1), 1);
+	sc_certcache_stats(cc, &n, &hits, &misses);
+	assert_int_equal(hits, 0);
+	assert_int_equal(misses, 0);
+	sc_certcache_free(cc);
+}
+
+/*
+ * Another chain, another store, a store that loaded more, a report of
+ * the same chain, a flush: all miss.
+ */
+static void
+test_verify_miss(void **state)
+{
+	struct sc_certcache	*cc = sc_certcache_new(0);
+	struct sc_certcache_key	 k = vkey(chain_a, &store_a);
+
+	(void)state;
+	vput(cc, &k, 200, X509_V_OK);
+	k = vkey(chain_b, &store_a);
+	assert_int_equal(vget(cc, &k, T0 + 1), 0);
+	k = vkey(chain_a, &store_b);
+	assert_int_equal(vget(cc, &k, T0 + 1), 0);
+	k = vkey(chain_a, &store_a);
+	k.store_gen++;
+	assert_int_equal(vget(cc, &k, T0 + 1), 0);
+	/* A report and a verification of one chain are apart. */
+	k = key(chain_a, &store_a);
+	k.domain = "";
+	assert_int_equal(vget(cc, &k, T0 + 1), 0);
+	assert_int_equal(get(cc, &k, T0 + 1), 0);
+	k = vkey(chain_a, &store_a);
+	assert_int_equal(vget(cc, &k, T0 + 1), 1);
+	sc_certcache_flush(cc);
+	assert_int_equal(vget(cc, &k, T0 + 1), 0);
+	sc_certcache_free(cc);
+}
+
+/*
+ * The same chain, the clock moving: a verification holds through the
+ * leaf's notAfter second, and is dropped after it (or before T0 - 10
+ * days, its notBefore).
+ */
+static void
+test_verify_window_crossed(void **state)
+{
+	struct sc_certcache	*cc = sc_certcache_new(0);
+	struct sc_certcache_key	 k = vkey(chain_a, &store_a);
+
+	(void)state;
+	vput(cc, &k, 5, X509_V_OK);
+	assert_int_equal(vget(cc, &k, T0 + 5 * DAY), 1);
+	assert_int_equal(vget(cc, &k, T0 + 5 * DAY + 1), 0);
+	assert_int_equal(vget(cc, &k, T0), 0);		/* dropped */
+	vput(cc, &k, 5, X509_V_OK);
+	assert_int_equal(vget(cc, &k, T0 - 10 * DAY), 1);
+	assert_int_equal(vget(cc, &k, T0 - 10 * DAY - 1), 0);
+	sc_certcache_free(cc);
+}
+
 int
 main(void)
 {
@@ -371,6 +529,9 @@ main(void)
 		cmocka_unit_test(test_miss_window_crossed),
 		cmocka_unit_test(test_miss_not_yet_valid),
 		cmocka_unit_test(test_lru),
+		cmocka_unit_test(test_verify_hit),
+		cmocka_unit_test(test_verify_miss),
+		cmocka_unit_test(test_verify_window_crossed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
