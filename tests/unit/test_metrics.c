@@ -83,6 +83,55 @@ test_format_double(void **state)
 	    sizeof(buf)), NULL) == 1.7976931348623157e308);
 }
 
+/* The shortest %g that reads back, tried from 1 digit up. */
+static void
+shortest(double v, char *buf, size_t bufsz)
+{
+	int prec;
+
+	for (prec = 1; prec <= 17; prec++) {
+		snprintf(buf, bufsz, "%.*g", prec, v);
+		if (strtod(buf, NULL) == v)
+			return;
+	}
+}
+
+/*
+ * metrics_format_double() starts at 15 digits: the same strings as the
+ * search from 1 digit, over 100,000 doubles of every magnitude (their
+ * bits drawn from a fixed-seed generator), subnormals included.
+ */
+static void
+test_format_double_shortest(void **state)
+{
+	char		got[32], want[32];
+	uint64_t	x = 0x9e3779b97f4a7c15ULL, bits;
+	double		v;
+	int		i;
+
+	(void)state;
+	for (i = 0; i < 100000; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		/* Every fourth a short decimal, as latencies often are. */
+		bits = x;
+		memcpy(&v, &bits, sizeof(v));
+		if (i % 4 == 0)
+			v = (double)(x % 100000) / 1000.0;
+		if (isnan(v) || isinf(v) || v == 0 || (v == trunc(v) &&
+		    fabs(v) < 1e15))
+			continue;
+		shortest(v, want, sizeof(want));
+		metrics_format_double(v, got, sizeof(got));
+		if (strcmp(got, want) != 0)
+			print_error("%a: got %s, want %s\n", v, got, want);
+		assert_string_equal(got, want);
+	}
+	metrics_format_double(5e-324, got, sizeof(got));
+	assert_string_equal(got, "5e-324");
+}
+
 static void
 test_counter_gauge_text(void **state)
 {
@@ -588,6 +637,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_format_double),
+		cmocka_unit_test(test_format_double_shortest),
 		cmocka_unit_test(test_counter_gauge_text),
 		cmocka_unit_test(test_histogram_text),
 		cmocka_unit_test(test_counter_rules),
