@@ -28,6 +28,7 @@
 #include <sofia-sip/sip.h>
 #include <sofia-sip/sip_header.h>
 #include <sofia-sip/auth_client.h>
+#include <sofia-sip/auth_client_plugin.h>
 
 #include "util.h"
 #include "digest.h"
@@ -57,9 +58,13 @@ static const struct digest_algdef {
 					    EVP_sha512_256 },
 };
 
-/* One chosen challenge and what answering it needs across requests. */
+/*
+ * One chosen challenge and what answering it needs across requests.  A
+ * registered flow keeps it for its life, so it holds no su_home of its
+ * own (each costs half a kilobyte of bookkeeping): the strings are
+ * malloc'ed, and Sofia's auth client is a home of its own (no parent).
+ */
 struct digest_ch {
-	su_home_t	*home;		/* the strings below and auc */
 	enum digest_alg	 alg;
 	int		 proxy;		/* came in Proxy-Authenticate */
 	int		 stale;
@@ -67,7 +72,7 @@ struct digest_ch {
 	char		*realm;		/* unquoted */
 	char		*nonce;
 	char		*opaque;	/* NULL when absent */
-	auth_client_t	*auc;		/* MD5 family: Sofia's state */
+	auth_client_t	*auc;		/* MD5 family: Sofia's state, a home */
 	char		 cnonce[2 * DIGEST_CNONCE + 1];	/* SHA family */
 	unsigned long	 nc;		/* SHA family: last nc sent */
 };
@@ -255,11 +260,20 @@ sc_digest_algorithm(const struct digest *d)
 }
 
 static void
+digest_ch_clear(struct digest_ch *ch)
+{
+	free(ch->realm);
+	free(ch->nonce);
+	free(ch->opaque);
+	if (ch->auc != NULL)
+		su_home_unref(ch->auc->ca_home);
+	memset(ch, 0, sizeof(*ch));
+}
+
+static void
 digest_forget(struct digest *d)
 {
-	if (d->ch.home != NULL)
-		su_home_unref(d->ch.home);
-	memset(&d->ch, 0, sizeof(d->ch));
+	digest_ch_clear(&d->ch);
 	d->taken = 0;
 }
 
@@ -342,8 +356,7 @@ digest_offer(char *buf, size_t buflen, const char *label, const char *why)
 /*
  * Fills ch from one challenge if we can answer it; otherwise says what it
  * offered and returns -1.  The parameters are parsed on tmp; only what
- * later requests need is copied to ch->home, which a registered flow
- * keeps for its life.
+ * later requests need is copied into ch.
  */
 static int
 digest_take(struct digest_ch *ch, su_home_t *tmp, const msg_auth_t *au,
@@ -393,11 +406,12 @@ digest_take(struct digest_ch *ch, su_home_t *tmp, const msg_auth_t *au,
 	ch->proxy = proxy;
 	ch->stale = stale != NULL && strcasecmp(stale, "true") == 0;
 	ch->qop = qop != NULL;
-	ch->realm = su_strdup(ch->home, realm);
-	ch->nonce = su_strdup(ch->home, nonce);
-	ch->opaque = opaque != NULL ? su_strdup(ch->home, opaque) : NULL;
+	ch->realm = strdup(realm);
+	ch->nonce = strdup(nonce);
+	ch->opaque = opaque != NULL ? strdup(opaque) : NULL;
 	if (ch->realm == NULL || ch->nonce == NULL ||
 	    (opaque != NULL && ch->opaque == NULL)) {
+		digest_ch_clear(ch);
 		digest_offer(offered, offlen, label, "out of memory");
 		return -1;
 	}
@@ -420,7 +434,7 @@ digest_same(const struct digest_ch *a, const struct digest_ch *b)
  * Sofia fails a whole list as soon as one challenge in it names an
  * algorithm it lacks, and it answers qop="auth,auth-int" with auth-int.
  * So it gets a list of one challenge, restated (on tmp) with just what we
- * chose; Sofia copies what it keeps to its own home under ch->home.
+ * chose; Sofia copies what it keeps to the auth client's home.
  */
 static int
 digest_sofia_challenge(struct digest_ch *ch, su_home_t *tmp, char *err,
@@ -444,7 +458,11 @@ digest_sofia_challenge(struct digest_ch *ch, su_home_t *tmp, char *err,
 		    sc_digest_alg_name(ch->alg));
 		return -1;
 	}
-	if (auc_challenge(&ch->auc, ch->home, (msg_auth_t *)h, cr) < 1 ||
+	/*
+	 * No parent home: the client is one of its own, freed with
+	 * su_home_unref() (digest_ch_clear).
+	 */
+	if (auc_challenge(&ch->auc, NULL, (msg_auth_t *)h, cr) < 1 ||
 	    ch->auc == NULL) {
 		digest_err(err, errlen, "Sofia-SIP refused the %s challenge",
 		    sc_digest_alg_name(ch->alg));
@@ -526,8 +544,7 @@ sc_digest_challenge(struct digest *d, const sip_t *resp, char *err,
 		digest_err(err, errlen, "no response to take a challenge from");
 		goto fail;
 	}
-	if ((ch.home = su_home_new(sizeof(*ch.home))) == NULL ||
-	    (tmp = su_home_new(sizeof(*tmp))) == NULL) {
+	if ((tmp = su_home_new(sizeof(*tmp))) == NULL) {
 		digest_err(err, errlen, "out of memory");
 		goto fail;
 	}
@@ -541,7 +558,7 @@ sc_digest_challenge(struct digest *d, const sip_t *resp, char *err,
 	 */
 	if (d->taken && digest_same(&d->ch, &ch)) {
 		d->ch.stale = ch.stale;
-		su_home_unref(ch.home);
+		digest_ch_clear(&ch);
 		su_home_unref(tmp);
 		return 0;
 	}
@@ -554,8 +571,7 @@ sc_digest_challenge(struct digest *d, const sip_t *resp, char *err,
 	d->taken = 1;
 	return 0;
 fail:
-	if (ch.home != NULL)
-		su_home_unref(ch.home);
+	digest_ch_clear(&ch);
 	if (tmp != NULL)
 		su_home_unref(tmp);
 	/* Answering an older challenge after this one failed would be wrong. */
