@@ -31,11 +31,13 @@
 void
 sc_client_trace(struct client *c, const char *dir, const char *text)
 {
-	FILE *fp = c->e->o.trace;
+	FILE	*fp = c->e->o.trace;
+	char	 address[64];
 
 	if (fp == NULL)
 		return;
-	fprintf(fp, "%s %s client %u %.3fs\n%s\n", dir, c->res.address,
+	sc_client_address(c, address, sizeof(address));
+	fprintf(fp, "%s %s client %u %.3fs\n%s\n", dir, address,
 	    c->idx + c->e->o.first_client, sc_clock_now() - c->e->t_start,
 	    text);
 	fflush(fp);
@@ -361,6 +363,25 @@ client_restart(struct client *c)
 	event_active(c->timer, EV_TIMEOUT, 0);
 }
 
+/* The client's result takes the verdict of its first failed step. */
+static void
+client_first_failure(struct sc_result *r, const struct sc_step *s,
+    enum sc_verdict v, int status, const char *error)
+{
+	const char *label = s->label != NULL ? s->label :
+	    sc_step_kind_str(s->kind);
+
+	r->verdict = v != SC_OK ? v : SC_SIP_4XX;
+	if (v == SC_OK && status >= 200 && status < 300)
+		r->verdict = SC_SIP_4XX;
+	snprintf(r->error, sizeof(r->error), "%s: %s", label,
+	    error != NULL ? error : sc_verdict_str(v));
+	if (v == SC_OK && s->expect_status > 0)
+		snprintf(r->error, sizeof(r->error), "%s: expected %d, got %d",
+		    label, s->expect_status, status);
+	sc_util_utf8_cut(r->error);
+}
+
 void
 sc_client_step_end(struct client *c, enum sc_verdict v, int status,
     const char *error)
@@ -394,18 +415,8 @@ sc_client_step_end(struct client *c, enum sc_verdict v, int status,
 	}
 	if (!ev.held && !c->failed) {
 		c->failed = 1;
-		c->res.verdict = v != SC_OK ? v : SC_SIP_4XX;
-		if (v == SC_OK && status >= 200 && status < 300)
-			c->res.verdict = SC_SIP_4XX;
-		snprintf(c->res.error, sizeof(c->res.error), "%s: %s",
-		    s->label != NULL ? s->label : sc_step_kind_str(s->kind),
-		    ev.error != NULL ? ev.error : sc_verdict_str(v));
-		if (v == SC_OK && s->expect_status > 0)
-			snprintf(c->res.error, sizeof(c->res.error),
-			    "%s: expected %d, got %d", s->label != NULL ?
-			    s->label : sc_step_kind_str(s->kind),
-			    s->expect_status, status);
-		sc_util_utf8_cut(c->res.error);
+		if (c->res != NULL)
+			client_first_failure(c->res, s, v, status, ev.error);
 	}
 	if (s->kind == SC_STEP_REGISTER || (s->kind == SC_STEP_OPTIONS &&
 	    e->o.options_alive != NULL))

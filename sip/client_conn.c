@@ -63,8 +63,8 @@ client_on_tcp(void *arg)
 	struct client *c = arg;
 	double now = sc_clock_now();
 
-	if (!c->first_connect_done)
-		c->res.t.tcp_connect = now - c->t_phase;
+	if (!c->first_connect_done && c->res != NULL)
+		c->res->t.tcp_connect = now - c->t_phase;
 	c->t_phase = now;
 	c->tls_phase = 1;
 }
@@ -150,7 +150,7 @@ client_tls_done(struct client *c, struct sc_certreport *cr, enum sc_verdict v)
 	char			 err[sizeof(cr->error)];
 
 	memcpy(err, cr->error, sizeof(err));
-	if (!e->o.keep_certs) {
+	if (!e->o.keep_certs || c->res == NULL) {
 		enum sc_verdict	cv = cr->verdict;
 
 		sc_cert_report_clear(cr);
@@ -211,8 +211,8 @@ client_revocation_done(struct client *c, struct sc_certreport *cr,
 	    v == SC_CERT_EXPIRING)) {
 		v = cr->verdict = rv;
 		snprintf(cr->error, sizeof(cr->error), "%s", err);
-		if (cr == &c->res.cert && c->cert_first)
-			c->res.severity = sc_verdict_severity(rv);
+		if (c->res != NULL && cr == &c->res->cert && c->cert_first)
+			c->res->severity = sc_verdict_severity(rv);
 	}
 	client_tls_done(c, cr, v);
 }
@@ -222,8 +222,9 @@ client_on_revocation(struct sc_revcheck *rc, void *arg)
 {
 	struct client *c = arg;
 
+	/* A report not kept is on the heap (client_on_tls). */
 	client_revocation_done(c, c->scratch != NULL ? c->scratch :
-	    &c->res.cert, rc);
+	    &c->res->cert, rc);
 }
 
 static void
@@ -238,19 +239,20 @@ client_on_tls(void *arg)
 	double			 now = sc_clock_now();
 	int			 first = !c->first_connect_done;
 
-	if (first) {
-		c->res.t.tls_handshake = now - c->t_phase;
-		client_tls_details(ssl, &c->res);
-		sc_tlsprofile_client_cert(ssl, &c->res);
+	if (first && c->res != NULL) {
+		c->res->t.tls_handshake = now - c->t_phase;
+		client_tls_details(ssl, c->res);
+		sc_tlsprofile_client_cert(ssl, c->res);
 	}
 	/* Drills keep no chains: 10,000 clients would hold 10,000 copies. */
 	memset(&scratch, 0, sizeof(scratch));
-	cr = first || e->o.keep_certs ? &c->res.cert : &scratch;
+	cr = c->res != NULL && (first || e->o.keep_certs) ? &c->res->cert :
+	    &scratch;
 	c->cert_first = first;
 	v = sc_cert_evaluate(ssl, e->o.domain, e->o.warn_days, e->o.crit_days,
 	    cr, &sev);
-	if (first && v == SC_CERT_EXPIRING)
-		c->res.severity = sev;
+	if (first && v == SC_CERT_EXPIRING && c->res != NULL)
+		c->res->severity = sev;
 	c->first_connect_done = 1;
 	/* Revocation is asked about only for a chain that verified. */
 	if (v == SC_OK || v == SC_CERT_EXPIRING) {
@@ -283,8 +285,8 @@ client_on_ws(void *arg)
 {
 	struct client	*c = arg;
 
-	if (c->res.t.ws_upgrade < 0)
-		c->res.t.ws_upgrade = sc_clock_now() - c->t_phase;
+	if (c->res != NULL && c->res->t.ws_upgrade < 0)
+		c->res->t.ws_upgrade = sc_clock_now() - c->t_phase;
 	c->up = 1;
 	sc_client_step_end(c, SC_OK, 0, NULL);
 }
@@ -361,9 +363,9 @@ client_on_error(enum sc_verdict v, const char *why, void *arg)
 {
 	struct client *c = arg;
 
-	if (v == SC_WS_UPGRADE_FAILED || v == SC_WS_CLOSED ||
-	    v == SC_WS_PROTOCOL_ERROR)
-		c->res.ws_status = sc_flow_ws_status(c->flow);
+	if ((v == SC_WS_UPGRADE_FAILED || v == SC_WS_CLOSED ||
+	    v == SC_WS_PROTOCOL_ERROR) && c->res != NULL)
+		c->res->ws_status = sc_flow_ws_status(c->flow);
 	sc_client_drop_flow(c);
 	if (c->cert_wait) {
 		/* The certificates are reported: only a refusal counts. */
@@ -444,6 +446,18 @@ client_sockaddr(const struct sc_frontend *f, struct sockaddr_storage *ss,
 	return -1;
 }
 
+/* "ip:port" of the client's frontend, or "" (traces). */
+void
+sc_client_address(const struct client *c, char *buf, size_t len)
+{
+	struct sockaddr_storage	ss;
+	socklen_t		sslen;
+
+	buf[0] = '\0';
+	if (client_sockaddr(&c->e->o.frontends[c->fe], &ss, &sslen) == 0)
+		sc_util_addr_str((struct sockaddr *)&ss, buf, len);
+}
+
 void
 sc_client_connect_now(struct client *c)
 {
@@ -466,8 +480,9 @@ sc_client_connect_now(struct client *c)
 		sc_client_step_end(c, SC_INTERNAL_ERROR, 0, why);
 		return;
 	}
-	sc_util_addr_str((struct sockaddr *)&ss, c->res.address,
-	    sizeof(c->res.address));
+	if (c->res != NULL)
+		sc_util_addr_str((struct sockaddr *)&ss, c->res->address,
+		    sizeof(c->res->address));
 	c->flow = sc_flow_new(e->base, e->o.tls_ctx, e->o.domain, ENGINE_MAXMSG,
 	    &client_flow_cbs, c);
 	if (c->flow == NULL) {
@@ -481,7 +496,8 @@ sc_client_connect_now(struct client *c)
 		sc_client_step_end(c, SC_INTERNAL_ERROR, 0, "out of memory");
 		return;
 	}
-	c->res.ws = e->o.ws.on;
+	if (c->res != NULL)
+		c->res->ws = e->o.ws.on;
 	if (e->o.nsources > 0) {
 		const struct sockaddr_storage *src =
 		    &e->o.sources[c->idx % e->o.nsources];

@@ -35,7 +35,8 @@ sc_client_send(struct client *c, char *wire, size_t len, char *redacted)
 		    "cannot send on the connection");
 		return -1;
 	}
-	c->res.requests_sent++;
+	if (c->res != NULL)
+		c->res->requests_sent++;
 	return 0;
 }
 
@@ -139,6 +140,14 @@ sc_client_options_verdict(const struct client *c, int status,
 	return v == SC_OK ? SC_SIP_4XX : v;
 }
 
+/* The first response of the client's first SIP step, timed once. */
+static void
+client_first_response(struct client *c, int first, double now)
+{
+	if (first && c->res != NULL && c->res->t.first_response < 0)
+		c->res->t.first_response = now - c->t_req;
+}
+
 void
 sc_client_on_response(struct client *c, msg_t *msg)
 {
@@ -166,29 +175,26 @@ sc_client_on_response(struct client *c, msg_t *msg)
 	case REG_IGNORE:
 		break;
 	case REG_PROVISIONAL:
-		if (first && c->res.t.first_response < 0)
-			c->res.t.first_response = now - c->t_req;
+		client_first_response(c, first, now);
 		break;
 	case REG_RESEND:
-		if (first && c->res.t.first_response < 0)
-			c->res.t.first_response = now - c->t_req;
+		client_first_response(c, first, now);
 		client_sip_send(c);
 		break;
 	case REG_DONE:
 		if (s->kind == SC_STEP_OPTIONS)
 			v = sc_client_options_verdict(c,
 			    sc_reg_final_status(r), v);
-		if (first) {
-			if (c->res.t.first_response < 0)
-				c->res.t.first_response = now - c->t_req;
-			c->res.final_status = sc_reg_final_status(r);
+		if (first && c->res != NULL) {
+			client_first_response(c, first, now);
+			c->res->final_status = sc_reg_final_status(r);
 			if (sc_reg_auth_algorithm(r) != NULL)
-				snprintf(c->res.auth_algorithm,
-				    sizeof(c->res.auth_algorithm), "%s",
+				snprintf(c->res->auth_algorithm,
+				    sizeof(c->res->auth_algorithm), "%s",
 				    sc_reg_auth_algorithm(r));
 			if (v == SC_OK && s->kind == SC_STEP_REGISTER) {
-				c->res.t.registered = now - c->t_req;
-				c->res.expires = sc_reg_granted(r);
+				c->res->t.registered = now - c->t_req;
+				c->res->expires = sc_reg_granted(r);
 			}
 		}
 		if (v == SC_OK && (s->kind != SC_STEP_OPTIONS ||

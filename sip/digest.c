@@ -28,6 +28,7 @@
 #include <sofia-sip/sip.h>
 #include <sofia-sip/sip_header.h>
 #include <sofia-sip/auth_client.h>
+#include <sofia-sip/auth_client_plugin.h>
 
 #include "util.h"
 #include "digest.h"
@@ -57,9 +58,13 @@ static const struct digest_algdef {
 					    EVP_sha512_256 },
 };
 
-/* One chosen challenge and what answering it needs across requests. */
+/*
+ * One chosen challenge and what answering it needs across requests.  A
+ * registered flow keeps it for its life, so it holds no su_home of its
+ * own (each costs half a kilobyte of bookkeeping): the strings are
+ * malloc'ed, and Sofia's auth client is a home of its own (no parent).
+ */
 struct digest_ch {
-	su_home_t	*home;		/* the strings below and auc */
 	enum digest_alg	 alg;
 	int		 proxy;		/* came in Proxy-Authenticate */
 	int		 stale;
@@ -67,7 +72,7 @@ struct digest_ch {
 	char		*realm;		/* unquoted */
 	char		*nonce;
 	char		*opaque;	/* NULL when absent */
-	auth_client_t	*auc;		/* MD5 family: Sofia's state */
+	auth_client_t	*auc;		/* MD5 family: Sofia's state, a home */
 	char		 cnonce[2 * DIGEST_CNONCE + 1];	/* SHA family */
 	unsigned long	 nc;		/* SHA family: last nc sent */
 };
@@ -82,10 +87,11 @@ static int	digest_qsafe(const char *);
 static char	*digest_param(su_home_t *, const msg_auth_t *, const char *);
 static int	digest_has_token(const char *, const char *);
 static void	digest_offer(char *, size_t, const char *, const char *);
-static int	digest_take(struct digest_ch *, const msg_auth_t *, int,
-		    char *, size_t);
+static int	digest_take(struct digest_ch *, su_home_t *, const msg_auth_t *,
+		    int, char *, size_t);
 static int	digest_same(const struct digest_ch *, const struct digest_ch *);
-static int	digest_sofia_challenge(struct digest_ch *, char *, size_t);
+static int	digest_sofia_challenge(struct digest_ch *, su_home_t *, char *,
+		    size_t);
 static void	digest_forget(struct digest *);
 static void	digest_quiet_sofia(void);
 static int	digest_authorize_sofia(struct digest *, msg_t *, sip_t *,
@@ -254,11 +260,20 @@ sc_digest_algorithm(const struct digest *d)
 }
 
 static void
+digest_ch_clear(struct digest_ch *ch)
+{
+	free(ch->realm);
+	free(ch->nonce);
+	free(ch->opaque);
+	if (ch->auc != NULL)
+		su_home_unref(ch->auc->ca_home);
+	memset(ch, 0, sizeof(*ch));
+}
+
+static void
 digest_forget(struct digest *d)
 {
-	if (d->ch.home != NULL)
-		su_home_unref(d->ch.home);
-	memset(&d->ch, 0, sizeof(d->ch));
+	digest_ch_clear(&d->ch);
 	d->taken = 0;
 }
 
@@ -340,11 +355,12 @@ digest_offer(char *buf, size_t buflen, const char *label, const char *why)
 
 /*
  * Fills ch from one challenge if we can answer it; otherwise says what it
- * offered and returns -1.  Strings land on ch->home either way.
+ * offered and returns -1.  The parameters are parsed on tmp; only what
+ * later requests need is copied into ch.
  */
 static int
-digest_take(struct digest_ch *ch, const msg_auth_t *au, int proxy,
-    char *offered, size_t offlen)
+digest_take(struct digest_ch *ch, su_home_t *tmp, const msg_auth_t *au,
+    int proxy, char *offered, size_t offlen)
 {
 	char		 why[64];
 	const char	*label;
@@ -356,17 +372,17 @@ digest_take(struct digest_ch *ch, const msg_auth_t *au, int proxy,
 		    au->au_scheme ? au->au_scheme : "no scheme", NULL);
 		return -1;
 	}
-	alg = digest_param(ch->home, au, "algorithm");
+	alg = digest_param(tmp, au, "algorithm");
 	label = alg != NULL && *alg != '\0' ? alg : "MD5";
 	if ((a = sc_digest_alg_parse(alg)) == DIGEST_ALG_UNSUPPORTED) {
 		digest_offer(offered, offlen, label, NULL);
 		return -1;
 	}
-	realm = digest_param(ch->home, au, "realm");
-	nonce = digest_param(ch->home, au, "nonce");
-	opaque = digest_param(ch->home, au, "opaque");
-	qop = digest_param(ch->home, au, "qop");
-	stale = digest_param(ch->home, au, "stale");
+	realm = digest_param(tmp, au, "realm");
+	nonce = digest_param(tmp, au, "nonce");
+	opaque = digest_param(tmp, au, "opaque");
+	qop = digest_param(tmp, au, "qop");
+	stale = digest_param(tmp, au, "stale");
 
 	why[0] = '\0';
 	if (realm == NULL)
@@ -390,9 +406,15 @@ digest_take(struct digest_ch *ch, const msg_auth_t *au, int proxy,
 	ch->proxy = proxy;
 	ch->stale = stale != NULL && strcasecmp(stale, "true") == 0;
 	ch->qop = qop != NULL;
-	ch->realm = realm;
-	ch->nonce = nonce;
-	ch->opaque = opaque;
+	ch->realm = strdup(realm);
+	ch->nonce = strdup(nonce);
+	ch->opaque = opaque != NULL ? strdup(opaque) : NULL;
+	if (ch->realm == NULL || ch->nonce == NULL ||
+	    (opaque != NULL && ch->opaque == NULL)) {
+		digest_ch_clear(ch);
+		digest_offer(offered, offlen, label, "out of memory");
+		return -1;
+	}
 	return 0;
 }
 
@@ -411,10 +433,12 @@ digest_same(const struct digest_ch *a, const struct digest_ch *b)
 /*
  * Sofia fails a whole list as soon as one challenge in it names an
  * algorithm it lacks, and it answers qop="auth,auth-int" with auth-int.
- * So it gets a list of one challenge, restated with just what we chose.
+ * So it gets a list of one challenge, restated (on tmp) with just what we
+ * chose; Sofia copies what it keeps to the auth client's home.
  */
 static int
-digest_sofia_challenge(struct digest_ch *ch, char *err, size_t errlen)
+digest_sofia_challenge(struct digest_ch *ch, su_home_t *tmp, char *err,
+    size_t errlen)
 {
 	msg_hclass_t	*hc, *cr;
 	msg_header_t	*h;
@@ -423,7 +447,7 @@ digest_sofia_challenge(struct digest_ch *ch, char *err, size_t errlen)
 	    sip_www_authenticate_class;
 	cr = ch->proxy ? sip_proxy_authorization_class :
 	    sip_authorization_class;
-	h = msg_header_format(ch->home, hc,
+	h = msg_header_format(tmp, hc,
 	    "Digest realm=\"%s\", nonce=\"%s\"%s%s%s, algorithm=%s%s",
 	    ch->realm, ch->nonce,
 	    ch->opaque ? ", opaque=\"" : "", ch->opaque ? ch->opaque : "",
@@ -434,7 +458,11 @@ digest_sofia_challenge(struct digest_ch *ch, char *err, size_t errlen)
 		    sc_digest_alg_name(ch->alg));
 		return -1;
 	}
-	if (auc_challenge(&ch->auc, ch->home, (msg_auth_t *)h, cr) < 1 ||
+	/*
+	 * No parent home: the client is one of its own, freed with
+	 * su_home_unref() (digest_ch_clear).
+	 */
+	if (auc_challenge(&ch->auc, NULL, (msg_auth_t *)h, cr) < 1 ||
 	    ch->auc == NULL) {
 		digest_err(err, errlen, "Sofia-SIP refused the %s challenge",
 		    sc_digest_alg_name(ch->alg));
@@ -448,8 +476,8 @@ digest_sofia_challenge(struct digest_ch *ch, char *err, size_t errlen)
  * answer, WWW-Authenticate first.  -1 with the reason in err if none.
  */
 static int
-digest_pick(struct digest_ch *ch, const sip_t *resp, char *err,
-    size_t errlen)
+digest_pick(struct digest_ch *ch, su_home_t *tmp, const sip_t *resp,
+    char *err, size_t errlen)
 {
 	const msg_auth_t	*au;
 	char			 offered[256];
@@ -461,7 +489,7 @@ digest_pick(struct digest_ch *ch, const sip_t *resp, char *err,
 		    resp->sip_proxy_authenticate;
 		for (; au != NULL; au = au->au_next) {
 			any = 1;
-			if (digest_take(ch, au, pass == 1, offered,
+			if (digest_take(ch, tmp, au, pass == 1, offered,
 			    sizeof(offered)) == 0)
 				return 0;
 		}
@@ -487,13 +515,14 @@ digest_pick(struct digest_ch *ch, const sip_t *resp, char *err,
  * cnonce for SHA-256.
  */
 static int
-digest_prepare(struct digest_ch *ch, char *err, size_t errlen)
+digest_prepare(struct digest_ch *ch, su_home_t *tmp, char *err,
+    size_t errlen)
 {
 	unsigned char	rnd[DIGEST_CNONCE];
 	size_t		i;
 
 	if (ch->alg == DIGEST_ALG_MD5 || ch->alg == DIGEST_ALG_MD5_SESS)
-		return digest_sofia_challenge(ch, err, errlen);
+		return digest_sofia_challenge(ch, tmp, err, errlen);
 	if (sc_util_random(rnd, sizeof(rnd)) == -1) {
 		digest_err(err, errlen, "no randomness for a cnonce");
 		return -1;
@@ -508,17 +537,18 @@ sc_digest_challenge(struct digest *d, const sip_t *resp, char *err,
     size_t errlen)
 {
 	struct digest_ch	 ch;
+	su_home_t		*tmp = NULL;	/* what only taking needs */
 
 	memset(&ch, 0, sizeof(ch));
 	if (d == NULL || resp == NULL) {
 		digest_err(err, errlen, "no response to take a challenge from");
 		goto fail;
 	}
-	if ((ch.home = su_home_new(sizeof(*ch.home))) == NULL) {
+	if ((tmp = su_home_new(sizeof(*tmp))) == NULL) {
 		digest_err(err, errlen, "out of memory");
 		goto fail;
 	}
-	if (digest_pick(&ch, resp, err, errlen) == -1)
+	if (digest_pick(&ch, tmp, resp, err, errlen) == -1)
 		goto fail;
 
 	/*
@@ -528,19 +558,22 @@ sc_digest_challenge(struct digest *d, const sip_t *resp, char *err,
 	 */
 	if (d->taken && digest_same(&d->ch, &ch)) {
 		d->ch.stale = ch.stale;
-		su_home_unref(ch.home);
+		digest_ch_clear(&ch);
+		su_home_unref(tmp);
 		return 0;
 	}
-	if (digest_prepare(&ch, err, errlen) == -1)
+	if (digest_prepare(&ch, tmp, err, errlen) == -1)
 		goto fail;
+	su_home_unref(tmp);
 
 	digest_forget(d);
 	d->ch = ch;
 	d->taken = 1;
 	return 0;
 fail:
-	if (ch.home != NULL)
-		su_home_unref(ch.home);
+	digest_ch_clear(&ch);
+	if (tmp != NULL)
+		su_home_unref(tmp);
 	/* Answering an older challenge after this one failed would be wrong. */
 	if (d != NULL)
 		digest_forget(d);

@@ -61,6 +61,24 @@ engine_check_done(struct sc_engine *e)
 	event_active(e->done_ev, EV_TIMEOUT, 0);
 }
 
+/* The verdict of a client's result, from its steps and certificates. */
+static void
+engine_final_verdict(const struct client *c, struct sc_result *r)
+{
+	if (!c->failed) {
+		r->verdict = SC_OK;
+		/* A probe that worked still carries a certificate warning. */
+		if (r->cert.verdict != SC_OK &&
+		    sc_revocation_goes_on(r->cert.verdict)) {
+			r->verdict = r->cert.verdict;
+			snprintf(r->error, sizeof(r->error), "%s",
+			    r->cert.error);
+		}
+	}
+	if (r->verdict != SC_CERT_EXPIRING)
+		r->severity = sc_verdict_severity(r->verdict);
+}
+
 void
 sc_client_finish(struct client *c)
 {
@@ -78,18 +96,8 @@ sc_client_finish(struct client *c)
 	c->reg = NULL;
 	sc_reg_free(c->opt);
 	c->opt = NULL;
-	if (!c->failed) {
-		c->res.verdict = SC_OK;
-		/* A probe that worked still carries a certificate warning. */
-		if (c->res.cert.verdict != SC_OK &&
-		    sc_revocation_goes_on(c->res.cert.verdict)) {
-			c->res.verdict = c->res.cert.verdict;
-			snprintf(c->res.error, sizeof(c->res.error), "%s",
-			    c->res.cert.error);
-		}
-	}
-	if (c->res.verdict != SC_CERT_EXPIRING)
-		c->res.severity = sc_verdict_severity(c->res.verdict);
+	if (c->res != NULL)
+		engine_final_verdict(c, c->res);
 	e->active--;
 	e->finished++;
 	if (c->failed)
@@ -98,8 +106,9 @@ sc_client_finish(struct client *c)
 		e->ok++;
 	if (e->cbs.on_client != NULL)
 		e->cbs.on_client(c->idx + e->o.first_client, !c->failed,
-		    &c->res, e->arg);
-	sc_result_clear(&c->res);
+		    c->res, e->arg);
+	if (c->res != NULL)
+		sc_result_clear(c->res);
 	if (c->session != NULL) {
 		SSL_SESSION_free(c->session);
 		c->session = NULL;
@@ -120,7 +129,10 @@ engine_start_client(struct sc_engine *e)
 		e->cbs.on_start(c->idx + e->o.first_client, e->arg);
 	sc_util_token(c->token, sizeof(c->token), 16);
 	e->active++;
-	sc_result_init(&c->res);
+	if (e->results != NULL) {
+		c->res = &e->results[c->idx];
+		sc_result_init(c->res);
+	}
 	c->fe = c->idx % e->o.nfrontends;
 	if (e->o.user_name != NULL) {
 		if (e->o.user_name(sc, n, c->user, sizeof(c->user)) == -1)
@@ -190,8 +202,11 @@ engine_stop(struct sc_engine *e, const char *why)
 			sc_client_step_end(c, SC_INTERNAL_ERROR, 0, why);
 		else {
 			c->failed = 1;
-			c->res.verdict = SC_INTERNAL_ERROR;
-			snprintf(c->res.error, sizeof(c->res.error), "%s", why);
+			if (c->res != NULL) {
+				c->res->verdict = SC_INTERNAL_ERROR;
+				snprintf(c->res->error, sizeof(c->res->error),
+				    "%s", why);
+			}
 			sc_client_finish(c);
 		}
 	}
@@ -241,6 +256,10 @@ sc_engine_start(struct event_base *base, const struct sc_engine_opts *o,
 	e->ramp = o->ramp >= 0 ? o->ramp : o->scenario->ramp;
 	e->duration = o->duration > 0 ? o->duration : o->scenario->duration;
 	if ((e->clients = calloc(e->nclients, sizeof(*e->clients))) == NULL)
+		goto nomem;
+	/* Results only for whoever takes them: drills and flows do not. */
+	if (cbs->on_client != NULL && !o->no_results &&
+	    (e->results = calloc(e->nclients, sizeof(*e->results))) == NULL)
 		goto nomem;
 	for (i = 0; i < e->nclients; i++) {
 		e->clients[i].timer = evtimer_new(base, sc_client_timer,
@@ -347,9 +366,11 @@ sc_engine_free(struct sc_engine *e)
 			event_free(c->timer);
 		if (c->tick != NULL)
 			event_free(c->tick);
-		sc_result_clear(&c->res);
+		if (c->res != NULL)
+			sc_result_clear(c->res);
 	}
 	free(e->clients);
+	free(e->results);
 	if (e->ramp_ev != NULL)
 		event_free(e->ramp_ev);
 	if (e->done_ev != NULL)

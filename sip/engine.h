@@ -92,7 +92,7 @@ struct client {
 	int			 done;
 	int			 next_pending;	/* timer is scheduling next step */
 	int			 capped;	/* timer cut short by the deadline */
-	struct sc_result	 res;
+	struct sc_result	*res;		/* NULL: the engine keeps none */
 	struct sc_revcheck	*rev;		/* revocation under way */
 	struct sc_certreport	*scratch;	/* a report not kept, while
 						   revocation is under way */
@@ -108,6 +108,7 @@ struct sc_engine {
 	struct sc_engine_cbs	 cbs;
 	void			*arg;
 	struct client		*clients;
+	struct sc_result	*results;	/* one per client, or NULL */
 	unsigned		 nclients;
 	double			 ramp;
 	double			 duration;
@@ -141,6 +142,7 @@ void	 sc_client_rewind(struct client *);
 
 /* client_conn.c */
 void	 sc_client_connect_now(struct client *);
+void	 sc_client_address(const struct client *, char *buf, size_t len);
 double	 sc_client_reconnect_delay(const struct client *,
 	    const struct sc_step *);
 

@@ -678,7 +678,8 @@ struct sc_engine_cbs {
 	 * A client finished (ok: every expectation held).  r holds the
 	 * timings of its first connect and register, its last certificate
 	 * report and its first failure; it is the callee's to take over
-	 * (sc_result_clear) and is valid only during the call.
+	 * (sc_result_clear) and is valid only during the call.  r is NULL
+	 * when the engine keeps no results (sc_engine_opts.no_results).
 	 */
 	void	(*on_client)(unsigned client, int ok, struct sc_result *r,
 		    void *arg);
@@ -703,6 +704,12 @@ struct sc_engine_opts {
 	int			 crit_days;
 	int			 tls_only;	/* connect checks certificates only */
 	int			 keep_certs;	/* keep the certificate report */
+	/*
+	 * Keep no sc_result per client (3.4 kB each, held for the client's
+	 * life): on_client gets NULL.  Without on_client none is kept
+	 * either.
+	 */
+	int			 no_results;
 	int			 insecure;	/* a failed certificate check does
 						   not stop the client (reported) */
 	/*
