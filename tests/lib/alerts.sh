@@ -195,14 +195,12 @@ al_rx() {
 }
 
 al_rx_restart() {
-	local name=$1 port=$2 keep=$TB/$1.jsonl.keep
+	local name=$1 port=$2
 	shift 2
-	cp "$TB/$name.jsonl" "$keep"
-	rx_start "$name" "$port" "$@"
-	# rx_start empties the log: put back what came before (nothing was
-	# received yet: the port only just listens)
-	cat "$keep" "$TB/$name.jsonl" >"$TB/$name.jsonl.new"
-	mv "$TB/$name.jsonl.new" "$TB/$name.jsonl"
+	# The log is appended to, never rewritten: a daemon retrying every
+	# few hundred ms delivers as soon as the port listens, and a copy
+	# made after that lost the line written in between.
+	RX_KEEP_LOG=1 rx_start "$name" "$port" "$@"
 }
 
 al_am_start() {

@@ -8,7 +8,8 @@
 #
 #   rx_start NAME PORT [ARGS...]  start receiver.pl on 127.0.0.1:PORT;
 #                                 its log (one JSON line per request) is
-#                                 $TB/NAME.jsonl, its mode file
+#                                 $TB/NAME.jsonl, emptied first unless
+#                                 RX_KEEP_LOG=1; its mode file
 #                                 $TB/NAME.mode; pid in RX_PID_<NAME>
 #   rx_mode NAME ANSWER...        the receiver's answers from now on, one
 #                                 per request, the last one staying
@@ -66,7 +67,7 @@ sd_require() {
 rx_start() {
 	local name=$1 port=$2
 	shift 2
-	: >"$TB/$name.jsonl"
+	[ "${RX_KEEP_LOG:-0}" = 1 ] || : >"$TB/$name.jsonl"
 	[ -f "$TB/$name.mode" ] || : >"$TB/$name.mode"
 	tb_spawn "rx-$name" perl "$RX_PL" --port "$port" \
 		--log "$TB/$name.jsonl" --mode "$TB/$name.mode" "$@"
